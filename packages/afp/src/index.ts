@@ -1,0 +1,1 @@
+export { AFP_PLIST_PATH, DEFAULT_RECONNECT_KEY_LOCATION } from './paths.js'

@@ -1,0 +1,42 @@
+/**
+ * The typed errors ipfo's libraries throw. Only the CLI maps them to exit codes and friendly text.
+ * Each carries a hint: what a sysadmin should do about it.
+ */
+export class IpfoError extends Error {
+  readonly hint: string | undefined
+  constructor(message: string, opts: { hint?: string; cause?: unknown } = {}) {
+    super(message, opts.cause === undefined ? undefined : { cause: opts.cause })
+    this.name = new.target.name
+    this.hint = opts.hint
+  }
+}
+
+/** A config or key file is wrong. `file` and `path` (the field path, e.g. `peers[0].addresses[1]`) say where. */
+export class ConfigError extends IpfoError {
+  readonly file: string | undefined
+  readonly path: string | undefined
+  constructor(message: string, opts: { file?: string; path?: string; hint?: string; cause?: unknown } = {}) {
+    super(message, opts)
+    this.file = opts.file
+    this.path = opts.path
+  }
+}
+
+/** An address command (`ip`, `ifconfig`, `arping`) failed. */
+export class AddressError extends IpfoError {
+  readonly command: readonly string[]
+  readonly exitCode: number | null
+  readonly stderr: string
+  constructor(
+    message: string,
+    opts: { command: readonly string[]; exitCode: number | null; stderr: string; hint?: string },
+  ) {
+    super(message, opts)
+    this.command = opts.command
+    this.exitCode = opts.exitCode
+    this.stderr = opts.stderr
+  }
+}
+
+/** The agent's control socket could not be reached or refused a request. */
+export class ControlError extends IpfoError {}

@@ -1,0 +1,1 @@
+export { generateKey, KEY_BYTES, readKeyFile, writeKeyFile } from './key-file.js'

@@ -1,0 +1,35 @@
+#!/usr/bin/env node
+// Runs every workspace's tests through turbo, then prints one closing line that CI can read:
+// "tests: N passed, N failed, N skipped". Each workspace's vitest writes a JSON report under
+// .vitest/; this script only adds them up. Extra arguments go to turbo (e.g. --filter=@ipfo/core).
+import { spawnSync } from 'node:child_process'
+import { existsSync, readFileSync, rmSync } from 'node:fs'
+import { join } from 'node:path'
+
+const root = new URL('..', import.meta.url).pathname
+const workspaces = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).workspaces
+const reports = workspaces.map((ws) => join(root, ws, '.vitest', 'report.json'))
+for (const report of reports) rmSync(report, { force: true })
+
+const turbo = spawnSync(
+  'npx',
+  ['turbo', 'run', 'test', '--log-prefix=none', '--log-order=grouped', ...process.argv.slice(2)],
+  { cwd: root, stdio: 'inherit', env: { TURBO_TELEMETRY_DISABLED: '1', ...process.env } },
+)
+
+const totals = { passed: 0, failed: 0, skipped: 0 }
+const missing = []
+for (const [i, report] of reports.entries()) {
+  if (!existsSync(report)) {
+    missing.push(workspaces[i])
+    continue
+  }
+  const json = JSON.parse(readFileSync(report, 'utf8'))
+  totals.passed += json.numPassedTests
+  totals.failed += json.numFailedTests
+  totals.skipped += json.numPendingTests + json.numTodoTests
+}
+if (missing.length > 0) console.log(`no test report from: ${missing.join(', ')}`)
+console.log(`tests: ${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`)
+const ok = turbo.status === 0 && totals.failed === 0 && missing.length === 0
+process.exit(ok ? 0 : (turbo.status ?? 1) || 1)
