@@ -1,0 +1,194 @@
+import { z } from 'zod'
+import { parseCidr } from '../address/ip.js'
+import { parseDuration } from './duration.js'
+
+/**
+ * The agent's config file (YAML or JSON), as a zod schema. Parsing turns durations into milliseconds
+ * and addresses into { ip, prefix, family }, so nothing past this file handles raw strings.
+ * `ipfo config schema` publishes the JSON Schema generated from it.
+ */
+
+const NAME = /^[a-z0-9][a-z0-9._-]{0,31}$/
+
+const duration = (description: string) =>
+  z
+    .string()
+    .describe(`${description} A duration such as "20ms", "3s" or "2m".`)
+    .transform((text, ctx) => {
+      const parsed = parseDuration(text)
+      if (!parsed.ok) {
+        ctx.addIssue({ code: 'custom', message: parsed.reason })
+        return z.NEVER
+      }
+      return parsed.ms
+    })
+
+const name = (what: string) =>
+  z
+    .string()
+    .regex(
+      NAME,
+      `a ${what} is 1-32 characters: lower-case letters, digits, ".", "_" or "-", starting with a letter or digit`,
+    )
+
+export const addressSchema = z
+  .strictObject({
+    interface: z.string().min(1).max(15).describe('The network interface, e.g. "eth0" or "en0".'),
+    address: z.string().describe('The address with its prefix, e.g. "192.168.1.100/24" or "fd00::100/64".'),
+  })
+  .transform((value, ctx) => {
+    const parsed = parseCidr(value.address)
+    if (!parsed.ok) {
+      ctx.addIssue({ code: 'custom', message: parsed.reason, path: ['address'] })
+      return z.NEVER
+    }
+    return { interface: value.interface, ip: parsed.ip, prefix: parsed.prefix, family: parsed.family }
+  })
+
+const target = z
+  .string()
+  .describe(
+    'Where to send heartbeats: a unicast or broadcast address, optionally with ":port" ("[v6]:port" for IPv6).',
+  )
+
+export const linkSchema = z.strictObject({
+  name: name('link name').describe('The link\'s name, the same on every node, e.g. "private" or "public".'),
+  listen: z
+    .string()
+    .optional()
+    .describe('The local address to receive heartbeats on (default "0.0.0.0", or "::" for IPv6 targets).'),
+  port: z
+    .number()
+    .int()
+    .min(1)
+    .max(65535)
+    .optional()
+    .describe('The UDP port to listen on (default: the top-level port).'),
+  targets: z.array(target).min(1).describe('The addresses heartbeats are sent to on this link.'),
+})
+
+export const peerSchema = z.strictObject({
+  id: name('node id').describe('The peer\'s node id, as in its own config\'s "node".'),
+  takeover: z
+    .array(addressSchema)
+    .default([])
+    .describe("The peer's addresses this node takes over when the peer falls silent on every link."),
+})
+
+export const failbackSchema = z
+  .strictObject({
+    policy: z
+      .enum(['auto', 'manual', 'stable'])
+      .default('auto')
+      .describe(
+        'When a returning peer gets its addresses back: "auto" as soon as it is heard again (Apple\'s behaviour), "manual" only on "ipfo release", "stable" once it has stayed healthy for stableFor.',
+      ),
+    stableFor: duration('With policy "stable": how long the peer must stay healthy first.').prefault('30s'),
+    claimTimeout: duration(
+      'How long a returning owner waits for the holder to release its address before taking it anyway, with a loud event.',
+    ).prefault('30s'),
+  })
+  .prefault({})
+
+export const announceSchema = z
+  .strictObject({
+    count: z
+      .number()
+      .int()
+      .min(0)
+      .max(100)
+      .default(3)
+      .describe('Gratuitous ARP / unsolicited NA packets per address.'),
+    interval: duration('Time between announcements.').prefault('100ms'),
+  })
+  .prefault({})
+
+export const pathsSchema = z
+  .strictObject({
+    socket: z.string().default('/run/ipfo/ipfo.sock').describe('The control socket (root only).'),
+    stateDir: z.string().default('/var/lib/ipfo').describe('Where the agent keeps its state between runs.'),
+    eventLog: z
+      .string()
+      .nullable()
+      .default(null)
+      .describe('A JSON-lines file the agent appends every event to (null: stdout only).'),
+  })
+  .prefault({})
+
+export const configSchema = z
+  .strictObject({
+    $schema: z.string().optional(),
+    node: name('node id').describe('This node\'s id; peers list it in their "peers".'),
+    key: z.string().min(1).describe('The heartbeat key file (create it with "ipfo keygen"; mode 0600).'),
+    port: z.number().int().min(1).max(65535).default(1694).describe('The heartbeat UDP port.'),
+    interval: duration('How often heartbeats are sent.').prefault('1s'),
+    deadAfter: duration('A peer silent on every link for this long is lost.').prefault('3s'),
+    links: z
+      .array(linkSchema)
+      .min(1)
+      .describe('The heartbeat links; two on separate networks avoid false takeovers.'),
+    owns: z.array(addressSchema).default([]).describe('Addresses this node holds while it is healthy.'),
+    peers: z.array(peerSchema).default([]).describe('The other nodes this node exchanges heartbeats with.'),
+    failback: failbackSchema,
+    announce: announceSchema,
+    onStop: z
+      .enum(['release', 'keep'])
+      .default('release')
+      .describe('On SIGTERM: release held addresses (running the release hooks) or leave them in place.'),
+    paths: pathsSchema,
+  })
+  .superRefine((config, ctx) => {
+    if (config.interval < 10) {
+      ctx.addIssue({ code: 'custom', path: ['interval'], message: 'interval must be at least 10ms' })
+    }
+    if (config.interval >= config.deadAfter) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['deadAfter'],
+        message: `deadAfter (${config.deadAfter}ms) must be longer than interval (${config.interval}ms); three intervals or more is usual`,
+      })
+    }
+    const seen = new Map<string, string>()
+    const check = (list: { ip: string }[], where: (i: number) => (string | number)[]) => {
+      list.forEach((a, i) => {
+        const path = where(i)
+        const first = seen.get(a.ip)
+        if (first) {
+          ctx.addIssue({
+            code: 'custom',
+            path,
+            message: `address ${a.ip} is already listed at ${first}; list each address once`,
+          })
+        } else seen.set(a.ip, path.join('.').replace(/\.(\d+)/g, '[$1]'))
+      })
+    }
+    check(config.owns, (i) => ['owns', i, 'address'])
+    config.peers.forEach((peer, p) => {
+      if (peer.id === config.node) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['peers', p, 'id'],
+          message: `peer id "${peer.id}" is this node's own id`,
+        })
+      }
+      check(peer.takeover, (i) => ['peers', p, 'takeover', i, 'address'])
+    })
+    const ids = config.peers.map((p) => p.id)
+    ids.forEach((id, i) => {
+      if (ids.indexOf(id) !== i)
+        ctx.addIssue({ code: 'custom', path: ['peers', i, 'id'], message: `peer "${id}" is listed twice` })
+    })
+    const links = config.links.map((l) => l.name)
+    links.forEach((n, i) => {
+      if (links.indexOf(n) !== i)
+        ctx.addIssue({ code: 'custom', path: ['links', i, 'name'], message: `link "${n}" is listed twice` })
+    })
+  })
+
+/** A validated config, with durations in ms and addresses parsed. */
+export type Config = z.output<typeof configSchema>
+/** A config as written in the file. */
+export type ConfigInput = z.input<typeof configSchema>
+export type AddressConfig = z.output<typeof addressSchema>
+export type PeerConfig = z.output<typeof peerSchema>
+export type LinkConfig = z.output<typeof linkSchema>

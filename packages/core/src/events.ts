@@ -1,0 +1,71 @@
+import type { HookAction, HookPhase } from './hooks/contract.js'
+
+/** Why a received packet was dropped. Each is counted in status. */
+export type DropReason =
+  | 'malformed'
+  | 'wrong-version'
+  | 'oversized'
+  | 'bad-mac'
+  | 'unknown-node'
+  | 'replay'
+  | 'own-packet'
+
+interface At {
+  /** Wall-clock time, ms since epoch. */
+  readonly time: number
+}
+
+/**
+ * Everything the agent reports, as one union keyed on `kind`. Logs, mail, metrics and `ipfo status`
+ * all read this stream; nothing else is a source of truth for "what happened".
+ */
+export type IpfoEvent = At &
+  (
+    | {
+        kind: 'agent-started'
+        node: string
+        intervalMs: number
+        deadAfterMs: number
+        /** Worst-case time from a peer's last heartbeat to its takeover starting. */
+        detectionMs: number
+        links: string[]
+        peers: string[]
+      }
+    | { kind: 'agent-stopping'; node: string; release: boolean }
+    | { kind: 'reconciled'; present: string[]; absent: string[] }
+    | { kind: 'heartbeat-lost'; peer: string; link: string; silentForMs: number }
+    | { kind: 'heartbeat-restored'; peer: string; link: string }
+    | { kind: 'link-anomaly'; peer: string; up: string[]; down: string[] }
+    | { kind: 'link-anomaly-cleared'; peer: string }
+    | { kind: 'peer-lost'; peer: string; silentForMs: number; links: string[] }
+    | { kind: 'peer-restored'; peer: string; incarnation: number; restarted: boolean }
+    | { kind: 'acquiring'; owner: string; addresses: string[]; reason: string }
+    | { kind: 'acquired'; owner: string; addresses: string[]; durationMs: number }
+    | { kind: 'releasing'; owner: string; addresses: string[]; reason: string }
+    | { kind: 'released'; owner: string; addresses: string[]; durationMs: number }
+    | { kind: 'notification-only'; owner: string; action: HookAction; addresses: string[]; reason: string }
+    | { kind: 'checklist-aborted'; owner: string; action: HookAction; step: string; reason: string }
+    | { kind: 'announced'; address: string; count: number }
+    | {
+        kind: 'hook-finished'
+        phase: HookPhase | 'Test'
+        script: string
+        exitCode: number | null
+        signal: string | null
+        durationMs: number
+        timedOut: boolean
+        stdout: string
+        stderr: string
+      }
+    | { kind: 'claim-waiting'; addresses: string[]; holder: string }
+    | { kind: 'claim-forced'; addresses: string[]; holder: string; waitedMs: number }
+    | { kind: 'failback-pending'; owner: string; policy: 'manual' | 'stable'; releaseAt: number | null }
+    | { kind: 'maintenance'; on: boolean }
+    | { kind: 'packet-dropped'; reason: DropReason; from: string; detail: string }
+    | { kind: 'loop-stalled'; stalledMs: number }
+    | { kind: 'notify'; subject: string; owner: string; action: HookAction; addresses: string[] }
+    | { kind: 'error'; message: string; context: string }
+  )
+
+export type IpfoEventKind = IpfoEvent['kind']
+export type EventOf<K extends IpfoEventKind> = Extract<IpfoEvent, { kind: K }>

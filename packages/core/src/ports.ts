@@ -1,0 +1,84 @@
+import type { InterfaceAddress } from './address/ip.js'
+import type { IpfoEvent } from './events.js'
+import type { HookContext, HookPhase } from './hooks/contract.js'
+
+/** Opaque handle of a scheduled timer. */
+export type TimerHandle = { readonly __timer: unique symbol } | object
+
+/**
+ * Time. `now()` is monotonic milliseconds (never jumps with NTP or the admin's `date`); `wallNow()` is
+ * the wall clock, used only for what people read (event times) and for packet timestamps.
+ */
+export interface Clock {
+  now(): number
+  wallNow(): number
+  setTimeout(fn: () => void, ms: number): TimerHandle
+  clearTimeout(handle: TimerHandle): void
+  /** Runs `fn` after pending I/O callbacks (heartbeats queued in a socket) have been delivered. */
+  afterIo(fn: () => void): void
+}
+
+export interface ReceivedPacket {
+  readonly data: Buffer
+  readonly from: { readonly address: string; readonly port: number }
+  /** Monotonic receive time. */
+  readonly at: number
+}
+
+/** The heartbeat network: one socket per distinct listen address, sending to each link's targets. */
+export interface Transport {
+  start(onPacket: (packet: ReceivedPacket) => void): Promise<void>
+  /** Sends to every target of the link. Never throws: a failed send is reported through `onError`. */
+  send(link: string, data: Buffer): void
+  close(): Promise<void>
+}
+
+/** Adds, removes, lists and announces addresses on this host's interfaces. */
+export interface AddressControl {
+  /** The addresses among `candidates` that are on their interface right now. */
+  present(candidates: readonly InterfaceAddress[]): Promise<InterfaceAddress[]>
+  /** Adds the address; adding one already present is not an error. */
+  add(address: InterfaceAddress): Promise<void>
+  /** Removes the address; removing one already absent is not an error. */
+  remove(address: InterfaceAddress): Promise<void>
+  /** Gratuitous ARP (IPv4) or unsolicited neighbour advertisement (IPv6), `count` times. */
+  announce(address: InterfaceAddress, opts: { count: number; intervalMs: number }): Promise<void>
+}
+
+export type GateVerdict = 'proceed' | 'notify-only'
+
+export interface PhaseOutcome {
+  /** False when a strict phase failed: the checklist stops and only notification follows. */
+  readonly ok: boolean
+  readonly reason?: string
+}
+
+/**
+ * Where the engine calls the administrator's hooks. The engine awaits these off the heartbeat path:
+ * a slow hook delays the checklist it belongs to, never heartbeats or detection.
+ */
+export interface HooksPort {
+  gate(ctx: HookContext): Promise<GateVerdict>
+  runPhase(phase: HookPhase, ctx: HookContext): Promise<PhaseOutcome>
+}
+
+/** Receives every event the engine emits: log, mail, metrics and status all read this one stream. */
+export type EventSink = (event: IpfoEvent) => void
+
+/** Does nothing and lets every checklist proceed: the default until hooks are configured. */
+export const noHooks: HooksPort = {
+  gate: async () => 'proceed',
+  runPhase: async () => ({ ok: true }),
+}
+
+export interface CommandResult {
+  readonly exitCode: number | null
+  readonly signal: string | null
+  readonly stdout: string
+  readonly stderr: string
+}
+
+/** Runs a system command (`ip`, `arping`, `ifconfig`) without a shell. Never throws for a non-zero exit. */
+export interface CommandRunner {
+  run(command: string, args: readonly string[], opts?: { timeoutMs?: number }): Promise<CommandResult>
+}
