@@ -59,7 +59,7 @@ export type IpfoEvent = At &
       }
     | { kind: 'claim-waiting'; addresses: string[]; holder: string }
     | { kind: 'claim-forced'; addresses: string[]; holder: string; waitedMs: number }
-    | { kind: 'failback-pending'; owner: string; policy: 'manual' | 'stable'; releaseAt: number | null }
+    | { kind: 'failback-pending'; owner: string; policy: 'manual' | 'stable'; releaseInMs: number | null }
     | { kind: 'maintenance'; on: boolean }
     | { kind: 'packet-dropped'; reason: DropReason; from: string; detail: string }
     | { kind: 'loop-stalled'; stalledMs: number }

@@ -1,0 +1,26 @@
+import type { AdvertisedAddress, EngineState, NodeStateCode } from './state.js'
+
+/** What this node tells its peers in every heartbeat: its state and the addresses it holds. */
+export function advertisedState(s: EngineState): NodeStateCode {
+  if (s.phase === 'stopping' || s.phase === 'stopped') return 'stopping'
+  if (s.maintenance) return 'maintenance'
+  return s.phase === 'starting' ? 'starting' : 'healthy'
+}
+
+/**
+ * The addresses held, with how: "releasing" while a release runs or an automatic failback is due,
+ * "kept" when this node will not give them back on its own (manual policy, operator takeover), so the
+ * owner waits instead of forcing its claim after claimTimeout.
+ */
+export function advertisedHeld(s: EngineState): AdvertisedAddress[] {
+  const out: AdvertisedAddress[] = []
+  for (const r of Object.values(s.resources)) {
+    // Acquiring counts as held: the address may already be on the interface, and the owner must wait.
+    if (r.status === 'idle' || r.status === 'waiting') continue
+    const own = r.owner === s.self
+    const kept = !own && r.status !== 'releasing' && (r.manual || s.timing.failback.policy === 'manual' || s.maintenance)
+    const status = r.status === 'releasing' ? 'releasing' : kept ? 'kept' : 'held'
+    for (const a of r.addresses) out.push({ ip: a.ip, prefix: a.prefix, family: a.family, status })
+  }
+  return out
+}

@@ -1,0 +1,53 @@
+import type { InterfaceAddress } from '../address/ip.js'
+import type { IpfoEvent } from '../events.js'
+import type { HookAction, HookPhase } from '../hooks/contract.js'
+
+/** An event without its timestamp: the machine is pure, the engine stamps the wall clock. */
+export type EventBody = IpfoEvent extends infer E ? (E extends IpfoEvent ? Omit<E, 'time'> : never) : never
+
+/** One step of a failover checklist, executed in order by the executor. */
+export type Step =
+  | { readonly step: 'gate' }
+  | { readonly step: 'phase'; readonly phase: HookPhase }
+  | { readonly step: 'add' }
+  | { readonly step: 'announce'; readonly count: number; readonly intervalMs: number }
+  | { readonly step: 'remove' }
+  | { readonly step: 'notify' }
+
+export interface Checklist {
+  readonly id: number
+  readonly action: HookAction
+  readonly owner: string
+  /** The peer whose loss or return caused this checklist, if any. */
+  readonly peer: string | undefined
+  readonly addresses: readonly InterfaceAddress[]
+  readonly reason: string
+  readonly detectionMs: number | undefined
+  readonly steps: readonly Step[]
+}
+
+/** What the machine asks the world to do. Data only; the executor performs it. */
+export type Effect =
+  | { readonly kind: 'emit'; readonly event: EventBody }
+  | { readonly kind: 'run-checklist'; readonly checklist: Checklist }
+  /** Send a heartbeat now, out of schedule, so peers learn of a change at once. */
+  | { readonly kind: 'send-heartbeat' }
+  /** Every held address has been dealt with; the agent may exit. */
+  | { readonly kind: 'stopped' }
+
+/** Takeover, as a checklist: gate, PreAcq, add, announce, PostAcq, notify. */
+export function acquireSteps(announce: { count: number; intervalMs: number }): Step[] {
+  return [
+    { step: 'gate' },
+    { step: 'phase', phase: 'PreAcq' },
+    { step: 'add' },
+    { step: 'announce', count: announce.count, intervalMs: announce.intervalMs },
+    { step: 'phase', phase: 'PostAcq' },
+    { step: 'notify' },
+  ]
+}
+
+/** Release mirrors it: gate, PreRel, remove, PostRel, notify. */
+export function releaseSteps(): Step[] {
+  return [{ step: 'gate' }, { step: 'phase', phase: 'PreRel' }, { step: 'remove' }, { step: 'phase', phase: 'PostRel' }, { step: 'notify' }]
+}

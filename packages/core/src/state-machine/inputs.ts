@@ -1,0 +1,30 @@
+import type { AdvertisedAddress, NodeStateCode } from './state.js'
+
+/** What happens to the machine. Time comes with every input as `now` (monotonic ms). */
+export type Input =
+  /** A timer fired; re-evaluate deadlines. */
+  | { readonly kind: 'tick' }
+  /** A valid, authenticated, fresh heartbeat. */
+  | {
+      readonly kind: 'heartbeat'
+      readonly peer: string
+      readonly link: string
+      readonly incarnation: number
+      readonly restarted: boolean
+      readonly state: NodeStateCode
+      readonly held: readonly AdvertisedAddress[]
+    }
+  /** Which resources' addresses were found on the interfaces at start (after a crash, say). */
+  | { readonly kind: 'reconciled'; readonly held: readonly string[] }
+  | { readonly kind: 'checklist-finished'; readonly id: number; readonly owner: string; readonly outcome: ChecklistOutcome }
+  | { readonly kind: 'takeover'; readonly owner: string }
+  | { readonly kind: 'release'; readonly owner: string }
+  | { readonly kind: 'maintenance'; readonly on: boolean }
+  | { readonly kind: 'stop' }
+
+/**
+ * How a checklist ended. `done`: the addresses changed as asked. `notify-only`: the Test gate said so,
+ * nothing changed. `aborted`: a strict phase failed before the address change. `failed`: the address
+ * change itself failed and was rolled back.
+ */
+export type ChecklistOutcome = 'done' | 'notify-only' | 'aborted' | 'failed'

@@ -1,0 +1,70 @@
+import type { Effect } from './effects.js'
+import type { EngineState, LinkView, PeerView } from './state.js'
+
+/**
+ * Peer liveness from per-link last-seen times. A link is up while its last heartbeat is younger than
+ * deadAfter, down once it is that old (a link never heard counts from the agent's start). A peer is
+ * lost only when every link is down; some down and some up is an anomaly, never a takeover.
+ */
+export function evaluatePeer(state: EngineState, peer: PeerView, now: number, fx: Effect[]): PeerView {
+  const { deadAfterMs } = state.timing
+  const links: Record<string, LinkView> = {}
+  const up: string[] = []
+  const down: string[] = []
+  let newest = state.startedAt
+  for (const name of state.linkNames) {
+    const link = peer.links[name] ?? { lastSeen: null, up: false, reportedLost: false }
+    const base = link.lastSeen ?? state.startedAt
+    newest = Math.max(newest, base)
+    const isUp = link.lastSeen !== null && now - link.lastSeen < deadAfterMs
+    const isDown = !isUp && now - base >= deadAfterMs
+    let reportedLost = link.reportedLost
+    if (isDown && !reportedLost) {
+      reportedLost = true
+      fx.push({ kind: 'emit', event: { kind: 'heartbeat-lost', peer: peer.id, link: name, silentForMs: now - base } })
+    }
+    if (isUp) up.push(name)
+    if (isDown) down.push(name)
+    links[name] = link.up === isUp && link.reportedLost === reportedLost ? link : { lastSeen: link.lastSeen, up: isUp, reportedLost }
+  }
+
+  const alive = up.length > 0
+  let lost = peer.lost
+  if (!alive && !lost && down.length === state.linkNames.length) {
+    lost = true
+    fx.push({ kind: 'emit', event: { kind: 'peer-lost', peer: peer.id, silentForMs: now - newest, links: down } })
+  }
+
+  const anomaly = peer.everHeard && up.length > 0 && down.length > 0
+  if (anomaly && (!peer.anomaly || !sameMembers(peer.anomalyDown, down))) {
+    fx.push({ kind: 'emit', event: { kind: 'link-anomaly', peer: peer.id, up, down } })
+  } else if (!anomaly && peer.anomaly && alive) {
+    fx.push({ kind: 'emit', event: { kind: 'link-anomaly-cleared', peer: peer.id } })
+  }
+
+  return {
+    ...peer,
+    links,
+    alive,
+    lost,
+    anomaly,
+    anomalyDown: anomaly ? down : [],
+    aliveSince: alive ? (peer.aliveSince ?? now) : null,
+  }
+}
+
+/** The earliest future moment a link of this peer changes state on its own. */
+export function peerDeadline(state: EngineState, peer: PeerView, now: number): number | undefined {
+  let next: number | undefined
+  for (const name of state.linkNames) {
+    const link = peer.links[name]
+    const base = link?.lastSeen ?? state.startedAt
+    const at = base + state.timing.deadAfterMs
+    if (at > now && (next === undefined || at < next)) next = at
+  }
+  return next
+}
+
+function sameMembers(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((x) => b.includes(x))
+}

@@ -1,0 +1,143 @@
+import { cidr } from '../address/ip.js'
+import { acquireSteps, type Effect, releaseSteps } from './effects.js'
+import type { EngineState, PeerView, Resource } from './state.js'
+
+/**
+ * Decides, for one resource, whether a checklist starts now. Returns the resource as it is after
+ * the decision, pushing the checklist (and its announcing event) into `fx`.
+ */
+export function evaluateResource(state: EngineState, r: Resource, now: number, fx: Effect[]): Resource {
+  if (r.status === 'acquiring' || r.status === 'releasing') return r
+  if (state.phase === 'stopping' || state.phase === 'stopped') return evaluateStopping(state, r, now, fx)
+  const resource = expireBlock(r, now)
+  return resource.owner === state.self ? evaluateOwn(state, resource, now, fx) : evaluateTakeover(state, resource, now, fx)
+}
+
+/** Own addresses: claim them once no live peer holds them (or the holder ignores us past claimTimeout). */
+function evaluateOwn(state: EngineState, r: Resource, now: number, fx: Effect[]): Resource {
+  if (r.status === 'held' || r.heldBack || state.maintenance || r.blocked) return r
+  const peers = Object.values(state.peers)
+  const startupDone = peers.every((p) => p.everHeard) || now - state.startedAt >= state.timing.deadAfterMs
+  if (!startupDone) return r
+  const holders = holdersOf(state, r, undefined)
+  if (holders.length === 0) return startAcquire(state, r, now, fx, { reason: 'own addresses are free', peer: undefined })
+
+  let waiting = r
+  const holder = holders[0]!
+  if (r.waitingSince === null) {
+    waiting = { ...r, status: 'waiting', waitingSince: now }
+    fx.push({ kind: 'emit', event: { kind: 'claim-waiting', addresses: names(r), holder: holder.peer.id } })
+  }
+  const waitedMs = now - (waiting.waitingSince ?? now)
+  const kept = holders.some((h) => h.status === 'kept')
+  if (!kept && waitedMs >= state.timing.failback.claimTimeoutMs) {
+    fx.push({ kind: 'emit', event: { kind: 'claim-forced', addresses: names(r), holder: holder.peer.id, waitedMs } })
+    return startAcquire(state, waiting, now, fx, { reason: `${holder.peer.id} did not release within the claim timeout`, peer: undefined })
+  }
+  return waiting
+}
+
+/** A watched peer's addresses: take them when it is lost; give them back by the failback policy. */
+function evaluateTakeover(state: EngineState, r: Resource, now: number, fx: Effect[]): Resource {
+  const owner = state.peers[r.owner]
+  if (!owner) return r
+  if (r.status === 'idle' || r.status === 'waiting') {
+    if (!owner.lost || state.maintenance || r.blocked) return r
+    if (holdersOf(state, r, r.owner).length > 0) return r
+    const silentFor = silentForMs(state, owner, now)
+    return startAcquire(state, r, now, fx, { reason: `peer ${r.owner} lost`, peer: r.owner, detectionMs: silentFor })
+  }
+  // held
+  if (!owner.alive || r.blocked) return r
+  const ownerHoldsToo = owner.held.some((h) => r.addresses.some((a) => a.ip === h.ip))
+  if (ownerHoldsToo) return startRelease(state, r, now, fx, `peer ${r.owner} holds its addresses itself`)
+  if (r.manual || state.maintenance) return r
+  const { policy, stableForMs } = state.timing.failback
+  if (policy === 'auto') return startRelease(state, r, now, fx, `peer ${r.owner} returned`)
+  if (policy === 'stable' && owner.aliveSince !== null && now - owner.aliveSince >= stableForMs) {
+    return startRelease(state, r, now, fx, `peer ${r.owner} healthy for ${stableForMs}ms`)
+  }
+  if (r.failbackReported) return r
+  const releaseInMs = policy === 'stable' && owner.aliveSince !== null ? owner.aliveSince + stableForMs - now : null
+  fx.push({ kind: 'emit', event: { kind: 'failback-pending', owner: r.owner, policy, releaseInMs } })
+  return { ...r, failbackReported: true }
+}
+
+function evaluateStopping(state: EngineState, r: Resource, now: number, fx: Effect[]): Resource {
+  if (r.status !== 'held' || !state.releaseOnStop) return r
+  return startRelease(state, r, now, fx, 'agent stopping')
+}
+
+/** A block set after a failed checklist ends at its retry time, or when its trigger went away. */
+function expireBlock(r: Resource, now: number): Resource {
+  if (!r.blocked) return r
+  if (r.blocked.retryAt !== null && now >= r.blocked.retryAt) return { ...r, blocked: null }
+  return r
+}
+
+/** Clears a "until the trigger changes" block when the owner's liveness flips. */
+export function clearBlockOnChange(r: Resource): Resource {
+  return r.blocked && r.blocked.retryAt === null ? { ...r, blocked: null } : r
+}
+
+export function startAcquire(
+  state: EngineState,
+  r: Resource,
+  now: number,
+  fx: Effect[],
+  why: { reason: string; peer: string | undefined; detectionMs?: number },
+): Resource {
+  fx.push({ kind: 'emit', event: { kind: 'acquiring', owner: r.owner, addresses: names(r), reason: why.reason } })
+  fx.push({
+    kind: 'run-checklist',
+    checklist: {
+      id: state.nextChecklistId + fx.filter((e) => e.kind === 'run-checklist').length,
+      action: 'acquire',
+      owner: r.owner,
+      peer: why.peer,
+      addresses: r.addresses,
+      reason: why.reason,
+      detectionMs: why.detectionMs,
+      steps: acquireSteps(state.timing.announce),
+    },
+  })
+  return { ...r, status: 'acquiring', since: now, failbackReported: false }
+}
+
+export function startRelease(state: EngineState, r: Resource, now: number, fx: Effect[], reason: string): Resource {
+  fx.push({ kind: 'emit', event: { kind: 'releasing', owner: r.owner, addresses: names(r), reason } })
+  fx.push({
+    kind: 'run-checklist',
+    checklist: {
+      id: state.nextChecklistId + fx.filter((e) => e.kind === 'run-checklist').length,
+      action: 'release',
+      owner: r.owner,
+      peer: r.owner === state.self ? undefined : r.owner,
+      addresses: r.addresses,
+      reason,
+      detectionMs: undefined,
+      steps: releaseSteps(),
+    },
+  })
+  return { ...r, status: 'releasing', since: now, failbackReported: false }
+}
+
+/** Live peers (other than `except`) that advertise holding any of the resource's addresses. */
+export function holdersOf(state: EngineState, r: Resource, except: string | undefined) {
+  const found: { peer: PeerView; status: 'held' | 'releasing' | 'kept' }[] = []
+  for (const peer of Object.values(state.peers)) {
+    if (peer.id === except || !peer.alive) continue
+    const hold = peer.held.find((h) => r.addresses.some((a) => a.ip === h.ip))
+    if (hold) found.push({ peer, status: hold.status })
+  }
+  return found
+}
+
+function silentForMs(state: EngineState, peer: PeerView, now: number): number {
+  const newest = Math.max(state.startedAt, ...Object.values(peer.links).map((l) => l.lastSeen ?? state.startedAt))
+  return now - newest
+}
+
+export function names(r: Resource): string[] {
+  return r.addresses.map((a) => cidr(a))
+}

@@ -1,0 +1,87 @@
+import type { InterfaceAddress } from '../address/ip.js'
+
+/** The state of a node as it advertises it in heartbeats. */
+export type NodeStateCode = 'starting' | 'healthy' | 'maintenance' | 'stopping'
+
+/** How a holder describes an address it holds, so the owner knows whether to wait. */
+export type HoldStatus = 'held' | 'releasing' | 'kept'
+
+export interface AdvertisedAddress {
+  readonly ip: string
+  readonly prefix: number
+  readonly family: 4 | 6
+  readonly status: HoldStatus
+}
+
+export interface LinkView {
+  /** Monotonic time of the last valid heartbeat on this link; null if never heard. */
+  readonly lastSeen: number | null
+  readonly up: boolean
+  /** A heartbeat-lost event was emitted and not yet answered by heartbeat-restored. */
+  readonly reportedLost: boolean
+}
+
+export interface PeerView {
+  readonly id: string
+  readonly links: Readonly<Record<string, LinkView>>
+  /** Heard on at least one link within deadAfter. */
+  readonly alive: boolean
+  /** Declared lost (every link silent for deadAfter) and not heard since. */
+  readonly lost: boolean
+  readonly everHeard: boolean
+  readonly aliveSince: number | null
+  readonly anomaly: boolean
+  readonly anomalyDown: readonly string[]
+  readonly incarnation: number | null
+  readonly state: NodeStateCode | null
+  readonly held: readonly AdvertisedAddress[]
+}
+
+export type ResourceStatus = 'waiting' | 'idle' | 'acquiring' | 'held' | 'releasing'
+
+/**
+ * A set of addresses with one owner. This node's own addresses form the resource keyed by its own
+ * id; each watched peer's takeover addresses form the resource keyed by that peer's id.
+ */
+export interface Resource {
+  readonly owner: string
+  readonly addresses: readonly InterfaceAddress[]
+  readonly status: ResourceStatus
+  /** Monotonic time the status last changed. */
+  readonly since: number
+  /** Held because an operator said so: no automatic failback until `ipfo release`. */
+  readonly manual: boolean
+  /** Released by an operator (own addresses): no automatic claim until `ipfo takeover`. */
+  readonly heldBack: boolean
+  /**
+   * After a checklist ended without changing addresses (Test said notification-only, a strict phase
+   * failed, a command failed) the resource is not retried until `retryAt`, or until its trigger
+   * changes when `retryAt` is null.
+   */
+  readonly blocked: { readonly action: 'acquire' | 'release'; readonly retryAt: number | null } | null
+  /** While waiting to claim an own address a peer still holds: since when, and whether reported. */
+  readonly waitingSince: number | null
+  readonly failbackReported: boolean
+}
+
+export interface Timing {
+  readonly intervalMs: number
+  readonly deadAfterMs: number
+  readonly failback: { readonly policy: 'auto' | 'manual' | 'stable'; readonly stableForMs: number; readonly claimTimeoutMs: number }
+  readonly announce: { readonly count: number; readonly intervalMs: number }
+  /** How long to wait before retrying a checklist that failed. */
+  readonly retryAfterMs: number
+}
+
+export interface EngineState {
+  readonly self: string
+  readonly timing: Timing
+  readonly startedAt: number
+  readonly phase: 'starting' | 'running' | 'stopping' | 'stopped'
+  readonly releaseOnStop: boolean
+  readonly maintenance: boolean
+  readonly linkNames: readonly string[]
+  readonly peers: Readonly<Record<string, PeerView>>
+  readonly resources: Readonly<Record<string, Resource>>
+  readonly nextChecklistId: number
+}

@@ -1,0 +1,257 @@
+import type { InterfaceAddress } from '../address/ip.js'
+import type { Effect } from './effects.js'
+import type { Input } from './inputs.js'
+import { evaluatePeer, peerDeadline } from './liveness.js'
+import { clearBlockOnChange, evaluateResource, holdersOf, names, startAcquire, startRelease } from './resources.js'
+import type { EngineState, PeerView, Resource, Timing } from './state.js'
+
+export interface Transition {
+  readonly state: EngineState
+  readonly effects: readonly Effect[]
+}
+
+export interface MachineSetup {
+  readonly self: string
+  readonly timing: Timing
+  readonly linkNames: readonly string[]
+  readonly peers: readonly string[]
+  /** This node's own addresses, and for each watched peer the addresses taken over from it. */
+  readonly resources: readonly { readonly owner: string; readonly addresses: readonly InterfaceAddress[] }[]
+  readonly releaseOnStop: boolean
+}
+
+export function initialState(setup: MachineSetup, now: number): EngineState {
+  const peers: Record<string, PeerView> = {}
+  for (const id of setup.peers) {
+    peers[id] = {
+      id,
+      links: Object.fromEntries(setup.linkNames.map((l) => [l, { lastSeen: null, up: false, reportedLost: false }])),
+      alive: false,
+      lost: false,
+      everHeard: false,
+      aliveSince: null,
+      anomaly: false,
+      anomalyDown: [],
+      incarnation: null,
+      state: null,
+      held: [],
+    }
+  }
+  const resources: Record<string, Resource> = {}
+  for (const r of setup.resources) {
+    if (r.addresses.length === 0) continue
+    resources[r.owner] = {
+      owner: r.owner,
+      addresses: r.addresses,
+      status: r.owner === setup.self ? 'waiting' : 'idle',
+      since: now,
+      manual: false,
+      heldBack: false,
+      blocked: null,
+      waitingSince: null,
+      failbackReported: false,
+    }
+  }
+  return {
+    self: setup.self,
+    timing: setup.timing,
+    startedAt: now,
+    phase: 'starting',
+    releaseOnStop: setup.releaseOnStop,
+    maintenance: false,
+    linkNames: setup.linkNames,
+    peers,
+    resources,
+    nextChecklistId: 1,
+  }
+}
+
+/** The failover state machine: `(state, input, now) -> { state, effects }`. Pure; time is an argument. */
+export function transition(state: EngineState, input: Input, now: number): Transition {
+  const fx: Effect[] = []
+  let s = state
+  switch (input.kind) {
+    case 'heartbeat':
+      s = onHeartbeat(s, input, now, fx)
+      break
+    case 'reconciled':
+      s = mapResources(s, (r) => (input.held.includes(r.owner) && r.status !== 'held' ? { ...r, status: 'held', since: now } : r))
+      break
+    case 'checklist-finished':
+      s = onChecklistFinished(s, input, now, fx)
+      break
+    case 'takeover':
+      s = onTakeover(s, input.owner, now, fx)
+      break
+    case 'release':
+      s = onRelease(s, input.owner, now, fx)
+      break
+    case 'maintenance':
+      if (s.maintenance !== input.on) {
+        s = { ...s, maintenance: input.on }
+        fx.push({ kind: 'emit', event: { kind: 'maintenance', on: input.on } })
+      }
+      break
+    case 'stop':
+      if (s.phase !== 'stopping' && s.phase !== 'stopped') s = { ...s, phase: 'stopping' }
+      break
+    case 'tick':
+      break
+  }
+  s = evaluate(s, now, fx)
+  return { state: { ...s, nextChecklistId: s.nextChecklistId + fx.filter((e) => e.kind === 'run-checklist').length }, effects: fx }
+}
+
+function evaluate(state: EngineState, now: number, fx: Effect[]): EngineState {
+  let s = state
+  const peers: Record<string, PeerView> = {}
+  let resources = s.resources
+  for (const peer of Object.values(s.peers)) {
+    const next = evaluatePeer(s, peer, now, fx)
+    peers[peer.id] = next
+    const r = resources[peer.id]
+    if (r && next.lost !== peer.lost) resources = { ...resources, [peer.id]: clearBlockOnChange(r) }
+  }
+  s = { ...s, peers, resources }
+  const startupDone = Object.values(peers).every((p) => p.everHeard) || now - s.startedAt >= s.timing.deadAfterMs
+  if (s.phase === 'starting' && startupDone) s = { ...s, phase: 'running' }
+
+  const evaluated: Record<string, Resource> = {}
+  for (const r of Object.values(s.resources)) {
+    // Checklist ids must stay unique within one transition: pass the state with the ids used so far.
+    const used = fx.filter((e) => e.kind === 'run-checklist').length
+    evaluated[r.owner] = evaluateResource({ ...s, nextChecklistId: s.nextChecklistId + used }, r, now, fx)
+  }
+  s = { ...s, resources: evaluated }
+
+  if (s.phase === 'stopping') {
+    const busy = Object.values(s.resources).some(
+      (r) => r.status === 'acquiring' || r.status === 'releasing' || (r.status === 'held' && s.releaseOnStop),
+    )
+    if (!busy) {
+      s = { ...s, phase: 'stopped' }
+      fx.push({ kind: 'stopped' })
+    }
+  }
+  return s
+}
+
+function onHeartbeat(s: EngineState, input: Extract<Input, { kind: 'heartbeat' }>, now: number, fx: Effect[]): EngineState {
+  const peer = s.peers[input.peer]
+  const link = peer?.links[input.link]
+  if (!peer || !link) return s
+  if (link.reportedLost) fx.push({ kind: 'emit', event: { kind: 'heartbeat-restored', peer: peer.id, link: input.link } })
+  if (peer.lost) {
+    fx.push({
+      kind: 'emit',
+      event: { kind: 'peer-restored', peer: peer.id, incarnation: input.incarnation, restarted: input.restarted },
+    })
+  }
+  const heldChanged = peer.held.length !== input.held.length || peer.held.some((h, i) => h.ip !== input.held[i]?.ip)
+  const next: PeerView = {
+    ...peer,
+    links: { ...peer.links, [input.link]: { lastSeen: now, up: true, reportedLost: false } },
+    alive: true,
+    lost: false,
+    everHeard: true,
+    aliveSince: peer.alive ? peer.aliveSince : now,
+    incarnation: input.incarnation,
+    state: input.state,
+    held: heldChanged || peer.held.some((h, i) => h.status !== input.held[i]?.status) ? input.held : peer.held,
+  }
+  let resources = s.resources
+  const r = resources[peer.id]
+  if (r && peer.lost) resources = { ...resources, [peer.id]: clearBlockOnChange(r) }
+  return { ...s, peers: { ...s.peers, [peer.id]: next }, resources }
+}
+
+function onChecklistFinished(
+  s: EngineState,
+  input: Extract<Input, { kind: 'checklist-finished' }>,
+  now: number,
+  fx: Effect[],
+): EngineState {
+  const r = s.resources[input.owner]
+  if (!r || (r.status !== 'acquiring' && r.status !== 'releasing')) return s
+  const acquiring = r.status === 'acquiring'
+  const action = acquiring ? 'acquire' : 'release'
+  let next: Resource
+  if (input.outcome === 'done') {
+    next = { ...r, status: acquiring ? 'held' : 'idle', since: now, blocked: null, waitingSince: null }
+    fx.push({ kind: 'send-heartbeat' })
+  } else {
+    const retryAt = input.outcome === 'notify-only' ? null : now + s.timing.retryAfterMs
+    next = { ...r, status: acquiring ? 'idle' : 'held', since: now, blocked: { action, retryAt }, waitingSince: null }
+  }
+  return { ...s, resources: { ...s.resources, [r.owner]: next } }
+}
+
+function onTakeover(s: EngineState, owner: string, now: number, fx: Effect[]): EngineState {
+  const r = s.resources[owner]
+  if (!r || r.status === 'held' || r.status === 'acquiring' || r.status === 'releasing') return s
+  if (holdersOf(s, r, undefined).length > 0) return s
+  const manual = owner !== s.self
+  const next = startAcquire(s, { ...r, manual, heldBack: false, blocked: null }, now, fx, {
+    reason: 'operator takeover',
+    peer: manual ? owner : undefined,
+  })
+  return { ...s, resources: { ...s.resources, [owner]: next } }
+}
+
+function onRelease(s: EngineState, owner: string, now: number, fx: Effect[]): EngineState {
+  const r = s.resources[owner]
+  if (!r) return s
+  const heldBack = owner === s.self
+  if (r.status !== 'held') {
+    return { ...s, resources: { ...s.resources, [owner]: { ...r, heldBack, status: r.status === 'waiting' ? 'idle' : r.status } } }
+  }
+  const next = startRelease(s, { ...r, manual: false, heldBack, blocked: null }, now, fx, 'operator release')
+  return { ...s, resources: { ...s.resources, [owner]: next } }
+}
+
+function mapResources(s: EngineState, f: (r: Resource) => Resource): EngineState {
+  return { ...s, resources: Object.fromEntries(Object.entries(s.resources).map(([k, r]) => [k, f(r)])) }
+}
+
+/**
+ * Why `ipfo takeover <owner>` cannot run now, or undefined when it can. The control server asks
+ * before sending the command, so the operator gets the reason instead of silence.
+ */
+export function takeoverRefusal(s: EngineState, owner: string): string | undefined {
+  const r = s.resources[owner]
+  if (!r) return `this node has no addresses of ${owner} to take over; add them to the config under peers[].takeover`
+  if (r.status === 'held') return `${names(r).join(', ')} already held here`
+  if (r.status === 'acquiring' || r.status === 'releasing') return `a checklist for ${owner} is running; wait for it`
+  const holders = holdersOf(s, r, undefined)
+  if (holders.length > 0) {
+    const holder = holders[0]!.peer.id
+    return `${holder} holds ${names(r).join(', ')}; run "ipfo release ${owner}" on ${holder} first`
+  }
+  return undefined
+}
+
+export function releaseRefusal(s: EngineState, owner: string): string | undefined {
+  const r = s.resources[owner]
+  if (!r) return `this node has no addresses of ${owner}`
+  if (r.status === 'acquiring' || r.status === 'releasing') return `a checklist for ${owner} is running; wait for it`
+  return undefined
+}
+
+/** The next moment the machine must be ticked even if nothing arrives; undefined when none. */
+export function nextDeadline(s: EngineState, now: number): number | undefined {
+  const times: number[] = []
+  for (const peer of Object.values(s.peers)) {
+    const t = peerDeadline(s, peer, now)
+    if (t !== undefined) times.push(t)
+  }
+  if (s.phase === 'starting') times.push(s.startedAt + s.timing.deadAfterMs)
+  const { claimTimeoutMs, policy, stableForMs } = s.timing.failback
+  for (const r of Object.values(s.resources)) {
+    if (r.blocked?.retryAt != null) times.push(r.blocked.retryAt)
+    if (r.waitingSince !== null) times.push(r.waitingSince + claimTimeoutMs)
+    const owner = s.peers[r.owner]
+    if (policy === 'stable' && r.status === 'held' && owner?.aliveSince != null) times.push(owner.aliveSince + stableForMs)
+  }
+  const future = times.filter((t) => t > now)
+  return future.length > 0 ? Math.min(...future) : undefined
+}

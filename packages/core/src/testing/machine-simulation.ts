@@ -1,0 +1,114 @@
+import type { InterfaceAddress } from '../address/ip.js'
+import type { Checklist, Effect, EventBody } from '../state-machine/effects.js'
+import type { ChecklistOutcome, Input } from '../state-machine/inputs.js'
+import type { AdvertisedAddress, EngineState, NodeStateCode, Timing } from '../state-machine/state.js'
+import { type MachineSetup, initialState, nextDeadline, transition } from '../state-machine/transition.js'
+
+/**
+ * Drives the pure machine through a script with a fake clock, collecting events and checklists.
+ * Used by the table tests; ships in @ipfo/core/testing for other packages' tests.
+ */
+export class MachineSimulation {
+  state: EngineState
+  now: number
+  readonly effects: Effect[] = []
+
+  constructor(setup: MachineSetup, start = 1_000) {
+    this.now = start
+    this.state = initialState(setup, start)
+  }
+
+  input(input: Input): readonly Effect[] {
+    const result = transition(this.state, input, this.now)
+    this.state = result.state
+    this.effects.push(...result.effects)
+    return result.effects
+  }
+
+  /** Advances the clock to `t`, ticking at every deadline the machine asks for on the way. */
+  advanceTo(t: number): void {
+    for (;;) {
+      const next = nextDeadline(this.state, this.now)
+      if (next === undefined || next > t) break
+      this.now = next
+      this.input({ kind: 'tick' })
+    }
+    this.now = t
+    this.input({ kind: 'tick' })
+  }
+
+  advance(ms: number): void {
+    this.advanceTo(this.now + ms)
+  }
+
+  heartbeat(
+    peer: string,
+    link: string,
+    opts: { held?: AdvertisedAddress[]; state?: NodeStateCode; incarnation?: number; restarted?: boolean } = {},
+  ): readonly Effect[] {
+    return this.input({
+      kind: 'heartbeat',
+      peer,
+      link,
+      incarnation: opts.incarnation ?? 1,
+      restarted: opts.restarted ?? false,
+      state: opts.state ?? 'healthy',
+      held: opts.held ?? [],
+    })
+  }
+
+  /** Heartbeats from `peer` on `links` every `everyMs` until `until`, advancing the clock. */
+  heartbeatsUntil(peer: string, links: string[], everyMs: number, until: number, held: AdvertisedAddress[] = []): void {
+    while (this.now + everyMs <= until) {
+      this.advance(everyMs)
+      for (const link of links) this.heartbeat(peer, link, { held })
+    }
+    this.advanceTo(until)
+  }
+
+  finish(checklist: Checklist, outcome: ChecklistOutcome = 'done'): readonly Effect[] {
+    return this.input({ kind: 'checklist-finished', id: checklist.id, owner: checklist.owner, outcome })
+  }
+
+  events(): EventBody[] {
+    return this.effects.flatMap((e) => (e.kind === 'emit' ? [e.event] : []))
+  }
+
+  kinds(): string[] {
+    return this.events().map((e) => e.kind)
+  }
+
+  checklists(): Checklist[] {
+    return this.effects.flatMap((e) => (e.kind === 'run-checklist' ? [e.checklist] : []))
+  }
+
+  lastChecklist(): Checklist {
+    const all = this.checklists()
+    const last = all[all.length - 1]
+    if (!last) throw new Error('no checklist was started')
+    return last
+  }
+
+  status(owner: string): string {
+    return this.state.resources[owner]?.status ?? 'none'
+  }
+}
+
+export function testTiming(overrides: Partial<Timing> = {}): Timing {
+  return {
+    intervalMs: 100,
+    deadAfterMs: 300,
+    failback: { policy: 'auto', stableForMs: 1_000, claimTimeoutMs: 2_000 },
+    announce: { count: 3, intervalMs: 10 },
+    retryAfterMs: 5_000,
+    ...overrides,
+  }
+}
+
+export function vip(ip: string, iface = 'eth0', prefix = 24): InterfaceAddress {
+  return { interface: iface, ip, prefix, family: ip.includes(':') ? 6 : 4 }
+}
+
+export function held(a: InterfaceAddress, status: AdvertisedAddress['status'] = 'held'): AdvertisedAddress {
+  return { ip: a.ip, prefix: a.prefix, family: a.family, status }
+}
