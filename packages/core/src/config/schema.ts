@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import { parseCidr } from '../address/ip.js'
-import { parseDuration } from './duration.js'
+import { formatDuration, parseDuration } from './duration.js'
 
 /**
  * The agent's config file (YAML or JSON), as a zod schema. Parsing turns durations into milliseconds
@@ -117,7 +117,10 @@ export const pathsSchema = z
 
 export const configSchema = z
   .strictObject({
-    $schema: z.string().optional(),
+    $schema: z
+      .string()
+      .optional()
+      .describe('The JSON Schema this file follows, for editors: "https://ipfo.dev/schema/config.json".'),
     node: name('node id').describe('This node\'s id; peers list it in their "peers".'),
     key: z.string().min(1).describe('The heartbeat key file (create it with "ipfo keygen"; mode 0600).'),
     port: z.number().int().min(1).max(65535).default(1694).describe('The heartbeat UDP port.'),
@@ -129,23 +132,29 @@ export const configSchema = z
       .describe('The heartbeat links; two on separate networks avoid false takeovers.'),
     owns: z.array(addressSchema).default([]).describe('Addresses this node holds while it is healthy.'),
     peers: z.array(peerSchema).default([]).describe('The other nodes this node exchanges heartbeats with.'),
-    failback: failbackSchema,
-    announce: announceSchema,
+    failback: failbackSchema.describe('When and how a returning peer gets its addresses back.'),
+    announce: announceSchema.describe(
+      'The gratuitous ARP / unsolicited NA packets sent after taking an address, so switches and neighbours learn where it went.',
+    ),
     onStop: z
       .enum(['release', 'keep'])
       .default('release')
       .describe('On SIGTERM: release held addresses (running the release hooks) or leave them in place.'),
-    paths: pathsSchema,
+    paths: pathsSchema.describe('Where the agent keeps its control socket, state and event log.'),
   })
   .superRefine((config, ctx) => {
     if (config.interval < 10) {
-      ctx.addIssue({ code: 'custom', path: ['interval'], message: 'interval must be at least 10ms' })
+      ctx.addIssue({
+        code: 'custom',
+        path: ['interval'],
+        message: `${formatDuration(config.interval)} is too short; the shortest interval is 10ms`,
+      })
     }
     if (config.interval >= config.deadAfter) {
       ctx.addIssue({
         code: 'custom',
         path: ['deadAfter'],
-        message: `deadAfter (${config.deadAfter}ms) must be longer than interval (${config.interval}ms); three intervals or more is usual`,
+        message: `deadAfter (${formatDuration(config.deadAfter)}) must be longer than interval (${formatDuration(config.interval)}); three intervals or more is usual`,
       })
     }
     const seen = new Map<string, string>()

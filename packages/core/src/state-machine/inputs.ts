@@ -20,7 +20,8 @@ export type Input =
   | { readonly kind: 'takeover'; readonly owner: string }
   | { readonly kind: 'release'; readonly owner: string }
   | { readonly kind: 'maintenance'; readonly on: boolean }
-  | { readonly kind: 'stop' }
+  /** Stop: release held addresses (running the release checklist) or keep them in place. */
+  | { readonly kind: 'stop'; readonly release: boolean }
 
 /**
  * How a checklist ended. `done`: the addresses changed as asked. `notify-only`: the Test gate said so,

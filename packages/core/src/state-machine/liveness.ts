@@ -12,12 +12,14 @@ export function evaluatePeer(state: EngineState, peer: PeerView, now: number, fx
   const up: string[] = []
   const down: string[] = []
   let newest = state.startedAt
+  // A peer that said goodbye (stopping, holding nothing) is gone now, not deadAfter from now.
+  const departed = peer.state === 'stopping' && peer.held.length === 0
   for (const name of state.linkNames) {
     const link = peer.links[name] ?? { lastSeen: null, up: false, reportedLost: false }
     const base = link.lastSeen ?? state.startedAt
     newest = Math.max(newest, base)
-    const isUp = link.lastSeen !== null && now - link.lastSeen < deadAfterMs
-    const isDown = !isUp && now - base >= deadAfterMs
+    const isUp = !departed && link.lastSeen !== null && now - link.lastSeen < deadAfterMs
+    const isDown = departed || (!isUp && now - base >= deadAfterMs)
     let reportedLost = link.reportedLost
     if (isDown && !reportedLost) {
       reportedLost = true

@@ -284,7 +284,7 @@ describe('operator and lifecycle', () => {
   it('stop releases held addresses, then reports stopped', () => {
     const sim = backup()
     takenOver(sim)
-    sim.input({ kind: 'stop' })
+    sim.input({ kind: 'stop', release: sim.state.releaseOnStop })
     const release = sim.lastChecklist()
     expect(release).toMatchObject({ action: 'release', reason: 'agent stopping' })
     expect(sim.effects).not.toContainEqual({ kind: 'stopped' })
@@ -294,7 +294,7 @@ describe('operator and lifecycle', () => {
   it('stop with onStop keep leaves addresses and stops at once', () => {
     const sim = backup({ releaseOnStop: false })
     takenOver(sim)
-    expect(sim.input({ kind: 'stop' })).toContainEqual({ kind: 'stopped' })
+    expect(sim.input({ kind: 'stop', release: sim.state.releaseOnStop })).toContainEqual({ kind: 'stopped' })
     expect(sim.status('a')).toBe('held')
   })
 })

@@ -93,7 +93,7 @@ export function transition(state: EngineState, input: Input, now: number): Trans
       }
       break
     case 'stop':
-      if (s.phase !== 'stopping' && s.phase !== 'stopped') s = { ...s, phase: 'stopping' }
+      if (s.phase !== 'stopping' && s.phase !== 'stopped') s = { ...s, phase: 'stopping', releaseOnStop: input.release }
       break
     case 'tick':
       break

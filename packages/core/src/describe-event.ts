@@ -1,0 +1,86 @@
+import { formatDuration } from './config/duration.js'
+import type { IpfoEvent } from './events.js'
+
+export type Severity = 'debug' | 'info' | 'warn' | 'error'
+
+/** How loud an event is, for log levels and for what `ipfo status` and mail highlight. */
+export function severityOf(event: IpfoEvent): Severity {
+  switch (event.kind) {
+    case 'error':
+    case 'claim-forced':
+    case 'checklist-aborted':
+      return 'error'
+    case 'peer-lost':
+    case 'link-anomaly':
+    case 'heartbeat-lost':
+    case 'packet-dropped':
+    case 'loop-stalled':
+    case 'notification-only':
+    case 'claim-waiting':
+      return 'warn'
+    case 'hook-finished':
+      return event.exitCode === 0 ? 'info' : 'warn'
+    case 'announced':
+      return 'debug'
+    default:
+      return 'info'
+  }
+}
+
+/** One line a person can read, for logs, the demo timeline and mail subjects. */
+export function describeEvent(e: IpfoEvent): string {
+  switch (e.kind) {
+    case 'agent-started':
+      return `${e.node} started: heartbeats every ${formatDuration(e.intervalMs)} on ${e.links.join(', ')}; a peer silent on every link for ${formatDuration(e.deadAfterMs)} is taken over (detection ${formatDuration(e.detectionMs)})`
+    case 'agent-stopping':
+      return `${e.node} stopping (${e.release ? 'releasing' : 'keeping'} held addresses)`
+    case 'reconciled':
+      return `found on interfaces: ${e.present.join(', ') || 'none'}`
+    case 'heartbeat-lost':
+      return `no heartbeat from ${e.peer} on ${e.link} for ${formatDuration(e.silentForMs)}`
+    case 'heartbeat-restored':
+      return `heartbeats from ${e.peer} on ${e.link} again`
+    case 'link-anomaly':
+      return `network anomaly: ${e.peer} heard on ${e.up.join(', ')} but not on ${e.down.join(', ')} (no takeover)`
+    case 'link-anomaly-cleared':
+      return `${e.peer} heard on every link again`
+    case 'peer-lost':
+      return `${e.peer} lost: silent on every link for ${formatDuration(e.silentForMs)}`
+    case 'peer-restored':
+      return `${e.peer} is back${e.restarted ? ' (restarted)' : ''}`
+    case 'acquiring':
+      return `acquiring ${e.addresses.join(', ')} of ${e.owner}: ${e.reason}`
+    case 'acquired':
+      return `acquired ${e.addresses.join(', ')} of ${e.owner} in ${formatDuration(e.durationMs)}`
+    case 'releasing':
+      return `releasing ${e.addresses.join(', ')} of ${e.owner}: ${e.reason}`
+    case 'released':
+      return `released ${e.addresses.join(', ')} of ${e.owner} in ${formatDuration(e.durationMs)}`
+    case 'notification-only':
+      return `notification only for ${e.addresses.join(', ')} (${e.action}): ${e.reason}`
+    case 'checklist-aborted':
+      return `${e.action} of ${e.owner}'s addresses stopped at ${e.step}: ${e.reason}`
+    case 'announced':
+      return `announced ${e.address} ${e.count} times`
+    case 'hook-finished':
+      return `${e.phase} ${e.script} ${e.timedOut ? 'timed out' : `exited ${e.exitCode ?? e.signal}`} after ${formatDuration(e.durationMs)}`
+    case 'claim-waiting':
+      return `waiting for ${e.holder} to release ${e.addresses.join(', ')}`
+    case 'claim-forced':
+      return `${e.holder} did not release ${e.addresses.join(', ')} within ${formatDuration(e.waitedMs)}: claiming anyway`
+    case 'failback-pending':
+      return e.policy === 'manual'
+        ? `${e.owner} is back; its addresses stay here until "ipfo release ${e.owner}" (failback policy manual)`
+        : `${e.owner} is back; giving its addresses back in ${formatDuration(e.releaseInMs ?? 0)} if it stays up`
+    case 'maintenance':
+      return e.on ? 'maintenance mode ON: no automatic takeover or failback' : 'maintenance mode off'
+    case 'packet-dropped':
+      return `dropped a heartbeat from ${e.from} (${e.reason}): ${e.detail}`
+    case 'loop-stalled':
+      return `the agent's event loop stalled for ${formatDuration(e.stalledMs)}`
+    case 'notify':
+      return e.subject
+    case 'error':
+      return `${e.context}: ${e.message}`
+  }
+}

@@ -1,0 +1,171 @@
+import { describe, expect, it } from 'vitest'
+import { type ConfigInput, configSchema } from '../config/schema.js'
+import type { IpfoEvent } from '../events.js'
+import { encodeHeartbeat } from '../heartbeat/codec.js'
+import { heartbeatKey, keyRing } from '../heartbeat/key-ring.js'
+import { type AddressOperation, FakeAddressControl } from '../testing/fake-address-control.js'
+import { FakeClock } from '../testing/fake-clock.js'
+import { FakeNetwork } from '../testing/fake-network.js'
+import { RecordingHooks } from '../testing/recording-hooks.js'
+import { createEngine } from './engine.js'
+
+const KEYS = keyRing(heartbeatKey(Buffer.alloc(32, 7)))
+const VIP = { interface: 'eth0', address: '10.0.0.100/24' }
+
+function config(node: string, extra: Partial<ConfigInput>) {
+  return configSchema.parse({
+    node,
+    key: '/dev/null',
+    interval: '100ms',
+    deadAfter: '300ms',
+    links: [
+      { name: 'private', targets: ['10.1.0.255'] },
+      { name: 'public', targets: ['10.0.0.255'] },
+    ],
+    announce: { count: 2, interval: '10ms' },
+    ...extra,
+  })
+}
+
+/** Two engines on an in-memory network with a shared fake clock: A owns the VIP, B watches A. */
+function cluster() {
+  const clock = new FakeClock()
+  const net = new FakeNetwork(() => clock.now())
+  const journal: AddressOperation[] = []
+  const events: IpfoEvent[] = []
+  const order: string[] = []
+  const node = (id: string, extra: Partial<ConfigInput>) => {
+    const address = new FakeAddressControl(() => clock.now(), id, journal)
+    const hooks = new RecordingHooks((what) => order.push(`${id}:${what}`))
+    const add = address.add.bind(address)
+    address.add = async (a) => {
+      order.push(`${id}:add`)
+      await add(a)
+    }
+    const engine = createEngine({
+      config: config(id, extra),
+      keys: KEYS,
+      clock,
+      transport: net.transport(id, ['private', 'public']),
+      address,
+      hooks,
+      onEvent: (e) => events.push(e),
+    })
+    return { engine, address, hooks }
+  }
+  const a = node('a', { owns: [VIP], peers: [{ id: 'b' }] })
+  const b = node('b', { peers: [{ id: 'a', takeover: [VIP] }] })
+  return { clock, net, journal, events, order, a, b }
+}
+
+/** Replays the journal and returns the moments (operation indexes) at which two nodes held the VIP. */
+function doubleHolds(journal: AddressOperation[]): number[] {
+  const holders = new Set<string>()
+  const overlaps: number[] = []
+  journal.forEach((op, i) => {
+    if (op.op === 'add') holders.add(op.node)
+    if (op.op === 'remove') holders.delete(op.node)
+    if (holders.size > 1) overlaps.push(i)
+  })
+  return overlaps
+}
+
+describe('engine: two nodes on a fake network', () => {
+  it('the owner claims its VIP at start; the watcher takes over when every link goes silent, in checklist order', async () => {
+    const c = cluster()
+    await c.a.engine.start()
+    await c.b.engine.start()
+    await c.clock.advance(1_000)
+    expect(c.a.address.has('10.0.0.100')).toBe(true)
+    expect(c.b.address.has('10.0.0.100')).toBe(false)
+
+    c.net.setCut('a', 'private', true)
+    await c.clock.advance(1_000)
+    expect(c.b.address.has('10.0.0.100')).toBe(false)
+    expect(c.events.some((e) => e.kind === 'link-anomaly' && e.peer === 'a')).toBe(true)
+
+    const cutAt = c.clock.now()
+    c.net.setCut('a', 'public', true)
+    c.order.length = 0
+    await c.clock.advance(1_000)
+    expect(c.b.address.has('10.0.0.100')).toBe(true)
+    expect(c.order.filter((o) => o.startsWith('b:'))).toEqual(['b:Test', 'b:PreAcq', 'b:add', 'b:PostAcq'])
+    const lost = c.events.find((e) => e.kind === 'peer-lost')!
+    expect(lost.time - c.clock.epoch - cutAt).toBeGreaterThan(200)
+    expect(lost.time - c.clock.epoch - cutAt).toBeLessThanOrEqual(300)
+    expect(c.b.address.log.map((l) => l.op)).toEqual(['add', 'announce'])
+    await c.a.engine.stop()
+    await c.b.engine.stop()
+  })
+
+  it('a returning owner waits for the release: no moment with the VIP held twice', async () => {
+    const c = cluster()
+    await c.a.engine.start()
+    await c.b.engine.start()
+    await c.clock.advance(1_000)
+    await c.a.engine.stop() // releases and says goodbye: B takes over at once
+    await c.clock.advance(50)
+    expect(c.b.address.has('10.0.0.100')).toBe(true)
+
+    const a2 = createEngine({
+      config: config('a', { owns: [VIP], peers: [{ id: 'b' }] }),
+      keys: KEYS,
+      clock: c.clock,
+      transport: c.net.transport('a', ['private', 'public']),
+      address: c.a.address,
+      onEvent: (e) => c.events.push(e),
+    })
+    await a2.start()
+    await c.clock.advance(2_000)
+    expect(c.a.address.has('10.0.0.100')).toBe(true)
+    expect(c.b.address.has('10.0.0.100')).toBe(false)
+    expect(c.events.map((e) => e.kind)).toContain('claim-waiting')
+    expect(c.journal.map((o) => `${o.node}:${o.op}`).filter((o) => !o.endsWith('announce'))).toEqual([
+      'a:add',
+      'a:remove',
+      'b:add',
+      'b:remove',
+      'a:add',
+    ])
+    expect(doubleHolds(c.journal)).toEqual([])
+    await a2.stop()
+    await c.b.engine.stop()
+  })
+
+  it('forged and replayed heartbeats do not keep a dead peer alive, and are counted', async () => {
+    const c = cluster()
+    await c.a.engine.start()
+    await c.b.engine.start()
+    await c.clock.advance(500)
+    const captured = c.net.sent.filter((s) => s.from === 'a').map((s) => s.data)
+    c.net.setCut('a', 'private', true)
+    c.net.setCut('a', 'public', true)
+    const forger = keyRing(heartbeatKey(Buffer.alloc(32, 9)))
+    for (let i = 0; i < 10; i++) {
+      await c.clock.advance(50)
+      c.net.inject('b', captured[i % captured.length]!)
+      const forged = { node: 'a', link: 'private', incarnation: Date.now() * 2, seq: 1e6 + i, sentAt: 0, intervalMs: 100 }
+      c.net.inject('b', encodeHeartbeat({ ...forged, state: 'healthy', held: [] }, forger))
+    }
+    expect(c.b.address.has('10.0.0.100')).toBe(true)
+    const dropped = c.b.engine.status().counters.dropped
+    expect(dropped.replay).toBe(10)
+    expect(dropped['bad-mac']).toBe(10)
+    await c.a.engine.stop()
+    await c.b.engine.stop()
+  })
+
+  it('reports a detection time, held addresses and per-link state in status', async () => {
+    const c = cluster()
+    await c.a.engine.start()
+    await c.b.engine.start()
+    await c.clock.advance(1_000)
+    const status = c.b.engine.status()
+    expect(status.timing).toEqual({ intervalMs: 100, deadAfterMs: 300, detectionMs: 300 })
+    expect(status.peers[0]).toMatchObject({ id: 'a', alive: true, held: ['10.0.0.100/24'] })
+    expect(status.peers[0]!.links.map((l) => l.up)).toEqual([true, true])
+    expect(c.a.engine.status().held).toEqual(['10.0.0.100/24'])
+    await c.a.engine.stop()
+    await c.b.engine.stop()
+  })
+})

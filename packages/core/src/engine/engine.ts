@@ -1,0 +1,305 @@
+import type { InterfaceAddress } from '../address/ip.js'
+import type { Config } from '../config/schema.js'
+import type { DropReason, IpfoEvent } from '../events.js'
+import { decodeHeartbeat, encodeHeartbeat } from '../heartbeat/codec.js'
+import type { KeyRing } from '../heartbeat/key-ring.js'
+import { ReplayGuard } from '../heartbeat/replay-guard.js'
+import type { AddressControl, Clock, EventSink, HooksPort, ReceivedPacket, TimerHandle, Transport } from '../ports.js'
+import { noHooks } from '../ports.js'
+import { advertisedHeld, advertisedState } from '../state-machine/advertise.js'
+import type { Effect, EventBody } from '../state-machine/effects.js'
+import { runChecklist } from '../state-machine/executor.js'
+import type { Input } from '../state-machine/inputs.js'
+import type { EngineState } from '../state-machine/state.js'
+import { initialState, nextDeadline, releaseRefusal, takeoverRefusal, transition } from '../state-machine/transition.js'
+import { type AgentStatus, buildStatus, type Counters } from './status.js'
+
+export interface EngineDeps {
+  readonly config: Config
+  readonly keys: KeyRing
+  readonly clock: Clock
+  readonly transport: Transport
+  readonly address: AddressControl
+  readonly hooks?: HooksPort
+  readonly onEvent: EventSink
+}
+
+export interface Engine {
+  /** Reconciles addresses with the interfaces, opens the heartbeat links and starts the timers. */
+  start(): Promise<void>
+  /** Releases (or keeps, by `onStop` unless `release` says) held addresses, then closes everything. */
+  stop(opts?: { release?: boolean }): Promise<void>
+  status(): AgentStatus
+  /** The last events, oldest first, for `ipfo events`. */
+  recentEvents(): readonly IpfoEvent[]
+  /** Resolves to undefined when accepted, or to the reason it cannot be done now. */
+  takeover(owner: string): string | undefined
+  release(owner: string): string | undefined
+  maintenance(on: boolean): void
+  /** The machine's state, for tests and diagnostics. */
+  state(): EngineState
+}
+
+/** A stall this much beyond the heartbeat timer's due time is reported as `loop-stalled`. */
+const STALL_FACTOR = 1
+
+/**
+ * Wires heartbeats, the pure state machine and the checklist executor together. Owns every timer;
+ * touches the world only through the ports it is given.
+ */
+export function createEngine(deps: EngineDeps): Engine {
+  const { config, clock, transport } = deps
+  const hooks = deps.hooks ?? noHooks
+  const incarnation = clock.wallNow()
+  const guard = new ReplayGuard()
+  const peerIds = new Set(config.peers.map((p) => p.id))
+  const linkNames = config.links.map((l) => l.name)
+  const seqByLink = new Map<string, number>(linkNames.map((l) => [l, 0]))
+  const counters: Counters = { sent: 0, received: 0, dropped: {}, loopStalls: 0, maxLoopLagMs: 0 }
+  const dropReported = new Map<DropReason, number>()
+  const recent: IpfoEvent[] = []
+
+  let state = initialState(
+    {
+      self: config.node,
+      timing: {
+        intervalMs: config.interval,
+        deadAfterMs: config.deadAfter,
+        failback: {
+          policy: config.failback.policy,
+          stableForMs: config.failback.stableFor,
+          claimTimeoutMs: config.failback.claimTimeout,
+        },
+        announce: { count: config.announce.count, intervalMs: config.announce.interval },
+        retryAfterMs: Math.max(5_000, config.deadAfter),
+      },
+      linkNames,
+      peers: config.peers.map((p) => p.id),
+      resources: [
+        { owner: config.node, addresses: config.owns },
+        ...config.peers.map((p) => ({ owner: p.id, addresses: p.takeover })),
+      ],
+      releaseOnStop: config.onStop === 'release',
+    },
+    clock.now(),
+  )
+
+  let deadlineTimer: TimerHandle | undefined
+  let deadlineAt: number | undefined
+  let heartbeatTimer: TimerHandle | undefined
+  let nextBeatAt = 0
+  let started = false
+  let stopped: (() => void) | undefined
+  const stoppedPromise = new Promise<void>((resolve) => {
+    stopped = resolve
+  })
+
+  function emit(event: EventBody): void {
+    const stamped = { ...event, time: clock.wallNow() } as IpfoEvent
+    recent.push(stamped)
+    if (recent.length > 500) recent.shift()
+    deps.onEvent(stamped)
+  }
+
+  function apply(input: Input): void {
+    const result = transition(state, input, clock.now())
+    state = result.state
+    for (const effect of result.effects) perform(effect)
+    scheduleDeadline()
+  }
+
+  function perform(effect: Effect): void {
+    switch (effect.kind) {
+      case 'emit':
+        emit(effect.event)
+        break
+      case 'send-heartbeat':
+        sendHeartbeats()
+        break
+      case 'run-checklist': {
+        const { checklist } = effect
+        // Off the heartbeat path: hooks and address commands run while heartbeats and detection go on.
+        void runChecklist(checklist, {
+          self: config.node,
+          address: deps.address,
+          hooks,
+          emit,
+          now: () => clock.now(),
+          wallNow: () => clock.wallNow(),
+        }).then((outcome) => apply({ kind: 'checklist-finished', id: checklist.id, owner: checklist.owner, outcome }))
+        // Tell peers at once that these addresses are being acquired or released.
+        sendHeartbeats()
+        break
+      }
+      case 'stopped':
+        stopped?.()
+        break
+    }
+  }
+
+  function scheduleDeadline(): void {
+    const at = nextDeadline(state, clock.now())
+    if (at === deadlineAt) return
+    if (deadlineTimer) clock.clearTimeout(deadlineTimer)
+    deadlineTimer = undefined
+    deadlineAt = at
+    if (at === undefined) return
+    deadlineTimer = clock.setTimeout(
+      () => {
+        deadlineTimer = undefined
+        deadlineAt = undefined
+        // A late timer runs before heartbeats already queued in the socket: deliver those first,
+        // then judge, so a busy loop or a GC pause is not mistaken for a dead peer.
+        clock.afterIo(() => apply({ kind: 'tick' }))
+      },
+      Math.max(0, at - clock.now()),
+    )
+  }
+
+  function sendHeartbeats(): void {
+    const held = advertisedHeld(state)
+    const nodeState = advertisedState(state)
+    for (const link of linkNames) {
+      const seq = (seqByLink.get(link) ?? 0) + 1
+      seqByLink.set(link, seq)
+      const packet = encodeHeartbeat(
+        {
+          node: config.node,
+          link,
+          incarnation,
+          seq,
+          sentAt: clock.wallNow(),
+          intervalMs: config.interval,
+          state: nodeState,
+          held,
+        },
+        deps.keys,
+      )
+      transport.send(link, packet)
+      counters.sent++
+    }
+  }
+
+  function beat(): void {
+    const now = clock.now()
+    const lag = now - nextBeatAt
+    counters.maxLoopLagMs = Math.max(counters.maxLoopLagMs, lag)
+    if (lag > config.interval * STALL_FACTOR) {
+      counters.loopStalls++
+      emit({ kind: 'loop-stalled', stalledMs: lag })
+    }
+    sendHeartbeats()
+    // Schedule against the plan, not against now, so the interval does not drift; skip beats lost to a stall.
+    nextBeatAt += config.interval
+    if (nextBeatAt <= now) nextBeatAt = now + config.interval
+    heartbeatTimer = clock.setTimeout(beat, nextBeatAt - now)
+  }
+
+  function onPacket(packet: ReceivedPacket): void {
+    const decoded = decodeHeartbeat(packet.data, deps.keys)
+    if (!decoded.ok) return drop(decoded.reason, packet, decoded.detail)
+    const hb = decoded.heartbeat
+    if (hb.node === config.node) return drop('own-packet', packet, 'our own heartbeat (broadcast loop)')
+    if (!peerIds.has(hb.node)) return drop('unknown-node', packet, `node "${hb.node}" is not in peers`)
+    if (!linkNames.includes(hb.link)) return drop('malformed', packet, `link "${hb.link}" is not configured here`)
+    const fresh = guard.accept(hb.node, hb.link, hb.incarnation, hb.seq)
+    if (!fresh.ok) return drop('replay', packet, fresh.detail)
+    counters.received++
+    apply({
+      kind: 'heartbeat',
+      peer: hb.node,
+      link: hb.link,
+      incarnation: hb.incarnation,
+      restarted: fresh.restarted,
+      state: hb.state,
+      held: hb.held,
+    })
+  }
+
+  function drop(reason: DropReason, packet: ReceivedPacket, detail: string): void {
+    counters.dropped[reason] = (counters.dropped[reason] ?? 0) + 1
+    if (reason === 'own-packet') return
+    // Report each reason at most once per 10 s: a flood must not become a log flood.
+    const last = dropReported.get(reason)
+    const now = clock.now()
+    if (last !== undefined && now - last < 10_000) return
+    dropReported.set(reason, now)
+    emit({ kind: 'packet-dropped', reason, from: `${packet.from.address}:${packet.from.port}`, detail })
+  }
+
+  async function reconcile(): Promise<void> {
+    const owners: { owner: string; addresses: readonly InterfaceAddress[] }[] = [
+      { owner: config.node, addresses: config.owns },
+      ...config.peers.map((p) => ({ owner: p.id, addresses: p.takeover })),
+    ]
+    const all = owners.flatMap((o) => o.addresses)
+    const present = await deps.address.present(all)
+    const isPresent = (a: InterfaceAddress) => present.some((p) => p.ip === a.ip && p.interface === a.interface)
+    const held: string[] = []
+    for (const o of owners) {
+      if (o.addresses.length === 0) continue
+      const here = o.addresses.filter(isPresent)
+      if (here.length === o.addresses.length) held.push(o.owner)
+      else if (here.length > 0) {
+        // Half a set (a crash mid-checklist): remove the rest so the set is acquired whole, in order.
+        for (const a of here) await deps.address.remove(a)
+      }
+    }
+    emit({
+      kind: 'reconciled',
+      present: all.filter(isPresent).map((a) => `${a.ip}/${a.prefix}`),
+      absent: all.filter((a) => !isPresent(a)).map((a) => `${a.ip}/${a.prefix}`),
+    })
+    apply({ kind: 'reconciled', held })
+  }
+
+  return {
+    async start() {
+      if (started) return
+      started = true
+      await reconcile()
+      await transport.start(onPacket)
+      emit({
+        kind: 'agent-started',
+        node: config.node,
+        intervalMs: config.interval,
+        deadAfterMs: config.deadAfter,
+        detectionMs: config.deadAfter,
+        links: linkNames,
+        peers: [...peerIds],
+      })
+      nextBeatAt = clock.now()
+      beat()
+      apply({ kind: 'tick' })
+    },
+    async stop(opts = {}) {
+      const release = opts.release ?? config.onStop === 'release'
+      emit({ kind: 'agent-stopping', node: config.node, release })
+      apply({ kind: 'stop', release })
+      await stoppedPromise
+      // A last heartbeat says "stopping" and lists what is still held, so peers act at once.
+      sendHeartbeats()
+      if (heartbeatTimer) clock.clearTimeout(heartbeatTimer)
+      if (deadlineTimer) clock.clearTimeout(deadlineTimer)
+      heartbeatTimer = undefined
+      deadlineTimer = undefined
+      await transport.close()
+    },
+    status: () => buildStatus(state, { config, counters, incarnation, now: clock.now(), wallNow: clock.wallNow() }),
+    takeover(owner) {
+      const refusal = takeoverRefusal(state, owner)
+      if (!refusal) apply({ kind: 'takeover', owner })
+      return refusal
+    },
+    release(owner) {
+      const refusal = releaseRefusal(state, owner)
+      if (!refusal) apply({ kind: 'release', owner })
+      return refusal
+    },
+    maintenance(on) {
+      apply({ kind: 'maintenance', on })
+    },
+    state: () => state,
+    recentEvents: () => [...recent],
+  }
+}

@@ -1,0 +1,87 @@
+import { cidr } from '../address/ip.js'
+import type { Config } from '../config/schema.js'
+import type { DropReason } from '../events.js'
+import { advertisedHeld, advertisedState } from '../state-machine/advertise.js'
+import type { EngineState } from '../state-machine/state.js'
+
+export interface Counters {
+  sent: number
+  received: number
+  dropped: Partial<Record<DropReason, number>>
+  loopStalls: number
+  maxLoopLagMs: number
+}
+
+/** What `ipfo status --json` prints. A stable, documented shape: add fields, never rename them. */
+export interface AgentStatus {
+  node: string
+  state: 'starting' | 'healthy' | 'maintenance' | 'stopping'
+  maintenance: boolean
+  incarnation: number
+  startedAt: string
+  uptimeMs: number
+  timing: { intervalMs: number; deadAfterMs: number; detectionMs: number }
+  links: string[]
+  held: string[]
+  peers: {
+    id: string
+    alive: boolean
+    lost: boolean
+    anomaly: boolean
+    state: string | null
+    incarnation: number | null
+    held: string[]
+    links: { name: string; up: boolean; lastSeenMsAgo: number | null }[]
+  }[]
+  resources: {
+    owner: string
+    addresses: string[]
+    status: string
+    sinceMsAgo: number
+    manual: boolean
+    heldBack: boolean
+    blocked: { action: string; retryInMs: number | null } | null
+  }[]
+  counters: Counters
+}
+
+export function buildStatus(
+  s: EngineState,
+  ctx: { config: Config; counters: Counters; incarnation: number; now: number; wallNow: number },
+): AgentStatus {
+  const uptimeMs = ctx.now - s.startedAt
+  return {
+    node: s.self,
+    state: advertisedState(s),
+    maintenance: s.maintenance,
+    incarnation: ctx.incarnation,
+    startedAt: new Date(ctx.wallNow - uptimeMs).toISOString(),
+    uptimeMs,
+    timing: { intervalMs: s.timing.intervalMs, deadAfterMs: s.timing.deadAfterMs, detectionMs: s.timing.deadAfterMs },
+    links: [...s.linkNames],
+    held: advertisedHeld(s).map((h) => `${h.ip}/${h.prefix}`),
+    peers: Object.values(s.peers).map((p) => ({
+      id: p.id,
+      alive: p.alive,
+      lost: p.lost,
+      anomaly: p.anomaly,
+      state: p.state,
+      incarnation: p.incarnation,
+      held: p.held.map((h) => `${h.ip}/${h.prefix}`),
+      links: s.linkNames.map((name) => {
+        const link = p.links[name]
+        return { name, up: link?.up ?? false, lastSeenMsAgo: link?.lastSeen != null ? ctx.now - link.lastSeen : null }
+      }),
+    })),
+    resources: Object.values(s.resources).map((r) => ({
+      owner: r.owner,
+      addresses: r.addresses.map((a) => `${cidr(a)}@${a.interface}`),
+      status: r.status,
+      sinceMsAgo: ctx.now - r.since,
+      manual: r.manual,
+      heldBack: r.heldBack,
+      blocked: r.blocked ? { action: r.blocked.action, retryInMs: r.blocked.retryAt === null ? null : r.blocked.retryAt - ctx.now } : null,
+    })),
+    counters: structuredClone(ctx.counters),
+  }
+}

@@ -1,0 +1,166 @@
+import { cidr, type InterfaceAddress } from '../address/ip.js'
+import { AddressError } from '../errors.js'
+import type { HookContext } from '../hooks/contract.js'
+import type { AddressControl, HooksPort } from '../ports.js'
+import type { Checklist, EventBody } from './effects.js'
+import type { ChecklistOutcome } from './inputs.js'
+
+export interface ExecutorDeps {
+  readonly self: string
+  readonly address: AddressControl
+  readonly hooks: HooksPort
+  readonly emit: (event: EventBody) => void
+  readonly now: () => number
+  readonly wallNow: () => number
+}
+
+/**
+ * Performs a checklist's steps in order. The machine decided what and in which order; this decides
+ * only what a failed step means for the steps after it:
+ * - Test says notification-only: skip to notify, change nothing.
+ * - a strict Pre phase fails: skip to notify, change nothing.
+ * - a strict Post phase fails: reported; the address change stands (it already happened).
+ * - adding an address fails: remove the ones this checklist added, then notify.
+ * Never throws: every failure becomes an event and an outcome.
+ */
+export async function runChecklist(checklist: Checklist, deps: ExecutorDeps): Promise<ChecklistOutcome> {
+  const started = deps.now()
+  const ctx = hookContext(checklist, deps)
+  const names = checklist.addresses.map((a) => cidr(a))
+  let outcome: ChecklistOutcome = 'done'
+  let skipToNotify = false
+
+  for (const step of checklist.steps) {
+    if (skipToNotify && step.step !== 'notify') continue
+    switch (step.step) {
+      case 'gate': {
+        const verdict = await guard(deps, 'Test', () => deps.hooks.gate(ctx), 'proceed' as const)
+        if (verdict === 'notify-only') {
+          deps.emit({ kind: 'notification-only', owner: checklist.owner, action: checklist.action, addresses: names, reason: 'Test exited non-zero' })
+          outcome = 'notify-only'
+          skipToNotify = true
+        }
+        break
+      }
+      case 'phase': {
+        const result = await guard(deps, step.phase, () => deps.hooks.runPhase(step.phase, ctx), { ok: true })
+        if (!result.ok) {
+          const reason = result.reason ?? `a strict ${step.phase} hook failed`
+          deps.emit({ kind: 'checklist-aborted', owner: checklist.owner, action: checklist.action, step: step.phase, reason })
+          if (step.phase === 'PreAcq' || step.phase === 'PreRel') {
+            outcome = 'aborted'
+            skipToNotify = true
+          }
+        }
+        break
+      }
+      case 'add': {
+        const failure = await addAll(checklist.addresses, deps)
+        if (failure) {
+          outcome = 'failed'
+          skipToNotify = true
+        }
+        break
+      }
+      case 'announce':
+        await Promise.all(checklist.addresses.map((a) => announce(a, step, deps)))
+        deps.emit({ kind: 'acquired', owner: checklist.owner, addresses: names, durationMs: deps.now() - started })
+        break
+      case 'remove': {
+        const failed = await removeAll(checklist.addresses, deps)
+        if (failed) {
+          outcome = 'failed'
+          skipToNotify = true
+        } else {
+          deps.emit({ kind: 'released', owner: checklist.owner, addresses: names, durationMs: deps.now() - started })
+        }
+        break
+      }
+      case 'notify':
+        deps.emit({
+          kind: 'notify',
+          subject: subjectOf(checklist, outcome, deps.self),
+          owner: checklist.owner,
+          action: checklist.action,
+          addresses: names,
+        })
+        break
+    }
+  }
+  return outcome
+}
+
+async function addAll(addresses: readonly InterfaceAddress[], deps: ExecutorDeps): Promise<boolean> {
+  const added: InterfaceAddress[] = []
+  for (const a of addresses) {
+    try {
+      await deps.address.add(a)
+      added.push(a)
+    } catch (error) {
+      deps.emit({ kind: 'error', message: describe(error), context: `adding ${cidr(a)} on ${a.interface}` })
+      // Roll back: a half-configured set of addresses serves nobody well.
+      await removeAll(added.reverse(), deps)
+      return true
+    }
+  }
+  return false
+}
+
+async function removeAll(addresses: readonly InterfaceAddress[], deps: ExecutorDeps): Promise<boolean> {
+  let failed = false
+  for (const a of addresses) {
+    try {
+      await deps.address.remove(a)
+    } catch (error) {
+      failed = true
+      deps.emit({ kind: 'error', message: describe(error), context: `removing ${cidr(a)} from ${a.interface}` })
+    }
+  }
+  return failed
+}
+
+async function announce(a: InterfaceAddress, step: { count: number; intervalMs: number }, deps: ExecutorDeps): Promise<void> {
+  if (step.count === 0) return
+  try {
+    await deps.address.announce(a, { count: step.count, intervalMs: step.intervalMs })
+    deps.emit({ kind: 'announced', address: cidr(a), count: step.count })
+  } catch (error) {
+    // The address works without announcements; clients just learn the new MAC later.
+    deps.emit({ kind: 'error', message: describe(error), context: `announcing ${cidr(a)} on ${a.interface}` })
+  }
+}
+
+/** A hooks port that throws must not wedge the checklist: report it and go on with `fallback`. */
+async function guard<T>(deps: ExecutorDeps, what: string, run: () => Promise<T>, fallback: T): Promise<T> {
+  try {
+    return await run()
+  } catch (error) {
+    deps.emit({ kind: 'error', message: describe(error), context: `running ${what} hooks` })
+    return fallback
+  }
+}
+
+function hookContext(checklist: Checklist, deps: ExecutorDeps): HookContext {
+  return {
+    action: checklist.action,
+    owner: checklist.owner,
+    node: deps.self,
+    peer: checklist.peer,
+    addresses: checklist.addresses.map((a) => ({ interface: a.interface, ip: a.ip, prefix: a.prefix })),
+    reason: checklist.reason,
+    eventTime: deps.wallNow(),
+    detectionMs: checklist.detectionMs,
+  }
+}
+
+function subjectOf(checklist: Checklist, outcome: ChecklistOutcome, self: string): string {
+  const addresses = checklist.addresses.map((a) => a.ip).join(', ')
+  const verb = checklist.action === 'acquire' ? 'took over' : 'released'
+  const result = outcome === 'done' ? verb : `did not change (${outcome}); wanted to ${checklist.action}`
+  return `[ipfo] ${self} ${result} ${addresses} of ${checklist.owner}: ${checklist.reason}`
+}
+
+function describe(error: unknown): string {
+  if (error instanceof AddressError) return `${error.message} (${error.command.join(' ')}: ${error.stderr.trim()})`
+  return error instanceof Error ? error.message : String(error)
+}

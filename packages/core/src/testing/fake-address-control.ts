@@ -1,0 +1,65 @@
+import { addressKey, cidr, type InterfaceAddress } from '../address/ip.js'
+import { AddressError } from '../errors.js'
+import type { AddressControl } from '../ports.js'
+
+export interface AddressOperation {
+  readonly op: 'add' | 'remove' | 'announce'
+  readonly address: string
+  readonly at: number
+  readonly node: string
+}
+
+/**
+ * An in-memory interface table. Records every operation with the time it happened, and can be told
+ * to fail adds on an interface, so tests can check order, idempotence and rollback.
+ */
+export class FakeAddressControl implements AddressControl {
+  readonly held = new Set<string>()
+  readonly log: AddressOperation[] = []
+  failAddOn: string | undefined
+
+  /**
+   * @param journal shared between nodes' fakes, so a test sees every node's operations in the order
+   *   they happened even when the fake clock shows them at the same millisecond
+   */
+  constructor(
+    private readonly now: () => number = () => 0,
+    private readonly node = 'node',
+    private readonly journal: AddressOperation[] = [],
+  ) {}
+
+  private record(op: AddressOperation['op'], a: InterfaceAddress): void {
+    const entry = { op, address: cidr(a), at: this.now(), node: this.node }
+    this.log.push(entry)
+    this.journal.push(entry)
+  }
+
+  async present(candidates: readonly InterfaceAddress[]): Promise<InterfaceAddress[]> {
+    return candidates.filter((a) => this.held.has(addressKey(a)))
+  }
+
+  async add(a: InterfaceAddress): Promise<void> {
+    if (this.failAddOn === a.interface) {
+      throw new AddressError(`cannot add ${cidr(a)}: interface ${a.interface} does not exist`, {
+        command: ['ip', 'addr', 'add', cidr(a), 'dev', a.interface],
+        exitCode: 1,
+        stderr: `Cannot find device "${a.interface}"`,
+      })
+    }
+    this.held.add(addressKey(a))
+    this.record('add', a)
+  }
+
+  async remove(a: InterfaceAddress): Promise<void> {
+    this.held.delete(addressKey(a))
+    this.record('remove', a)
+  }
+
+  async announce(a: InterfaceAddress): Promise<void> {
+    this.record('announce', a)
+  }
+
+  has(ip: string): boolean {
+    return [...this.held].some((k) => k.startsWith(`${ip}/`))
+  }
+}
