@@ -4,5 +4,7 @@ import type { ViteUserConfig } from 'vitest/config'
 export const sharedTestConfig: ViteUserConfig['test'] = {
   reporters: ['default', ['json', { outputFile: '.vitest/report.json' }]],
   include: ['src/**/*.test.ts', 'test/**/*.test.ts', '*.test.ts'],
+  testTimeout: 30_000,
+  hookTimeout: 30_000,
   exclude: ['**/node_modules/**', '**/dist/**'],
 }

@@ -1,23 +1,47 @@
 import { AddressError, ConfigError, ControlError, IpfoError } from '@ipfo/core'
-import { Command, Errors } from '@oclif/core'
+import { Command, Flags } from '@oclif/core'
 import { EXIT } from './exit-codes.js'
+
+/** Where the agent's config lives unless --config says otherwise. */
+export const DEFAULT_CONFIG = '/etc/ipfo/ipfo.yaml'
+export const DEFAULT_SOCKET = '/run/ipfo/ipfo.sock'
 
 /**
  * The base of every ipfo command: `--json` everywhere (oclif's enableJsonFlag makes a command's return
- * value its JSON output) and one place that turns ipfo's typed errors into a one-line message, a hint
- * and a documented exit code. Stack traces only with --debug (DEBUG=*).
+ * value its JSON output) and one place that turns ipfo's typed errors into a message, a hint and a
+ * documented exit code. No stack trace unless DEBUG is set.
  */
 export abstract class IpfoCommand extends Command {
   static override enableJsonFlag = true
 
   protected override async catch(error: Error & { exitCode?: number }): Promise<unknown> {
-    if (error instanceof IpfoError) {
-      const where = error instanceof ConfigError && error.path ? ` (at ${error.path})` : ''
-      const message = `${error.message}${where}`
-      const exit = exitCodeFor(error)
-      throw new Errors.CLIError(message, { exit, suggestions: error.hint ? [error.hint] : [] })
+    if (!(error instanceof IpfoError) || process.env.DEBUG) return super.catch(error)
+    const where = error instanceof ConfigError && error.path && !error.message.includes('\n') ? ` (at ${error.path})` : ''
+    const code = exitCodeFor(error)
+    if (this.jsonEnabled()) {
+      this.logJson({ error: { kind: error.name, message: error.message, hint: error.hint ?? null, exitCode: code } })
+    } else {
+      // Written here, unwrapped: oclif would fold long lines at 80 columns, which breaks copy and paste.
+      process.stderr.write(`ipfo: ${error.message}${where}\n${error.hint ? `hint: ${error.hint}\n` : ''}`)
     }
-    return super.catch(error)
+    return this.exit(code)
+  }
+}
+
+/** Commands that talk to a running agent: they find its control socket from --socket or --config. */
+export abstract class AgentClientCommand extends IpfoCommand {
+  static override baseFlags = {
+    config: Flags.string({ char: 'c', description: 'the agent\'s config file (to find its control socket)', default: DEFAULT_CONFIG }),
+    socket: Flags.string({ description: 'the agent\'s control socket (overrides the one in --config)', env: 'IPFO_SOCKET' }),
+  }
+
+  protected async socketPath(flags: { config: string; socket?: string | undefined }): Promise<string> {
+    if (flags.socket) return flags.socket
+    const { readFile } = await import('node:fs/promises')
+    const text = await readFile(flags.config, 'utf8').catch(() => undefined)
+    if (text === undefined) return DEFAULT_SOCKET
+    const { parseConfig } = await import('@ipfo/core')
+    return parseConfig(text, flags.config).paths.socket
   }
 }
 

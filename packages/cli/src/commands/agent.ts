@@ -1,0 +1,32 @@
+import { Flags } from '@oclif/core'
+import { DEFAULT_CONFIG, IpfoCommand } from '../base-command.js'
+import { runUntilSignal } from '../runtime/signals.js'
+
+export default class Agent extends IpfoCommand {
+  static override summary = 'Run the failover agent in the foreground.'
+  static override description = `Sends heartbeats on every configured link, watches the peers, takes over a peer's addresses when it falls silent on every link and gives them back when it returns. Logs every event as a JSON line on stdout.
+
+SIGTERM and SIGINT stop it (releasing or keeping held addresses, as "onStop" says); SIGHUP reloads the config.`
+  static override examples = ['<%= config.bin %> agent --config /etc/ipfo/ipfo.yaml']
+  static override flags = {
+    config: Flags.string({ char: 'c', description: 'the config file', default: DEFAULT_CONFIG }),
+    'simulate-addresses': Flags.string({
+      description: 'change no interface: keep held addresses in this JSON file (demos, dry runs)',
+      hidden: true,
+    }),
+  }
+
+  async run(): Promise<{ node: string; stopped: string }> {
+    const { flags } = await this.parse(Agent)
+    const { loadConfigFile, simulatedAddressControl, startAgent } = await import('@ipfo/core/node')
+    const simulated = flags['simulate-addresses']
+    const start = () =>
+      startAgent({
+        configFile: flags.config,
+        platform: process.platform,
+        ...(simulated ? { address: simulatedAddressControl(simulated) } : {}),
+      })
+    const { agent, signal } = await runUntilSignal(start, () => loadConfigFile(flags.config), (m) => this.warn(m))
+    return { node: agent.config.node, stopped: signal }
+  }
+}

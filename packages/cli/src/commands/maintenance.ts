@@ -1,0 +1,17 @@
+import { Args } from '@oclif/core'
+import { AgentClientCommand } from '../base-command.js'
+
+export default class Maintenance extends AgentClientCommand {
+  static override summary = 'Turn maintenance mode on or off: no automatic takeover or failback while on.'
+  static override examples = ['<%= config.bin %> maintenance on', '<%= config.bin %> maintenance off']
+  static override args = { mode: Args.string({ options: ['on', 'off'], required: true }) }
+
+  async run(): Promise<{ maintenance: boolean }> {
+    const { args, flags } = await this.parse(Maintenance)
+    const { controlRequest } = await import('@ipfo/core/node')
+    const on = args.mode === 'on'
+    await controlRequest(await this.socketPath(flags), { method: 'maintenance', on })
+    this.log(on ? 'maintenance mode ON: no automatic takeover or failback until "ipfo maintenance off"' : 'maintenance mode off')
+    return { maintenance: on }
+  }
+}

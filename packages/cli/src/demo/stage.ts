@@ -1,0 +1,30 @@
+import type { ConfigInput } from '@ipfo/core'
+
+/**
+ * Where the demo runs: real network namespaces (root), or loopback with simulated addresses.
+ * The story is the same; only the ground under it changes.
+ */
+export interface Stage {
+  readonly mode: 'namespaces' | 'loopback'
+  /** What the demo says about the ground it runs on. */
+  readonly description: string
+  readonly vip: string
+  /** Config for node `a` (owns the VIP) or `b` (watches a), minus node/key/paths, which the demo adds. */
+  config(node: 'a' | 'b'): Omit<ConfigInput, 'node' | 'key' | 'paths'>
+  /** How to run `ipfo agent` for this node. */
+  agentCommand(node: 'a' | 'b', args: readonly string[]): string[]
+  /** After the agent is killed: cut the node off, as a dead machine is. */
+  isolate(node: 'a' | 'b'): Promise<void>
+  /** Before the node comes back: a rebooted machine has lost its addresses; reconnect it. */
+  revive(node: 'a' | 'b'): Promise<void>
+  /** Which nodes hold the VIP right now, read from the interfaces (or the simulation's files). */
+  holders(): Promise<string[]>
+  /** Starts a client probing the VIP, if this stage has a client. */
+  startProbe?(): ProbeHandle
+  destroy(): Promise<void>
+}
+
+export interface ProbeHandle {
+  /** Stops probing and returns the longest run of unanswered probes, in ms. */
+  stop(): Promise<{ probes: number; answered: number; longestOutageMs: number }>
+}

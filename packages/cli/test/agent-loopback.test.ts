@@ -1,0 +1,129 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { type AgentLogLine, AgentProcess } from '../src/demo/agent-process.js'
+import { loopbackStage } from '../src/demo/loopback-stage.js'
+import { runCli } from './run-cli.js'
+
+/**
+ * Two real `ipfo agent` processes on loopback with simulated addresses: the control socket, the
+ * signals and the CLI commands, without root. The namespace tests cover real interfaces.
+ */
+let dir: string
+const lines: { node: string; line: AgentLogLine }[] = []
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'ipfo-agent-'))
+  lines.length = 0
+})
+afterEach(async () => {
+  await AgentProcess.killAll()
+  await rm(dir, { recursive: true, force: true })
+})
+
+async function setup() {
+  const stage = loopbackStage(dir, 30_000 + Math.floor(Math.random() * 20_000))
+  const key = join(dir, 'hb.key')
+  expect((await runCli(['keygen', key])).code).toBe(0)
+  const files: Record<string, string> = {}
+  for (const node of ['a', 'b'] as const) {
+    files[node] = join(dir, `${node}.json`)
+    const paths = { socket: join(dir, `${node}.sock`), stateDir: join(dir, node) }
+    await writeFile(files[node], JSON.stringify({ node, key, paths, ...stage.config(node) }))
+  }
+  const agent = (node: 'a' | 'b') =>
+    new AgentProcess(
+      node,
+      stage.agentCommand(node, ['--config', files[node]!]),
+      (n, line) => lines.push({ node: n, line }),
+      () => {},
+    )
+  return { stage, files, agent, socket: (node: string) => join(dir, `${node}.sock`) }
+}
+
+async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 10_000): Promise<T> {
+  const end = Date.now() + timeoutMs
+  for (;;) {
+    const value = await probe()
+    if (value !== undefined && value !== false) return value
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((r) => setTimeout(r, 20))
+  }
+}
+
+const has = (node: string, kind: string) => lines.some((l) => l.node === node && l.line.kind === kind) || undefined
+
+describe('ipfo agent on loopback', () => {
+  it('serves status, takes over after a kill -9, gives back on return, and releases on SIGTERM', async () => {
+    const { stage, agent, socket } = await setup()
+    const a = agent('a')
+    const b = agent('b')
+    a.start()
+    b.start()
+    await until('a to hold the VIP', async () => ((await stage.holders()).join() === 'a' ? true : undefined))
+
+    const status = await runCli(['status', '--socket', socket('b'), '--json'])
+    expect(status.code).toBe(0)
+    const parsed = JSON.parse(status.stdout)
+    expect(parsed).toMatchObject({ node: 'b', timing: { intervalMs: 100, deadAfterMs: 300, detectionMs: 300 } })
+    expect(parsed.peers[0]).toMatchObject({ id: 'a', alive: true, held: ['192.0.2.100/24'] })
+    expect(parsed.peers[0].links.map((l: { up: boolean }) => l.up)).toEqual([true, true])
+
+    const human = await runCli(['status', '--socket', socket('b')])
+    expect(human.stdout).toContain('peer a: alive, says healthy, holds 192.0.2.100/24')
+
+    await a.kill()
+    await until('b to take over', async () => ((await stage.holders()).includes('b') ? true : undefined), 5_000)
+    expect(lines.filter((l) => l.node === 'b').map((l) => l.line.kind)).toEqual(
+      expect.arrayContaining(['peer-lost', 'acquiring', 'acquired', 'notify']),
+    )
+
+    await stage.revive('a')
+    const a2 = agent('a')
+    a2.start()
+    await until('a to reclaim', async () => ((await stage.holders()).join() === 'a' ? true : undefined))
+    expect(has('a', 'claim-waiting')).toBe(true)
+    expect(has('b', 'released')).toBe(true)
+
+    const events = await runCli(['events', '--socket', socket('b'), '--json'])
+    const kinds = events.stdout.trim().split('\n').map((l) => JSON.parse(l).kind)
+    expect(kinds).toEqual(expect.arrayContaining(['agent-started', 'peer-lost', 'acquired', 'peer-restored', 'released']))
+
+    await a2.stop()
+    expect(JSON.parse(await readFile(join(dir, 'a-addresses.json'), 'utf8'))).toEqual([])
+    await b.stop()
+  })
+
+  it('takeover, release and maintenance by hand through the control socket', async () => {
+    const { stage, agent, socket } = await setup()
+    const a = agent('a')
+    const b = agent('b')
+    a.start()
+    b.start()
+    await until('a to hold the VIP', async () => ((await stage.holders()).join() === 'a' ? true : undefined))
+
+    const refused = await runCli(['takeover', 'a', '--socket', socket('b')])
+    expect(refused.code).toBe(5)
+    expect(refused.stderr).toContain('a holds 192.0.2.100/24; run "ipfo release a" on a first')
+
+    expect((await runCli(['release', 'a', '--socket', socket('a')])).code).toBe(0)
+    await until('a to let go', async () => ((await stage.holders()).length === 0 ? true : undefined))
+    expect((await runCli(['takeover', 'a', '--socket', socket('b'), '--json'])).stdout).toContain('"accepted": true')
+    await until('b to hold it', async () => ((await stage.holders()).join() === 'b' ? true : undefined))
+
+    const maint = await runCli(['maintenance', 'on', '--socket', socket('b'), '--json'])
+    expect(JSON.parse(maint.stdout)).toEqual({ maintenance: true })
+    const status = JSON.parse((await runCli(['status', '--socket', socket('b'), '--json'])).stdout)
+    expect(status).toMatchObject({ maintenance: true, state: 'maintenance' })
+    expect((await runCli(['status', '--socket', socket('b')])).stdout).toContain('MAINTENANCE MODE')
+    await a.stop()
+    await b.stop()
+  })
+
+  it('says clearly when no agent is listening', async () => {
+    const result = await runCli(['status', '--socket', join(dir, 'none.sock')])
+    expect(result.code).toBe(5)
+    expect(result.stderr).toContain('no agent is listening')
+    expect(result.stderr).toContain('ipfo agent --config')
+  })
+})
