@@ -16,10 +16,13 @@ export abstract class IpfoCommand extends Command {
 
   protected override async catch(error: Error & { exitCode?: number }): Promise<unknown> {
     if (!(error instanceof IpfoError) || process.env.DEBUG) return super.catch(error)
-    const where = error instanceof ConfigError && error.path && !error.message.includes('\n') ? ` (at ${error.path})` : ''
+    const where =
+      error instanceof ConfigError && error.path && !error.message.includes('\n') ? ` (at ${error.path})` : ''
     const code = exitCodeFor(error)
     if (this.jsonEnabled()) {
-      this.logJson({ error: { kind: error.name, message: error.message, hint: error.hint ?? null, exitCode: code } })
+      this.logJson({
+        error: { kind: error.name, message: error.message, hint: error.hint ?? null, exitCode: code },
+      })
     } else {
       // Written here, unwrapped: oclif would fold long lines at 80 columns, which breaks copy and paste.
       process.stderr.write(`ipfo: ${error.message}${where}\n${error.hint ? `hint: ${error.hint}\n` : ''}`)
@@ -31,8 +34,15 @@ export abstract class IpfoCommand extends Command {
 /** Commands that talk to a running agent: they find its control socket from --socket or --config. */
 export abstract class AgentClientCommand extends IpfoCommand {
   static override baseFlags = {
-    config: Flags.string({ char: 'c', description: 'the agent\'s config file (to find its control socket)', default: DEFAULT_CONFIG }),
-    socket: Flags.string({ description: 'the agent\'s control socket (overrides the one in --config)', env: 'IPFO_SOCKET' }),
+    config: Flags.string({
+      char: 'c',
+      description: "the agent's config file (to find its control socket)",
+      default: DEFAULT_CONFIG,
+    }),
+    socket: Flags.string({
+      description: "the agent's control socket (overrides the one in --config)",
+      env: 'IPFO_SOCKET',
+    }),
   }
 
   protected async socketPath(flags: { config: string; socket?: string | undefined }): Promise<string> {

@@ -41,7 +41,11 @@ async function setup() {
   return { stage, files, agent, socket: (node: string) => join(dir, `${node}.sock`) }
 }
 
-async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 10_000): Promise<T> {
+async function until<T>(
+  what: string,
+  probe: () => Promise<T | undefined> | T | undefined,
+  timeoutMs = 10_000,
+): Promise<T> {
   const end = Date.now() + timeoutMs
   for (;;) {
     const value = await probe()
@@ -51,7 +55,8 @@ async function until<T>(what: string, probe: () => Promise<T | undefined> | T | 
   }
 }
 
-const has = (node: string, kind: string) => lines.some((l) => l.node === node && l.line.kind === kind) || undefined
+const has = (node: string, kind: string) =>
+  lines.some((l) => l.node === node && l.line.kind === kind) || undefined
 
 describe('ipfo agent on loopback', () => {
   it('serves status, takes over after a kill -9, gives back on return, and releases on SIGTERM', async () => {
@@ -65,7 +70,10 @@ describe('ipfo agent on loopback', () => {
     const status = await runCli(['status', '--socket', socket('b'), '--json'])
     expect(status.code).toBe(0)
     const parsed = JSON.parse(status.stdout)
-    expect(parsed).toMatchObject({ node: 'b', timing: { intervalMs: 100, deadAfterMs: 300, detectionMs: 300 } })
+    expect(parsed).toMatchObject({
+      node: 'b',
+      timing: { intervalMs: 100, deadAfterMs: 300, detectionMs: 300 },
+    })
     expect(parsed.peers[0]).toMatchObject({ id: 'a', alive: true, held: ['192.0.2.100/24'] })
     expect(parsed.peers[0].links.map((l: { up: boolean }) => l.up)).toEqual([true, true])
 
@@ -73,7 +81,11 @@ describe('ipfo agent on loopback', () => {
     expect(human.stdout).toContain('peer a: alive, says healthy, holds 192.0.2.100/24')
 
     await a.kill()
-    await until('b to take over', async () => ((await stage.holders()).includes('b') ? true : undefined), 5_000)
+    await until(
+      'b to take over',
+      async () => ((await stage.holders()).includes('b') ? true : undefined),
+      5_000,
+    )
     expect(lines.filter((l) => l.node === 'b').map((l) => l.line.kind)).toEqual(
       expect.arrayContaining(['peer-lost', 'acquiring', 'acquired', 'notify']),
     )
@@ -86,8 +98,13 @@ describe('ipfo agent on loopback', () => {
     expect(has('b', 'released')).toBe(true)
 
     const events = await runCli(['events', '--socket', socket('b'), '--json'])
-    const kinds = events.stdout.trim().split('\n').map((l) => JSON.parse(l).kind)
-    expect(kinds).toEqual(expect.arrayContaining(['agent-started', 'peer-lost', 'acquired', 'peer-restored', 'released']))
+    const kinds = events.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l).kind)
+    expect(kinds).toEqual(
+      expect.arrayContaining(['agent-started', 'peer-lost', 'acquired', 'peer-restored', 'released']),
+    )
 
     await a2.stop()
     expect(JSON.parse(await readFile(join(dir, 'a-addresses.json'), 'utf8'))).toEqual([])
@@ -108,7 +125,9 @@ describe('ipfo agent on loopback', () => {
 
     expect((await runCli(['release', 'a', '--socket', socket('a')])).code).toBe(0)
     await until('a to let go', async () => ((await stage.holders()).length === 0 ? true : undefined))
-    expect((await runCli(['takeover', 'a', '--socket', socket('b'), '--json'])).stdout).toContain('"accepted": true')
+    expect((await runCli(['takeover', 'a', '--socket', socket('b'), '--json'])).stdout).toContain(
+      '"accepted": true',
+    )
     await until('b to hold it', async () => ((await stage.holders()).join() === 'b' ? true : undefined))
 
     const maint = await runCli(['maintenance', 'on', '--socket', socket('b'), '--json'])

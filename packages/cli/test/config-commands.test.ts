@@ -33,7 +33,14 @@ describe('ipfo config check', () => {
     await writeFile(file, good(key))
     const result = await runCli(['config', 'check', '--config', file, '--json'])
     expect(result.code).toBe(0)
-    expect(JSON.parse(result.stdout)).toEqual({ file, ok: true, node: 'b', detectionMs: 60, links: ['private'], peers: ['a'] })
+    expect(JSON.parse(result.stdout)).toEqual({
+      file,
+      ok: true,
+      node: 'b',
+      detectionMs: 60,
+      links: ['private'],
+      peers: ['a'],
+    })
   })
 
   it('names the file, line and field of each problem and exits 3, without a stack trace', async () => {
@@ -41,7 +48,9 @@ describe('ipfo config check', () => {
     await writeFile(file, `${good(key)}deadafter: 3s\nport: "1694"\n`)
     const result = await runCli(['config', 'check', '--config', file])
     expect(result.code).toBe(3)
-    expect(result.stderr).toContain(`${file}:11 deadafter: unknown key "deadafter"; did you mean "deadAfter"?`)
+    expect(result.stderr).toContain(
+      `${file}:11 deadafter: unknown key "deadafter"; did you mean "deadAfter"?`,
+    )
     expect(result.stderr).toContain(`${file}:12 port: expected a number`)
     expect(result.stderr).not.toMatch(/\n\s+at /)
   })
@@ -71,7 +80,7 @@ describe('ipfo config schema', () => {
 })
 
 describe('ipfo config import-hostconfig', () => {
-  it('turns an Apple secondary\'s hostconfig into a config that passes config check', async () => {
+  it("turns an Apple secondary's hostconfig into a config that passes config check", async () => {
     const hostconfig = join(dir, 'hostconfig')
     await writeFile(
       hostconfig,

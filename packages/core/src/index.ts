@@ -1,8 +1,18 @@
+export { type DarwinAddressOptions, darwinAddressControl } from './address/darwin.js'
 export { addressKey, cidr, type InterfaceAddress, normalizeIp, parseCidr } from './address/ip.js'
+export { type LinuxAddressOptions, linuxAddressControl } from './address/linux.js'
+export { platformAddressControl } from './address/pick.js'
 export { type DurationString, type DurationUnit, formatDuration, parseDuration } from './config/duration.js'
 export { importHostconfig, stringifyConfig } from './config/hostconfig.js'
 export { CONFIG_SCHEMA_ID, configJsonSchema } from './config/json-schema.js'
-export { type ConfigCheck, type ConfigIssue, checkConfig, formatIssues, parseConfig, readablePath } from './config/load.js'
+export {
+  type ConfigCheck,
+  type ConfigIssue,
+  checkConfig,
+  formatIssues,
+  parseConfig,
+  readablePath,
+} from './config/load.js'
 export {
   type AddressConfig,
   type Config,
@@ -36,7 +46,14 @@ export type {
 } from './ports.js'
 export { noHooks } from './ports.js'
 export { advertisedHeld, advertisedState } from './state-machine/advertise.js'
-export { acquireSteps, type Checklist, type Effect, type EventBody, releaseSteps, type Step } from './state-machine/effects.js'
+export {
+  acquireSteps,
+  type Checklist,
+  type Effect,
+  type EventBody,
+  releaseSteps,
+  type Step,
+} from './state-machine/effects.js'
 export { runChecklist } from './state-machine/executor.js'
 export type { ChecklistOutcome, Input } from './state-machine/inputs.js'
 export type { EngineState, NodeStateCode, Resource, Timing } from './state-machine/state.js'

@@ -4,7 +4,8 @@ import { runUntilSignal } from '../runtime/signals.js'
 
 export default class Agent extends IpfoCommand {
   static override summary = 'Run the failover agent in the foreground.'
-  static override description = `Sends heartbeats on every configured link, watches the peers, takes over a peer's addresses when it falls silent on every link and gives them back when it returns. Logs every event as a JSON line on stdout.
+  static override description =
+    `Sends heartbeats on every configured link, watches the peers, takes over a peer's addresses when it falls silent on every link and gives them back when it returns. Logs every event as a JSON line on stdout.
 
 SIGTERM and SIGINT stop it (releasing or keeping held addresses, as "onStop" says); SIGHUP reloads the config.`
   static override examples = ['<%= config.bin %> agent --config /etc/ipfo/ipfo.yaml']
@@ -26,7 +27,11 @@ SIGTERM and SIGINT stop it (releasing or keeping held addresses, as "onStop" say
         platform: process.platform,
         ...(simulated ? { address: simulatedAddressControl(simulated) } : {}),
       })
-    const { agent, signal } = await runUntilSignal(start, () => loadConfigFile(flags.config), (m) => this.warn(m))
+    const { agent, signal } = await runUntilSignal(
+      start,
+      () => loadConfigFile(flags.config),
+      (m) => this.warn(m),
+    )
     return { node: agent.config.node, stopped: signal }
   }
 }

@@ -4,7 +4,8 @@ import type { DemoResult } from '../demo/run-demo.js'
 
 export default class Demo extends IpfoCommand {
   static override summary = 'Watch a live two-node failover and failback.'
-  static override description = `As root, builds network namespaces (two nodes on a bridged public network, a private heartbeat link, a client), starts two real agents, kills one, and shows the takeover with the client-measured outage, then the failback. Cleans up on exit, even on Ctrl-C.
+  static override description =
+    `As root, builds network namespaces (two nodes on a bridged public network, a private heartbeat link, a client), starts two real agents, kills one, and shows the takeover with the client-measured outage, then the failback. Cleans up on exit, even on Ctrl-C.
 
 Not as root, it runs the same story on loopback with simulated addresses, and says so.`
   static override examples = ['sudo <%= config.bin %> demo', '<%= config.bin %> demo --loopback --json']

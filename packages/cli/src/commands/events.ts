@@ -3,8 +3,9 @@ import { Flags } from '@oclif/core'
 import { AgentClientCommand } from '../base-command.js'
 
 export default class Events extends AgentClientCommand {
-  static override summary = 'Show the agent\'s recent events, or follow them live.'
-  static override description = 'With --json, one JSON object per line (NDJSON), the same shape as the agent\'s log.'
+  static override summary = "Show the agent's recent events, or follow them live."
+  static override description =
+    "With --json, one JSON object per line (NDJSON), the same shape as the agent's log."
   static override examples = ['<%= config.bin %> events', '<%= config.bin %> events --follow --json']
   static override flags = { follow: Flags.boolean({ char: 'f', description: 'keep printing new events' }) }
   // NDJSON is printed as it comes, so the single-value --json output is not used.
@@ -20,7 +21,11 @@ export default class Events extends AgentClientCommand {
     const { describeEvent } = await import('@ipfo/core')
     const path = await this.socketPath(flags)
     const print = (e: IpfoEvent) =>
-      this.log(flags.json ? JSON.stringify(e) : `${new Date(e.time).toISOString()}  ${e.kind.padEnd(20)} ${describeEvent(e)}`)
+      this.log(
+        flags.json
+          ? JSON.stringify(e)
+          : `${new Date(e.time).toISOString()}  ${e.kind.padEnd(20)} ${describeEvent(e)}`,
+      )
     if (!flags.follow) {
       for (const e of await controlRequest<IpfoEvent[]>(path, { method: 'events' })) print(e)
       return

@@ -11,7 +11,11 @@ export default class Maintenance extends AgentClientCommand {
     const { controlRequest } = await import('@ipfo/core/node')
     const on = args.mode === 'on'
     await controlRequest(await this.socketPath(flags), { method: 'maintenance', on })
-    this.log(on ? 'maintenance mode ON: no automatic takeover or failback until "ipfo maintenance off"' : 'maintenance mode off')
+    this.log(
+      on
+        ? 'maintenance mode ON: no automatic takeover or failback until "ipfo maintenance off"'
+        : 'maintenance mode off',
+    )
     return { maintenance: on }
   }
 }

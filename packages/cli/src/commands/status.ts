@@ -3,7 +3,7 @@ import { AgentClientCommand } from '../base-command.js'
 import { renderStatus } from '../render/status.js'
 
 export default class Status extends AgentClientCommand {
-  static override summary = 'Show the running agent\'s state: peers, links, held addresses, detection time.'
+  static override summary = "Show the running agent's state: peers, links, held addresses, detection time."
   static override examples = ['<%= config.bin %> status', '<%= config.bin %> status --json | jq .peers']
 
   async run(): Promise<AgentStatus> {

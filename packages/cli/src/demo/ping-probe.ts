@@ -24,7 +24,11 @@ export function pingProbe(namespace: string, ip: string, intervalMs: number): Pr
     async stop() {
       child.kill('SIGINT')
       await new Promise((resolve) => child.once('exit', resolve))
-      return { probes: highestSeq, answered: answers.length, longestOutageMs: Math.round(longestGapMs(answers)) }
+      return {
+        probes: highestSeq,
+        answered: answers.length,
+        longestOutageMs: Math.round(longestGapMs(answers)),
+      }
     },
   }
 }

@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { AgentStatus } from '@ipfo/core'
-import { AgentProcess, type AgentLogLine } from './agent-process.js'
+import { type AgentLogLine, AgentProcess } from './agent-process.js'
 import type { Stage } from './stage.js'
 
 export interface DemoResult {
@@ -32,7 +32,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 export async function runDemo(stage: Stage, dir: string, io: DemoIo): Promise<DemoResult> {
   const t0 = Date.now()
   const stamp = () => `+${((Date.now() - t0) / 1000).toFixed(3)}s`.padStart(9)
-  const waiters: { match: (node: string, line: AgentLogLine) => boolean; resolve: (at: number) => void }[] = []
+  const waiters: { match: (node: string, line: AgentLogLine) => boolean; resolve: (at: number) => void }[] =
+    []
   const onLine = (node: string, line: AgentLogLine) => {
     if (line.kind !== 'announced') io.print(`${stamp()}  ${node}  ${line.kind.padEnd(18)} ${line.msg}`)
     for (const w of [...waiters]) {
@@ -45,8 +46,17 @@ export async function runDemo(stage: Stage, dir: string, io: DemoIo): Promise<De
   const onStderr = (node: string, text: string) => io.print(`${stamp()}  ${node}  stderr             ${text}`)
   const waitFor = (node: string, kind: string, timeoutMs = 15_000) =>
     new Promise<number>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`timed out waiting for ${node} to report ${kind}`)), timeoutMs)
-      waiters.push({ match: (n, l) => n === node && l.kind === kind, resolve: (at) => (clearTimeout(timer), resolve(at)) })
+      const timer = setTimeout(
+        () => reject(new Error(`timed out waiting for ${node} to report ${kind}`)),
+        timeoutMs,
+      )
+      waiters.push({
+        match: (n, l) => n === node && l.kind === kind,
+        resolve: (at) => {
+          clearTimeout(timer)
+          resolve(at)
+        },
+      })
     })
 
   await mkdir(dir, { recursive: true, mode: 0o700 })
@@ -92,7 +102,10 @@ export async function runDemo(stage: Stage, dir: string, io: DemoIo): Promise<De
     const probed = probe ? await probe.stop() : undefined
     io.print('')
     io.print(`takeover: ${takeoverMs}ms from the kill to b holding ${stage.vip}`)
-    if (probed) io.print(`client: ${probed.answered}/${probed.probes} probes answered; longest outage ${probed.longestOutageMs}ms`)
+    if (probed)
+      io.print(
+        `client: ${probed.answered}/${probed.probes} probes answered; longest outage ${probed.longestOutageMs}ms`,
+      )
     io.print('')
 
     io.print(`${stamp()}  --  a comes back (its address gone, as after a reboot)`)

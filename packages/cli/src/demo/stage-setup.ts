@@ -10,7 +10,10 @@ import type { Stage } from './stage.js'
  * Picks the stage (namespaces as root, loopback otherwise), runs the demo, and cleans up whatever
  * happens: agents killed, namespaces removed, temp files deleted, also on Ctrl-C.
  */
-export async function runDemoWithCleanup(opts: { loopback: boolean; print: (line: string) => void }): Promise<DemoResult> {
+export async function runDemoWithCleanup(opts: {
+  loopback: boolean
+  print: (line: string) => void
+}): Promise<DemoResult> {
   const dir = await mkdtemp(join(tmpdir(), 'ipfo-demo-'))
   let stage: Stage | undefined
   const cleanup = async () => {

@@ -36,7 +36,9 @@ export async function runUntilSignal(
         const valid = await validate().then(
           () => true,
           (error: unknown) => {
-            report(`SIGHUP: config not reloaded, the running one stays: ${error instanceof Error ? error.message : error}`)
+            report(
+              `SIGHUP: config not reloaded, the running one stays: ${error instanceof Error ? error.message : error}`,
+            )
             return false
           },
         )

@@ -58,6 +58,11 @@ function cluster() {
   return { clock, net, journal, events, order, a, b }
 }
 
+/** Stops engines while the fake clock moves, so checklists still running (announce waits) can end. */
+async function stopAll(clock: FakeClock, ...engines: { stop(): Promise<void> }[]) {
+  for (const engine of engines) await Promise.all([engine.stop(), clock.advance(200)])
+}
+
 /** Replays the journal and returns the moments (operation indexes) at which two nodes held the VIP. */
 function doubleHolds(journal: AddressOperation[]): number[] {
   const holders = new Set<string>()
@@ -94,8 +99,7 @@ describe('engine: two nodes on a fake network', () => {
     expect(lost.time - c.clock.epoch - cutAt).toBeGreaterThan(200)
     expect(lost.time - c.clock.epoch - cutAt).toBeLessThanOrEqual(300)
     expect(c.b.address.log.map((l) => l.op)).toEqual(['add', 'announce'])
-    await c.a.engine.stop()
-    await c.b.engine.stop()
+    await stopAll(c.clock, c.a.engine, c.b.engine)
   })
 
   it('a returning owner waits for the release: no moment with the VIP held twice', async () => {
@@ -103,7 +107,7 @@ describe('engine: two nodes on a fake network', () => {
     await c.a.engine.start()
     await c.b.engine.start()
     await c.clock.advance(1_000)
-    await c.a.engine.stop() // releases and says goodbye: B takes over at once
+    await stopAll(c.clock, c.a.engine) // releases and says goodbye: B takes over at once
     await c.clock.advance(50)
     expect(c.b.address.has('10.0.0.100')).toBe(true)
 
@@ -128,8 +132,7 @@ describe('engine: two nodes on a fake network', () => {
       'a:add',
     ])
     expect(doubleHolds(c.journal)).toEqual([])
-    await a2.stop()
-    await c.b.engine.stop()
+    await stopAll(c.clock, a2, c.b.engine)
   })
 
   it('forged and replayed heartbeats do not keep a dead peer alive, and are counted', async () => {
@@ -144,15 +147,21 @@ describe('engine: two nodes on a fake network', () => {
     for (let i = 0; i < 10; i++) {
       await c.clock.advance(50)
       c.net.inject('b', captured[i % captured.length]!)
-      const forged = { node: 'a', link: 'private', incarnation: Date.now() * 2, seq: 1e6 + i, sentAt: 0, intervalMs: 100 }
+      const forged = {
+        node: 'a',
+        link: 'private',
+        incarnation: Date.now() * 2,
+        seq: 1e6 + i,
+        sentAt: 0,
+        intervalMs: 100,
+      }
       c.net.inject('b', encodeHeartbeat({ ...forged, state: 'healthy', held: [] }, forger))
     }
     expect(c.b.address.has('10.0.0.100')).toBe(true)
     const dropped = c.b.engine.status().counters.dropped
     expect(dropped.replay).toBe(10)
     expect(dropped['bad-mac']).toBe(10)
-    await c.a.engine.stop()
-    await c.b.engine.stop()
+    await stopAll(c.clock, c.a.engine, c.b.engine)
   })
 
   it('reports a detection time, held addresses and per-link state in status', async () => {
@@ -165,7 +174,6 @@ describe('engine: two nodes on a fake network', () => {
     expect(status.peers[0]).toMatchObject({ id: 'a', alive: true, held: ['10.0.0.100/24'] })
     expect(status.peers[0]!.links.map((l) => l.up)).toEqual([true, true])
     expect(c.a.engine.status().held).toEqual(['10.0.0.100/24'])
-    await c.a.engine.stop()
-    await c.b.engine.stop()
+    await stopAll(c.clock, c.a.engine, c.b.engine)
   })
 })

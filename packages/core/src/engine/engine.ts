@@ -1,17 +1,31 @@
 import type { InterfaceAddress } from '../address/ip.js'
 import type { Config } from '../config/schema.js'
 import type { DropReason, IpfoEvent } from '../events.js'
-import { decodeHeartbeat, encodeHeartbeat } from '../heartbeat/codec.js'
+import { type DecodeResult, decodeHeartbeat, encodeHeartbeat } from '../heartbeat/codec.js'
 import type { KeyRing } from '../heartbeat/key-ring.js'
 import { ReplayGuard } from '../heartbeat/replay-guard.js'
-import type { AddressControl, Clock, EventSink, HooksPort, ReceivedPacket, TimerHandle, Transport } from '../ports.js'
+import type {
+  AddressControl,
+  Clock,
+  EventSink,
+  HooksPort,
+  ReceivedPacket,
+  TimerHandle,
+  Transport,
+} from '../ports.js'
 import { noHooks } from '../ports.js'
 import { advertisedHeld, advertisedState } from '../state-machine/advertise.js'
 import type { Effect, EventBody } from '../state-machine/effects.js'
 import { runChecklist } from '../state-machine/executor.js'
 import type { Input } from '../state-machine/inputs.js'
 import type { EngineState } from '../state-machine/state.js'
-import { initialState, nextDeadline, releaseRefusal, takeoverRefusal, transition } from '../state-machine/transition.js'
+import {
+  initialState,
+  nextDeadline,
+  releaseRefusal,
+  takeoverRefusal,
+  transition,
+} from '../state-machine/transition.js'
 import { type AgentStatus, buildStatus, type Counters } from './status.js'
 
 export interface EngineDeps {
@@ -126,7 +140,10 @@ export function createEngine(deps: EngineDeps): Engine {
           emit,
           now: () => clock.now(),
           wallNow: () => clock.wallNow(),
-        }).then((outcome) => apply({ kind: 'checklist-finished', id: checklist.id, owner: checklist.owner, outcome }))
+          delay: (ms) => new Promise((resolve) => clock.setTimeout(resolve, ms)),
+        }).then((outcome) =>
+          apply({ kind: 'checklist-finished', id: checklist.id, owner: checklist.owner, outcome }),
+        )
         // Tell peers at once that these addresses are being acquired or released.
         sendHeartbeats()
         break
@@ -197,13 +214,17 @@ export function createEngine(deps: EngineDeps): Engine {
 
   function onPacket(packet: ReceivedPacket): void {
     const decoded = decodeHeartbeat(packet.data, deps.keys)
-    if (!decoded.ok) return drop(decoded.reason, packet, decoded.detail)
+    const rejection = rejectionOf(decoded)
+    if (rejection || !decoded.ok) {
+      if (rejection) drop(rejection.reason, packet, rejection.detail)
+      return
+    }
     const hb = decoded.heartbeat
-    if (hb.node === config.node) return drop('own-packet', packet, 'our own heartbeat (broadcast loop)')
-    if (!peerIds.has(hb.node)) return drop('unknown-node', packet, `node "${hb.node}" is not in peers`)
-    if (!linkNames.includes(hb.link)) return drop('malformed', packet, `link "${hb.link}" is not configured here`)
     const fresh = guard.accept(hb.node, hb.link, hb.incarnation, hb.seq)
-    if (!fresh.ok) return drop('replay', packet, fresh.detail)
+    if (!fresh.ok) {
+      drop('replay', packet, fresh.detail)
+      return
+    }
     counters.received++
     apply({
       kind: 'heartbeat',
@@ -214,6 +235,17 @@ export function createEngine(deps: EngineDeps): Engine {
       state: hb.state,
       held: hb.held,
     })
+  }
+
+  /** Why a decoded packet is not a heartbeat from a configured peer on a configured link. */
+  function rejectionOf(decoded: DecodeResult): { reason: DropReason; detail: string } | undefined {
+    if (!decoded.ok) return decoded
+    const hb = decoded.heartbeat
+    if (hb.node === config.node) return { reason: 'own-packet', detail: 'our own heartbeat (broadcast loop)' }
+    if (!peerIds.has(hb.node)) return { reason: 'unknown-node', detail: `node "${hb.node}" is not in peers` }
+    if (!linkNames.includes(hb.link))
+      return { reason: 'malformed', detail: `link "${hb.link}" is not configured here` }
+    return undefined
   }
 
   function drop(reason: DropReason, packet: ReceivedPacket, detail: string): void {
@@ -234,7 +266,8 @@ export function createEngine(deps: EngineDeps): Engine {
     ]
     const all = owners.flatMap((o) => o.addresses)
     const present = await deps.address.present(all)
-    const isPresent = (a: InterfaceAddress) => present.some((p) => p.ip === a.ip && p.interface === a.interface)
+    const isPresent = (a: InterfaceAddress) =>
+      present.some((p) => p.ip === a.ip && p.interface === a.interface)
     const held: string[] = []
     for (const o of owners) {
       if (o.addresses.length === 0) continue
@@ -285,7 +318,8 @@ export function createEngine(deps: EngineDeps): Engine {
       deadlineTimer = undefined
       await transport.close()
     },
-    status: () => buildStatus(state, { config, counters, incarnation, now: clock.now(), wallNow: clock.wallNow() }),
+    status: () =>
+      buildStatus(state, { config, counters, incarnation, now: clock.now(), wallNow: clock.wallNow() }),
     takeover(owner) {
       const refusal = takeoverRefusal(state, owner)
       if (!refusal) apply({ kind: 'takeover', owner })

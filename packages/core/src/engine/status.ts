@@ -57,7 +57,11 @@ export function buildStatus(
     incarnation: ctx.incarnation,
     startedAt: new Date(ctx.wallNow - uptimeMs).toISOString(),
     uptimeMs,
-    timing: { intervalMs: s.timing.intervalMs, deadAfterMs: s.timing.deadAfterMs, detectionMs: s.timing.deadAfterMs },
+    timing: {
+      intervalMs: s.timing.intervalMs,
+      deadAfterMs: s.timing.deadAfterMs,
+      detectionMs: s.timing.deadAfterMs,
+    },
     links: [...s.linkNames],
     held: advertisedHeld(s).map((h) => `${h.ip}/${h.prefix}`),
     peers: Object.values(s.peers).map((p) => ({
@@ -70,7 +74,11 @@ export function buildStatus(
       held: p.held.map((h) => `${h.ip}/${h.prefix}`),
       links: s.linkNames.map((name) => {
         const link = p.links[name]
-        return { name, up: link?.up ?? false, lastSeenMsAgo: link?.lastSeen != null ? ctx.now - link.lastSeen : null }
+        return {
+          name,
+          up: link?.up ?? false,
+          lastSeenMsAgo: link?.lastSeen != null ? ctx.now - link.lastSeen : null,
+        }
       }),
     })),
     resources: Object.values(s.resources).map((r) => ({
@@ -80,7 +88,12 @@ export function buildStatus(
       sinceMsAgo: ctx.now - r.since,
       manual: r.manual,
       heldBack: r.heldBack,
-      blocked: r.blocked ? { action: r.blocked.action, retryInMs: r.blocked.retryAt === null ? null : r.blocked.retryAt - ctx.now } : null,
+      blocked: r.blocked
+        ? {
+            action: r.blocked.action,
+            retryInMs: r.blocked.retryAt === null ? null : r.blocked.retryAt - ctx.now,
+          }
+        : null,
     })),
     counters: structuredClone(ctx.counters),
   }

@@ -49,7 +49,8 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
       links: config.links,
       port: config.port,
       clock: systemClock,
-      onError: (message) => onEvent({ kind: 'error', message, context: 'heartbeat transport', time: Date.now() }),
+      onError: (message) =>
+        onEvent({ kind: 'error', message, context: 'heartbeat transport', time: Date.now() }),
     }),
     address,
     ...(opts.hooks ? { hooks: opts.hooks } : {}),

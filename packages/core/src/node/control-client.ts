@@ -12,7 +12,11 @@ type RequestBody =
   | { method: 'maintenance'; on: boolean }
 
 /** Sends one request to the agent and returns its result; a refusal or an unreachable agent throws ControlError. */
-export function controlRequest<T = unknown>(path: string, body: RequestBody, opts: { timeoutMs?: number } = {}): Promise<T> {
+export function controlRequest<T = unknown>(
+  path: string,
+  body: RequestBody,
+  opts: { timeoutMs?: number } = {},
+): Promise<T> {
   return new Promise((resolve, reject) => {
     const socket = connect(path)
     const timer = setTimeout(() => {
@@ -38,13 +42,19 @@ export function controlRequest<T = unknown>(path: string, body: RequestBody, opt
 }
 
 /** Streams the agent's events (recent ones first) until `signal` aborts. */
-export function followEvents(path: string, onEvent: (event: IpfoEvent) => void, signal?: AbortSignal): Promise<void> {
+export function followEvents(
+  path: string,
+  onEvent: (event: IpfoEvent) => void,
+  signal?: AbortSignal,
+): Promise<void> {
   return new Promise((resolve, reject) => {
     const socket = connect(path)
     socket.once('error', (error: NodeJS.ErrnoException) => reject(unreachable(path, error)))
     socket.once('connect', () => {
       socket.write(`${JSON.stringify({ id: 1, method: 'events', follow: true })}\n`)
-      createInterface({ input: socket }).on('line', (line) => onEvent((JSON.parse(line) as { event: IpfoEvent }).event))
+      createInterface({ input: socket }).on('line', (line) =>
+        onEvent((JSON.parse(line) as { event: IpfoEvent }).event),
+      )
     })
     socket.once('close', () => resolve())
     signal?.addEventListener('abort', () => socket.destroy(), { once: true })
@@ -53,7 +63,9 @@ export function followEvents(path: string, onEvent: (event: IpfoEvent) => void, 
 
 function unreachable(path: string, error: NodeJS.ErrnoException): ControlError {
   if (error.code === 'EACCES') {
-    return new ControlError(`permission denied on control socket ${path}`, { hint: 'run ipfo as root (the agent\'s user)' })
+    return new ControlError(`permission denied on control socket ${path}`, {
+      hint: "run ipfo as root (the agent's user)",
+    })
   }
   if (error.code === 'ENOENT' || error.code === 'ECONNREFUSED') {
     return new ControlError(`no agent is listening on ${path}`, {

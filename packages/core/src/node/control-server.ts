@@ -67,7 +67,8 @@ function answer(engine: Engine, request: ControlRequest): ControlResponse {
       return { id, ok: true, result: engine.recentEvents() }
     case 'takeover':
     case 'release': {
-      const refusal = request.method === 'takeover' ? engine.takeover(request.owner) : engine.release(request.owner)
+      const refusal =
+        request.method === 'takeover' ? engine.takeover(request.owner) : engine.release(request.owner)
       return refusal ? { id, ok: false, error: refusal } : { id, ok: true, result: { accepted: true } }
     }
     case 'maintenance':

@@ -7,7 +7,10 @@ import type { AddressControl } from '../ports.js'
  * restarted agent reconciles as it would against real interfaces. For the demo without root, and for
  * dry runs. Every operation is logged through `onChange`.
  */
-export function simulatedAddressControl(stateFile: string, onChange?: (line: string) => void): AddressControl {
+export function simulatedAddressControl(
+  stateFile: string,
+  onChange?: (line: string) => void,
+): AddressControl {
   const load = async (): Promise<string[]> =>
     JSON.parse(await readFile(stateFile, 'utf8').catch(() => '[]')) as string[]
   const save = async (held: string[]) => {

@@ -1,8 +1,11 @@
 import type { Clock, TimerHandle } from '../ports.js'
 
-/** The real clock: monotonic time from performance.now(), timers from the event loop. */
+/**
+ * The real clock: monotonic whole milliseconds from performance.now() (ipfo's smallest interval is
+ * 10 ms, so sub-millisecond precision would only clutter events), timers from the event loop.
+ */
 export const systemClock: Clock = {
-  now: () => performance.timeOrigin + performance.now() - START_OFFSET,
+  now: () => Math.round(performance.now()),
   wallNow: () => Date.now(),
   setTimeout: (fn, ms) => setTimeout(fn, ms) as unknown as TimerHandle,
   clearTimeout: (handle) => clearTimeout(handle as unknown as NodeJS.Timeout),
@@ -11,6 +14,3 @@ export const systemClock: Clock = {
     setImmediate(fn)
   },
 }
-
-// Keeps monotonic values small and readable while staying monotonic.
-const START_OFFSET = performance.timeOrigin

@@ -57,7 +57,9 @@ export function udpTransport(opts: {
               )
               socket.bind({ address, port: Number(port), exclusive: false }, () => {
                 socket.off('error', reject)
-                socket.on('error', (error) => opts.onError(`heartbeat socket ${address}:${port}: ${error.message}`))
+                socket.on('error', (error) =>
+                  opts.onError(`heartbeat socket ${address}:${port}: ${error.message}`),
+                )
                 if (!isIPv6(address!)) socket.setBroadcast(true)
                 resolve()
               })
@@ -74,7 +76,9 @@ export function udpTransport(opts: {
       }
     },
     async close() {
-      await Promise.all([...sockets.values()].map((s) => new Promise<void>((resolve) => s.close(() => resolve()))))
+      await Promise.all(
+        [...sockets.values()].map((s) => new Promise<void>((resolve) => s.close(() => resolve()))),
+      )
     },
   }
 }

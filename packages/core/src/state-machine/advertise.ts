@@ -18,7 +18,8 @@ export function advertisedHeld(s: EngineState): AdvertisedAddress[] {
     // Acquiring counts as held: the address may already be on the interface, and the owner must wait.
     if (r.status === 'idle' || r.status === 'waiting') continue
     const own = r.owner === s.self
-    const kept = !own && r.status !== 'releasing' && (r.manual || s.timing.failback.policy === 'manual' || s.maintenance)
+    const kept =
+      !own && r.status !== 'releasing' && (r.manual || s.timing.failback.policy === 'manual' || s.maintenance)
     const status = r.status === 'releasing' ? 'releasing' : kept ? 'kept' : 'held'
     for (const a of r.addresses) out.push({ ip: a.ip, prefix: a.prefix, family: a.family, status })
   }

@@ -49,5 +49,11 @@ export function acquireSteps(announce: { count: number; intervalMs: number }): S
 
 /** Release mirrors it: gate, PreRel, remove, PostRel, notify. */
 export function releaseSteps(): Step[] {
-  return [{ step: 'gate' }, { step: 'phase', phase: 'PreRel' }, { step: 'remove' }, { step: 'phase', phase: 'PostRel' }, { step: 'notify' }]
+  return [
+    { step: 'gate' },
+    { step: 'phase', phase: 'PreRel' },
+    { step: 'remove' },
+    { step: 'phase', phase: 'PostRel' },
+    { step: 'notify' },
+  ]
 }

@@ -12,6 +12,7 @@ export interface ExecutorDeps {
   readonly emit: (event: EventBody) => void
   readonly now: () => number
   readonly wallNow: () => number
+  readonly delay: (ms: number) => Promise<void>
 }
 
 /**
@@ -21,14 +22,22 @@ export interface ExecutorDeps {
  * - a strict Pre phase fails: skip to notify, change nothing.
  * - a strict Post phase fails: reported; the address change stands (it already happened).
  * - adding an address fails: remove the ones this checklist added, then notify.
+ * Announcements start right after the add and repeat in the background: the first packet goes out
+ * before PostAcq starts. Before it notifies, the checklist waits until the last repeat has been sent
+ * (count-1 intervals), not for the announcing tools to exit: iputils arping lingers a second after
+ * its packet, and the address must not be held back from a failback for that.
  * Never throws: every failure becomes an event and an outcome.
  */
+/** Time for the last announcement process to start and send its packet. */
+const ANNOUNCE_SEND_MARGIN_MS = 20
+
 export async function runChecklist(checklist: Checklist, deps: ExecutorDeps): Promise<ChecklistOutcome> {
   const started = deps.now()
   const ctx = hookContext(checklist, deps)
   const names = checklist.addresses.map((a) => cidr(a))
   let outcome: ChecklistOutcome = 'done'
   let skipToNotify = false
+  let announcing: Promise<unknown> = Promise.resolve()
 
   for (const step of checklist.steps) {
     if (skipToNotify && step.step !== 'notify') continue
@@ -36,7 +45,13 @@ export async function runChecklist(checklist: Checklist, deps: ExecutorDeps): Pr
       case 'gate': {
         const verdict = await guard(deps, 'Test', () => deps.hooks.gate(ctx), 'proceed' as const)
         if (verdict === 'notify-only') {
-          deps.emit({ kind: 'notification-only', owner: checklist.owner, action: checklist.action, addresses: names, reason: 'Test exited non-zero' })
+          deps.emit({
+            kind: 'notification-only',
+            owner: checklist.owner,
+            action: checklist.action,
+            addresses: names,
+            reason: 'Test exited non-zero',
+          })
           outcome = 'notify-only'
           skipToNotify = true
         }
@@ -46,7 +61,13 @@ export async function runChecklist(checklist: Checklist, deps: ExecutorDeps): Pr
         const result = await guard(deps, step.phase, () => deps.hooks.runPhase(step.phase, ctx), { ok: true })
         if (!result.ok) {
           const reason = result.reason ?? `a strict ${step.phase} hook failed`
-          deps.emit({ kind: 'checklist-aborted', owner: checklist.owner, action: checklist.action, step: step.phase, reason })
+          deps.emit({
+            kind: 'checklist-aborted',
+            owner: checklist.owner,
+            action: checklist.action,
+            step: step.phase,
+            reason,
+          })
           if (step.phase === 'PreAcq' || step.phase === 'PreRel') {
             outcome = 'aborted'
             skipToNotify = true
@@ -59,12 +80,19 @@ export async function runChecklist(checklist: Checklist, deps: ExecutorDeps): Pr
         if (failure) {
           outcome = 'failed'
           skipToNotify = true
+        } else {
+          deps.emit({
+            kind: 'acquired',
+            owner: checklist.owner,
+            addresses: names,
+            durationMs: deps.now() - started,
+          })
         }
         break
       }
       case 'announce':
-        await Promise.all(checklist.addresses.map((a) => announce(a, step, deps)))
-        deps.emit({ kind: 'acquired', owner: checklist.owner, addresses: names, durationMs: deps.now() - started })
+        void Promise.all(checklist.addresses.map((a) => announce(a, step, deps)))
+        announcing = deps.delay(Math.max(0, step.count - 1) * step.intervalMs + ANNOUNCE_SEND_MARGIN_MS)
         break
       case 'remove': {
         const failed = await removeAll(checklist.addresses, deps)
@@ -72,11 +100,17 @@ export async function runChecklist(checklist: Checklist, deps: ExecutorDeps): Pr
           outcome = 'failed'
           skipToNotify = true
         } else {
-          deps.emit({ kind: 'released', owner: checklist.owner, addresses: names, durationMs: deps.now() - started })
+          deps.emit({
+            kind: 'released',
+            owner: checklist.owner,
+            addresses: names,
+            durationMs: deps.now() - started,
+          })
         }
         break
       }
       case 'notify':
+        await announcing
         deps.emit({
           kind: 'notify',
           subject: subjectOf(checklist, outcome, deps.self),
@@ -113,13 +147,21 @@ async function removeAll(addresses: readonly InterfaceAddress[], deps: ExecutorD
       await deps.address.remove(a)
     } catch (error) {
       failed = true
-      deps.emit({ kind: 'error', message: describe(error), context: `removing ${cidr(a)} from ${a.interface}` })
+      deps.emit({
+        kind: 'error',
+        message: describe(error),
+        context: `removing ${cidr(a)} from ${a.interface}`,
+      })
     }
   }
   return failed
 }
 
-async function announce(a: InterfaceAddress, step: { count: number; intervalMs: number }, deps: ExecutorDeps): Promise<void> {
+async function announce(
+  a: InterfaceAddress,
+  step: { count: number; intervalMs: number },
+  deps: ExecutorDeps,
+): Promise<void> {
   if (step.count === 0) return
   try {
     await deps.address.announce(a, { count: step.count, intervalMs: step.intervalMs })
@@ -161,6 +203,7 @@ function subjectOf(checklist: Checklist, outcome: ChecklistOutcome, self: string
 }
 
 function describe(error: unknown): string {
-  if (error instanceof AddressError) return `${error.message} (${error.command.join(' ')}: ${error.stderr.trim()})`
+  if (error instanceof AddressError)
+    return `${error.message} (${error.command.join(' ')}: ${error.stderr.trim()})`
   return error instanceof Error ? error.message : String(error)
 }

@@ -16,7 +16,12 @@ export type Input =
     }
   /** Which resources' addresses were found on the interfaces at start (after a crash, say). */
   | { readonly kind: 'reconciled'; readonly held: readonly string[] }
-  | { readonly kind: 'checklist-finished'; readonly id: number; readonly owner: string; readonly outcome: ChecklistOutcome }
+  | {
+      readonly kind: 'checklist-finished'
+      readonly id: number
+      readonly owner: string
+      readonly outcome: ChecklistOutcome
+    }
   | { readonly kind: 'takeover'; readonly owner: string }
   | { readonly kind: 'release'; readonly owner: string }
   | { readonly kind: 'maintenance'; readonly on: boolean }

@@ -23,21 +23,32 @@ export function evaluatePeer(state: EngineState, peer: PeerView, now: number, fx
     let reportedLost = link.reportedLost
     if (isDown && !reportedLost) {
       reportedLost = true
-      fx.push({ kind: 'emit', event: { kind: 'heartbeat-lost', peer: peer.id, link: name, silentForMs: now - base } })
+      fx.push({
+        kind: 'emit',
+        event: { kind: 'heartbeat-lost', peer: peer.id, link: name, silentForMs: now - base },
+      })
     }
     if (isUp) up.push(name)
     if (isDown) down.push(name)
-    links[name] = link.up === isUp && link.reportedLost === reportedLost ? link : { lastSeen: link.lastSeen, up: isUp, reportedLost }
+    links[name] =
+      link.up === isUp && link.reportedLost === reportedLost
+        ? link
+        : { lastSeen: link.lastSeen, up: isUp, reportedLost }
   }
 
   const alive = up.length > 0
   let lost = peer.lost
   if (!alive && !lost && down.length === state.linkNames.length) {
     lost = true
-    fx.push({ kind: 'emit', event: { kind: 'peer-lost', peer: peer.id, silentForMs: now - newest, links: down } })
+    fx.push({
+      kind: 'emit',
+      event: { kind: 'peer-lost', peer: peer.id, silentForMs: now - newest, links: down },
+    })
   }
 
-  const anomaly = peer.everHeard && up.length > 0 && down.length > 0
+  const mixed = peer.everHeard && up.length > 0 && down.length > 0
+  const mixedSince = mixed ? (peer.mixedSince ?? now) : null
+  const anomaly = mixed && (peer.anomaly || now - (mixedSince ?? now) >= state.timing.intervalMs)
   if (anomaly && (!peer.anomaly || !sameMembers(peer.anomalyDown, down))) {
     fx.push({ kind: 'emit', event: { kind: 'link-anomaly', peer: peer.id, up, down } })
   } else if (!anomaly && peer.anomaly && alive) {
@@ -51,6 +62,7 @@ export function evaluatePeer(state: EngineState, peer: PeerView, now: number, fx
     lost,
     anomaly,
     anomalyDown: anomaly ? down : [],
+    mixedSince,
     aliveSince: alive ? (peer.aliveSince ?? now) : null,
   }
 }

@@ -10,7 +10,9 @@ export function evaluateResource(state: EngineState, r: Resource, now: number, f
   if (r.status === 'acquiring' || r.status === 'releasing') return r
   if (state.phase === 'stopping' || state.phase === 'stopped') return evaluateStopping(state, r, now, fx)
   const resource = expireBlock(r, now)
-  return resource.owner === state.self ? evaluateOwn(state, resource, now, fx) : evaluateTakeover(state, resource, now, fx)
+  return resource.owner === state.self
+    ? evaluateOwn(state, resource, now, fx)
+    : evaluateTakeover(state, resource, now, fx)
 }
 
 /** Own addresses: claim them once no live peer holds them (or the holder ignores us past claimTimeout). */
@@ -20,7 +22,8 @@ function evaluateOwn(state: EngineState, r: Resource, now: number, fx: Effect[])
   const startupDone = peers.every((p) => p.everHeard) || now - state.startedAt >= state.timing.deadAfterMs
   if (!startupDone) return r
   const holders = holdersOf(state, r, undefined)
-  if (holders.length === 0) return startAcquire(state, r, now, fx, { reason: 'own addresses are free', peer: undefined })
+  if (holders.length === 0)
+    return startAcquire(state, r, now, fx, { reason: 'own addresses are free', peer: undefined })
 
   let waiting = r
   const holder = holders[0]!
@@ -31,8 +34,14 @@ function evaluateOwn(state: EngineState, r: Resource, now: number, fx: Effect[])
   const waitedMs = now - (waiting.waitingSince ?? now)
   const kept = holders.some((h) => h.status === 'kept')
   if (!kept && waitedMs >= state.timing.failback.claimTimeoutMs) {
-    fx.push({ kind: 'emit', event: { kind: 'claim-forced', addresses: names(r), holder: holder.peer.id, waitedMs } })
-    return startAcquire(state, waiting, now, fx, { reason: `${holder.peer.id} did not release within the claim timeout`, peer: undefined })
+    fx.push({
+      kind: 'emit',
+      event: { kind: 'claim-forced', addresses: names(r), holder: holder.peer.id, waitedMs },
+    })
+    return startAcquire(state, waiting, now, fx, {
+      reason: `${holder.peer.id} did not release within the claim timeout`,
+      peer: undefined,
+    })
   }
   return waiting
 }
@@ -45,7 +54,11 @@ function evaluateTakeover(state: EngineState, r: Resource, now: number, fx: Effe
     if (!owner.lost || state.maintenance || r.blocked) return r
     if (holdersOf(state, r, r.owner).length > 0) return r
     const silentFor = silentForMs(state, owner, now)
-    return startAcquire(state, r, now, fx, { reason: `peer ${r.owner} lost`, peer: r.owner, detectionMs: silentFor })
+    return startAcquire(state, r, now, fx, {
+      reason: `peer ${r.owner} lost`,
+      peer: r.owner,
+      detectionMs: silentFor,
+    })
   }
   // held
   if (!owner.alive || r.blocked) return r
@@ -58,7 +71,8 @@ function evaluateTakeover(state: EngineState, r: Resource, now: number, fx: Effe
     return startRelease(state, r, now, fx, `peer ${r.owner} healthy for ${stableForMs}ms`)
   }
   if (r.failbackReported) return r
-  const releaseInMs = policy === 'stable' && owner.aliveSince !== null ? owner.aliveSince + stableForMs - now : null
+  const releaseInMs =
+    policy === 'stable' && owner.aliveSince !== null ? owner.aliveSince + stableForMs - now : null
   fx.push({ kind: 'emit', event: { kind: 'failback-pending', owner: r.owner, policy, releaseInMs } })
   return { ...r, failbackReported: true }
 }
@@ -87,7 +101,10 @@ export function startAcquire(
   fx: Effect[],
   why: { reason: string; peer: string | undefined; detectionMs?: number },
 ): Resource {
-  fx.push({ kind: 'emit', event: { kind: 'acquiring', owner: r.owner, addresses: names(r), reason: why.reason } })
+  fx.push({
+    kind: 'emit',
+    event: { kind: 'acquiring', owner: r.owner, addresses: names(r), reason: why.reason },
+  })
   fx.push({
     kind: 'run-checklist',
     checklist: {
@@ -104,7 +121,13 @@ export function startAcquire(
   return { ...r, status: 'acquiring', since: now, failbackReported: false }
 }
 
-export function startRelease(state: EngineState, r: Resource, now: number, fx: Effect[], reason: string): Resource {
+export function startRelease(
+  state: EngineState,
+  r: Resource,
+  now: number,
+  fx: Effect[],
+  reason: string,
+): Resource {
   fx.push({ kind: 'emit', event: { kind: 'releasing', owner: r.owner, addresses: names(r), reason } })
   fx.push({
     kind: 'run-checklist',
@@ -134,7 +157,10 @@ export function holdersOf(state: EngineState, r: Resource, except: string | unde
 }
 
 function silentForMs(state: EngineState, peer: PeerView, now: number): number {
-  const newest = Math.max(state.startedAt, ...Object.values(peer.links).map((l) => l.lastSeen ?? state.startedAt))
+  const newest = Math.max(
+    state.startedAt,
+    ...Object.values(peer.links).map((l) => l.lastSeen ?? state.startedAt),
+  )
   return now - newest
 }
 

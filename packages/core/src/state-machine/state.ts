@@ -32,6 +32,12 @@ export interface PeerView {
   readonly aliveSince: number | null
   readonly anomaly: boolean
   readonly anomalyDown: readonly string[]
+  /**
+   * Since when some links have been down while others are up. Links lost together go down a few
+   * milliseconds apart, and come back so; the anomaly is reported only once the split has lasted one
+   * heartbeat interval.
+   */
+  readonly mixedSince: number | null
   readonly incarnation: number | null
   readonly state: NodeStateCode | null
   readonly held: readonly AdvertisedAddress[]
@@ -67,7 +73,11 @@ export interface Resource {
 export interface Timing {
   readonly intervalMs: number
   readonly deadAfterMs: number
-  readonly failback: { readonly policy: 'auto' | 'manual' | 'stable'; readonly stableForMs: number; readonly claimTimeoutMs: number }
+  readonly failback: {
+    readonly policy: 'auto' | 'manual' | 'stable'
+    readonly stableForMs: number
+    readonly claimTimeoutMs: number
+  }
   readonly announce: { readonly count: number; readonly intervalMs: number }
   /** How long to wait before retrying a checklist that failed. */
   readonly retryAfterMs: number

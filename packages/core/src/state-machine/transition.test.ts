@@ -55,7 +55,13 @@ describe('detection', () => {
     expect(sim.kinds()).toEqual(['heartbeat-lost', 'heartbeat-lost', 'peer-lost', 'acquiring'])
     expect(sim.events().find((e) => e.kind === 'peer-lost')).toMatchObject({ peer: 'a', silentForMs: 300 })
     const checklist = sim.lastChecklist()
-    expect(checklist).toMatchObject({ action: 'acquire', owner: 'a', peer: 'a', detectionMs: 300, addresses: [VIP_A] })
+    expect(checklist).toMatchObject({
+      action: 'acquire',
+      owner: 'a',
+      peer: 'a',
+      detectionMs: 300,
+      addresses: [VIP_A],
+    })
     expect(checklist.steps.map((s) => (s.step === 'phase' ? s.phase : s.step))).toEqual([
       'gate',
       'PreAcq',
@@ -73,10 +79,48 @@ describe('detection', () => {
     sim.heartbeat('a', 'public')
     sim.heartbeatsUntil('a', ['public'], 100, 2_000)
     expect(sim.kinds()).toEqual(['heartbeat-lost', 'link-anomaly'])
-    expect(sim.events()[1]).toMatchObject({ kind: 'link-anomaly', peer: 'a', up: ['public'], down: ['private'] })
+    expect(sim.events()[1]).toMatchObject({
+      kind: 'link-anomaly',
+      peer: 'a',
+      up: ['public'],
+      down: ['private'],
+    })
     expect(sim.checklists()).toEqual([])
     sim.heartbeat('a', 'private')
     expect(sim.kinds().slice(-2)).toEqual(['heartbeat-restored', 'link-anomaly-cleared'])
+  })
+
+  it('links that fall silent a few milliseconds apart are one loss, not an anomaly', () => {
+    const sim = backup()
+    sim.heartbeat('a', 'private')
+    sim.advance(3)
+    sim.heartbeat('a', 'public')
+    sim.advance(400)
+    expect(sim.kinds()).toEqual(['heartbeat-lost', 'heartbeat-lost', 'peer-lost', 'acquiring'])
+  })
+
+  it('reports an anomaly once the split has lasted one interval', () => {
+    const sim = backup()
+    sim.heartbeat('a', 'private')
+    sim.heartbeat('a', 'public')
+    sim.advance(300 - 1)
+    sim.heartbeat('a', 'public')
+    sim.advance(1) // private down, public up: a split, not yet an anomaly
+    expect(sim.kinds()).toEqual(['heartbeat-lost'])
+    sim.advance(99)
+    expect(sim.kinds()).toEqual(['heartbeat-lost'])
+    sim.advance(1)
+    expect(sim.kinds()).toEqual(['heartbeat-lost', 'link-anomaly'])
+  })
+
+  it('takes over at once from a peer that says goodbye holding nothing', () => {
+    const sim = backup()
+    sim.heartbeat('a', 'private', { held: [held(VIP_A)] })
+    sim.advance(50)
+    sim.heartbeat('a', 'private', { state: 'stopping', held: [] })
+    expect(sim.lastChecklist()).toMatchObject({ action: 'acquire', owner: 'a' })
+    sim.heartbeat('a', 'public', { state: 'stopping', held: [] })
+    expect(sim.kinds().filter((k) => k === 'peer-restored')).toEqual([])
   })
 
   it('takes over a peer never heard once the start-up grace (deadAfter) has passed', () => {
@@ -103,7 +147,7 @@ describe('failback', () => {
     takenOver(sim)
     sim.advance(1_000)
     sim.heartbeat('a', 'public', { restarted: true, incarnation: 2 })
-    expect(sim.kinds().slice(-4)).toEqual(['heartbeat-restored', 'peer-restored', 'link-anomaly', 'releasing'])
+    expect(sim.kinds().slice(-3)).toEqual(['heartbeat-restored', 'peer-restored', 'releasing'])
     const release = sim.lastChecklist()
     expect(release.steps.map((s) => (s.step === 'phase' ? s.phase : s.step))).toEqual([
       'gate',
@@ -119,7 +163,9 @@ describe('failback', () => {
   })
 
   it('stable: a flapping peer does not get its address back until it stays up for stableFor', () => {
-    const sim = backup({ timing: { failback: { policy: 'stable', stableForMs: 1_000, claimTimeoutMs: 2_000 } } })
+    const sim = backup({
+      timing: { failback: { policy: 'stable', stableForMs: 1_000, claimTimeoutMs: 2_000 } },
+    })
     takenOver(sim)
     sim.heartbeatsUntil('a', LINKS, 100, sim.now + 500)
     expect(sim.kinds()).toContain('failback-pending')
@@ -150,7 +196,10 @@ describe('failback', () => {
     const sim = backup({ timing: { failback: { policy: 'manual', stableForMs: 0, claimTimeoutMs: 2_000 } } })
     takenOver(sim)
     sim.heartbeat('a', 'private', { held: [held(VIP_A)] })
-    expect(sim.lastChecklist()).toMatchObject({ action: 'release', reason: 'peer a holds its addresses itself' })
+    expect(sim.lastChecklist()).toMatchObject({
+      action: 'release',
+      reason: 'peer a holds its addresses itself',
+    })
   })
 })
 
@@ -162,7 +211,11 @@ describe('a returning owner', () => {
     expect(sim.checklists()).toEqual([])
     expect(sim.kinds()).toEqual(['claim-waiting'])
     sim.heartbeat('b', 'private', { held: [] })
-    expect(sim.lastChecklist()).toMatchObject({ action: 'acquire', owner: 'a', reason: 'own addresses are free' })
+    expect(sim.lastChecklist()).toMatchObject({
+      action: 'acquire',
+      owner: 'a',
+      reason: 'own addresses are free',
+    })
   })
 
   it('claims after claimTimeout with a loud event when the holder never releases', () => {
@@ -194,7 +247,7 @@ describe('a returning owner', () => {
 })
 
 describe('mutual backup', () => {
-  it('each node holds its own, takes the other\'s when it dies, and gives it back in order', () => {
+  it("each node holds its own, takes the other's when it dies, and gives it back in order", () => {
     const sim = backup({ ownsB: true })
     sim.heartbeat('a', 'private', { held: [held(VIP_A)] })
     expect(sim.lastChecklist()).toMatchObject({ action: 'acquire', owner: 'b' })
@@ -204,7 +257,11 @@ describe('mutual backup', () => {
     sim.advance(300)
     expect(sim.lastChecklist()).toMatchObject({ action: 'acquire', owner: 'a' })
     sim.finish(sim.lastChecklist())
-    expect(advertisedHeld(sim.state).map((h) => h.ip).sort()).toEqual(['10.0.0.100', '10.0.0.101'])
+    expect(
+      advertisedHeld(sim.state)
+        .map((h) => h.ip)
+        .sort(),
+    ).toEqual(['10.0.0.100', '10.0.0.101'])
     sim.heartbeat('a', 'private', { held: [], restarted: true, incarnation: 2 })
     expect(sim.lastChecklist()).toMatchObject({ action: 'release', owner: 'a' })
     expect(sim.status('b')).toBe('held')

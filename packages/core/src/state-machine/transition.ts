@@ -2,7 +2,14 @@ import type { InterfaceAddress } from '../address/ip.js'
 import type { Effect } from './effects.js'
 import type { Input } from './inputs.js'
 import { evaluatePeer, peerDeadline } from './liveness.js'
-import { clearBlockOnChange, evaluateResource, holdersOf, names, startAcquire, startRelease } from './resources.js'
+import {
+  clearBlockOnChange,
+  evaluateResource,
+  holdersOf,
+  names,
+  startAcquire,
+  startRelease,
+} from './resources.js'
 import type { EngineState, PeerView, Resource, Timing } from './state.js'
 
 export interface Transition {
@@ -25,13 +32,16 @@ export function initialState(setup: MachineSetup, now: number): EngineState {
   for (const id of setup.peers) {
     peers[id] = {
       id,
-      links: Object.fromEntries(setup.linkNames.map((l) => [l, { lastSeen: null, up: false, reportedLost: false }])),
+      links: Object.fromEntries(
+        setup.linkNames.map((l) => [l, { lastSeen: null, up: false, reportedLost: false }]),
+      ),
       alive: false,
       lost: false,
       everHeard: false,
       aliveSince: null,
       anomaly: false,
       anomalyDown: [],
+      mixedSince: null,
       incarnation: null,
       state: null,
       held: [],
@@ -75,7 +85,9 @@ export function transition(state: EngineState, input: Input, now: number): Trans
       s = onHeartbeat(s, input, now, fx)
       break
     case 'reconciled':
-      s = mapResources(s, (r) => (input.held.includes(r.owner) && r.status !== 'held' ? { ...r, status: 'held', since: now } : r))
+      s = mapResources(s, (r) =>
+        input.held.includes(r.owner) && r.status !== 'held' ? { ...r, status: 'held', since: now } : r,
+      )
       break
     case 'checklist-finished':
       s = onChecklistFinished(s, input, now, fx)
@@ -93,13 +105,17 @@ export function transition(state: EngineState, input: Input, now: number): Trans
       }
       break
     case 'stop':
-      if (s.phase !== 'stopping' && s.phase !== 'stopped') s = { ...s, phase: 'stopping', releaseOnStop: input.release }
+      if (s.phase !== 'stopping' && s.phase !== 'stopped')
+        s = { ...s, phase: 'stopping', releaseOnStop: input.release }
       break
     case 'tick':
       break
   }
   s = evaluate(s, now, fx)
-  return { state: { ...s, nextChecklistId: s.nextChecklistId + fx.filter((e) => e.kind === 'run-checklist').length }, effects: fx }
+  return {
+    state: { ...s, nextChecklistId: s.nextChecklistId + fx.filter((e) => e.kind === 'run-checklist').length },
+    effects: fx,
+  }
 }
 
 function evaluate(state: EngineState, now: number, fx: Effect[]): EngineState {
@@ -113,7 +129,8 @@ function evaluate(state: EngineState, now: number, fx: Effect[]): EngineState {
     if (r && next.lost !== peer.lost) resources = { ...resources, [peer.id]: clearBlockOnChange(r) }
   }
   s = { ...s, peers, resources }
-  const startupDone = Object.values(peers).every((p) => p.everHeard) || now - s.startedAt >= s.timing.deadAfterMs
+  const startupDone =
+    Object.values(peers).every((p) => p.everHeard) || now - s.startedAt >= s.timing.deadAfterMs
   if (s.phase === 'starting' && startupDone) s = { ...s, phase: 'running' }
 
   const evaluated: Record<string, Resource> = {}
@@ -136,18 +153,31 @@ function evaluate(state: EngineState, now: number, fx: Effect[]): EngineState {
   return s
 }
 
-function onHeartbeat(s: EngineState, input: Extract<Input, { kind: 'heartbeat' }>, now: number, fx: Effect[]): EngineState {
+function onHeartbeat(
+  s: EngineState,
+  input: Extract<Input, { kind: 'heartbeat' }>,
+  now: number,
+  fx: Effect[],
+): EngineState {
   const peer = s.peers[input.peer]
   const link = peer?.links[input.link]
   if (!peer || !link) return s
-  if (link.reportedLost) fx.push({ kind: 'emit', event: { kind: 'heartbeat-restored', peer: peer.id, link: input.link } })
-  if (peer.lost) {
+  if (link.reportedLost)
+    fx.push({ kind: 'emit', event: { kind: 'heartbeat-restored', peer: peer.id, link: input.link } })
+  const departing = input.state === 'stopping' && input.held.length === 0
+  if (peer.lost && !departing) {
     fx.push({
       kind: 'emit',
-      event: { kind: 'peer-restored', peer: peer.id, incarnation: input.incarnation, restarted: input.restarted },
+      event: {
+        kind: 'peer-restored',
+        peer: peer.id,
+        incarnation: input.incarnation,
+        restarted: input.restarted,
+      },
     })
   }
-  const heldChanged = peer.held.length !== input.held.length || peer.held.some((h, i) => h.ip !== input.held[i]?.ip)
+  const heldChanged =
+    peer.held.length !== input.held.length || peer.held.some((h, i) => h.ip !== input.held[i]?.ip)
   const next: PeerView = {
     ...peer,
     links: { ...peer.links, [input.link]: { lastSeen: now, up: true, reportedLost: false } },
@@ -157,7 +187,8 @@ function onHeartbeat(s: EngineState, input: Extract<Input, { kind: 'heartbeat' }
     aliveSince: peer.alive ? peer.aliveSince : now,
     incarnation: input.incarnation,
     state: input.state,
-    held: heldChanged || peer.held.some((h, i) => h.status !== input.held[i]?.status) ? input.held : peer.held,
+    held:
+      heldChanged || peer.held.some((h, i) => h.status !== input.held[i]?.status) ? input.held : peer.held,
   }
   let resources = s.resources
   const r = resources[peer.id]
@@ -181,7 +212,13 @@ function onChecklistFinished(
     fx.push({ kind: 'send-heartbeat' })
   } else {
     const retryAt = input.outcome === 'notify-only' ? null : now + s.timing.retryAfterMs
-    next = { ...r, status: acquiring ? 'idle' : 'held', since: now, blocked: { action, retryAt }, waitingSince: null }
+    next = {
+      ...r,
+      status: acquiring ? 'idle' : 'held',
+      since: now,
+      blocked: { action, retryAt },
+      waitingSince: null,
+    }
   }
   return { ...s, resources: { ...s.resources, [r.owner]: next } }
 }
@@ -203,7 +240,13 @@ function onRelease(s: EngineState, owner: string, now: number, fx: Effect[]): En
   if (!r) return s
   const heldBack = owner === s.self
   if (r.status !== 'held') {
-    return { ...s, resources: { ...s.resources, [owner]: { ...r, heldBack, status: r.status === 'waiting' ? 'idle' : r.status } } }
+    return {
+      ...s,
+      resources: {
+        ...s.resources,
+        [owner]: { ...r, heldBack, status: r.status === 'waiting' ? 'idle' : r.status },
+      },
+    }
   }
   const next = startRelease(s, { ...r, manual: false, heldBack, blocked: null }, now, fx, 'operator release')
   return { ...s, resources: { ...s.resources, [owner]: next } }
@@ -219,9 +262,11 @@ function mapResources(s: EngineState, f: (r: Resource) => Resource): EngineState
  */
 export function takeoverRefusal(s: EngineState, owner: string): string | undefined {
   const r = s.resources[owner]
-  if (!r) return `this node has no addresses of ${owner} to take over; add them to the config under peers[].takeover`
+  if (!r)
+    return `this node has no addresses of ${owner} to take over; add them to the config under peers[].takeover`
   if (r.status === 'held') return `${names(r).join(', ')} already held here`
-  if (r.status === 'acquiring' || r.status === 'releasing') return `a checklist for ${owner} is running; wait for it`
+  if (r.status === 'acquiring' || r.status === 'releasing')
+    return `a checklist for ${owner} is running; wait for it`
   const holders = holdersOf(s, r, undefined)
   if (holders.length > 0) {
     const holder = holders[0]!.peer.id
@@ -233,7 +278,8 @@ export function takeoverRefusal(s: EngineState, owner: string): string | undefin
 export function releaseRefusal(s: EngineState, owner: string): string | undefined {
   const r = s.resources[owner]
   if (!r) return `this node has no addresses of ${owner}`
-  if (r.status === 'acquiring' || r.status === 'releasing') return `a checklist for ${owner} is running; wait for it`
+  if (r.status === 'acquiring' || r.status === 'releasing')
+    return `a checklist for ${owner} is running; wait for it`
   return undefined
 }
 
@@ -243,6 +289,7 @@ export function nextDeadline(s: EngineState, now: number): number | undefined {
   for (const peer of Object.values(s.peers)) {
     const t = peerDeadline(s, peer, now)
     if (t !== undefined) times.push(t)
+    if (peer.mixedSince !== null && !peer.anomaly) times.push(peer.mixedSince + s.timing.intervalMs)
   }
   if (s.phase === 'starting') times.push(s.startedAt + s.timing.deadAfterMs)
   const { claimTimeoutMs, policy, stableForMs } = s.timing.failback
@@ -250,7 +297,8 @@ export function nextDeadline(s: EngineState, now: number): number | undefined {
     if (r.blocked?.retryAt != null) times.push(r.blocked.retryAt)
     if (r.waitingSince !== null) times.push(r.waitingSince + claimTimeoutMs)
     const owner = s.peers[r.owner]
-    if (policy === 'stable' && r.status === 'held' && owner?.aliveSince != null) times.push(owner.aliveSince + stableForMs)
+    if (policy === 'stable' && r.status === 'held' && owner?.aliveSince != null)
+      times.push(owner.aliveSince + stableForMs)
   }
   const future = times.filter((t) => t > now)
   return future.length > 0 ? Math.min(...future) : undefined

@@ -80,7 +80,8 @@ export class FakeClock implements Clock {
 
   private nextTimer(): Timer | undefined {
     let best: Timer | undefined
-    for (const t of this.timers) if (!best || t.at < best.at || (t.at === best.at && t.seq < best.seq)) best = t
+    for (const t of this.timers)
+      if (!best || t.at < best.at || (t.at === best.at && t.seq < best.seq)) best = t
     return best
   }
 }

@@ -43,7 +43,9 @@ export class FakeNetwork {
     for (const [name, node] of this.nodes) {
       if (name === from || !node.links.has(link) || this.cut.has(`${name}/${link}`)) continue
       const copy = Buffer.from(data)
-      queueMicrotask(() => node.onPacket?.({ data: copy, from: { address: `node-${from}`, port: 1694 }, at: this.now() }))
+      queueMicrotask(() =>
+        node.onPacket?.({ data: copy, from: { address: `node-${from}`, port: 1694 }, at: this.now() }),
+      )
     }
   }
 }

@@ -2,7 +2,7 @@ import type { InterfaceAddress } from '../address/ip.js'
 import type { Checklist, Effect, EventBody } from '../state-machine/effects.js'
 import type { ChecklistOutcome, Input } from '../state-machine/inputs.js'
 import type { AdvertisedAddress, EngineState, NodeStateCode, Timing } from '../state-machine/state.js'
-import { type MachineSetup, initialState, nextDeadline, transition } from '../state-machine/transition.js'
+import { initialState, type MachineSetup, nextDeadline, transition } from '../state-machine/transition.js'
 
 /**
  * Drives the pure machine through a script with a fake clock, collecting events and checklists.
@@ -44,7 +44,12 @@ export class MachineSimulation {
   heartbeat(
     peer: string,
     link: string,
-    opts: { held?: AdvertisedAddress[]; state?: NodeStateCode; incarnation?: number; restarted?: boolean } = {},
+    opts: {
+      held?: AdvertisedAddress[]
+      state?: NodeStateCode
+      incarnation?: number
+      restarted?: boolean
+    } = {},
   ): readonly Effect[] {
     return this.input({
       kind: 'heartbeat',
@@ -58,7 +63,13 @@ export class MachineSimulation {
   }
 
   /** Heartbeats from `peer` on `links` every `everyMs` until `until`, advancing the clock. */
-  heartbeatsUntil(peer: string, links: string[], everyMs: number, until: number, held: AdvertisedAddress[] = []): void {
+  heartbeatsUntil(
+    peer: string,
+    links: string[],
+    everyMs: number,
+    until: number,
+    held: AdvertisedAddress[] = [],
+  ): void {
     while (this.now + everyMs <= until) {
       this.advance(everyMs)
       for (const link of links) this.heartbeat(peer, link, { held })

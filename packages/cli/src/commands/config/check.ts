@@ -4,13 +4,24 @@ import { DEFAULT_CONFIG, IpfoCommand } from '../../base-command.js'
 export default class ConfigCheck extends IpfoCommand {
   static override summary = 'Check a config file and its key, then exit (like heartbeatd -n).'
   static override examples = ['<%= config.bin %> config check --config /etc/ipfo/ipfo.yaml']
-  static override flags = { config: Flags.string({ char: 'c', description: 'the config file', default: DEFAULT_CONFIG }) }
+  static override flags = {
+    config: Flags.string({ char: 'c', description: 'the config file', default: DEFAULT_CONFIG }),
+  }
 
-  async run(): Promise<{ file: string; ok: true; node: string; detectionMs: number; links: string[]; peers: string[] }> {
+  async run(): Promise<{
+    file: string
+    ok: true
+    node: string
+    detectionMs: number
+    links: string[]
+    peers: string[]
+  }> {
     const { flags } = await this.parse(ConfigCheck)
     const { loadConfigFile } = await import('@ipfo/core/node')
     const { config } = await loadConfigFile(flags.config)
-    this.log(`${flags.config} is valid: node ${config.node}, ${config.links.length} link(s), ${config.peers.length} peer(s)`)
+    this.log(
+      `${flags.config} is valid: node ${config.node}, ${config.links.length} link(s), ${config.peers.length} peer(s)`,
+    )
     this.log(`detection: a peer silent on every link for ${config.deadAfter}ms is taken over`)
     return {
       file: flags.config,

@@ -8,11 +8,13 @@ export default class ImportHostconfig extends IpfoCommand {
   static override examples = [
     '<%= config.bin %> config import-hostconfig /etc/hostconfig --key /etc/ipfo/heartbeat.key > /etc/ipfo/ipfo.yaml',
   ]
-  static override args = { file: Args.string({ description: 'the hostconfig file', default: '/etc/hostconfig' }) }
+  static override args = {
+    file: Args.string({ description: 'the hostconfig file', default: '/etc/hostconfig' }),
+  }
   static override flags = {
     key: Flags.string({ description: 'the heartbeat key file the config will use', required: true }),
-    node: Flags.string({ description: 'this node\'s id (default: primary or secondary)' }),
-    peer: Flags.string({ description: 'the peer\'s node id (default: secondary or primary)' }),
+    node: Flags.string({ description: "this node's id (default: primary or secondary)" }),
+    peer: Flags.string({ description: "the peer's node id (default: secondary or primary)" }),
   }
 
   async run(): Promise<{ config: unknown; notes: string[] }> {
@@ -20,7 +22,10 @@ export default class ImportHostconfig extends IpfoCommand {
     const { readFile } = await import('node:fs/promises')
     const { importHostconfig, stringifyConfig, ConfigError } = await import('@ipfo/core')
     const text = await readFile(args.file, 'utf8').catch((error: NodeJS.ErrnoException) => {
-      throw new ConfigError(`${args.file} cannot be read (${error.code})`, { file: args.file, hint: 'pass the path of a hostconfig file' })
+      throw new ConfigError(`${args.file} cannot be read (${error.code})`, {
+        file: args.file,
+        hint: 'pass the path of a hostconfig file',
+      })
     })
     const result = importHostconfig(text, {
       file: args.file,

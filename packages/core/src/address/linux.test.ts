@@ -1,0 +1,182 @@
+import { describe, expect, it } from 'vitest'
+import { AddressError } from '../errors.js'
+import { RecordingRunner } from '../testing/recording-runner.js'
+import type { InterfaceAddress } from './ip.js'
+import { linuxAddressControl } from './linux.js'
+
+/** `ip -j addr show` on a Debian 12 host (iproute2 6.1), trimmed to the fields that matter. */
+const IP_ADDR_JSON = JSON.stringify([
+  {
+    ifindex: 1,
+    ifname: 'lo',
+    addr_info: [
+      { family: 'inet', local: '127.0.0.1', prefixlen: 8 },
+      { family: 'inet6', local: '::1', prefixlen: 128 },
+    ],
+  },
+  {
+    ifindex: 2,
+    ifname: 'eth0',
+    address: '52:54:00:12:34:56',
+    addr_info: [
+      { family: 'inet', local: '192.168.1.20', prefixlen: 24, broadcast: '192.168.1.255' },
+      { family: 'inet', local: '192.168.1.50', prefixlen: 24 },
+      { family: 'inet6', local: 'fd00:1::50', prefixlen: 64 },
+      { family: 'inet6', local: 'fe80::5054:ff:fe12:3456', prefixlen: 64 },
+    ],
+  },
+  { ifindex: 3, ifname: 'eth1', addr_info: [] },
+])
+
+const v4 = (ip: string, prefix = 24, iface = 'eth0'): InterfaceAddress => ({
+  interface: iface,
+  ip,
+  prefix,
+  family: 4,
+})
+const v6 = (ip: string, prefix = 64, iface = 'eth0'): InterfaceAddress => ({
+  interface: iface,
+  ip,
+  prefix,
+  family: 6,
+})
+
+/** Lets every pending promise settle, as a real wait would. */
+const tick = () => new Promise<void>((resolve) => setImmediate(resolve))
+
+function setup(extra: { netns?: string } = {}) {
+  const runner = new RecordingRunner().respond('ip -j addr show', { stdout: IP_ADDR_JSON })
+  const sleeps: number[] = []
+  const sleep = async (ms: number) => {
+    sleeps.push(ms)
+    await tick()
+  }
+  return { runner, sleeps, control: linuxAddressControl({ runner, sleep, ...extra }) }
+}
+
+describe('linux present', () => {
+  it('matches IP, prefix and interface, whatever the IPv6 spelling', async () => {
+    const { control } = setup()
+    const present = await control.present([
+      v4('192.168.1.50'),
+      v4('192.168.1.50', 32),
+      v4('192.168.1.50', 24, 'eth1'),
+      v6('fd00:1:0::50'),
+      v6('fd00:1::51'),
+    ])
+    expect(present).toEqual([v4('192.168.1.50'), v6('fd00:1:0::50')])
+  })
+
+  it('runs inside the namespace when given one', async () => {
+    const { runner, control } = setup({ netns: 'ipfo-1-a' })
+    runner.respond('ip netns exec ipfo-1-a ip -j addr show', { stdout: IP_ADDR_JSON })
+    expect(await control.present([v4('192.168.1.50')])).toHaveLength(1)
+    expect(runner.calls).toEqual([
+      { command: 'ip', args: ['netns', 'exec', 'ipfo-1-a', 'ip', '-j', 'addr', 'show'] },
+    ])
+  })
+})
+
+describe('linux add and remove', () => {
+  it('adds IPv4 as is and IPv6 with nodad', async () => {
+    const { runner, control } = setup()
+    await control.add(v4('192.168.1.60'))
+    await control.add(v6('fd00:1::60'))
+    expect(runner.calls).toEqual([
+      { command: 'ip', args: ['addr', 'add', '192.168.1.60/24', 'dev', 'eth0'] },
+      { command: 'ip', args: ['addr', 'add', 'fd00:1::60/64', 'dev', 'eth0', 'nodad'] },
+    ])
+  })
+
+  it.each(['Error: ipv4: Address already assigned.\n', 'RTNETLINK answers: File exists\n'])(
+    'treats an address already there as added (%s)',
+    async (stderr) => {
+      const { runner, control } = setup()
+      runner.respond('ip addr add', { exitCode: 2, stderr })
+      await expect(control.add(v4('192.168.1.50'))).resolves.toBeUndefined()
+    },
+  )
+
+  it.each(['Error: ipv6: address not found.\n', 'RTNETLINK answers: Cannot assign requested address\n'])(
+    'treats an absent address as removed (%s)',
+    async (stderr) => {
+      const { runner, control } = setup()
+      runner.respond('ip addr del', { exitCode: 2, stderr })
+      await expect(control.remove(v6('fd00:1::60'))).resolves.toBeUndefined()
+      expect(runner.lines()).toEqual(['ip addr del fd00:1::60/64 dev eth0'])
+    },
+  )
+
+  it('throws AddressError with a hint for an interface that does not exist', async () => {
+    const { runner, control } = setup()
+    runner.respond('ip addr add', { exitCode: 1, stderr: 'Cannot find device "eth9"\n' })
+    const error = await control.add(v4('192.168.1.60', 24, 'eth9')).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(AddressError)
+    expect(error).toMatchObject({
+      message: 'adding 192.168.1.60/24 to eth9 failed (exit 1): Cannot find device "eth9"',
+      command: ['ip', 'addr', 'add', '192.168.1.60/24', 'dev', 'eth9'],
+      exitCode: 1,
+      hint: 'interface "eth9" does not exist: check the interface name with `ip link`',
+    })
+  })
+
+  it('says which package to install when ip is missing', async () => {
+    const { runner, control } = setup()
+    runner.respond('ip', { exitCode: null, stderr: 'ip is not installed (not found in PATH)\n' })
+    await expect(control.remove(v4('192.168.1.60'))).rejects.toMatchObject({
+      hint: 'install iproute2 (apt-get install iproute2)',
+    })
+  })
+})
+
+describe('linux announce', () => {
+  it('sends count single gratuitous ARPs, intervalMs apart, the first at once', async () => {
+    const { runner, sleeps, control } = setup()
+    await control.announce(v4('192.168.1.50'), { count: 3, intervalMs: 200 })
+    expect(sleeps).toEqual([200, 200])
+    expect(runner.lines()).toEqual(Array(3).fill('arping -q -U -c 1 -I eth0 192.168.1.50'))
+  })
+
+  it('sends unsolicited neighbour advertisements with na6 for IPv6', async () => {
+    const { runner, control } = setup({ netns: 'ipfo-1-b' })
+    await control.announce(v6('fd00:1::50'), { count: 2, intervalMs: 100 })
+    expect(runner.calls).toEqual(
+      Array(2).fill({
+        command: 'ip',
+        args: [
+          'netns',
+          'exec',
+          'ipfo-1-b',
+          'na6',
+          '-i',
+          'eth0',
+          '-s',
+          'fd00:1::50',
+          '-d',
+          'ff02::1',
+          '-t',
+          'fd00:1::50',
+          '-o',
+          '-e',
+        ],
+      }),
+    )
+  })
+
+  it('stops at the first failure and says what to install', async () => {
+    const { runner, control } = setup()
+    runner.respond('arping', { exitCode: null, stderr: 'arping is not installed (not found in PATH)\n' })
+    const error = await control
+      .announce(v4('192.168.1.50'), { count: 5, intervalMs: 100 })
+      .catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(AddressError)
+    expect(error).toMatchObject({ hint: 'install iputils arping (apt-get install iputils-arping)' })
+    expect(runner.calls.length).toBeLessThan(5)
+  })
+
+  it('sends nothing for count 0', async () => {
+    const { runner, control } = setup()
+    await control.announce(v4('192.168.1.50'), { count: 0, intervalMs: 100 })
+    expect(runner.calls).toEqual([])
+  })
+})

@@ -1,0 +1,158 @@
+import { setTimeout as sleep } from 'node:timers/promises'
+import type { AddressControl, CommandResult, CommandRunner } from '../ports.js'
+import { addressCommandError, commonHints, type Hint } from './command-failure.js'
+import { addressKey, cidr, type InterfaceAddress, normalizeIp } from './ip.js'
+import { runSpaced } from './spaced-runs.js'
+
+export interface LinuxAddressOptions {
+  readonly runner: CommandRunner
+  /** The `ip` binary (iproute2). */
+  readonly ip?: string
+  /** iputils' `arping`, for gratuitous ARP. */
+  readonly arping?: string
+  /** `na6` from ipv6toolkit, for unsolicited neighbour advertisements. */
+  readonly na6?: string
+  /** Run every command inside this network namespace (`ip netns exec <ns> ...`): for tests and demos. */
+  readonly netns?: string
+  /** How announcements wait between packets; tests pass a fake. */
+  readonly sleep?: (ms: number) => Promise<void>
+  /** Per command; the default runner's applies when unset. */
+  readonly timeoutMs?: number
+}
+
+/** `ip -j addr show`, the part we read. */
+interface IpAddrJson {
+  ifname?: string
+  addr_info?: { local?: string; prefixlen?: number }[]
+}
+
+/**
+ * Address control with iproute2. IPv6 addresses are added with `nodad`: a VIP must answer at once, not
+ * after a second of duplicate address detection, and ipfo checks for a duplicate holder itself.
+ *
+ * Announcements:
+ * - IPv4: `arping -U` (iputils) sends a gratuitous ARP request. Its `-i` takes whole seconds only and
+ *   it lingers an interval after the last packet, so each announcement is its own `-c 1` run, started
+ *   `intervalMs` apart.
+ * - IPv6: `na6` (Debian package ipv6toolkit) sends an unsolicited neighbour advertisement to ff02::1
+ *   with the override flag and our MAC as target link-layer address. The kernel's own
+ *   `ndisc_notify` sysctl was tried and rejected: it sends one NA when DAD completes, and none at all
+ *   for a `nodad` address, so it can neither announce our VIPs nor repeat. ndisc6 only solicits.
+ */
+export function linuxAddressControl(opts: LinuxAddressOptions): AddressControl {
+  const ip = opts.ip ?? 'ip'
+  const arping = opts.arping ?? 'arping'
+  const na6 = opts.na6 ?? 'na6'
+  const wait = opts.sleep ?? ((ms: number) => sleep(ms))
+
+  const run = async (argv: readonly string[]): Promise<{ argv: string[]; result: CommandResult }> => {
+    const full = opts.netns === undefined ? [...argv] : [ip, 'netns', 'exec', opts.netns, ...argv]
+    const [command = '', ...args] = full
+    const runOpts = opts.timeoutMs === undefined ? undefined : { timeoutMs: opts.timeoutMs }
+    return { argv: full, result: await opts.runner.run(command, args, runOpts) }
+  }
+
+  const ipHints = (a?: InterfaceAddress): Hint[] => [
+    ...commonHints({ command: ip, installHint: 'install iproute2 (apt-get install iproute2)' }),
+    [
+      /Cannot find device/,
+      `interface "${a?.interface ?? ''}" does not exist: check the interface name with \`ip link\``,
+    ],
+    [/Cannot open network namespace/, 'check the namespace name with `ip netns list`'],
+  ]
+
+  return {
+    async present(candidates) {
+      if (candidates.length === 0) return []
+      const { argv, result } = await run([ip, '-j', 'addr', 'show'])
+      if (result.exitCode !== 0) throw addressCommandError('listing addresses', argv, result, ipHints())
+      const onInterfaces = new Set(parseIpAddrJson(result.stdout, argv, result).map(addressKey))
+      return candidates.filter((a) => onInterfaces.has(addressKey({ ...a, ip: normalizeIp(a.ip) })))
+    },
+
+    async add(a) {
+      const nodad = a.family === 6 ? ['nodad'] : []
+      const { argv, result } = await run([ip, 'addr', 'add', cidr(a), 'dev', a.interface, ...nodad])
+      if (result.exitCode === 0) return
+      // Older iproute2 says "RTNETLINK answers: File exists"; 6.x "Address already assigned".
+      if (/File exists|already assigned/i.test(result.stderr)) return
+      throw addressCommandError(`adding ${cidr(a)} to ${a.interface}`, argv, result, ipHints(a))
+    },
+
+    async remove(a) {
+      const { argv, result } = await run([ip, 'addr', 'del', cidr(a), 'dev', a.interface])
+      if (result.exitCode === 0) return
+      if (/Cannot assign requested address|address not found/i.test(result.stderr)) return
+      throw addressCommandError(`removing ${cidr(a)} from ${a.interface}`, argv, result, ipHints(a))
+    },
+
+    async announce(a, { count, intervalMs }) {
+      const argv =
+        a.family === 4
+          ? [arping, '-q', '-U', '-c', '1', '-I', a.interface, a.ip]
+          : [na6, '-i', a.interface, '-s', a.ip, '-d', 'ff02::1', '-t', a.ip, '-o', '-e']
+      const failure = await runSpaced({
+        count,
+        intervalMs,
+        sleep: wait,
+        start: () => run(argv),
+        failed: ({ result }) => result.exitCode !== 0,
+      })
+      if (failure === undefined) return
+      const what = a.family === 4 ? 'gratuitous ARP' : 'unsolicited neighbour advertisement'
+      throw addressCommandError(
+        `announcing ${a.ip} on ${a.interface} (${what})`,
+        failure.argv,
+        failure.result,
+        [...(a.family === 4 ? arpingHints(arping) : na6Hints(na6)), ...ipHints(a)],
+      )
+    },
+  }
+}
+
+function arpingHints(arping: string): Hint[] {
+  return [
+    ...commonHints({
+      command: arping,
+      installHint: 'install iputils arping (apt-get install iputils-arping)',
+    }),
+    // Thomas Habets' arping (Debian package "arping") takes other flags.
+    [/invalid option|unknown option|usage/i, 'ipfo needs the iputils arping: apt-get install iputils-arping'],
+    [/not available|No such device/i, 'check the interface name with `ip link` and that it is up'],
+  ]
+}
+
+function na6Hints(na6: string): Hint[] {
+  return [
+    ...commonHints({
+      command: na6,
+      installHint: 'install na6 with the ipv6toolkit package (apt-get install ipv6toolkit)',
+    }),
+    [/No such device/i, 'check the interface name with `ip link` and that it is up'],
+  ]
+}
+
+function parseIpAddrJson(stdout: string, argv: readonly string[], result: CommandResult): InterfaceAddress[] {
+  let links: IpAddrJson[]
+  try {
+    links = JSON.parse(stdout) as IpAddrJson[]
+  } catch {
+    throw addressCommandError('reading `ip -j addr show` output (not JSON)', argv, result, [
+      [/.*/, 'ipfo needs iproute2 4.13 or newer for JSON output (`ip -j`)'],
+    ])
+  }
+  return links.flatMap((link) =>
+    (link.addr_info ?? []).flatMap((info) =>
+      link.ifname && info.local && info.prefixlen !== undefined
+        ? [
+            {
+              interface: link.ifname,
+              ip: normalizeIp(info.local),
+              prefix: info.prefixlen,
+              family: info.local.includes(':') ? (6 as const) : (4 as const),
+            },
+          ]
+        : [],
+    ),
+  )
+}

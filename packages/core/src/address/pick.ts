@@ -1,0 +1,18 @@
+import { IpfoError } from '../errors.js'
+import type { AddressControl, CommandRunner } from '../ports.js'
+import { darwinAddressControl } from './darwin.js'
+import { linuxAddressControl } from './linux.js'
+
+/** The address control for `platform` (the caller passes `process.platform`: core reads no globals). */
+export function platformAddressControl(platform: NodeJS.Platform, runner: CommandRunner): AddressControl {
+  switch (platform) {
+    case 'linux':
+      return linuxAddressControl({ runner })
+    case 'darwin':
+      return darwinAddressControl({ runner })
+    default:
+      throw new IpfoError(`ipfo cannot manage addresses on ${platform}: it supports Linux and macOS`, {
+        hint: 'run the agent on a Linux or macOS host',
+      })
+  }
+}

@@ -1,0 +1,150 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { InterfaceAddress } from '../src/address/ip.js'
+import { linuxAddressControl } from '../src/address/linux.js'
+import { AddressError } from '../src/errors.js'
+import { systemCommandRunner } from '../src/node/command-runner.js'
+import type { AddressControl } from '../src/ports.js'
+import { createTopology, netnsSkipReason, type Topology } from '../src/testing/netns.js'
+
+const skip = netnsSkipReason(process.env.CI === 'true')
+const title = (name: string) => (skip === undefined ? name : `${name} (skipped: ${skip})`)
+
+describe.skipIf(skip !== undefined)(title('linux address control in network namespaces'), () => {
+  let topo: Topology
+  let a: AddressControl
+  let b: AddressControl
+
+  beforeAll(async () => {
+    topo = await createTopology({ nodes: ['a', 'b'], withClient: true, ipv6: true })
+    a = linuxAddressControl({ runner: systemCommandRunner, netns: topo.node('a').ns })
+    b = linuxAddressControl({ runner: systemCommandRunner, netns: topo.node('b').ns })
+  })
+  afterAll(async () => {
+    await topo?.destroy()
+  })
+
+  const vip = (family: 4 | 6, host: number): InterfaceAddress => ({
+    interface: 'pub0',
+    ip: topo.address('public', family, host),
+    prefix: family === 4 ? 24 : 64,
+    family,
+  })
+
+  const client = (command: string, args: string[]) => topo.exec(topo.node('client').ns, command, args)
+  const ping = (target: InterfaceAddress) =>
+    client('ping', [`-${target.family}`, '-n', '-c', '1', '-W', '1', target.ip])
+  /** The MAC the client's neighbour table holds for `target`, or undefined. */
+  const clientNeighbour = async (target: InterfaceAddress) => {
+    const { stdout } = await client('ip', [`-${target.family}`, 'neigh', 'show', target.ip, 'dev', 'pub0'])
+    return /lladdr (\S+)/.exec(stdout)?.[1]
+  }
+
+  it('reports presence before and after add and remove; both are idempotent', async () => {
+    const address = vip(4, 60)
+    expect(await a.present([address])).toEqual([])
+    await a.add(address)
+    await a.add(address)
+    expect(await a.present([address, { ...address, prefix: 32 }, vip(4, 61)])).toEqual([address])
+    expect(await b.present([address])).toEqual([])
+    await a.remove(address)
+    await a.remove(address)
+    expect(await a.present([address])).toEqual([])
+  })
+
+  it('adds IPv6 without DAD, so the address is usable at once', async () => {
+    const address = vip(6, 60)
+    await a.add(address)
+    await a.add(address)
+    const { stdout } = await topo.exec(topo.node('a').ns, 'ip', ['-6', 'addr', 'show', 'dev', 'pub0'])
+    expect(stdout).toMatch(new RegExp(`inet6 ${address.ip}/64 scope global nodad`))
+    expect(stdout).not.toContain('tentative')
+    expect((await ping(address)).exitCode).toBe(0)
+    await a.remove(address)
+    await a.remove(address)
+    expect(await a.present([address])).toEqual([])
+  })
+
+  it('throws AddressError with a hint for an interface that does not exist', async () => {
+    const error = await a.add({ ...vip(4, 62), interface: 'nope0' }).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(AddressError)
+    expect(error).toMatchObject({
+      exitCode: 1,
+      hint: 'interface "nope0" does not exist: check the interface name with `ip link`',
+    })
+    expect((error as AddressError).stderr).toContain('Cannot find device "nope0"')
+  })
+
+  it.each([4, 6] as const)(
+    'moves an IPv%i VIP from a to b; the announcement updates the client',
+    async (family) => {
+      const address = vip(family, 50)
+      const macA = topo.node('a').public.mac
+      const macB = topo.node('b').public.mac
+
+      await a.add(address)
+      expect((await ping(address)).exitCode).toBe(0)
+      expect(await clientNeighbour(address)).toBe(macA)
+
+      await a.remove(address)
+      await b.add(address)
+      // Adding alone tells nobody: the client would keep sending to a's MAC.
+      expect(await clientNeighbour(address)).toBe(macA)
+
+      await b.announce(address, { count: 1, intervalMs: 0 })
+      expect(await clientNeighbour(address)).toBe(macB)
+      expect((await ping(address)).exitCode).toBe(0)
+      await b.remove(address)
+    },
+  )
+})
+
+describe.skipIf(skip !== undefined)(title('namespace topology harness'), () => {
+  const listNamespaces = async () => (await systemCommandRunner.run('ip', ['netns', 'list'])).stdout
+
+  it('builds nodes with distinct MACs and addresses, pulls cables, and destroys everything', async () => {
+    const topo = await createTopology({ nodes: ['a', 'b', 'c'], withClient: false })
+    try {
+      expect(topo.client).toBeUndefined()
+      expect(new Set(topo.nodes.map((n) => n.public.mac)).size).toBe(3)
+      expect(topo.nodes.map((n) => n.private?.ipv4)).toEqual(
+        [1, 2, 3].map((h) => topo.address('private', 4, h)),
+      )
+      expect(await listNamespaces()).toContain(`${topo.id}-c`)
+
+      const ns = topo.node('a').ns
+      const state = async () =>
+        (await topo.exec(ns, 'ip', ['-o', 'link', 'show', 'priv0'])).stdout.includes('NO-CARRIER')
+      await topo.linkDown('a', 'private')
+      expect(await state()).toBe(true)
+      await topo.linkUp('a', 'private')
+      expect(await state()).toBe(false)
+      const reach = await topo.exec(ns, 'ping', ['-n', '-c', '1', '-W', '1', topo.node('b').private!.ipv4])
+      expect(reach.exitCode).toBe(0)
+    } finally {
+      await topo.destroy()
+      await topo.destroy()
+    }
+    expect(await listNamespaces()).not.toContain(topo.id)
+  })
+
+  it('refuses a bad node name before creating anything', async () => {
+    await expect(createTopology({ nodes: ['a', 'Bad-Name'] })).rejects.toThrow('node name "Bad-Name"')
+  })
+
+  it('cleans up a half-built topology', async () => {
+    // Fails the client's address: the switch and node namespaces already exist when it breaks.
+    const runner = {
+      run(command: string, args: readonly string[]) {
+        if (args[0] === '-n' && args[1]?.endsWith('-client') && args[2] === 'addr') {
+          return Promise.resolve({ exitCode: 2, signal: null, stdout: '', stderr: 'injected failure' })
+        }
+        return systemCommandRunner.run(command, args)
+      },
+    }
+    const before = await listNamespaces()
+    await expect(createTopology({ nodes: ['a'], runner })).rejects.toThrow('injected failure')
+    const after = await listNamespaces()
+    const ours = (text: string) => text.split('\n').filter((l) => l.startsWith(`ipfo-${process.pid}-`))
+    expect(ours(after)).toEqual(ours(before))
+  })
+})
