@@ -1,9 +1,10 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { type AgentLogLine, AgentProcess } from '../src/demo/agent-process.js'
 import { loopbackStage } from '../src/demo/loopback-stage.js'
+import { writePairFiles } from '../src/demo/pair-files.js'
 import { runCli } from './run-cli.js'
 
 /**
@@ -23,22 +24,15 @@ afterEach(async () => {
 
 async function setup() {
   const stage = loopbackStage(dir, 30_000 + Math.floor(Math.random() * 20_000))
-  const key = join(dir, 'hb.key')
-  expect((await runCli(['keygen', key])).code).toBe(0)
-  const files: Record<string, string> = {}
-  for (const node of ['a', 'b'] as const) {
-    files[node] = join(dir, `${node}.json`)
-    const paths = { socket: join(dir, `${node}.sock`), stateDir: join(dir, node) }
-    await writeFile(files[node], JSON.stringify({ node, key, paths, ...stage.config(node) }))
-  }
+  const files = await writePairFiles(stage, dir)
   const agent = (node: 'a' | 'b') =>
     new AgentProcess(
       node,
-      stage.agentCommand(node, ['--config', files[node]!]),
+      stage.agentCommand(node, ['--config', files.config[node]]),
       (n, line) => lines.push({ node: n, line }),
       () => {},
     )
-  return { stage, files, agent, socket: (node: string) => join(dir, `${node}.sock`) }
+  return { stage, files, agent, socket: (node: 'a' | 'b') => files.socket[node] }
 }
 
 async function until<T>(
@@ -86,6 +80,7 @@ describe('ipfo agent on loopback', () => {
       async () => ((await stage.holders()).includes('b') ? true : undefined),
       5_000,
     )
+    await until('b to notify', () => has('b', 'notify'))
     expect(lines.filter((l) => l.node === 'b').map((l) => l.line.kind)).toEqual(
       expect.arrayContaining(['peer-lost', 'acquiring', 'acquired', 'notify']),
     )

@@ -1,7 +1,6 @@
-import { mkdir, writeFile } from 'node:fs/promises'
-import { join } from 'node:path'
 import type { AgentStatus } from '@ipfo/core'
 import { type AgentLogLine, AgentProcess } from './agent-process.js'
+import { writePairFiles } from './pair-files.js'
 import type { Stage } from './stage.js'
 
 export interface DemoResult {
@@ -59,19 +58,10 @@ export async function runDemo(stage: Stage, dir: string, io: DemoIo): Promise<De
       })
     })
 
-  await mkdir(dir, { recursive: true, mode: 0o700 })
-  const { generateKey, writeKeyFile, controlRequest } = await import('@ipfo/core/node')
-  const keyFile = join(dir, 'heartbeat.key')
-  await writeKeyFile(keyFile, generateKey(), { force: true })
-  const configFile = async (node: 'a' | 'b') => {
-    const file = join(dir, `${node}.json`)
-    const paths = { socket: join(dir, `${node}.sock`), stateDir: join(dir, `${node}-state`) }
-    await writeFile(file, JSON.stringify({ node, key: keyFile, paths, ...stage.config(node) }, null, 2))
-    return file
-  }
-  const files = { a: await configFile('a'), b: await configFile('b') }
+  const { controlRequest } = await import('@ipfo/core/node')
+  const files = await writePairFiles(stage, dir)
   const agent = (node: 'a' | 'b') =>
-    new AgentProcess(node, stage.agentCommand(node, ['--config', files[node]]), onLine, onStderr)
+    new AgentProcess(node, stage.agentCommand(node, ['--config', files.config[node]]), onLine, onStderr)
 
   io.print(`ipfo demo on ${stage.description}`)
   io.print(`a owns ${stage.vip}; b watches a and takes it over if a falls silent on both links`)
@@ -84,7 +74,7 @@ export async function runDemo(stage: Stage, dir: string, io: DemoIo): Promise<De
     b.start()
     await aHolds
     await sleep(1_000)
-    const status = await controlRequest<AgentStatus>(join(dir, 'b.sock'), { method: 'status' })
+    const status = await controlRequest<AgentStatus>(files.socket.b, { method: 'status' })
     const peer = status.peers[0]
     io.print(
       `${stamp()}  b  status             hears a on ${peer?.links.map((l) => `${l.name} (${l.up ? `${l.lastSeenMsAgo}ms ago` : 'down'})`).join(', ')}; ${status.counters.received} heartbeats so far`,

@@ -24,6 +24,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto'
 import { isIPv4, isIPv6 } from 'node:net'
 import { normalizeIp } from '../address/ip.js'
 import type { DropReason } from '../events.js'
+import type { AdvertisedAddress, NodeStateCode } from '../state-machine/state.js'
 import type { KeyRing } from './key-ring.js'
 
 export const HEARTBEAT_MAGIC = 'IPFO'
@@ -32,15 +33,10 @@ export const MAX_PACKET_BYTES = 1024
 export const MAX_NAME_BYTES = 32
 export const MAX_HELD_ADDRESSES = 32
 
-export type NodeStateCode = 'starting' | 'healthy' | 'maintenance' | 'stopping'
+export type { NodeStateCode }
 
-export interface HeldAddress {
-  ip: string
-  prefix: number
-  family: 4 | 6
-  /** 'held' | 'releasing': the holder is about to give it back (failback under way); 'kept': it will not release on its own (manual policy) */
-  status: 'held' | 'releasing' | 'kept'
-}
+/** An address the sender holds, and how: see AdvertisedAddress. */
+export type HeldAddress = AdvertisedAddress
 
 export interface Heartbeat {
   /** The sender's node id, 1-32 bytes of UTF-8. */
