@@ -115,6 +115,40 @@ export const pathsSchema = z
   })
   .prefault({})
 
+const phaseSettings = z
+  .strictObject({
+    timeout: duration('How long one hook of this phase may run before its whole process group is killed.').optional(),
+    strict: z
+      .boolean()
+      .optional()
+      .describe(
+        'A failing hook stops the checklist: for PreAcq/PreRel the addresses are not changed; for PostAcq/PostRel the remaining hooks of the phase are skipped and the failure is reported.',
+      ),
+  })
+  .optional()
+
+export const hooksSchema = z
+  .strictObject({
+    dir: z
+      .string()
+      .optional()
+      .describe(
+        'The hook folder: one sub-folder per address (<dir>/<ip>/) holding Test, PreAcq*, PostAcq*, PreRel*, PostRel*. Default /Library/IPFailover on macOS (Apple\'s layout), /etc/ipfo/hooks on Linux.',
+      ),
+    timeout: duration('How long one hook may run before its whole process group is killed.').prefault('30s'),
+    user: z.string().optional().describe('Run hooks as this user instead of the agent\'s (root).'),
+    emailRecipient: z
+      .string()
+      .optional()
+      .describe('Passed to hooks as FAILOVER_EMAIL_RECIPIENT (Apple\'s key); the email hook sends there. Default root.'),
+    phases: z
+      .strictObject({ Test: phaseSettings, PreAcq: phaseSettings, PostAcq: phaseSettings, PreRel: phaseSettings, PostRel: phaseSettings })
+      .prefault({})
+      .describe('Per-phase timeout and strict settings.'),
+  })
+  .prefault({})
+  .describe('The administrator\'s failover scripts (Apple\'s /Library/IPFailover layout).')
+
 export const configSchema = z
   .strictObject({
     $schema: z
@@ -201,3 +235,4 @@ export type ConfigInput = z.input<typeof configSchema>
 export type AddressConfig = z.output<typeof addressSchema>
 export type PeerConfig = z.output<typeof peerSchema>
 export type LinkConfig = z.output<typeof linkSchema>
+export type HooksConfig = z.output<typeof hooksSchema>
