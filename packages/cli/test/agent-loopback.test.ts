@@ -134,6 +134,42 @@ describe('ipfo agent on loopback', () => {
     await b.stop()
   })
 
+  it('SIGHUP reloads a changed config and keeps the held address; a broken config is refused and the old one stays', async () => {
+    const { stage, agent, files, socket } = await setup()
+    const a = agent('a')
+    a.start()
+    await until('a to hold the VIP', async () => ((await stage.holders()).join() === 'a' ? true : undefined))
+    const { readFile: read, writeFile, stat } = await import('node:fs/promises')
+    expect((await stat(socket('a'))).mode & 0o777).toBe(0o600)
+
+    const config = JSON.parse(await read(files.config.a, 'utf8'))
+    await writeFile(files.config.a, JSON.stringify({ ...config, interval: '50ms', deadAfter: '200ms' }))
+    const before = lines.length
+    a.signal('SIGHUP')
+    const reloaded = () =>
+      lines.slice(before).some((l) => l.node === 'a' && l.line.kind === 'agent-started') || undefined
+    await until('a to restart on the new config', reloaded)
+    const after = lines.slice(before).filter((l) => l.node === 'a')
+    expect(after.find((l) => l.line.kind === 'agent-started')?.line).toMatchObject({
+      intervalMs: 50,
+      deadAfterMs: 200,
+    })
+    expect(after.find((l) => l.line.kind === 'reconciled')?.line.present).toEqual(['192.0.2.100/24'])
+    expect(after.map((l) => l.line.kind)).not.toContain('releasing')
+    expect(after.map((l) => l.line.kind)).not.toContain('acquiring')
+    expect(await stage.holders()).toEqual(['a'])
+
+    await writeFile(files.config.a, '{ "node": "a", "interval": "fast" }')
+    const stderrBefore = lines.length
+    a.signal('SIGHUP')
+    await new Promise((r) => setTimeout(r, 1_000))
+    expect(lines.slice(stderrBefore).map((l) => l.line.kind)).not.toContain('agent-stopping')
+    const status = JSON.parse((await runCli(['status', '--socket', socket('a'), '--json'])).stdout)
+    expect(status.timing.intervalMs).toBe(50)
+    expect(status.held).toEqual(['192.0.2.100/24'])
+    await a.stop()
+  })
+
   it('says clearly when no agent is listening', async () => {
     const result = await runCli(['status', '--socket', join(dir, 'none.sock')])
     expect(result.code).toBe(5)

@@ -7,18 +7,19 @@ export interface CliResult {
   code: number
   stdout: string
   stderr: string
+  pid: number | undefined
 }
 
 /** Runs the built `ipfo` binary as a real process, the way a sysadmin would. */
 export function runCli(args: string[], opts: { env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
   return new Promise((resolve) => {
-    execFile(
+    const child = execFile(
       process.execPath,
       [BIN, ...args],
       { env: { ...process.env, ...opts.env } },
       (error, stdout, stderr) => {
         const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0
-        resolve({ code, stdout, stderr })
+        resolve({ code, stdout, stderr, pid: child.pid })
       },
     )
   })

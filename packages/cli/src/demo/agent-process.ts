@@ -62,6 +62,11 @@ export class AgentProcess {
     return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null
   }
 
+  /** Sends a signal (SIGHUP to reload, for instance). */
+  signal(signal: NodeJS.Signals): void {
+    this.child?.kill(signal)
+  }
+
   /** SIGKILL: the agent gets no chance to release anything, as in a crash or a power cut. */
   async kill(): Promise<void> {
     if (!this.running) return
