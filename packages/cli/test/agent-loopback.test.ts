@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { type AgentLogLine, AgentProcess } from '../src/demo/agent-process.js'
 import { loopbackStage } from '../src/demo/loopback-stage.js'
 import { writePairFiles } from '../src/demo/pair-files.js'
-import { runCli } from './run-cli.js'
+import { BIN, runCli } from './run-cli.js'
 
 /**
  * Two real `ipfo agent` processes on loopback with simulated addresses: the control socket, the
@@ -47,6 +47,31 @@ async function until<T>(
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
     await new Promise((r) => setTimeout(r, 20))
   }
+}
+
+/** Runs `ipfo status --watch --json` and returns its first `count` NDJSON lines. */
+async function watchStatus(socket: string, count: number): Promise<{ node: string; uptimeMs: number }[]> {
+  const { spawn } = await import('node:child_process')
+  const { createInterface } = await import('node:readline')
+  const child = spawn(process.execPath, [
+    BIN,
+    'status',
+    '--watch',
+    '--json',
+    '--every',
+    '100',
+    '--socket',
+    socket,
+  ])
+  const out: { node: string; uptimeMs: number }[] = []
+  await new Promise<void>((resolve) => {
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      out.push(JSON.parse(line))
+      if (out.length === count) resolve()
+    })
+  })
+  child.kill('SIGINT')
+  return out
 }
 
 const has = (node: string, kind: string) =>
@@ -124,6 +149,10 @@ describe('ipfo agent on loopback', () => {
       '"accepted": true',
     )
     await until('b to hold it', async () => ((await stage.holders()).join() === 'b' ? true : undefined))
+
+    const watched = await watchStatus(socket('b'), 3)
+    expect(watched.map((s) => s.node)).toEqual(['b', 'b', 'b'])
+    expect(watched[2]!.uptimeMs).toBeGreaterThan(watched[0]!.uptimeMs)
 
     const maint = await runCli(['maintenance', 'on', '--socket', socket('b'), '--json'])
     expect(JSON.parse(maint.stdout)).toEqual({ maintenance: true })

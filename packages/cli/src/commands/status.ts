@@ -1,16 +1,45 @@
 import type { AgentStatus } from '@ipfo/core'
+import { Flags } from '@oclif/core'
 import { AgentClientCommand } from '../base-command.js'
 import { renderStatus } from '../render/status.js'
 
 export default class Status extends AgentClientCommand {
   static override summary = "Show the running agent's state: peers, links, held addresses, detection time."
-  static override examples = ['<%= config.bin %> status', '<%= config.bin %> status --json | jq .peers']
+  static override description =
+    'With --watch, refreshes every second until Ctrl-C; with --json --watch, prints one JSON status per line (NDJSON).'
+  static override examples = [
+    '<%= config.bin %> status',
+    '<%= config.bin %> status --json | jq .peers',
+    '<%= config.bin %> status --watch',
+  ]
+  static override flags = {
+    watch: Flags.boolean({ char: 'w', description: 'keep refreshing' }),
+    every: Flags.integer({ description: 'refresh period with --watch, in ms', default: 1000, min: 50 }),
+  }
 
-  async run(): Promise<AgentStatus> {
+  async run(): Promise<AgentStatus | undefined> {
     const { flags } = await this.parse(Status)
     const { controlRequest } = await import('@ipfo/core/node')
-    const status = await controlRequest<AgentStatus>(await this.socketPath(flags), { method: 'status' })
-    if (!this.jsonEnabled()) this.log(renderStatus(status))
-    return status
+    const path = await this.socketPath(flags)
+    const fetch = () => controlRequest<AgentStatus>(path, { method: 'status' })
+    if (!flags.watch) {
+      const status = await fetch()
+      if (!this.jsonEnabled()) this.log(renderStatus(status))
+      return status
+    }
+    let stop = false
+    process.once('SIGINT', () => {
+      stop = true
+    })
+    let status = await fetch()
+    while (!stop) {
+      if (this.jsonEnabled()) process.stdout.write(`${JSON.stringify(status)}\n`)
+      // On a terminal, redraw in place; piped, append.
+      else process.stdout.write(`${process.stdout.isTTY ? '\x1b[H\x1b[2J' : ''}${renderStatus(status)}\n\n`)
+      await new Promise((r) => setTimeout(r, flags.every))
+      status = await fetch()
+    }
+    // The stream already printed every status; a final pretty copy would break NDJSON.
+    return undefined
   }
 }
