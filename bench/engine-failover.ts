@@ -39,15 +39,16 @@ async function until(what: string, probe: () => Promise<boolean>, timeoutMs = 15
   }
 }
 
-interface RunResult {
-  outageMs: number
-  probes: number
-  answered: number
-  failbackDoubleSamples: number
-  failbackSamples: number
-}
-
-async function oneRun(setting: { interval: string; deadAfter: string }): Promise<RunResult> {
+/** Builds namespaces, starts a (owning the VIP) and b, waits for a to hold it, runs `body`, cleans up. */
+async function withPair<T>(
+  setting: { interval: string; deadAfter: string },
+  body: (pair: {
+    stage: Awaited<ReturnType<typeof namespaceStage>>
+    agent: (node: 'a' | 'b') => AgentProcess
+    a: AgentProcess
+    b: AgentProcess
+  }) => Promise<T>,
+): Promise<T> {
   const stage = await namespaceStage({ ...setting, probeEveryMs: 1 })
   const dir = await mkdtemp(join(tmpdir(), 'ipfo-bench-'))
   try {
@@ -64,6 +65,24 @@ async function oneRun(setting: { interval: string; deadAfter: string }): Promise
     a.start()
     b.start()
     await until('a to hold the VIP', async () => (await stage.holders()).join() === 'a')
+    return await body({ stage, agent, a, b })
+  } finally {
+    await AgentProcess.killAll()
+    await stage.destroy()
+    await rm(dir, { recursive: true, force: true })
+  }
+}
+
+interface RunResult {
+  outageMs: number
+  probes: number
+  answered: number
+  failbackDoubleSamples: number
+  failbackSamples: number
+}
+
+async function oneRun(setting: { interval: string; deadAfter: string }): Promise<RunResult> {
+  return withPair(setting, async ({ stage, agent, a, b }) => {
     await sleep(1_000)
     const probe = pingProbe(stage.topology.client!.ns, stage.vip.split('/')[0]!, 1)
     await sleep(500)
@@ -93,31 +112,12 @@ async function oneRun(setting: { interval: string; deadAfter: string }): Promise
       failbackDoubleSamples: doubles,
       failbackSamples: samples,
     }
-  } finally {
-    await AgentProcess.killAll()
-    await stage.destroy()
-    await rm(dir, { recursive: true, force: true })
-  }
+  })
 }
 
 /** CPU% of one core and RSS of an idle agent (b watching a healthy a) over `seconds`. */
 async function idleCost(setting: { interval: string; deadAfter: string }, seconds: number) {
-  const stage = await namespaceStage(setting)
-  const dir = await mkdtemp(join(tmpdir(), 'ipfo-bench-'))
-  try {
-    const files = await writePairFiles(stage, dir)
-    const agent = (node: 'a' | 'b') =>
-      new AgentProcess(
-        node,
-        stage.agentCommand(node, ['--config', files.config[node]]),
-        () => {},
-        () => {},
-      )
-    const a = agent('a')
-    const b = agent('b')
-    a.start()
-    b.start()
-    await until('a to hold the VIP', async () => (await stage.holders()).join() === 'a')
+  return withPair(setting, async ({ a, b }) => {
     await sleep(2_000)
     const ticks = async (pid: number) => {
       const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]!.split(' ')
@@ -135,11 +135,7 @@ async function idleCost(setting: { interval: string; deadAfter: string }, second
     const rss = await rssMb(pid)
     await Promise.all([a.stop(), b.stop()])
     return { cpuPercent: Math.round(cpuPercent * 100) / 100, rssMb: Math.round(rss * 10) / 10 }
-  } finally {
-    await AgentProcess.killAll()
-    await stage.destroy()
-    await rm(dir, { recursive: true, force: true })
-  }
+  })
 }
 
 const median = (xs: number[]) => {
