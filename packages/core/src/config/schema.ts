@@ -117,7 +117,9 @@ export const pathsSchema = z
 
 const phaseSettings = z
   .strictObject({
-    timeout: duration('How long one hook of this phase may run before its whole process group is killed.').optional(),
+    timeout: duration(
+      'How long one hook of this phase may run before its whole process group is killed.',
+    ).optional(),
     strict: z
       .boolean()
       .optional()
@@ -133,21 +135,29 @@ export const hooksSchema = z
       .string()
       .optional()
       .describe(
-        'The hook folder: one sub-folder per address (<dir>/<ip>/) holding Test, PreAcq*, PostAcq*, PreRel*, PostRel*. Default /Library/IPFailover on macOS (Apple\'s layout), /etc/ipfo/hooks on Linux.',
+        "The hook folder: one sub-folder per address (<dir>/<ip>/) holding Test, PreAcq*, PostAcq*, PreRel*, PostRel*. Default /Library/IPFailover on macOS (Apple's layout), /etc/ipfo/hooks on Linux.",
       ),
     timeout: duration('How long one hook may run before its whole process group is killed.').prefault('30s'),
-    user: z.string().optional().describe('Run hooks as this user instead of the agent\'s (root).'),
+    user: z.string().optional().describe("Run hooks as this user instead of the agent's (root)."),
     emailRecipient: z
       .string()
       .optional()
-      .describe('Passed to hooks as FAILOVER_EMAIL_RECIPIENT (Apple\'s key); the email hook sends there. Default root.'),
+      .describe(
+        "Passed to hooks as FAILOVER_EMAIL_RECIPIENT (Apple's key); the email hook sends there. Default root.",
+      ),
     phases: z
-      .strictObject({ Test: phaseSettings, PreAcq: phaseSettings, PostAcq: phaseSettings, PreRel: phaseSettings, PostRel: phaseSettings })
+      .strictObject({
+        Test: phaseSettings,
+        PreAcq: phaseSettings,
+        PostAcq: phaseSettings,
+        PreRel: phaseSettings,
+        PostRel: phaseSettings,
+      })
       .prefault({})
       .describe('Per-phase timeout and strict settings.'),
   })
   .prefault({})
-  .describe('The administrator\'s failover scripts (Apple\'s /Library/IPFailover layout).')
+  .describe("The administrator's failover scripts (Apple's /Library/IPFailover layout).")
 
 export const configSchema = z
   .strictObject({
@@ -157,6 +167,12 @@ export const configSchema = z
       .describe('The JSON Schema this file follows, for editors: "https://ipfo.dev/schema/config.json".'),
     node: name('node id').describe('This node\'s id; peers list it in their "peers".'),
     key: z.string().min(1).describe('The heartbeat key file (create it with "ipfo keygen"; mode 0600).'),
+    acceptKeys: z
+      .array(z.string().min(1))
+      .default([])
+      .describe(
+        'Other key files whose heartbeats are accepted too (never used to sign): for rotating the key without downtime. Add the new key here on every node, then make it "key" and list the old one here, then drop the old one; reload with SIGHUP after each step.',
+      ),
     port: z.number().int().min(1).max(65535).default(1694).describe('The heartbeat UDP port.'),
     interval: duration('How often heartbeats are sent.').prefault('1s'),
     deadAfter: duration('A peer silent on every link for this long is lost.').prefault('3s'),

@@ -82,4 +82,24 @@ describe('loadConfigFile', () => {
     expect(error.message).toMatch(/has mode 640/)
     expect(error).toMatchObject({ path: 'key', hint: expect.stringMatching(/chmod 600/) })
   })
+
+  it('reads the keys accepted during a rotation, and refuses one that others can read', async () => {
+    const key = generateKey()
+    const old = generateKey()
+    await writeKeyFile(join(dir, 'etc', 'new.key'), key).catch(async () => {
+      await mkdir(join(dir, 'etc'), { recursive: true })
+      await writeKeyFile(join(dir, 'etc', 'new.key'), key)
+    })
+    await writeKeyFile(join(dir, 'etc', 'old.key'), old)
+    const file = await writeConfig(`${config('new.key')}acceptKeys: [old.key]\n`)
+    const loaded = await loadConfigFile(file)
+    expect(loaded.key.equals(key)).toBe(true)
+    expect(loaded.acceptedKeys.map((k) => k.toString('hex'))).toEqual([old.toString('hex')])
+    expect(loaded.config.acceptKeys).toEqual([join(dir, 'etc', 'old.key')])
+
+    await chmod(join(dir, 'etc', 'old.key'), 0o640)
+    const error = await rejection(loadConfigFile(file))
+    expect(error.path).toBe('acceptKeys[0]')
+    expect(error.message).toContain('mode 640')
+  })
 })

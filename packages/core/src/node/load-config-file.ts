@@ -10,7 +10,9 @@ import { readKeyFile } from './key-file.js'
  * folder (so a config and its key can move together) and the key itself is read and checked, so a
  * missing or readable-by-others key stops the agent before it sends anything.
  */
-export async function loadConfigFile(file: string): Promise<{ config: Config; key: Buffer }> {
+export async function loadConfigFile(
+  file: string,
+): Promise<{ config: Config; key: Buffer; acceptedKeys: Buffer[] }> {
   const text = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT') {
       throw new ConfigError(`config file ${file} not found`, {
@@ -26,15 +28,22 @@ export async function loadConfigFile(file: string): Promise<{ config: Config; ke
     })
   })
   const parsed = parseConfig(text, file)
-  const config = { ...parsed, key: resolve(dirname(file), parsed.key) }
-  const key = await readKeyFile(config.key).catch((error: unknown) => {
-    if (!(error instanceof ConfigError)) throw error
-    throw new ConfigError(`${error.message} (the "key" of ${file})`, {
-      file,
-      path: 'key',
-      ...(error.hint !== undefined && { hint: error.hint }),
-      cause: error,
+  const config = {
+    ...parsed,
+    key: resolve(dirname(file), parsed.key),
+    acceptKeys: parsed.acceptKeys.map((k) => resolve(dirname(file), k)),
+  }
+  const readAt = (path: string, field: string) =>
+    readKeyFile(path).catch((error: unknown) => {
+      if (!(error instanceof ConfigError)) throw error
+      throw new ConfigError(`${error.message} (the "${field}" of ${file})`, {
+        file,
+        path: field,
+        ...(error.hint !== undefined && { hint: error.hint }),
+        cause: error,
+      })
     })
-  })
-  return { config, key }
+  const key = await readAt(config.key, 'key')
+  const acceptedKeys = await Promise.all(config.acceptKeys.map((k, i) => readAt(k, `acceptKeys[${i}]`)))
+  return { config, key, acceptedKeys }
 }
