@@ -1,4 +1,4 @@
-import { AddressError, ConfigError, ControlError, IpfoError } from '@ipfo/core'
+import { AddressError, ConfigError, ControlError, IpfoError } from '@ipfo/core/errors'
 import { Command, Flags } from '@oclif/core'
 import { EXIT } from './exit-codes.js'
 

@@ -17,7 +17,7 @@ export default class Events extends AgentClientCommand {
 
   async run(): Promise<void> {
     const { flags } = await this.parse(Events)
-    const { controlRequest, followEvents } = await import('@ipfo/core/node')
+    const { controlRequest, followEvents } = await import('@ipfo/core/control-client')
     const { describeEvent } = await import('@ipfo/core')
     const path = await this.socketPath(flags)
     const print = (e: IpfoEvent) =>

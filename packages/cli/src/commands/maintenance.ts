@@ -8,7 +8,7 @@ export default class Maintenance extends AgentClientCommand {
 
   async run(): Promise<{ maintenance: boolean }> {
     const { args, flags } = await this.parse(Maintenance)
-    const { controlRequest } = await import('@ipfo/core/node')
+    const { controlRequest } = await import('@ipfo/core/control-client')
     const on = args.mode === 'on'
     await controlRequest(await this.socketPath(flags), { method: 'maintenance', on })
     this.log(

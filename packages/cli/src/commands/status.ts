@@ -19,7 +19,7 @@ export default class Status extends AgentClientCommand {
 
   async run(): Promise<AgentStatus | undefined> {
     const { flags } = await this.parse(Status)
-    const { controlRequest } = await import('@ipfo/core/node')
+    const { controlRequest } = await import('@ipfo/core/control-client')
     const path = await this.socketPath(flags)
     const fetch = () => controlRequest<AgentStatus>(path, { method: 'status' })
     if (!flags.watch) {
