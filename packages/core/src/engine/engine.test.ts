@@ -171,7 +171,13 @@ describe('engine: two nodes on a fake network', () => {
     await c.clock.advance(1_000)
     const status = c.b.engine.status()
     expect(status.timing).toEqual({ intervalMs: 100, deadAfterMs: 300, detectionMs: 300 })
-    expect(status.peers[0]).toMatchObject({ id: 'a', alive: true, held: ['10.0.0.100/24'] })
+    expect(status.peers[0]).toMatchObject({
+      id: 'a',
+      alive: true,
+      held: ['10.0.0.100/24'],
+      intervalMs: 100,
+      clockOffsetMs: 0,
+    })
     expect(status.peers[0]!.links.map((l) => l.up)).toEqual([true, true])
     expect(c.a.engine.status().held).toEqual(['10.0.0.100/24'])
     await stopAll(c.clock, c.a.engine, c.b.engine)

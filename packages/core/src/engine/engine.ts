@@ -72,6 +72,8 @@ export function createEngine(deps: EngineDeps): Engine {
   const counters: Counters = { sent: 0, received: 0, dropped: {}, loopStalls: 0, maxLoopLagMs: 0 }
   const dropReported = new Map<DropReason, number>()
   const recent: IpfoEvent[] = []
+  /** What each peer's last heartbeat said about itself, for status and `ipfo doctor`. */
+  const peerWire = new Map<string, { intervalMs: number; clockOffsetMs: number }>()
 
   let state = initialState(
     {
@@ -226,6 +228,7 @@ export function createEngine(deps: EngineDeps): Engine {
       return
     }
     counters.received++
+    peerWire.set(hb.node, { intervalMs: hb.intervalMs, clockOffsetMs: hb.sentAt - clock.wallNow() })
     apply({
       kind: 'heartbeat',
       peer: hb.node,
@@ -319,7 +322,14 @@ export function createEngine(deps: EngineDeps): Engine {
       await transport.close()
     },
     status: () =>
-      buildStatus(state, { config, counters, incarnation, now: clock.now(), wallNow: clock.wallNow() }),
+      buildStatus(state, {
+        config,
+        counters,
+        incarnation,
+        now: clock.now(),
+        wallNow: clock.wallNow(),
+        peerWire,
+      }),
     takeover(owner) {
       const refusal = takeoverRefusal(state, owner)
       if (!refusal) apply({ kind: 'takeover', owner })

@@ -30,6 +30,10 @@ export interface AgentStatus {
     anomaly: boolean
     state: string | null
     incarnation: number | null
+    /** The interval the peer says it sends at; null until heard. */
+    intervalMs: number | null
+    /** The peer's wall clock minus ours, from its last heartbeat (includes the network delay). */
+    clockOffsetMs: number | null
     held: string[]
     links: { name: string; up: boolean; lastSeenMsAgo: number | null }[]
   }[]
@@ -47,7 +51,14 @@ export interface AgentStatus {
 
 export function buildStatus(
   s: EngineState,
-  ctx: { config: Config; counters: Counters; incarnation: number; now: number; wallNow: number },
+  ctx: {
+    config: Config
+    counters: Counters
+    incarnation: number
+    now: number
+    wallNow: number
+    peerWire: ReadonlyMap<string, { intervalMs: number; clockOffsetMs: number }>
+  },
 ): AgentStatus {
   const uptimeMs = ctx.now - s.startedAt
   return {
@@ -71,6 +82,8 @@ export function buildStatus(
       anomaly: p.anomaly,
       state: p.state,
       incarnation: p.incarnation,
+      intervalMs: ctx.peerWire.get(p.id)?.intervalMs ?? null,
+      clockOffsetMs: ctx.peerWire.get(p.id)?.clockOffsetMs ?? null,
       held: p.held.map((h) => `${h.ip}/${h.prefix}`),
       links: s.linkNames.map((name) => {
         const link = p.links[name]
