@@ -79,12 +79,14 @@ describe('importHostconfig', () => {
           ],
         },
       ],
+      hooks: { emailRecipient: 'admin@example.com' },
     })
     expect(configSchema.safeParse(config).success).toBe(true)
     const text = notes.join('\n')
     expect(text).toMatch(/both nodes send/)
     expect(text).toMatch(/get \/32: Apple's failoverd left the mask to the interface's own rules/)
-    expect(text).toMatch(/ipfo hooks add email --to admin@example.com/)
+    expect(text).toMatch(/ipfo hooks add email --address <ip> --phase PostAcq/)
+    expect(text).toMatch(/hooks\.emailRecipient/)
   })
 
   it('leaves out the mask note and the mail note when they do not apply', () => {

@@ -36,8 +36,9 @@ export function importHostconfig(
   const imported = primary ? fromPrimary(vars, opts) : fromSecondary(vars, opts)
   const recipient = vars.get('FAILOVER_EMAIL_RECIPIENT')?.value
   if (recipient) {
+    imported.config = { ...imported.config, hooks: { emailRecipient: recipient } }
     imported.notes.push(
-      `FAILOVER_EMAIL_RECIPIENT was ${recipient}: ipfo sends mail through the email hook; run "ipfo hooks add email --to ${recipient}".`,
+      `FAILOVER_EMAIL_RECIPIENT was ${recipient}: it is hooks.emailRecipient; ipfo sends mail through the email hook: run "ipfo hooks add email --address <ip> --phase PostAcq" for each address.`,
     )
   }
   imported.notes.push(

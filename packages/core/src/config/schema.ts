@@ -191,6 +191,7 @@ export const configSchema = z
       .default('release')
       .describe('On SIGTERM: release held addresses (running the release hooks) or leave them in place.'),
     paths: pathsSchema.describe('Where the agent keeps its control socket, state and event log.'),
+    hooks: hooksSchema,
   })
   .superRefine((config, ctx) => {
     if (config.interval < 10) {

@@ -1,0 +1,64 @@
+import { HOOK_PHASES } from '@ipfo/core'
+import { Args, Flags } from '@oclif/core'
+import { IpfoCommand } from '../../base-command.js'
+import { hooksDirFlags } from '../../hooks/flags.js'
+import type { Installed } from '../../hooks/install.js'
+
+const WHEN = { PreAcq: 'before', PostAcq: 'after', PreRel: 'before', PostRel: 'after' } as const
+
+export default class HooksAdd extends IpfoCommand {
+  static override summary =
+    'Install one hook for an address: a stdlib hook or an npm package that exports one.'
+  static override description =
+    'Writes <hooks dir>/<ip>/<Phase>-<order>-<hook> (mode 0755, owned by root) and its options in a sidecar <script>.json (mode 0600). Secrets are only given by reference (passwordFile, passwordEnv, tokenFile, tokenEnv). <hook> is email, log, mount, service or webhook, or a package whose package.json has "ipfoHook": { "bin": "..." }.'
+  static override examples = [
+    '<%= config.bin %> hooks add email --address 192.168.1.100 --phase PostAcq --option url=smtp://mail.example.com:587 --option to=admin@example.com',
+    '<%= config.bin %> hooks add mount --address 192.168.1.100 --phase PreAcq --order 10 --option type=nfs --option source=nas:/export/data --option target=/srv/data',
+    '<%= config.bin %> hooks add @acme/ipfo-hook-pagerduty --address 192.168.1.100 --phase PostAcq',
+  ]
+  static override args = {
+    hook: Args.string({
+      description: 'a stdlib hook name, an npm package name, or a package folder',
+      required: true,
+    }),
+  }
+  static override flags = {
+    address: Flags.string({ description: 'the address the hook is for (its folder)', required: true }),
+    phase: Flags.string({ description: 'when it runs', options: [...HOOK_PHASES], required: true }),
+    order: Flags.integer({
+      description: 'its place within the phase, 0-99 (scripts run in name order)',
+      default: 50,
+    }),
+    option: Flags.string({
+      description: 'a hook option as key=value (repeatable)',
+      multiple: true,
+      default: [],
+    }),
+    force: Flags.boolean({ description: 'replace a hook of the same name' }),
+    ...hooksDirFlags,
+  }
+
+  async run(): Promise<Installed> {
+    const { args, flags } = await this.parse(HooksAdd)
+    const { resolveHooksDir } = await import('../../hooks/hooks-dir.js')
+    const { resolveHook } = await import('../../hooks/resolve-hook.js')
+    const { checkOptions, installHook, parseOptionFlags } = await import('../../hooks/install.js')
+    const hook = await resolveHook(args.hook)
+    const options = parseOptionFlags(flags.option)
+    checkOptions(hook, options)
+    const phase = flags.phase as (typeof HOOK_PHASES)[number]
+    const installed = await installHook({
+      hooksDir: await resolveHooksDir(flags),
+      address: flags.address,
+      phase,
+      order: flags.order,
+      hook,
+      options,
+      force: flags.force,
+    })
+    const action = phase.endsWith('Acq') ? 'acquired' : 'released'
+    this.log(`installed ${installed.path} (runs ${WHEN[phase]} ${installed.address} is ${action})`)
+    this.log(`options: ${installed.sidecar} (mode 0600)`)
+    return installed
+  }
+}

@@ -1,0 +1,5 @@
+#!/usr/bin/env node
+import { emailHook } from '../hooks/email.js'
+import { runHookMain } from '../main.js'
+
+process.exitCode = await runHookMain(emailHook)
