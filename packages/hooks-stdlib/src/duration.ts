@@ -1,13 +1,11 @@
+import { parseDuration as parseCoreDuration } from '@ipfo/core'
 import { z } from 'zod'
 
-const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000 }
-
-/** "250ms", "20s", "2m" (or a number of ms) to milliseconds; undefined when it is not one. */
+/** "250ms", "20s", "2m" (or a number of ms) to milliseconds; undefined when it is not one. Same rules as the agent's config. */
 export function parseDuration(value: string | number): number | undefined {
   if (typeof value === 'number') return Number.isFinite(value) && value >= 0 ? value : undefined
-  const match = /^(\d+(?:\.\d+)?)(ms|s|m)$/.exec(value.trim())
-  if (!match) return undefined
-  return Math.round(Number(match[1]) * (UNITS[match[2]!] ?? 1))
+  const parsed = parseCoreDuration(value)
+  return parsed.ok ? parsed.ms : undefined
 }
 
 /** A sidecar duration: written "20s", read as ms. Use `.prefault("20s")` for a default. */
