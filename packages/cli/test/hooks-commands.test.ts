@@ -197,7 +197,7 @@ describe('ipfo hooks list', () => {
       ['PreAcq-20-open', 'PreAcq-20-open is writable by others'],
       ['PostAcq-05-log', null],
       ['PostAcq_30_noexec', 'PostAcq_30_noexec is not executable by its owner'],
-      ['PreRel-10-link', `PreRel-10-link leads to ${join(dir, 'outside')}, outside ${hooks}`],
+      ['PreRel-10-link', `PreRel-10-link is a symlink to ${join(dir, 'outside')}, outside ${hooks}`],
       ...(isRoot ? [['PreRel-20-nobody', 'PreRel-20-nobody is owned by uid 65534, not root']] : []),
       ['PostRel-50-log', null],
     ])

@@ -4,20 +4,21 @@ import { join } from 'node:path'
 import type { AgentStatus } from '@ipfo/core'
 import { type AgentLogLine, AgentProcess } from '../src/demo/agent-process.js'
 import { namespaceStage } from '../src/demo/namespace-stage.js'
-import { type PairFiles, writePairFiles } from '../src/demo/pair-files.js'
+import { type ExtraConfig, type PairFiles, writePairFiles } from '../src/demo/pair-files.js'
 
 export type NamespacePair = Awaited<ReturnType<typeof startNamespacePair>>
 
 /**
  * Two real agents in real namespaces (a owns the VIP, b watches a), plus helpers to look at the
- * interfaces and the agents' logs. `close()` kills every agent and removes every namespace.
+ * interfaces and the agents' logs. `config` adds sections to a node's config (e.g. `hooks`).
+ * `close()` kills every agent and removes every namespace.
  */
-export async function startNamespacePair(opts: { ipv6?: boolean } = {}) {
+export async function startNamespacePair(opts: { ipv6?: boolean; config?: ExtraConfig } = {}) {
   const stage = await namespaceStage({ ipv6: opts.ipv6 ?? false, interval: '50ms', deadAfter: '150ms' })
   const dir = await mkdtemp(join(tmpdir(), 'ipfo-netns-'))
   let files: PairFiles
   try {
-    files = await writePairFiles(stage, dir)
+    files = await writePairFiles(stage, dir, opts.config)
   } catch (error) {
     await stage.destroy()
     throw error

@@ -9,6 +9,7 @@ export function severityOf(event: IpfoEvent): Severity {
     case 'error':
     case 'claim-forced':
     case 'checklist-aborted':
+    case 'hook-refused':
       return 'error'
     case 'peer-lost':
     case 'link-anomaly':
@@ -64,6 +65,8 @@ export function describeEvent(e: IpfoEvent): string {
       return `announced ${e.address} ${e.count} times`
     case 'hook-finished':
       return `${e.phase} ${e.script} ${e.timedOut ? 'timed out' : `exited ${e.exitCode ?? e.signal}`} after ${formatDuration(e.durationMs)}`
+    case 'hook-refused':
+      return `refused to run ${e.phase} hook ${e.path}: ${e.reason} (fix: ${e.fix})`
     case 'claim-waiting':
       return `waiting for ${e.holder} to release ${e.addresses.join(', ')}`
     case 'claim-forced':

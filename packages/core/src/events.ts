@@ -57,6 +57,15 @@ export type IpfoEvent = At &
         stdout: string
         stderr: string
       }
+    | {
+        /** An unsafe hook (writable by others, not root's, a symlink out of the tree, not executable) was not run. */
+        kind: 'hook-refused'
+        phase: HookPhase | 'Test'
+        path: string
+        reason: string
+        /** The command that makes it safe, e.g. `chmod go-w /etc/ipfo/hooks/10.0.0.50/PostAcq-10-web`. */
+        fix: string
+      }
     | { kind: 'claim-waiting'; addresses: string[]; holder: string }
     | { kind: 'claim-forced'; addresses: string[]; holder: string; waitedMs: number }
     | { kind: 'failback-pending'; owner: string; policy: 'manual' | 'stable'; releaseInMs: number | null }

@@ -18,6 +18,8 @@ export {
   type Config,
   type ConfigInput,
   configSchema,
+  type HooksConfig,
+  hooksSchema,
   type LinkConfig,
   type PeerConfig,
 } from './config/schema.js'
@@ -30,7 +32,25 @@ export type { DropReason, EventOf, IpfoEvent, IpfoEventKind } from './events.js'
 export { decodeHeartbeat, encodeHeartbeat, type Heartbeat, MAX_PACKET_BYTES } from './heartbeat/codec.js'
 export { type HeartbeatKey, heartbeatKey, type KeyRing, keyId, keyRing } from './heartbeat/key-ring.js'
 export { ReplayGuard } from './heartbeat/replay-guard.js'
-export { HOOK_PHASES, type HookAction, type HookContext, type HookPhase } from './hooks/contract.js'
+export { type AppleHooksOptions, appleHooks, type HookResult, type HookRun } from './hooks/apple-hooks.js'
+export {
+  HOOK_PHASES,
+  type HookAction,
+  type HookContext,
+  type HookInvocation,
+  type HookPhase,
+  type HookStage,
+  hookInvocation,
+} from './hooks/contract.js'
+export {
+  addressFolder,
+  addressFolderName,
+  byteOrder,
+  defaultHooksDir,
+  isIgnoredName,
+  stageScripts,
+} from './hooks/layout.js'
+export { checkHookSafety, type PathFacts, type SafetyFs, type SafetyVerdict } from './hooks/safety.js'
 export type {
   AddressControl,
   Clock,

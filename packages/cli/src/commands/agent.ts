@@ -25,6 +25,7 @@ SIGTERM and SIGINT stop it (releasing or keeping held addresses, as "onStop" say
       startAgent({
         configFile: flags.config,
         platform: process.platform,
+        uid: process.getuid?.(),
         ...(simulated ? { address: simulatedAddressControl(simulated) } : {}),
       })
     const { agent, signal } = await runUntilSignal(

@@ -1,15 +1,13 @@
 import { existsSync } from 'node:fs'
-import { lstat, readdir, readFile, realpath, stat } from 'node:fs/promises'
-import { dirname, join, relative, sep } from 'node:path'
-import { ConfigError, HOOK_PHASES } from '@ipfo/core'
+import { lstat, readdir, readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { byteOrder, ConfigError, checkHookSafety, HOOK_PHASES, stageScripts } from '@ipfo/core'
 import { sidecarPath } from '@ipfo/hooks-stdlib'
 import { addressFolderName } from './install.js'
 
 /**
  * What `ipfo hooks list` shows: every script of every address folder, in the order the agent runs
- * them, with whether an agent running as root would refuse it. The selection and safety rules are the
- * agent's (Apple's layout; see packages/core/src/hooks/layout.ts and safety.ts), restated here for
- * display until @ipfo/core exports them.
+ * them, with whether an agent running as root would refuse it, by the agent's own rules.
  */
 
 const STAGES = ['Test', ...HOOK_PHASES] as const
@@ -34,55 +32,15 @@ export interface ListedAddress {
   readonly hooks: ListedHook[]
 }
 
-function byteOrder(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'))
-}
-
-function isIgnored(name: string): boolean {
-  return name.startsWith('.') || name.endsWith('.json') || name.endsWith('~')
-}
-
 /** The scripts of a folder in run order: `Test`, then each phase's names in byte-wise order. */
 export function runOrder(names: readonly string[]): { stage: ListedHook['stage']; script: string }[] {
-  const sorted = [...names].filter((n) => !isIgnored(n)).sort(byteOrder)
-  return STAGES.flatMap((stage) =>
-    sorted
-      .filter((n) => (stage === 'Test' ? n === 'Test' : n.startsWith(stage)))
-      .map((script) => ({ stage, script })),
-  )
+  return STAGES.flatMap((stage) => stageScripts(stage, names).map((script) => ({ stage, script })))
 }
 
-/** The first reason a root agent would refuse the file, as core's checkHookSafety decides. */
-export async function refusal(hooksDir: string, file: string): Promise<ListedHook['refused']> {
-  const realDir = await realpath(hooksDir)
-  const realFile = await realpath(file).catch(() => undefined)
-  if (realFile === undefined) return { reason: `${file} is a symlink to a missing file`, fix: `rm ${file}` }
-  const inside = (p: string) => p === realDir || p.startsWith(realDir.endsWith(sep) ? realDir : realDir + sep)
-  if (!inside(realFile)) {
-    return {
-      reason: `${file} leads to ${realFile}, outside ${hooksDir}`,
-      fix: `rm ${file} && cp ${realFile} ${file}`,
-    }
-  }
-  const chain = [realDir]
-  for (let p = dirname(realFile); p !== realDir && inside(p); p = dirname(p)) chain.splice(1, 0, p)
-  for (const p of [...chain, realFile]) {
-    const shown = join(hooksDir, relative(realDir, p))
-    const facts = await stat(p)
-    const isHook = p === realFile
-    if (isHook && !facts.isFile())
-      return { reason: `${shown} is not a regular file`, fix: `move it out of ${dirname(shown)}` }
-    if (facts.uid !== 0)
-      return { reason: `${shown} is owned by uid ${facts.uid}, not root`, fix: `chown root ${shown}` }
-    if ((facts.mode & 0o022) !== 0) {
-      const who = (facts.mode & 0o020) !== 0 ? 'its group' : 'others'
-      return { reason: `${shown} is writable by ${who}`, fix: `chmod go-w ${shown}` }
-    }
-    if (isHook && (facts.mode & 0o100) === 0) {
-      return { reason: `${shown} is not executable by its owner`, fix: `chmod u+x ${shown}` }
-    }
-  }
-  return null
+/** Why a root agent would refuse the file (core's own check), or null. */
+async function refusal(hooksDir: string, file: string): Promise<ListedHook['refused']> {
+  const verdict = await checkHookSafety(hooksDir, file, { uid: 0 })
+  return verdict.ok ? null : { reason: verdict.reason, fix: verdict.fix }
 }
 
 async function describeHook(

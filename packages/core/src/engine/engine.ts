@@ -46,6 +46,8 @@ export interface Engine {
   status(): AgentStatus
   /** The last events, oldest first, for `ipfo events`. */
   recentEvents(): readonly IpfoEvent[]
+  /** Reports an event from outside the machine (hooks, transport): stamped, kept and passed on like any other. */
+  report(event: EventBody): void
   /** Resolves to undefined when accepted, or to the reason it cannot be done now. */
   takeover(owner: string): string | undefined
   release(owner: string): string | undefined
@@ -345,5 +347,6 @@ export function createEngine(deps: EngineDeps): Engine {
     },
     state: () => state,
     recentEvents: () => [...recent],
+    report: emit,
   }
 }

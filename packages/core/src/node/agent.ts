@@ -1,8 +1,11 @@
+import { dirname, join, resolve } from 'node:path'
 import type { Config } from '../config/schema.js'
 import { createEngine, type Engine } from '../engine/engine.js'
 import type { IpfoEvent } from '../events.js'
 import { heartbeatKey, keyRing } from '../heartbeat/key-ring.js'
+import { defaultHooksDir } from '../hooks/layout.js'
 import type { AddressControl, EventSink, HooksPort } from '../ports.js'
+import type { EventBody } from '../state-machine/effects.js'
 import { startControlServer } from './control-server.js'
 import { eventLogger } from './event-log.js'
 import { loadConfigFile } from './load-config-file.js'
@@ -14,7 +17,10 @@ export interface AgentOptions {
   readonly platform: NodeJS.Platform
   /** Replaces the platform's address control (the demo's simulated adapter, for instance). */
   readonly address?: AddressControl
+  /** Replaces the hooks port built from the config's `hooks` section (Apple's folder layout). */
   readonly hooks?: HooksPort
+  /** The agent's user id (`process.getuid()`); as root (0), unsafe hook files are refused. */
+  readonly uid?: number
   /** Also called for every event, after the log. */
   readonly onEvent?: EventSink
   /** Where the JSON-lines log goes: a file descriptor (default 1, stdout) or a path. */
@@ -30,7 +36,7 @@ export interface RunningAgent {
 
 /** Builds the real ports for one node, starts its engine and its control socket. */
 export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
-  const { config, key } = await loadConfigFile(opts.configFile)
+  const { config, key, acceptedKeys } = await loadConfigFile(opts.configFile)
   const log = eventLogger(opts.log ?? 1)
   const fileLog = config.paths.eventLog ? eventLogger(config.paths.eventLog) : undefined
   let control: Awaited<ReturnType<typeof startControlServer>> | undefined
@@ -41,21 +47,25 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     opts.onEvent?.(event)
   }
   const address = opts.address ?? (await platformAddress(opts.platform))
+  // Hook and transport events go through the engine, so they are stamped and kept for `ipfo events`.
+  let engineRef: Engine | undefined
+  const report = (event: EventBody) => engineRef?.report(event)
+  const hooks = opts.hooks ?? (await folderHooks(config, opts, report))
   const engine = createEngine({
     config,
-    keys: keyRing(heartbeatKey(key)),
+    keys: keyRing(heartbeatKey(key), ...acceptedKeys.map(heartbeatKey)),
     clock: systemClock,
     transport: udpTransport({
       links: config.links,
       port: config.port,
       clock: systemClock,
-      onError: (message) =>
-        onEvent({ kind: 'error', message, context: 'heartbeat transport', time: Date.now() }),
+      onError: (message) => report({ kind: 'error', message, context: 'heartbeat transport' }),
     }),
     address,
-    ...(opts.hooks ? { hooks: opts.hooks } : {}),
+    hooks,
     onEvent,
   })
+  engineRef = engine
   control = await startControlServer(config.paths.socket, engine)
   try {
     await engine.start()
@@ -81,4 +91,28 @@ async function platformAddress(platform: NodeJS.Platform): Promise<AddressContro
     import('./command-runner.js'),
   ])
   return platformAddressControl(platform, systemCommandRunner)
+}
+
+/** The hook folder of the config (default: Apple's on macOS); a folder that does not exist means no hooks. */
+async function folderHooks(
+  config: Config,
+  opts: AgentOptions,
+  report: (event: EventBody) => void,
+): Promise<HooksPort> {
+  const [{ appleHooks }, { hookProcessRunner }] = await Promise.all([
+    import('../hooks/apple-hooks.js'),
+    import('./hook-process.js'),
+  ])
+  // A relative hooks.dir is relative to the config file's folder, as `key` is and as `ipfo hooks add` reads it.
+  const dir = config.hooks.dir
+    ? resolve(dirname(opts.configFile), config.hooks.dir)
+    : defaultHooksDir(opts.platform)
+  return appleHooks({
+    dir,
+    config: config.hooks,
+    runAsRoot: opts.uid === 0,
+    emit: report,
+    run: hookProcessRunner(),
+    resultsDir: join(config.paths.stateDir, 'hook-results'),
+  })
 }
