@@ -8,6 +8,10 @@ export const sidebar = [
       { text: 'Quick start', link: '/guide/quick-start' },
     ],
   },
+  {
+    text: 'Hooks',
+    items: [{ text: 'The hook contract', link: '/hooks/contract' }],
+  },
 ]
 
 export default defineConfig({

@@ -182,4 +182,27 @@ describe('engine: two nodes on a fake network', () => {
     expect(c.a.engine.status().held).toEqual(['10.0.0.100/24'])
     await stopAll(c.clock, c.a.engine, c.b.engine)
   })
+
+  it('keeps reported hook refusals in status, one per path, newest first', async () => {
+    const c = cluster()
+    await c.b.engine.start()
+    const refusal = (reason: string) => ({
+      kind: 'hook-refused' as const,
+      phase: 'PreAcq' as const,
+      path: '/etc/ipfo/hooks/10.0.0.100/PreAcq-10-x',
+      reason,
+      fix: 'chmod go-w /etc/ipfo/hooks/10.0.0.100/PreAcq-10-x',
+    })
+    c.b.engine.report(refusal('writable by others'))
+    c.b.engine.report(refusal('writable by its group'))
+    expect(c.b.engine.status().refusedHooks).toEqual([
+      {
+        path: '/etc/ipfo/hooks/10.0.0.100/PreAcq-10-x',
+        reason: 'writable by its group',
+        fix: 'chmod go-w /etc/ipfo/hooks/10.0.0.100/PreAcq-10-x',
+      },
+    ])
+    expect(c.b.engine.recentEvents().filter((e) => e.kind === 'hook-refused')).toHaveLength(2)
+    await stopAll(c.clock, c.b.engine)
+  })
 })

@@ -331,6 +331,7 @@ export function createEngine(deps: EngineDeps): Engine {
         now: clock.now(),
         wallNow: clock.wallNow(),
         peerWire,
+        recent,
       }),
     takeover(owner) {
       const refusal = takeoverRefusal(state, owner)

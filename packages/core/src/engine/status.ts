@@ -1,6 +1,6 @@
 import { cidr } from '../address/ip.js'
 import type { Config } from '../config/schema.js'
-import type { DropReason } from '../events.js'
+import type { DropReason, IpfoEvent } from '../events.js'
 import { advertisedHeld, advertisedState } from '../state-machine/advertise.js'
 import type { EngineState } from '../state-machine/state.js'
 
@@ -47,6 +47,8 @@ export interface AgentStatus {
     blocked: { action: string; retryInMs: number | null } | null
   }[]
   counters: Counters
+  /** Hook files the agent refused to run (unsafe owner, mode or symlink), newest first, one per path. */
+  refusedHooks: { path: string; reason: string; fix: string }[]
 }
 
 export function buildStatus(
@@ -58,6 +60,7 @@ export function buildStatus(
     now: number
     wallNow: number
     peerWire: ReadonlyMap<string, { intervalMs: number; clockOffsetMs: number }>
+    recent: readonly IpfoEvent[]
   },
 ): AgentStatus {
   const uptimeMs = ctx.now - s.startedAt
@@ -109,5 +112,15 @@ export function buildStatus(
         : null,
     })),
     counters: structuredClone(ctx.counters),
+    refusedHooks: refusedHooks(ctx.recent),
   }
+}
+
+function refusedHooks(recent: readonly IpfoEvent[]): AgentStatus['refusedHooks'] {
+  const byPath = new Map<string, AgentStatus['refusedHooks'][number]>()
+  for (const e of [...recent].reverse()) {
+    if (e.kind === 'hook-refused' && !byPath.has(e.path))
+      byPath.set(e.path, { path: e.path, reason: e.reason, fix: e.fix })
+  }
+  return [...byPath.values()]
 }
