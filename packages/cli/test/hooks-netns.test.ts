@@ -205,3 +205,49 @@ describe.skipIf(skip !== undefined)('hooks in a namespace failover', () => {
     expect(await lines(log)).toEqual([])
   })
 })
+
+describe.skipIf(skip !== undefined)('Notify hooks in network namespaces', () => {
+  it("a cut private link makes b mail Apple's network anomaly notice through an installed email hook", async () => {
+    const { p, work: w } = await open()
+    const dir = join(w, 'hooks')
+    const out = join(w, 'mail.out')
+    const fake = join(w, 'fake-sendmail')
+    await writeFile(fake, `#!/bin/sh\necho "$@" > ${out}.args\ncat > ${out}\n`, { mode: 0o755 })
+    const { runCli } = await import('./run-cli.js')
+    const added = await runCli([
+      'hooks',
+      'add',
+      'email',
+      '--phase',
+      'Notify',
+      '--option',
+      `sendmail=${fake}`,
+      '--dir',
+      dir,
+    ])
+    expect(added.code).toBe(0)
+    const a = p.agent('a')
+    a.start()
+    await until('a to hold the VIP', async () => (await p.stage.holders()).join() === 'a')
+    p.agent('b').start()
+    await until('b to hear a', () => p.kinds('b').includes('agent-started'))
+    await new Promise((r) => setTimeout(r, 500))
+    await p.topology.linkDown('a', 'private')
+    await until('b to report the Notify hook done', () =>
+      p.log.some((l) => l.node === 'b' && l.line.kind === 'hook-finished' && l.line.phase === 'Notify'),
+    )
+    await until(
+      'the anomaly mail',
+      async () => (await readFile(out, 'utf8').catch(() => '')).includes('Subject:'),
+      5_000,
+    )
+    const mail = await readFile(out, 'utf8')
+    expect(mail).toContain('Subject: [ipfo] network anomaly on b: a is silent on private')
+    expect(mail).toContain('a still sends heartbeats on: public')
+    expect(await readFile(`${out}.args`, 'utf8')).toMatch(/ root\n$/)
+    expect(
+      p.log.some((l) => l.node === 'b' && l.line.kind === 'hook-finished' && l.line.phase === 'Notify'),
+    ).toBe(true)
+    expect(await p.stage.holders()).toEqual(['a'])
+  })
+})

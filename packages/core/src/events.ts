@@ -48,7 +48,7 @@ export type IpfoEvent = At &
     | { kind: 'announced'; address: string; count: number }
     | {
         kind: 'hook-finished'
-        phase: HookPhase | 'Test'
+        phase: HookPhase | 'Test' | 'Notify'
         script: string
         exitCode: number | null
         signal: string | null
@@ -60,7 +60,7 @@ export type IpfoEvent = At &
     | {
         /** An unsafe hook (writable by others, not root's, a symlink out of the tree, not executable) was not run. */
         kind: 'hook-refused'
-        phase: HookPhase | 'Test'
+        phase: HookPhase | 'Test' | 'Notify'
         path: string
         reason: string
         /** The command that makes it safe, e.g. `chmod go-w /etc/ipfo/hooks/10.0.0.50/PostAcq-10-web`. */

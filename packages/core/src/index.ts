@@ -41,6 +41,9 @@ export {
   type HookPhase,
   type HookStage,
   hookInvocation,
+  NOTIFY_EVENTS,
+  type NotifyEventKind,
+  notifyInvocation,
 } from './hooks/contract.js'
 export {
   addressFolder,
@@ -50,6 +53,7 @@ export {
   isIgnoredName,
   stageScripts,
 } from './hooks/layout.js'
+export { type NotifyHooksOptions, notifyHooks } from './hooks/notify-hooks.js'
 export { checkHookSafety, type PathFacts, type SafetyFs, type SafetyVerdict } from './hooks/safety.js'
 export type {
   AddressControl,

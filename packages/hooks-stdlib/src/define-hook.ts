@@ -68,12 +68,49 @@ export interface HookDeps {
   readonly note: (line: string) => void
 }
 
+/**
+ * What a top-level `Notify*` script is told (IPFO_PHASE=Notify): an event no checklist covers, such
+ * as a link anomaly. `event` is the agent's event as JSON (IPFO_EVENT_JSON).
+ */
+export interface NoticeEvent {
+  readonly kind: string
+  readonly node: string | undefined
+  readonly peer: string | undefined
+  readonly reason: string | undefined
+  readonly eventTime: string | undefined
+  readonly event: Readonly<Record<string, unknown>>
+  readonly emailRecipient: string | undefined
+}
+
 export interface HookDefinition<S extends z.ZodType = z.ZodType> {
   readonly name: string
   readonly description: string
   /** The sidecar options (`<script>.json`), as a zod schema. */
   readonly options: S
   run(event: HookEvent, options: z.output<S>, deps: HookDeps): Promise<HookOutcome>
+  /** For hooks that can also be `Notify*` scripts (email, log, webhook). */
+  notify?(notice: NoticeEvent, options: z.output<S>, deps: HookDeps): Promise<HookOutcome>
+}
+
+/** Reads a Notify script's contract: IPFO_EVENT, IPFO_EVENT_JSON and the other variables. */
+export function readNoticeEvent(env: Env): NoticeEvent {
+  let event: Record<string, unknown> = {}
+  try {
+    event = JSON.parse(env.IPFO_EVENT_JSON ?? '{}') as Record<string, unknown>
+  } catch {
+    throw new HookInputError('IPFO_EVENT_JSON is not JSON')
+  }
+  const kind = env.IPFO_EVENT ?? (typeof event.kind === 'string' ? event.kind : '')
+  if (!kind) throw new HookInputError('a Notify hook needs IPFO_EVENT (the event kind)')
+  return {
+    kind,
+    node: env.IPFO_NODE || undefined,
+    peer: env.IPFO_PEER || undefined,
+    reason: env.IPFO_REASON || undefined,
+    eventTime: env.IPFO_EVENT_TIME || undefined,
+    event,
+    emailRecipient: env.FAILOVER_EMAIL_RECIPIENT || undefined,
+  }
 }
 
 /** Declares a hook; its executable is `runHookMain(hook)`, its options come from the sidecar file. */

@@ -1,6 +1,12 @@
 import { setTimeout as delay } from 'node:timers/promises'
 import type { z } from 'zod'
-import { type HookDefinition, type HookDeps, readHookEvent } from './define-hook.js'
+import {
+  type HookDefinition,
+  type HookDeps,
+  type HookOutcome,
+  readHookEvent,
+  readNoticeEvent,
+} from './define-hook.js'
 import { HookInputError } from './errors.js'
 import { zxRunner } from './runner.js'
 import { readHookOptions, sidecarPath } from './sidecar.js'
@@ -50,10 +56,16 @@ export async function runHookMain<S extends z.ZodType>(
   const env = opts.env ?? process.env
   const deps = systemDeps(env, opts.deps)
   try {
-    const event = await readHookEvent(env, opts.argv ?? process.argv.slice(2))
     const file = env[OPTIONS_FILE_VARIABLE] || sidecarPath(opts.script ?? process.argv[1] ?? hook.name)
-    const options = await readHookOptions(hook, file)
-    const outcome = await hook.run(event, options, deps)
+    let outcome: HookOutcome
+    if (env.IPFO_PHASE === 'Notify') {
+      if (!hook.notify) throw new HookInputError(`the ${hook.name} hook cannot be a Notify script`)
+      const notice = readNoticeEvent(env)
+      outcome = await hook.notify(notice, await readHookOptions(hook, file), deps)
+    } else {
+      const event = await readHookEvent(env, opts.argv ?? process.argv.slice(2))
+      outcome = await hook.run(event, await readHookOptions(hook, file), deps)
+    }
     deps.print(`${hook.name}: ${outcome.summary}`)
     return outcome.ok ? HOOK_EXIT.ok : HOOK_EXIT.failed
   } catch (error) {

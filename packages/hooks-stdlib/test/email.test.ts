@@ -84,6 +84,34 @@ describe('email hook against a real SMTP server', () => {
     expect(mail.body).toMatch(/PostAcq-20-web\s+failed \(exit 3\)\s+35 ms/)
   })
 
+  it("as a Notify script, sends Apple's network anomaly mail for a link anomaly", async () => {
+    smtp = await startSmtp()
+    const event = {
+      kind: 'link-anomaly',
+      peer: 'a',
+      up: ['public'],
+      down: ['private'],
+      time: Date.UTC(2026, 10, 25, 12),
+    }
+    const env = {
+      IPFO_PHASE: 'Notify',
+      IPFO_EVENT: 'link-anomaly',
+      IPFO_EVENT_JSON: JSON.stringify(event),
+      IPFO_NODE: 'b',
+      IPFO_PEER: 'a',
+      IPFO_EVENT_TIME: new Date(event.time).toISOString(),
+      FAILOVER_EMAIL_RECIPIENT: 'admin@example.com',
+    }
+    const run = await runEmail({ url: `smtp://127.0.0.1:${smtp.port}` }, env, 'Notify-50-email')
+    expect(run.code).toBe(0)
+    expect(smtp.received).toHaveLength(1)
+    const mail = smtp.received[0]!
+    expect(mail.to).toEqual(['admin@example.com'])
+    expect(mail.subject).toBe('[ipfo] network anomaly on b: a is silent on private')
+    expect(mail.body).toContain('a still sends heartbeats on: public')
+    expect(mail.body).toContain('No address was taken over')
+  })
+
   it('sends to root (at the domain) by default and to the "to" option over FAILOVER_EMAIL_RECIPIENT', async () => {
     smtp = await startSmtp()
     const url = `smtp://127.0.0.1:${smtp.port}`

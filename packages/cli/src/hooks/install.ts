@@ -68,7 +68,7 @@ export function addressFolderName(address: string): string {
 export interface InstallRequest {
   readonly hooksDir: string
   readonly address: string
-  readonly phase: HookPhase
+  readonly phase: HookPhase | 'Notify'
   readonly order: number
   readonly hook: ResolvedHook
   readonly options: Record<string, unknown>
@@ -79,7 +79,7 @@ export interface Installed {
   readonly hook: string
   readonly from: string
   readonly address: string
-  readonly phase: HookPhase
+  readonly phase: HookPhase | 'Notify'
   readonly script: string
   readonly path: string
   readonly sidecar: string
@@ -116,8 +116,9 @@ export async function installHook(req: InstallRequest): Promise<Installed> {
       hint: 'hooks of a phase run in the order of their names; 50 is the middle',
     })
   }
-  const ip = addressFolderName(req.address)
-  const folder = join(req.hooksDir, ip)
+  // Notify scripts live at the top of the hooks folder: they are about events, not one address.
+  const ip = req.phase === 'Notify' ? '' : addressFolderName(req.address)
+  const folder = req.phase === 'Notify' ? req.hooksDir : join(req.hooksDir, ip)
   const script = `${req.phase}-${String(req.order).padStart(2, '0')}-${req.hook.name}`
   const path = join(folder, script)
   const sidecar = sidecarPath(path)

@@ -80,3 +80,30 @@ export function hookInvocation(
   if (extra.emailRecipient) env.FAILOVER_EMAIL_RECIPIENT = extra.emailRecipient
   return { argv: [ctx.action, cidr, address.interface], env }
 }
+
+/** The events that run the top-level `Notify*` scripts: what an administrator is told about. */
+export const NOTIFY_EVENTS = ['link-anomaly', 'link-anomaly-cleared', 'claim-forced'] as const
+export type NotifyEventKind = (typeof NOTIFY_EVENTS)[number]
+
+/**
+ * What a `Notify*` script (top level of the hooks folder, like Apple's NotifyFailover) receives:
+ * argv `<event kind>`; IPFO_PHASE=Notify, IPFO_EVENT (the kind), IPFO_EVENT_JSON (the whole event),
+ * IPFO_NODE, IPFO_PEER (when the event names one), IPFO_REASON (one line for people),
+ * IPFO_EVENT_TIME, and FAILOVER_EMAIL_RECIPIENT when configured.
+ */
+export function notifyInvocation(
+  event: { readonly kind: string; readonly time: number; readonly peer?: string },
+  ctx: { node: string; description: string; emailRecipient?: string | undefined },
+): HookInvocation {
+  const env: Record<string, string> = {
+    IPFO_PHASE: 'Notify',
+    IPFO_EVENT: event.kind,
+    IPFO_EVENT_JSON: JSON.stringify(event),
+    IPFO_NODE: ctx.node,
+    IPFO_PEER: event.peer ?? '',
+    IPFO_REASON: ctx.description,
+    IPFO_EVENT_TIME: new Date(event.time).toISOString(),
+  }
+  if (ctx.emailRecipient) env.FAILOVER_EMAIL_RECIPIENT = ctx.emailRecipient
+  return { argv: [event.kind], env }
+}

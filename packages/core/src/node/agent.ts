@@ -40,17 +40,21 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   const log = eventLogger(opts.log ?? 1)
   const fileLog = config.paths.eventLog ? eventLogger(config.paths.eventLog) : undefined
   let control: Awaited<ReturnType<typeof startControlServer>> | undefined
+  let notify: ((event: IpfoEvent) => void) | undefined
   const onEvent = (event: IpfoEvent) => {
     log(event)
     fileLog?.(event)
     control?.publish(event)
+    notify?.(event)
     opts.onEvent?.(event)
   }
   const address = opts.address ?? (await platformAddress(opts.platform))
   // Hook and transport events go through the engine, so they are stamped and kept for `ipfo events`.
   let engineRef: Engine | undefined
   const report = (event: EventBody) => engineRef?.report(event)
-  const hooks = opts.hooks ?? (await folderHooks(config, opts, report))
+  const folder = opts.hooks ? undefined : await folderHooks(config, opts, report)
+  const hooks = opts.hooks ?? folder!.hooks
+  notify = folder?.notify
   const engine = createEngine({
     config,
     keys: keyRing(heartbeatKey(key), ...acceptedKeys.map(heartbeatKey)),
@@ -98,21 +102,27 @@ async function folderHooks(
   config: Config,
   opts: AgentOptions,
   report: (event: EventBody) => void,
-): Promise<HooksPort> {
-  const [{ appleHooks }, { hookProcessRunner }] = await Promise.all([
+): Promise<{ hooks: HooksPort; notify: (event: IpfoEvent) => void }> {
+  const [{ appleHooks }, { notifyHooks }, { hookProcessRunner }] = await Promise.all([
     import('../hooks/apple-hooks.js'),
+    import('../hooks/notify-hooks.js'),
     import('./hook-process.js'),
   ])
   // A relative hooks.dir is relative to the config file's folder, as `key` is and as `ipfo hooks add` reads it.
   const dir = config.hooks.dir
     ? resolve(dirname(opts.configFile), config.hooks.dir)
     : defaultHooksDir(opts.platform)
-  return appleHooks({
-    dir,
-    config: config.hooks,
-    runAsRoot: opts.uid === 0,
-    emit: report,
-    run: hookProcessRunner(),
-    resultsDir: join(config.paths.stateDir, 'hook-results'),
-  })
+  const run = hookProcessRunner()
+  const runAsRoot = opts.uid === 0
+  return {
+    hooks: appleHooks({
+      dir,
+      config: config.hooks,
+      runAsRoot,
+      emit: report,
+      run,
+      resultsDir: join(config.paths.stateDir, 'hook-results'),
+    }),
+    notify: notifyHooks({ dir, config: config.hooks, node: config.node, runAsRoot, run, emit: report }),
+  }
 }

@@ -2,11 +2,11 @@ import { readFile } from 'node:fs/promises'
 import { hostname } from 'node:os'
 import { createTransport } from 'nodemailer'
 import { z } from 'zod'
-import { defineHook, type HookDeps, type HookEvent } from '../define-hook.js'
+import { defineHook, type HookDeps, type HookEvent, type NoticeEvent } from '../define-hook.js'
 import { durationSchema } from '../duration.js'
 import { HookInputError } from '../errors.js'
 import { readSecret } from '../sidecar.js'
-import { eventMail, type MailText } from './email-message.js'
+import { anomalyMail, eventMail, type MailText } from './email-message.js'
 
 export { type AnomalyDetails, anomalyMail, eventHeadline, eventMail, type MailText } from './email-message.js'
 
@@ -197,4 +197,32 @@ export const emailHook = defineHook({
     if (sent.ok) return { ok: true, summary: `mailed ${who}${tries}: ${mail.subject}` }
     return { ok: false, summary: `could not mail ${who}${tries}: ${sent.error?.message ?? 'unknown error'}` }
   },
+  async notify(notice, options, deps) {
+    const to = recipients(options, notice)
+    const mail = noticeMail(notice)
+    const sent = await sendMail(mail, to, options, deps)
+    const who = sent.to.join(', ')
+    if (sent.ok) return { ok: true, summary: `mailed ${who}: ${mail.subject}` }
+    return { ok: false, summary: `could not mail ${who}: ${sent.error?.message ?? 'unknown error'}` }
+  },
 })
+
+/** Apple's "network anomaly" mail for a link anomaly; a plain notice for the other Notify events. */
+export function noticeMail(notice: NoticeEvent): MailText {
+  const strings = (value: unknown) => (Array.isArray(value) ? value.map(String) : [])
+  const node = notice.node ?? hostname()
+  if (notice.kind === 'link-anomaly') {
+    return anomalyMail({
+      node,
+      peer: notice.peer ?? 'the peer',
+      up: strings(notice.event.up),
+      down: strings(notice.event.down),
+      time: notice.eventTime ? new Date(notice.eventTime) : new Date(),
+    })
+  }
+  const line = notice.reason ?? notice.kind
+  return {
+    subject: `[ipfo] ${node}: ${line}`,
+    text: `${line}\n\nEvent: ${JSON.stringify(notice.event, null, 2)}\n\n-- \nSent by the ipfo email hook on ${node}.\n`,
+  }
+}

@@ -4,8 +4,6 @@ import { IpfoCommand } from '../../base-command.js'
 import { hooksDirFlags } from '../../hooks/flags.js'
 import type { Installed } from '../../hooks/install.js'
 
-const WHEN = { PreAcq: 'before', PostAcq: 'after', PreRel: 'before', PostRel: 'after' } as const
-
 export default class HooksAdd extends IpfoCommand {
   static override summary =
     'Install one hook for an address: a stdlib hook or an npm package that exports one.'
@@ -15,6 +13,7 @@ export default class HooksAdd extends IpfoCommand {
     '<%= config.bin %> hooks add email --address 192.168.1.100 --phase PostAcq --option url=smtp://mail.example.com:587 --option to=admin@example.com',
     '<%= config.bin %> hooks add mount --address 192.168.1.100 --phase PreAcq --order 10 --option type=nfs --option source=nas:/export/data --option target=/srv/data',
     '<%= config.bin %> hooks add @acme/ipfo-hook-pagerduty --address 192.168.1.100 --phase PostAcq',
+    '<%= config.bin %> hooks add email --phase Notify --option url=smtp://mail.example.com:587',
   ]
   static override args = {
     hook: Args.string({
@@ -23,8 +22,12 @@ export default class HooksAdd extends IpfoCommand {
     }),
   }
   static override flags = {
-    address: Flags.string({ description: 'the address the hook is for (its folder)', required: true }),
-    phase: Flags.string({ description: 'when it runs', options: [...HOOK_PHASES], required: true }),
+    address: Flags.string({ description: 'the address the hook is for (its folder); not for Notify' }),
+    phase: Flags.string({
+      description: 'when it runs; Notify: on a link anomaly or a forced claim (top of the hooks folder)',
+      options: [...HOOK_PHASES, 'Notify'],
+      required: true,
+    }),
     order: Flags.integer({
       description: 'its place within the phase, 0-99 (scripts run in name order)',
       default: 50,
@@ -46,19 +49,30 @@ export default class HooksAdd extends IpfoCommand {
     const hook = await resolveHook(args.hook)
     const options = parseOptionFlags(flags.option)
     checkOptions(hook, options)
-    const phase = flags.phase as (typeof HOOK_PHASES)[number]
+    const phase = flags.phase as (typeof HOOK_PHASES)[number] | 'Notify'
+    if (phase !== 'Notify' && !flags.address) {
+      const { ConfigError } = await import('@ipfo/core/errors')
+      throw new ConfigError(`--address is needed for a ${phase} hook`, {
+        hint: `e.g. ipfo hooks add ${args.hook} --address 192.168.1.100 --phase ${phase}`,
+      })
+    }
     const installed = await installHook({
       hooksDir: await resolveHooksDir(flags),
-      address: flags.address,
+      address: flags.address ?? '',
       phase,
       order: flags.order,
       hook,
       options,
       force: flags.force,
     })
-    const action = phase.endsWith('Acq') ? 'acquired' : 'released'
-    this.log(`installed ${installed.path} (runs ${WHEN[phase]} ${installed.address} is ${action})`)
+    this.log(`installed ${installed.path} (${whenItRuns(phase, installed.address)})`)
     this.log(`options: ${installed.sidecar} (mode 0600)`)
     return installed
   }
+}
+
+function whenItRuns(phase: (typeof HOOK_PHASES)[number] | 'Notify', address: string): string {
+  if (phase === 'Notify') return 'runs on a link anomaly, its end, or a forced claim'
+  const when = phase.startsWith('Pre') ? 'before' : 'after'
+  return `runs ${when} ${address} is ${phase.endsWith('Acq') ? 'acquired' : 'released'}`
 }
