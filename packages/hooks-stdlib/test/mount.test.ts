@@ -142,10 +142,13 @@ describe.skipIf(!isRoot)('mount hook with a real bind mount', () => {
     const source = join(dir, 'data')
     const target = join(dir, 'mnt')
     await mkdir(source)
-    const o = { type: 'bind', source, target, grace: '5s', killAfter: '1s' }
+    const o = { type: 'bind', source, target, grace: '8s', killAfter: '1s' }
     expect((await runMount('acquire', o)).ok).toBe(true)
-    const brief = spawn('sleep', ['0.5'], { cwd: target, stdio: 'ignore' })
+    // Long enough to still hold the mount when the release starts on a loaded machine, well within the grace.
+    const brief = spawn('sleep', ['2'], { cwd: target, stdio: 'ignore' })
     children.push(brief)
+    await new Promise((r) => setTimeout(r, 100))
+    expect(brief.exitCode).toBeNull()
     const result = await runMount('release', o)
     expect(result).toMatchObject({ ok: true, summary: `unmounted ${target} once its users left` })
     expect(await exited(brief)).toBe(0)
