@@ -13,7 +13,15 @@ for (const report of reports) rmSync(report, { force: true })
 
 const turbo = spawnSync(
   'npx',
-  ['turbo', 'run', 'test', '--continue', '--log-prefix=none', '--log-order=grouped', ...process.argv.slice(2)],
+  [
+    'turbo',
+    'run',
+    'test',
+    '--continue',
+    '--log-prefix=none',
+    '--log-order=grouped',
+    ...process.argv.slice(2),
+  ],
   { cwd: root, stdio: 'inherit', env: { TURBO_TELEMETRY_DISABLED: '1', ...process.env } },
 )
 

@@ -77,14 +77,20 @@ async function watchStatus(socket: string, count: number): Promise<{ node: strin
 const has = (node: string, kind: string) =>
   lines.some((l) => l.node === node && l.line.kind === kind) || undefined
 
+/** Starts a (the owner) and b, and waits until a holds the VIP. */
+async function startBoth(stage: { holders(): Promise<string[]> }, agent: (node: 'a' | 'b') => AgentProcess) {
+  const a = agent('a')
+  const b = agent('b')
+  a.start()
+  b.start()
+  await until('a to hold the VIP', async () => ((await stage.holders()).join() === 'a' ? true : undefined))
+  return { a, b }
+}
+
 describe('ipfo agent on loopback', () => {
   it('serves status, takes over after a kill -9, gives back on return, and releases on SIGTERM', async () => {
     const { stage, agent, socket } = await setup()
-    const a = agent('a')
-    const b = agent('b')
-    a.start()
-    b.start()
-    await until('a to hold the VIP', async () => ((await stage.holders()).join() === 'a' ? true : undefined))
+    const { a, b } = await startBoth(stage, agent)
 
     const status = await runCli(['status', '--socket', socket('b'), '--json'])
     expect(status.code).toBe(0)
@@ -133,11 +139,7 @@ describe('ipfo agent on loopback', () => {
 
   it('takeover, release and maintenance by hand through the control socket', async () => {
     const { stage, agent, socket } = await setup()
-    const a = agent('a')
-    const b = agent('b')
-    a.start()
-    b.start()
-    await until('a to hold the VIP', async () => ((await stage.holders()).join() === 'a' ? true : undefined))
+    const { a, b } = await startBoth(stage, agent)
 
     const refused = await runCli(['takeover', 'a', '--socket', socket('b')])
     expect(refused.code).toBe(5)

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { IPFO_BIN } from './agent-process.js'
+import { AGENT_NODE_FLAGS, IPFO_BIN } from './agent-process.js'
 import type { Stage } from './stage.js'
 
 /**
@@ -31,7 +31,15 @@ export function loopbackStage(dir: string, basePort: number): Stage {
       }
     },
     agentCommand(node, args) {
-      return [process.execPath, IPFO_BIN, 'agent', ...args, '--simulate-addresses', stateFile(node)]
+      return [
+        process.execPath,
+        ...AGENT_NODE_FLAGS,
+        IPFO_BIN,
+        'agent',
+        ...args,
+        '--simulate-addresses',
+        stateFile(node),
+      ]
     },
     async isolate() {},
     async revive(node) {

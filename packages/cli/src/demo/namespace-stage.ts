@@ -1,5 +1,5 @@
 import type { Topology } from '@ipfo/core/testing'
-import { IPFO_BIN } from './agent-process.js'
+import { AGENT_NODE_FLAGS, IPFO_BIN } from './agent-process.js'
 import { pingProbe } from './ping-probe.js'
 import type { Stage } from './stage.js'
 
@@ -50,7 +50,17 @@ export async function namespaceStage(
       }
     },
     agentCommand(node, args) {
-      return ['ip', 'netns', 'exec', topology.node(node).ns, process.execPath, IPFO_BIN, 'agent', ...args]
+      return [
+        'ip',
+        'netns',
+        'exec',
+        topology.node(node).ns,
+        process.execPath,
+        ...AGENT_NODE_FLAGS,
+        IPFO_BIN,
+        'agent',
+        ...args,
+      ]
     },
     async isolate(node) {
       await topology.linkDown(node, 'public')
