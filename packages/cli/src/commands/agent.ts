@@ -21,17 +21,26 @@ SIGTERM and SIGINT stop it (releasing or keeping held addresses, as "onStop" say
     const { flags } = await this.parse(Agent)
     const { loadConfigFile, simulatedAddressControl, startAgent } = await import('@ipfo/core/node')
     const simulated = flags['simulate-addresses']
-    const start = () =>
-      startAgent({
+    const { serviceNotifier } = await import('../service/notify.js')
+    const notifier = serviceNotifier(process.env)
+    const start = async () => {
+      const agent = await startAgent({
         configFile: flags.config,
         platform: process.platform,
         uid: process.getuid?.(),
         ...(simulated ? { address: simulatedAddressControl(simulated) } : {}),
       })
+      const { config } = agent
+      notifier.ready(
+        `node ${config.node}: heartbeats every ${config.interval}ms, detection ${config.deadAfter}ms`,
+      )
+      return agent
+    }
     const { agent, signal } = await runUntilSignal(
       start,
       () => loadConfigFile(flags.config),
       (m) => this.warn(m),
+      () => notifier.stopping(),
     )
     return { node: agent.config.node, stopped: signal }
   }

@@ -9,6 +9,7 @@ export async function runUntilSignal(
   start: () => Promise<RunningAgent>,
   validate: () => Promise<unknown>,
   report: (message: string) => void,
+  onStopping: () => void = () => {},
 ): Promise<{ agent: RunningAgent; signal: string }> {
   let agent = await start()
   let reloading: Promise<void> | undefined
@@ -20,6 +21,7 @@ export async function runUntilSignal(
         return
       }
       stopping = true
+      onStopping()
       void (reloading ?? Promise.resolve())
         .then(() => agent.stop())
         .then(() => {
