@@ -30,6 +30,22 @@ describe('ipfo', () => {
   })
 })
 
+describe('ipfo autocomplete', () => {
+  it('generates bash and zsh completion that know every command and its flags', async () => {
+    const home = join(dir, 'home')
+    const result = await runCli(['autocomplete', '--refresh-cache'], {
+      env: { HOME: home, XDG_CACHE_HOME: join(home, '.cache') },
+    })
+    expect(result.code).toBe(0)
+    const bash = await readFile(join(home, '.cache/ipfo/autocomplete/functions/bash/ipfo.bash'), 'utf8')
+    for (const command of ['agent', 'takeover', 'hooks:add', 'config:check', 'service:install'])
+      expect(bash).toContain(command)
+    expect(bash).toContain('--socket')
+    const zsh = await readFile(join(home, '.cache/ipfo/autocomplete/functions/zsh/_ipfo'), 'utf8')
+    expect(zsh).toContain('maintenance')
+  })
+})
+
 describe('ipfo keygen', () => {
   it('writes a 0600 key and reports it as JSON', async () => {
     const path = join(dir, 'a.key')
