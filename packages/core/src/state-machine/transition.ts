@@ -135,9 +135,8 @@ function evaluate(state: EngineState, now: number, fx: Effect[]): EngineState {
 
   const evaluated: Record<string, Resource> = {}
   for (const r of Object.values(s.resources)) {
-    // Checklist ids must stay unique within one transition: pass the state with the ids used so far.
-    const used = fx.filter((e) => e.kind === 'run-checklist').length
-    evaluated[r.owner] = evaluateResource({ ...s, nextChecklistId: s.nextChecklistId + used }, r, now, fx)
+    // startAcquire/startRelease number a checklist by the ones already in `fx`: ids stay unique.
+    evaluated[r.owner] = evaluateResource(s, r, now, fx)
   }
   s = { ...s, resources: evaluated }
 
