@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url'
 import type { HookDefinition } from './define-hook.js'
+import { afpHook } from './hooks/afp.js'
 import { emailHook } from './hooks/email.js'
 import { logHook } from './hooks/log.js'
 import { mountHook } from './hooks/mount.js'
@@ -7,10 +8,11 @@ import { serviceHook } from './hooks/service.js'
 import { webhookHook } from './hooks/webhook.js'
 
 /** The hooks @ipfo/hooks-stdlib provides; each is also installable on its own with `ipfo hooks add`. */
-export const STDLIB_HOOKS = ['email', 'log', 'mount', 'service', 'webhook'] as const
+export const STDLIB_HOOKS = ['afp', 'email', 'log', 'mount', 'service', 'webhook'] as const
 export type StdlibHookName = (typeof STDLIB_HOOKS)[number]
 
 export const stdlibHooks: Readonly<Record<StdlibHookName, HookDefinition>> = {
+  afp: afpHook,
   email: emailHook,
   log: logHook,
   mount: mountHook,
