@@ -6,6 +6,7 @@ export const sidebar = [
     items: [
       { text: 'Introduction', link: '/' },
       { text: 'Quick start', link: '/guide/quick-start' },
+      { text: 'AFP failover', link: '/guide/afp' },
     ],
   },
   {

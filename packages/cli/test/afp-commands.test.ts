@@ -179,9 +179,9 @@ describe.skipIf(!isRoot)('ipfo afp netatalk (through oclif)', () => {
     const { result } = await check(f)
     expect(result?.ok).toBe(false)
     const verdict = (id: string) => result?.results.find((r) => r.check === id)?.verdict
-    expect(verdict('netatalk.signature.alpha')).toBe('fail')
+    expect(verdict('netatalk.signature.local')).toBe('fail')
     expect(verdict('netatalk.voluuid.pair')).toBe('fail')
-    expect(verdict('netatalk.cnid.alpha')).toBe('pass')
+    expect(verdict('netatalk.cnid.local')).toBe('pass')
     expect(result?.results.find((r) => r.check === 'netatalk.voluuid.pair')?.detail).toContain('Projects')
   })
 

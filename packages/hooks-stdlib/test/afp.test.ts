@@ -154,3 +154,31 @@ describe.skipIf(!isRoot)('afp hook, Netatalk (systemctl recorded), real shared v
     expect(outcome.summary).toContain('/var/lib/netatalk/CNID')
   })
 })
+
+describe.skipIf(!isRoot)('afp hook, Netatalk: only what breaks every session blocks the restart', () => {
+  it('a volume missing from afp_voluuid.conf is noted, and netatalk is still restarted', async () => {
+    node = await afpNode('xml')
+    const conf = join(node.base, 'afp.conf')
+    const voluuid = join(node.base, 'afp_voluuid.conf')
+    await mkdir(join(node.shared.mountPoint, 'Projects'))
+    await writeFile(
+      conf,
+      `[Global]\nsignature = ipfo-pair-01\nvol dbpath = ${node.shared.mountPoint}/CNID/$v/\n[Projects]\npath = ${node.shared.mountPoint}/Projects\n`,
+    )
+    await writeFile(voluuid, '"Other" 1573974F-0ABD-69CC-C40A-8519B681A0E1\n')
+    const notes: string[] = []
+    const runner = new RecordingRunner()
+    const outcome = await runAfpHook(
+      'acquire',
+      options({ conf, voluuid }),
+      systemDeps({}, { runner, note: (l) => notes.push(l) }),
+      { fs: nodeFs, mounts, platform: 'linux' },
+    )
+    expect(outcome.ok).toBe(true)
+    expect(runner.lines()).toEqual([
+      'systemctl restart netatalk.service',
+      'systemctl is-active netatalk.service',
+    ])
+    expect(notes.some((n) => n.startsWith('afp: ') && n.includes('Projects'))).toBe(true)
+  })
+})

@@ -50,26 +50,26 @@ describe('checkNetatalkPair', () => {
   it('passes everything for two nodes set up alike', () => {
     const items = checkNetatalkPair(node('alpha'), node('beta'), { isShared })
     expect(items.map((i) => [i.check, i.verdict])).toEqual([
-      ['netatalk.signature.alpha', 'pass'],
-      ['netatalk.signature.beta', 'pass'],
+      ['netatalk.signature.local', 'pass'],
+      ['netatalk.signature.peer', 'pass'],
       ['netatalk.signature.pair', 'pass'],
-      ['netatalk.voluuid.alpha', 'pass'],
-      ['netatalk.voluuid.beta', 'pass'],
+      ['netatalk.voluuid.local', 'pass'],
+      ['netatalk.voluuid.peer', 'pass'],
       ['netatalk.volumes.pair', 'pass'],
       ['netatalk.voluuid.pair', 'pass'],
-      ['netatalk.cnid.alpha', 'pass'],
+      ['netatalk.cnid.local', 'pass'],
       ['netatalk.dbpath.pair', 'pass'],
     ])
-    expect(byId(items, 'netatalk.cnid.alpha').detail).toContain('/srv/afp')
+    expect(byId(items, 'netatalk.cnid.local').detail).toContain('/srv/afp')
     expect(items.every((i) => i.hint === undefined)).toBe(true)
   })
 
   it('checks the local node alone when there is no peer', () => {
     const items = checkNetatalkPair(node('alpha'), undefined, { isShared })
     expect(items.map((i) => i.check)).toEqual([
-      'netatalk.signature.alpha',
-      'netatalk.voluuid.alpha',
-      'netatalk.cnid.alpha',
+      'netatalk.signature.local',
+      'netatalk.voluuid.local',
+      'netatalk.cnid.local',
     ])
   })
 })
@@ -79,7 +79,7 @@ describe('signature', () => {
 
   it('fails a node without one and proposes the peer’s', () => {
     const items = checkNetatalkPair(node('alpha'), node('beta', unsigned), { isShared })
-    const item = byId(items, 'netatalk.signature.beta')
+    const item = byId(items, 'netatalk.signature.peer')
     expect(item.verdict).toBe('fail')
     expect(item.detail).toContain('/etc/netatalk/afp.conf sets no signature')
     expect(item.hint).toContain('on beta, run `ipfo afp netatalk configure --signature ipfo-pair-01`')
@@ -91,7 +91,7 @@ describe('signature', () => {
       isShared,
       suggestedSignature: 'Qx7Lm2Vb9Tz4Kp1W',
     })
-    for (const id of ['netatalk.signature.alpha', 'netatalk.signature.beta']) {
+    for (const id of ['netatalk.signature.local', 'netatalk.signature.peer']) {
       expect(byId(items, id).verdict).toBe('fail')
       expect(byId(items, id).hint).toBe(
         'on both nodes, run `ipfo afp netatalk configure --signature Qx7Lm2Vb9Tz4Kp1W` and restart netatalk',
@@ -117,7 +117,7 @@ describe('volume UUIDs', () => {
   it('fails UUIDs that differ or are missing, naming the volumes', () => {
     const peerUuids = '"Archive 2019"\t00000000-1111-2222-3333-444444444444\n'
     const items = checkNetatalkPair(node('alpha'), node('beta', AFP_CONF, peerUuids), { isShared })
-    const missing = byId(items, 'netatalk.voluuid.beta')
+    const missing = byId(items, 'netatalk.voluuid.peer')
     expect(missing.verdict).toBe('fail')
     expect(missing.detail).toContain('/var/lib/netatalk/afp_voluuid.conf has no UUID for "Projects"')
     expect(missing.hint).toContain('copy /var/lib/netatalk/afp_voluuid.conf from alpha')
@@ -138,8 +138,8 @@ describe('volume UUIDs', () => {
         isShared,
       },
     )
-    expect(byId(items, 'netatalk.voluuid.beta').verdict).toBe('warn')
-    const lines = byId(items, 'netatalk.voluuid-lines.alpha')
+    expect(byId(items, 'netatalk.voluuid.peer').verdict).toBe('warn')
+    const lines = byId(items, 'netatalk.voluuid-lines.local')
     expect(lines.verdict).toBe('warn')
     expect(lines.detail).toContain('/var/lib/netatalk/afp_voluuid.conf:4:')
     expect(items.some((i) => i.check === 'netatalk.voluuid.pair')).toBe(false)
@@ -162,7 +162,7 @@ describe('CNID databases', () => {
   it('fails databases on the startup disk and proposes a directory on the shared volume', () => {
     const item = byId(
       checkNetatalkPair(node('alpha', defaultDbpath), undefined, { isShared }),
-      'netatalk.cnid.alpha',
+      'netatalk.cnid.local',
     )
     expect(item.verdict).toBe('fail')
     expect(item.detail).toContain('"Projects" (/var/lib/netatalk/CNID/Projects on /, the startup volume)')
@@ -175,7 +175,7 @@ describe('CNID databases', () => {
       '  path = /srv/afp/projects\n',
       '  path = /srv/afp/projects\n  vol dbpath = /var/cnid\n',
     )
-    const item = byId(checkNetatalkPair(node('alpha', own), undefined, { isShared }), 'netatalk.cnid.alpha')
+    const item = byId(checkNetatalkPair(node('alpha', own), undefined, { isShared }), 'netatalk.cnid.local')
     expect(item.verdict).toBe('fail')
     expect(item.detail).toContain('"Projects" (/var/cnid on /')
     expect(item.detail).not.toContain('Archive')
@@ -184,13 +184,13 @@ describe('CNID databases', () => {
 
   it('checks the fixed part of the user homes’ database directory', () => {
     const homes = `${defaultDbpath}[Homes]\n  basedir regex = /home\n`
-    const item = byId(checkNetatalkPair(node('alpha', homes), undefined, { isShared }), 'netatalk.cnid.alpha')
+    const item = byId(checkNetatalkPair(node('alpha', homes), undefined, { isShared }), 'netatalk.cnid.local')
     expect(item.verdict).toBe('fail')
     expect(item.detail).toContain("[Homes] (/var/lib/netatalk/CNID/$u's home on /, the startup volume)")
     const shared = `${AFP_CONF}[Homes]\n  basedir regex = /home\n`
     const passed = byId(
       checkNetatalkPair(node('alpha', shared), undefined, { isShared }),
-      'netatalk.cnid.alpha',
+      'netatalk.cnid.local',
     )
     expect(passed).toMatchObject({
       verdict: 'pass',
@@ -217,7 +217,7 @@ describe('include', () => {
     const included = AFP_CONF.replace('[Global]\n', '[Global]\n  include = /etc/netatalk/more.conf\n')
     const item = byId(
       checkNetatalkPair(node('alpha', included), undefined, { isShared }),
-      'netatalk.include.alpha',
+      'netatalk.include.local',
     )
     expect(item.verdict).toBe('warn')
     expect(item.detail).toContain('/etc/netatalk/more.conf')

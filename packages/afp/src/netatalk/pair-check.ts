@@ -24,7 +24,14 @@ export function checkNetatalkPair(
 ): CheckItem[] {
   const nodes = peer ? [local, peer] : [local]
   const otherOf = (node: NetatalkNodeSettings) => (node === local ? peer : local)
-  return [
+  // Ids name the node's role, not its host name, so scripts can rely on them.
+  const role = (id: string) =>
+    id.endsWith(`.${local.label}`)
+      ? `${id.slice(0, -local.label.length)}local`
+      : peer && id.endsWith(`.${peer.label}`)
+        ? `${id.slice(0, -peer.label.length)}peer`
+        : id
+  const items = [
     ...nodes.map((node) => signatureSet(node, otherOf(node), options.suggestedSignature)),
     ...(peer ? signaturesMatch(local, peer) : []),
     ...nodes.flatMap((node) => volumeUuids(node, otherOf(node))),
@@ -33,6 +40,7 @@ export function checkNetatalkPair(
     ...(peer ? dbpathsMatch(local, peer) : []),
     ...nodes.flatMap(includesNotChecked),
   ]
+  return items.map((item) => ({ ...item, check: role(item.check) }))
 }
 
 function signatureSet(

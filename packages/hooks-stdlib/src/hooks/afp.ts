@@ -82,7 +82,8 @@ export async function runAfpHook(
     const { ok, summary } = await serveradmin('stop', options, deps)
     return { ok, summary }
   }
-  const ready = server === 'macos' ? await macosReady(options, io) : await netatalkReady(options, io)
+  const ready =
+    server === 'macos' ? await macosReady(options, io) : await netatalkReady(options, io, deps.note)
   if (!ready.ok) return ready
   deps.note(ready.summary)
   const restarted =
@@ -129,7 +130,11 @@ async function macosReady(options: AfpOptions, io: AfpHookIo): Promise<HookOutco
   return { ok: true, summary: `reconnect key ${location} is on ${volume.mount?.mountPoint}` }
 }
 
-async function netatalkReady(options: AfpOptions, io: AfpHookIo): Promise<HookOutcome> {
+async function netatalkReady(
+  options: AfpOptions,
+  io: AfpHookIo,
+  note: (line: string) => void,
+): Promise<HookOutcome> {
   let report: Awaited<ReturnType<typeof checkNetatalk>>
   try {
     report = await checkNetatalk(io, { local: { conf: options.conf, voluuid: options.voluuid } })
@@ -138,10 +143,15 @@ async function netatalkReady(options: AfpOptions, io: AfpHookIo): Promise<HookOu
       return { ok: false, summary: `${error.message}${error.hint ? ` (${error.hint})` : ''}` }
     throw error
   }
-  const failed = report.results.filter((r) => r.verdict === 'fail')
-  if (failed.length > 0) {
-    return { ok: false, summary: `${failed.map((f) => f.detail).join('; ')} (ipfo afp netatalk check)` }
+  // A random signature or a CNID database on the startup disk breaks every session: refuse. Other
+  // findings (a volume without a UUID entry) are worth a note but not worth leaving AFP down.
+  const blocking = report.results.filter(
+    (r) => r.verdict === 'fail' && /^netatalk\.(signature|cnid)\./.test(r.check),
+  )
+  if (blocking.length > 0) {
+    return { ok: false, summary: `${blocking.map((f) => f.detail).join('; ')} (ipfo afp netatalk check)` }
   }
+  for (const r of report.results) if (r.verdict === 'fail') note(`afp: ${r.detail}`)
   return { ok: true, summary: `${options.conf}: fixed signature, CNID databases on shared storage` }
 }
 

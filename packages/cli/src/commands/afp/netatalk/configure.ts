@@ -7,8 +7,8 @@ export default class AfpNetatalkConfigure extends IpfoCommand {
   static override description =
     'Edits [Global] in afp.conf in place: every comment, blank line, section and other setting is kept as it was; the file is replaced atomically with a timestamped backup, keeping its owner and mode. Run it on both nodes with the same values, then restart netatalk. Nothing is written with --dry-run, or when afp.conf already says so.'
   static override examples = [
-    '<%= config.bin %> afp netatalk configure --generate-signature --dbpath /srv/afp/.cnid/$v/ --dry-run',
-    '<%= config.bin %> afp netatalk configure --signature ipfo-pair-01 --dbpath /srv/afp/.cnid/$v/',
+    "<%= config.bin %> afp netatalk configure --generate-signature --dbpath '/srv/afp/.cnid/$v/' --dry-run",
+    "<%= config.bin %> afp netatalk configure --signature ipfo-pair-01 --dbpath '/srv/afp/.cnid/$v/'",
   ]
   static override flags = {
     conf: Flags.string({ description: 'afp.conf', default: '/etc/netatalk/afp.conf' }),
