@@ -1,19 +1,8 @@
 import { defineConfig } from 'vitepress'
+import { guideSidebar } from './guide-sidebar.js'
+import { referenceSidebar } from './reference-sidebar.js'
 
-export const sidebar = [
-  {
-    text: 'Guide',
-    items: [
-      { text: 'Introduction', link: '/' },
-      { text: 'Quick start', link: '/guide/quick-start' },
-      { text: 'AFP failover', link: '/guide/afp' },
-    ],
-  },
-  {
-    text: 'Hooks',
-    items: [{ text: 'The hook contract', link: '/hooks/contract' }],
-  },
-]
+export const sidebar = [...guideSidebar, ...referenceSidebar]
 
 export default defineConfig({
   title: 'ipfo',
