@@ -10,6 +10,7 @@ export function severityOf(event: IpfoEvent): Severity {
     case 'claim-forced':
     case 'checklist-aborted':
     case 'hook-refused':
+    case 'address-conflict':
       return 'error'
     case 'peer-lost':
     case 'link-anomaly':
@@ -18,6 +19,8 @@ export function severityOf(event: IpfoEvent): Severity {
     case 'loop-stalled':
     case 'notification-only':
     case 'claim-waiting':
+    case 'paused':
+    case 'takeover-refused':
       return 'warn'
     case 'hook-finished':
       return event.exitCode === 0 ? 'info' : 'warn'
@@ -81,6 +84,14 @@ export function describeEvent(e: IpfoEvent): string {
       return `dropped a heartbeat from ${e.from} (${e.reason}): ${e.detail}`
     case 'loop-stalled':
       return `the agent's event loop stalled for ${formatDuration(e.stalledMs)}`
+    case 'paused':
+      return `this agent was paused for ${formatDuration(e.pausedMs)} (SIGSTOP or a frozen VM): peers are judged afresh`
+    case 'address-conflict':
+      return `${e.holder} also holds ${e.addresses.join(', ')} of ${e.owner}: both hold them until one lets go`
+    case 'address-conflict-resolved':
+      return `${e.holder} let go of ${e.addresses.join(', ')}; this node keeps them and announces them again`
+    case 'takeover-refused':
+      return `did not take over ${e.addresses.join(', ')} of ${e.owner}: ${e.reason}`
     case 'notify':
       return e.subject
     case 'error':

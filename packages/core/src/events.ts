@@ -72,6 +72,14 @@ export type IpfoEvent = At &
     | { kind: 'maintenance'; on: boolean }
     | { kind: 'packet-dropped'; reason: DropReason; from: string; detail: string }
     | { kind: 'loop-stalled'; stalledMs: number }
+    /** The agent's timers ran this late: it was stopped (SIGSTOP) or its VM frozen. */
+    | { kind: 'paused'; pausedMs: number }
+    /** A live peer advertises addresses this node holds: both hold them. */
+    | { kind: 'address-conflict'; owner: string; addresses: string[]; holder: string }
+    /** The other holder let go; this node keeps the addresses and announces them again. */
+    | { kind: 'address-conflict-resolved'; owner: string; addresses: string[]; holder: string }
+    /** Arbitration refused an automatic takeover: the address still answers, or the witness does not. */
+    | { kind: 'takeover-refused'; owner: string; addresses: string[]; reason: string }
     | { kind: 'notify'; subject: string; owner: string; action: HookAction; addresses: string[] }
     | { kind: 'error'; message: string; context: string }
   )

@@ -45,6 +45,12 @@ export interface AddressControl {
   announce(address: InterfaceAddress, opts: { count: number; intervalMs: number }): Promise<void>
 }
 
+/** Checks before an automatic takeover (config `arbitration`), against split brain. */
+export interface Arbiter {
+  /** Why taking these addresses now would make two holders (one still answers; no witness answers), or undefined. */
+  refusal(addresses: readonly InterfaceAddress[]): Promise<string | undefined>
+}
+
 export type GateVerdict = 'proceed' | 'notify-only'
 
 export interface PhaseOutcome {

@@ -103,6 +103,24 @@ export const announceSchema = z
   })
   .prefault({})
 
+export const arbitrationSchema = z
+  .strictObject({
+    probe: z
+      .boolean()
+      .default(false)
+      .describe(
+        'Before an automatic takeover, probe each address (ARP duplicate-address detection, IPv6 neighbour solicitation) and refuse while it still answers: a peer cut off on every heartbeat link but alive keeps its addresses. Adds up to "timeout" to every takeover.',
+      ),
+    witness: z
+      .array(z.string().regex(/^[0-9a-fA-F:.]+$/, 'an IP address'))
+      .default([])
+      .describe(
+        'Addresses (a router, a quorum host) that must answer a ping before an automatic takeover: a node that cannot reach any of them is the isolated one and takes nothing.',
+      ),
+    timeout: duration('How long a probe or a witness ping may take.').prefault('300ms'),
+  })
+  .prefault({})
+
 export const pathsSchema = z
   .strictObject({
     socket: z.string().default('/run/ipfo/ipfo.sock').describe('The control socket (root only).'),
@@ -185,6 +203,9 @@ export const configSchema = z
     failback: failbackSchema.describe('When and how a returning peer gets its addresses back.'),
     announce: announceSchema.describe(
       'The gratuitous ARP / unsolicited NA packets sent after taking an address, so switches and neighbours learn where it went.',
+    ),
+    arbitration: arbitrationSchema.describe(
+      'Checks before an automatic takeover, against split brain when every heartbeat link is cut but the peer is alive. Off by default.',
     ),
     onStop: z
       .enum(['release', 'keep'])

@@ -6,6 +6,7 @@ import type { KeyRing } from '../heartbeat/key-ring.js'
 import { ReplayGuard } from '../heartbeat/replay-guard.js'
 import type {
   AddressControl,
+  Arbiter,
   Clock,
   EventSink,
   HooksPort,
@@ -16,7 +17,7 @@ import type {
 import { noHooks } from '../ports.js'
 import { advertisedHeld, advertisedState } from '../state-machine/advertise.js'
 import type { Effect, EventBody } from '../state-machine/effects.js'
-import { runChecklist } from '../state-machine/executor.js'
+import { announceAll, runChecklist } from '../state-machine/executor.js'
 import type { Input } from '../state-machine/inputs.js'
 import type { EngineState } from '../state-machine/state.js'
 import {
@@ -35,6 +36,8 @@ export interface EngineDeps {
   readonly transport: Transport
   readonly address: AddressControl
   readonly hooks?: HooksPort
+  /** Arbitration before automatic takeovers (config `arbitration`); absent, none is done. */
+  readonly arbiter?: Arbiter
   readonly onEvent: EventSink
 }
 
@@ -90,6 +93,7 @@ export function createEngine(deps: EngineDeps): Engine {
         },
         announce: { count: config.announce.count, intervalMs: config.announce.interval },
         retryAfterMs: Math.max(5_000, config.deadAfter),
+        arbitrate: config.arbitration.probe || config.arbitration.witness.length > 0,
       },
       linkNames,
       peers: config.peers.map((p) => p.id),
@@ -106,6 +110,8 @@ export function createEngine(deps: EngineDeps): Engine {
   let deadlineAt: number | undefined
   let heartbeatTimer: TimerHandle | undefined
   let nextBeatAt = 0
+  /** When a timer of this engine last ran: the heartbeat timer runs every interval, so a longer gap is a freeze. */
+  let lastTimerRunAt = 0
   let started = false
   let stopped: (() => void) | undefined
   const stoppedPromise = new Promise<void>((resolve) => {
@@ -141,6 +147,7 @@ export function createEngine(deps: EngineDeps): Engine {
           self: config.node,
           address: deps.address,
           hooks,
+          arbiter: deps.arbiter,
           emit,
           now: () => clock.now(),
           wallNow: () => clock.wallNow(),
@@ -152,10 +159,26 @@ export function createEngine(deps: EngineDeps): Engine {
         sendHeartbeats()
         break
       }
+      case 'announce':
+        void announceAll(effect.addresses, effect, { address: deps.address, emit })
+        break
       case 'stopped':
         stopped?.()
         break
     }
+  }
+
+  /**
+   * A gap between timer runs longer than deadAfter means this process was frozen (SIGSTOP, a VM
+   * pause) long enough for peers to have taken over. Say so, and judge peers' silence afresh instead
+   * of calling them dead for the time this node was not listening.
+   */
+  function notePause(now: number): void {
+    const gap = now - lastTimerRunAt
+    lastTimerRunAt = now
+    if (!started || gap <= config.deadAfter || gap <= 2 * config.interval) return
+    emit({ kind: 'paused', pausedMs: gap })
+    apply({ kind: 'resumed', pausedMs: gap })
   }
 
   function scheduleDeadline(): void {
@@ -169,6 +192,7 @@ export function createEngine(deps: EngineDeps): Engine {
       () => {
         deadlineTimer = undefined
         deadlineAt = undefined
+        notePause(clock.now())
         // A late timer runs before heartbeats already queued in the socket: deliver those first,
         // then judge, so a busy loop or a GC pause is not mistaken for a dead peer.
         clock.afterIo(() => apply({ kind: 'tick' }))
@@ -203,6 +227,7 @@ export function createEngine(deps: EngineDeps): Engine {
 
   function beat(): void {
     const now = clock.now()
+    notePause(now)
     const lag = now - nextBeatAt
     counters.maxLoopLagMs = Math.max(counters.maxLoopLagMs, lag)
     if (lag > config.interval * STALL_FACTOR) {
@@ -307,6 +332,7 @@ export function createEngine(deps: EngineDeps): Engine {
         peers: [...peerIds],
       })
       nextBeatAt = clock.now()
+      lastTimerRunAt = nextBeatAt
       beat()
       apply({ kind: 'tick' })
     },

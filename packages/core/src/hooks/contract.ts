@@ -82,7 +82,14 @@ export function hookInvocation(
 }
 
 /** The events that run the top-level `Notify*` scripts: what an administrator is told about. */
-export const NOTIFY_EVENTS = ['link-anomaly', 'link-anomaly-cleared', 'claim-forced'] as const
+export const NOTIFY_EVENTS = [
+  'link-anomaly',
+  'link-anomaly-cleared',
+  'claim-forced',
+  'address-conflict',
+  'takeover-refused',
+  'paused',
+] as const
 export type NotifyEventKind = (typeof NOTIFY_EVENTS)[number]
 
 /**

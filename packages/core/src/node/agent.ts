@@ -4,7 +4,7 @@ import { createEngine, type Engine } from '../engine/engine.js'
 import type { IpfoEvent } from '../events.js'
 import { heartbeatKey, keyRing } from '../heartbeat/key-ring.js'
 import { defaultHooksDir } from '../hooks/layout.js'
-import type { AddressControl, EventSink, HooksPort } from '../ports.js'
+import type { AddressControl, Arbiter, EventSink, HooksPort } from '../ports.js'
 import type { EventBody } from '../state-machine/effects.js'
 import { startControlServer } from './control-server.js'
 import { eventLogger } from './event-log.js'
@@ -19,6 +19,8 @@ export interface AgentOptions {
   readonly address?: AddressControl
   /** Replaces the hooks port built from the config's `hooks` section (Apple's folder layout). */
   readonly hooks?: HooksPort
+  /** Replaces the arbiter built from the config's `arbitration` section. */
+  readonly arbiter?: Arbiter
   /** The agent's user id (`process.getuid()`); as root (0), unsafe hook files are refused. */
   readonly uid?: number
   /** Also called for every event, after the log. */
@@ -67,6 +69,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     }),
     address,
     hooks,
+    ...(await arbiterFor(config, opts)),
     onEvent,
   })
   engineRef = engine
@@ -86,6 +89,20 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
       log.flush()
       fileLog?.flush()
     },
+  }
+}
+
+async function arbiterFor(config: Config, opts: AgentOptions): Promise<{ arbiter?: Arbiter }> {
+  if (opts.arbiter) return { arbiter: opts.arbiter }
+  const { probe, witness, timeout } = config.arbitration
+  if (!probe && witness.length === 0) return {}
+  const [{ createArbiter }, { systemCommandRunner }] = await Promise.all([
+    import('../address/arbiter.js'),
+    import('./command-runner.js'),
+  ])
+  const platform = opts.platform === 'darwin' ? 'darwin' : 'linux'
+  return {
+    arbiter: createArbiter({ runner: systemCommandRunner, platform, probe, witness, timeoutMs: timeout }),
   }
 }
 

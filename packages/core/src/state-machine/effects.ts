@@ -7,6 +7,8 @@ export type EventBody = IpfoEvent extends infer E ? (E extends IpfoEvent ? Omit<
 
 /** One step of a failover checklist, executed in order by the executor. */
 export type Step =
+  /** Arbitration: refuse an automatic takeover while the address still answers. */
+  | { readonly step: 'arbitrate' }
   | { readonly step: 'gate' }
   | { readonly step: 'phase'; readonly phase: HookPhase }
   | { readonly step: 'add' }
@@ -32,12 +34,21 @@ export type Effect =
   | { readonly kind: 'run-checklist'; readonly checklist: Checklist }
   /** Send a heartbeat now, out of schedule, so peers learn of a change at once. */
   | { readonly kind: 'send-heartbeat' }
+  /** Announce held addresses again (after a conflict ended), outside any checklist. */
+  | {
+      readonly kind: 'announce'
+      readonly owner: string
+      readonly addresses: readonly InterfaceAddress[]
+      readonly count: number
+      readonly intervalMs: number
+    }
   /** Every held address has been dealt with; the agent may exit. */
   | { readonly kind: 'stopped' }
 
-/** Takeover, as a checklist: gate, PreAcq, add, announce, PostAcq, notify. */
-export function acquireSteps(announce: { count: number; intervalMs: number }): Step[] {
+/** Takeover, as a checklist: (arbitrate,) gate, PreAcq, add, announce, PostAcq, notify. */
+export function acquireSteps(announce: { count: number; intervalMs: number }, arbitrate = false): Step[] {
   return [
+    ...(arbitrate ? [{ step: 'arbitrate' } as const] : []),
     { step: 'gate' },
     { step: 'phase', phase: 'PreAcq' },
     { step: 'add' },

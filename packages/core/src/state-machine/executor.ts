@@ -1,7 +1,7 @@
 import { cidr, type InterfaceAddress } from '../address/ip.js'
 import { AddressError } from '../errors.js'
 import type { HookContext } from '../hooks/contract.js'
-import type { AddressControl, HooksPort } from '../ports.js'
+import type { AddressControl, Arbiter, HooksPort } from '../ports.js'
 import type { Checklist, EventBody } from './effects.js'
 import type { ChecklistOutcome } from './inputs.js'
 
@@ -9,6 +9,8 @@ export interface ExecutorDeps {
   readonly self: string
   readonly address: AddressControl
   readonly hooks: HooksPort
+  /** Absent: the arbitrate step lets every takeover through. */
+  readonly arbiter?: Arbiter | undefined
   readonly emit: (event: EventBody) => void
   readonly now: () => number
   readonly wallNow: () => number
@@ -42,6 +44,20 @@ export async function runChecklist(checklist: Checklist, deps: ExecutorDeps): Pr
   for (const step of checklist.steps) {
     if (skipToNotify && step.step !== 'notify') continue
     switch (step.step) {
+      case 'arbitrate': {
+        const refusal = await guard(
+          deps,
+          'arbitration',
+          async () => deps.arbiter?.refusal(checklist.addresses),
+          undefined,
+        )
+        if (refusal !== undefined) {
+          // Nothing changed and no hook ran; the machine retries later, and the probe decides again.
+          deps.emit({ kind: 'takeover-refused', owner: checklist.owner, addresses: names, reason: refusal })
+          return 'refused'
+        }
+        break
+      }
       case 'gate': {
         const verdict = await guard(deps, 'Test', () => deps.hooks.gate(ctx), 'proceed' as const)
         if (verdict === 'notify-only') {
@@ -157,10 +173,19 @@ async function removeAll(addresses: readonly InterfaceAddress[], deps: ExecutorD
   return failed
 }
 
+/** Announces addresses outside a checklist (after an address conflict ended). */
+export async function announceAll(
+  addresses: readonly InterfaceAddress[],
+  step: { count: number; intervalMs: number },
+  deps: Pick<ExecutorDeps, 'address' | 'emit'>,
+): Promise<void> {
+  await Promise.all(addresses.map((a) => announce(a, step, deps)))
+}
+
 async function announce(
   a: InterfaceAddress,
   step: { count: number; intervalMs: number },
-  deps: ExecutorDeps,
+  deps: Pick<ExecutorDeps, 'address' | 'emit'>,
 ): Promise<void> {
   if (step.count === 0) return
   try {
@@ -173,7 +198,12 @@ async function announce(
 }
 
 /** A hooks port that throws must not wedge the checklist: report it and go on with `fallback`. */
-async function guard<T>(deps: ExecutorDeps, what: string, run: () => Promise<T>, fallback: T): Promise<T> {
+async function guard<T>(
+  deps: Pick<ExecutorDeps, 'emit'>,
+  what: string,
+  run: () => Promise<T>,
+  fallback: T,
+): Promise<T> {
   try {
     return await run()
   } catch (error) {

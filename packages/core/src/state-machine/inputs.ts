@@ -25,12 +25,15 @@ export type Input =
   | { readonly kind: 'takeover'; readonly owner: string }
   | { readonly kind: 'release'; readonly owner: string }
   | { readonly kind: 'maintenance'; readonly on: boolean }
+  /** The agent noticed it had been paused (its timers ran `pausedMs` late). */
+  | { readonly kind: 'resumed'; readonly pausedMs: number }
   /** Stop: release held addresses (running the release checklist) or keep them in place. */
   | { readonly kind: 'stop'; readonly release: boolean }
 
 /**
  * How a checklist ended. `done`: the addresses changed as asked. `notify-only`: the Test gate said so,
  * nothing changed. `aborted`: a strict phase failed before the address change. `failed`: the address
- * change itself failed and was rolled back.
+ * change itself failed and was rolled back. `refused`: arbitration found the address still in use
+ * (or the witness unreachable); nothing changed and no hook ran.
  */
-export type ChecklistOutcome = 'done' | 'notify-only' | 'aborted' | 'failed'
+export type ChecklistOutcome = 'done' | 'notify-only' | 'aborted' | 'failed' | 'refused'

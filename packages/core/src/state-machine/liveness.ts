@@ -11,12 +11,12 @@ export function evaluatePeer(state: EngineState, peer: PeerView, now: number, fx
   const links: Record<string, LinkView> = {}
   const up: string[] = []
   const down: string[] = []
-  let newest = state.startedAt
+  let newest = state.judgeFrom
   // A peer that said goodbye (stopping, holding nothing) is gone now, not deadAfter from now.
   const departed = peer.state === 'stopping' && peer.held.length === 0
   for (const name of state.linkNames) {
     const link = peer.links[name] ?? { lastSeen: null, up: false, reportedLost: false }
-    const base = link.lastSeen ?? state.startedAt
+    const base = Math.max(link.lastSeen ?? state.startedAt, state.judgeFrom)
     newest = Math.max(newest, base)
     const isUp = !departed && link.lastSeen !== null && now - link.lastSeen < deadAfterMs
     const isDown = departed || (!isUp && now - base >= deadAfterMs)
@@ -72,7 +72,7 @@ export function peerDeadline(state: EngineState, peer: PeerView, now: number): n
   let next: number | undefined
   for (const name of state.linkNames) {
     const link = peer.links[name]
-    const base = link?.lastSeen ?? state.startedAt
+    const base = Math.max(link?.lastSeen ?? state.startedAt, state.judgeFrom)
     const at = base + state.timing.deadAfterMs
     if (at > now && (next === undefined || at < next)) next = at
   }

@@ -6,13 +6,39 @@ import type { EngineState, PeerView, Resource } from './state.js'
  * Decides, for one resource, whether a checklist starts now. Returns the resource as it is after
  * the decision, pushing the checklist (and its announcing event) into `fx`.
  */
-export function evaluateResource(state: EngineState, r: Resource, now: number, fx: Effect[]): Resource {
-  if (r.status === 'acquiring' || r.status === 'releasing') return r
+export function evaluateResource(state: EngineState, held: Resource, now: number, fx: Effect[]): Resource {
+  if (held.status === 'acquiring' || held.status === 'releasing') return held
+  const r = trackConflict(state, held, fx)
   if (state.phase === 'stopping' || state.phase === 'stopped') return evaluateStopping(state, r, now, fx)
   const resource = expireBlock(r, now)
   return resource.owner === state.self
     ? evaluateOwn(state, resource, now, fx)
     : evaluateTakeover(state, resource, now, fx)
+}
+
+/**
+ * While this node holds a resource, a live peer advertising the same addresses means both hold them
+ * (a split that healed, a pause). Report it; when the peer lets go, announce the addresses again so
+ * clients and switches that followed the other holder come back.
+ */
+function trackConflict(state: EngineState, r: Resource, fx: Effect[]): Resource {
+  if (r.status !== 'held') return r.contestedBy === null ? r : { ...r, contestedBy: null }
+  const holder = holdersOf(state, r, undefined)[0]?.peer.id ?? null
+  if (holder === r.contestedBy) return r
+  if (holder !== null) {
+    fx.push({
+      kind: 'emit',
+      event: { kind: 'address-conflict', owner: r.owner, addresses: names(r), holder },
+    })
+    return { ...r, contestedBy: holder }
+  }
+  const previous = r.contestedBy as string
+  fx.push({
+    kind: 'emit',
+    event: { kind: 'address-conflict-resolved', owner: r.owner, addresses: names(r), holder: previous },
+  })
+  fx.push({ kind: 'announce', owner: r.owner, addresses: r.addresses, ...state.timing.announce })
+  return { ...r, contestedBy: null }
 }
 
 /** Own addresses: claim them once no live peer holds them (or the holder ignores us past claimTimeout). */
@@ -23,7 +49,11 @@ function evaluateOwn(state: EngineState, r: Resource, now: number, fx: Effect[])
   if (!startupDone) return r
   const holders = holdersOf(state, r, undefined)
   if (holders.length === 0)
-    return startAcquire(state, r, now, fx, { reason: 'own addresses are free', peer: undefined })
+    return startAcquire(state, r, now, fx, {
+      reason: 'own addresses are free',
+      peer: undefined,
+      arbitrate: true,
+    })
 
   let waiting = r
   const holder = holders[0]!
@@ -41,6 +71,7 @@ function evaluateOwn(state: EngineState, r: Resource, now: number, fx: Effect[])
     return startAcquire(state, waiting, now, fx, {
       reason: `${holder.peer.id} did not release within the claim timeout`,
       peer: undefined,
+      arbitrate: false,
     })
   }
   return waiting
@@ -58,6 +89,7 @@ function evaluateTakeover(state: EngineState, r: Resource, now: number, fx: Effe
       reason: `peer ${r.owner} lost`,
       peer: r.owner,
       detectionMs: silentFor,
+      arbitrate: true,
     })
   }
   // held
@@ -99,7 +131,7 @@ export function startAcquire(
   r: Resource,
   now: number,
   fx: Effect[],
-  why: { reason: string; peer: string | undefined; detectionMs?: number },
+  why: { reason: string; peer: string | undefined; detectionMs?: number; arbitrate: boolean },
 ): Resource {
   fx.push({
     kind: 'emit',
@@ -115,10 +147,10 @@ export function startAcquire(
       addresses: r.addresses,
       reason: why.reason,
       detectionMs: why.detectionMs,
-      steps: acquireSteps(state.timing.announce),
+      steps: acquireSteps(state.timing.announce, why.arbitrate && state.timing.arbitrate),
     },
   })
-  return { ...r, status: 'acquiring', since: now, failbackReported: false }
+  return { ...r, status: 'acquiring', since: now, failbackReported: false, contestedBy: null }
 }
 
 export function startRelease(
@@ -142,7 +174,7 @@ export function startRelease(
       steps: releaseSteps(),
     },
   })
-  return { ...r, status: 'releasing', since: now, failbackReported: false }
+  return { ...r, status: 'releasing', since: now, failbackReported: false, contestedBy: null }
 }
 
 /** Live peers (other than `except`) that advertise holding any of the resource's addresses. */

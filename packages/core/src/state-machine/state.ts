@@ -68,6 +68,12 @@ export interface Resource {
   /** While waiting to claim an own address a peer still holds: since when, and whether reported. */
   readonly waitingSince: number | null
   readonly failbackReported: boolean
+  /**
+   * A live peer advertises these addresses while this node holds them (both held them during a
+   * split, or while this node was paused). When the peer lets go, this node announces them again so
+   * switches and clients learn its MAC.
+   */
+  readonly contestedBy: string | null
 }
 
 export interface Timing {
@@ -81,12 +87,19 @@ export interface Timing {
   readonly announce: { readonly count: number; readonly intervalMs: number }
   /** How long to wait before retrying a checklist that failed. */
   readonly retryAfterMs: number
+  /** Check that an address is really free (ARP/ND probe, witness) before an automatic takeover. */
+  readonly arbitrate: boolean
 }
 
 export interface EngineState {
   readonly self: string
   readonly timing: Timing
   readonly startedAt: number
+  /**
+   * Silence is counted from here at the earliest: the start, or the moment the agent noticed it had
+   * been paused (SIGSTOP, a frozen VM). Peers are not judged on silence this node did not witness.
+   */
+  readonly judgeFrom: number
   readonly phase: 'starting' | 'running' | 'stopping' | 'stopped'
   readonly releaseOnStop: boolean
   readonly maintenance: boolean

@@ -60,12 +60,14 @@ export function initialState(setup: MachineSetup, now: number): EngineState {
       blocked: null,
       waitingSince: null,
       failbackReported: false,
+      contestedBy: null,
     }
   }
   return {
     self: setup.self,
     timing: setup.timing,
     startedAt: now,
+    judgeFrom: now,
     phase: 'starting',
     releaseOnStop: setup.releaseOnStop,
     maintenance: false,
@@ -107,6 +109,12 @@ export function transition(state: EngineState, input: Input, now: number): Trans
     case 'stop':
       if (s.phase !== 'stopping' && s.phase !== 'stopped')
         s = { ...s, phase: 'stopping', releaseOnStop: input.release }
+      break
+    case 'resumed':
+      // Peers' silence while this node was frozen proves nothing: judge it from now on. Heartbeats
+      // go out at once so peers that took over learn this node is back.
+      s = { ...s, judgeFrom: now }
+      fx.push({ kind: 'send-heartbeat' })
       break
     case 'tick':
       break
@@ -230,6 +238,7 @@ function onTakeover(s: EngineState, owner: string, now: number, fx: Effect[]): E
   const next = startAcquire(s, { ...r, manual, heldBack: false, blocked: null }, now, fx, {
     reason: 'operator takeover',
     peer: manual ? owner : undefined,
+    arbitrate: false,
   })
   return { ...s, resources: { ...s.resources, [owner]: next } }
 }

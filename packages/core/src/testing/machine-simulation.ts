@@ -112,6 +112,7 @@ export function testTiming(overrides: Partial<Timing> = {}): Timing {
     failback: { policy: 'auto', stableForMs: 1_000, claimTimeoutMs: 2_000 },
     announce: { count: 3, intervalMs: 10 },
     retryAfterMs: 5_000,
+    arbitrate: false,
     ...overrides,
   }
 }

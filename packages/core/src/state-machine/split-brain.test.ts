@@ -1,0 +1,132 @@
+import { describe, expect, it } from 'vitest'
+import { held, MachineSimulation, testTiming, vip } from '../testing/machine-simulation.js'
+import type { Timing } from './state.js'
+
+const VIP_A = vip('10.0.0.100')
+const LINKS = ['private', 'public']
+
+function node(self: 'a' | 'b', timing: Partial<Timing> = {}) {
+  return new MachineSimulation({
+    self,
+    timing: testTiming(timing),
+    linkNames: LINKS,
+    peers: [self === 'a' ? 'b' : 'a'],
+    resources: [{ owner: 'a', addresses: [VIP_A] }],
+    releaseOnStop: true,
+  })
+}
+
+/** A holding its own address, having heard B. */
+function ownerHolding() {
+  const a = node('a')
+  a.heartbeat('b', 'private')
+  a.heartbeat('b', 'public')
+  a.finish(a.lastChecklist())
+  expect(a.status('a')).toBe('held')
+  return a
+}
+
+describe('a split that heals: exactly one holder, and it announces again', () => {
+  it('the owner reports the conflict while B also holds its address, then re-announces when B lets go', () => {
+    const a = ownerHolding()
+    a.effects.length = 0
+    for (const link of LINKS) a.heartbeat('b', link, { held: [held(VIP_A)] })
+    expect(a.events()).toEqual([
+      { kind: 'address-conflict', owner: 'a', addresses: ['10.0.0.100/24'], holder: 'b' },
+    ])
+    expect(a.status('a')).toBe('held')
+
+    a.effects.length = 0
+    a.heartbeat('b', 'private', { held: [held(VIP_A, 'releasing')] })
+    expect(a.effects).toEqual([])
+    a.heartbeat('b', 'private', { held: [] })
+    expect(a.events()).toEqual([
+      { kind: 'address-conflict-resolved', owner: 'a', addresses: ['10.0.0.100/24'], holder: 'b' },
+    ])
+    expect(a.effects).toContainEqual({
+      kind: 'announce',
+      owner: 'a',
+      addresses: [VIP_A],
+      count: 3,
+      intervalMs: 10,
+    })
+    expect(a.status('a')).toBe('held')
+  })
+
+  it('the node that took over releases when the owner is heard holding, without announcing', () => {
+    const b = node('b')
+    b.heartbeat('a', 'private')
+    b.heartbeat('a', 'public')
+    b.advance(300)
+    b.finish(b.lastChecklist())
+    expect(b.status('a')).toBe('held')
+    b.effects.length = 0
+    b.heartbeat('a', 'public', { held: [held(VIP_A)] })
+    expect(b.kinds()).toEqual(['heartbeat-restored', 'peer-restored', 'address-conflict', 'releasing'])
+    expect(b.lastChecklist().action).toBe('release')
+    b.finish(b.lastChecklist())
+    expect(b.status('a')).toBe('idle')
+    expect(b.effects.some((e) => e.kind === 'announce')).toBe(false)
+  })
+})
+
+describe('arbitration', () => {
+  it('puts an arbitrate step first in automatic takeovers, not in an operator takeover', () => {
+    const b = node('b', { arbitrate: true })
+    b.heartbeat('a', 'private')
+    b.heartbeat('a', 'public')
+    b.advance(300)
+    expect(b.lastChecklist().steps[0]).toEqual({ step: 'arbitrate' })
+
+    const manual = node('b', { arbitrate: true })
+    manual.heartbeat('a', 'private')
+    manual.input({ kind: 'takeover', owner: 'a' })
+    expect(manual.lastChecklist().steps.map((s) => s.step)).not.toContain('arbitrate')
+  })
+
+  it('without arbitration configured, no takeover has the step', () => {
+    const b = node('b')
+    b.heartbeat('a', 'private')
+    b.advance(300)
+    expect(b.lastChecklist().steps.map((s) => s.step)).not.toContain('arbitrate')
+  })
+
+  it('a refused takeover changes nothing and is tried again after retryAfter', () => {
+    const b = node('b', { arbitrate: true })
+    b.heartbeat('a', 'private')
+    b.advance(300)
+    const first = b.lastChecklist()
+    b.finish(first, 'refused')
+    expect(b.status('a')).toBe('idle')
+    b.advance(4_999)
+    expect(b.checklists()).toHaveLength(1)
+    b.advance(1)
+    expect(b.checklists()).toHaveLength(2)
+    expect(b.lastChecklist().steps[0]).toEqual({ step: 'arbitrate' })
+  })
+})
+
+describe('a paused node judges its peers afresh', () => {
+  it('after a freeze longer than deadAfter, peers get deadAfter from the resume before they are lost', () => {
+    const b = node('b')
+    b.heartbeat('a', 'private')
+    b.heartbeat('a', 'public')
+    b.now += 5_000 // frozen: no tick ran
+    expect(b.input({ kind: 'resumed', pausedMs: 5_000 })).toContainEqual({ kind: 'send-heartbeat' })
+    b.input({ kind: 'tick' })
+    expect(b.kinds()).not.toContain('peer-lost')
+    b.heartbeat('a', 'private')
+    b.advance(299)
+    expect(b.kinds()).not.toContain('peer-lost')
+    b.advance(1)
+    expect(b.kinds()).toContain('peer-lost')
+  })
+
+  it('without the resume it would have declared the peer lost at once (what the grace prevents)', () => {
+    const b = node('b')
+    b.heartbeat('a', 'private')
+    b.now += 5_000
+    b.input({ kind: 'tick' })
+    expect(b.kinds()).toContain('peer-lost')
+  })
+})
