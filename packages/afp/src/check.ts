@@ -20,7 +20,7 @@ export interface AfpCheckReport {
 }
 
 const MOUNT_HOOK =
-  'mount it before AFP needs it, in PreAcq (before the address is taken over): `ipfo hooks add mount --address <ip> --phase PreAcq --option type=block --option source=<device> --option target=<dir>` on Linux; on macOS a PreAcq script in /Library/IPFailover/<ip>/ that runs `diskutil mount <disk>`'
+  'mount it before AFP needs it, in PreAcq (before the address is taken over): `ipfo hooks add mount --address <ip> --phase PreAcq --option type=block --option source=<device> --option target=<dir>` (on macOS, source=disk5s2 and target=/Volumes/<name>)'
 const KEY_RISK = 'anyone who can read the reconnect key can take over AFP sessions'
 
 /**

@@ -96,14 +96,15 @@ describe.skipIf(skip !== undefined)('failover in network namespaces', () => {
       setTimeout(() => { clearInterval(timer); socket.close() }, 3000)
     `
     const forging = p.client(process.execPath, ['--input-type=module', '-e', forger])
-    await new Promise((r) => setTimeout(r, 300))
+    // The forger is a fresh node process: start the fault only once its packets arrive.
+    await until('the forgeries to reach b', async () => ((await p.status('b')).counters.dropped['bad-mac'] ?? 0) > 0, 5_000)
     await a.kill()
     await p.stage.isolate('a')
     await until('b to take over despite the forgeries', bHolds(p), 3_000)
+    await forging
     const status = await p.status('b')
     expect(status.counters.dropped['bad-mac']).toBeGreaterThan(10)
     expect(p.kinds('b')).toContain('packet-dropped')
-    await forging
   })
 
   it('a restarted b reconciles the VIP it holds: no second add, no moment without it', async () => {

@@ -16,6 +16,22 @@ Not as root, it runs the same story on loopback with simulated addresses, and sa
   async run(): Promise<DemoResult> {
     const { flags } = await this.parse(Demo)
     const { runDemoWithCleanup } = await import('../demo/stage-setup.js')
-    return runDemoWithCleanup({ loopback: flags.loopback, print: (line) => this.log(line) })
+    const { liveOutput, styleFor } = await import('../render/style.js')
+    const { startProgress } = await import('../render/progress.js')
+    const live = !this.jsonEnabled() && liveOutput(process.stdout, process.stderr, process.env)
+    const progress = await startProgress(live, 'ipfo demo')
+    try {
+      const result = await runDemoWithCleanup({
+        loopback: flags.loopback,
+        print: (line) => this.log(line),
+        progress: progress.update,
+        style: styleFor(process.stdout, process.env),
+      })
+      progress.stop('done')
+      return result
+    } catch (error) {
+      progress.stop('failed')
+      throw error
+    }
   }
 }

@@ -18,14 +18,11 @@ export default class Events extends AgentClientCommand {
   async run(): Promise<void> {
     const { flags } = await this.parse(Events)
     const { controlRequest, followEvents } = await import('@ipfo/core/control-client')
-    const { describeEvent } = await import('@ipfo/core')
+    const { renderEvent } = await import('../render/events.js')
+    const { styleFor } = await import('../render/style.js')
+    const style = styleFor(process.stdout, process.env)
     const path = await this.socketPath(flags)
-    const print = (e: IpfoEvent) =>
-      this.log(
-        flags.json
-          ? JSON.stringify(e)
-          : `${new Date(e.time).toISOString()}  ${e.kind.padEnd(20)} ${describeEvent(e)}`,
-      )
+    const print = (e: IpfoEvent) => this.log(flags.json ? JSON.stringify(e) : renderEvent(e, style))
     if (!flags.follow) {
       for (const e of await controlRequest<IpfoEvent[]>(path, { method: 'events' })) print(e)
       return

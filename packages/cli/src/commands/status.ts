@@ -1,7 +1,6 @@
 import type { AgentStatus } from '@ipfo/core'
 import { Flags } from '@oclif/core'
 import { AgentClientCommand } from '../base-command.js'
-import { renderStatus } from '../render/status.js'
 
 export default class Status extends AgentClientCommand {
   static override summary = "Show the running agent's state: peers, links, held addresses, detection time."
@@ -22,9 +21,17 @@ export default class Status extends AgentClientCommand {
     const { controlRequest } = await import('@ipfo/core/control-client')
     const path = await this.socketPath(flags)
     const fetch = () => controlRequest<AgentStatus>(path, { method: 'status' })
+    // The renderer is loaded only for people: `status --json` is what scripts poll, so it starts lean.
+    const render = async (status: AgentStatus) => {
+      const [{ renderStatus }, { styleFor }] = await Promise.all([
+        import('../render/status.js'),
+        import('../render/style.js'),
+      ])
+      return renderStatus(status, styleFor(process.stdout, process.env))
+    }
     if (!flags.watch) {
       const status = await fetch()
-      if (!this.jsonEnabled()) this.log(renderStatus(status))
+      if (!this.jsonEnabled()) this.log(await render(status))
       return status
     }
     let stop = false
@@ -35,7 +42,7 @@ export default class Status extends AgentClientCommand {
     while (!stop) {
       if (this.jsonEnabled()) process.stdout.write(`${JSON.stringify(status)}\n`)
       // On a terminal, redraw in place; piped, append.
-      else process.stdout.write(`${process.stdout.isTTY ? '\x1b[H\x1b[2J' : ''}${renderStatus(status)}\n\n`)
+      else process.stdout.write(`${process.stdout.isTTY ? '\x1b[H\x1b[2J' : ''}${await render(status)}\n\n`)
       await new Promise((r) => setTimeout(r, flags.every))
       status = await fetch()
     }

@@ -1,4 +1,6 @@
-import type { AgentStatus } from '@ipfo/core'
+import type { AgentStatus, IpfoEvent } from '@ipfo/core'
+import { paintKind } from '../render/events.js'
+import { PLAIN, type Style } from '../render/style.js'
 import { type AgentLogLine, AgentProcess } from './agent-process.js'
 import { writePairFiles } from './pair-files.js'
 import type { Stage } from './stage.js'
@@ -20,6 +22,10 @@ export interface DemoResult {
 export interface DemoIo {
   /** A line of the live timeline. */
   print(line: string): void
+  /** What the demo is waiting for now, for a progress display; lines printed meanwhile go above it. */
+  progress?(what: string): void
+  /** Colours for the timeline (event kinds by severity); none unless given. */
+  style?: Style
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
@@ -29,12 +35,15 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
  * back; b releases; a reclaims, never with both holding it. Every agent event is printed as it happens.
  */
 export async function runDemo(stage: Stage, dir: string, io: DemoIo): Promise<DemoResult> {
+  const progress = (what: string) => io.progress?.(what)
+  const style = io.style ?? PLAIN
   const t0 = Date.now()
   const stamp = () => `+${((Date.now() - t0) / 1000).toFixed(3)}s`.padStart(9)
   const waiters: { match: (node: string, line: AgentLogLine) => boolean; resolve: (at: number) => void }[] =
     []
   const onLine = (node: string, line: AgentLogLine) => {
-    if (line.kind !== 'announced') io.print(`${stamp()}  ${node}  ${line.kind.padEnd(18)} ${line.msg}`)
+    if (line.kind !== 'announced')
+      io.print(`${stamp()}  ${node}  ${paintKind(line as unknown as IpfoEvent, style, 18)} ${line.msg}`)
     for (const w of [...waiters]) {
       if (w.match(node, line)) {
         waiters.splice(waiters.indexOf(w), 1)
@@ -70,9 +79,11 @@ export async function runDemo(stage: Stage, dir: string, io: DemoIo): Promise<De
   const b = agent('b')
   try {
     const aHolds = waitFor('a', 'acquired')
+    progress('starting both agents; waiting for a to hold the address')
     a.start()
     b.start()
     await aHolds
+    progress('letting the heartbeats run')
     await sleep(1_000)
     const status = await controlRequest<AgentStatus>(files.socket.b, { method: 'status' })
     const peer = status.peers[0]
@@ -84,6 +95,7 @@ export async function runDemo(stage: Stage, dir: string, io: DemoIo): Promise<De
     await sleep(500)
     io.print(`${stamp()}  --  kill -9 a's agent and cut its links`)
     const takenOver = waitFor('b', 'acquired')
+    progress('waiting for b to take over')
     const killedAt = Date.now()
     await a.kill()
     await stage.isolate('a')
@@ -112,10 +124,12 @@ export async function runDemo(stage: Stage, dir: string, io: DemoIo): Promise<De
       }
     })()
     const reclaimed = waitFor('a', 'acquired')
+    progress('waiting for a to take its address back')
     const restartedAt = Date.now()
     a = agent('a')
     a.start()
     const failbackMs = (await reclaimed) - restartedAt
+    progress('checking that only a holds it')
     await sleep(300)
     sampling = false
     await sampler

@@ -3,20 +3,18 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { AgentProcess } from './agent-process.js'
 import { loopbackStage } from './loopback-stage.js'
-import { type DemoResult, runDemo } from './run-demo.js'
+import { type DemoIo, type DemoResult, runDemo } from './run-demo.js'
 import type { Stage } from './stage.js'
 
 /**
  * Picks the stage (namespaces as root, loopback otherwise), runs the demo, and cleans up whatever
  * happens: agents killed, namespaces removed, temp files deleted, also on Ctrl-C.
  */
-export async function runDemoWithCleanup(opts: {
-  loopback: boolean
-  print: (line: string) => void
-}): Promise<DemoResult> {
+export async function runDemoWithCleanup(opts: DemoIo & { loopback: boolean }): Promise<DemoResult> {
   const dir = await mkdtemp(join(tmpdir(), 'ipfo-demo-'))
   let stage: Stage | undefined
   const cleanup = async () => {
+    opts.progress?.('cleaning up')
     await AgentProcess.killAll()
     await stage?.destroy()
     await rm(dir, { recursive: true, force: true })
@@ -28,8 +26,9 @@ export async function runDemoWithCleanup(opts: {
   process.once('SIGINT', onInterrupt)
   process.once('SIGTERM', onInterrupt)
   try {
+    opts.progress?.('setting the stage')
     stage = await chooseStage(opts.loopback, dir, opts.print)
-    return await runDemo(stage, dir, { print: opts.print })
+    return await runDemo(stage, dir, opts)
   } finally {
     process.off('SIGINT', onInterrupt)
     process.off('SIGTERM', onInterrupt)

@@ -1,11 +1,35 @@
-import type { AgentStatus, Config } from '@ipfo/core'
-import { type CheckResult, pass, warn } from './check.js'
+import type { AgentStatus, Config, IpfoEvent } from '@ipfo/core'
+import { type CheckResult, fail, pass, warn } from './check.js'
 
 /** A clock difference that makes logs from the two nodes hard to line up. */
 const CLOCK_WARN_MS = 1_000
+/** Drops older than this are history (the agent reports each reason at most every 10 s while it lasts). */
+const RECENT_DROP_MS = 30_000
 
-/** What the running agent knows of its peers: reachable on every link, same interval, clocks agreeing. */
-export function checkPeers(config: Config, status: AgentStatus | undefined): CheckResult[] {
+/** What else the doctor knows besides the agent's status: its recent events and this node's key ids. */
+export interface PeerEvidence {
+  /** The agent's recent events (the `events` control method). */
+  readonly events: readonly IpfoEvent[]
+  /** The ids of this node's keys: the signing key first, then the accepted ones. */
+  readonly keyIds: readonly number[]
+  /** Wall-clock now, ms since epoch. */
+  readonly now: number
+}
+
+const NO_EVIDENCE: PeerEvidence = { events: [], keyIds: [], now: 0 }
+const hex = (id: number) => `0x${id.toString(16).padStart(2, '0')}`
+
+/**
+ * What the running agent knows of its peers: each heard on every link, sending at the same interval,
+ * with the same key, on links of the same names, holding the addresses this node would take over,
+ * clocks agreeing. The agent's status does not carry a peer's deadAfter or port, so those cannot be
+ * compared; a link heard at all proves the ports line up.
+ */
+export function checkPeers(
+  config: Config,
+  status: AgentStatus | undefined,
+  evidence: PeerEvidence = NO_EVIDENCE,
+): CheckResult[] {
   if (!status) {
     return [
       warn(
@@ -18,13 +42,14 @@ export function checkPeers(config: Config, status: AgentStatus | undefined): Che
   const results: CheckResult[] = []
   for (const peer of status.peers) {
     for (const link of peer.links) {
+      const port = config.links.find((l) => l.name === link.name)?.port ?? config.port
       results.push(
         link.up
           ? pass(`${peer.id} on ${link.name}`, `heartbeat ${link.lastSeenMsAgo}ms ago`)
           : warn(
               `${peer.id} on ${link.name}`,
               link.lastSeenMsAgo === null ? 'never heard' : `silent for ${link.lastSeenMsAgo}ms`,
-              "check the link, the peer's agent and any firewall on UDP port " + config.port,
+              `check the link, the peer's agent, its "links" and any firewall on UDP port ${port} (see "firewall on ${link.name}")`,
             ),
       )
     }
@@ -39,6 +64,7 @@ export function checkPeers(config: Config, status: AgentStatus | undefined): Che
             ),
       )
     }
+    results.push(...checkAddresses(config, status, peer))
     if (peer.clockOffsetMs !== null) {
       const off = Math.abs(peer.clockOffsetMs)
       results.push(
@@ -51,6 +77,88 @@ export function checkPeers(config: Config, status: AgentStatus | undefined): Che
             ),
       )
     }
+  }
+  results.push(...checkDrops(config, status, evidence))
+  return results
+}
+
+/** The peer holds what this node would take over for it, and nothing this node does not know of. */
+function checkAddresses(
+  config: Config,
+  status: AgentStatus,
+  peer: AgentStatus['peers'][number],
+): CheckResult[] {
+  if (!peer.alive || peer.state !== 'healthy') return []
+  const check = `${peer.id} addresses`
+  const takeover = (config.peers.find((p) => p.id === peer.id)?.takeover ?? []).map(
+    (a) => `${a.ip}/${a.prefix}`,
+  )
+  const everywhere = new Set(
+    [...config.owns, ...config.peers.flatMap((p) => p.takeover)].map((a) => `${a.ip}/${a.prefix}`),
+  )
+  const unknown = peer.held.filter((h) => !everywhere.has(h))
+  if (unknown.length > 0)
+    return [
+      warn(
+        check,
+        `${peer.id} holds ${unknown.join(', ')}, which this node would not take over if ${peer.id} failed`,
+        `add ${unknown.length === 1 ? 'it' : 'them'} to the "takeover" of peer ${peer.id} in ${config.node}'s config`,
+      ),
+    ]
+  const missing = takeover.filter((a) => !peer.held.includes(a))
+  // Held here (a takeover, a failback under way): nothing to say about the owner's config.
+  if (missing.length > 0 && status.resources.find((r) => r.owner === peer.id)?.status !== 'idle') return []
+  // Not held by a healthy owner, nor by this node: the owner's "owns" may lack it.
+  if (missing.length > 0)
+    return [
+      warn(
+        check,
+        `${peer.id} is healthy but does not hold ${missing.join(', ')}, which this node would take over for it`,
+        `list the same addresses in ${peer.id}'s "owns" and in this node's "takeover" for ${peer.id} (or was it released there by hand?)`,
+      ),
+    ]
+  return takeover.length > 0
+    ? [pass(check, `holds ${takeover.join(', ')}, as this node's "takeover" for it says`)]
+    : []
+}
+
+/** Heartbeats the agent dropped lately: another key, an unknown node, a link of another name. */
+function checkDrops(config: Config, status: AgentStatus, evidence: PeerEvidence): CheckResult[] {
+  const drops = new Map<string, Extract<IpfoEvent, { kind: 'packet-dropped' }>>()
+  for (const e of evidence.events) {
+    if (e.kind !== 'packet-dropped' || evidence.now - e.time > RECENT_DROP_MS) continue
+    drops.set(`${e.reason} ${e.from}`, e)
+  }
+  const results: CheckResult[] = []
+  const badKey = [...drops.values()].filter((d) => d.reason === 'bad-mac')
+  const ours = evidence.keyIds.length ? ` (this node signs with key ${hex(evidence.keyIds[0]!)})` : ''
+  if (badKey.length > 0) {
+    results.push(
+      fail(
+        'heartbeat key',
+        `heartbeats from ${badKey.map((d) => `${d.from} (${d.detail})`).join(', ')} are dropped${ours}`,
+        `every node needs the same key: copy ${config.key} to the peer (or list the peer's key in "acceptKeys" while rotating), then reload both agents (SIGHUP)`,
+      ),
+    )
+  } else if (
+    status.peers.length > 0 &&
+    status.peers.every((p) => p.links.some((l) => l.lastSeenMsAgo !== null))
+  ) {
+    results.push(pass('heartbeat key', `every peer's heartbeats verify with this node's keys${ours}`))
+  }
+  for (const d of drops.values()) {
+    if (d.reason === 'unknown-node')
+      results.push(
+        warn('peer ids', `${d.from}: ${d.detail}`, `add it to "peers", or fix "node" in the sender's config`),
+      )
+    else if (d.reason === 'malformed' && d.detail.includes('is not configured here'))
+      results.push(
+        warn('link names', `${d.from}: ${d.detail}`, 'name the links the same on both nodes (links[].name)'),
+      )
+    else if (d.reason === 'wrong-version')
+      results.push(
+        warn('heartbeat version', `${d.from}: ${d.detail}`, 'run the same ipfo version on both nodes'),
+      )
   }
   return results
 }

@@ -1,50 +1,71 @@
 import type { AgentStatus } from '@ipfo/core'
+import { PLAIN, type Style } from './style.js'
+import { renderTable } from './table.js'
 
-const ms = (n: number | null) =>
+const ago = (n: number | null) =>
   n === null ? 'never' : n < 1000 ? `${Math.round(n)}ms ago` : `${(n / 1000).toFixed(1)}s ago`
 
-/** `ipfo status` for a person: what this node holds, how each peer and link looks, what to worry about. */
-export function renderStatus(s: AgentStatus): string {
+const MAINTENANCE = 'MAINTENANCE MODE: no automatic takeover or failback (ipfo maintenance off)'
+
+/**
+ * `ipfo status` for a person: what this node holds, how each peer and link looks, what to worry about.
+ * Maintenance mode is the first line (and, with colour, in reverse video): a node that will not take
+ * over must not look like one that will.
+ */
+export function renderStatus(s: AgentStatus, style: Style = PLAIN): string {
   const lines: string[] = []
   if (s.maintenance)
-    lines.push('!!! MAINTENANCE MODE: no automatic takeover or failback (ipfo maintenance off) !!!', '')
+    lines.push(
+      style.color ? style.bold(style.yellow(style.inverse(` ${MAINTENANCE} `))) : `!!! ${MAINTENANCE} !!!`,
+      '',
+    )
+  const state = s.state === 'healthy' ? style.green(s.state) : style.bold(style.yellow(s.state))
   lines.push(
-    `node ${s.node}: ${s.state}, up ${(s.uptimeMs / 1000).toFixed(0)}s`,
+    `node ${style.bold(s.node)}: ${state}, up ${(s.uptimeMs / 1000).toFixed(0)}s`,
     `detection: a peer silent on every link for ${s.timing.deadAfterMs}ms is taken over (heartbeat every ${s.timing.intervalMs}ms on ${s.links.join(', ')})`,
     `holds: ${s.held.length > 0 ? s.held.join(', ') : 'nothing'}`,
-    '',
   )
   for (const p of s.peers) {
     const health = p.lost
-      ? 'LOST'
+      ? style.bold(style.red('LOST'))
       : p.anomaly
-        ? 'ANOMALY (some links silent)'
+        ? style.yellow('ANOMALY (some links silent)')
         : p.alive
-          ? 'alive'
-          : 'not heard yet'
+          ? style.green('alive')
+          : style.dim('not heard yet')
     lines.push(
-      `peer ${p.id}: ${health}${p.state ? `, says ${p.state}` : ''}${p.held.length ? `, holds ${p.held.join(', ')}` : ''}`,
+      '',
+      `peer ${style.bold(p.id)}: ${health}${p.state ? `, says ${p.state}` : ''}${p.held.length ? `, holds ${p.held.join(', ')}` : ''}`,
+      ...renderTable(
+        p.links.map((l) => [
+          l.up ? style.green('up') : style.bold(style.red('DOWN')),
+          l.name,
+          `last heartbeat ${ago(l.lastSeenMsAgo)}`,
+        ]),
+        { indent: '  ' },
+      ),
     )
-    for (const l of p.links)
-      lines.push(`  ${l.up ? 'up  ' : 'DOWN'} ${l.name.padEnd(12)} last heartbeat ${ms(l.lastSeenMsAgo)}`)
   }
-  if (s.resources.length > 0) lines.push('')
-  for (const r of s.resources) {
-    const flags = [
-      r.manual && 'taken by hand',
-      r.heldBack && 'released by hand',
-      r.blocked && `blocked (${r.blocked.action})`,
-    ]
-      .filter(Boolean)
-      .join(', ')
-    lines.push(
-      `${r.owner === s.node ? 'own' : `${r.owner}'s`} ${r.addresses.join(', ')}: ${r.status}${flags ? ` [${flags}]` : ''}`,
-    )
+  if (s.resources.length > 0) {
+    const rows = s.resources.map((r) => {
+      const notes = [
+        r.manual && 'taken by hand',
+        r.heldBack && 'released by hand',
+        r.blocked && style.red(`blocked (${r.blocked.action})`),
+      ].filter((x): x is string => typeof x === 'string')
+      const status = r.status === 'held' ? style.green(r.status) : r.status
+      return [r.owner === s.node ? 'own' : `${r.owner}'s`, r.addresses.join(', '), status, notes.join(', ')]
+    })
+    lines.push('', ...renderTable(rows))
+  }
+  for (const h of s.refusedHooks) {
+    lines.push('', `${style.yellow('refused hook')} ${h.path}: ${h.reason}`, `  ${style.cyan(`-> ${h.fix}`)}`)
   }
   const dropped = Object.entries(s.counters.dropped).filter(([k]) => k !== 'own-packet')
   lines.push(
     '',
     `heartbeats: ${s.counters.sent} sent, ${s.counters.received} received${dropped.length ? `, dropped ${dropped.map(([k, v]) => `${v} ${k}`).join(', ')}` : ''}`,
   )
+  if (s.maintenance) lines.push(style.bold(style.yellow('maintenance mode is on')))
   return lines.join('\n')
 }

@@ -1,7 +1,10 @@
 import { realpath, stat } from 'node:fs/promises'
 import type { CommandRunner } from '../runner.js'
 
-/** What `findmnt -J --mountpoint <target>` says is mounted there (the top of a stack of mounts). */
+/**
+ * What is mounted at a target (the top of a stack of mounts): from `findmnt -J --mountpoint <target>`
+ * on Linux, from `/sbin/mount` on macOS (darwin-mounts.ts), which lists no options.
+ */
 export interface MountedFs {
   readonly target: string
   readonly source: string

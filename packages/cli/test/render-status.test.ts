@@ -1,0 +1,141 @@
+import type { AgentStatus, IpfoEvent } from '@ipfo/core'
+import { describe, expect, it } from 'vitest'
+import { renderEvent } from '../src/render/events.js'
+import { renderStatus } from '../src/render/status.js'
+import { createStyle, PLAIN, visibleText } from '../src/render/style.js'
+
+const status: AgentStatus = {
+  node: 'b',
+  state: 'healthy',
+  maintenance: false,
+  incarnation: 1_795_600_000_000,
+  startedAt: '2026-11-25T12:00:00.000Z',
+  uptimeMs: 42_400,
+  timing: { intervalMs: 100, deadAfterMs: 300, detectionMs: 300 },
+  links: ['private', 'public'],
+  held: [],
+  peers: [
+    {
+      id: 'a',
+      alive: true,
+      lost: false,
+      anomaly: true,
+      state: 'healthy',
+      incarnation: 1_795_600_000_000,
+      intervalMs: 100,
+      clockOffsetMs: 3,
+      held: ['192.0.2.100/24'],
+      links: [
+        { name: 'private', up: true, lastSeenMsAgo: 52 },
+        { name: 'public', up: false, lastSeenMsAgo: 2_500 },
+      ],
+    },
+  ],
+  resources: [
+    {
+      owner: 'a',
+      addresses: ['192.0.2.100/24@eth0'],
+      status: 'idle',
+      sinceMsAgo: 40_000,
+      manual: false,
+      heldBack: false,
+      blocked: null,
+    },
+    {
+      owner: 'b',
+      addresses: ['192.0.2.101/24@eth0', '2001:db8::101/64@eth0'],
+      status: 'held',
+      sinceMsAgo: 40_000,
+      manual: true,
+      heldBack: false,
+      blocked: { action: 'release', retryInMs: null },
+    },
+  ],
+  counters: {
+    sent: 840,
+    received: 790,
+    dropped: { 'bad-mac': 2, 'own-packet': 9 },
+    loopStalls: 0,
+    maxLoopLagMs: 3,
+  },
+  refusedHooks: [],
+}
+
+const PLAIN_STATUS = [
+  'node b: healthy, up 42s',
+  'detection: a peer silent on every link for 300ms is taken over (heartbeat every 100ms on private, public)',
+  'holds: nothing',
+  '',
+  'peer a: ANOMALY (some links silent), says healthy, holds 192.0.2.100/24',
+  '  up    private  last heartbeat 52ms ago',
+  '  DOWN  public   last heartbeat 2.5s ago',
+  '',
+  "a's  192.0.2.100/24@eth0                         idle",
+  'own  192.0.2.101/24@eth0, 2001:db8::101/64@eth0  held  taken by hand, blocked (release)',
+  '',
+  'heartbeats: 840 sent, 790 received, dropped 2 bad-mac',
+].join('\n')
+
+describe('renderStatus', () => {
+  it('without colour: the exact text, links and addresses in aligned columns', () => {
+    expect(renderStatus(status, PLAIN)).toBe(PLAIN_STATUS)
+    expect(renderStatus(status)).toBe(PLAIN_STATUS)
+  })
+
+  it('with colour: the same text, coloured', () => {
+    const colored = renderStatus(status, createStyle(true))
+    expect(colored).toContain('\x1b[1m\x1b[31mDOWN\x1b[39m\x1b[22m')
+    expect(colored).toContain('\x1b[33mANOMALY (some links silent)\x1b[39m')
+    expect(visibleText(colored)).toBe(PLAIN_STATUS)
+  })
+
+  it('shows maintenance mode first and last, in reverse video on a terminal', () => {
+    const maintenance = { ...status, state: 'maintenance' as const, maintenance: true }
+    const plain = renderStatus(maintenance, PLAIN).split('\n')
+    expect(plain[0]).toBe(
+      '!!! MAINTENANCE MODE: no automatic takeover or failback (ipfo maintenance off) !!!',
+    )
+    expect(plain[2]).toBe('node b: maintenance, up 42s')
+    expect(plain.at(-1)).toBe('maintenance mode is on')
+    const colored = renderStatus(maintenance, createStyle(true)).split('\n')
+    expect(colored[0]).toBe(
+      '\x1b[1m\x1b[33m\x1b[7m MAINTENANCE MODE: no automatic takeover or failback (ipfo maintenance off) \x1b[27m\x1b[39m\x1b[22m',
+    )
+  })
+
+  it('lists hooks the agent refused to run, with the fix', () => {
+    const refused = {
+      ...status,
+      refusedHooks: [
+        {
+          path: '/etc/ipfo/hooks/PostAcq-web',
+          reason: 'writable by others',
+          fix: 'chmod go-w /etc/ipfo/hooks/PostAcq-web',
+        },
+      ],
+    }
+    expect(renderStatus(refused, PLAIN)).toContain(
+      'refused hook /etc/ipfo/hooks/PostAcq-web: writable by others\n  -> chmod go-w /etc/ipfo/hooks/PostAcq-web',
+    )
+  })
+})
+
+describe('renderEvent', () => {
+  const lost: IpfoEvent = {
+    kind: 'peer-lost',
+    peer: 'a',
+    silentForMs: 310,
+    links: ['private', 'public'],
+    time: Date.UTC(2026, 10, 25, 12),
+  }
+  it('without colour: time, padded kind, description', () => {
+    expect(renderEvent(lost, PLAIN)).toBe(
+      '2026-11-25T12:00:00.000Z  peer-lost            a lost: silent on every link for 310ms',
+    )
+  })
+  it('with colour: the kind by severity', () => {
+    const colored = renderEvent(lost, createStyle(true))
+    expect(colored).toContain('\x1b[33mpeer-lost           \x1b[39m')
+    expect(visibleText(colored)).toBe(renderEvent(lost, PLAIN))
+  })
+})
