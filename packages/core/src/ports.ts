@@ -43,6 +43,11 @@ export interface AddressControl {
   remove(address: InterfaceAddress): Promise<void>
   /** Gratuitous ARP (IPv4) or unsolicited neighbour advertisement (IPv6), `count` times. */
   announce(address: InterfaceAddress, opts: { count: number; intervalMs: number }): Promise<void>
+  /**
+   * Every interface and the addresses on it, for the start-up check that each address belongs to a
+   * subnet of its interface. Optional: a platform without it skips the check.
+   */
+  interfaces?(): Promise<Record<string, InterfaceAddress[]>>
 }
 
 /** Checks before an automatic takeover (config `arbitration`), against split brain. */

@@ -70,6 +70,16 @@ export function linuxAddressControl(opts: LinuxAddressOptions): AddressControl {
       return candidates.filter((a) => onInterfaces.has(addressKey({ ...a, ip: normalizeIp(a.ip) })))
     },
 
+    async interfaces() {
+      const { argv, result } = await run([ip, '-j', 'addr', 'show'])
+      if (result.exitCode !== 0) throw addressCommandError('listing addresses', argv, result, ipHints())
+      const byName: Record<string, InterfaceAddress[]> = {}
+      for (const link of JSON.parse(result.stdout || '[]') as IpAddrJson[])
+        if (link.ifname) byName[link.ifname] = []
+      for (const a of parseIpAddrJson(result.stdout, argv, result)) byName[a.interface]?.push(a)
+      return byName
+    },
+
     async add(a) {
       const nodad = a.family === 6 ? ['nodad'] : []
       const { argv, result } = await run([ip, 'addr', 'add', cidr(a), 'dev', a.interface, ...nodad])

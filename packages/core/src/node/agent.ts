@@ -51,6 +51,8 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     opts.onEvent?.(event)
   }
   const address = opts.address ?? (await platformAddress(opts.platform))
+  const { preflight } = await import('./preflight.js')
+  await preflight(config, address, opts.hooks ? undefined : hooksDirOf(config, opts), opts.configFile)
   // Hook and transport events go through the engine, so they are stamped and kept for `ipfo events`.
   let engineRef: Engine | undefined
   const report = (event: EventBody) => engineRef?.report(event)
@@ -92,6 +94,13 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   }
 }
 
+/** A relative hooks.dir is relative to the config file's folder, as `key` is and as `ipfo hooks add` reads it. */
+function hooksDirOf(config: Config, opts: AgentOptions): string {
+  return config.hooks.dir
+    ? resolve(dirname(opts.configFile), config.hooks.dir)
+    : defaultHooksDir(opts.platform)
+}
+
 async function arbiterFor(config: Config, opts: AgentOptions): Promise<{ arbiter?: Arbiter }> {
   if (opts.arbiter) return { arbiter: opts.arbiter }
   const { probe, witness, timeout } = config.arbitration
@@ -125,10 +134,7 @@ async function folderHooks(
     import('../hooks/notify-hooks.js'),
     import('./hook-process.js'),
   ])
-  // A relative hooks.dir is relative to the config file's folder, as `key` is and as `ipfo hooks add` reads it.
-  const dir = config.hooks.dir
-    ? resolve(dirname(opts.configFile), config.hooks.dir)
-    : defaultHooksDir(opts.platform)
+  const dir = hooksDirOf(config, opts)
   const run = hookProcessRunner()
   const runAsRoot = opts.uid === 0
   return {
