@@ -190,6 +190,49 @@ describe.skipIf(skip !== undefined)('hooks in a namespace failover', () => {
     expect(bLines(p, at.events).map((l) => l.kind)).toContain('released')
   })
 
+  it('power loss between the add and PostAcq: the restarted b stops the old hook, finishes the takeover, never drops the VIP', async () => {
+    const { p, folder, log, work } = await open({ timeout: '30s' })
+    const pids = join(work, 'pids')
+    // The first PostAcq hangs (the power goes while it runs); the second, after the restart, returns.
+    await loggingHook(
+      folder,
+      'PostAcq-10-slow',
+      log,
+      `[ -e ${pids} ] && exit 0; echo $$ > ${pids}; sleep 1000`,
+    )
+    const at = await killA(p, log)
+    await until(
+      'PostAcq to be running',
+      async () => (await lines(log)).some((l) => l.name === 'PostAcq-10-slow'),
+      5_000,
+    )
+    const stuck = Number((await readFile(pids, 'utf8')).trim())
+    expect(await liveMembers(stuck)).not.toEqual([])
+    // Power loss: SIGKILL; the VIP stays on the interface and the hook's process group outlives the agent.
+    const { AgentProcess } = await import('../src/demo/agent-process.js')
+    await Promise.all([...AgentProcess.live].filter((x) => x.node === 'b').map((x) => x.kill()))
+    expect(await p.stage.holders()).toContain('b')
+
+    const watch = sampleB(p)
+    const restartedAt = p.log.length
+    p.agent('b').start()
+    const recovered = await until('b to recover the checklist', () =>
+      bLines(p, restartedAt).find((l) => l.kind === 'checklist-recovered'),
+    )
+    expect(recovered).toMatchObject({ action: 'acquire', owner: 'a', decision: 'finished' })
+    expect(bLines(p, restartedAt).find((l) => l.kind === 'hook-reaped')).toMatchObject({ pgid: stuck })
+    expect(await liveMembers(stuck)).toEqual([])
+    await until('PostAcq to run again and the notification', () =>
+      bLines(p, restartedAt).some((l) => l.kind === 'notify'),
+    )
+    expect((await lines(log)).filter((l) => l.name === 'PostAcq-10-slow')).toHaveLength(2)
+    await watch.stop()
+    expect(watch.samples.length).toBeGreaterThan(10)
+    expect(watch.samples.every((s) => s.b)).toBe(true)
+    expect(bLines(p, restartedAt).map((l) => l.kind)).not.toContain('acquiring')
+    expect(at.events).toBeGreaterThan(0)
+  })
+
   it('a Test that is a copy of /usr/bin/false gives notification only: b does not take the VIP', async () => {
     const { p, folder, log } = await open()
     await copyFile('/usr/bin/false', join(folder, 'Test'))

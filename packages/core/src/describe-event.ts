@@ -21,6 +21,8 @@ export function severityOf(event: IpfoEvent): Severity {
     case 'claim-waiting':
     case 'paused':
     case 'takeover-refused':
+    case 'checklist-recovered':
+    case 'hook-reaped':
       return 'warn'
     case 'hook-finished':
       return event.exitCode === 0 ? 'info' : 'warn'
@@ -90,6 +92,10 @@ export function describeEvent(e: IpfoEvent): string {
       return `${e.holder} also holds ${e.addresses.join(', ')} of ${e.owner}: both hold them until one lets go`
     case 'address-conflict-resolved':
       return `${e.holder} let go of ${e.addresses.join(', ')}; this node keeps them and announces them again`
+    case 'checklist-recovered':
+      return `${e.action} of ${e.addresses.join(', ')} (${e.owner}) interrupted by the last shutdown: ${e.decision === 'finished' ? 'finished' : 'rolled back'} (${e.reason})`
+    case 'hook-reaped':
+      return `stopped hook ${e.script} (process group ${e.pgid}) left running by the last run of the agent`
     case 'takeover-refused':
       return `did not take over ${e.addresses.join(', ')} of ${e.owner}: ${e.reason}`
     case 'notify':

@@ -80,6 +80,20 @@ export type IpfoEvent = At &
     | { kind: 'address-conflict-resolved'; owner: string; addresses: string[]; holder: string }
     /** Arbitration refused an automatic takeover: the address still answers, or the witness does not. */
     | { kind: 'takeover-refused'; owner: string; addresses: string[]; reason: string }
+    /**
+     * A checklist an earlier run of the agent did not finish (it was killed): `finished` runs the
+     * steps that were left, `rolled-back` undoes the part that was done.
+     */
+    | {
+        kind: 'checklist-recovered'
+        action: HookAction
+        owner: string
+        addresses: string[]
+        decision: 'finished' | 'rolled-back'
+        reason: string
+      }
+    /** A hook process group an earlier run left behind (the agent was killed while it ran), stopped now. */
+    | { kind: 'hook-reaped'; pgid: number; script: string }
     | { kind: 'notify'; subject: string; owner: string; action: HookAction; addresses: string[] }
     | { kind: 'error'; message: string; context: string }
   )

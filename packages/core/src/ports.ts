@@ -56,6 +56,30 @@ export interface Arbiter {
   refusal(addresses: readonly InterfaceAddress[]): Promise<string | undefined>
 }
 
+/** A checklist that changes addresses, as written down before it starts (see Journal). */
+export interface JournalEntry {
+  readonly key: string
+  readonly action: 'acquire' | 'release'
+  readonly owner: string
+  readonly peer: string | undefined
+  readonly addresses: readonly InterfaceAddress[]
+  readonly reason: string
+  /** `started`: the address change had not completed; `changed`: it had, the Post phase had not. */
+  readonly reached: 'started' | 'changed'
+}
+
+/**
+ * Where checklists are written down while they run (files in stateDir), so an agent killed in the
+ * middle (a power cut between the address add and PostAcq) can finish or roll back after a restart
+ * and say which.
+ */
+export interface Journal {
+  write(entry: JournalEntry): Promise<void>
+  remove(key: string): Promise<void>
+  /** Entries left by an earlier run that did not finish. */
+  leftovers(): Promise<JournalEntry[]>
+}
+
 export type GateVerdict = 'proceed' | 'notify-only'
 
 export interface PhaseOutcome {

@@ -10,6 +10,8 @@ import type {
   Clock,
   EventSink,
   HooksPort,
+  Journal,
+  JournalEntry,
   ReceivedPacket,
   TimerHandle,
   Transport,
@@ -38,6 +40,8 @@ export interface EngineDeps {
   readonly hooks?: HooksPort
   /** Arbitration before automatic takeovers (config `arbitration`); absent, none is done. */
   readonly arbiter?: Arbiter
+  /** Where running checklists are written down, to recover after a crash; absent, they are not. */
+  readonly journal?: Journal
   readonly onEvent: EventSink
 }
 
@@ -148,6 +152,8 @@ export function createEngine(deps: EngineDeps): Engine {
           address: deps.address,
           hooks,
           arbiter: deps.arbiter,
+          journal: deps.journal,
+          runId: incarnation,
           emit,
           now: () => clock.now(),
           wallNow: () => clock.wallNow(),
@@ -298,7 +304,7 @@ export function createEngine(deps: EngineDeps): Engine {
     const present = await deps.address.present(all)
     const isPresent = (a: InterfaceAddress) =>
       present.some((p) => p.ip === a.ip && p.interface === a.interface)
-    const held: string[] = []
+    let held: string[] = []
     for (const o of owners) {
       if (o.addresses.length === 0) continue
       const here = o.addresses.filter(isPresent)
@@ -313,7 +319,95 @@ export function createEngine(deps: EngineDeps): Engine {
       present: all.filter(isPresent).map((a) => `${a.ip}/${a.prefix}`),
       absent: all.filter((a) => !isPresent(a)).map((a) => `${a.ip}/${a.prefix}`),
     })
+    held = await recoverInterrupted(held)
     apply({ kind: 'reconciled', held })
+  }
+
+  /** Steps left by a checklist an earlier run did not finish; run once the engine is up. */
+  const unfinished: { entry: JournalEntry; steps: ('announce' | 'PostAcq' | 'PostRel' | 'notify')[] }[] = []
+
+  /**
+   * Checklists an earlier run was killed in the middle of. An acquire whose addresses were all added
+   * is finished (announce, PostAcq, notify); one that had not got that far is rolled back (whatever
+   * it added removed). A release whose addresses were all removed is finished (PostRel, notify);
+   * otherwise the addresses stay and the machine decides again. Each gets a `checklist-recovered`.
+   */
+  async function recoverInterrupted(held: string[]): Promise<string[]> {
+    const leftovers = deps.journal ? await deps.journal.leftovers().catch(() => []) : []
+    let result = held
+    for (const entry of leftovers) {
+      const addresses = entry.addresses.map((a) => `${a.ip}/${a.prefix}`)
+      const complete = held.includes(entry.owner)
+      let decision: 'finished' | 'rolled-back'
+      let reason: string
+      if (entry.action === 'acquire') {
+        if (entry.reached === 'changed' && complete) {
+          decision = 'finished'
+          reason = 'the addresses were added; PostAcq had not run'
+          unfinished.push({ entry, steps: ['announce', 'PostAcq', 'notify'] })
+        } else {
+          decision = 'rolled-back'
+          reason = complete
+            ? 'the add had not been confirmed; the addresses were removed'
+            : 'the addresses had not all been added'
+          if (complete) {
+            for (const a of entry.addresses) await deps.address.remove(a).catch(() => undefined)
+            result = result.filter((o) => o !== entry.owner)
+          }
+        }
+      } else if (entry.reached === 'changed' && !complete) {
+        decision = 'finished'
+        reason = 'the addresses were removed; PostRel had not run'
+        unfinished.push({ entry, steps: ['PostRel', 'notify'] })
+      } else {
+        decision = 'rolled-back'
+        reason = complete
+          ? 'the addresses are still held; the release will be decided again'
+          : 'the release had not completed'
+      }
+      emit({
+        kind: 'checklist-recovered',
+        action: entry.action,
+        owner: entry.owner,
+        addresses,
+        decision,
+        reason,
+      })
+      await deps.journal?.remove(entry.key).catch(() => undefined)
+    }
+    return result
+  }
+
+  function finishUnfinished(): void {
+    for (const { entry, steps } of unfinished.splice(0)) {
+      void runChecklist(
+        {
+          id: 0,
+          action: entry.action,
+          owner: entry.owner,
+          peer: entry.peer,
+          addresses: entry.addresses,
+          reason: `finishing after a restart: ${entry.reason}`,
+          detectionMs: undefined,
+          steps: steps.map((s) =>
+            s === 'announce'
+              ? { step: 'announce', count: config.announce.count, intervalMs: config.announce.interval }
+              : s === 'notify'
+                ? { step: 'notify' }
+                : { step: 'phase', phase: s },
+          ),
+        },
+        {
+          self: config.node,
+          address: deps.address,
+          hooks,
+          emit,
+          now: () => clock.now(),
+          wallNow: () => clock.wallNow(),
+          delay: (ms) => new Promise((resolve) => clock.setTimeout(resolve, ms)),
+        },
+      )
+    }
   }
 
   return {
@@ -335,6 +429,7 @@ export function createEngine(deps: EngineDeps): Engine {
       lastTimerRunAt = nextBeatAt
       beat()
       apply({ kind: 'tick' })
+      finishUnfinished()
     },
     async stop(opts = {}) {
       const release = opts.release ?? config.onStop === 'release'

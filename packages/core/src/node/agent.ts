@@ -8,6 +8,7 @@ import type { AddressControl, Arbiter, EventSink, HooksPort } from '../ports.js'
 import type { EventBody } from '../state-machine/effects.js'
 import { startControlServer } from './control-server.js'
 import { eventLogger } from './event-log.js'
+import { fileJournal } from './journal-files.js'
 import { loadConfigFile } from './load-config-file.js'
 import { systemClock } from './system-clock.js'
 import { udpTransport } from './udp-transport.js'
@@ -72,9 +73,15 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     address,
     hooks,
     ...(await arbiterFor(config, opts)),
+    journal: fileJournal(config.paths.stateDir),
     onEvent,
   })
   engineRef = engine
+  // Hooks a killed earlier run left running are stopped before anything else runs.
+  const { reapLeftoverHooks } = await import('./hook-registry.js')
+  for (const { pgid, script } of await reapLeftoverHooks(config.paths.stateDir)) {
+    report({ kind: 'hook-reaped', pgid, script })
+  }
   control = await startControlServer(config.paths.socket, engine)
   try {
     await engine.start()
@@ -135,7 +142,8 @@ async function folderHooks(
     import('./hook-process.js'),
   ])
   const dir = hooksDirOf(config, opts)
-  const run = hookProcessRunner()
+  const { fileHookRegistry } = await import('./hook-registry.js')
+  const run = hookProcessRunner({ registry: fileHookRegistry(config.paths.stateDir) })
   const runAsRoot = opts.uid === 0
   return {
     hooks: appleHooks({

@@ -2,6 +2,7 @@ import { type ChildProcess, execFile, spawn } from 'node:child_process'
 import { dirname } from 'node:path'
 import type { HookResult, HookRun } from '../hooks/apple-hooks.js'
 import type { HookInvocation } from '../hooks/contract.js'
+import type { HookRegistry } from './hook-registry.js'
 
 /** Where hooks look for commands: the system's folders, never the agent's inherited PATH. */
 export const SAFE_HOOK_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
@@ -14,6 +15,8 @@ export interface HookProcessOptions {
   /** PATH given to hooks (default SAFE_HOOK_PATH plus the folder of the node running the agent). */
   readonly path?: string
   readonly now?: () => number
+  /** Running hook groups are written down here, for a restarted agent to stop what a killed one left. */
+  readonly registry?: HookRegistry
 }
 
 export interface HookUser {
@@ -61,6 +64,7 @@ export function runHookProcess(
       resolve(notStarted(file, error, now() - started))
       return
     }
+    if (child.pid !== undefined) opts.registry?.add(child.pid, file)
     const stdout = boundedText(max)
     const stderr = boundedText(max)
     child.stdout?.on('data', stdout.add)
@@ -91,6 +95,7 @@ export function runHookProcess(
         note = `[ipfo: ${file} left processes in its process group; they were stopped]\n`
       }
       if (stopping || note) await stop(pgid)
+      opts.registry?.remove(pgid)
       await Promise.race([closed, delay(DRAIN_MS)])
       child.stdout?.destroy()
       child.stderr?.destroy()

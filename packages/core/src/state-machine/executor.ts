@@ -1,7 +1,7 @@
 import { cidr, type InterfaceAddress } from '../address/ip.js'
 import { AddressError } from '../errors.js'
 import type { HookContext } from '../hooks/contract.js'
-import type { AddressControl, Arbiter, HooksPort } from '../ports.js'
+import type { AddressControl, Arbiter, HooksPort, Journal, JournalEntry } from '../ports.js'
 import type { Checklist, EventBody } from './effects.js'
 import type { ChecklistOutcome } from './inputs.js'
 
@@ -11,6 +11,10 @@ export interface ExecutorDeps {
   readonly hooks: HooksPort
   /** Absent: the arbitrate step lets every takeover through. */
   readonly arbiter?: Arbiter | undefined
+  /** Where a running checklist is written down; absent, nothing is. */
+  readonly journal?: Journal | undefined
+  /** Makes journal keys unique across runs of the agent. */
+  readonly runId?: number
   readonly emit: (event: EventBody) => void
   readonly now: () => number
   readonly wallNow: () => number
@@ -40,6 +44,22 @@ export async function runChecklist(checklist: Checklist, deps: ExecutorDeps): Pr
   let outcome: ChecklistOutcome = 'done'
   let skipToNotify = false
   let announcing: Promise<unknown> = Promise.resolve()
+  const entry: JournalEntry = {
+    key: `${deps.runId ?? 0}-${checklist.id}`,
+    action: checklist.action,
+    owner: checklist.owner,
+    peer: checklist.peer,
+    addresses: checklist.addresses,
+    reason: checklist.reason,
+    reached: 'started',
+  }
+  const changesAddresses = checklist.steps.some((s) => s.step === 'add' || s.step === 'remove')
+  let journaled = false
+  const journal = async (reached: JournalEntry['reached']) => {
+    if (!deps.journal || !changesAddresses) return
+    journaled = true
+    await guard(deps, 'journal', () => deps.journal!.write({ ...entry, reached }), undefined)
+  }
 
   for (const step of checklist.steps) {
     if (skipToNotify && step.step !== 'notify') continue
@@ -92,11 +112,13 @@ export async function runChecklist(checklist: Checklist, deps: ExecutorDeps): Pr
         break
       }
       case 'add': {
+        await journal('started')
         const failure = await addAll(checklist.addresses, deps)
         if (failure) {
           outcome = 'failed'
           skipToNotify = true
         } else {
+          await journal('changed')
           deps.emit({
             kind: 'acquired',
             owner: checklist.owner,
@@ -111,11 +133,13 @@ export async function runChecklist(checklist: Checklist, deps: ExecutorDeps): Pr
         announcing = deps.delay(Math.max(0, step.count - 1) * step.intervalMs + ANNOUNCE_SEND_MARGIN_MS)
         break
       case 'remove': {
+        await journal('started')
         const failed = await removeAll(checklist.addresses, deps)
         if (failed) {
           outcome = 'failed'
           skipToNotify = true
         } else {
+          await journal('changed')
           deps.emit({
             kind: 'released',
             owner: checklist.owner,
@@ -137,6 +161,7 @@ export async function runChecklist(checklist: Checklist, deps: ExecutorDeps): Pr
         break
     }
   }
+  if (journaled) await guard(deps, 'journal', () => deps.journal!.remove(entry.key), undefined)
   return outcome
 }
 

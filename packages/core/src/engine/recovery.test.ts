@@ -1,0 +1,110 @@
+import { describe, expect, it } from 'vitest'
+import { configSchema } from '../config/schema.js'
+import type { IpfoEvent } from '../events.js'
+import { heartbeatKey, keyRing } from '../heartbeat/key-ring.js'
+import type { Journal, JournalEntry } from '../ports.js'
+import { FakeAddressControl } from '../testing/fake-address-control.js'
+import { FakeClock } from '../testing/fake-clock.js'
+import { FakeNetwork } from '../testing/fake-network.js'
+import { RecordingHooks } from '../testing/recording-hooks.js'
+import { createEngine } from './engine.js'
+
+const KEYS = keyRing(heartbeatKey(Buffer.alloc(32, 7)))
+const VIP = { interface: 'eth0', ip: '10.0.0.100', prefix: 24, family: 4 as const }
+
+class MemoryJournal implements Journal {
+  readonly entries = new Map<string, JournalEntry>()
+  readonly writes: string[] = []
+  async write(entry: JournalEntry) {
+    this.entries.set(entry.key, entry)
+    this.writes.push(`${entry.action}:${entry.reached}`)
+  }
+  async remove(key: string) {
+    this.entries.delete(key)
+    this.writes.push('removed')
+  }
+  async leftovers() {
+    return [...this.entries.values()]
+  }
+}
+
+/** Node b, which takes over a's VIP; its journal and interfaces as an earlier run left them. */
+function nodeB(journal: MemoryJournal, present: boolean) {
+  const clock = new FakeClock()
+  const net = new FakeNetwork(() => clock.now())
+  const address = new FakeAddressControl(() => clock.now(), 'b')
+  if (present) address.held.add('10.0.0.100/24@eth0')
+  const hooks = new RecordingHooks()
+  const events: IpfoEvent[] = []
+  const engine = createEngine({
+    config: configSchema.parse({
+      node: 'b',
+      key: '/dev/null',
+      interval: '100ms',
+      deadAfter: '300ms',
+      links: [{ name: 'private', targets: ['10.1.0.255'] }],
+      peers: [{ id: 'a', takeover: [{ interface: 'eth0', address: '10.0.0.100/24' }] }],
+      announce: { count: 1, interval: '10ms' },
+    }),
+    keys: KEYS,
+    clock,
+    transport: net.transport('b', ['private']),
+    address,
+    hooks,
+    journal,
+    onEvent: (e) => events.push(e),
+  })
+  return { clock, address, hooks, events, engine }
+}
+
+const entry = (reached: JournalEntry['reached']): JournalEntry => ({
+  key: '1-1',
+  action: 'acquire',
+  owner: 'a',
+  peer: 'a',
+  addresses: [VIP],
+  reason: 'peer a lost',
+  reached,
+})
+
+describe('recovering a checklist an earlier run did not finish', () => {
+  it('an acquire killed between the add and PostAcq is finished: announce, PostAcq, notify', async () => {
+    const journal = new MemoryJournal()
+    journal.entries.set('1-1', entry('changed'))
+    const b = nodeB(journal, true)
+    await b.engine.start()
+    await b.clock.advance(50)
+    expect(b.events.find((e) => e.kind === 'checklist-recovered')).toMatchObject({
+      action: 'acquire',
+      owner: 'a',
+      decision: 'finished',
+      reason: 'the addresses were added; PostAcq had not run',
+    })
+    expect(b.hooks.calls.map((c) => c.what)).toEqual(['PostAcq'])
+    expect(b.events.map((e) => e.kind)).toEqual(expect.arrayContaining(['announced', 'notify']))
+    expect(b.address.log.map((o) => o.op)).not.toContain('remove')
+    expect(b.engine.state().resources.a?.status).toBe('held')
+    expect(journal.entries.size).toBe(0)
+  })
+
+  it('an acquire killed before the add was confirmed is rolled back: the addresses come off', async () => {
+    const journal = new MemoryJournal()
+    journal.entries.set('1-1', entry('started'))
+    const b = nodeB(journal, true)
+    await b.engine.start()
+    await b.clock.advance(50)
+    expect(b.events.find((e) => e.kind === 'checklist-recovered')).toMatchObject({ decision: 'rolled-back' })
+    expect(b.address.held.size).toBe(0)
+    expect(b.hooks.calls).toEqual([])
+  })
+
+  it('a running takeover writes itself down (started, changed) and removes the entry when done', async () => {
+    const journal = new MemoryJournal()
+    const b = nodeB(journal, false)
+    await b.engine.start()
+    await b.clock.advance(400)
+    expect(b.events.map((e) => e.kind)).toContain('acquired')
+    expect(journal.writes).toEqual(['acquire:started', 'acquire:changed', 'removed'])
+    expect(journal.entries.size).toBe(0)
+  })
+})
