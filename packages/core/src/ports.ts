@@ -1,5 +1,6 @@
 import type { InterfaceAddress } from './address/ip.js'
 import type { IpfoEvent } from './events.js'
+import type { ReplaySnapshot } from './heartbeat/replay-guard.js'
 import type { HookContext, HookPhase } from './hooks/contract.js'
 
 /** Opaque handle of a scheduled timer. */
@@ -78,6 +79,12 @@ export interface Journal {
   remove(key: string): Promise<void>
   /** Entries left by an earlier run that did not finish. */
   leftovers(): Promise<JournalEntry[]>
+}
+
+/** Where the replay guard's marks are kept between runs (a file in stateDir). */
+export interface ReplayStore {
+  load(): Promise<ReplaySnapshot | undefined>
+  save(snapshot: ReplaySnapshot): Promise<void>
 }
 
 export type GateVerdict = 'proceed' | 'notify-only'

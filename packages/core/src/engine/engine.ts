@@ -13,6 +13,7 @@ import type {
   Journal,
   JournalEntry,
   ReceivedPacket,
+  ReplayStore,
   TimerHandle,
   Transport,
 } from '../ports.js'
@@ -42,6 +43,8 @@ export interface EngineDeps {
   readonly arbiter?: Arbiter
   /** Where running checklists are written down, to recover after a crash; absent, they are not. */
   readonly journal?: Journal
+  /** Keeps replay marks between runs; absent, a restarted agent accepts one old packet per link. */
+  readonly replayStore?: ReplayStore
   readonly onEvent: EventSink
 }
 
@@ -114,6 +117,24 @@ export function createEngine(deps: EngineDeps): Engine {
   let deadlineAt: number | undefined
   let heartbeatTimer: TimerHandle | undefined
   let nextBeatAt = 0
+  /** Replay marks are saved at most this often (and at stop). */
+  const REPLAY_SAVE_MS = 1_000
+  let replaySavedAt = Number.NEGATIVE_INFINITY
+  let replayDirty = false
+  function saveReplayMarks(force = false): Promise<void> | undefined {
+    if (!deps.replayStore || !replayDirty) return undefined
+    const now = clock.now()
+    if (!force && now - replaySavedAt < REPLAY_SAVE_MS) return undefined
+    replaySavedAt = now
+    replayDirty = false
+    return deps.replayStore.save(guard.snapshot()).catch((error: unknown) => {
+      emit({
+        kind: 'error',
+        message: error instanceof Error ? error.message : String(error),
+        context: 'saving replay marks',
+      })
+    })
+  }
   /** When a timer of this engine last ran: the heartbeat timer runs every interval, so a longer gap is a freeze. */
   let lastTimerRunAt = 0
   let started = false
@@ -241,6 +262,7 @@ export function createEngine(deps: EngineDeps): Engine {
       emit({ kind: 'loop-stalled', stalledMs: lag })
     }
     sendHeartbeats()
+    void saveReplayMarks()
     // Schedule against the plan, not against now, so the interval does not drift; skip beats lost to a stall.
     nextBeatAt += config.interval
     if (nextBeatAt <= now) nextBeatAt = now + config.interval
@@ -261,6 +283,7 @@ export function createEngine(deps: EngineDeps): Engine {
       return
     }
     counters.received++
+    replayDirty = true
     peerWire.set(hb.node, { intervalMs: hb.intervalMs, clockOffsetMs: hb.sentAt - clock.wallNow() })
     apply({
       kind: 'heartbeat',
@@ -414,6 +437,8 @@ export function createEngine(deps: EngineDeps): Engine {
     async start() {
       if (started) return
       started = true
+      const saved = await deps.replayStore?.load().catch(() => undefined)
+      if (saved) guard.restore(saved)
       await reconcile()
       await transport.start(onPacket)
       emit({
@@ -443,6 +468,7 @@ export function createEngine(deps: EngineDeps): Engine {
       heartbeatTimer = undefined
       deadlineTimer = undefined
       await transport.close()
+      await saveReplayMarks(true)
     },
     status: () =>
       buildStatus(state, {

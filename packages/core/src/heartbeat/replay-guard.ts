@@ -5,6 +5,17 @@ interface NodeMarks {
   links: Map<string, { incarnation: number; seq: number }>
 }
 
+/** What `ReplayGuard.snapshot` saves: per node, the highest incarnation and each link's last (incarnation, seq). */
+export interface ReplaySnapshot {
+  readonly nodes: Record<
+    string,
+    {
+      readonly incarnation: number | null
+      readonly links: Record<string, { incarnation: number; seq: number }>
+    }
+  >
+}
+
 export type ReplayVerdict = { ok: true; restarted: boolean } | { ok: false; detail: string }
 
 /**
@@ -54,6 +65,37 @@ export class ReplayGuard {
   remember(node: string, incarnation: number): void {
     const marks = this.#marks(node)
     if (marks.incarnation === undefined || incarnation > marks.incarnation) marks.incarnation = incarnation
+  }
+
+  /** Everything accepted so far, for persisting across restarts (see `restore`). */
+  snapshot(): ReplaySnapshot {
+    const nodes: ReplaySnapshot['nodes'] = {}
+    for (const [node, marks] of this.#nodes) {
+      nodes[node] = { incarnation: marks.incarnation ?? null, links: Object.fromEntries(marks.links) }
+    }
+    return { nodes }
+  }
+
+  /**
+   * Seeds from a snapshot saved by an earlier run, so a heartbeat recorded before this agent
+   * restarted is still a replay afterwards.
+   */
+  restore(snapshot: ReplaySnapshot): void {
+    for (const [node, saved] of Object.entries(snapshot.nodes ?? {})) {
+      if (typeof saved?.incarnation === 'number') this.remember(node, saved.incarnation)
+      const marks = this.#marks(node)
+      for (const [link, mark] of Object.entries(saved?.links ?? {})) {
+        if (typeof mark?.incarnation !== 'number' || typeof mark.seq !== 'number') continue
+        const current = marks.links.get(link)
+        if (
+          !current ||
+          mark.incarnation > current.incarnation ||
+          (mark.incarnation === current.incarnation && mark.seq > current.seq)
+        ) {
+          marks.links.set(link, { incarnation: mark.incarnation, seq: mark.seq })
+        }
+      }
+    }
   }
 
   #marks(node: string): NodeMarks {

@@ -8,7 +8,7 @@ import type { AddressControl, Arbiter, EventSink, HooksPort } from '../ports.js'
 import type { EventBody } from '../state-machine/effects.js'
 import { startControlServer } from './control-server.js'
 import { eventLogger } from './event-log.js'
-import { fileJournal } from './journal-files.js'
+import { fileJournal, fileReplayStore } from './journal-files.js'
 import { loadConfigFile } from './load-config-file.js'
 import { systemClock } from './system-clock.js'
 import { udpTransport } from './udp-transport.js'
@@ -74,6 +74,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     hooks,
     ...(await arbiterFor(config, opts)),
     journal: fileJournal(config.paths.stateDir),
+    replayStore: fileReplayStore(config.paths.stateDir),
     onEvent,
   })
   engineRef = engine

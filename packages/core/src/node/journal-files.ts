@@ -1,6 +1,7 @@
 import { mkdir, open, readdir, readFile, rename, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
-import type { Journal, JournalEntry } from '../ports.js'
+import type { ReplaySnapshot } from '../heartbeat/replay-guard.js'
+import type { Journal, JournalEntry, ReplayStore } from '../ports.js'
 
 /**
  * The checklist journal as files in `<stateDir>/checklists/`, one per running checklist, each
@@ -39,6 +40,31 @@ export function fileJournal(stateDir: string): Journal {
         }
       }
       return entries
+    },
+  }
+}
+
+/** The replay guard's marks in `<stateDir>/replay.json`, replaced by rename. */
+export function fileReplayStore(stateDir: string): ReplayStore {
+  const path = join(stateDir, 'replay.json')
+  return {
+    async load() {
+      try {
+        return JSON.parse(await readFile(path, 'utf8')) as ReplaySnapshot
+      } catch {
+        return undefined
+      }
+    },
+    async save(snapshot) {
+      await mkdir(stateDir, { recursive: true, mode: 0o700 })
+      const temp = `${path}.tmp`
+      const handle = await open(temp, 'w', 0o600)
+      try {
+        await handle.writeFile(JSON.stringify(snapshot))
+      } finally {
+        await handle.close()
+      }
+      await rename(temp, path)
     },
   }
 }
