@@ -13,12 +13,27 @@ export type NamespacePair = Awaited<ReturnType<typeof startNamespacePair>>
  * interfaces and the agents' logs. `config` adds sections to a node's config (e.g. `hooks`).
  * `close()` kills every agent and removes every namespace.
  */
-export async function startNamespacePair(opts: { ipv6?: boolean; config?: ExtraConfig } = {}) {
-  const stage = await namespaceStage({ ipv6: opts.ipv6 ?? false, interval: '50ms', deadAfter: '150ms' })
+export async function startNamespacePair(
+  opts: {
+    ipv6?: boolean
+    config?: ExtraConfig | ((stage: Awaited<ReturnType<typeof namespaceStage>>) => ExtraConfig)
+    interval?: string
+    deadAfter?: string
+  } = {},
+) {
+  const stage = await namespaceStage({
+    ipv6: opts.ipv6 ?? false,
+    interval: opts.interval ?? '50ms',
+    deadAfter: opts.deadAfter ?? '150ms',
+  })
   const dir = await mkdtemp(join(tmpdir(), 'ipfo-netns-'))
   let files: PairFiles
   try {
-    files = await writePairFiles(stage, dir, opts.config)
+    files = await writePairFiles(
+      stage,
+      dir,
+      typeof opts.config === 'function' ? opts.config(stage) : opts.config,
+    )
   } catch (error) {
     await stage.destroy()
     throw error

@@ -291,6 +291,7 @@ export function createEngine(deps: EngineDeps): Engine {
       link: hb.link,
       incarnation: hb.incarnation,
       restarted: fresh.restarted,
+      sentAt: hb.sentAt,
       state: hb.state,
       held: hb.held,
     })

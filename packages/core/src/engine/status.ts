@@ -49,6 +49,8 @@ export interface AgentStatus {
   counters: Counters
   /** Hook files the agent refused to run (unsafe owner, mode or symlink), newest first, one per path. */
   refusedHooks: { path: string; reason: string; fix: string }[]
+  /** The agent process (added by the control socket): for monitoring memory and finding its pid. */
+  process?: { pid: number; rssBytes: number; heapUsedBytes: number }
 }
 
 export function buildStatus(

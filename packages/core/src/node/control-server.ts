@@ -4,6 +4,7 @@ import { dirname } from 'node:path'
 import { createInterface } from 'node:readline'
 import { type ControlRequest, type ControlResponse, parseRequest } from '../control/protocol.js'
 import type { Engine } from '../engine/engine.js'
+import type { AgentStatus } from '../engine/status.js'
 import { ConfigError } from '../errors.js'
 import type { IpfoEvent } from '../events.js'
 
@@ -62,7 +63,7 @@ function answer(engine: Engine, request: ControlRequest): ControlResponse {
   const { id } = request
   switch (request.method) {
     case 'status':
-      return { id, ok: true, result: engine.status() }
+      return { id, ok: true, result: { ...engine.status(), process: processFacts() } }
     case 'events':
       return { id, ok: true, result: engine.recentEvents() }
     case 'takeover':
@@ -98,4 +99,10 @@ async function removeStaleSocket(path: string): Promise<void> {
     })
   }
   await unlink(path).catch(() => {})
+}
+
+/** The agent process's own footprint, for monitoring and leak checks. */
+function processFacts(): NonNullable<AgentStatus['process']> {
+  const memory = process.memoryUsage()
+  return { pid: process.pid, rssBytes: memory.rss, heapUsedBytes: memory.heapUsed }
 }

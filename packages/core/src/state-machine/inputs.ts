@@ -11,6 +11,8 @@ export type Input =
       readonly link: string
       readonly incarnation: number
       readonly restarted: boolean
+      /** The sender's clock when it sent this (the same for every link of one round). */
+      readonly sentAt: number
       readonly state: NodeStateCode
       readonly held: readonly AdvertisedAddress[]
     }

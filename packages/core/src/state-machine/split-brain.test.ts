@@ -130,3 +130,17 @@ describe('a paused node judges its peers afresh', () => {
     expect(b.kinds()).toContain('peer-lost')
   })
 })
+
+describe('links that deliver at different speeds', () => {
+  it('an older heartbeat arriving late on another link does not change what the peer holds', () => {
+    const a = ownerHolding()
+    a.effects.length = 0
+    a.heartbeat('b', 'public', { held: [held(VIP_A)], sentAt: 2_000 })
+    a.heartbeat('b', 'public', { held: [], sentAt: 2_100 })
+    expect(a.kinds()).toEqual(['address-conflict', 'address-conflict-resolved'])
+    // The private link comes back and hands over a heartbeat from before the release.
+    a.heartbeat('b', 'private', { held: [held(VIP_A)], sentAt: 2_000 })
+    expect(a.kinds()).toEqual(['address-conflict', 'address-conflict-resolved'])
+    expect(a.effects.filter((e) => e.kind === 'announce')).toHaveLength(1)
+  })
+})

@@ -41,6 +41,11 @@ export interface PeerView {
   readonly incarnation: number | null
   readonly state: NodeStateCode | null
   readonly held: readonly AdvertisedAddress[]
+  /**
+   * `sentAt` of the heartbeat `held` came from. Links deliver at different speeds (a link coming back
+   * up hands over older packets): only a heartbeat at least this new may change what the peer holds.
+   */
+  readonly heldSentAt: number | null
 }
 
 export type ResourceStatus = 'waiting' | 'idle' | 'acquiring' | 'held' | 'releasing'

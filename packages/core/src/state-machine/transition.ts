@@ -45,6 +45,7 @@ export function initialState(setup: MachineSetup, now: number): EngineState {
       incarnation: null,
       state: null,
       held: [],
+      heldSentAt: null,
     }
   }
   const resources: Record<string, Resource> = {}
@@ -183,6 +184,8 @@ function onHeartbeat(
       },
     })
   }
+  const current =
+    peer.heldSentAt === null || input.sentAt >= peer.heldSentAt || input.incarnation !== peer.incarnation
   const heldChanged =
     peer.held.length !== input.held.length || peer.held.some((h, i) => h.ip !== input.held[i]?.ip)
   const next: PeerView = {
@@ -193,9 +196,13 @@ function onHeartbeat(
     everHeard: true,
     aliveSince: peer.alive ? peer.aliveSince : now,
     incarnation: input.incarnation,
-    state: input.state,
-    held:
-      heldChanged || peer.held.some((h, i) => h.status !== input.held[i]?.status) ? input.held : peer.held,
+    state: current ? input.state : peer.state,
+    held: !current
+      ? peer.held
+      : heldChanged || peer.held.some((h, i) => h.status !== input.held[i]?.status)
+        ? input.held
+        : peer.held,
+    heldSentAt: current ? input.sentAt : peer.heldSentAt,
   }
   let resources = s.resources
   const r = resources[peer.id]

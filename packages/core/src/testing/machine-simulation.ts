@@ -49,6 +49,7 @@ export class MachineSimulation {
       state?: NodeStateCode
       incarnation?: number
       restarted?: boolean
+      sentAt?: number
     } = {},
   ): readonly Effect[] {
     return this.input({
@@ -57,6 +58,7 @@ export class MachineSimulation {
       link,
       incarnation: opts.incarnation ?? 1,
       restarted: opts.restarted ?? false,
+      sentAt: opts.sentAt ?? this.now,
       state: opts.state ?? 'healthy',
       held: opts.held ?? [],
     })

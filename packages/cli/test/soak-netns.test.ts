@@ -1,0 +1,223 @@
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { AgentStatus } from '@ipfo/core'
+import { netnsSkipReason } from '@ipfo/core/testing'
+import { afterEach, describe, expect, it } from 'vitest'
+import { type NamespacePair, startNamespacePair, until } from './pair-harness.js'
+
+/**
+ * The soak: 200 failovers in a row between two long-lived agents in namespaces, each owning one VIP
+ * and backing up the other's. The nodes are knocked out in turn by pulling both their cables (the
+ * agents keep running, so their memory and descriptors can be compared from start to end; process
+ * kills and restarts are covered by the crash tests). Every hook logs each run.
+ * SOAK_FAILOVERS overrides the count for a quicker local run.
+ */
+const FAILOVERS = Number(process.env.SOAK_FAILOVERS ?? 200)
+const skip = netnsSkipReason(process.env.CI === 'true')
+let pair: NamespacePair | undefined
+let work: string | undefined
+afterEach(async () => {
+  if (pair && process.env.SOAK_DEBUG)
+    await writeFile(
+      process.env.SOAK_DEBUG,
+      pair.log.map((l) => `${l.at} ${l.node} ${JSON.stringify(l.line)}`).join('\n'),
+    )
+  await pair?.close()
+  pair = undefined
+  if (work) await rm(work, { recursive: true, force: true })
+  work = undefined
+})
+
+const HOOK = (log: string, node: string) => `#!/bin/sh
+echo "${node} $(basename "$0") $IPFO_ACTION $IPFO_ADDRESS" >> ${log}
+`
+
+/** The processes in a namespace, listed from outside it (an `ip` run inside would list itself). */
+async function netnsPids(ns: string): Promise<string[]> {
+  const { execFile } = await import('node:child_process')
+  return new Promise((resolve) =>
+    execFile('ip', ['netns', 'pids', ns], (_, stdout) =>
+      resolve(String(stdout).trim().split('\n').filter(Boolean)),
+    ),
+  )
+}
+
+async function fds(pid: number) {
+  return (await readdir(`/proc/${pid}/fd`)).length
+}
+
+/** The smallest of a few samples: heap right after a collection, more or less. */
+async function heap(p: NamespacePair, node: 'a' | 'b') {
+  let min = Number.POSITIVE_INFINITY
+  for (let i = 0; i < 10; i++) {
+    min = Math.min(min, (await p.status(node)).process!.heapUsedBytes)
+    await new Promise((r) => setTimeout(r, 50))
+  }
+  return min
+}
+
+describe.skipIf(skip !== undefined)('soak', () => {
+  it(`${FAILOVERS} failovers: one holder per VIP at the end, no leaks, every hook once per transition`, async () => {
+    work = await mkdtemp(join(tmpdir(), 'ipfo-soak-'))
+    const log = join(work, 'hooks.log')
+    const hooksDir = (node: string) => join(work!, `${node}-hooks`)
+    let vips: Record<'a' | 'b', string> = { a: '', b: '' }
+    pair = await startNamespacePair({
+      interval: '20ms',
+      deadAfter: '80ms',
+      config: (stage) => {
+        const vipB = `${stage.topology.address('public', 4, 51)}/24`
+        vips = { a: stage.vip, b: vipB }
+        const pub = (ip: string) => ({ interface: 'pub0', address: ip })
+        return {
+          a: {
+            peers: [{ id: 'b', takeover: [pub(vipB)] }],
+            hooks: { dir: hooksDir('a') },
+            announce: { count: 1 },
+          },
+          b: {
+            owns: [pub(vipB)],
+            peers: [{ id: 'a', takeover: [pub(stage.vip)] }],
+            hooks: { dir: hooksDir('b') },
+            announce: { count: 1 },
+          },
+        }
+      },
+    })
+    const p = pair
+    for (const node of ['a', 'b']) {
+      for (const vip of Object.values(vips)) {
+        const folder = join(hooksDir(node), vip.split('/')[0]!)
+        await mkdir(folder, { recursive: true, mode: 0o755 })
+        for (const phase of ['PreAcq', 'PostAcq', 'PreRel', 'PostRel']) {
+          await writeFile(join(folder, `${phase}-10-log`), HOOK(log, node), { mode: 0o755 })
+        }
+      }
+    }
+    const holdersOf = async (vip: string) => {
+      const ip = vip.split('/')[0]!
+      const out: string[] = []
+      for (const node of ['a', 'b'] as const) {
+        const r = await p.topology.exec(p.topology.node(node).ns, 'ip', ['-j', 'addr', 'show', 'dev', 'pub0'])
+        if (r.stdout.includes(`"${ip}"`)) out.push(node)
+      }
+      return out.join()
+    }
+    const settled = async () => (await holdersOf(vips.a)) === 'a' && (await holdersOf(vips.b)) === 'b'
+    p.agent('a').start()
+    p.agent('b').start()
+    await until('each node to hold its own VIP', settled, 15_000)
+    await new Promise((r) => setTimeout(r, 500))
+    const pids = { a: (await p.status('a')).process!.pid, b: (await p.status('b')).process!.pid }
+    // Descriptors are compared when nothing but the agents runs (an announcement's arping holds pipes).
+    const quiet = async () => {
+      for (const node of ['a', 'b'] as const) {
+        await until(
+          `only ${node}'s agent to run in its namespace`,
+          async () => (await netnsPids(p.topology.node(node).ns)).join() === String(pids[node]),
+          5_000,
+        )
+      }
+    }
+    await quiet()
+    const start = {
+      fds: { a: await fds(pids.a), b: await fds(pids.b) },
+      heap: { a: await heap(p, 'a'), b: await heap(p, 'b') },
+    }
+    const hookLinesAtStart = (await readFile(log, 'utf8').catch(() => '')).split('\n').filter(Boolean).length
+    const eventsAtStart = p.log.length
+
+    let worstMs = 0
+    for (let i = 0; i < FAILOVERS; i++) {
+      const victim = i % 2 === 0 ? 'a' : 'b'
+      const other = victim === 'a' ? 'b' : 'a'
+      const t0 = Date.now()
+      await p.topology.linkDown(victim, 'public')
+      await p.topology.linkDown(victim, 'private')
+      await until(
+        `failover ${i + 1}: ${other} to take ${victim}'s VIP`,
+        async () => (await holdersOf(vips[victim])).includes(other),
+        5_000,
+      )
+      if (Date.now() - t0 > worstMs && process.env.SOAK_DEBUG)
+        console.log(`failover ${i + 1} (${victim} pulled at ${t0}): ${Date.now() - t0} ms`)
+      worstMs = Math.max(worstMs, Date.now() - t0)
+      await p.topology.linkUp(victim, 'public')
+      await p.topology.linkUp(victim, 'private')
+      await until(`failover ${i + 1}: both VIPs back with their owners`, settled, 10_000)
+    }
+    await new Promise((r) => setTimeout(r, 500))
+
+    // One holder per VIP, nothing else on the interfaces.
+    expect(await holdersOf(vips.a)).toBe('a')
+    expect(await holdersOf(vips.b)).toBe('b')
+    for (const node of ['a', 'b'] as const) {
+      const r = await p.topology.exec(p.topology.node(node).ns, 'ip', [
+        '-4',
+        '-o',
+        'addr',
+        'show',
+        'dev',
+        'pub0',
+      ])
+      expect(r.stdout.trim().split('\n')).toHaveLength(2) // its own address and its VIP
+    }
+    // No leaked processes: once the last announcement's arping has lingered its second, nothing but
+    // the two agents runs in the namespaces.
+    for (const node of ['a', 'b'] as const) {
+      const only = async () => {
+        return (await netnsPids(p.topology.node(node).ns)).join() === String(pids[node])
+      }
+      await until(`only ${node}'s agent to run in its namespace`, only, 3_000).catch(async (error) => {
+        const cmds = await Promise.all(
+          (await netnsPids(p.topology.node(node).ns)).map(
+            async (pid) =>
+              `${pid}: ${(await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')).replace(/\0/g, ' ')} [${(await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '')).slice(0, 80)}]`,
+          ),
+        )
+        throw new Error(`${(error as Error).message}: ${cmds.join('; ')}`)
+      })
+    }
+    // No leaked descriptors; memory flat.
+    await quiet()
+    const end = {
+      fds: { a: await fds(pids.a), b: await fds(pids.b) },
+      heap: { a: await heap(p, 'a'), b: await heap(p, 'b') },
+    }
+    const report = `worst takeover ${worstMs} ms; fds ${JSON.stringify(start.fds)} -> ${JSON.stringify(end.fds)}; heap ${JSON.stringify(start.heap)} -> ${JSON.stringify(end.heap)}`
+    console.log(`soak: ${FAILOVERS} failovers; ${report}`)
+    expect(end.fds, report).toEqual(start.fds)
+    for (const node of ['a', 'b'] as const)
+      expect(end.heap[node], report).toBeLessThan(start.heap[node] + 8 * 1024 * 1024)
+
+    // Every hook ran exactly once per transition.
+    const events = p.log.slice(eventsAtStart)
+    const hookLines = (await readFile(log, 'utf8')).split('\n').filter(Boolean).slice(hookLinesAtStart)
+    for (const node of ['a', 'b'] as const) {
+      const acquired = events.filter((e) => e.node === node && e.line.kind === 'acquired').length
+      const released = events.filter((e) => e.node === node && e.line.kind === 'released').length
+      const count = (phase: string) =>
+        hookLines.filter((l) => l.startsWith(`${node} ${phase}-10-log `)).length
+      expect(
+        {
+          node,
+          PreAcq: count('PreAcq'),
+          PostAcq: count('PostAcq'),
+          PreRel: count('PreRel'),
+          PostRel: count('PostRel'),
+        },
+        report,
+      ).toEqual({
+        node,
+        PreAcq: acquired,
+        PostAcq: acquired,
+        PreRel: released,
+        PostRel: released,
+      })
+      expect(acquired).toBeGreaterThanOrEqual(FAILOVERS)
+    }
+    const statuses: AgentStatus[] = [await p.status('a'), await p.status('b')]
+    expect(statuses.map((s) => s.held)).toEqual([[vips.a], [vips.b]])
+  }, 900_000)
+})
