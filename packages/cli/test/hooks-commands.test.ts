@@ -259,3 +259,22 @@ describe('an installed hook, run as the agent runs it', () => {
     })
   })
 })
+
+describe('ipfo hooks add --phase Notify', () => {
+  it('refuses a hook that cannot be a Notify hook, naming the ones that can', async () => {
+    const { mkdtemp, rm } = await import('node:fs/promises')
+    const { tmpdir } = await import('node:os')
+    const { join } = await import('node:path')
+    const dir = await mkdtemp(join(tmpdir(), 'ipfo-notify-add-'))
+    try {
+      const result = await runCli(['hooks', 'add', 'log', '--phase', 'Notify', '--dir', dir])
+      expect(result.code).toBe(3)
+      expect(result.stderr).toContain(
+        'ipfo: the log hook cannot be a Notify hook: it only acts on an address',
+      )
+      expect(result.stderr).toContain('for Notify use email')
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
+  })
+})

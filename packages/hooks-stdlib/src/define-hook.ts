@@ -88,7 +88,7 @@ export interface HookDefinition<S extends z.ZodType = z.ZodType> {
   /** The sidecar options (`<script>.json`), as a zod schema. */
   readonly options: S
   run(event: HookEvent, options: z.output<S>, deps: HookDeps): Promise<HookOutcome>
-  /** For hooks that can also be `Notify*` scripts (email, log, webhook). */
+  /** For hooks that can also be `Notify*` scripts (the email hook). */
   notify?(notice: NoticeEvent, options: z.output<S>, deps: HookDeps): Promise<HookOutcome>
 }
 

@@ -121,7 +121,7 @@ export async function readSecret(
     const value = env[ref.env]
     if (!value) {
       throw new HookInputError(`the ${what} variable ${ref.env} is not set`, {
-        hint: `set ${ref.env} in the agent's environment (e.g. a systemd EnvironmentFile)`,
+        hint: `set ${ref.env} in the agent's environment (e.g. a systemd EnvironmentFile) and list it in the agent config's hooks.passEnv`,
       })
     }
     return value

@@ -157,6 +157,12 @@ export const hooksSchema = z
       ),
     timeout: duration('How long one hook may run before its whole process group is killed.').prefault('30s'),
     user: z.string().optional().describe("Run hooks as this user instead of the agent's (root)."),
+    passEnv: z
+      .array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name'))
+      .default([])
+      .describe(
+        "Variables of the agent's own environment handed to every hook (hooks otherwise get a clean one): for secrets a hook reads by name, such as the email hook's passwordEnv, set in the service's environment file.",
+      ),
     emailRecipient: z
       .string()
       .optional()

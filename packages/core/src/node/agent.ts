@@ -53,7 +53,13 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   }
   const address = opts.address ?? (await platformAddress(opts.platform))
   const { preflight } = await import('./preflight.js')
-  await preflight(config, address, opts.hooks ? undefined : hooksDirOf(config, opts), opts.configFile)
+  await preflight(
+    config,
+    address,
+    opts.hooks ? undefined : hooksDirOf(config, opts),
+    opts.configFile,
+    opts.platform,
+  )
   // Hook and transport events go through the engine, so they are stamped and kept for `ipfo events`.
   let engineRef: Engine | undefined
   const report = (event: EventBody) => engineRef?.report(event)
@@ -144,7 +150,12 @@ async function folderHooks(
   ])
   const dir = hooksDirOf(config, opts)
   const { fileHookRegistry } = await import('./hook-registry.js')
-  const run = hookProcessRunner({ registry: fileHookRegistry(config.paths.stateDir) })
+  const passed = Object.fromEntries(
+    config.hooks.passEnv.flatMap((name) =>
+      process.env[name] === undefined ? [] : [[name, process.env[name] as string]],
+    ),
+  )
+  const run = hookProcessRunner({ registry: fileHookRegistry(config.paths.stateDir), env: passed })
   const runAsRoot = opts.uid === 0
   return {
     hooks: appleHooks({

@@ -66,6 +66,13 @@ describe('runHookProcess', () => {
     }
   })
 
+  it('hands over only the variables hooks.passEnv names, which the contract variables override', async () => {
+    const file = await script('dump', 'env | sort')
+    const result = await run(file, 5_000, { env: { SMTP_PASSWORD: 's3cret', IPFO_PHASE: 'spoofed' } })
+    expect(result.stdout).toContain('SMTP_PASSWORD=s3cret\n')
+    expect(result.stdout).toContain('IPFO_PHASE=PostAcq\n')
+  })
+
   it('reports exit codes and signals', async () => {
     expect(await run(await script('ok', 'echo fine'))).toMatchObject({
       exitCode: 0,

@@ -15,6 +15,8 @@ export interface HookProcessOptions {
   /** PATH given to hooks (default SAFE_HOOK_PATH plus the folder of the node running the agent). */
   readonly path?: string
   readonly now?: () => number
+  /** Extra variables every hook gets (the config's hooks.passEnv, read from the agent's environment). */
+  readonly env?: Readonly<Record<string, string>>
   /** Running hook groups are written down here, for a restarted agent to stop what a killed one left. */
   readonly registry?: HookRegistry
 }
@@ -55,7 +57,7 @@ export function runHookProcess(
     try {
       child = spawn(file, [...invocation.argv], {
         cwd: '/',
-        env: { PATH: opts.path ?? defaultHookPath(), LANG: 'C', ...invocation.env },
+        env: { PATH: opts.path ?? defaultHookPath(), LANG: 'C', ...opts.env, ...invocation.env },
         detached: true,
         stdio: ['ignore', 'pipe', 'pipe'],
         ...(opts.user ? { uid: opts.user.uid, gid: opts.user.gid } : {}),

@@ -16,7 +16,18 @@ export async function preflight(
   address: AddressControl,
   hooksDir: string | undefined,
   file: string,
+  platform: NodeJS.Platform = process.platform,
 ) {
+  if (platform === 'darwin' && config.arbitration.probe) {
+    throw new ConfigError(
+      `${file}: arbitration.probe: macOS has no tool for ARP duplicate-address detection`,
+      {
+        file,
+        path: 'arbitration.probe',
+        hint: 'use arbitration.witness (addresses that must answer a ping) on macOS',
+      },
+    )
+  }
   await checkHooksDir(hooksDir, file)
   if (!address.interfaces) return
   const interfaces = await address.interfaces()

@@ -259,6 +259,6 @@ function subjectOf(checklist: Checklist, outcome: ChecklistOutcome, self: string
 
 function describe(error: unknown): string {
   if (error instanceof AddressError)
-    return `${error.message} (${error.command.join(' ')}: ${error.stderr.trim()})`
+    return `${error.message} (${error.command.join(' ')}: ${error.stderr.trim()})${error.hint ? `; ${error.hint}` : ''}`
   return error instanceof Error ? error.message : String(error)
 }

@@ -93,8 +93,15 @@ function evaluateTakeover(state: EngineState, r: Resource, now: number, fx: Effe
     })
   }
   // held
-  if (!owner.alive || r.blocked) return r
+  if (!owner.alive) return r
   const ownerHoldsToo = owner.held.some((h) => r.addresses.some((a) => a.ip === h.ip))
+  if (r.blocked) {
+    // Both hold the addresses and a release was refused (Test): ask again later, not never.
+    if (ownerHoldsToo && r.blocked.retryAt === null) {
+      return { ...r, blocked: { action: r.blocked.action, retryAt: now + state.timing.retryAfterMs } }
+    }
+    return r
+  }
   if (ownerHoldsToo) return startRelease(state, r, now, fx, `peer ${r.owner} holds its addresses itself`)
   if (r.manual || state.maintenance) return r
   const { policy, stableForMs } = state.timing.failback

@@ -12,6 +12,9 @@ import {
 } from './resources.js'
 import type { EngineState, PeerView, Resource, Timing } from './state.js'
 
+/** How long this node's own addresses wait after Test said "notification only" before Test is asked again. */
+export const OWN_NOTIFY_ONLY_RETRY_MS = 60_000
+
 export interface Transition {
   readonly state: EngineState
   readonly effects: readonly Effect[]
@@ -225,7 +228,14 @@ function onChecklistFinished(
     next = { ...r, status: acquiring ? 'held' : 'idle', since: now, blocked: null, waitingSince: null }
     fx.push({ kind: 'send-heartbeat' })
   } else {
-    const retryAt = input.outcome === 'notify-only' ? null : now + s.timing.retryAfterMs
+    // Test said "notification only": for a peer's addresses, ask again when its liveness changes;
+    // for this node's own, nothing else would ever change, so ask again after a while.
+    const retryAt =
+      input.outcome !== 'notify-only'
+        ? now + s.timing.retryAfterMs
+        : r.owner === s.self
+          ? now + OWN_NOTIFY_ONLY_RETRY_MS
+          : null
     next = {
       ...r,
       status: acquiring ? 'idle' : 'held',

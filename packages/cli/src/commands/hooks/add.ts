@@ -1,4 +1,4 @@
-import { HOOK_PHASES } from '@ipfo/core'
+import { HOOK_PHASES, NOTIFY_EVENTS } from '@ipfo/core'
 import { Args, Flags } from '@oclif/core'
 import { IpfoCommand } from '../../base-command.js'
 import { hooksDirFlags } from '../../hooks/flags.js'
@@ -24,7 +24,7 @@ export default class HooksAdd extends IpfoCommand {
   static override flags = {
     address: Flags.string({ description: 'the address the hook is for (its folder); not for Notify' }),
     phase: Flags.string({
-      description: 'when it runs; Notify: on a link anomaly or a forced claim (top of the hooks folder)',
+      description: `when it runs; Notify: on an event (${NOTIFY_EVENTS.join(', ')}), from the top of the hooks folder`,
       options: [...HOOK_PHASES, 'Notify'],
       required: true,
     }),
@@ -50,6 +50,14 @@ export default class HooksAdd extends IpfoCommand {
     const options = parseOptionFlags(flags.option)
     checkOptions(hook, options)
     const phase = flags.phase as (typeof HOOK_PHASES)[number] | 'Notify'
+    if (phase === 'Notify' && hook.definition && !hook.definition.notify) {
+      const { ConfigError } = await import('@ipfo/core/errors')
+      const { STDLIB_HOOKS, stdlibHooks } = await import('@ipfo/hooks-stdlib')
+      const able = STDLIB_HOOKS.filter((name) => stdlibHooks[name].notify).join(', ')
+      throw new ConfigError(`the ${hook.name} hook cannot be a Notify hook: it only acts on an address`, {
+        hint: `install it for an address (--address <ip> --phase PostAcq, ...); for Notify use ${able}`,
+      })
+    }
     if (phase !== 'Notify' && !flags.address) {
       const { ConfigError } = await import('@ipfo/core/errors')
       throw new ConfigError(`--address is needed for a ${phase} hook`, {
@@ -72,7 +80,7 @@ export default class HooksAdd extends IpfoCommand {
 }
 
 function whenItRuns(phase: (typeof HOOK_PHASES)[number] | 'Notify', address: string): string {
-  if (phase === 'Notify') return 'runs on a link anomaly, its end, or a forced claim'
+  if (phase === 'Notify') return `runs on these events: ${NOTIFY_EVENTS.join(', ')}`
   const when = phase.startsWith('Pre') ? 'before' : 'after'
   return `runs ${when} ${address} is ${phase.endsWith('Acq') ? 'acquired' : 'released'}`
 }
