@@ -10,9 +10,14 @@ export default defineConfig({
   cleanUrls: true,
   srcExclude: ['README.md'],
   lastUpdated: false,
+  // ignoreDeadLinks stays unset: a link to a page that does not exist fails the build.
   themeConfig: {
-    nav: [{ text: 'Guide', link: '/guide/quick-start' }],
+    nav: [
+      { text: 'Guide', link: '/guide/quick-start' },
+      { text: 'Reference', link: '/reference/config', activeMatch: '^/reference/' },
+    ],
     sidebar,
+    // The search index is built into the site: no service, works offline.
     search: { provider: 'local' },
   },
 })

@@ -1,15 +1,52 @@
-/** The hand-written pages: guides, concepts, hooks, operations. */
+/** The hand-written pages: guides, concepts, hooks, migration, operations, performance. */
 export const guideSidebar = [
   {
     text: 'Guide',
     items: [
       { text: 'Introduction', link: '/' },
+      { text: 'Install', link: '/guide/install' },
       { text: 'Quick start', link: '/guide/quick-start' },
       { text: 'AFP failover', link: '/guide/afp' },
     ],
   },
   {
+    text: 'Concepts',
+    items: [
+      { text: 'Nodes and heartbeat links', link: '/concepts/links' },
+      { text: 'Detection time', link: '/concepts/detection' },
+      { text: 'States and the checklist', link: '/concepts/checklist' },
+      { text: 'Failback', link: '/concepts/failback' },
+      { text: 'Split brain', link: '/concepts/split-brain' },
+    ],
+  },
+  {
     text: 'Hooks',
-    items: [{ text: 'The hook contract', link: '/hooks/contract' }],
+    items: [
+      { text: "Apple's hook layout", link: '/hooks/apple-layout' },
+      { text: 'The hook contract', link: '/hooks/contract' },
+      { text: 'The stdlib hooks', link: '/hooks/stdlib' },
+      { text: 'Writing a hook', link: '/hooks/writing' },
+    ],
+  },
+  {
+    text: 'Migration',
+    items: [
+      { text: "From Apple's IP failover", link: '/migration/apple' },
+      { text: 'From keepalived', link: '/migration/keepalived' },
+    ],
+  },
+  {
+    text: 'Operations',
+    items: [
+      { text: 'Monitoring', link: '/operations/monitoring' },
+      { text: 'Maintenance', link: '/operations/maintenance' },
+      { text: 'Troubleshooting', link: '/operations/troubleshooting' },
+      { text: 'Upgrades and key rotation', link: '/operations/upgrades' },
+      { text: 'Security', link: '/operations/security' },
+    ],
+  },
+  {
+    text: 'Performance',
+    items: [{ text: 'Benchmarks', link: '/performance' }],
   },
 ]

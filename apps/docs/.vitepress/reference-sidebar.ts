@@ -1,2 +1,10 @@
-/** The generated reference pages. */
-export const referenceSidebar: { text: string; items: { text: string; link: string }[] }[] = []
+/** The generated reference pages (written by scripts/generate-reference.ts on every build). */
+export const referenceSidebar: { text: string; items: { text: string; link: string }[] }[] = [
+  {
+    text: 'Reference',
+    items: [
+      { text: 'Configuration', link: '/reference/config' },
+      { text: 'CLI', link: '/reference/cli' },
+    ],
+  },
+]

@@ -97,7 +97,11 @@ describe.skipIf(skip !== undefined)('failover in network namespaces', () => {
     `
     const forging = p.client(process.execPath, ['--input-type=module', '-e', forger])
     // The forger is a fresh node process: start the fault only once its packets arrive.
-    await until('the forgeries to reach b', async () => ((await p.status('b')).counters.dropped['bad-mac'] ?? 0) > 0, 5_000)
+    await until(
+      'the forgeries to reach b',
+      async () => ((await p.status('b')).counters.dropped['bad-mac'] ?? 0) > 0,
+      5_000,
+    )
     await a.kill()
     await p.stage.isolate('a')
     await until('b to take over despite the forgeries', bHolds(p), 3_000)

@@ -2,8 +2,8 @@ import { execFile } from 'node:child_process'
 import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { AgentStatus } from '@ipfo/core'
 import { isRoot } from '@ipfo/afp/testing'
+import type { AgentStatus } from '@ipfo/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { AgentProcess } from '../src/demo/agent-process.js'
 import { loopbackStage } from '../src/demo/loopback-stage.js'
@@ -20,8 +20,11 @@ let files: PairFiles
 
 const asNobody = (command: string, args: string[]) =>
   new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-    execFile('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', command, ...args], (error, stdout, stderr) =>
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }),
+    execFile(
+      'setpriv',
+      ['--reuid=65534', '--regid=65534', '--clear-groups', command, ...args],
+      (error, stdout, stderr) =>
+        resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }),
     )
   })
 
@@ -33,7 +36,12 @@ describe.skipIf(!isRoot)('a non-root user and a running pair', () => {
     files = await writePairFiles(stage, dir)
     await chmod(dir, 0o755)
     for (const node of ['a', 'b'] as const) {
-      new AgentProcess(node, stage.agentCommand(node, ['--config', files.config[node]]), () => {}, () => {}).start()
+      new AgentProcess(
+        node,
+        stage.agentCommand(node, ['--config', files.config[node]]),
+        () => {},
+        () => {},
+      ).start()
     }
     const end = Date.now() + 10_000
     for (;;) {
@@ -68,7 +76,9 @@ describe.skipIf(!isRoot)('a non-root user and a running pair', () => {
   })
 
   it('nothing changed: b holds nothing, no maintenance', async () => {
-    const status = JSON.parse((await runCli(['status', '--socket', files.socket.b, '--json'])).stdout) as AgentStatus
+    const status = JSON.parse(
+      (await runCli(['status', '--socket', files.socket.b, '--json'])).stdout,
+    ) as AgentStatus
     expect(status.maintenance).toBe(false)
     expect(status.held).toEqual([])
   })

@@ -8,7 +8,7 @@ export default class HooksAdd extends IpfoCommand {
   static override summary =
     'Install one hook for an address: a stdlib hook or an npm package that exports one.'
   static override description =
-    'Writes <hooks dir>/<ip>/<Phase>-<order>-<hook> (mode 0755, owned by root) and its options in a sidecar <script>.json (mode 0600). Secrets are only given by reference (passwordFile, passwordEnv, tokenFile, tokenEnv). <hook> is email, log, mount, service or webhook, or a package whose package.json has "ipfoHook": { "bin": "..." }.'
+    'Writes <hooks dir>/<ip>/<Phase>-<order>-<hook> (mode 0755, owned by root) and its options in a sidecar <script>.json (mode 0600). Secrets are only given by reference (passwordFile, passwordEnv, tokenFile, tokenEnv). <hook> is a stdlib hook (afp, email, log, mount, service, webhook), or a package whose package.json has "ipfoHook": { "bin": "..." }.'
   static override examples = [
     '<%= config.bin %> hooks add email --address 192.168.1.100 --phase PostAcq --option url=smtp://mail.example.com:587 --option to=admin@example.com',
     '<%= config.bin %> hooks add mount --address 192.168.1.100 --phase PreAcq --order 10 --option type=nfs --option source=nas:/export/data --option target=/srv/data',
