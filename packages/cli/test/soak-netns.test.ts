@@ -132,17 +132,30 @@ describe.skipIf(skip !== undefined)('soak', () => {
     for (let i = 0; i < FAILOVERS; i++) {
       const victim = i % 2 === 0 ? 'a' : 'b'
       const other = victim === 'a' ? 'b' : 'a'
-      const t0 = Date.now()
+      const since = p.log.length
       await p.topology.linkDown(victim, 'public')
       await p.topology.linkDown(victim, 'private')
       await until(
         `failover ${i + 1}: ${other} to take ${victim}'s VIP`,
         async () => (await holdersOf(vips[victim])).includes(other),
-        5_000,
+        10_000,
       )
-      if (Date.now() - t0 > worstMs && process.env.SOAK_DEBUG)
-        console.log(`failover ${i + 1} (${victim} pulled at ${t0}): ${Date.now() - t0} ms`)
-      worstMs = Math.max(worstMs, Date.now() - t0)
+      // The outage, as the taker saw it: from the victim's last heartbeat to the address being added.
+      const taker = await until(`failover ${i + 1}: ${other}'s acquired event`, () => {
+        const lines = p.log
+          .slice(since)
+          .filter((l) => l.node === other)
+          .map((l) => l.line as Record<string, unknown>)
+        const lost = lines.find((l) => l.kind === 'peer-lost' && l.peer === victim)
+        const acquired = lines.find((l) => l.kind === 'acquired' && l.owner === victim)
+        return lost && acquired ? { lost, acquired } : undefined
+      })
+      const outage =
+        Date.parse(String(taker.acquired.time)) -
+        (Date.parse(String(taker.lost.time)) - Number(taker.lost.silentForMs))
+      if (outage > worstMs && process.env.SOAK_DEBUG)
+        console.log(`failover ${i + 1} (${victim}): ${outage} ms`)
+      worstMs = Math.max(worstMs, outage)
       await p.topology.linkUp(victim, 'public')
       await p.topology.linkUp(victim, 'private')
       await until(`failover ${i + 1}: both VIPs back with their owners`, settled, 10_000)
@@ -185,9 +198,9 @@ describe.skipIf(skip !== undefined)('soak', () => {
       fds: { a: await fds(pids.a), b: await fds(pids.b) },
       heap: { a: await heap(p, 'a'), b: await heap(p, 'b') },
     }
-    const report = `worst takeover ${worstMs} ms; fds ${JSON.stringify(start.fds)} -> ${JSON.stringify(end.fds)}; heap ${JSON.stringify(start.heap)} -> ${JSON.stringify(end.heap)}`
+    const report = `worst outage ${worstMs} ms (victim's last heartbeat to the taker's add); fds ${JSON.stringify(start.fds)} -> ${JSON.stringify(end.fds)}; heap ${JSON.stringify(start.heap)} -> ${JSON.stringify(end.heap)}`
     console.log(`soak: ${FAILOVERS} failovers; ${report}`)
-    expect(end.fds, report).toEqual(start.fds)
+    for (const node of ['a', 'b'] as const) expect(end.fds[node], report).toBeLessThanOrEqual(start.fds[node])
     for (const node of ['a', 'b'] as const)
       expect(end.heap[node], report).toBeLessThan(start.heap[node] + 8 * 1024 * 1024)
 
