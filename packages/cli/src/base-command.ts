@@ -13,9 +13,27 @@ export const DEFAULT_SOCKET = '/run/ipfo/ipfo.sock'
  */
 export abstract class IpfoCommand extends Command {
   static override enableJsonFlag = true
+  static override baseFlags = {
+    debug: Flags.boolean({ description: 'print stack traces of errors', helpGroup: 'GLOBAL' }),
+  }
 
-  protected override async catch(error: Error & { exitCode?: number }): Promise<unknown> {
-    if (!(error instanceof IpfoError) || process.env.DEBUG) return super.catch(error)
+  protected override async catch(error: Error & { exitCode?: number; oclif?: unknown }): Promise<unknown> {
+    const debug = Boolean(process.env.DEBUG) || this.argv.includes('--debug')
+    if (error.oclif !== undefined) return super.catch(error)
+    if (debug) {
+      let stack = error.stack ?? String(error)
+      for (let cause = error.cause; cause instanceof Error; cause = cause.cause)
+        stack += `\nCaused by: ${cause.stack}`
+      process.stderr.write(`${stack}\n`)
+      return this.exit(error instanceof IpfoError ? exitCodeFor(error) : EXIT.failure)
+    }
+    if (!(error instanceof IpfoError)) {
+      // A bug or an unforeseen system error: one line, and how to see more.
+      process.stderr.write(
+        `ipfo: ${error.message}\nhint: run again with --debug for the stack trace, and please report it\n`,
+      )
+      return this.exit(EXIT.failure)
+    }
     const where =
       error instanceof ConfigError && error.path && !error.message.includes('\n') ? ` (at ${error.path})` : ''
     const code = exitCodeFor(error)
@@ -34,6 +52,7 @@ export abstract class IpfoCommand extends Command {
 /** Commands that talk to a running agent: they find its control socket from --socket or --config. */
 export abstract class AgentClientCommand extends IpfoCommand {
   static override baseFlags = {
+    ...IpfoCommand.baseFlags,
     config: Flags.string({
       char: 'c',
       description: "the agent's config file (to find its control socket)",

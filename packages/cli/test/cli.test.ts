@@ -65,3 +65,27 @@ describe('ipfo keygen', () => {
     expect(again.stderr).not.toMatch(/\n\s+at /)
   })
 })
+
+describe('every command', () => {
+  it('has a summary and examples in --help, and takes --json and --debug', async () => {
+    const { Config } = await import('@oclif/core')
+    const config = await Config.load(new URL('..', import.meta.url).pathname)
+    const own = config.commands.filter((c) => c.pluginName === '@ipfo/cli')
+    expect(own.length).toBeGreaterThanOrEqual(24)
+    const missing = own.flatMap((c) => [
+      ...(c.summary ? [] : [`${c.id}: no summary`]),
+      ...((c.examples?.length ?? 0) > 0 ? [] : [`${c.id}: no examples`]),
+      ...('json' in c.flags ? [] : [`${c.id}: no --json`]),
+      ...('debug' in c.flags ? [] : [`${c.id}: no --debug`]),
+    ])
+    expect(missing).toEqual([])
+  })
+
+  it('an unexpected error is one line with a hint, and --debug shows the stack', async () => {
+    const plain = await runCli(['status', '--socket', '/proc/nonexistent/x.sock'])
+    expect(plain.stderr).not.toMatch(/\n\s+at /)
+    const debug = await runCli(['config', 'check', '--config', '/proc/nonexistent.yaml', '--debug'])
+    expect(debug.code).not.toBe(0)
+    expect(debug.stderr).toMatch(/\n\s+at /)
+  })
+})
