@@ -56,6 +56,9 @@ arbitration:
   probe: true
   witness: [192.168.1.1]
   timeout: 300ms
+scheduling:
+  nice: -10
+  realtimePriority: 5
 onStop: release
 paths:
   socket: /run/ipfo/ipfo.sock

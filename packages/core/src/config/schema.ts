@@ -121,6 +121,29 @@ export const arbitrationSchema = z
   })
   .prefault({})
 
+export const schedulingSchema = z
+  .strictObject({
+    nice: z
+      .number()
+      .int()
+      .min(-20)
+      .max(19)
+      .optional()
+      .describe(
+        "The agent's nice value (-20 runs first). Under CPU load a lower value keeps heartbeats on time.",
+      ),
+    realtimePriority: z
+      .number()
+      .int()
+      .min(1)
+      .max(99)
+      .optional()
+      .describe(
+        "Run the agent under SCHED_FIFO at this priority (Linux, root; like keepalived's vrrp_rt_priority): heartbeats and detection keep their timing even with every core busy. Keep it low (1-10) so the kernel's own threads still run.",
+      ),
+  })
+  .prefault({})
+
 export const pathsSchema = z
   .strictObject({
     socket: z.string().default('/run/ipfo/ipfo.sock').describe('The control socket (root only).'),
@@ -212,6 +235,9 @@ export const configSchema = z
     ),
     arbitration: arbitrationSchema.describe(
       'Checks before an automatic takeover, against split brain when every heartbeat link is cut but the peer is alive. Off by default.',
+    ),
+    scheduling: schedulingSchema.describe(
+      "The agent's CPU priority, for fast intervals on busy machines. Off by default.",
     ),
     onStop: z
       .enum(['release', 'keep'])

@@ -52,6 +52,9 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     opts.onEvent?.(event)
   }
   const address = opts.address ?? (await platformAddress(opts.platform))
+  const { applyScheduling } = await import('./scheduling.js')
+  const { systemCommandRunner } = await import('./command-runner.js')
+  await applyScheduling(config, opts.configFile, systemCommandRunner, opts.platform)
   const { preflight } = await import('./preflight.js')
   await preflight(
     config,
