@@ -139,7 +139,16 @@ describe.skipIf(skip !== undefined)('soak', () => {
         `failover ${i + 1}: ${other} to take ${victim}'s VIP`,
         async () => (await holdersOf(vips[victim])).includes(other),
         10_000,
-      )
+      ).catch(async (error) => {
+        if (process.env.SOAK_DEBUG) {
+          const state = await p.status(other).catch((e) => String(e))
+          await writeFile(
+            `${process.env.SOAK_DEBUG}.status.json`,
+            JSON.stringify({ victim, other, state }, null, 2),
+          )
+        }
+        throw error
+      })
       // The outage, as the taker saw it: from the victim's last heartbeat to the address being added.
       const taker = await until(`failover ${i + 1}: ${other}'s acquired event`, () => {
         const lines = p.log

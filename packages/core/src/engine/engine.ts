@@ -151,10 +151,11 @@ export function createEngine(deps: EngineDeps): Engine {
   }
 
   function apply(input: Input): void {
-    const result = transition(state, input, clock.now())
+    const now = clock.now()
+    const result = transition(state, input, now)
     state = result.state
     for (const effect of result.effects) perform(effect)
-    scheduleDeadline()
+    scheduleDeadline(now)
   }
 
   function perform(effect: Effect): void {
@@ -208,8 +209,13 @@ export function createEngine(deps: EngineDeps): Engine {
     apply({ kind: 'resumed', pausedMs: gap })
   }
 
-  function scheduleDeadline(): void {
-    const at = nextDeadline(state, clock.now())
+  /**
+   * Arms the one timer for the machine's next deadline, computed at `evaluatedAt`, the time the state
+   * was judged: effects may take a while (a log write to a full pipe), and a deadline that passed
+   * meanwhile must still fire (at once) rather than be dropped as "in the past".
+   */
+  function scheduleDeadline(evaluatedAt: number): void {
+    const at = nextDeadline(state, evaluatedAt)
     if (at === deadlineAt) return
     if (deadlineTimer) clock.clearTimeout(deadlineTimer)
     deadlineTimer = undefined
@@ -471,8 +477,8 @@ export function createEngine(deps: EngineDeps): Engine {
       await transport.close()
       await saveReplayMarks(true)
     },
-    status: () =>
-      buildStatus(state, {
+    status: () => ({
+      ...buildStatus(state, {
         config,
         counters,
         incarnation,
@@ -481,6 +487,8 @@ export function createEngine(deps: EngineDeps): Engine {
         peerWire,
         recent,
       }),
+      nextEvaluationInMs: deadlineAt === undefined ? null : deadlineAt - clock.now(),
+    }),
     takeover(owner) {
       const refusal = takeoverRefusal(state, owner)
       if (!refusal) apply({ kind: 'takeover', owner })

@@ -49,6 +49,8 @@ export interface AgentStatus {
   counters: Counters
   /** Hook files the agent refused to run (unsafe owner, mode or symlink), newest first, one per path. */
   refusedHooks: { path: string; reason: string; fix: string }[]
+  /** When the machine next re-evaluates on its own (a peer's silence deadline), or null. */
+  nextEvaluationInMs?: number | null
   /** The agent process (added by the control socket): for monitoring memory and finding its pid. */
   process?: { pid: number; rssBytes: number; heapUsedBytes: number }
 }
