@@ -2,6 +2,7 @@ export { type DarwinAddressOptions, darwinAddressControl } from './address/darwi
 export { addressKey, cidr, type InterfaceAddress, normalizeIp, parseCidr } from './address/ip.js'
 export { type LinuxAddressOptions, linuxAddressControl } from './address/linux.js'
 export { platformAddressControl } from './address/pick.js'
+export { type CheckResult, fail, pass, warn } from './check-result.js'
 export { type DurationString, type DurationUnit, formatDuration, parseDuration } from './config/duration.js'
 export { importHostconfig, stringifyConfig } from './config/hostconfig.js'
 export { CONFIG_SCHEMA_ID, configJsonSchema } from './config/json-schema.js'

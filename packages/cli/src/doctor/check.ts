@@ -1,21 +1,2 @@
-/** One line of `ipfo doctor`: a verdict, what was seen, and what to do about a failure. */
-export interface CheckResult {
-  readonly check: string
-  readonly verdict: 'pass' | 'warn' | 'fail'
-  readonly detail: string
-  readonly hint?: string
-}
-
-export const pass = (check: string, detail: string): CheckResult => ({ check, verdict: 'pass', detail })
-export const warn = (check: string, detail: string, hint: string): CheckResult => ({
-  check,
-  verdict: 'warn',
-  detail,
-  hint,
-})
-export const fail = (check: string, detail: string, hint: string): CheckResult => ({
-  check,
-  verdict: 'fail',
-  detail,
-  hint,
-})
+/** A verdict of `ipfo doctor`: the same shape as every ipfo check. */
+export { type CheckResult, fail, pass, warn } from '@ipfo/core'
