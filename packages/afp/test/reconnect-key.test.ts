@@ -70,7 +70,7 @@ describe.skipIf(!isRoot)('the reconnect key on a real shared volume (tmpfs)', ()
       'reconnect-settings': 'pass',
     })
     expect(before.results.find((r) => r.check === 'volume-mounted')?.hint).toContain(
-      'ipfo hooks add mount --phase PreAcq',
+      'ipfo hooks add mount --address <ip> --phase PreAcq --option type=block',
     )
     await setReconnectKey(deps, { plist: node.plist, target: node.sharedKey, moveExisting: true })
     const after = await checkAfp(deps, node.plist)
