@@ -1,10 +1,8 @@
-#!/bin/sh
-':' //; case "$1" in agent) exec node --max-semi-space-size=1 "$0" "$@" ;; *) exec node "$0" "$@" ;; esac
-// The line above is run by sh and ignored by JavaScript (a string, then a comment). It gives the agent
-// a 1 MiB young generation, which keeps a long-running agent's RSS about 10 MB lower at fast heartbeat
-// intervals for a few more (cheap) scavenges; AGENT_NODE_FLAGS in src/demo/agent-process.ts matches
-// it. Every other command starts without it: during start-up the small young generation costs some
-// 20 ms of extra scavenges, and `ipfo status` is run by scripts in loops.
+#!/usr/bin/env node
+// The agent's long-running process gets `--max-semi-space-size=1` (a 1 MiB young generation, about
+// 10 MB less RSS at fast intervals) from whatever starts it: the systemd unit and launchd plist of
+// `ipfo service install`, and the demo (AGENT_NODE_FLAGS in src/demo/agent-process.ts). Other
+// commands start without it: the small young generation costs some 20 ms of start-up.
 import { readFileSync } from 'node:fs'
 import { arch, platform, release } from 'node:os'
 
