@@ -5,16 +5,16 @@
  * The outage is the longest gap between two answers the client saw. Then one idle agent's CPU and
  * RSS over a window. Writes bench/results/engine-failover-<date>.{json,md}.
  *
- *   npx tsx bench/engine-failover.ts [--runs 10] [--idle-seconds 30] [--settings 10ms/30ms,20ms/60ms,1s/3s]
+ *   npx tsx bench/src/engine-failover.ts [--runs 10] [--idle-seconds 30] [--settings 10ms/30ms,20ms/60ms,1s/3s]
  */
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { cpus, hostname, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { AgentProcess } from '../packages/cli/src/demo/agent-process.js'
-import { namespaceStage } from '../packages/cli/src/demo/namespace-stage.js'
-import { writePairFiles } from '../packages/cli/src/demo/pair-files.js'
-import { pingProbe } from '../packages/cli/src/demo/ping-probe.js'
+import { AgentProcess } from '../../packages/cli/src/demo/agent-process.js'
+import { namespaceStage } from '../../packages/cli/src/demo/namespace-stage.js'
+import { writePairFiles } from '../../packages/cli/src/demo/pair-files.js'
+import { pingProbe } from '../../packages/cli/src/demo/ping-probe.js'
 
 const { values } = parseArgs({
   options: {
@@ -177,7 +177,10 @@ const date = new Date().toISOString()
 const machine = { hostname: hostname(), cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version }
 const report = { date, machine, probeEveryMs: 1, idleSeconds, results }
 const stem = `engine-failover-${date.slice(0, 10)}`
-await writeFile(join(import.meta.dirname, 'results', `${stem}.json`), `${JSON.stringify(report, null, 2)}\n`)
+await writeFile(
+  join(import.meta.dirname, '..', 'results', `${stem}.json`),
+  `${JSON.stringify(report, null, 2)}\n`,
+)
 const table = [
   `# ipfo failover in network namespaces, ${date}`,
   '',
@@ -191,5 +194,5 @@ const table = [
   ),
   '',
 ]
-await writeFile(join(import.meta.dirname, 'results', `${stem}.md`), table.join('\n'))
+await writeFile(join(import.meta.dirname, '..', 'results', `${stem}.md`), table.join('\n'))
 console.log(table.join('\n'))

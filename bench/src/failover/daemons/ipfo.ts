@@ -1,0 +1,55 @@
+import { writeFile } from 'node:fs/promises'
+import { createRequire } from 'node:module'
+import { dirname, join } from 'node:path'
+import type { Setting } from '../settings.js'
+import type { NodeName, Stage } from '../stage.js'
+import { type DaemonPair, daemonPair } from './pair.js'
+
+/** The `ipfo` executable (packages/cli/bin/run.js), which starts agents with its own Node flags. */
+export const IPFO_BIN = join(
+  dirname(createRequire(import.meta.url).resolve('@ipfo/cli/package.json')),
+  'bin',
+  'run.js',
+)
+
+/**
+ * Two real `ipfo agent` processes: heartbeats on the private and the public link, a owns the VIP,
+ * b takes it over. Everything else is at ipfo's defaults (3 gratuitous ARPs 100 ms apart, failback
+ * "auto").
+ */
+export async function ipfoPair(
+  stage: Stage,
+  setting: Extract<Setting, { system: 'ipfo' }>,
+  dir: string,
+): Promise<DaemonPair> {
+  const { generateKey, writeKeyFile } = await import('@ipfo/core/node')
+  const key = join(dir, 'heartbeat.key')
+  await writeKeyFile(key, generateKey(), { force: true })
+  const vip = { interface: 'pub0', address: `${stage.vip}/${stage.prefixLength}` }
+  const config = (node: NodeName) => join(dir, `ipfo-${node}.json`)
+  for (const node of ['a', 'b'] as const) {
+    const peer = node === 'a' ? 'b' : 'a'
+    await writeFile(
+      config(node),
+      JSON.stringify({
+        node,
+        key,
+        paths: { socket: join(dir, `${node}.sock`), stateDir: join(dir, `${node}-state`) },
+        interval: setting.interval,
+        deadAfter: setting.deadAfter,
+        links: [
+          { name: 'private', targets: [stage.privateIp(peer)] },
+          { name: 'public', targets: [stage.publicIp(peer)] },
+        ],
+        owns: node === 'a' ? [vip] : [],
+        peers: node === 'a' ? [{ id: 'b' }] : [{ id: 'a', takeover: [vip] }],
+      }),
+    )
+  }
+  return daemonPair(
+    stage,
+    'ipfo',
+    (node) => [IPFO_BIN, 'agent', '--config', config(node)],
+    /"kind":"acquiring"/,
+  )
+}

@@ -1,0 +1,53 @@
+import { dirname } from 'node:path'
+import { type OutputLine, ProcessGroup } from '../process-group.js'
+import type { NodeName, Stage } from '../stage.js'
+
+/**
+ * The two daemons of one system on a stage: a is configured to hold the VIP, b to take it over.
+ * Each daemon runs as its own process group inside its node's namespace.
+ */
+export interface DaemonPair {
+  start(node: NodeName): void
+  /** kill -9 of the node's daemon and everything it forked. */
+  kill(node: NodeName): Promise<void>
+  /** The node's daemon process group, while it runs. */
+  group(node: NodeName): ProcessGroup | undefined
+  /** The output of the node's latest daemon, running or not. */
+  log(node: NodeName): readonly OutputLine[]
+  /** When the node's daemon logged that it takes the VIP, at or after `since` (wall clock, ms). */
+  decidedAt(node: NodeName, since: number): number | undefined
+  killAll(): Promise<void>
+}
+
+/** A pair from the command that runs each node's daemon and the log line that says "I take it". */
+export function daemonPair(
+  stage: Stage,
+  system: string,
+  command: (node: NodeName) => readonly string[],
+  takesOver: RegExp,
+): DaemonPair {
+  const groups: Partial<Record<NodeName, ProcessGroup>> = {}
+  // Daemons find `node`, `ip` and `arping` on PATH: put this Node first, keep the sbin directories.
+  const env = {
+    ...process.env,
+    PATH: `${dirname(process.execPath)}:${process.env.PATH ?? '/usr/sbin:/usr/bin'}`,
+  }
+  return {
+    start(node) {
+      groups[node] = new ProcessGroup(
+        `${system}-${node}`,
+        ['ip', 'netns', 'exec', stage.ns(node), ...command(node)],
+        { env },
+      )
+    },
+    async kill(node) {
+      await groups[node]?.kill()
+    },
+    group: (node) => (groups[node]?.running ? groups[node] : undefined),
+    log: (node) => groups[node]?.lines ?? [],
+    decidedAt: (node, since) => groups[node]?.lineAfter(takesOver, since)?.at,
+    async killAll() {
+      await Promise.all(Object.values(groups).map((g) => g?.kill()))
+    },
+  }
+}

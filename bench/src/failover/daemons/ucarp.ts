@@ -1,0 +1,50 @@
+import { randomBytes } from 'node:crypto'
+import { writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import type { Setting } from '../settings.js'
+import type { NodeName, Stage } from '../stage.js'
+import { type DaemonPair, daemonPair } from './pair.js'
+
+/**
+ * ucarp adds no address itself: these scripts do, called as `<script> <interface> <vip>`. ucarp
+ * waits for its scripts, so the announcement (arping -U, which lingers a second per packet) runs in
+ * the background; ucarp also sends one gratuitous ARP of its own after the up script.
+ */
+export function ucarpScripts(prefixLength: number): { up: string; down: string } {
+  return {
+    up: [
+      '#!/bin/sh',
+      `ip addr add "$2/${prefixLength}" dev "$1"`,
+      'arping -q -U -c 3 -I "$1" "$2" </dev/null >/dev/null 2>&1 &',
+      '',
+    ].join('\n'),
+    down: ['#!/bin/sh', `ip addr del "$2/${prefixLength}" dev "$1" 2>/dev/null`, 'exit 0', ''].join('\n'),
+  }
+}
+
+export async function ucarpPair(
+  stage: Stage,
+  setting: Extract<Setting, { system: 'ucarp' }>,
+  dir: string,
+): Promise<DaemonPair> {
+  const scripts = ucarpScripts(stage.prefixLength)
+  const up = join(dir, 'vip-up.sh')
+  const down = join(dir, 'vip-down.sh')
+  await writeFile(up, scripts.up, { mode: 0o755 })
+  await writeFile(down, scripts.down, { mode: 0o755 })
+  const pass = randomBytes(8).toString('hex')
+  const command = (node: NodeName) => [
+    'ucarp',
+    '--interface=pub0',
+    `--srcip=${stage.publicIp(node)}`,
+    '--vhid=51',
+    `--pass=${pass}`,
+    `--addr=${stage.vip}`,
+    `--upscript=${up}`,
+    `--downscript=${down}`,
+    `--advbase=${setting.advbase}`,
+    `--advskew=${node === 'a' ? 0 : setting.backupSkew}`,
+    ...(node === 'a' ? ['--preempt'] : []),
+  ]
+  return daemonPair(stage, 'ucarp', command, /Switching to state: MASTER/)
+}

@@ -1,0 +1,118 @@
+import { ProcessGroup } from './process-group.js'
+import { NODES, type NodeName, type Stage } from './stage.js'
+
+export interface AddressEvent {
+  readonly node: NodeName
+  readonly kind: 'add' | 'del'
+  /** The kernel event's time as `ip -ts monitor` stamped it (wall clock, ms). */
+  readonly at: number
+}
+
+export interface NeighbourEvent {
+  readonly at: number
+  /** The client's link-layer address for the VIP; undefined for a deleted or failed entry. */
+  readonly mac: string | undefined
+  readonly state: string
+}
+
+/**
+ * Netlink watchers, the benchmark's ground truth for who holds the VIP and when the client learned
+ * where it went: `ip monitor address` in both node namespaces and `ip monitor neigh` in the client.
+ */
+export interface Monitors {
+  readonly addresses: readonly AddressEvent[]
+  readonly neighbours: readonly NeighbourEvent[]
+  stop(): Promise<void>
+}
+
+/** `[2026-11-25T12:23:49.622717] ...` (ip -ts, in UTC) -> epoch ms and the rest of the line. */
+export function parseStamped(line: string): { at: number; rest: string } | undefined {
+  const match = /^\[(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)\.(\d{3})(\d*)\]\s*(.*)$/.exec(line)
+  if (!match) return undefined
+  const fraction = match[3] ? Number(`0.${match[3]}`) : 0
+  return { at: Date.parse(`${match[1]}.${match[2]}Z`) + fraction, rest: match[4]! }
+}
+
+export function parseAddressLine(line: string, node: NodeName, vip: string): AddressEvent | undefined {
+  const stamped = parseStamped(line)
+  if (!stamped?.rest.includes(` inet ${vip}/`)) return undefined
+  return { node, kind: stamped.rest.startsWith('Deleted') ? 'del' : 'add', at: stamped.at }
+}
+
+export function parseNeighbourLine(line: string, vip: string): NeighbourEvent | undefined {
+  const stamped = parseStamped(line)
+  if (!stamped) return undefined
+  const deleted = stamped.rest.startsWith('Deleted ')
+  const rest = deleted ? stamped.rest.slice('Deleted '.length) : stamped.rest
+  if (!rest.startsWith(`${vip} `)) return undefined
+  const mac = /lladdr ([0-9a-f:]{17})/.exec(rest)?.[1]
+  const state = deleted ? 'DELETED' : (/([A-Z]+)\s*$/.exec(rest)?.[1] ?? '')
+  return { at: stamped.at, mac: deleted ? undefined : mac, state }
+}
+
+export async function startMonitors(stage: Stage): Promise<Monitors> {
+  const addresses: AddressEvent[] = []
+  const neighbours: NeighbourEvent[] = []
+  const env = { ...process.env, TZ: 'UTC' }
+  const groups = NODES.map(
+    (node) =>
+      new ProcessGroup(`monitor-${node}`, ['ip', '-n', stage.ns(node), '-ts', '-o', 'monitor', 'address'], {
+        env,
+        keepLines: false,
+        onLine: (line) => {
+          const event = parseAddressLine(line.text, node, stage.vip)
+          if (event) addresses.push(event)
+        },
+      }),
+  )
+  groups.push(
+    new ProcessGroup('monitor-client', ['ip', '-n', stage.ns('client'), '-ts', 'monitor', 'neigh'], {
+      env,
+      keepLines: false,
+      onLine: (line) => {
+        const event = parseNeighbourLine(line.text, stage.vip)
+        if (event) neighbours.push(event)
+      },
+    }),
+  )
+  // ip prints nothing once it listens; give it a moment to open its netlink socket.
+  await new Promise((resolve) => setTimeout(resolve, 100))
+  return {
+    addresses,
+    neighbours,
+    stop: async () => {
+      await Promise.all(groups.map((g) => g.kill()))
+    },
+  }
+}
+
+/** Who held the VIP at `at`, replaying the address events from an empty start. */
+export function holdersAt(events: readonly AddressEvent[], at: number): NodeName[] {
+  const held = new Set<NodeName>()
+  for (const e of [...events].sort((x, y) => x.at - y.at)) {
+    if (e.at > at) break
+    if (e.kind === 'add') held.add(e.node)
+    else held.delete(e.node)
+  }
+  return NODES.filter((n) => held.has(n))
+}
+
+/** How long both nodes held the VIP at once within [from, to], from the address events. */
+export function bothHeldMs(events: readonly AddressEvent[], from: number, to: number): number {
+  const held = new Set<NodeName>()
+  let total = 0
+  let since: number | undefined
+  const sorted = [...events].sort((x, y) => x.at - y.at)
+  for (const e of sorted) {
+    const before = held.size
+    if (e.kind === 'add') held.add(e.node)
+    else held.delete(e.node)
+    if (before < 2 && held.size === 2) since = e.at
+    if (before === 2 && held.size < 2 && since !== undefined) {
+      total += Math.max(0, Math.min(e.at, to) - Math.max(since, from))
+      since = undefined
+    }
+  }
+  if (since !== undefined) total += Math.max(0, to - Math.max(since, from))
+  return total
+}

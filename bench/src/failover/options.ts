@@ -1,0 +1,86 @@
+import { parseArgs } from 'node:util'
+import type { Fault, RunOptions } from './run-once.js'
+import { SETTINGS, type Setting } from './settings.js'
+
+export interface BenchOptions extends RunOptions {
+  readonly smoke: boolean
+  readonly runs: number
+  readonly settings: readonly Setting[]
+  readonly faults: readonly Fault[]
+  readonly costSeconds: number
+  readonly stressSeconds: number
+  readonly stressNiced: boolean
+  /** Where the results go; undefined: bench/results (a fresh temp dir for --smoke). */
+  readonly out: string | undefined
+  /** Before each run, wait (up to quietWaitMs) until other work keeps at most this % of the CPU busy. */
+  readonly quietPercent: number | undefined
+  readonly quietWaitMs: number
+}
+
+export const USAGE = `npm run bench:failover -- [flags]
+
+  --runs N             runs per setting and fault (default 20)
+  --stress-seconds S   CPU stress window for the false-failover count (default 60; 0 skips it)
+  --cost-seconds S     idle window for CPU and RSS (default 30)
+  --settings IDS       comma-separated setting ids (default: all): ${SETTINGS.map((s) => s.id).join(', ')}
+  --faults F           node-death,link-cut (default: both)
+  --out DIR            write the results here (default bench/results; a temp dir with --smoke)
+  --quiet PERCENT      before each run, wait up to 5 min until other work uses at most PERCENT of
+                       the CPU (default 20; 0 turns the wait off; off with --smoke)
+  --smoke              1 run of each system's fastest setting, short windows: the CI check`
+
+const FAULTS: readonly Fault[] = ['node-death', 'link-cut']
+
+/** Parses the command line; throws with the usage text on a bad flag. */
+export function parseOptions(argv: readonly string[]): BenchOptions {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: {
+      runs: { type: 'string' },
+      'stress-seconds': { type: 'string' },
+      'cost-seconds': { type: 'string' },
+      settings: { type: 'string' },
+      faults: { type: 'string' },
+      out: { type: 'string' },
+      quiet: { type: 'string' },
+      smoke: { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+  })
+  if (values.help) throw new Error(USAGE)
+  const smoke = values.smoke === true
+  const number = (flag: string, text: string | undefined, fallback: number, min: number) => {
+    if (text === undefined) return fallback
+    const n = Number(text)
+    if (!Number.isFinite(n) || n < min) throw new Error(`--${flag} must be a number >= ${min}\n\n${USAGE}`)
+    return n
+  }
+  const ids = values.settings?.split(',').map((s) => s.trim())
+  const unknown = ids?.filter((id) => !SETTINGS.some((s) => s.id === id)) ?? []
+  if (unknown.length > 0) throw new Error(`unknown setting ${unknown.join(', ')}\n\n${USAGE}`)
+  const faults = (values.faults?.split(',').map((f) => f.trim()) ?? FAULTS) as Fault[]
+  if (faults.some((f) => !FAULTS.includes(f)))
+    throw new Error(`--faults takes ${FAULTS.join(', ')}\n\n${USAGE}`)
+  const quiet = number('quiet', values.quiet, smoke ? 0 : 20, 0)
+  return {
+    smoke,
+    runs: Math.floor(number('runs', values.runs, smoke ? 1 : 20, 1)),
+    settings: SETTINGS.filter((s) => (ids ? ids.includes(s.id) : !smoke || s.fastest)),
+    faults,
+    costSeconds: number('cost-seconds', values['cost-seconds'], smoke ? 2 : 30, 1),
+    stressSeconds: number('stress-seconds', values['stress-seconds'], smoke ? 2 : 60, 0),
+    // The smoke run shares the machine with the other workspaces' tests: it checks the plumbing,
+    // it must not starve them.
+    stressNiced: smoke,
+    out: values.out,
+    quietPercent: quiet > 0 ? quiet : undefined,
+    quietWaitMs: 300_000,
+    probeEveryMs: 1,
+    startTimeoutMs: 20_000,
+    takeoverTimeoutMs: 15_000,
+    splitHoldMs: smoke ? 500 : 1_000,
+    returnTimeoutMs: smoke ? 10_000 : 20_000,
+    // One heartbeat interval of the slowest setting (1 s): every phase of its cycle is equally likely.
+    faultJitterMs: smoke ? 100 : 1_000,
+  }
+}

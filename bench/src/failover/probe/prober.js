@@ -1,0 +1,24 @@
+// The client: every <everyMs> sends probe <seq> to the VIP (unicast, "u") and to the public network's
+// broadcast address ("b"), and prints every answer as "<kind> <seq> <node> <epoch ms>". Run inside
+// the client namespace: node prober.js <vip> <broadcast> <port> <everyMs>.
+import { createSocket } from 'node:dgram'
+
+const [vip, broadcast, port, everyMs] = process.argv.slice(2)
+const now = () => (performance.timeOrigin + performance.now()).toFixed(3)
+const socket = createSocket('udp4')
+// Sends fail while the VIP has no neighbour entry (mid-failover): that is the outage, not an error.
+socket.on('error', () => {})
+socket.on('message', (message) => process.stdout.write(`${message} ${now()}\n`))
+let seq = 0
+socket.bind(() => {
+  socket.setBroadcast(true)
+  process.stdout.write(`ready 0 - ${now()}\n`)
+  setInterval(() => {
+    seq++
+    socket.send(`u ${seq}`, Number(port), vip)
+    socket.send(`b ${seq}`, Number(port), broadcast)
+  }, Number(everyMs))
+})
+process.on('SIGTERM', () => {
+  process.stdout.write(`sent ${seq} - ${now()}\n`, () => process.exit(0))
+})

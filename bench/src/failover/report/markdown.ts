@@ -1,0 +1,173 @@
+import { quantile, type Summary } from '../stats.js'
+import { FAULT_LABEL, type FaultResult, type Report } from './report.js'
+
+const ms = (v: number | null | undefined) => (v == null ? '-' : `${v}`)
+const row = (cells: readonly (string | number)[]) => `| ${cells.join(' | ')} |`
+const header = (cells: readonly string[]) => [row(cells), row(cells.map(() => '---'))]
+const spread = (s: Summary | undefined) => (s ? [s.min, s.median, s.p95, s.max] : ['-', '-', '-', '-'])
+
+/** The results as markdown: tables first, then how they were measured. */
+export function renderMarkdown(report: Report): string {
+  const { machine, method } = report
+  const label = (id: string) => report.settings.find((s) => s.id === id)?.label ?? id
+  const ok = (r: FaultResult) =>
+    `${r.tookOver}/${r.runs.length}${r.errors.length > 0 ? ` (+${r.errors.length} failed attempts)` : ''}`
+  const deaths = report.results.filter((r) => r.fault === 'node-death')
+  const cuts = report.results.filter((r) => r.fault === 'link-cut')
+  const lines = [
+    `# Failover benchmark: ipfo, keepalived, ucarp${report.smoke ? ' (smoke run)' : ''}`,
+    '',
+    `${report.date}. ${machine.cpu}, ${machine.cores} cores, Linux ${machine.kernel} (${machine.os}), Node ${machine.node}` +
+      (machine.loadAverage
+        ? `; load average ${machine.loadAverage.start.toFixed(2)} at the start, ${machine.loadAverage.end.toFixed(2)} at the end.`
+        : '.'),
+    `Versions: ${Object.entries(report.versions)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}.`,
+    `${method.runs} runs per setting and fault, client probe every ${method.probeEveryMs} ms; the fault comes a uniformly` +
+      ` random 300-${300 + method.faultJitterMs} ms after the client first hears a. All times in ms.` +
+      quietNote(report),
+    '',
+    `## ${FAULT_LABEL['node-death']}`,
+    '',
+    'Outage: the longest time the client got no answer from the VIP. Steps: median time from the cut until',
+    "b's daemon logged its decision, the VIP was on b, the client's ARP entry pointed at b, b answered.",
+    '',
+    ...header([
+      'setting',
+      'took over',
+      'outage min',
+      'median',
+      'p95',
+      'max',
+      'decided',
+      'VIP added',
+      'client learned',
+      'answered',
+      'double answers',
+      'failback outage median / max',
+    ]),
+    ...deaths.map((r) =>
+      row([
+        label(r.setting),
+        ok(r),
+        ...spread(r.outageMs),
+        ms(r.steps.decided),
+        ms(r.steps.added),
+        ms(r.steps.learned),
+        ms(r.steps.answered),
+        `${r.doubleAnswers.takeover + r.doubleAnswers.return} (${r.doubleAnswers.runsWithAny} runs)`,
+        `${ms(r.returnOutageMs?.median)} / ${ms(r.returnOutageMs?.max)}${r.returnCensored ? ` (${r.returnCensored} unsettled)` : ''}`,
+      ]),
+    ),
+    '',
+    `## ${FAULT_LABEL['link-cut']}`,
+    '',
+    `a's cables are pulled while its daemon keeps running; after b answers, the cut lasts ${method.splitHoldMs} ms more,`,
+    'then the cables come back (heal). "a kept VIP": runs where a still had the VIP on its interface just before the heal,',
+    "i.e. both nodes held it (split brain). Double answers: broadcast probes answered by both nodes after the heal. Heal outage: the client's",
+    `longest silence after the heal (capped at ${method.returnTimeoutMs} ms; "unsettled" runs hit the cap).`,
+    '',
+    ...header([
+      'setting',
+      'took over',
+      'outage to b min',
+      'median',
+      'p95',
+      'max',
+      'a kept VIP',
+      'both held median',
+      'double answers',
+      'heal outage median / max',
+    ]),
+    ...cuts.map((r) =>
+      row([
+        label(r.setting),
+        ok(r),
+        ...spread(r.outageMs),
+        `${r.aKeptVip}/${r.runs.length}`,
+        ms(r.bothHeldMs?.median),
+        `${r.doubleAnswers.return + r.doubleAnswers.takeover} (${r.doubleAnswers.runsWithAny} runs)`,
+        `${ms(r.returnOutageMs?.median)} / ${ms(r.returnOutageMs?.max)}${r.returnCensored ? ` (${r.returnCensored} unsettled)` : ''}`,
+      ]),
+    ),
+    '',
+    '## Idle cost and false failovers',
+    '',
+    `Idle: ${method.costSeconds} s with a holding the VIP, no probes; CPU in % of one core (utime+stime of the daemon's`,
+    'processes and their reaped children), RSS summed over its processes. Stress: `stress-ng --cpu <cores>`',
+    `for ${method.stressSeconds} s${method.stressNiced ? ' at nice 19' : ''} with no fault; a false takeover is the VIP appearing on b.`,
+    '',
+    ...header([
+      'setting',
+      'a CPU %',
+      'a RSS MB',
+      'b CPU %',
+      'b RSS MB',
+      'processes',
+      'false takeovers',
+      'VIP changes',
+    ]),
+    ...report.steady.map((s) =>
+      row([
+        label(s.setting),
+        ms(s.cost?.a.cpuPercent),
+        ms(s.cost?.a.rssMb),
+        ms(s.cost?.b.cpuPercent),
+        ms(s.cost?.b.rssMb),
+        s.cost ? `${s.cost.a.processes} + ${s.cost.b.processes}` : '-',
+        s.stress ? s.stress.falseTakeovers : s.error ? `error: ${s.error.split('\n')[0]}` : 'not stressed',
+        s.stress ? s.stress.addressChanges : '-',
+      ]),
+    ),
+    '',
+    '## Ratios and targets',
+    '',
+    ...report.ratios.map((r) => `- ${r.name}: ${r.value ?? 'not measured'}`),
+    ...report.targets.map(
+      (t) => `- ${t.met === null ? 'not measured' : t.met ? 'met' : 'MISSED'}: ${t.name}: ${t.detail}`,
+    ),
+    '',
+    '## Settings',
+    '',
+    ...report.settings.map(
+      (s) =>
+        `- ${s.label} (\`${s.id}\`): ${Object.entries(s.params)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', ')}`,
+    ),
+    '',
+    ...errorsSection(report),
+  ]
+  return `${lines.join('\n')}\n`
+}
+
+/** How busy other work kept the machine just before the runs. */
+function quietNote(report: Report): string {
+  const busy = report.results.flatMap((r) => r.runs.flatMap((run) => run.backgroundBusyPercent ?? []))
+  if (report.method.quietPercent === undefined || busy.length === 0) return ''
+  const median = Math.round(quantile(busy, 0.5) * 10) / 10
+  return ` Each run waited (up to 5 min) until other work kept at most ${report.method.quietPercent}% of the CPU busy; measured just before the runs: median ${median}%, max ${Math.max(...busy)}%.`
+}
+
+function errorsSection(report: Report): string[] {
+  const errors = [
+    ...report.results.flatMap((r) => r.errors.map((e) => `- ${r.setting} ${r.fault}: ${firstLines(e)}`)),
+    ...report.steady.flatMap((s) =>
+      (s.failedAttempts ?? []).map((e) => `- ${s.setting} idle/stress: ${firstLines(e)}`),
+    ),
+  ]
+  return errors.length === 0
+    ? []
+    : ['## Failed attempts (each was retried; full daemon output in the JSON)', '', ...errors, '']
+}
+
+/** The error and the daemon lines that say why (a crash's "Error:" line), on one line. */
+function firstLines(error: string): string {
+  const lines = error.split('\n')
+  const why = lines
+    .slice(1)
+    .filter((l) => /Error|error|failed/.test(l))
+    .slice(0, 2)
+  return [lines[0], ...why.map((l) => l.trim())].join(' / ')
+}

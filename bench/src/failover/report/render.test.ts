@@ -1,0 +1,93 @@
+import { describe, expect, it } from 'vitest'
+import type { RunResult } from '../run-once.js'
+import { SETTINGS } from '../settings.js'
+import { aggregate, ratios, targets } from './aggregate.js'
+import { renderMarkdown } from './markdown.js'
+import type { Report } from './report.js'
+import { renderSvg } from './svg.js'
+
+const run = (outageMs: number | null, doubles = 0): RunResult => ({
+  fault: 'node-death',
+  outageMs,
+  cutMs: 2,
+  faultDelayMs: 700,
+  steps: { decided: 28, added: 33, learned: 42, answered: 43 },
+  doubleAnswers: { takeover: 0, return: doubles },
+  doubleUnicast: 0,
+  bothHeldMs: 0,
+  holdersBeforeReturn: ['a', 'b'],
+  returnOutageMs: 5,
+  returnCensored: false,
+  holdersAtEnd: ['a'],
+  probes: { sent: 5000, answered: 4960 },
+  loadAverage: 0.2,
+})
+
+function report(): Report {
+  const setting = (id: string) => SETTINGS.find((s) => s.id === id)!
+  const results = [
+    aggregate(setting('ipfo-10ms'), 'node-death', [run(40), run(46, 3), run(null)], []),
+    aggregate(
+      setting('keepalived-10ms'),
+      'node-death',
+      [run(36), run(38)],
+      ['a did not come to hold the VIP'],
+    ),
+    aggregate(setting('ucarp-1s'), 'node-death', [], ['x', 'y', 'z']),
+  ]
+  const ratioList = ratios(results)
+  return {
+    kind: 'ipfo-failover-benchmark',
+    date: '2026-11-25T12:00:00.000Z',
+    smoke: false,
+    machine: { cpu: 'cpu', cores: 2, kernel: '6.1', os: 'Debian', node: 'v20' },
+    versions: { keepalived: '2.2.7' },
+    method: {
+      runs: 3,
+      faults: ['node-death'],
+      probeEveryMs: 1,
+      splitHoldMs: 1000,
+      returnTimeoutMs: 20000,
+      faultJitterMs: 1000,
+      costSeconds: 30,
+      stressSeconds: 60,
+      stressNiced: false,
+      quietPercent: 20,
+    },
+    settings: SETTINGS.map((s) => ({
+      id: s.id,
+      system: s.system,
+      label: s.label,
+      fastest: s.fastest,
+      params: {},
+    })),
+    results,
+    steady: [{ setting: 'ipfo-10ms', error: 'boom' }],
+    ratios: ratioList,
+    targets: targets(results, [], ratioList),
+  }
+}
+
+describe('report rendering', () => {
+  it('computes the ratio from medians of runs that took over, and judges the targets', () => {
+    const r = report()
+    expect(r.results[0]!.outageMs).toMatchObject({ n: 2, median: 43 })
+    expect(r.ratios[0]!.value).toBe(1.162)
+    expect(r.targets.map((t) => t.met)).toEqual([false, null, false, null])
+    expect(r.targets[0]!.detail).toContain('over by 16.2%')
+  })
+
+  it('renders markdown rows for every setting, failed ones included', () => {
+    const md = renderMarkdown(report())
+    expect(md).toContain('| ipfo 10ms/30ms | 2/3 | 40 | 43 | 46 | 46 |')
+    expect(md).toContain('| ucarp advbase 1 | 0/0 (+3 failed attempts) | - | - | - | - |')
+    expect(md).toContain('MISSED: ipfo 10ms median <= 1.0x keepalived 0.01')
+  })
+
+  it('draws one dot per run that took over', () => {
+    const svg = renderSvg(report())
+    expect(svg.match(/<circle /g)).toHaveLength(4)
+    expect(svg).toContain('(1 no takeover)')
+    expect(svg.endsWith('</svg>\n')).toBe(true)
+  })
+})

@@ -1,0 +1,97 @@
+import type { Fault, RunResult } from '../run-once.js'
+import type { SystemName } from '../settings.js'
+import type { Summary } from '../stats.js'
+import type { SteadyStateResult } from '../steady-state.js'
+
+/** The JSON the benchmark writes: everything the markdown table and the plot are drawn from. */
+export interface Report {
+  readonly kind: 'ipfo-failover-benchmark'
+  readonly date: string
+  readonly smoke: boolean
+  readonly machine: Machine
+  readonly versions: Readonly<Record<string, string>>
+  readonly method: Method
+  readonly settings: readonly ReportSetting[]
+  readonly results: readonly FaultResult[]
+  readonly steady: readonly SteadyEntry[]
+  readonly ratios: readonly Ratio[]
+  readonly targets: readonly Target[]
+}
+
+export interface Machine {
+  readonly cpu: string
+  readonly cores: number
+  readonly kernel: string
+  readonly os: string
+  readonly node: string
+  /** 1-minute load average when the benchmark started and ended: other work on the machine skews timings. */
+  readonly loadAverage?: { readonly start: number; readonly end: number }
+}
+
+export interface Method {
+  readonly runs: number
+  readonly faults: readonly Fault[]
+  readonly probeEveryMs: number
+  readonly splitHoldMs: number
+  readonly returnTimeoutMs: number
+  readonly faultJitterMs: number
+  readonly costSeconds: number
+  readonly stressSeconds: number
+  readonly stressNiced: boolean
+  /** Runs waited until other work used at most this % of the CPU (undefined: no waiting). */
+  readonly quietPercent: number | undefined
+}
+
+export interface ReportSetting {
+  readonly id: string
+  readonly system: SystemName
+  readonly label: string
+  readonly fastest: boolean
+  readonly params: Readonly<Record<string, string | number>>
+}
+
+export interface FaultResult {
+  readonly setting: string
+  readonly system: SystemName
+  readonly fault: Fault
+  readonly runs: readonly RunResult[]
+  /** Failed attempts (a daemon that did not start, ...), each retried: the error of each. */
+  readonly errors: readonly string[]
+  /** Over runs where b answered. */
+  readonly outageMs: Summary | undefined
+  readonly tookOver: number
+  readonly doubleAnswers: { readonly takeover: number; readonly return: number; readonly runsWithAny: number }
+  /** Median ms from the cut to each takeover step. */
+  readonly steps: Readonly<Record<'decided' | 'added' | 'learned' | 'answered', number | null>>
+  readonly returnOutageMs: Summary | undefined
+  readonly returnCensored: number
+  readonly bothHeldMs: Summary | undefined
+  /** Runs where a still had the VIP on its interface when the cables came back. */
+  readonly aKeptVip: number
+}
+
+export interface SteadyEntry extends Partial<SteadyStateResult> {
+  readonly setting: string
+  /** Every attempt failed: why. */
+  readonly error?: string
+  /** Attempts that failed before one succeeded. */
+  readonly failedAttempts?: readonly string[]
+}
+
+export interface Ratio {
+  readonly name: string
+  readonly numerator: string
+  readonly denominator: string
+  readonly value: number | null
+}
+
+export interface Target {
+  readonly name: string
+  readonly met: boolean | null
+  readonly detail: string
+}
+
+export const FAULT_LABEL: Readonly<Record<Fault, string>> = {
+  'node-death': 'node death (kill -9 + cables pulled)',
+  'link-cut': 'both links cut, daemon running',
+}

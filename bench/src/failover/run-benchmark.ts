@@ -1,0 +1,130 @@
+import { loadavg } from 'node:os'
+import { describeMachine, toolVersions } from './machine.js'
+import type { BenchOptions } from './options.js'
+import { waitForQuiet } from './quiet-gate.js'
+import { aggregate, ratios, targets } from './report/aggregate.js'
+import type { Report, SteadyEntry } from './report/report.js'
+import { type Fault, type RunResult, runOnce } from './run-once.js'
+import { describeSetting } from './settings.js'
+import { steadyState } from './steady-state.js'
+
+export type Progress = (line: string) => void
+
+/**
+ * The whole benchmark. Runs go round-robin over settings and faults (run 1 of each, then run 2 of
+ * each, ...) so a machine that slows down over the hour does not favour whichever system ran
+ * first. Then each setting's idle cost, and CPU stress for each system's fastest setting.
+ */
+export async function runBenchmark(opts: BenchOptions, progress: Progress): Promise<Report> {
+  const machine = await describeMachine()
+  const versions = await toolVersions()
+  const cells = opts.settings.flatMap((setting) => opts.faults.map((fault) => ({ setting, fault })))
+  const runs = new Map<string, RunResult[]>(cells.map((c) => [key(c.setting.id, c.fault), []]))
+  const errors = new Map<string, string[]>(cells.map((c) => [key(c.setting.id, c.fault), []]))
+
+  for (let i = 0; i < opts.runs; i++) {
+    for (const { setting, fault } of cells) {
+      const k = key(setting.id, fault)
+      const label = `${setting.id} ${fault} ${i + 1}/${opts.runs}`
+      const busy = await quiet(opts, progress)
+      const result = await attempt(label, () => runOnce(setting, fault, opts), errors.get(k)!, progress)
+      if (!result) continue
+      runs.get(k)!.push(busy === undefined ? result : { ...result, backgroundBusyPercent: busy })
+      progress(
+        `${label}: outage ${result.outageMs ?? 'none (no takeover)'} ms, ` +
+          `double answers ${result.doubleAnswers.takeover + result.doubleAnswers.return}, ` +
+          `return outage ${result.returnOutageMs} ms${result.returnCensored ? ' (unsettled)' : ''}`,
+      )
+    }
+  }
+
+  const steady: SteadyEntry[] = []
+  for (const setting of opts.settings) {
+    const stressSeconds = setting.fastest ? opts.stressSeconds : 0
+    const failed: string[] = []
+    const result = await attempt(
+      setting.id,
+      () => steadyState(setting, { ...opts, stressSeconds }),
+      failed,
+      progress,
+    )
+    if (!result) {
+      steady.push({ setting: setting.id, error: failed.join('\n') })
+      continue
+    }
+    steady.push({ setting: setting.id, ...result, ...(failed.length > 0 ? { failedAttempts: failed } : {}) })
+    progress(
+      `${setting.id} idle: a ${result.cost.a.cpuPercent}% ${result.cost.a.rssMb} MB, b ${result.cost.b.cpuPercent}% ${result.cost.b.rssMb} MB` +
+        (result.stress ? `; under stress: ${result.stress.falseTakeovers} false takeovers` : ''),
+    )
+  }
+
+  const results = cells.map(({ setting, fault }) =>
+    aggregate(setting, fault, runs.get(key(setting.id, fault))!, errors.get(key(setting.id, fault))!),
+  )
+  const ratioList = ratios(results)
+  return {
+    kind: 'ipfo-failover-benchmark',
+    date: new Date().toISOString(),
+    smoke: opts.smoke,
+    machine: { ...machine, loadAverage: { start: machine.loadAverage?.start ?? 0, end: loadavg()[0]! } },
+    versions,
+    method: {
+      runs: opts.runs,
+      faults: opts.faults,
+      probeEveryMs: opts.probeEveryMs,
+      splitHoldMs: opts.splitHoldMs,
+      returnTimeoutMs: opts.returnTimeoutMs,
+      faultJitterMs: opts.faultJitterMs,
+      costSeconds: opts.costSeconds,
+      stressSeconds: opts.stressSeconds,
+      stressNiced: opts.stressNiced,
+      quietPercent: opts.quietPercent,
+    },
+    settings: opts.settings.map((s) => ({
+      id: s.id,
+      system: s.system,
+      label: s.label,
+      fastest: s.fastest,
+      params: describeSetting(s),
+    })),
+    results,
+    steady,
+    ratios: ratioList,
+    targets: targets(results, steady, ratioList),
+  }
+}
+
+const key = (setting: string, fault: Fault) => `${setting}/${fault}`
+
+/** With --quiet: waits for the machine to calm down and returns how busy it was; else undefined. */
+async function quiet(opts: BenchOptions, progress: Progress): Promise<number | undefined> {
+  if (opts.quietPercent === undefined) return undefined
+  return waitForQuiet(opts.quietPercent, opts.quietWaitMs, (busy) =>
+    progress(`waiting for the machine to calm down: other work keeps ${busy}% of the CPU busy`),
+  )
+}
+
+const ATTEMPTS = 3
+
+/**
+ * Runs `body` up to ATTEMPTS times. A failed attempt (a daemon that did not start, say) is kept in
+ * `failed` for the report, never silently dropped; undefined when every attempt failed.
+ */
+async function attempt<T>(
+  label: string,
+  body: () => Promise<T>,
+  failed: string[],
+  progress: Progress,
+): Promise<T | undefined> {
+  for (let i = 1; i <= ATTEMPTS; i++) {
+    try {
+      return await body()
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error)
+      failed.push(message)
+      progress(`${label}: attempt ${i}/${ATTEMPTS} FAILED: ${message}`)
+    }
+  }
+  return undefined
+}

@@ -1,0 +1,166 @@
+import { loadavg } from 'node:os'
+import { bothHeldMs } from './monitor.js'
+import { doubleAnswers, doubleUnicast, firstAnswer, lastAnswer, longestGap } from './probe/answers.js'
+import { startClientProbe, startResponders } from './probe/client-probe.js'
+import type { Setting } from './settings.js'
+import type { NodeName } from './stage.js'
+import { mustUntil, sleep, until, wallNow } from './wait.js'
+import { logTail, type PairContext, withPair } from './with-pair.js'
+
+/**
+ * node-death: a's cables are pulled and its daemon killed with SIGKILL (the whole process group);
+ * later a "reboots": its VIP is gone, the cables are back, the daemon starts again (failback).
+ * link-cut: a's cables are pulled while its daemon runs on (a split brain for any system that
+ * keeps the VIP without carrier); later the cables come back (heal).
+ */
+export type Fault = 'node-death' | 'link-cut'
+
+export interface RunOptions {
+  readonly probeEveryMs: number
+  readonly startTimeoutMs: number
+  readonly takeoverTimeoutMs: number
+  /** How long a link cut lasts after b has taken over. */
+  readonly splitHoldMs: number
+  /** How long after failback or heal the client may stay unanswered before the run gives up waiting. */
+  readonly returnTimeoutMs: number
+  /**
+   * The fault comes after a random wait of up to this long. Daemons start on a fixed schedule, so
+   * without it every run would hit the same point of the heartbeat cycle and measure one phase only.
+   */
+  readonly faultJitterMs: number
+}
+
+/** Milliseconds from the cut to each step of b's takeover (null: not observed). */
+export interface TakeoverSteps {
+  /** The daemon on b logged its decision (ipfo "acquiring", keepalived/ucarp "MASTER"). */
+  readonly decided: number | null
+  /** The VIP appeared on b's interface (ip monitor address). */
+  readonly added: number | null
+  /** The client's neighbour entry for the VIP switched to b's MAC (ip monitor neigh). */
+  readonly learned: number | null
+  /** The client's first answer from b. */
+  readonly answered: number | null
+}
+
+export interface RunResult {
+  readonly fault: Fault
+  /** Longest time without an answer around the fault (ms); null when b never answered. */
+  readonly outageMs: number | null
+  /** How long pulling the cables took (ms): the steps count from its end. */
+  readonly cutMs: number
+  /** The random wait between the client's first answer and the fault. */
+  readonly faultDelayMs: number
+  readonly steps: TakeoverSteps
+  /** Broadcast probes answered by both nodes: from the fault to the return, and after it. */
+  readonly doubleAnswers: { readonly takeover: number; readonly return: number }
+  readonly doubleUnicast: number
+  /** Both nodes had the VIP on their interfaces (ms): after a's revival, or from the cut on. */
+  readonly bothHeldMs: number
+  /** Who had the VIP on their interfaces just before the cables came back. */
+  readonly holdersBeforeReturn: readonly NodeName[]
+  /** Longest unanswered time after failback (node death) or heal (link cut). */
+  readonly returnOutageMs: number
+  /** True when the client was still unanswered when returnTimeoutMs ran out. */
+  readonly returnCensored: boolean
+  readonly holdersAtEnd: readonly NodeName[]
+  readonly probes: { readonly sent: number; readonly answered: number }
+  /** The machine's 1-minute load average when the run started (other work skews timings). */
+  readonly loadAverage: number
+  /** With --quiet: how busy other work kept the CPU (%) just before the run. */
+  readonly backgroundBusyPercent?: number
+  /** Both daemons' last output lines, kept for runs where b never answered or a never got back. */
+  readonly logTail?: string
+}
+
+export function runOnce(setting: Setting, fault: Fault, opts: RunOptions): Promise<RunResult> {
+  return withPair(setting, opts.startTimeoutMs, (ctx) => measure(ctx, fault, opts))
+}
+
+async function measure(ctx: PairContext, fault: Fault, opts: RunOptions): Promise<RunResult> {
+  const { stage, pair, monitors } = ctx
+  const loadAverage = Math.round(loadavg()[0]! * 100) / 100
+  const responders = await startResponders(stage)
+  const probe = await startClientProbe(stage, opts.probeEveryMs)
+  const { answers } = probe
+  try {
+    await mustUntil(
+      'the client to get answers from a',
+      () => firstAnswer(answers, 'a', 0) !== undefined,
+      5_000,
+    )
+    const faultDelayMs = Math.round(300 + Math.random() * opts.faultJitterMs)
+    await sleep(faultDelayMs)
+
+    const tFault = wallNow()
+    await stage.cut('a')
+    const tCut = wallNow()
+    if (fault === 'node-death') await pair.kill('a')
+    const tookOver = await until(
+      () => firstAnswer(answers, 'b', tCut) !== undefined,
+      opts.takeoverTimeoutMs,
+      2,
+    )
+    await sleep(fault === 'link-cut' ? opts.splitHoldMs : 300)
+    const holdersBeforeReturn = await stage.holders()
+
+    const tReturn = wallNow()
+    if (fault === 'node-death') {
+      await stage.dropVip('a')
+      await stage.reconnect('a')
+      pair.start('a')
+    } else {
+      await stage.reconnect('a')
+    }
+    // Settled: a (the owner, and the preferred node of every system) holds the VIP alone and the
+    // client hears it now. Waiting for "one holder" instead would stop too early where b is still
+    // the only holder right after the cables come back and a has not acted yet.
+    const settled = await until(
+      async () => {
+        const last = lastAnswer(answers)
+        if (last?.node !== 'a' || last.at <= tReturn || wallNow() - last.at > 50) return false
+        return (await stage.holders()).join() === 'a'
+      },
+      opts.returnTimeoutMs,
+      10,
+    )
+    const tSettled = wallNow()
+    await sleep(500) // a late flap still counts
+    const holdersAtEnd = await stage.holders()
+    await probe.stop()
+    const tEnd = wallNow()
+
+    const since = (t: number | undefined) => (t === undefined ? null : round(t - tCut))
+    const bAdded = monitors.addresses.find((e) => e.node === 'b' && e.kind === 'add' && e.at >= tCut)
+    const learned = monitors.neighbours.find((e) => e.at >= tCut && e.mac === stage.mac('b'))
+    return {
+      fault,
+      outageMs: tookOver ? round(longestGap(answers, tFault - 100, tReturn).ms) : null,
+      cutMs: round(tCut - tFault),
+      faultDelayMs,
+      steps: {
+        decided: since(pair.decidedAt('b', tCut)),
+        added: since(bAdded?.at),
+        learned: since(learned?.at),
+        answered: since(firstAnswer(answers, 'b', tCut)),
+      },
+      doubleAnswers: {
+        takeover: doubleAnswers(answers, tFault, tReturn),
+        return: doubleAnswers(answers, tReturn, tEnd),
+      },
+      doubleUnicast: doubleUnicast(answers),
+      bothHeldMs: round(bothHeldMs(monitors.addresses, fault === 'node-death' ? tReturn : tCut, tEnd)),
+      holdersBeforeReturn,
+      returnOutageMs: round(longestGap(answers, tReturn, tSettled).ms),
+      returnCensored: !settled,
+      holdersAtEnd,
+      probes: { sent: answers.sent, answered: answers.unicast.length },
+      loadAverage,
+      ...(tookOver && settled ? {} : { logTail: logTail(pair, 30) }),
+    }
+  } finally {
+    await probe.stop()
+    await responders.stop()
+  }
+}
+
+const round = (ms: number) => Math.round(ms * 10) / 10

@@ -1,0 +1,95 @@
+export type SystemName = 'ipfo' | 'keepalived' | 'ucarp'
+
+interface SettingBase {
+  /** Stable id used in flags, JSON and the plot, e.g. "keepalived-10ms". */
+  readonly id: string
+  readonly label: string
+  /** The system's fastest setting: the one run under CPU stress and in the smoke run. */
+  readonly fastest: boolean
+}
+
+export type Setting =
+  | (SettingBase & { readonly system: 'ipfo'; readonly interval: string; readonly deadAfter: string })
+  | (SettingBase & {
+      readonly system: 'keepalived'
+      /** advert_int in seconds (VRRPv3: 0.01 steps). */
+      readonly advertInt: number
+      /** The backup's priority; the master has 150. */
+      readonly backupPriority: number
+    })
+  | (SettingBase & {
+      readonly system: 'ucarp'
+      readonly advbase: number
+      /** The backup's advskew; the master has 0 and --preempt. */
+      readonly backupSkew: number
+    })
+
+/**
+ * Every system at its defaults and at its fastest setting. keepalived's backup keeps the default
+ * priority (100), so its takeover is 3 adverts plus a skew of (256-100)/256 of one advert; ucarp's
+ * backup has advskew 1, the smallest skew that still makes the master the preferred one.
+ */
+export const SETTINGS: readonly Setting[] = [
+  {
+    id: 'ipfo-default',
+    system: 'ipfo',
+    label: 'ipfo 1s/3s (default)',
+    interval: '1s',
+    deadAfter: '3s',
+    fastest: false,
+  },
+  {
+    id: 'ipfo-20ms',
+    system: 'ipfo',
+    label: 'ipfo 20ms/60ms',
+    interval: '20ms',
+    deadAfter: '60ms',
+    fastest: false,
+  },
+  {
+    id: 'ipfo-10ms',
+    system: 'ipfo',
+    label: 'ipfo 10ms/30ms',
+    interval: '10ms',
+    deadAfter: '30ms',
+    fastest: true,
+  },
+  {
+    id: 'keepalived-default',
+    system: 'keepalived',
+    label: 'keepalived advert_int 1 (default)',
+    advertInt: 1,
+    backupPriority: 100,
+    fastest: false,
+  },
+  {
+    id: 'keepalived-10ms',
+    system: 'keepalived',
+    label: 'keepalived advert_int 0.01',
+    advertInt: 0.01,
+    backupPriority: 100,
+    fastest: true,
+  },
+  { id: 'ucarp-1s', system: 'ucarp', label: 'ucarp advbase 1', advbase: 1, backupSkew: 1, fastest: true },
+]
+
+/** The setting's knobs as plain data, for the report. */
+export function describeSetting(s: Setting): Record<string, string | number> {
+  switch (s.system) {
+    case 'ipfo':
+      return { interval: s.interval, deadAfter: s.deadAfter, links: 'private + public' }
+    case 'keepalived':
+      return {
+        vrrp_version: 3,
+        advert_int: s.advertInt,
+        priority: `150 (a) / ${s.backupPriority} (b)`,
+        unicast_peer: 'public link',
+      }
+    case 'ucarp':
+      return {
+        advbase: s.advbase,
+        advskew: `0 + --preempt (a) / ${s.backupSkew} (b)`,
+        link: 'public (multicast)',
+      }
+  }
+}

@@ -1,0 +1,65 @@
+import { createTopology, type Topology } from '@ipfo/core/testing'
+
+export type NodeName = 'a' | 'b'
+export const NODES: readonly NodeName[] = ['a', 'b']
+
+/**
+ * The ground every system runs on: @ipfo/core's namespaces (a switch with a public and a private
+ * bridge, nodes a and b on both, a client on the public one) and one VIP on the public network.
+ * Namespace names carry the benchmark's pid and a random suffix; `destroy` deletes them all.
+ */
+export interface Stage {
+  readonly topology: Topology
+  /** The VIP without its prefix, e.g. "10.213.1.50". */
+  readonly vip: string
+  readonly prefixLength: number
+  /** The public network's broadcast address, where the client's "who holds it" probes go. */
+  readonly broadcast: string
+  ns(node: NodeName | 'client'): string
+  publicIp(node: NodeName): string
+  privateIp(node: NodeName): string
+  mac(node: NodeName): string
+  /** Pulls both of the node's cables at the switch (the node sees no carrier). */
+  cut(node: NodeName): Promise<void>
+  reconnect(node: NodeName): Promise<void>
+  /** Removes the VIP from the node, as a reboot would. */
+  dropVip(node: NodeName): Promise<void>
+  /** The nodes with the VIP on their public interface, read from the kernel. */
+  holders(): Promise<NodeName[]>
+  destroy(): Promise<void>
+}
+
+export async function createStage(): Promise<Stage> {
+  const topology = await createTopology({ nodes: ['a', 'b'], withClient: true, prefix: 'ipfob' })
+  const vip = topology.address('public', 4, 50)
+  const prefixLength = topology.prefixLength[4]
+  const node = (name: NodeName) => topology.node(name)
+  const holds = async (name: NodeName) => {
+    const result = await topology.exec(node(name).ns, 'ip', ['-j', 'addr', 'show', 'dev', 'pub0'])
+    return result.stdout.includes(`"${vip}"`)
+  }
+  return {
+    topology,
+    vip,
+    prefixLength,
+    broadcast: topology.address('public', 4, 255),
+    ns: (name) => topology.node(name).ns,
+    publicIp: (name) => node(name).public.ipv4,
+    privateIp: (name) => node(name).private!.ipv4,
+    mac: (name) => node(name).public.mac,
+    async cut(name) {
+      await Promise.all([topology.linkDown(name, 'public'), topology.linkDown(name, 'private')])
+    },
+    async reconnect(name) {
+      await Promise.all([topology.linkUp(name, 'public'), topology.linkUp(name, 'private')])
+    },
+    async dropVip(name) {
+      await topology.exec(node(name).ns, 'ip', ['addr', 'del', `${vip}/${prefixLength}`, 'dev', 'pub0'])
+    },
+    async holders() {
+      const [a, b] = await Promise.all([holds('a'), holds('b')])
+      return (['a', 'b'] as const).filter((_, i) => [a, b][i])
+    },
+    destroy: () => topology.destroy(),
+  }
+}

@@ -1,0 +1,78 @@
+import { availableParallelism } from 'node:os'
+import { type DaemonCost, measureCost } from './cost.js'
+import { ProcessGroup } from './process-group.js'
+import type { Setting } from './settings.js'
+import type { NodeName } from './stage.js'
+import { sleep, wallNow } from './wait.js'
+import { withPair } from './with-pair.js'
+
+export interface StressResult {
+  readonly seconds: number
+  readonly workers: number
+  readonly niced: boolean
+  /** Times b put the VIP on its interface although a never failed. */
+  readonly falseTakeovers: number
+  /** Every VIP add or delete on either node during the stress and one second after it. */
+  readonly addressChanges: number
+  readonly holdersAfter: readonly NodeName[]
+}
+
+export interface SteadyStateResult {
+  /** a holds the VIP, b watches; no probes run. */
+  readonly cost: { readonly seconds: number; readonly a: DaemonCost; readonly b: DaemonCost }
+  readonly stress: StressResult | undefined
+}
+
+export interface SteadyStateOptions {
+  readonly startTimeoutMs: number
+  readonly costSeconds: number
+  /** 0: no stress window. */
+  readonly stressSeconds: number
+  /** Run the stressor at nice 19 (the smoke run, which shares the machine with other tests). */
+  readonly stressNiced: boolean
+}
+
+/**
+ * One pair with no fault: first its idle cost, then (if asked) CPU stress on every core while the
+ * address watchers count ownership changes, which should be none.
+ */
+export function steadyState(setting: Setting, opts: SteadyStateOptions): Promise<SteadyStateResult> {
+  return withPair(setting, opts.startTimeoutMs, async ({ stage, pair, monitors }) => {
+    await sleep(1_000)
+    const pids = { a: pair.group('a')?.pid, b: pair.group('b')?.pid }
+    if (pids.a === undefined || pids.b === undefined)
+      throw new Error(`${setting.id}: a daemon is not running`)
+    const cost = await measureCost({ a: pids.a, b: pids.b }, opts.costSeconds)
+
+    let stress: StressResult | undefined
+    if (opts.stressSeconds > 0) {
+      const workers = availableParallelism()
+      const from = wallNow()
+      const command = [
+        'stress-ng',
+        '--cpu',
+        String(workers),
+        '--timeout',
+        `${opts.stressSeconds}s`,
+        '--quiet',
+      ]
+      const stressor = new ProcessGroup(
+        'stress-ng',
+        opts.stressNiced ? ['nice', '-n', '19', ...command] : command,
+      )
+      await stressor.wait()
+      await sleep(1_000)
+      const to = wallNow()
+      const events = monitors.addresses.filter((e) => e.at >= from && e.at <= to)
+      stress = {
+        seconds: opts.stressSeconds,
+        workers,
+        niced: opts.stressNiced,
+        falseTakeovers: events.filter((e) => e.node === 'b' && e.kind === 'add').length,
+        addressChanges: events.length,
+        holdersAfter: await stage.holders(),
+      }
+    }
+    return { cost: { seconds: opts.costSeconds, a: cost.a!, b: cost.b! }, stress }
+  })
+}

@@ -1,0 +1,84 @@
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createPair, type DaemonPair } from './daemons/create-pair.js'
+import { type Monitors, startMonitors } from './monitor.js'
+import type { Setting } from './settings.js'
+import { createStage, NODES, type Stage } from './stage.js'
+import { sleep, wallNow } from './wait.js'
+
+export interface PairContext {
+  readonly stage: Stage
+  readonly pair: DaemonPair
+  readonly monitors: Monitors
+}
+
+/** Stages that exist right now, so an interrupted benchmark can delete them. */
+export const liveStages = new Set<Stage>()
+
+/**
+ * How long a must hold the VIP alone before a run starts. Two ucarp nodes that start together can
+ * both time out within milliseconds of each other and both become master (the less preferred one
+ * yields at the next advertisement): b's VIP would show up within this window.
+ */
+function stableForMs(setting: Setting): number {
+  return setting.system === 'ucarp' ? 500 : 300
+}
+
+/**
+ * Builds a fresh stage, starts the setting's two daemons, waits until a holds the VIP alone and
+ * stays so, runs `body`, and always tears everything down: daemons, watchers, namespaces, files.
+ */
+export async function withPair<T>(
+  setting: Setting,
+  startTimeoutMs: number,
+  body: (ctx: PairContext) => Promise<T>,
+): Promise<T> {
+  const stage = await createStage()
+  liveStages.add(stage)
+  const dir = await mkdtemp(join(tmpdir(), 'ipfo-bench-'))
+  let monitors: Monitors | undefined
+  let pair: DaemonPair | undefined
+  try {
+    monitors = await startMonitors(stage)
+    pair = await createPair(stage, setting, dir)
+    pair.start('a')
+    pair.start('b')
+    await waitForOwner(stage, pair, stableForMs(setting), startTimeoutMs)
+    return await body({ stage, pair, monitors })
+  } finally {
+    await pair?.killAll()
+    await monitors?.stop()
+    await stage.destroy()
+    liveStages.delete(stage)
+    await rm(dir, { recursive: true, force: true })
+  }
+}
+
+async function waitForOwner(stage: Stage, pair: DaemonPair, stableMs: number, timeoutMs: number) {
+  const end = wallNow() + timeoutMs
+  let aloneSince: number | undefined
+  for (;;) {
+    // Both daemons must be up: a backup that died at start-up would turn every run into "no takeover".
+    const dead = NODES.filter((node) => pair.group(node) === undefined)
+    if (dead.length > 0)
+      throw new Error(`the daemon on ${dead.join(' and ')} exited at start-up\n${logTail(pair)}`)
+    const alone = (await stage.holders()).join() === 'a'
+    const now = wallNow()
+    aloneSince = alone ? (aloneSince ?? now) : undefined
+    if (aloneSince !== undefined && now - aloneSince >= stableMs) return
+    if (now > end)
+      throw new Error(`a did not come to hold the VIP alone within ${timeoutMs} ms\n${logTail(pair)}`)
+    await sleep(20)
+  }
+}
+
+/** The last lines each daemon printed, for errors and for runs that went wrong. */
+export function logTail(pair: DaemonPair, lines = 20): string {
+  return NODES.flatMap((node) =>
+    pair
+      .log(node)
+      .slice(-lines)
+      .map((l) => `  ${node}: ${l.text}`),
+  ).join('\n')
+}
