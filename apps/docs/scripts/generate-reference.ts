@@ -4,15 +4,38 @@
  *   reference/cli.md     from the oclif manifest of @ipfo/cli
  * Both are .gitignored: edit the schema, the commands or these scripts, never the pages.
  */
-import { mkdir, writeFile } from 'node:fs/promises'
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
 import { checkConfig, configJsonSchema, formatIssues } from '@ipfo/core'
 import { loadCliManifest } from './cli-manifest.js'
 import { cliReference } from './cli-reference.js'
 import { COMPLETE, SMALL } from './config-examples.js'
 import { configReference, fieldsWithoutExample, type JsonSchema } from './config-reference.js'
+import { outagePlot } from './outage-plot.js'
 
 const OUT = fileURLToPath(new URL('../reference/', import.meta.url))
+
+/** public/plots/engine-failover.svg from the newest bench/results/engine-failover-*.json. */
+async function writePerformancePlot(): Promise<void> {
+  const results = fileURLToPath(new URL('../../../bench/results/', import.meta.url))
+  const newest = (await readdir(results))
+    .filter((f) => /^engine-failover-\d{4}-\d{2}-\d{2}\.json$/.test(f))
+    .sort()
+    .at(-1)
+  if (!newest) throw new Error(`no engine-failover-*.json in ${results}: the performance page needs one`)
+  const report = JSON.parse(await readFile(`${results}${newest}`, 'utf8')) as {
+    date: string
+    results: { interval: string; deadAfter: string; outages: number[] }[]
+  }
+  const rows = report.results.map((r) => ({ label: `${r.interval} / ${r.deadAfter}`, outagesMs: r.outages }))
+  const plots = fileURLToPath(new URL('../public/plots/', import.meta.url))
+  await mkdir(plots, { recursive: true })
+  await writeFile(
+    `${plots}engine-failover.svg`,
+    outagePlot(rows, `ipfo failover outage per run, ${report.date.slice(0, 10)}`),
+  )
+  console.log(`wrote ${plots}engine-failover.svg from ${newest}`)
+}
 
 async function main(): Promise<void> {
   for (const [name, example] of Object.entries({ SMALL, COMPLETE })) {
@@ -30,6 +53,7 @@ async function main(): Promise<void> {
   await writeFile(`${OUT}config.md`, config)
   await writeFile(`${OUT}cli.md`, cli)
   console.log(`wrote ${OUT}config.md and ${OUT}cli.md`)
+  await writePerformancePlot()
 }
 
 await main()
