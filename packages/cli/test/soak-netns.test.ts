@@ -14,6 +14,8 @@ import { type NamespacePair, startNamespacePair, until } from './pair-harness.js
  * SOAK_FAILOVERS overrides the count for a quicker local run.
  */
 const FAILOVERS = Number(process.env.SOAK_FAILOVERS ?? 200)
+/** Failovers of the second soak, by kill -9 and restart (each restart is a real agent start-up). */
+const KILLS = Number(process.env.SOAK_KILLS ?? 20)
 const skip = netnsSkipReason(process.env.CI === 'true')
 let pair: NamespacePair | undefined
 let work: string | undefined
@@ -57,54 +59,63 @@ async function heap(p: NamespacePair, node: 'a' | 'b') {
   return min
 }
 
+/**
+ * Two agents in namespaces, each owning one VIP and backing up the other's (interval 20ms, deadAfter
+ * 80ms), with hooks in every phase that log each run to `log`. The agents are not started.
+ */
+async function openMutualPair() {
+  work = await mkdtemp(join(tmpdir(), 'ipfo-soak-'))
+  const log = join(work, 'hooks.log')
+  const hooksDir = (node: string) => join(work!, `${node}-hooks`)
+  let vips: Record<'a' | 'b', string> = { a: '', b: '' }
+  pair = await startNamespacePair({
+    interval: '20ms',
+    deadAfter: '80ms',
+    config: (stage) => {
+      const vipB = `${stage.topology.address('public', 4, 51)}/24`
+      vips = { a: stage.vip, b: vipB }
+      const pub = (ip: string) => ({ interface: 'pub0', address: ip })
+      return {
+        a: {
+          peers: [{ id: 'b', takeover: [pub(vipB)] }],
+          hooks: { dir: hooksDir('a') },
+          announce: { count: 1 },
+        },
+        b: {
+          owns: [pub(vipB)],
+          peers: [{ id: 'a', takeover: [pub(stage.vip)] }],
+          hooks: { dir: hooksDir('b') },
+          announce: { count: 1 },
+        },
+      }
+    },
+  })
+  const p = pair
+  for (const node of ['a', 'b']) {
+    for (const vip of Object.values(vips)) {
+      const folder = join(hooksDir(node), vip.split('/')[0]!)
+      await mkdir(folder, { recursive: true, mode: 0o755 })
+      for (const phase of ['PreAcq', 'PostAcq', 'PreRel', 'PostRel']) {
+        await writeFile(join(folder, `${phase}-10-log`), HOOK(log, node), { mode: 0o755 })
+      }
+    }
+  }
+  const holdersOf = async (vip: string) => {
+    const ip = vip.split('/')[0]!
+    const out: string[] = []
+    for (const node of ['a', 'b'] as const) {
+      const r = await p.topology.exec(p.topology.node(node).ns, 'ip', ['-j', 'addr', 'show', 'dev', 'pub0'])
+      if (r.stdout.includes(`"${ip}"`)) out.push(node)
+    }
+    return out.join()
+  }
+  const settled = async () => (await holdersOf(vips.a)) === 'a' && (await holdersOf(vips.b)) === 'b'
+  return { p, vips, log, holdersOf, settled }
+}
+
 describe.skipIf(skip !== undefined)('soak', () => {
   it(`${FAILOVERS} failovers: one holder per VIP at the end, no leaks, every hook once per transition`, async () => {
-    work = await mkdtemp(join(tmpdir(), 'ipfo-soak-'))
-    const log = join(work, 'hooks.log')
-    const hooksDir = (node: string) => join(work!, `${node}-hooks`)
-    let vips: Record<'a' | 'b', string> = { a: '', b: '' }
-    pair = await startNamespacePair({
-      interval: '20ms',
-      deadAfter: '80ms',
-      config: (stage) => {
-        const vipB = `${stage.topology.address('public', 4, 51)}/24`
-        vips = { a: stage.vip, b: vipB }
-        const pub = (ip: string) => ({ interface: 'pub0', address: ip })
-        return {
-          a: {
-            peers: [{ id: 'b', takeover: [pub(vipB)] }],
-            hooks: { dir: hooksDir('a') },
-            announce: { count: 1 },
-          },
-          b: {
-            owns: [pub(vipB)],
-            peers: [{ id: 'a', takeover: [pub(stage.vip)] }],
-            hooks: { dir: hooksDir('b') },
-            announce: { count: 1 },
-          },
-        }
-      },
-    })
-    const p = pair
-    for (const node of ['a', 'b']) {
-      for (const vip of Object.values(vips)) {
-        const folder = join(hooksDir(node), vip.split('/')[0]!)
-        await mkdir(folder, { recursive: true, mode: 0o755 })
-        for (const phase of ['PreAcq', 'PostAcq', 'PreRel', 'PostRel']) {
-          await writeFile(join(folder, `${phase}-10-log`), HOOK(log, node), { mode: 0o755 })
-        }
-      }
-    }
-    const holdersOf = async (vip: string) => {
-      const ip = vip.split('/')[0]!
-      const out: string[] = []
-      for (const node of ['a', 'b'] as const) {
-        const r = await p.topology.exec(p.topology.node(node).ns, 'ip', ['-j', 'addr', 'show', 'dev', 'pub0'])
-        if (r.stdout.includes(`"${ip}"`)) out.push(node)
-      }
-      return out.join()
-    }
-    const settled = async () => (await holdersOf(vips.a)) === 'a' && (await holdersOf(vips.b)) === 'b'
+    const { p, vips, log, holdersOf, settled } = await openMutualPair()
     p.agent('a').start()
     p.agent('b').start()
     await until('each node to hold its own VIP', settled, 15_000)
@@ -242,4 +253,77 @@ describe.skipIf(skip !== undefined)('soak', () => {
     const statuses: AgentStatus[] = [await p.status('a'), await p.status('b')]
     expect(statuses.map((s) => s.held)).toEqual([[vips.a], [vips.b]])
   }, 900_000)
+
+  it(`${KILLS} failovers by kill -9 of the holder's agent, alternating a and b: one holder per VIP, nothing left behind, hooks once per transition`, async () => {
+    const { p, vips, log, holdersOf, settled } = await openMutualPair()
+    const { AgentProcess } = await import('../src/demo/agent-process.js')
+    p.agent('a').start()
+    p.agent('b').start()
+    await until('each node to hold its own VIP', settled, 15_000)
+    const eventsAtStart = p.log.length
+    const hookLinesAtStart = (await readFile(log, 'utf8').catch(() => '')).split('\n').filter(Boolean).length
+    for (let i = 0; i < KILLS; i++) {
+      const victim = i % 2 === 0 ? 'a' : 'b'
+      const other = victim === 'a' ? 'b' : 'a'
+      // The machine dies: its agent is killed and its cables go dead; its VIP stays on the dead interface.
+      await Promise.all([...AgentProcess.live].filter((x) => x.node === victim).map((x) => x.kill()))
+      await p.topology.linkDown(victim, 'public')
+      await p.topology.linkDown(victim, 'private')
+      await until(
+        `kill ${i + 1}: ${other} to take ${victim}'s VIP`,
+        async () => (await holdersOf(vips[victim])).includes(other),
+        10_000,
+      )
+      // It reboots: the interface comes back without the addresses, the agent starts again.
+      for (const vip of Object.values(vips))
+        await p.topology.exec(p.topology.node(victim).ns, 'ip', ['addr', 'del', vip, 'dev', 'pub0'])
+      await p.topology.linkUp(victim, 'public')
+      await p.topology.linkUp(victim, 'private')
+      p.agent(victim).start()
+      await until(`kill ${i + 1}: both VIPs back with their owners`, settled, 15_000)
+    }
+    await new Promise((r) => setTimeout(r, 500))
+    expect(await holdersOf(vips.a)).toBe('a')
+    expect(await holdersOf(vips.b)).toBe('b')
+    for (const node of ['a', 'b'] as const) {
+      const r = await p.topology.exec(p.topology.node(node).ns, 'ip', [
+        '-4',
+        '-o',
+        'addr',
+        'show',
+        'dev',
+        'pub0',
+      ])
+      expect(r.stdout.trim().split('\n')).toHaveLength(2)
+      const pid = (await p.status(node)).process!.pid
+      await until(
+        `only ${node}'s agent to run in its namespace`,
+        async () => (await netnsPids(p.topology.node(node).ns)).join() === String(pid),
+        5_000,
+      )
+    }
+    const events = p.log.slice(eventsAtStart)
+    const hookLines = (await readFile(log, 'utf8')).split('\n').filter(Boolean).slice(hookLinesAtStart)
+    for (const node of ['a', 'b'] as const) {
+      const acquired = events.filter((e) => e.node === node && e.line.kind === 'acquired').length
+      const released = events.filter((e) => e.node === node && e.line.kind === 'released').length
+      const count = (phase: string) =>
+        hookLines.filter((l) => l.startsWith(`${node} ${phase}-10-log `)).length
+      expect({
+        node,
+        PreAcq: count('PreAcq'),
+        PostAcq: count('PostAcq'),
+        PreRel: count('PreRel'),
+        PostRel: count('PostRel'),
+      }).toEqual({
+        node,
+        PreAcq: acquired,
+        PostAcq: acquired,
+        PreRel: released,
+        PostRel: released,
+      })
+      // Each kill of this node makes the other take its VIP once; each restart takes it back.
+      expect(acquired).toBeGreaterThanOrEqual(KILLS)
+    }
+  }, 600_000)
 })
