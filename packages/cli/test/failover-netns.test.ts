@@ -44,6 +44,8 @@ describe.skipIf(skip !== undefined)('failover in network namespaces', () => {
     await a.kill()
     await p.stage.isolate('a')
     await until('b to hold the VIP', bHolds(p), 3_000)
+    // The address shows on the interface a moment before b's log line about it is read.
+    await until("b's acquired event", () => p.kinds('b').includes('acquired'), 2_000)
     expect(p.kinds('b')).toEqual(expect.arrayContaining(['peer-lost', 'acquiring', 'acquired']))
     await until(
       "the client to learn b's MAC",

@@ -116,9 +116,12 @@ async function openMutualPair() {
 describe.skipIf(skip !== undefined)('soak', () => {
   it(`${FAILOVERS} failovers: one holder per VIP at the end, no leaks, every hook once per transition`, async () => {
     const { p, vips, log, holdersOf, settled } = await openMutualPair()
+    // One after the other, as in the other namespace tests: a takes b's VIP while b is not up yet,
+    // then gives it back when b starts (a tested path), instead of both racing at once.
     p.agent('a').start()
+    await until('a to hold its VIP', async () => (await holdersOf(vips.a)) === 'a', 15_000)
     p.agent('b').start()
-    await until('each node to hold its own VIP', settled, 15_000)
+    await until('each node to hold its own VIP', settled, 30_000)
     await new Promise((r) => setTimeout(r, 500))
     const pids = { a: (await p.status('a')).process!.pid, b: (await p.status('b')).process!.pid }
     // Descriptors are compared when nothing but the agents runs (an announcement's arping holds pipes).
@@ -257,9 +260,12 @@ describe.skipIf(skip !== undefined)('soak', () => {
   it(`${KILLS} failovers by kill -9 of the holder's agent, alternating a and b: one holder per VIP, nothing left behind, hooks once per transition`, async () => {
     const { p, vips, log, holdersOf, settled } = await openMutualPair()
     const { AgentProcess } = await import('../src/demo/agent-process.js')
+    // One after the other, as in the other namespace tests: a takes b's VIP while b is not up yet,
+    // then gives it back when b starts (a tested path), instead of both racing at once.
     p.agent('a').start()
+    await until('a to hold its VIP', async () => (await holdersOf(vips.a)) === 'a', 15_000)
     p.agent('b').start()
-    await until('each node to hold its own VIP', settled, 15_000)
+    await until('each node to hold its own VIP', settled, 30_000)
     const eventsAtStart = p.log.length
     const hookLinesAtStart = (await readFile(log, 'utf8').catch(() => '')).split('\n').filter(Boolean).length
     for (let i = 0; i < KILLS; i++) {
@@ -280,7 +286,7 @@ describe.skipIf(skip !== undefined)('soak', () => {
       await p.topology.linkUp(victim, 'public')
       await p.topology.linkUp(victim, 'private')
       p.agent(victim).start()
-      await until(`kill ${i + 1}: both VIPs back with their owners`, settled, 15_000)
+      await until(`kill ${i + 1}: both VIPs back with their owners`, settled, 30_000)
     }
     await new Promise((r) => setTimeout(r, 500))
     expect(await holdersOf(vips.a)).toBe('a')

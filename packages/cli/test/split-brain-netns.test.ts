@@ -126,7 +126,7 @@ describe.skipIf(skip !== undefined)('a paused node in network namespaces', () =>
     await until('a to notice it was paused', () => lines(p, 'a', 'paused').length > 0, 3_000)
     expect(Number(lines(p, 'a', 'paused')[0]?.pausedMs)).toBeGreaterThan(150)
     await until('exactly one holder again', async () => (await p.stage.holders()).join() === 'a', 3_000)
-    expect(p.kinds('b')).toContain('released')
+    await until("b's released event", () => p.kinds('b').includes('released'), 2_000)
     await until(
       "the client to learn a's MAC again",
       async () => (await p.clientNeighbourMac()) === p.topology.node('a').public.mac,

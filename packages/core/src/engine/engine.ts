@@ -364,26 +364,22 @@ export function createEngine(deps: EngineDeps): Engine {
    */
   async function recoverInterrupted(held: string[]): Promise<string[]> {
     const leftovers = deps.journal ? await deps.journal.leftovers().catch(() => []) : []
-    let result = held
+    const result = held
     for (const entry of leftovers) {
       const addresses = entry.addresses.map((a) => `${a.ip}/${a.prefix}`)
       const complete = held.includes(entry.owner)
       let decision: 'finished' | 'rolled-back'
       let reason: string
       if (entry.action === 'acquire') {
-        if (entry.reached === 'changed' && complete) {
+        // Every address on the interface means the add went through (even if the journal was not
+        // told); removing them again would only make clients lose them twice.
+        if (complete) {
           decision = 'finished'
           reason = 'the addresses were added; PostAcq had not run'
           unfinished.push({ entry, steps: ['announce', 'PostAcq', 'notify'] })
         } else {
           decision = 'rolled-back'
-          reason = complete
-            ? 'the add had not been confirmed; the addresses were removed'
-            : 'the addresses had not all been added'
-          if (complete) {
-            for (const a of entry.addresses) await deps.address.remove(a).catch(() => undefined)
-            result = result.filter((o) => o !== entry.owner)
-          }
+          reason = 'the addresses had not all been added; any that were are removed'
         }
       } else if (entry.reached === 'changed' && !complete) {
         decision = 'finished'

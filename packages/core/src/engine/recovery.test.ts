@@ -87,15 +87,28 @@ describe('recovering a checklist an earlier run did not finish', () => {
     expect(journal.entries.size).toBe(0)
   })
 
-  it('an acquire killed before the add was confirmed is rolled back: the addresses come off', async () => {
+  it('an acquire killed before its add completed is rolled back, and says so', async () => {
+    const journal = new MemoryJournal()
+    journal.entries.set('1-1', entry('started'))
+    const b = nodeB(journal, false)
+    await b.engine.start()
+    expect(b.events.find((e) => e.kind === 'checklist-recovered')).toMatchObject({
+      decision: 'rolled-back',
+      reason: 'the addresses had not all been added; any that were are removed',
+    })
+    expect(b.hooks.calls).toEqual([])
+    expect(journal.entries.size).toBe(0)
+  })
+
+  it('an acquire whose addresses are all there is finished even if the journal did not hear of the add', async () => {
     const journal = new MemoryJournal()
     journal.entries.set('1-1', entry('started'))
     const b = nodeB(journal, true)
     await b.engine.start()
     await b.clock.advance(50)
-    expect(b.events.find((e) => e.kind === 'checklist-recovered')).toMatchObject({ decision: 'rolled-back' })
-    expect(b.address.held.size).toBe(0)
-    expect(b.hooks.calls).toEqual([])
+    expect(b.events.find((e) => e.kind === 'checklist-recovered')).toMatchObject({ decision: 'finished' })
+    expect(b.address.log.map((o) => o.op)).not.toContain('remove')
+    expect(b.hooks.calls.map((c) => c.what)).toEqual(['PostAcq'])
   })
 
   it('a running takeover writes itself down (started, changed) and removes the entry when done', async () => {
