@@ -119,7 +119,13 @@ describe.skipIf(skip !== undefined)('soak', () => {
     // One after the other, as in the other namespace tests: a takes b's VIP while b is not up yet,
     // then gives it back when b starts (a tested path), instead of both racing at once.
     p.agent('a').start()
-    await until('a to hold its VIP', async () => (await holdersOf(vips.a)) === 'a', 15_000)
+    await until('a to hold its VIP', async () => (await holdersOf(vips.a)) === 'a', 30_000).catch((error) => {
+      // What a said and printed, to tell a slow start from a stuck one.
+      const said = p.log.filter((l) => l.node === 'a').map((l) => l.line.kind)
+      throw new Error(
+        `${(error as Error).message}; a's events: ${said.join(', ')}; stderr: ${p.stderr.join(' | ')}`,
+      )
+    })
     p.agent('b').start()
     await until('each node to hold its own VIP', settled, 30_000)
     await new Promise((r) => setTimeout(r, 500))
@@ -263,7 +269,13 @@ describe.skipIf(skip !== undefined)('soak', () => {
     // One after the other, as in the other namespace tests: a takes b's VIP while b is not up yet,
     // then gives it back when b starts (a tested path), instead of both racing at once.
     p.agent('a').start()
-    await until('a to hold its VIP', async () => (await holdersOf(vips.a)) === 'a', 15_000)
+    await until('a to hold its VIP', async () => (await holdersOf(vips.a)) === 'a', 30_000).catch((error) => {
+      // What a said and printed, to tell a slow start from a stuck one.
+      const said = p.log.filter((l) => l.node === 'a').map((l) => l.line.kind)
+      throw new Error(
+        `${(error as Error).message}; a's events: ${said.join(', ')}; stderr: ${p.stderr.join(' | ')}`,
+      )
+    })
     p.agent('b').start()
     await until('each node to hold its own VIP', settled, 30_000)
     const atRest = (what: string) =>
