@@ -36,7 +36,7 @@ export interface TakeoverSteps {
   readonly decided: number | null
   /** The VIP appeared on b's interface (ip monitor address). */
   readonly added: number | null
-  /** The client's neighbour entry for the VIP switched to b's MAC (ip monitor neigh). */
+  /** The client's neighbour entry for the VIP left a's MAC (ip monitor neigh). */
   readonly learned: number | null
   /** The client's first answer from b. */
   readonly answered: number | null
@@ -90,6 +90,16 @@ async function measure(ctx: PairContext, fault: Fault, opts: RunOptions): Promis
     )
     const faultDelayMs = Math.round(300 + Math.random() * opts.faultJitterMs)
     await sleep(faultDelayMs)
+    // The client must be hearing a steadily right now, or the outage would start before the fault.
+    await mustUntil(
+      'the client to hear a steadily for 300 ms',
+      () => {
+        const now = wallNow()
+        const last = lastAnswer(answers)
+        return last?.node === 'a' && now - last.at < 10 && longestGap(answers, now - 300, now).ms < 20
+      },
+      10_000,
+    )
 
     const tFault = wallNow()
     await stage.cut('a')
@@ -106,6 +116,7 @@ async function measure(ctx: PairContext, fault: Fault, opts: RunOptions): Promis
     const tReturn = wallNow()
     if (fault === 'node-death') {
       await stage.dropVip('a')
+      await pair.forgetRuntime('a')
       await stage.reconnect('a')
       pair.start('a')
     } else {
@@ -131,7 +142,10 @@ async function measure(ctx: PairContext, fault: Fault, opts: RunOptions): Promis
 
     const since = (t: number | undefined) => (t === undefined ? null : round(t - tCut))
     const bAdded = monitors.addresses.find((e) => e.node === 'b' && e.kind === 'add' && e.at >= tCut)
-    const learned = monitors.neighbours.find((e) => e.at >= tCut && e.mac === stage.mac('b'))
+    // Any new MAC counts: ucarp's own gratuitous ARP may name its virtual MAC, not b's.
+    const learned = monitors.neighbours.find(
+      (e) => e.at >= tCut && e.mac !== undefined && e.mac !== stage.mac('a'),
+    )
     return {
       fault,
       outageMs: tookOver ? round(longestGap(answers, tFault - 100, tReturn).ms) : null,

@@ -60,5 +60,10 @@ export async function keepalivedPair(
     '-r',
     join(dir, `keepalived-${node}-vrrp.pid`),
   ]
-  return daemonPair(stage, 'keepalived', command, /Entering MASTER STATE/)
+  // keepalived refuses to start while its pid files name a live (or not yet reaped) process.
+  const pidFiles = (node: NodeName) => [
+    join(dir, `keepalived-${node}.pid`),
+    join(dir, `keepalived-${node}-vrrp.pid`),
+  ]
+  return daemonPair(stage, 'keepalived', command, /Entering MASTER STATE/, pidFiles)
 }

@@ -1,3 +1,4 @@
+import { rm } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { type OutputLine, ProcessGroup } from '../process-group.js'
 import type { NodeName, Stage } from '../stage.js'
@@ -8,6 +9,8 @@ import type { NodeName, Stage } from '../stage.js'
  */
 export interface DaemonPair {
   start(node: NodeName): void
+  /** What a reboot of the node clears (its /run): stale pid files and sockets of the killed daemon. */
+  forgetRuntime(node: NodeName): Promise<void>
   /** kill -9 of the node's daemon and everything it forked. */
   kill(node: NodeName): Promise<void>
   /** The node's daemon process group, while it runs. */
@@ -25,6 +28,7 @@ export function daemonPair(
   system: string,
   command: (node: NodeName) => readonly string[],
   takesOver: RegExp,
+  runtimeFiles: (node: NodeName) => readonly string[] = () => [],
 ): DaemonPair {
   const groups: Partial<Record<NodeName, ProcessGroup>> = {}
   // Daemons find `node`, `ip` and `arping` on PATH: put this Node first, keep the sbin directories.
@@ -39,6 +43,9 @@ export function daemonPair(
         ['ip', 'netns', 'exec', stage.ns(node), ...command(node)],
         { env },
       )
+    },
+    async forgetRuntime(node) {
+      await Promise.all(runtimeFiles(node).map((file) => rm(file, { force: true })))
     },
     async kill(node) {
       await groups[node]?.kill()

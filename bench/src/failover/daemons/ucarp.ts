@@ -7,15 +7,16 @@ import { type DaemonPair, daemonPair } from './pair.js'
 
 /**
  * ucarp adds no address itself: these scripts do, called as `<script> <interface> <vip>`. ucarp
- * waits for its scripts, so the announcement (arping -U, which lingers a second per packet) runs in
- * the background; ucarp also sends one gratuitous ARP of its own after the up script.
+ * waits for its scripts, so the announcement runs in the background (arping lingers a second after
+ * its packet). One packet only: a backup that is master for a moment at start-up must not go on
+ * announcing the VIP after its down script ran. ucarp sends gratuitous ARPs of its own as well.
  */
 export function ucarpScripts(prefixLength: number): { up: string; down: string } {
   return {
     up: [
       '#!/bin/sh',
       `ip addr add "$2/${prefixLength}" dev "$1"`,
-      'arping -q -U -c 3 -I "$1" "$2" </dev/null >/dev/null 2>&1 &',
+      'arping -q -U -c 1 -I "$1" "$2" </dev/null >/dev/null 2>&1 &',
       '',
     ].join('\n'),
     down: ['#!/bin/sh', `ip addr del "$2/${prefixLength}" dev "$1" 2>/dev/null`, 'exit 0', ''].join('\n'),

@@ -89,7 +89,7 @@ function drawRow(row: PlotRow, top: number, x: (v: number) => number): string[] 
   )
   row.values.forEach((v, i) => {
     // A fixed spread instead of random jitter, so the same results give the same picture.
-    const dy = ((i % 5) - 2) * 2.5
+    const dy = ((i % 7) - 3) * 2.2
     out.push(
       `<circle cx="${px(v)}" cy="${(mid + dy).toFixed(1)}" r="2.2" fill="${color}" fill-opacity="0.7"/>`,
     )
