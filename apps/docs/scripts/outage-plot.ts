@@ -15,7 +15,7 @@ const ROW = 34
 const TOP = 20
 const BOTTOM = 40
 
-const escape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
+const escapeXml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
 
 export function outagePlot(rows: readonly OutageRow[], title: string): string {
   const all = rows.flatMap((r) => r.outagesMs).filter((v) => v > 0)
@@ -25,8 +25,8 @@ export function outagePlot(rows: readonly OutageRow[], title: string): string {
     LEFT + ((Math.log10(ms) - Math.log10(lo)) / (Math.log10(hi) - Math.log10(lo))) * (WIDTH - LEFT - RIGHT)
   const height = TOP + rows.length * ROW + BOTTOM
   const parts: string[] = [
-    `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${WIDTH} ${height}" width="${WIDTH}" height="${height}" font-family="sans-serif" font-size="12" role="img" aria-label="${escape(title)}">`,
-    `<title>${escape(title)}</title>`,
+    `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${WIDTH} ${height}" width="${WIDTH}" height="${height}" font-family="sans-serif" font-size="12" role="img" aria-label="${escapeXml(title)}">`,
+    `<title>${escapeXml(title)}</title>`,
     `<rect width="${WIDTH}" height="${height}" fill="white"/>`,
   ]
   for (let decade = lo; decade <= hi; decade *= 10) {
@@ -46,7 +46,7 @@ export function outagePlot(rows: readonly OutageRow[], title: string): string {
   rows.forEach((row, i) => {
     const cy = TOP + i * ROW + ROW / 2
     parts.push(
-      `<text x="${LEFT - 10}" y="${cy + 4}" text-anchor="end" fill="#222">${escape(row.label)}</text>`,
+      `<text x="${LEFT - 10}" y="${cy + 4}" text-anchor="end" fill="#222">${escapeXml(row.label)}</text>`,
     )
     row.outagesMs.forEach((v, j) => {
       const jitter = ((j % 5) - 2) * 2.5

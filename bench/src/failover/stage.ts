@@ -47,12 +47,8 @@ export async function createStage(): Promise<Stage> {
     publicIp: (name) => node(name).public.ipv4,
     privateIp: (name) => node(name).private!.ipv4,
     mac: (name) => node(name).public.mac,
-    async cut(name) {
-      await Promise.all([topology.linkDown(name, 'public'), topology.linkDown(name, 'private')])
-    },
-    async reconnect(name) {
-      await Promise.all([topology.linkUp(name, 'public'), topology.linkUp(name, 'private')])
-    },
+    cut: (name) => topology.unplug(name),
+    reconnect: (name) => topology.plug(name),
     async dropVip(name) {
       await topology.exec(node(name).ns, 'ip', ['addr', 'del', `${vip}/${prefixLength}`, 'dev', 'pub0'])
     },

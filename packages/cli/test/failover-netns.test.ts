@@ -31,6 +31,11 @@ async function takeover(p: NamespacePair) {
   a.start()
   b.start()
   await until('a to hold the VIP', holdersAre(p, 'a'))
+  // b may still be starting (a loaded machine): tests ask its control socket for status.
+  await until(
+    'b to hear a',
+    async () => (await p.status('b').catch(() => undefined))?.peers[0]?.alive === true,
+  )
   return { a, b }
 }
 

@@ -49,6 +49,13 @@ export interface AddressControl {
    * subnet of its interface. Optional: a platform without it skips the check.
    */
   interfaces?(): Promise<Record<string, InterfaceAddress[]>>
+  /**
+   * Optional: get ready to change addresses without delay (start a long-lived helper process), so
+   * the first takeover does not wait for it. Called once the engine is up.
+   */
+  prepare?(): void
+  /** Optional: end what `prepare` started. Called when the engine stops. */
+  close?(): void
 }
 
 /** Checks before an automatic takeover (config `arbitration`), against split brain. */
@@ -123,4 +130,17 @@ export interface CommandResult {
 /** Runs a system command (`ip`, `arping`, `ifconfig`) without a shell. Never throws for a non-zero exit. */
 export interface CommandRunner {
   run(command: string, args: readonly string[], opts?: { timeoutMs?: number }): Promise<CommandResult>
+}
+
+/**
+ * One long-lived `ip -batch -` (iproute2): each request is one `ip` command line, answered without
+ * starting a process, so the address change of a takeover costs a pipe write and a netlink round trip.
+ * The result reads like a CommandRunner's (exit code 0 or 1, iproute2's message on stderr).
+ */
+export interface IpBatch {
+  run(args: readonly string[], opts?: { timeoutMs?: number }): Promise<CommandResult>
+  /** Starts the `ip` process now, so the first request does not wait for it. */
+  start(): void
+  /** Ends the `ip` process; a later request starts a new one. */
+  close(): void
 }

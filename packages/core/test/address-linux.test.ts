@@ -3,23 +3,39 @@ import type { InterfaceAddress } from '../src/address/ip.js'
 import { linuxAddressControl } from '../src/address/linux.js'
 import { AddressError } from '../src/errors.js'
 import { systemCommandRunner } from '../src/node/command-runner.js'
+import { ipBatch } from '../src/node/ip-batch.js'
 import type { AddressControl } from '../src/ports.js'
 import { createTopology, netnsSkipReason, type Topology } from '../src/testing/netns.js'
 
 const skip = netnsSkipReason(process.env.CI === 'true')
 const title = (name: string) => (skip === undefined ? name : `${name} (skipped: ${skip})`)
 
-describe.skipIf(skip !== undefined)(title('linux address control in network namespaces'), () => {
+// Every case runs twice: with one `ip` process per change, and through a long-lived `ip -batch`.
+describe.skipIf(skip !== undefined).each([
+  { how: 'one ip per change', batch: false },
+  { how: 'ip -batch', batch: true },
+])(title('linux address control in network namespaces ($how)'), ({ batch }) => {
   let topo: Topology
   let a: AddressControl
   let b: AddressControl
 
+  const control = (ns: string) =>
+    linuxAddressControl({
+      runner: systemCommandRunner,
+      netns: ns,
+      ...(batch ? { batch: ipBatch({ netns: ns }) } : {}),
+    })
+
   beforeAll(async () => {
     topo = await createTopology({ nodes: ['a', 'b'], withClient: true, ipv6: true })
-    a = linuxAddressControl({ runner: systemCommandRunner, netns: topo.node('a').ns })
-    b = linuxAddressControl({ runner: systemCommandRunner, netns: topo.node('b').ns })
+    a = control(topo.node('a').ns)
+    b = control(topo.node('b').ns)
+    a.prepare?.()
+    b.prepare?.()
   })
   afterAll(async () => {
+    a?.close?.()
+    b?.close?.()
     await topo?.destroy()
   })
 
@@ -72,6 +88,10 @@ describe.skipIf(skip !== undefined)(title('linux address control in network name
       hint: 'interface "nope0" does not exist: check the interface name with `ip link`',
     })
     expect((error as AddressError).stderr).toContain('Cannot find device "nope0"')
+    // The failure left nothing half done: the next change works.
+    await a.add(vip(4, 62))
+    expect(await a.present([vip(4, 62)])).toEqual([vip(4, 62)])
+    await a.remove(vip(4, 62))
   })
 
   it.each([4, 6] as const)(
@@ -120,6 +140,18 @@ describe.skipIf(skip !== undefined)(title('namespace topology harness'), () => {
       expect(await state()).toBe(false)
       const reach = await topo.exec(ns, 'ping', ['-n', '-c', '1', '-W', '1', topo.node('b').private!.ipv4])
       expect(reach.exitCode).toBe(0)
+
+      // Every cable at once, and back.
+      const carriers = async () =>
+        (await topo.exec(ns, 'ip', ['-o', 'link', 'show'])).stdout
+          .split('\n')
+          .filter((l) => / (pub0|priv0)@/.test(l))
+          .map((l) => l.includes('NO-CARRIER'))
+      await topo.unplug('a')
+      expect(await carriers()).toEqual([true, true])
+      expect(await state()).toBe(true)
+      await topo.plug('a')
+      expect(await carriers()).toEqual([false, false])
     } finally {
       await topo.destroy()
       await topo.destroy()

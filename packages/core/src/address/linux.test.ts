@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { AddressError } from '../errors.js'
+import type { CommandResult, IpBatch } from '../ports.js'
 import { RecordingRunner } from '../testing/recording-runner.js'
 import type { InterfaceAddress } from './ip.js'
 import { linuxAddressControl } from './linux.js'
@@ -178,5 +179,58 @@ describe('linux announce', () => {
     const { runner, control } = setup()
     await control.announce(v4('192.168.1.50'), { count: 0, intervalMs: 100 })
     expect(runner.calls).toEqual([])
+  })
+})
+
+describe('linuxAddressControl with an ip batch', () => {
+  /** An IpBatch that records its requests and answers from `reply`. */
+  function fakeBatch(reply: (args: readonly string[]) => Partial<CommandResult> = () => ({})) {
+    const requests: string[] = []
+    const life: string[] = []
+    const batch: IpBatch = {
+      run: async (args) => {
+        requests.push(args.join(' '))
+        return { exitCode: 0, signal: null, stdout: '', stderr: '', ...reply(args) }
+      },
+      start: () => life.push('start'),
+      close: () => life.push('close'),
+    }
+    return { batch, requests, life }
+  }
+
+  it('adds and removes through the batch, announces and lists through the runner', async () => {
+    const runner = new RecordingRunner().respond('ip -j addr show', { stdout: IP_ADDR_JSON })
+    const { batch, requests, life } = fakeBatch()
+    const control = linuxAddressControl({ runner, batch, sleep: async () => undefined })
+    control.prepare?.()
+    await control.add(v4('192.168.1.100'))
+    await control.add(v6('fd00:1::100'))
+    await control.remove(v4('192.168.1.100'))
+    await control.announce(v4('192.168.1.100'), { count: 1, intervalMs: 0 })
+    await control.present([v4('192.168.1.50')])
+    control.close?.()
+    expect(requests).toEqual([
+      'addr add 192.168.1.100/24 dev eth0',
+      'addr add fd00:1::100/64 dev eth0 nodad',
+      'addr del 192.168.1.100/24 dev eth0',
+    ])
+    expect(runner.lines()).toEqual(['arping -q -U -c 1 -I eth0 192.168.1.100', 'ip -j addr show'])
+    expect(life).toEqual(['start', 'close'])
+  })
+
+  it("reads the batch's answers as it reads a one-shot ip's: already there is fine, a missing device is an error with its hint", async () => {
+    const { batch } = fakeBatch((args) =>
+      args.includes('nope0')
+        ? { exitCode: 1, stderr: 'Cannot find device "nope0"\n' }
+        : { exitCode: 1, stderr: 'Error: ipv4: Address already assigned.\n' },
+    )
+    const control = linuxAddressControl({ runner: new RecordingRunner(), batch, netns: 'ipfo-b' })
+    await control.add(v4('192.168.1.100'))
+    const error = await control.add(v4('192.168.1.100', 24, 'nope0')).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(AddressError)
+    expect(error).toMatchObject({
+      command: ['ip', '-n', 'ipfo-b', 'addr', 'add', '192.168.1.100/24', 'dev', 'nope0'],
+      hint: 'interface "nope0" does not exist: check the interface name with `ip link`',
+    })
   })
 })

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import type { AddressControl, CommandResult, CommandRunner } from '../ports.js'
+import type { AddressControl, CommandResult, CommandRunner, IpBatch } from '../ports.js'
 import { addressCommandError, commonHints, type Hint } from './command-failure.js'
 import { addressKey, cidr, type InterfaceAddress, normalizeIp } from './ip.js'
 import { runSpaced } from './spaced-runs.js'
@@ -16,6 +16,11 @@ export interface LinuxAddressOptions {
   readonly netns?: string
   /** How announcements wait between packets; tests pass a fake. */
   readonly sleep?: (ms: number) => Promise<void>
+  /**
+   * A long-lived `ip -batch -` (node/ip-batch.ts) for adding and removing addresses; without it each
+   * change starts an `ip` process (a few milliseconds each). It must run in `netns` too.
+   */
+  readonly batch?: IpBatch
   /** Per command; the default runner's applies when unset. */
   readonly timeoutMs?: number
 }
@@ -29,6 +34,9 @@ interface IpAddrJson {
 /**
  * Address control with iproute2. IPv6 addresses are added with `nodad`: a VIP must answer at once, not
  * after a second of duplicate address detection, and ipfo checks for a duplicate holder itself.
+ *
+ * With a `batch`, adds and removes are lines written to one long-lived `ip -batch -` that `prepare`
+ * starts: a takeover's address change then starts no process.
  *
  * Announcements:
  * - IPv4: `arping -U` (iputils) sends a gratuitous ARP request. Its `-i` takes whole seconds only and
@@ -45,12 +53,36 @@ export function linuxAddressControl(opts: LinuxAddressOptions): AddressControl {
   const na6 = opts.na6 ?? 'na6'
   const wait = opts.sleep ?? ((ms: number) => sleep(ms))
 
+  const inNetns = (argv: readonly string[]): string[] =>
+    opts.netns === undefined ? [...argv] : [ip, 'netns', 'exec', opts.netns, ...argv]
   const run = async (argv: readonly string[]): Promise<{ argv: string[]; result: CommandResult }> => {
-    const full = opts.netns === undefined ? [...argv] : [ip, 'netns', 'exec', opts.netns, ...argv]
+    const full = inNetns(argv)
     const [command = '', ...args] = full
     const runOpts = opts.timeoutMs === undefined ? undefined : { timeoutMs: opts.timeoutMs }
     return { argv: full, result: await opts.runner.run(command, args, runOpts) }
   }
+  /** Adds and removes go through the long-lived `ip -batch` when there is one: no process to start. */
+  const change = async (argv: readonly string[]): Promise<{ argv: string[]; result: CommandResult }> => {
+    if (!opts.batch) return run(argv)
+    const runOpts = opts.timeoutMs === undefined ? undefined : { timeoutMs: opts.timeoutMs }
+    const args = argv.slice(1)
+    const shown = [ip, ...(opts.netns === undefined ? [] : ['-n', opts.netns]), ...args]
+    return { argv: shown, result: await opts.batch.run(args, runOpts) }
+  }
+  const addArgv = (a: InterfaceAddress) => [
+    ip,
+    'addr',
+    'add',
+    cidr(a),
+    'dev',
+    a.interface,
+    ...(a.family === 6 ? ['nodad'] : []),
+  ]
+  const removeArgv = (a: InterfaceAddress) => [ip, 'addr', 'del', cidr(a), 'dev', a.interface]
+  const announceArgv = (a: InterfaceAddress) =>
+    a.family === 4
+      ? [arping, '-q', '-U', '-c', '1', '-I', a.interface, a.ip]
+      : [na6, '-i', a.interface, '-s', a.ip, '-d', 'ff02::1', '-t', a.ip, '-o', '-e']
 
   const ipHints = (a?: InterfaceAddress): Hint[] => [
     ...commonHints({ command: ip, installHint: 'install iproute2 (apt-get install iproute2)' }),
@@ -80,9 +112,16 @@ export function linuxAddressControl(opts: LinuxAddressOptions): AddressControl {
       return byName
     },
 
+    prepare() {
+      opts.batch?.start()
+    },
+
+    close() {
+      opts.batch?.close()
+    },
+
     async add(a) {
-      const nodad = a.family === 6 ? ['nodad'] : []
-      const { argv, result } = await run([ip, 'addr', 'add', cidr(a), 'dev', a.interface, ...nodad])
+      const { argv, result } = await change(addArgv(a))
       if (result.exitCode === 0) return
       // Older iproute2 says "RTNETLINK answers: File exists"; 6.x "Address already assigned".
       if (/File exists|already assigned/i.test(result.stderr)) return
@@ -90,17 +129,14 @@ export function linuxAddressControl(opts: LinuxAddressOptions): AddressControl {
     },
 
     async remove(a) {
-      const { argv, result } = await run([ip, 'addr', 'del', cidr(a), 'dev', a.interface])
+      const { argv, result } = await change(removeArgv(a))
       if (result.exitCode === 0) return
       if (/Cannot assign requested address|address not found/i.test(result.stderr)) return
       throw addressCommandError(`removing ${cidr(a)} from ${a.interface}`, argv, result, ipHints(a))
     },
 
     async announce(a, { count, intervalMs }) {
-      const argv =
-        a.family === 4
-          ? [arping, '-q', '-U', '-c', '1', '-I', a.interface, a.ip]
-          : [na6, '-i', a.interface, '-s', a.ip, '-d', 'ff02::1', '-t', a.ip, '-o', '-e']
+      const argv = announceArgv(a)
       const failure = await runSpaced({
         count,
         intervalMs,

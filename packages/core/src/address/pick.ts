@@ -1,13 +1,20 @@
 import { IpfoError } from '../errors.js'
-import type { AddressControl, CommandRunner } from '../ports.js'
+import type { AddressControl, CommandRunner, IpBatch } from '../ports.js'
 import { darwinAddressControl } from './darwin.js'
 import { linuxAddressControl } from './linux.js'
 
-/** The address control for `platform` (the caller passes `process.platform`: core reads no globals). */
-export function platformAddressControl(platform: NodeJS.Platform, runner: CommandRunner): AddressControl {
+/**
+ * The address control for `platform` (the caller passes `process.platform`: core reads no globals).
+ * On Linux, `ipBatch` makes the long-lived `ip -batch -` that adds and removes addresses.
+ */
+export function platformAddressControl(
+  platform: NodeJS.Platform,
+  runner: CommandRunner,
+  opts: { ipBatch?: () => IpBatch } = {},
+): AddressControl {
   switch (platform) {
     case 'linux':
-      return linuxAddressControl({ runner })
+      return linuxAddressControl({ runner, ...(opts.ipBatch ? { batch: opts.ipBatch() } : {}) })
     case 'darwin':
       return darwinAddressControl({ runner })
     default:

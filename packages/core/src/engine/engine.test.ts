@@ -135,6 +135,40 @@ describe('engine: two nodes on a fake network', () => {
     await stopAll(c.clock, a2, c.b.engine)
   })
 
+  it('a start-up slower than deadAfter is not silence: a returning owner still waits for the release', async () => {
+    const c = cluster()
+    await c.a.engine.start()
+    await c.b.engine.start()
+    await c.clock.advance(1_000)
+    await stopAll(c.clock, c.a.engine)
+    await c.clock.advance(50)
+    expect(c.b.address.has('10.0.0.100')).toBe(true)
+
+    // Reading the interfaces takes 500 ms (a loaded host): longer than deadAfter, before any socket is open.
+    const present = c.a.address.present.bind(c.a.address)
+    c.a.address.present = async (candidates) => {
+      await new Promise<void>((resolve) => c.clock.setTimeout(resolve, 500))
+      return present(candidates)
+    }
+    const a2 = createEngine({
+      config: config('a', { owns: [VIP], peers: [{ id: 'b' }] }),
+      keys: KEYS,
+      clock: c.clock,
+      transport: c.net.transport('a', ['private', 'public']),
+      address: c.a.address,
+      onEvent: (e) => c.events.push(e),
+    })
+    const eventsBefore = c.events.length
+    await Promise.all([a2.start(), c.clock.advance(600)])
+    await c.clock.advance(2_000)
+    const aEvents = c.events.slice(eventsBefore)
+    expect(aEvents.map((e) => e.kind)).toContain('claim-waiting')
+    expect(aEvents.find((e) => e.kind === 'peer-lost' && e.peer === 'b')).toBeUndefined()
+    expect(doubleHolds(c.journal)).toEqual([])
+    expect(c.a.address.has('10.0.0.100')).toBe(true)
+    await stopAll(c.clock, a2, c.b.engine)
+  })
+
   it('forged and replayed heartbeats do not keep a dead peer alive, and are counted', async () => {
     const c = cluster()
     await c.a.engine.start()

@@ -90,6 +90,7 @@ export function createEngine(deps: EngineDeps): Engine {
   let state = initialState(
     {
       self: config.node,
+      listening: false,
       timing: {
         intervalMs: config.interval,
         deadAfterMs: config.deadAfter,
@@ -443,7 +444,14 @@ export function createEngine(deps: EngineDeps): Engine {
       const saved = await deps.replayStore?.load().catch(() => undefined)
       if (saved) guard.restore(saved)
       await reconcile()
-      await transport.start(onPacket)
+      deps.address.prepare?.()
+      try {
+        await transport.start(onPacket)
+      } catch (error) {
+        deps.address.close?.()
+        throw error
+      }
+      apply({ kind: 'listening' })
       emit({
         kind: 'agent-started',
         node: config.node,
@@ -471,6 +479,7 @@ export function createEngine(deps: EngineDeps): Engine {
       heartbeatTimer = undefined
       deadlineTimer = undefined
       await transport.close()
+      deps.address.close?.()
       await saveReplayMarks(true)
     },
     status: () => ({

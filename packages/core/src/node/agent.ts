@@ -133,11 +133,12 @@ async function arbiterFor(config: Config, opts: AgentOptions): Promise<{ arbiter
 }
 
 async function platformAddress(platform: NodeJS.Platform): Promise<AddressControl> {
-  const [{ platformAddressControl }, { systemCommandRunner }] = await Promise.all([
+  const [{ platformAddressControl }, { systemCommandRunner }, { ipBatch }] = await Promise.all([
     import('../address/pick.js'),
     import('./command-runner.js'),
+    import('./ip-batch.js'),
   ])
-  return platformAddressControl(platform, systemCommandRunner)
+  return platformAddressControl(platform, systemCommandRunner, { ipBatch: () => ipBatch() })
 }
 
 /** The hook folder of the config (default: Apple's on macOS); a folder that does not exist means no hooks. */

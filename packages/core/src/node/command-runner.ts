@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process'
 import type { CommandResult, CommandRunner } from '../ports.js'
 
 /** A command that runs longer than this without its own `timeoutMs` is killed: a hung `ip` must not stall a failover. */
-const DEFAULT_TIMEOUT_MS = 10_000
+export const DEFAULT_TIMEOUT_MS = 10_000
 /** Output beyond this is cut off and the command killed; address commands print a few kilobytes. */
 const MAX_OUTPUT_BYTES = 4 * 1024 * 1024
 

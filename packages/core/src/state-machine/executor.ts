@@ -2,7 +2,7 @@ import { cidr, type InterfaceAddress } from '../address/ip.js'
 import { AddressError } from '../errors.js'
 import type { HookContext } from '../hooks/contract.js'
 import type { AddressControl, Arbiter, HooksPort, Journal, JournalEntry } from '../ports.js'
-import type { Checklist, EventBody } from './effects.js'
+import type { Checklist, EventBody, Step } from './effects.js'
 import type { ChecklistOutcome } from './inputs.js'
 
 export interface ExecutorDeps {
@@ -55,14 +55,22 @@ export async function runChecklist(checklist: Checklist, deps: ExecutorDeps): Pr
   }
   const changesAddresses = checklist.steps.some((s) => s.step === 'add' || s.step === 'remove')
   let journaled = false
-  const journal = async (reached: JournalEntry['reached']) => {
+  // Journal writes (an fsync each) run one after the other, off the checklist's path: `started`
+  // while arbitration, Test and the Pre hooks run; `changed` while the first announcement goes out.
+  // Only the address change itself and the hooks after it wait for what was written before them.
+  let journalWrites: Promise<unknown> = Promise.resolve()
+  const journal = (reached: JournalEntry['reached']) => {
     if (!deps.journal || !changesAddresses) return
     journaled = true
-    await guard(deps, 'journal', () => deps.journal!.write({ ...entry, reached }), undefined)
+    journalWrites = journalWrites.then(() =>
+      guard(deps, 'journal', () => deps.journal!.write({ ...entry, reached }), undefined),
+    )
   }
+  journal('started')
 
-  for (const step of checklist.steps) {
+  steps: for (const step of checklist.steps) {
     if (skipToNotify && step.step !== 'notify') continue
+    if (waitsForJournal(step)) await journalWrites
     switch (step.step) {
       case 'arbitrate': {
         const refusal = await guard(
@@ -74,7 +82,8 @@ export async function runChecklist(checklist: Checklist, deps: ExecutorDeps): Pr
         if (refusal !== undefined) {
           // Nothing changed and no hook ran; the machine retries later, and the probe decides again.
           deps.emit({ kind: 'takeover-refused', owner: checklist.owner, addresses: names, reason: refusal })
-          return 'refused'
+          outcome = 'refused'
+          break steps
         }
         break
       }
@@ -112,13 +121,12 @@ export async function runChecklist(checklist: Checklist, deps: ExecutorDeps): Pr
         break
       }
       case 'add': {
-        await journal('started')
         const failure = await addAll(checklist.addresses, deps)
         if (failure) {
           outcome = 'failed'
           skipToNotify = true
         } else {
-          await journal('changed')
+          journal('changed')
           deps.emit({
             kind: 'acquired',
             owner: checklist.owner,
@@ -133,13 +141,12 @@ export async function runChecklist(checklist: Checklist, deps: ExecutorDeps): Pr
         announcing = deps.delay(Math.max(0, step.count - 1) * step.intervalMs + ANNOUNCE_SEND_MARGIN_MS)
         break
       case 'remove': {
-        await journal('started')
         const failed = await removeAll(checklist.addresses, deps)
         if (failed) {
           outcome = 'failed'
           skipToNotify = true
         } else {
-          await journal('changed')
+          journal('changed')
           deps.emit({
             kind: 'released',
             owner: checklist.owner,
@@ -161,6 +168,7 @@ export async function runChecklist(checklist: Checklist, deps: ExecutorDeps): Pr
         break
     }
   }
+  await journalWrites
   if (journaled) await guard(deps, 'journal', () => deps.journal!.remove(entry.key), undefined)
   return outcome
 }
@@ -255,6 +263,12 @@ function subjectOf(checklist: Checklist, outcome: ChecklistOutcome, self: string
   const verb = checklist.action === 'acquire' ? 'took over' : 'released'
   const result = outcome === 'done' ? verb : `did not change (${outcome}); wanted to ${checklist.action}`
   return `[ipfo] ${self} ${result} ${addresses} of ${checklist.owner}: ${checklist.reason}`
+}
+
+/** The address change and the hooks after it run only once what was written before them is on disk. */
+function waitsForJournal(step: Step): boolean {
+  if (step.step === 'add' || step.step === 'remove') return true
+  return step.step === 'phase' && (step.phase === 'PostAcq' || step.phase === 'PostRel')
 }
 
 function describe(error: unknown): string {

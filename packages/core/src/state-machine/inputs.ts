@@ -27,6 +27,8 @@ export type Input =
   | { readonly kind: 'takeover'; readonly owner: string }
   | { readonly kind: 'release'; readonly owner: string }
   | { readonly kind: 'maintenance'; readonly on: boolean }
+  /** The heartbeat sockets are open: silence counts from now. */
+  | { readonly kind: 'listening' }
   /** The agent noticed it had been paused (its timers ran `pausedMs` late). */
   | { readonly kind: 'resumed'; readonly pausedMs: number }
   /** Stop: release held addresses (running the release checklist) or keep them in place. */

@@ -105,6 +105,8 @@ export interface EngineState {
    * been paused (SIGSTOP, a frozen VM). Peers are not judged on silence this node did not witness.
    */
   readonly judgeFrom: number
+  /** The heartbeat sockets are open: before that, peers' silence proves nothing and nothing is judged. */
+  readonly listening: boolean
   readonly phase: 'starting' | 'running' | 'stopping' | 'stopped'
   readonly releaseOnStop: boolean
   readonly maintenance: boolean

@@ -28,6 +28,12 @@ export interface MachineSetup {
   /** This node's own addresses, and for each watched peer the addresses taken over from it. */
   readonly resources: readonly { readonly owner: string; readonly addresses: readonly InterfaceAddress[] }[]
   readonly releaseOnStop: boolean
+  /**
+   * False: the heartbeat sockets are not open yet; nothing is judged until the `listening` input
+   * (the agent's start-up work, such as reading the interfaces, must not count as peers' silence).
+   * Default true, for a machine driven directly.
+   */
+  readonly listening?: boolean
 }
 
 export function initialState(setup: MachineSetup, now: number): EngineState {
@@ -72,6 +78,7 @@ export function initialState(setup: MachineSetup, now: number): EngineState {
     timing: setup.timing,
     startedAt: now,
     judgeFrom: now,
+    listening: setup.listening ?? true,
     phase: 'starting',
     releaseOnStop: setup.releaseOnStop,
     maintenance: false,
@@ -114,6 +121,10 @@ export function transition(state: EngineState, input: Input, now: number): Trans
       if (s.phase !== 'stopping' && s.phase !== 'stopped')
         s = { ...s, phase: 'stopping', releaseOnStop: input.release }
       break
+    case 'listening':
+      // Peers' silence, and the start-up wait for them, count from the moment heartbeats can arrive.
+      s = { ...s, listening: true, startedAt: now, judgeFrom: now }
+      break
     case 'resumed':
       // Peers' silence while this node was frozen proves nothing: judge it from now on. Heartbeats
       // go out at once so peers that took over learn this node is back.
@@ -131,6 +142,7 @@ export function transition(state: EngineState, input: Input, now: number): Trans
 }
 
 function evaluate(state: EngineState, now: number, fx: Effect[]): EngineState {
+  if (!state.listening) return state
   let s = state
   const peers: Record<string, PeerView> = {}
   let resources = s.resources
@@ -310,6 +322,7 @@ export function releaseRefusal(s: EngineState, owner: string): string | undefine
 
 /** The next moment the machine must be ticked even if nothing arrives; undefined when none. */
 export function nextDeadline(s: EngineState, now: number): number | undefined {
+  if (!s.listening) return undefined
   const times: number[] = []
   for (const peer of Object.values(s.peers)) {
     const t = peerDeadline(s, peer, now)

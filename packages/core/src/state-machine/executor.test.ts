@@ -1,0 +1,120 @@
+import { describe, expect, it } from 'vitest'
+import type { AddressControl, Journal, JournalEntry } from '../ports.js'
+import { RecordingHooks } from '../testing/recording-hooks.js'
+import type { Checklist, EventBody } from './effects.js'
+import { runChecklist } from './executor.js'
+
+const VIP = { interface: 'eth0', ip: '10.0.0.100', prefix: 24, family: 4 as const }
+
+/**
+ * A journal whose writes finish only when the test says so (an fsync on a slow disk), and a world
+ * that writes down, in one list, when each thing happened relative to the writes.
+ */
+function world() {
+  const order: string[] = []
+  const pending: (() => void)[] = []
+  const journal: Journal = {
+    write: (entry: JournalEntry) =>
+      new Promise<void>((resolve) => {
+        order.push(`journal ${entry.reached} begins`)
+        pending.push(() => {
+          order.push(`journal ${entry.reached} on disk`)
+          resolve()
+        })
+      }),
+    remove: async () => {
+      order.push('journal removed')
+    },
+    leftovers: async () => [],
+  }
+  const address: AddressControl = {
+    present: async () => [],
+    add: async () => {
+      order.push('add')
+    },
+    remove: async () => {
+      order.push('remove')
+    },
+    announce: async () => {
+      order.push('announce')
+    },
+  }
+  const hooks = new RecordingHooks((what) => order.push(what))
+  const events: EventBody[] = []
+  const deps = {
+    self: 'b',
+    address,
+    hooks,
+    journal,
+    emit: (e: EventBody) => events.push(e),
+    now: () => 0,
+    wallNow: () => 0,
+    delay: async () => undefined,
+  }
+  /** Lets everything that can run without a journal write finishing run. */
+  const settle = async () => {
+    for (let i = 0; i < 50; i++) await Promise.resolve()
+  }
+  /** Finishes the oldest pending journal write, then settles. */
+  const finishWrite = async () => {
+    await settle()
+    pending.shift()?.()
+    await settle()
+  }
+  return { order, deps, settle, finishWrite, events }
+}
+
+const acquire: Checklist = {
+  id: 1,
+  action: 'acquire',
+  owner: 'a',
+  peer: 'a',
+  addresses: [VIP],
+  reason: 'peer a lost',
+  detectionMs: 30,
+  steps: [
+    { step: 'gate' },
+    { step: 'phase', phase: 'PreAcq' },
+    { step: 'add' },
+    { step: 'announce', count: 1, intervalMs: 0 },
+    { step: 'phase', phase: 'PostAcq' },
+    { step: 'notify' },
+  ],
+}
+
+describe('runChecklist and its journal', () => {
+  it('writes "started" while Test and PreAcq run, and adds only once it is on disk', async () => {
+    const w = world()
+    const done = runChecklist(acquire, w.deps)
+    await w.settle()
+    // The write began before PreAcq (a PreAcq hook may take seconds), and is still not on disk.
+    expect(w.order).toEqual(['Test', 'journal started begins', 'PreAcq'])
+    await w.finishWrite()
+    expect(w.order.slice(3, 5)).toEqual(['journal started on disk', 'add'])
+    await w.finishWrite()
+    expect(await done).toBe('done')
+  })
+
+  it('sends the first announcement without waiting for "changed"; PostAcq waits for it', async () => {
+    const w = world()
+    const done = runChecklist(acquire, w.deps)
+    await w.finishWrite()
+    // "changed" is being written and not on disk yet: the announcement is out, PostAcq has not run.
+    expect(w.order.slice(4)).toEqual(['add', 'announce', 'journal changed begins'])
+    await w.finishWrite()
+    await done
+    expect(w.order.slice(7)).toEqual(['journal changed on disk', 'PostAcq', 'journal removed'])
+  })
+
+  it('a refused takeover leaves no journal entry behind', async () => {
+    const w = world()
+    const done = runChecklist(
+      { ...acquire, steps: [{ step: 'arbitrate' }, ...acquire.steps] },
+      { ...w.deps, arbiter: { refusal: async () => 'a still answers' } },
+    )
+    await w.finishWrite()
+    expect(await done).toBe('refused')
+    expect(w.order).toEqual(['journal started begins', 'journal started on disk', 'journal removed'])
+    expect(w.events.map((e) => e.kind)).toEqual(['takeover-refused'])
+  })
+})
