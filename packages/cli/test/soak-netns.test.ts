@@ -36,13 +36,28 @@ echo "${node} $(basename "$0") $IPFO_ACTION $IPFO_ADDRESS" >> ${log}
 `
 
 /** The processes in a namespace, listed from outside it (an `ip` run inside would list itself). */
+/**
+ * The processes in a namespace, less each agent's one `ip -force -batch -` (the long-lived helper
+ * that changes its addresses): a second helper of the same agent, or one whose agent is gone, stays
+ * in the list, so a leak still shows.
+ */
 async function netnsPids(ns: string): Promise<string[]> {
   const { execFile } = await import('node:child_process')
-  return new Promise((resolve) =>
+  const pids = await new Promise<string[]>((resolve) =>
     execFile('ip', ['netns', 'pids', ns], (_, stdout) =>
       resolve(String(stdout).trim().split('\n').filter(Boolean)),
     ),
   )
+  const helperOf = new Map<string, string>()
+  for (const pid of pids) {
+    const cmdline = (await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')).split('\0')
+    if (cmdline.slice(1, 4).join(' ') !== '-force -batch -') continue
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '')
+    const ppid = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1] ?? ''
+    if (pids.includes(ppid) && !helperOf.has(ppid)) helperOf.set(ppid, pid)
+  }
+  const helpers = new Set(helperOf.values())
+  return pids.filter((pid) => !helpers.has(pid))
 }
 
 async function fds(pid: number) {
