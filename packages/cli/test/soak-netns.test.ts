@@ -37,9 +37,9 @@ echo "${node} $(basename "$0") $IPFO_ACTION $IPFO_ADDRESS" >> ${log}
 
 /** The processes in a namespace, listed from outside it (an `ip` run inside would list itself). */
 /**
- * The processes in a namespace, less each agent's one `ip -force -batch -` (the long-lived helper
- * that changes its addresses): a second helper of the same agent, or one whose agent is gone, stays
- * in the list, so a leak still shows.
+ * The processes in a namespace, less each agent's own long-lived helpers: one `ip -force -batch -`
+ * (address changes) and one `socat ... INTERFACE:<if>` per interface (gratuitous ARP frames). A
+ * second helper of the same kind, or one whose agent is gone, stays in the list, so a leak shows.
  */
 async function netnsPids(ns: string): Promise<string[]> {
   const { execFile } = await import('node:child_process')
@@ -48,15 +48,25 @@ async function netnsPids(ns: string): Promise<string[]> {
       resolve(String(stdout).trim().split('\n').filter(Boolean)),
     ),
   )
-  const helperOf = new Map<string, string>()
+  const seen = new Set<string>()
+  const helpers = new Set<string>()
   for (const pid of pids) {
-    const cmdline = (await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')).split('\0')
-    if (cmdline.slice(1, 4).join(' ') !== '-force -batch -') continue
+    const argv = (await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')).split('\0')
+    const kind =
+      argv.slice(1, 4).join(' ') === '-force -batch -'
+        ? 'ip-batch'
+        : argv[0]?.endsWith('socat') && argv.at(-2)?.startsWith('INTERFACE:')
+          ? `socat ${argv.at(-2)}`
+          : undefined
+    if (kind === undefined) continue
     const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '')
     const ppid = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1] ?? ''
-    if (pids.includes(ppid) && !helperOf.has(ppid)) helperOf.set(ppid, pid)
+    const key = `${ppid} ${kind}`
+    if (pids.includes(ppid) && !seen.has(key)) {
+      seen.add(key)
+      helpers.add(pid)
+    }
   }
-  const helpers = new Set(helperOf.values())
   return pids.filter((pid) => !helpers.has(pid))
 }
 

@@ -50,10 +50,10 @@ export interface AddressControl {
    */
   interfaces?(): Promise<Record<string, InterfaceAddress[]>>
   /**
-   * Optional: get ready to change addresses without delay (start a long-lived helper process), so
-   * the first takeover does not wait for it. Called once the engine is up.
+   * Optional: get ready to change and announce these addresses without delay (start long-lived
+   * helper processes), so the first takeover does not wait for them. Called once the engine is up.
    */
-  prepare?(): void
+  prepare?(addresses: readonly InterfaceAddress[]): void
   /** Optional: end what `prepare` started. Called when the engine stops. */
   close?(): void
 }
@@ -72,8 +72,13 @@ export interface JournalEntry {
   readonly peer: string | undefined
   readonly addresses: readonly InterfaceAddress[]
   readonly reason: string
-  /** `started`: the address change had not completed; `changed`: it had, the Post phase had not. */
-  readonly reached: 'started' | 'changed'
+  /**
+   * `started`: the address change had not completed; `changed`: it had, the Post phase had not.
+   * `armed`: an acquire written down ahead of time, while nothing ran, so that a takeover need not
+   * wait for a disk write before its add: found with every address present, the acquire ran and
+   * did not finish; found with none, nothing happened.
+   */
+  readonly reached: 'armed' | 'started' | 'changed'
 }
 
 /**
@@ -142,5 +147,21 @@ export interface IpBatch {
   /** Starts the `ip` process now, so the first request does not wait for it. */
   start(): void
   /** Ends the `ip` process; a later request starts a new one. */
+  close(): void
+}
+
+/**
+ * Sends whole link-layer frames on an interface from a long-lived process (`socat` on a packet
+ * socket), so a gratuitous ARP leaves a few microseconds after it is asked for instead of after an
+ * `arping` process has started.
+ */
+export interface FrameSender {
+  /** Gets a sender ready for this interface now, so the first frame does not wait for it. */
+  start(iface: string): void
+  /**
+   * Hands the frame to the interface's sender. False when there is none that works (not installed,
+   * or it exited): the caller announces another way. True means handed over, not acknowledged.
+   */
+  send(iface: string, frame: Buffer): boolean
   close(): void
 }

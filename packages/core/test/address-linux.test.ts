@@ -1,37 +1,57 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { GRATUITOUS_ARP_BYTES } from '../src/address/arp-frame.js'
 import type { InterfaceAddress } from '../src/address/ip.js'
 import { linuxAddressControl } from '../src/address/linux.js'
 import { AddressError } from '../src/errors.js'
 import { systemCommandRunner } from '../src/node/command-runner.js'
 import { ipBatch } from '../src/node/ip-batch.js'
-import type { AddressControl } from '../src/ports.js'
+import { socatFrames } from '../src/node/socat-frames.js'
+import type { AddressControl, CommandRunner } from '../src/ports.js'
 import { createTopology, netnsSkipReason, type Topology } from '../src/testing/netns.js'
 
 const skip = netnsSkipReason(process.env.CI === 'true')
 const title = (name: string) => (skip === undefined ? name : `${name} (skipped: ${skip})`)
 
-// Every case runs twice: with one `ip` process per change, and through a long-lived `ip -batch`.
+// Every case runs three times: one process per change and announcement (ip, arping); a long-lived
+// `ip -batch` for changes; and that plus gratuitous ARP frames from a long-lived socat.
 describe.skipIf(skip !== undefined).each([
-  { how: 'one ip per change', batch: false },
-  { how: 'ip -batch', batch: true },
-])(title('linux address control in network namespaces ($how)'), ({ batch }) => {
+  { how: 'one process each', batch: false, frames: false },
+  { how: 'ip -batch', batch: true, frames: false },
+  { how: 'ip -batch and socat frames', batch: true, frames: true },
+])(title('linux address control in network namespaces ($how)'), ({ batch, frames }) => {
   let topo: Topology
   let a: AddressControl
   let b: AddressControl
+  const commands: string[] = []
+  const runner: CommandRunner = {
+    run(command, args, opts) {
+      commands.push([command, ...args].join(' '))
+      return systemCommandRunner.run(command, args, opts)
+    },
+  }
 
   const control = (ns: string) =>
     linuxAddressControl({
-      runner: systemCommandRunner,
+      runner,
       netns: ns,
       ...(batch ? { batch: ipBatch({ netns: ns }) } : {}),
+      ...(frames ? { frames: socatFrames({ netns: ns, frameBytes: GRATUITOUS_ARP_BYTES }) } : {}),
     })
 
   beforeAll(async () => {
     topo = await createTopology({ nodes: ['a', 'b'], withClient: true, ipv6: true })
     a = control(topo.node('a').ns)
     b = control(topo.node('b').ns)
-    a.prepare?.()
-    b.prepare?.()
+    const pub = (family: 4 | 6): InterfaceAddress => ({
+      interface: 'pub0',
+      ip: '0.0.0.0',
+      prefix: 24,
+      family,
+    })
+    a.prepare?.([pub(4), pub(6)])
+    b.prepare?.([pub(4), pub(6)])
+    // prepare reads the MACs in the background.
+    await new Promise((r) => setTimeout(r, 300))
   })
   afterAll(async () => {
     a?.close?.()
@@ -110,7 +130,15 @@ describe.skipIf(skip !== undefined).each([
       // Adding alone tells nobody: the client would keep sending to a's MAC.
       expect(await clientNeighbour(address)).toBe(macA)
 
+      const before = commands.length
       await b.announce(address, { count: 1, intervalMs: 0 })
+      if (family === 4) {
+        // With frames, the gratuitous ARP left without an arping; without them, arping sent it.
+        const arpings = commands.slice(before).filter((c) => c.includes('arping')).length
+        expect(arpings).toBe(frames ? 0 : 1)
+        // A frame is handed over, not awaited: give it a moment on the wire.
+        await new Promise((r) => setTimeout(r, 50))
+      }
       expect(await clientNeighbour(address)).toBe(macB)
       expect((await ping(address)).exitCode).toBe(0)
       await b.remove(address)

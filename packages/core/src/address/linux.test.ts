@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { AddressError } from '../errors.js'
-import type { CommandResult, IpBatch } from '../ports.js'
+import type { CommandResult, FrameSender, IpBatch } from '../ports.js'
 import { RecordingRunner } from '../testing/recording-runner.js'
+import { gratuitousArp } from './arp-frame.js'
 import type { InterfaceAddress } from './ip.js'
 import { linuxAddressControl } from './linux.js'
 
@@ -202,7 +203,7 @@ describe('linuxAddressControl with an ip batch', () => {
     const runner = new RecordingRunner().respond('ip -j addr show', { stdout: IP_ADDR_JSON })
     const { batch, requests, life } = fakeBatch()
     const control = linuxAddressControl({ runner, batch, sleep: async () => undefined })
-    control.prepare?.()
+    control.prepare?.([])
     await control.add(v4('192.168.1.100'))
     await control.add(v6('fd00:1::100'))
     await control.remove(v4('192.168.1.100'))
@@ -232,5 +233,76 @@ describe('linuxAddressControl with an ip batch', () => {
       command: ['ip', '-n', 'ipfo-b', 'addr', 'add', '192.168.1.100/24', 'dev', 'nope0'],
       hint: 'interface "nope0" does not exist: check the interface name with `ip link`',
     })
+  })
+})
+
+describe('linuxAddressControl with a frame sender', () => {
+  const LINKS = JSON.stringify([
+    { ifindex: 1, ifname: 'lo', address: '00:00:00:00:00:00' },
+    { ifindex: 2, ifname: 'eth0', address: '52:54:00:12:34:56' },
+  ])
+  function fakeFrames(works = true) {
+    const sent: { iface: string; frame: string }[] = []
+    const started: string[] = []
+    const frames: FrameSender = {
+      start: (iface) => started.push(iface),
+      send: (iface, frame) => {
+        if (works) sent.push({ iface, frame: frame.toString('hex') })
+        return works
+      },
+      close: () => undefined,
+    }
+    return { frames, sent, started }
+  }
+  const settle = () => new Promise((r) => setTimeout(r, 10))
+
+  it('announces IPv4 with gratuitous ARP frames, count times, once it knows the MAC: no arping', async () => {
+    const runner = new RecordingRunner().respond('ip -j link show', { stdout: LINKS })
+    const { frames, sent, started } = fakeFrames()
+    const waits: number[] = []
+    const control = linuxAddressControl({
+      runner,
+      frames,
+      sleep: async (ms) => {
+        waits.push(ms)
+      },
+    })
+    control.prepare?.([v4('192.168.1.100'), v6('fd00:1::100')])
+    await settle()
+    expect(started).toEqual(['eth0'])
+    await control.announce(v4('192.168.1.100'), { count: 3, intervalMs: 100 })
+    expect(sent).toEqual(
+      Array.from({ length: 3 }, () => ({
+        iface: 'eth0',
+        frame: gratuitousArp('52:54:00:12:34:56', '192.168.1.100').toString('hex'),
+      })),
+    )
+    expect(waits).toEqual([100, 100])
+    expect(runner.lines()).toEqual(['ip -j link show'])
+    // IPv6 still goes through na6.
+    await control.announce(v6('fd00:1::100'), { count: 1, intervalMs: 0 })
+    expect(runner.lines().at(-1)).toMatch(/^na6 /)
+  })
+
+  it('falls back to arping when the sender cannot send, or before the MAC is known', async () => {
+    const runner = new RecordingRunner().respond('ip -j link show', { stdout: LINKS })
+    const broken = linuxAddressControl({
+      runner,
+      frames: fakeFrames(false).frames,
+      sleep: async () => undefined,
+    })
+    broken.prepare?.([v4('192.168.1.100')])
+    await settle()
+    await broken.announce(v4('192.168.1.100'), { count: 1, intervalMs: 0 })
+    expect(runner.lines()).toEqual(['ip -j link show', 'arping -q -U -c 1 -I eth0 192.168.1.100'])
+
+    const unprepared = new RecordingRunner()
+    const { frames, sent } = fakeFrames()
+    await linuxAddressControl({ runner: unprepared, frames }).announce(v4('192.168.1.100'), {
+      count: 1,
+      intervalMs: 0,
+    })
+    expect(sent).toEqual([])
+    expect(unprepared.lines()).toEqual(['arping -q -U -c 1 -I eth0 192.168.1.100'])
   })
 })

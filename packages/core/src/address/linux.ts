@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import type { AddressControl, CommandResult, CommandRunner, IpBatch } from '../ports.js'
+import type { AddressControl, CommandResult, CommandRunner, FrameSender, IpBatch } from '../ports.js'
+import { gratuitousArp } from './arp-frame.js'
 import { addressCommandError, commonHints, type Hint } from './command-failure.js'
 import { addressKey, cidr, type InterfaceAddress, normalizeIp } from './ip.js'
 import { runSpaced } from './spaced-runs.js'
@@ -21,6 +22,11 @@ export interface LinuxAddressOptions {
    * change starts an `ip` process (a few milliseconds each). It must run in `netns` too.
    */
   readonly batch?: IpBatch
+  /**
+   * Sends gratuitous ARPs as raw frames from a long-lived process (node/socat-frames.ts); without it,
+   * or when it cannot, each announcement starts an `arping`. It must run in `netns` too.
+   */
+  readonly frames?: FrameSender
   /** Per command; the default runner's applies when unset. */
   readonly timeoutMs?: number
 }
@@ -60,6 +66,33 @@ export function linuxAddressControl(opts: LinuxAddressOptions): AddressControl {
     const [command = '', ...args] = full
     const runOpts = opts.timeoutMs === undefined ? undefined : { timeoutMs: opts.timeoutMs }
     return { argv: full, result: await opts.runner.run(command, args, runOpts) }
+  }
+  /** Each interface's MAC, for gratuitous ARP frames; read when `prepare` starts the frame senders. */
+  const macs = new Map<string, string>()
+  const readMacs = async () => {
+    const { result } = await run([ip, '-j', 'link', 'show']).catch(() => ({ result: undefined }))
+    if (result?.exitCode !== 0) return
+    try {
+      for (const link of JSON.parse(result.stdout) as { ifname?: string; address?: string }[])
+        if (link.ifname && link.address) macs.set(link.ifname, link.address)
+    } catch {
+      // Unreadable: announcements use arping.
+    }
+  }
+  /**
+   * IPv4 with a frame sender and a known MAC: the gratuitous ARP goes out as a frame, `count` times.
+   * False when it could not send the first one: the caller runs arping instead.
+   */
+  const announceByFrames = async (a: InterfaceAddress, count: number, intervalMs: number) => {
+    const mac = macs.get(a.interface)
+    if (a.family !== 4 || !opts.frames || mac === undefined) return false
+    const frame = gratuitousArp(mac, a.ip)
+    if (!opts.frames.send(a.interface, frame)) return false
+    for (let i = 1; i < count; i++) {
+      await wait(intervalMs)
+      opts.frames.send(a.interface, frame)
+    }
+    return true
   }
   /** Adds and removes go through the long-lived `ip -batch` when there is one: no process to start. */
   const change = async (argv: readonly string[]): Promise<{ argv: string[]; result: CommandResult }> => {
@@ -112,12 +145,17 @@ export function linuxAddressControl(opts: LinuxAddressOptions): AddressControl {
       return byName
     },
 
-    prepare() {
+    prepare(addresses) {
       opts.batch?.start()
+      if (!opts.frames) return
+      const interfaces = [...new Set(addresses.filter((a) => a.family === 4).map((a) => a.interface))]
+      for (const name of interfaces) opts.frames.start(name)
+      if (interfaces.length > 0) void readMacs()
     },
 
     close() {
       opts.batch?.close()
+      opts.frames?.close()
     },
 
     async add(a) {
@@ -136,6 +174,7 @@ export function linuxAddressControl(opts: LinuxAddressOptions): AddressControl {
     },
 
     async announce(a, { count, intervalMs }) {
+      if (count > 0 && (await announceByFrames(a, count, intervalMs))) return
       const argv = announceArgv(a)
       const failure = await runSpaced({
         count,

@@ -1,20 +1,25 @@
 import { IpfoError } from '../errors.js'
-import type { AddressControl, CommandRunner, IpBatch } from '../ports.js'
+import type { AddressControl, CommandRunner, FrameSender, IpBatch } from '../ports.js'
 import { darwinAddressControl } from './darwin.js'
 import { linuxAddressControl } from './linux.js'
 
 /**
  * The address control for `platform` (the caller passes `process.platform`: core reads no globals).
- * On Linux, `ipBatch` makes the long-lived `ip -batch -` that adds and removes addresses.
+ * On Linux, `ipBatch` makes the long-lived `ip -batch -` that adds and removes addresses, and
+ * `frames` the sender of gratuitous ARP frames.
  */
 export function platformAddressControl(
   platform: NodeJS.Platform,
   runner: CommandRunner,
-  opts: { ipBatch?: () => IpBatch } = {},
+  opts: { ipBatch?: () => IpBatch; frames?: () => FrameSender } = {},
 ): AddressControl {
   switch (platform) {
     case 'linux':
-      return linuxAddressControl({ runner, ...(opts.ipBatch ? { batch: opts.ipBatch() } : {}) })
+      return linuxAddressControl({
+        runner,
+        ...(opts.ipBatch ? { batch: opts.ipBatch() } : {}),
+        ...(opts.frames ? { frames: opts.frames() } : {}),
+      })
     case 'darwin':
       return darwinAddressControl({ runner })
     default:

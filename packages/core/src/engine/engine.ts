@@ -159,6 +159,41 @@ export function createEngine(deps: EngineDeps): Engine {
     scheduleDeadline(now)
   }
 
+  /**
+   * Acquires written down ahead of time, one per owner whose addresses this node does not hold (see
+   * JournalEntry `armed`): a takeover then starts its add without waiting for the disk.
+   */
+  const armedEntries = new Map<string, Promise<unknown>>()
+  const armedKey = (owner: string) => `armed-${owner}`
+  function arm(owner: string): void {
+    if (!deps.journal || armedEntries.has(owner) || state.phase === 'stopping' || state.phase === 'stopped')
+      return
+    const resource = state.resources[owner]
+    if (!resource || resource.status === 'held') return
+    const addresses =
+      owner === config.node ? config.owns : (config.peers.find((p) => p.id === owner)?.takeover ?? [])
+    const entry: JournalEntry = {
+      key: armedKey(owner),
+      action: 'acquire',
+      owner,
+      peer: owner === config.node ? undefined : owner,
+      addresses,
+      reason: `acquiring ${owner === config.node ? 'its own' : `${owner}'s`} addresses`,
+      reached: 'armed',
+    }
+    armedEntries.set(
+      owner,
+      deps.journal.write(entry).catch((error: unknown) => {
+        armedEntries.delete(owner)
+        emit({
+          kind: 'error',
+          message: error instanceof Error ? error.message : String(error),
+          context: 'writing the checklist journal',
+        })
+      }),
+    )
+  }
+
   function perform(effect: Effect): void {
     switch (effect.kind) {
       case 'emit':
@@ -169,6 +204,8 @@ export function createEngine(deps: EngineDeps): Engine {
         break
       case 'run-checklist': {
         const { checklist } = effect
+        const written = checklist.action === 'acquire' ? armedEntries.get(checklist.owner) : undefined
+        armedEntries.delete(checklist.owner)
         // Off the heartbeat path: hooks and address commands run while heartbeats and detection go on.
         void runChecklist(checklist, {
           self: config.node,
@@ -177,13 +214,16 @@ export function createEngine(deps: EngineDeps): Engine {
           arbiter: deps.arbiter,
           journal: deps.journal,
           runId: incarnation,
+          armed: written ? { key: armedKey(checklist.owner), written } : undefined,
           emit,
           now: () => clock.now(),
           wallNow: () => clock.wallNow(),
           delay: (ms) => new Promise((resolve) => clock.setTimeout(resolve, ms)),
-        }).then((outcome) =>
-          apply({ kind: 'checklist-finished', id: checklist.id, owner: checklist.owner, outcome }),
-        )
+        }).then((outcome) => {
+          apply({ kind: 'checklist-finished', id: checklist.id, owner: checklist.owner, outcome })
+          // Not held after all (a release, a refusal, a failure): ready for the next acquire.
+          arm(checklist.owner)
+        })
         // Tell peers at once that these addresses are being acquired or released.
         sendHeartbeats()
         break
@@ -371,6 +411,11 @@ export function createEngine(deps: EngineDeps): Engine {
       const complete = held.includes(entry.owner)
       let decision: 'finished' | 'rolled-back'
       let reason: string
+      if (entry.reached === 'armed' && !complete) {
+        // Written ahead of time and never used: nothing happened.
+        await deps.journal?.remove(entry.key).catch(() => undefined)
+        continue
+      }
       if (entry.action === 'acquire') {
         // Every address on the interface means the add went through (even if the journal was not
         // told); removing them again would only make clients lose them twice.
@@ -444,7 +489,7 @@ export function createEngine(deps: EngineDeps): Engine {
       const saved = await deps.replayStore?.load().catch(() => undefined)
       if (saved) guard.restore(saved)
       await reconcile()
-      deps.address.prepare?.()
+      deps.address.prepare?.([...config.owns, ...config.peers.flatMap((p) => p.takeover)])
       try {
         await transport.start(onPacket)
       } catch (error) {
@@ -452,6 +497,7 @@ export function createEngine(deps: EngineDeps): Engine {
         throw error
       }
       apply({ kind: 'listening' })
+      for (const owner of Object.keys(state.resources)) arm(owner)
       emit({
         kind: 'agent-started',
         node: config.node,
@@ -480,6 +526,12 @@ export function createEngine(deps: EngineDeps): Engine {
       deadlineTimer = undefined
       await transport.close()
       deps.address.close?.()
+      // A clean stop leaves no entry behind: nothing is in the middle of anything.
+      for (const [owner, written] of armedEntries) {
+        await written
+        await deps.journal?.remove(armedKey(owner)).catch(() => undefined)
+      }
+      armedEntries.clear()
       await saveReplayMarks(true)
     },
     status: () => ({

@@ -97,7 +97,8 @@ describe('recovering a checklist an earlier run did not finish', () => {
       reason: 'the addresses had not all been added; any that were are removed',
     })
     expect(b.hooks.calls).toEqual([])
-    expect(journal.entries.size).toBe(0)
+    // Only the entry armed for the next takeover is left.
+    expect([...journal.entries.values()].map((e) => `${e.key}:${e.reached}`)).toEqual(['armed-a:armed'])
   })
 
   it('an acquire whose addresses are all there is finished even if the journal did not hear of the add', async () => {
@@ -111,13 +112,53 @@ describe('recovering a checklist an earlier run did not finish', () => {
     expect(b.hooks.calls.map((c) => c.what)).toEqual(['PostAcq'])
   })
 
-  it('a running takeover writes itself down (started, changed) and removes the entry when done', async () => {
+  it('a takeover is written down before it starts (armed), then changed, and the entry removed when done', async () => {
     const journal = new MemoryJournal()
     const b = nodeB(journal, false)
     await b.engine.start()
     await b.clock.advance(400)
     expect(b.events.map((e) => e.kind)).toContain('acquired')
-    expect(journal.writes).toEqual(['acquire:started', 'acquire:changed', 'removed'])
+    expect(journal.writes).toEqual(['acquire:armed', 'acquire:changed', 'removed'])
     expect(journal.entries.size).toBe(0)
+  })
+
+  it('an armed acquire found with every address present is finished, as a started one is', async () => {
+    const journal = new MemoryJournal()
+    journal.entries.set('armed-a', { ...entry('armed'), key: 'armed-a' })
+    const b = nodeB(journal, true)
+    await b.engine.start()
+    await b.clock.advance(50)
+    expect(b.events.find((e) => e.kind === 'checklist-recovered')).toMatchObject({ decision: 'finished' })
+    expect(b.hooks.calls.map((c) => c.what)).toEqual(['PostAcq'])
+    expect(journal.entries.size).toBe(0)
+  })
+
+  it('an armed acquire found with no address present is dropped without a word, and armed again', async () => {
+    const journal = new MemoryJournal()
+    journal.entries.set('armed-a', { ...entry('armed'), key: 'armed-a' })
+    const b = nodeB(journal, false)
+    await b.engine.start()
+    await b.clock.advance(50)
+    expect(b.events.map((e) => e.kind)).not.toContain('checklist-recovered')
+    expect(b.hooks.calls).toEqual([])
+    expect(journal.writes).toEqual(['removed', 'acquire:armed'])
+  })
+
+  it("the takeover's add does not wait for the disk: the entry was written before the peer was lost", async () => {
+    // Every journal write takes 200 ms (a slow disk's fsync).
+    const slow = new MemoryJournal()
+    let clock: FakeClock | undefined
+    const write = slow.write.bind(slow)
+    slow.write = async (e) => {
+      await new Promise<void>((resolve) => clock!.setTimeout(resolve, 200))
+      await write(e)
+    }
+    const b = nodeB(slow, false)
+    clock = b.clock
+    await b.engine.start()
+    await b.clock.advance(1_000)
+    const at = (kind: string) => b.events.find((e) => e.kind === kind)?.time
+    expect(at('acquired')! - at('acquiring')!).toBeLessThan(200)
+    expect(slow.writes.slice(0, 2)).toEqual(['acquire:armed', 'acquire:changed'])
   })
 })

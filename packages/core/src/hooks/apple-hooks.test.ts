@@ -67,6 +67,22 @@ async function hook(ip: string, name: string, then = 'exit 0', mode = 0o755): Pr
 const ran = async () => (await readFile(log, 'utf8').catch(() => '')).trim().split('\n').filter(Boolean)
 const finished = () => events.filter((e) => e.kind === 'hook-finished')
 
+describe('reading the folders', () => {
+  it('reads each folder once per checklist; the next checklist reads it again', async () => {
+    const h = hooks()
+    await hook('10.0.0.50', 'Test')
+    const first = { ...ctx }
+    expect(await h.gate(first)).toBe('proceed')
+    // Added while the checklist runs: that checklist goes on with what it read at its start...
+    await hook('10.0.0.50', 'PreAcq-10')
+    expect(await h.runPhase('PreAcq', first)).toEqual({ ok: true })
+    expect(await ran()).toEqual(['Test Test 10.0.0.50 acquire'])
+    // ...and the next one sees it.
+    expect(await h.runPhase('PreAcq', { ...ctx })).toEqual({ ok: true })
+    expect(await ran()).toEqual(['Test Test 10.0.0.50 acquire', 'PreAcq PreAcq-10 10.0.0.50 acquire'])
+  })
+})
+
 describe('gate', () => {
   it('proceeds when there is no hooks folder, no address folder or no Test', async () => {
     expect(await appleHooks({ ...optsOf(), dir: join(root, 'missing') }).gate(ctx)).toBe('proceed')

@@ -144,6 +144,19 @@ export function appleHooks(opts: AppleHooksOptions): HooksPort {
   }
 
   /** The folder's names, [] when it does not exist, undefined (after an error event) when unreadable. */
+  /**
+   * One listing per folder per checklist (a checklist's Test and phases share its context): a
+   * takeover reads the folder once, not once per phase, on its way to the address change.
+   */
+  const listings = new WeakMap<HookContext, Map<string, Promise<string[] | undefined>>>()
+  function listFor(ctx: HookContext, folder: string): Promise<string[] | undefined> {
+    const byFolder = listings.get(ctx) ?? new Map<string, Promise<string[] | undefined>>()
+    listings.set(ctx, byFolder)
+    const listing = byFolder.get(folder) ?? list(folder)
+    byFolder.set(folder, listing)
+    return listing
+  }
+
   async function list(folder: string): Promise<string[] | undefined> {
     try {
       return await readdir(folder)
@@ -159,7 +172,7 @@ export function appleHooks(opts: AppleHooksOptions): HooksPort {
       const results = resultsFile(ctx)
       for (const address of ctx.addresses) {
         const folder = addressFolder(opts.dir, address.ip)
-        const names = await list(folder)
+        const names = await listFor(ctx, folder)
         if (names === undefined) return 'notify-only'
         for (const name of stageScripts('Test', names)) {
           const ran = await runOne('Test', folder, name, ctx, address, results)
@@ -181,7 +194,7 @@ export function appleHooks(opts: AppleHooksOptions): HooksPort {
       const results = resultsFile(ctx)
       for (const address of ctx.addresses) {
         const folder = addressFolder(opts.dir, address.ip)
-        const names = await list(folder)
+        const names = await listFor(ctx, folder)
         if (names === undefined) {
           if (strict)
             return { ok: false, reason: `the strict ${phase} hooks in ${folder} could not be listed` }

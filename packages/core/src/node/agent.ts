@@ -133,12 +133,23 @@ async function arbiterFor(config: Config, opts: AgentOptions): Promise<{ arbiter
 }
 
 async function platformAddress(platform: NodeJS.Platform): Promise<AddressControl> {
-  const [{ platformAddressControl }, { systemCommandRunner }, { ipBatch }] = await Promise.all([
+  const [
+    { platformAddressControl },
+    { systemCommandRunner },
+    { ipBatch },
+    { socatFrames },
+    { GRATUITOUS_ARP_BYTES },
+  ] = await Promise.all([
     import('../address/pick.js'),
     import('./command-runner.js'),
     import('./ip-batch.js'),
+    import('./socat-frames.js'),
+    import('../address/arp-frame.js'),
   ])
-  return platformAddressControl(platform, systemCommandRunner, { ipBatch: () => ipBatch() })
+  return platformAddressControl(platform, systemCommandRunner, {
+    ipBatch: () => ipBatch(),
+    frames: () => socatFrames({ frameBytes: GRATUITOUS_ARP_BYTES }),
+  })
 }
 
 /** The hook folder of the config (default: Apple's on macOS); a folder that does not exist means no hooks. */

@@ -15,6 +15,12 @@ export interface ExecutorDeps {
   readonly journal?: Journal | undefined
   /** Makes journal keys unique across runs of the agent. */
   readonly runId?: number
+  /**
+   * An acquire already written down (`armed`) under this key: the checklist writes no `started`
+   * entry of its own, waits for `written` (normally long done) before its add, and removes the
+   * entry when it ends.
+   */
+  readonly armed?: { readonly key: string; readonly written: Promise<unknown> } | undefined
   readonly emit: (event: EventBody) => void
   readonly now: () => number
   readonly wallNow: () => number
@@ -44,8 +50,9 @@ export async function runChecklist(checklist: Checklist, deps: ExecutorDeps): Pr
   let outcome: ChecklistOutcome = 'done'
   let skipToNotify = false
   let announcing: Promise<unknown> = Promise.resolve()
+  const armed = checklist.action === 'acquire' && deps.journal ? deps.armed : undefined
   const entry: JournalEntry = {
-    key: `${deps.runId ?? 0}-${checklist.id}`,
+    key: armed?.key ?? `${deps.runId ?? 0}-${checklist.id}`,
     action: checklist.action,
     owner: checklist.owner,
     peer: checklist.peer,
@@ -54,11 +61,12 @@ export async function runChecklist(checklist: Checklist, deps: ExecutorDeps): Pr
     reached: 'started',
   }
   const changesAddresses = checklist.steps.some((s) => s.step === 'add' || s.step === 'remove')
-  let journaled = false
+  let journaled = armed !== undefined
   // Journal writes (an fsync each) run one after the other, off the checklist's path: `started`
-  // while arbitration, Test and the Pre hooks run; `changed` while the first announcement goes out.
-  // Only the address change itself and the hooks after it wait for what was written before them.
-  let journalWrites: Promise<unknown> = Promise.resolve()
+  // while arbitration, Test and the Pre hooks run (or nothing, when the acquire was armed ahead of
+  // time); `changed` while the first announcement goes out. Only the address change itself and the
+  // hooks after it wait for what was written before them.
+  let journalWrites: Promise<unknown> = armed?.written ?? Promise.resolve()
   const journal = (reached: JournalEntry['reached']) => {
     if (!deps.journal || !changesAddresses) return
     journaled = true
@@ -66,7 +74,7 @@ export async function runChecklist(checklist: Checklist, deps: ExecutorDeps): Pr
       guard(deps, 'journal', () => deps.journal!.write({ ...entry, reached }), undefined),
     )
   }
-  journal('started')
+  if (!armed) journal('started')
 
   steps: for (const step of checklist.steps) {
     if (skipToNotify && step.step !== 'notify') continue
