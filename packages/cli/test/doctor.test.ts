@@ -75,6 +75,7 @@ describe('ipfo doctor', () => {
     expect(verdicts(checks)).toMatchObject({
       'config and key': 'pass',
       'ip installed': 'pass',
+      'socat installed': 'pass',
       'arping installed': 'pass',
       'interface lo': 'pass',
       '127.0.0.50 on lo': 'pass',

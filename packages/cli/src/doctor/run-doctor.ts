@@ -35,7 +35,7 @@ export async function runDoctor(configFile: string, deps: DoctorDeps): Promise<C
   const events = status ? ((await ask<IpfoEvent[]>('events')) ?? []) : []
 
   const { checkInterfaces, checkPorts, checkTools } = await import('./local-checks.js')
-  progress('looking for ip, arping and na6')
+  progress('looking for ip, socat, arping and na6')
   checks.push(...(await checkTools(config, deps.runner)))
   progress('checking the interfaces')
   checks.push(...(await checkInterfaces(config, deps.runner)))
