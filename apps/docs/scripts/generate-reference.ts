@@ -4,7 +4,7 @@
  *   reference/cli.md     from the oclif manifest of @ipfo/cli
  * Both are .gitignored: edit the schema, the commands or these scripts, never the pages.
  */
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises'
+import { copyFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
 import { checkConfig, configJsonSchema, formatIssues } from '@ipfo/core'
 import { loadCliManifest } from './cli-manifest.js'
@@ -37,6 +37,23 @@ async function writePerformancePlot(): Promise<void> {
   console.log(`wrote ${plots}engine-failover.svg from ${newest}`)
 }
 
+/**
+ * public/plots/failover.svg: the plot `npm run bench:failover` drew for the newest
+ * bench/results/failover-*.svg (ipfo against keepalived and ucarp), copied as it is.
+ */
+async function copyFailoverPlot(): Promise<void> {
+  const results = fileURLToPath(new URL('../../../bench/results/', import.meta.url))
+  const newest = (await readdir(results))
+    .filter((f) => /^failover-\d{4}-\d{2}-\d{2}\.svg$/.test(f))
+    .sort()
+    .at(-1)
+  if (!newest) throw new Error(`no failover-*.svg in ${results}: the performance page needs one`)
+  const plots = fileURLToPath(new URL('../public/plots/', import.meta.url))
+  await mkdir(plots, { recursive: true })
+  await copyFile(`${results}${newest}`, `${plots}failover.svg`)
+  console.log(`wrote ${plots}failover.svg from ${newest}`)
+}
+
 async function main(): Promise<void> {
   for (const [name, example] of Object.entries({ SMALL, COMPLETE })) {
     const check = checkConfig(example)
@@ -54,6 +71,7 @@ async function main(): Promise<void> {
   await writeFile(`${OUT}cli.md`, cli)
   console.log(`wrote ${OUT}config.md and ${OUT}cli.md`)
   await writePerformancePlot()
+  await copyFailoverPlot()
 }
 
 await main()
