@@ -89,5 +89,8 @@ describe('report rendering', () => {
     expect(svg.match(/<circle /g)).toHaveLength(4)
     expect(svg).toContain('(1 no takeover)')
     expect(svg.endsWith('</svg>\n')).toBe(true)
+    // Screen readers and the docs' accessibility lint read it by its title.
+    expect(svg).toMatch(/^<svg [^>]*role="img" aria-label="Client-observed outage per failover/)
+    expect(svg).toContain('<title>Client-observed outage per failover')
   })
 })

@@ -57,10 +57,12 @@ export function renderSvg(report: Report): string {
     y += 50
   }
   const height = y
+  const title = `Client-observed outage per failover, ${report.method.runs} runs each (log scale)`
   return [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="sans-serif" font-size="12">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="sans-serif" font-size="12" role="img" aria-label="${esc(title)}">`,
+    `<title>${esc(`${title}: ipfo, keepalived and ucarp, ${report.date.slice(0, 10)}`)}</title>`,
     `<rect width="${WIDTH}" height="${height}" fill="white"/>`,
-    `<text x="10" y="22" font-size="15" font-weight="bold">${esc(`Client-observed outage per failover, ${report.method.runs} runs each (log scale)`)}</text>`,
+    `<text x="10" y="22" font-size="15" font-weight="bold">${esc(title)}</text>`,
     ...parts,
     '</svg>',
     '',

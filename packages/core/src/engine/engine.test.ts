@@ -75,6 +75,30 @@ function doubleHolds(journal: AddressOperation[]): number[] {
   return overlaps
 }
 
+/** A stopped (releasing, saying goodbye) and B took over at once: where a returning owner starts. */
+async function aLeftBHolds() {
+  const c = cluster()
+  await c.a.engine.start()
+  await c.b.engine.start()
+  await c.clock.advance(1_000)
+  await stopAll(c.clock, c.a.engine)
+  await c.clock.advance(50)
+  expect(c.b.address.has('10.0.0.100')).toBe(true)
+  return c
+}
+
+/** A new engine for node a, on the same network and interfaces: its agent started again. */
+function restartedA(c: ReturnType<typeof cluster>) {
+  return createEngine({
+    config: config('a', { owns: [VIP], peers: [{ id: 'b' }] }),
+    keys: KEYS,
+    clock: c.clock,
+    transport: c.net.transport('a', ['private', 'public']),
+    address: c.a.address,
+    onEvent: (e) => c.events.push(e),
+  })
+}
+
 describe('engine: two nodes on a fake network', () => {
   it('the owner claims its VIP at start; the watcher takes over when every link goes silent, in checklist order', async () => {
     const c = cluster()
@@ -103,22 +127,8 @@ describe('engine: two nodes on a fake network', () => {
   })
 
   it('a returning owner waits for the release: no moment with the VIP held twice', async () => {
-    const c = cluster()
-    await c.a.engine.start()
-    await c.b.engine.start()
-    await c.clock.advance(1_000)
-    await stopAll(c.clock, c.a.engine) // releases and says goodbye: B takes over at once
-    await c.clock.advance(50)
-    expect(c.b.address.has('10.0.0.100')).toBe(true)
-
-    const a2 = createEngine({
-      config: config('a', { owns: [VIP], peers: [{ id: 'b' }] }),
-      keys: KEYS,
-      clock: c.clock,
-      transport: c.net.transport('a', ['private', 'public']),
-      address: c.a.address,
-      onEvent: (e) => c.events.push(e),
-    })
+    const c = await aLeftBHolds()
+    const a2 = restartedA(c)
     await a2.start()
     await c.clock.advance(2_000)
     expect(c.a.address.has('10.0.0.100')).toBe(true)
@@ -136,13 +146,7 @@ describe('engine: two nodes on a fake network', () => {
   })
 
   it('a start-up slower than deadAfter is not silence: a returning owner still waits for the release', async () => {
-    const c = cluster()
-    await c.a.engine.start()
-    await c.b.engine.start()
-    await c.clock.advance(1_000)
-    await stopAll(c.clock, c.a.engine)
-    await c.clock.advance(50)
-    expect(c.b.address.has('10.0.0.100')).toBe(true)
+    const c = await aLeftBHolds()
 
     // Reading the interfaces takes 500 ms (a loaded host): longer than deadAfter, before any socket is open.
     const present = c.a.address.present.bind(c.a.address)
@@ -150,14 +154,7 @@ describe('engine: two nodes on a fake network', () => {
       await new Promise<void>((resolve) => c.clock.setTimeout(resolve, 500))
       return present(candidates)
     }
-    const a2 = createEngine({
-      config: config('a', { owns: [VIP], peers: [{ id: 'b' }] }),
-      keys: KEYS,
-      clock: c.clock,
-      transport: c.net.transport('a', ['private', 'public']),
-      address: c.a.address,
-      onEvent: (e) => c.events.push(e),
-    })
+    const a2 = restartedA(c)
     const eventsBefore = c.events.length
     await Promise.all([a2.start(), c.clock.advance(600)])
     await c.clock.advance(2_000)

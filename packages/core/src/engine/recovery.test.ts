@@ -122,23 +122,25 @@ describe('recovering a checklist an earlier run did not finish', () => {
     expect(journal.entries.size).toBe(0)
   })
 
-  it('an armed acquire found with every address present is finished, as a started one is', async () => {
+  /** b starts again with the entry armed before its last run ended; its interface has the VIP or not. */
+  async function restartArmed(present: boolean) {
     const journal = new MemoryJournal()
     journal.entries.set('armed-a', { ...entry('armed'), key: 'armed-a' })
-    const b = nodeB(journal, true)
+    const b = nodeB(journal, present)
     await b.engine.start()
     await b.clock.advance(50)
+    return { journal, b }
+  }
+
+  it('an armed acquire found with every address present is finished, as a started one is', async () => {
+    const { journal, b } = await restartArmed(true)
     expect(b.events.find((e) => e.kind === 'checklist-recovered')).toMatchObject({ decision: 'finished' })
     expect(b.hooks.calls.map((c) => c.what)).toEqual(['PostAcq'])
     expect(journal.entries.size).toBe(0)
   })
 
   it('an armed acquire found with no address present is dropped without a word, and armed again', async () => {
-    const journal = new MemoryJournal()
-    journal.entries.set('armed-a', { ...entry('armed'), key: 'armed-a' })
-    const b = nodeB(journal, false)
-    await b.engine.start()
-    await b.clock.advance(50)
+    const { journal, b } = await restartArmed(false)
     expect(b.events.map((e) => e.kind)).not.toContain('checklist-recovered')
     expect(b.hooks.calls).toEqual([])
     expect(journal.writes).toEqual(['removed', 'acquire:armed'])
