@@ -138,21 +138,28 @@ async function openMutualPair() {
   return { p, vips, log, holdersOf, settled }
 }
 
+/**
+ * Starts a, then b once a holds its VIP, as in the other namespace tests: a takes b's VIP while b is
+ * not up yet, then gives it back when b starts (a tested path), instead of both racing at once.
+ */
+async function startInTurn({ p, vips, holdersOf, settled }: Awaited<ReturnType<typeof openMutualPair>>) {
+  p.agent('a').start()
+  await until('a to hold its VIP', async () => (await holdersOf(vips.a)) === 'a', 30_000).catch((error) => {
+    // What a said and printed, to tell a slow start from a stuck one.
+    const said = p.log.filter((l) => l.node === 'a').map((l) => l.line.kind)
+    throw new Error(
+      `${(error as Error).message}; a's events: ${said.join(', ')}; stderr: ${p.stderr.join(' | ')}`,
+    )
+  })
+  p.agent('b').start()
+  await until('each node to hold its own VIP', settled, 30_000)
+}
+
 describe.skipIf(skip !== undefined)('soak', () => {
   it(`${FAILOVERS} failovers: one holder per VIP at the end, no leaks, every hook once per transition`, async () => {
-    const { p, vips, log, holdersOf, settled } = await openMutualPair()
-    // One after the other, as in the other namespace tests: a takes b's VIP while b is not up yet,
-    // then gives it back when b starts (a tested path), instead of both racing at once.
-    p.agent('a').start()
-    await until('a to hold its VIP', async () => (await holdersOf(vips.a)) === 'a', 30_000).catch((error) => {
-      // What a said and printed, to tell a slow start from a stuck one.
-      const said = p.log.filter((l) => l.node === 'a').map((l) => l.line.kind)
-      throw new Error(
-        `${(error as Error).message}; a's events: ${said.join(', ')}; stderr: ${p.stderr.join(' | ')}`,
-      )
-    })
-    p.agent('b').start()
-    await until('each node to hold its own VIP', settled, 30_000)
+    const pair = await openMutualPair()
+    const { p, vips, log, holdersOf, settled } = pair
+    await startInTurn(pair)
     await new Promise((r) => setTimeout(r, 500))
     const pids = { a: (await p.status('a')).process!.pid, b: (await p.status('b')).process!.pid }
     // Descriptors are compared when nothing but the agents runs (an announcement's arping holds pipes).
@@ -289,20 +296,10 @@ describe.skipIf(skip !== undefined)('soak', () => {
   }, 900_000)
 
   it(`${KILLS} failovers by kill -9 of the holder's agent, alternating a and b: one holder per VIP, nothing left behind, hooks once per transition`, async () => {
-    const { p, vips, log, holdersOf, settled } = await openMutualPair()
+    const pair = await openMutualPair()
+    const { p, vips, log, holdersOf, settled } = pair
     const { AgentProcess } = await import('../src/demo/agent-process.js')
-    // One after the other, as in the other namespace tests: a takes b's VIP while b is not up yet,
-    // then gives it back when b starts (a tested path), instead of both racing at once.
-    p.agent('a').start()
-    await until('a to hold its VIP', async () => (await holdersOf(vips.a)) === 'a', 30_000).catch((error) => {
-      // What a said and printed, to tell a slow start from a stuck one.
-      const said = p.log.filter((l) => l.node === 'a').map((l) => l.line.kind)
-      throw new Error(
-        `${(error as Error).message}; a's events: ${said.join(', ')}; stderr: ${p.stderr.join(' | ')}`,
-      )
-    })
-    p.agent('b').start()
-    await until('each node to hold its own VIP', settled, 30_000)
+    await startInTurn(pair)
     const atRest = (what: string) =>
       until(
         `${what}: no checklist running`,
