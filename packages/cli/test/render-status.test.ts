@@ -58,6 +58,7 @@ const status: AgentStatus = {
     loopStalls: 0,
     maxLoopLagMs: 3,
   },
+  noCarrier: [],
   refusedHooks: [],
 }
 
@@ -100,6 +101,13 @@ describe('renderStatus', () => {
     const colored = renderStatus(maintenance, createStyle(true)).split('\n')
     expect(colored[0]).toBe(
       '\x1b[1m\x1b[33m\x1b[7m MAINTENANCE MODE: no automatic takeover or failback (ipfo maintenance off) \x1b[27m\x1b[39m\x1b[22m',
+    )
+  })
+
+  it('says which address interfaces have no carrier, under what is held', () => {
+    const lines = renderStatus({ ...status, noCarrier: ['eth0'] }, PLAIN).split('\n')
+    expect(lines[3]).toBe(
+      'NO CARRIER on eth0: its addresses are released here and claimed again once the cable is back and the peers are heard',
     )
   })
 

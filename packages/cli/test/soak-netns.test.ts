@@ -35,10 +35,11 @@ const HOOK = (log: string, node: string) => `#!/bin/sh
 echo "${node} $(basename "$0") $IPFO_ACTION $IPFO_ADDRESS" >> ${log}
 `
 
-/** The processes in a namespace, listed from outside it (an `ip` run inside would list itself). */
 /**
- * The processes in a namespace, less each agent's own long-lived helpers: one `ip -force -batch -`
- * (address changes) and one `socat ... INTERFACE:<if>` per interface (gratuitous ARP frames). A
+ * The processes in a namespace, listed from outside it (an `ip` run inside would list itself), less
+ * each agent's own long-lived helpers: one `ip -force -batch -` (address changes), one
+ * `ip -o monitor link` (carrier changes) and one `socat ... INTERFACE:<if>` per interface
+ * (gratuitous ARP frames). A
  * second helper of the same kind, or one whose agent is gone, stays in the list, so a leak shows.
  */
 async function netnsPids(ns: string): Promise<string[]> {
@@ -55,9 +56,11 @@ async function netnsPids(ns: string): Promise<string[]> {
     const kind =
       argv.slice(1, 4).join(' ') === '-force -batch -'
         ? 'ip-batch'
-        : argv[0]?.endsWith('socat') && argv.at(-2)?.startsWith('INTERFACE:')
-          ? `socat ${argv.at(-2)}`
-          : undefined
+        : argv.slice(1, 4).join(' ') === '-o monitor link'
+          ? 'ip-monitor'
+          : argv[0]?.endsWith('socat') && argv.at(-2)?.startsWith('INTERFACE:')
+            ? `socat ${argv.at(-2)}`
+            : undefined
     if (kind === undefined) continue
     const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '')
     const ppid = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1] ?? ''

@@ -64,6 +64,29 @@ describe.skipIf(skip !== undefined)('split brain in network namespaces', () => {
     expect(p.kinds('b')).not.toContain('acquiring')
   })
 
+  it("both of a's cables pulled while its agent runs: a lets the VIP go, b takes it; back, never two holders", async () => {
+    const { p } = await open()
+    await p.topology.unplug('a')
+    await until("a's carrier-lost", () => lines(p, 'a', 'carrier-lost').length > 0, 3_000)
+    expect(lines(p, 'a', 'releasing')[0]).toMatchObject({ owner: 'a', reason: 'pub0 lost its carrier' })
+    await until('b alone to hold the VIP', async () => (await p.stage.holders()).join() === 'b', 3_000)
+    const back = (async () => {
+      await p.topology.plug('a')
+      await until('a to hold the VIP again', async () => (await p.stage.holders()).join() === 'a', 5_000)
+    })()
+    const samples = await sampleHolders(p, back)
+    await back
+    expect(samples.filter((s) => s.length > 1)).toEqual([])
+    expect(lines(p, 'a', 'carrier-restored')).toHaveLength(1)
+    expect(p.kinds('a')).not.toContain('address-conflict')
+    expect(p.kinds('b')).not.toContain('address-conflict')
+    await until(
+      "the client to learn a's MAC again",
+      async () => (await p.clientNeighbourMac()) === p.topology.node('a').public.mac,
+      2_000,
+    )
+  })
+
   it('both links cut while a lives: with arbitration b refuses, naming why; a keeps the VIP alone', async () => {
     const { p } = await open({ b: { arbitration: { probe: true, timeout: '300ms' } } })
     const heal = await cutHeartbeats(p)

@@ -13,6 +13,7 @@ export function severityOf(event: IpfoEvent): Severity {
     case 'address-conflict':
       return 'error'
     case 'peer-lost':
+    case 'carrier-lost':
     case 'link-anomaly':
     case 'heartbeat-lost':
     case 'packet-dropped':
@@ -50,6 +51,10 @@ export function describeEvent(e: IpfoEvent): string {
       return `network anomaly: ${e.peer} heard on ${e.up.join(', ')} but not on ${e.down.join(', ')} (no takeover)`
     case 'link-anomaly-cleared':
       return `${e.peer} heard on every link again`
+    case 'carrier-lost':
+      return `${e.interface} lost its carrier: ${e.addresses.length > 0 ? `${e.addresses.join(', ')} released there, ` : ''}nothing claimed on it until it is back`
+    case 'carrier-restored':
+      return `${e.interface} has its carrier again: ${e.addresses.length > 0 ? `${e.addresses.join(', ')} claimed once the peers are heard` : 'no address of ipfo on it'}`
     case 'peer-lost':
       return `${e.peer} lost: silent on every link for ${formatDuration(e.silentForMs)}`
     case 'peer-restored':

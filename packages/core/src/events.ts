@@ -72,6 +72,13 @@ export type IpfoEvent = At &
     | { kind: 'maintenance'; on: boolean }
     | { kind: 'packet-dropped'; reason: DropReason; from: string; detail: string }
     | { kind: 'loop-stalled'; stalledMs: number }
+    /**
+     * An interface of this node's addresses lost its carrier (cable pulled, switch port down): what
+     * it held there is released and nothing is claimed on it until the carrier is back.
+     */
+    | { kind: 'carrier-lost'; interface: string; addresses: string[] }
+    /** The carrier is back: addresses on it are claimed again once the peers have been heard. */
+    | { kind: 'carrier-restored'; interface: string; addresses: string[] }
     /** The agent's timers ran this late: it was stopped (SIGSTOP) or its VM frozen. */
     | { kind: 'paused'; pausedMs: number }
     /** A live peer advertises addresses this node holds: both hold them. */

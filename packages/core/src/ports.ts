@@ -165,3 +165,20 @@ export interface FrameSender {
   send(iface: string, frame: Buffer): boolean
   close(): void
 }
+
+/**
+ * Whether the interfaces this node has addresses on have a carrier (a cable, a switch port up). An
+ * interface without one cannot serve an address, and holding one there makes two holders the moment
+ * the cable is back.
+ */
+export interface CarrierWatch {
+  /**
+   * Starts watching; resolves with the carrier of each of `interfaces` now (one missing from the
+   * host counts as down). Afterwards `onChange` is called on every change of one of them.
+   */
+  start(
+    interfaces: readonly string[],
+    onChange: (iface: string, up: boolean) => void,
+  ): Promise<Record<string, boolean>>
+  close(): void
+}

@@ -51,6 +51,7 @@ const status = (p: Peer, resource: AgentStatus['resources'][number]['status'] = 
     },
   ],
   counters: { sent: 1, received: 1, dropped: {}, loopStalls: 0, maxLoopLagMs: 0 },
+  noCarrier: [],
   refusedHooks: [],
 })
 const NOW = 1_800_000_000_000

@@ -25,6 +25,11 @@ export function renderStatus(s: AgentStatus, style: Style = PLAIN): string {
     `detection: a peer silent on every link for ${s.timing.deadAfterMs}ms is taken over (heartbeat every ${s.timing.intervalMs}ms on ${s.links.join(', ')})`,
     `holds: ${s.held.length > 0 ? s.held.join(', ') : 'nothing'}`,
   )
+  for (const iface of s.noCarrier ?? [])
+    lines.push(
+      style.bold(style.red(`NO CARRIER on ${iface}`)) +
+        ': its addresses are released here and claimed again once the cable is back and the peers are heard',
+    )
   for (const p of s.peers) {
     const health = p.lost
       ? style.bold(style.red('LOST'))

@@ -239,6 +239,12 @@ export const configSchema = z
     scheduling: schedulingSchema.describe(
       "The agent's CPU priority, for fast intervals on busy machines. Off by default.",
     ),
+    onCarrierLoss: z
+      .enum(['release', 'ignore'])
+      .default('release')
+      .describe(
+        'When the interface of an address loses its carrier (cable pulled, switch port down): release the addresses on it (running the release hooks) and claim nothing there until the carrier is back and the peers have been heard, so the returning cable never brings two holders; or ignore it. Linux only.',
+      ),
     onStop: z
       .enum(['release', 'keep'])
       .default('release')

@@ -3,6 +3,7 @@ import { type ConfigInput, configSchema } from '../config/schema.js'
 import type { IpfoEvent } from '../events.js'
 import { encodeHeartbeat } from '../heartbeat/codec.js'
 import { heartbeatKey, keyRing } from '../heartbeat/key-ring.js'
+import type { CarrierWatch } from '../ports.js'
 import { type AddressOperation, FakeAddressControl } from '../testing/fake-address-control.js'
 import { FakeClock } from '../testing/fake-clock.js'
 import { FakeNetwork } from '../testing/fake-network.js'
@@ -34,7 +35,7 @@ function cluster() {
   const journal: AddressOperation[] = []
   const events: IpfoEvent[] = []
   const order: string[] = []
-  const node = (id: string, extra: Partial<ConfigInput>) => {
+  const node = (id: string, extra: Partial<ConfigInput>, carrier?: CarrierWatch) => {
     const address = new FakeAddressControl(() => clock.now(), id, journal)
     const hooks = new RecordingHooks((what) => order.push(`${id}:${what}`))
     const add = address.add.bind(address)
@@ -49,13 +50,30 @@ function cluster() {
       transport: net.transport(id, ['private', 'public']),
       address,
       hooks,
+      ...(carrier ? { carrier } : {}),
       onEvent: (e) => events.push(e),
     })
     return { engine, address, hooks }
   }
-  const a = node('a', { owns: [VIP], peers: [{ id: 'b' }] })
+  const aCarrier = fakeCarrier()
+  const a = node('a', { owns: [VIP], peers: [{ id: 'b' }] }, aCarrier.watch)
   const b = node('b', { peers: [{ id: 'a', takeover: [VIP] }] })
-  return { clock, net, journal, events, order, a, b }
+  return { clock, net, journal, events, order, a, b, aCarrier }
+}
+
+/** A carrier watch the test drives: every interface up at start unless `down` lists it. */
+function fakeCarrier(down: readonly string[] = []) {
+  let report: (iface: string, up: boolean) => void = () => undefined
+  const watched: string[] = []
+  const watch: CarrierWatch = {
+    async start(interfaces, onChange) {
+      watched.push(...interfaces)
+      report = onChange
+      return Object.fromEntries(interfaces.map((i) => [i, !down.includes(i)]))
+    },
+    close() {},
+  }
+  return { watch, watched, set: (iface: string, up: boolean) => report(iface, up) }
 }
 
 /** Stops engines while the fake clock moves, so checklists still running (announce waits) can end. */
@@ -124,6 +142,67 @@ describe('engine: two nodes on a fake network', () => {
     expect(lost.time - c.clock.epoch - cutAt).toBeLessThanOrEqual(300)
     expect(c.b.address.log.map((l) => l.op)).toEqual(['add', 'announce'])
     await stopAll(c.clock, c.a.engine, c.b.engine)
+  })
+
+  it("a's cables pulled while its agent runs: a lets the VIP go, b takes it, and back it returns with no moment held twice", async () => {
+    const c = cluster()
+    await c.a.engine.start()
+    await c.b.engine.start()
+    await c.clock.advance(1_000)
+    expect(c.aCarrier.watched).toEqual(['eth0'])
+    expect(c.a.address.has('10.0.0.100')).toBe(true)
+
+    for (const link of ['private', 'public']) c.net.setCut('a', link, true)
+    c.aCarrier.set('eth0', false)
+    await c.clock.advance(1_000)
+    expect(c.a.address.has('10.0.0.100')).toBe(false)
+    expect(c.b.address.has('10.0.0.100')).toBe(true)
+    expect(c.a.engine.status().noCarrier).toEqual(['eth0'])
+
+    const sentBefore = c.a.engine.status().counters.sent
+    for (const link of ['private', 'public']) c.net.setCut('a', link, false)
+    c.aCarrier.set('eth0', true)
+    // Heartbeats go out at once, not at the next interval.
+    expect(c.a.engine.status().counters.sent).toBe(sentBefore + 2)
+    await c.clock.advance(2_000)
+    expect(c.a.address.has('10.0.0.100')).toBe(true)
+    expect(c.b.address.has('10.0.0.100')).toBe(false)
+    expect(c.journal.map((o) => `${o.node}:${o.op}`).filter((o) => !o.endsWith('announce'))).toEqual([
+      'a:add',
+      'a:remove',
+      'b:add',
+      'b:remove',
+      'a:add',
+    ])
+    expect(doubleHolds(c.journal)).toEqual([])
+    const kinds = c.events.filter((e) => e.kind.startsWith('carrier-')).map((e) => e.kind)
+    expect(kinds).toEqual(['carrier-lost', 'carrier-restored'])
+    await stopAll(c.clock, c.a.engine, c.b.engine)
+  })
+
+  it('a carrier watch that cannot start is an error event; the engine runs without it', async () => {
+    const c = cluster()
+    const events: IpfoEvent[] = []
+    const engine = createEngine({
+      config: config('z', { owns: [VIP], peers: [{ id: 'b' }] }),
+      keys: KEYS,
+      clock: c.clock,
+      transport: c.net.transport('z', ['private', 'public']),
+      address: c.a.address,
+      carrier: {
+        start: () => Promise.reject(new Error('ip -o monitor link: spawn ip ENOENT')),
+        close() {},
+      },
+      onEvent: (e) => events.push(e),
+    })
+    await engine.start()
+    await c.clock.advance(1_000)
+    expect(events.find((e) => e.kind === 'error')).toMatchObject({
+      context: 'carrier watch',
+      message: 'ip -o monitor link: spawn ip ENOENT; carriers are not watched',
+    })
+    expect(c.a.address.has('10.0.0.100')).toBe(true)
+    await stopAll(c.clock, engine)
   })
 
   it('a returning owner waits for the release: no moment with the VIP held twice', async () => {

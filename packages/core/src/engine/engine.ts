@@ -7,6 +7,7 @@ import { ReplayGuard } from '../heartbeat/replay-guard.js'
 import type {
   AddressControl,
   Arbiter,
+  CarrierWatch,
   Clock,
   EventSink,
   HooksPort,
@@ -45,6 +46,8 @@ export interface EngineDeps {
   readonly journal?: Journal
   /** Keeps replay marks between runs; absent, a restarted agent accepts one old packet per link. */
   readonly replayStore?: ReplayStore
+  /** Carrier of the address interfaces (config `onCarrierLoss: release`); absent, carriers are not watched. */
+  readonly carrier?: CarrierWatch
   readonly onEvent: EventSink
 }
 
@@ -482,6 +485,26 @@ export function createEngine(deps: EngineDeps): Engine {
     }
   }
 
+  /** Starts the carrier watch on every interface with an address of this node's; one down now is reported. */
+  async function watchCarrier(): Promise<void> {
+    if (!deps.carrier) return
+    const interfaces = [
+      ...new Set([...config.owns, ...config.peers.flatMap((p) => p.takeover)].map((a) => a.interface)),
+    ]
+    try {
+      const now = await deps.carrier.start(interfaces, (iface, up) =>
+        apply({ kind: 'carrier', interface: iface, up }),
+      )
+      for (const [iface, up] of Object.entries(now)) if (!up) apply({ kind: 'carrier', interface: iface, up })
+    } catch (error) {
+      emit({
+        kind: 'error',
+        message: `${error instanceof Error ? error.message : String(error)}; carriers are not watched`,
+        context: 'carrier watch',
+      })
+    }
+  }
+
   return {
     async start() {
       if (started) return
@@ -489,11 +512,13 @@ export function createEngine(deps: EngineDeps): Engine {
       const saved = await deps.replayStore?.load().catch(() => undefined)
       if (saved) guard.restore(saved)
       await reconcile()
+      await watchCarrier()
       deps.address.prepare?.([...config.owns, ...config.peers.flatMap((p) => p.takeover)])
       try {
         await transport.start(onPacket)
       } catch (error) {
         deps.address.close?.()
+        deps.carrier?.close()
         throw error
       }
       apply({ kind: 'listening' })
@@ -526,6 +551,7 @@ export function createEngine(deps: EngineDeps): Engine {
       deadlineTimer = undefined
       await transport.close()
       deps.address.close?.()
+      deps.carrier?.close()
       // A clean stop leaves no entry behind: nothing is in the middle of anything.
       for (const [owner, written] of armedEntries) {
         await written

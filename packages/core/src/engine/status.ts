@@ -47,6 +47,8 @@ export interface AgentStatus {
     blocked: { action: string; retryInMs: number | null } | null
   }[]
   counters: Counters
+  /** Interfaces of this node's addresses that have no carrier: nothing is held or claimed on them. */
+  noCarrier: string[]
   /** Hook files the agent refused to run (unsafe owner, mode or symlink), newest first, one per path. */
   refusedHooks: { path: string; reason: string; fix: string }[]
   /** When the machine next re-evaluates on its own (a peer's silence deadline), or null. */
@@ -116,6 +118,9 @@ export function buildStatus(
         : null,
     })),
     counters: structuredClone(ctx.counters),
+    noCarrier: Object.entries(s.carrier)
+      .filter(([, c]) => !c.up)
+      .map(([name]) => name),
     refusedHooks: refusedHooks(ctx.recent),
   }
 }

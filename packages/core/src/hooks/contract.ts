@@ -89,6 +89,8 @@ export const NOTIFY_EVENTS = [
   'address-conflict',
   'takeover-refused',
   'paused',
+  'carrier-lost',
+  'carrier-restored',
 ] as const
 export type NotifyEventKind = (typeof NOTIFY_EVENTS)[number]
 

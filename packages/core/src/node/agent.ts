@@ -4,7 +4,7 @@ import { createEngine, type Engine } from '../engine/engine.js'
 import type { IpfoEvent } from '../events.js'
 import { heartbeatKey, keyRing } from '../heartbeat/key-ring.js'
 import { defaultHooksDir } from '../hooks/layout.js'
-import type { AddressControl, Arbiter, EventSink, HooksPort } from '../ports.js'
+import type { AddressControl, Arbiter, CarrierWatch, EventSink, HooksPort } from '../ports.js'
 import type { EventBody } from '../state-machine/effects.js'
 import { startControlServer } from './control-server.js'
 import { eventLogger } from './event-log.js'
@@ -84,6 +84,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     ...(await arbiterFor(config, opts)),
     journal: fileJournal(config.paths.stateDir),
     replayStore: fileReplayStore(config.paths.stateDir),
+    ...(await carrierWatchFor(config, opts, report)),
     onEvent,
   })
   engineRef = engine
@@ -129,6 +130,25 @@ async function arbiterFor(config: Config, opts: AgentOptions): Promise<{ arbiter
   const platform = opts.platform === 'darwin' ? 'darwin' : 'linux'
   return {
     arbiter: createArbiter({ runner: systemCommandRunner, platform, probe, witness, timeoutMs: timeout }),
+  }
+}
+
+/** On Linux, unless the config says to ignore carriers and unless the address control is replaced (demo). */
+async function carrierWatchFor(
+  config: Config,
+  opts: AgentOptions,
+  report: (event: EventBody) => void,
+): Promise<{ carrier?: CarrierWatch }> {
+  if (config.onCarrierLoss === 'ignore' || opts.platform !== 'linux' || opts.address) return {}
+  const [{ linuxCarrierWatch }, { systemCommandRunner }] = await Promise.all([
+    import('./carrier-watch.js'),
+    import('./command-runner.js'),
+  ])
+  return {
+    carrier: linuxCarrierWatch({
+      runner: systemCommandRunner,
+      onError: (message) => report({ kind: 'error', message, context: 'carrier watch' }),
+    }),
   }
 }
 

@@ -29,6 +29,8 @@ export type Input =
   | { readonly kind: 'maintenance'; readonly on: boolean }
   /** The heartbeat sockets are open: silence counts from now. */
   | { readonly kind: 'listening' }
+  /** An interface's carrier went down or came back (a cable, a switch port). */
+  | { readonly kind: 'carrier'; readonly interface: string; readonly up: boolean }
   /** The agent noticed it had been paused (its timers ran `pausedMs` late). */
   | { readonly kind: 'resumed'; readonly pausedMs: number }
   /** Stop: release held addresses (running the release checklist) or keep them in place. */

@@ -11,6 +11,8 @@ export function evaluateResource(state: EngineState, held: Resource, now: number
   const r = trackConflict(state, held, fx)
   if (state.phase === 'stopping' || state.phase === 'stopped') return evaluateStopping(state, r, now, fx)
   const resource = expireBlock(r, now)
+  const unserved = carrierHold(state, resource, now)
+  if (unserved) return onCarrierHold(state, resource, unserved, now, fx)
   return resource.owner === state.self
     ? evaluateOwn(state, resource, now, fx)
     : evaluateTakeover(state, resource, now, fx)
@@ -39,6 +41,44 @@ function trackConflict(state: EngineState, r: Resource, fx: Effect[]): Resource 
   })
   fx.push({ kind: 'announce', owner: r.owner, addresses: r.addresses, ...state.timing.announce })
   return { ...r, contestedBy: null }
+}
+
+/**
+ * Why this node cannot serve the resource's addresses now: one of their interfaces has no carrier, or
+ * its carrier came back less than deadAfter ago and not every peer has been heard after that (a peer that
+ * took the addresses over while the cable was out must be heard before anything is claimed).
+ */
+export function carrierHold(
+  state: EngineState,
+  r: Resource,
+  now: number,
+): { readonly interface: string; readonly settling: boolean } | undefined {
+  for (const a of r.addresses) {
+    const c = state.carrier[a.interface]
+    if (!c) continue
+    if (!c.up) return { interface: a.interface, settling: false }
+    const heardSince = (p: PeerView) =>
+      Object.values(p.links).some((l) => l.lastSeen !== null && l.lastSeen > c.since)
+    if (now - c.since < state.timing.deadAfterMs && !Object.values(state.peers).every(heardSince))
+      return { interface: a.interface, settling: true }
+  }
+  return undefined
+}
+
+/** Held addresses on an interface without carrier are released; nothing is claimed until it is back. */
+function onCarrierHold(
+  state: EngineState,
+  r: Resource,
+  hold: { readonly interface: string; readonly settling: boolean },
+  now: number,
+  fx: Effect[],
+): Resource {
+  if (r.status === 'held') {
+    if (hold.settling || r.blocked?.action === 'release') return r
+    return startRelease(state, r, now, fx, `${hold.interface} lost its carrier`)
+  }
+  // A claim waiting on a holder starts its claim timeout afresh once the interface serves again.
+  return r.waitingSince === null ? r : { ...r, waitingSince: null }
 }
 
 /** Own addresses: claim them once no live peer holds them (or the holder ignores us past claimTimeout). */

@@ -96,6 +96,13 @@ export interface Timing {
   readonly arbitrate: boolean
 }
 
+/** The carrier of an interface this node has addresses on, as last reported (absent: never reported, up). */
+export interface CarrierView {
+  readonly up: boolean
+  /** Monotonic time of the last change. */
+  readonly since: number
+}
+
 export interface EngineState {
   readonly self: string
   readonly timing: Timing
@@ -113,5 +120,7 @@ export interface EngineState {
   readonly linkNames: readonly string[]
   readonly peers: Readonly<Record<string, PeerView>>
   readonly resources: Readonly<Record<string, Resource>>
+  /** Interfaces whose carrier was reported, by name. */
+  readonly carrier: Readonly<Record<string, CarrierView>>
   readonly nextChecklistId: number
 }

@@ -1,4 +1,4 @@
-import type { InterfaceAddress } from '../address/ip.js'
+import { cidr, type InterfaceAddress } from '../address/ip.js'
 import type { Effect } from './effects.js'
 import type { Input } from './inputs.js'
 import { evaluatePeer, peerDeadline } from './liveness.js'
@@ -85,6 +85,7 @@ export function initialState(setup: MachineSetup, now: number): EngineState {
     linkNames: setup.linkNames,
     peers,
     resources,
+    carrier: {},
     nextChecklistId: 1,
   }
 }
@@ -130,6 +131,9 @@ export function transition(state: EngineState, input: Input, now: number): Trans
       // go out at once so peers that took over learn this node is back.
       s = { ...s, judgeFrom: now }
       fx.push({ kind: 'send-heartbeat' })
+      break
+    case 'carrier':
+      s = onCarrier(s, input, now, fx)
       break
     case 'tick':
       break
@@ -289,6 +293,30 @@ function onRelease(s: EngineState, owner: string, now: number, fx: Effect[]): En
   return { ...s, resources: { ...s.resources, [owner]: next } }
 }
 
+/**
+ * A carrier that went away takes the addresses on it with it (evaluateResource releases them: they
+ * cannot be served from here, and holding them would make two holders the moment the cable is back).
+ * When it returns, heartbeats go out at once so peers learn this node is back before it claims anything.
+ */
+function onCarrier(
+  s: EngineState,
+  input: Extract<Input, { kind: 'carrier' }>,
+  now: number,
+  fx: Effect[],
+): EngineState {
+  const wasUp = s.carrier[input.interface]?.up ?? true
+  if (wasUp === input.up) return s
+  const addresses = Object.values(s.resources).flatMap((r) =>
+    r.addresses.filter((a) => a.interface === input.interface).map((a) => cidr(a)),
+  )
+  fx.push({
+    kind: 'emit',
+    event: { kind: input.up ? 'carrier-restored' : 'carrier-lost', interface: input.interface, addresses },
+  })
+  if (input.up) fx.push({ kind: 'send-heartbeat' })
+  return { ...s, carrier: { ...s.carrier, [input.interface]: { up: input.up, since: now } } }
+}
+
 function mapResources(s: EngineState, f: (r: Resource) => Resource): EngineState {
   return { ...s, resources: Object.fromEntries(Object.entries(s.resources).map(([k, r]) => [k, f(r)])) }
 }
@@ -302,6 +330,9 @@ export function takeoverRefusal(s: EngineState, owner: string): string | undefin
   if (!r)
     return `this node has no addresses of ${owner} to take over; add them to the config under peers[].takeover`
   if (r.status === 'held') return `${names(r).join(', ')} already held here`
+  const unplugged = r.addresses.find((a) => s.carrier[a.interface]?.up === false)
+  if (unplugged)
+    return `${unplugged.interface} has no carrier: connect it (see "ip link show ${unplugged.interface}") first`
   if (r.status === 'acquiring' || r.status === 'releasing')
     return `a checklist for ${owner} is running; wait for it`
   const holders = holdersOf(s, r, undefined)
@@ -330,6 +361,7 @@ export function nextDeadline(s: EngineState, now: number): number | undefined {
     if (peer.mixedSince !== null && !peer.anomaly) times.push(peer.mixedSince + s.timing.intervalMs)
   }
   if (s.phase === 'starting') times.push(s.startedAt + s.timing.deadAfterMs)
+  for (const c of Object.values(s.carrier)) if (c.up) times.push(c.since + s.timing.deadAfterMs)
   const { claimTimeoutMs, policy, stableForMs } = s.timing.failback
   for (const r of Object.values(s.resources)) {
     if (r.blocked?.retryAt != null) times.push(r.blocked.retryAt)

@@ -1,0 +1,172 @@
+import { describe, expect, it } from 'vitest'
+import { held, MachineSimulation, testTiming, vip } from '../testing/machine-simulation.js'
+import { advertisedHeld } from './advertise.js'
+import { nextDeadline, takeoverRefusal } from './transition.js'
+
+const VIP_A = vip('10.0.0.100', 'eth0')
+const VIP_B = vip('10.0.0.101', 'eth0')
+const LINKS = ['private', 'public']
+
+/** Node a owning VIP_A on eth0 (holding it), with b as its peer taking it over; a takes VIP_B. */
+function holdingOwner() {
+  const sim = new MachineSimulation({
+    self: 'a',
+    timing: testTiming(),
+    linkNames: LINKS,
+    peers: ['b'],
+    resources: [
+      { owner: 'a', addresses: [VIP_A] },
+      { owner: 'b', addresses: [VIP_B] },
+    ],
+    releaseOnStop: true,
+  })
+  sim.input({ kind: 'reconciled', held: ['a'] })
+  sim.heartbeat('b', 'private', { held: [held(VIP_B)] })
+  sim.heartbeat('b', 'public', { held: [held(VIP_B)] })
+  expect(sim.status('a')).toBe('held')
+  return sim
+}
+
+const carrier = (sim: MachineSimulation, up: boolean, iface = 'eth0') =>
+  sim.input({ kind: 'carrier', interface: iface, up })
+
+describe('carrier', () => {
+  it('a lost carrier releases the addresses on it, and nothing is claimed there while it is out', () => {
+    const sim = holdingOwner()
+    carrier(sim, false)
+    expect(sim.kinds()).toEqual(['carrier-lost', 'releasing'])
+    expect(sim.events()[0]).toMatchObject({
+      interface: 'eth0',
+      addresses: ['10.0.0.100/24', '10.0.0.101/24'],
+    })
+    expect(sim.lastChecklist()).toMatchObject({
+      action: 'release',
+      owner: 'a',
+      reason: 'eth0 lost its carrier',
+    })
+    sim.finish(sim.lastChecklist())
+    expect(advertisedHeld(sim.state)).toEqual([])
+    // The cable is out: b falls silent on every link, and is lost. Neither address is taken.
+    sim.advance(2_000)
+    expect(sim.kinds()).toContain('peer-lost')
+    expect(sim.checklists()).toHaveLength(1)
+    expect(sim.status('a')).toBe('idle')
+    expect(sim.status('b')).toBe('idle')
+    expect(takeoverRefusal(sim.state, 'a')).toBe(
+      'eth0 has no carrier: connect it (see "ip link show eth0") first',
+    )
+  })
+
+  it('back, it says so at once and waits for the peer that took over; it claims once that peer lets go', () => {
+    const sim = holdingOwner()
+    carrier(sim, false)
+    sim.finish(sim.lastChecklist())
+    sim.advance(1_000)
+    const effects = carrier(sim, true)
+    expect(effects.map((e) => (e.kind === 'emit' ? e.event.kind : e.kind))).toEqual([
+      'carrier-restored',
+      'send-heartbeat',
+    ])
+    // Within deadAfter of the return, b unheard: no claim, even though b was lost.
+    sim.advance(200)
+    expect(sim.checklists()).toHaveLength(1)
+    // b took VIP_A over while a was cut off: a waits for it.
+    sim.heartbeat('b', 'public', { held: [held(VIP_B), held(VIP_A, 'releasing')] })
+    sim.advance(50)
+    expect(sim.checklists()).toHaveLength(1)
+    expect(sim.kinds()).toContain('claim-waiting')
+    sim.heartbeat('b', 'public', { held: [held(VIP_B)] })
+    expect(sim.lastChecklist()).toMatchObject({
+      action: 'acquire',
+      owner: 'a',
+      reason: 'own addresses are free',
+    })
+    expect(sim.checklists()).toHaveLength(2)
+  })
+
+  it('back and no peer heard within deadAfter: the peer is gone, and the addresses are claimed', () => {
+    const sim = holdingOwner()
+    carrier(sim, false)
+    sim.finish(sim.lastChecklist())
+    sim.advance(1_000)
+    carrier(sim, true)
+    expect(nextDeadline(sim.state, sim.now)).toBe(sim.now + 300)
+    sim.advance(299)
+    expect(sim.checklists()).toHaveLength(1)
+    sim.advance(1)
+    expect(
+      sim
+        .checklists()
+        .slice(1)
+        .map((c) => [c.action, c.owner]),
+    ).toEqual([
+      ['acquire', 'a'],
+      ['acquire', 'b'],
+    ])
+  })
+
+  it('a claim waiting on a holder starts its claim timeout afresh after the carrier returns', () => {
+    const sim = holdingOwner()
+    carrier(sim, false)
+    sim.finish(sim.lastChecklist())
+    sim.advance(50)
+    carrier(sim, true)
+    sim.heartbeatsUntil('b', LINKS, 100, sim.now + 1_500, [held(VIP_B), held(VIP_A)])
+    expect(sim.kinds()).toContain('claim-waiting')
+    carrier(sim, false)
+    sim.advance(1_000)
+    carrier(sim, true)
+    // 2.5 s since the claim began waiting, past claimTimeout (2 s), but only 1 s with a carrier.
+    sim.heartbeatsUntil('b', LINKS, 100, sim.now + 1_000, [held(VIP_B), held(VIP_A)])
+    expect(sim.kinds()).not.toContain('claim-forced')
+    sim.heartbeatsUntil('b', LINKS, 100, sim.now + 1_100, [held(VIP_B), held(VIP_A)])
+    expect(sim.kinds()).toContain('claim-forced')
+  })
+
+  it('a backup without carrier does not take over a lost peer; a carrier on another interface does not matter', () => {
+    const sim = new MachineSimulation({
+      self: 'b',
+      timing: testTiming(),
+      linkNames: LINKS,
+      peers: ['a'],
+      resources: [{ owner: 'a', addresses: [VIP_A] }],
+      releaseOnStop: true,
+    })
+    sim.heartbeat('a', 'private')
+    sim.heartbeat('a', 'public')
+    carrier(sim, false, 'eth1')
+    carrier(sim, false)
+    sim.advance(1_000)
+    expect(sim.kinds()).toEqual([
+      'carrier-lost',
+      'carrier-lost',
+      'heartbeat-lost',
+      'heartbeat-lost',
+      'peer-lost',
+    ])
+    expect(sim.checklists()).toEqual([])
+    carrier(sim, true)
+    sim.advance(300)
+    expect(sim.lastChecklist()).toMatchObject({ action: 'acquire', owner: 'a', reason: 'peer a lost' })
+  })
+
+  it('an interface down before the agent listens: reported, and its addresses are not claimed at start', () => {
+    const sim = new MachineSimulation({
+      self: 'a',
+      timing: testTiming(),
+      linkNames: LINKS,
+      peers: ['b'],
+      resources: [{ owner: 'a', addresses: [VIP_A] }],
+      releaseOnStop: true,
+      listening: false,
+    })
+    carrier(sim, false)
+    sim.input({ kind: 'listening' })
+    sim.advance(1_000)
+    expect(sim.kinds()).toContain('carrier-lost')
+    expect(sim.checklists()).toEqual([])
+    // The same report twice is one change.
+    carrier(sim, false)
+    expect(sim.kinds().filter((k) => k === 'carrier-lost')).toHaveLength(1)
+  })
+})
