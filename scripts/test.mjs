@@ -20,6 +20,9 @@ const turbo = spawnSync(
     '--continue',
     '--log-prefix=none',
     '--log-order=grouped',
+    // Two suites at a time: every suite at once on a two-core machine slowed real mounts and
+    // heartbeats tenfold, and timing-sensitive tests failed for it.
+    '--concurrency=2',
     ...process.argv.slice(2),
   ],
   { cwd: root, stdio: 'inherit', env: { TURBO_TELEMETRY_DISABLED: '1', ...process.env } },

@@ -98,7 +98,11 @@ describe('ipfo doctor', () => {
 
   it('with running agents: every peer on every link, the same interval, key and addresses, clocks agreeing', async () => {
     const files = await startPair()
-    const report = await doctorUntil(files.config.b, (v) => v['a on public'] === 'pass')
+    // Until b sees a healthy and holding its own address (not mid-failback), there is no "a addresses" verdict.
+    const report = await doctorUntil(
+      files.config.b,
+      (v) => v['a on public'] === 'pass' && v['a addresses'] !== undefined,
+    )
     expect(verdicts(report.checks)).toMatchObject({
       'a on private': 'pass',
       'a on public': 'pass',

@@ -34,15 +34,19 @@ function isMounted(target: string): boolean {
   return spawnSync('findmnt', ['--mountpoint', target]).status === 0
 }
 
-async function runMount(action: 'acquire' | 'release', raw: Record<string, unknown>) {
+async function runMount(
+  action: 'acquire' | 'release',
+  raw: Record<string, unknown>,
+  onNote: (line: string) => void = () => {},
+) {
   const phase = action === 'acquire' ? 'PreAcq' : 'PostRel'
   const event = await readHookEvent(contractEnv({ IPFO_PHASE: phase }), [action, '192.168.1.100/24', 'eth0'])
   const notes: string[] = []
-  const outcome = await mountHook.run(
-    event,
-    parseHookOptions(mountHook, raw),
-    systemDeps({}, { note: (l) => notes.push(l) }),
-  )
+  const note = (line: string) => {
+    notes.push(line)
+    onNote(line)
+  }
+  const outcome = await mountHook.run(event, parseHookOptions(mountHook, raw), systemDeps({}, { note }))
   return { ...outcome, notes }
 }
 
@@ -144,12 +148,12 @@ describe.skipIf(!isRoot)('mount hook with a real bind mount', () => {
     await mkdir(source)
     const o = { type: 'bind', source, target, grace: '8s', killAfter: '1s' }
     expect((await runMount('acquire', o)).ok).toBe(true)
-    // Long enough to still hold the mount when the release starts on a loaded machine, well within the grace.
-    const brief = spawn('sleep', ['2'], { cwd: target, stdio: 'ignore' })
+    // A user that leaves when told: once the hook has found the mount busy, well within the grace.
+    const brief = spawn('sh', ['-c', 'read line'], { cwd: target, stdio: ['pipe', 'ignore', 'ignore'] })
     children.push(brief)
-    await new Promise((r) => setTimeout(r, 100))
-    expect(brief.exitCode).toBeNull()
-    const result = await runMount('release', o)
+    const result = await runMount('release', o, (line) => {
+      if (line.includes('is busy')) brief.stdin?.end('leave\n')
+    })
     expect(result).toMatchObject({ ok: true, summary: `unmounted ${target} once its users left` })
     expect(await exited(brief)).toBe(0)
   })

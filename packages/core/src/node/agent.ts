@@ -51,7 +51,10 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     notify?.(event)
     opts.onEvent?.(event)
   }
-  const address = opts.address ?? (await platformAddress(opts.platform))
+  // Hook and transport events go through the engine, so they are stamped and kept for `ipfo events`.
+  let engineRef: Engine | undefined
+  const report = (event: EventBody) => engineRef?.report(event)
+  const address = opts.address ?? (await platformAddress(opts.platform, report))
   const { applyScheduling } = await import('./scheduling.js')
   const { systemCommandRunner } = await import('./command-runner.js')
   await applyScheduling(config, opts.configFile, systemCommandRunner, opts.platform)
@@ -63,9 +66,6 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     opts.configFile,
     opts.platform,
   )
-  // Hook and transport events go through the engine, so they are stamped and kept for `ipfo events`.
-  let engineRef: Engine | undefined
-  const report = (event: EventBody) => engineRef?.report(event)
   const folder = opts.hooks ? undefined : await folderHooks(config, opts, report)
   const hooks = opts.hooks ?? folder!.hooks
   notify = folder?.notify
@@ -152,7 +152,10 @@ async function carrierWatchFor(
   }
 }
 
-async function platformAddress(platform: NodeJS.Platform): Promise<AddressControl> {
+async function platformAddress(
+  platform: NodeJS.Platform,
+  report: (event: EventBody) => void,
+): Promise<AddressControl> {
   const [
     { platformAddressControl },
     { systemCommandRunner },
@@ -168,7 +171,17 @@ async function platformAddress(platform: NodeJS.Platform): Promise<AddressContro
   ])
   return platformAddressControl(platform, systemCommandRunner, {
     ipBatch: () => ipBatch(),
-    frames: () => socatFrames({ frameBytes: GRATUITOUS_ARP_BYTES }),
+    frames: () =>
+      socatFrames({
+        frameBytes: GRATUITOUS_ARP_BYTES,
+        // Announcements still go out (through arping), a few ms later: worth knowing, not fatal.
+        onExit: (iface, message) =>
+          report({
+            kind: 'error',
+            message: `${message}; gratuitous ARPs on ${iface} go through arping instead`,
+            context: 'gratuitous ARP sender',
+          }),
+      }),
   })
 }
 
