@@ -141,6 +141,9 @@ async function measure(ctx: PairContext, fault: Fault, opts: RunOptions): Promis
     const tEnd = wallNow()
 
     const since = (t: number | undefined) => (t === undefined ? null : round(t - tCut))
+    const doublesAtTakeover = doubleAnswers(answers, tFault, tReturn)
+    const doublesAtReturn = doubleAnswers(answers, tReturn, tEnd)
+    const doubles = doublesAtTakeover + doublesAtReturn
     const bAdded = monitors.addresses.find((e) => e.node === 'b' && e.kind === 'add' && e.at >= tCut)
     // Any new MAC counts: ucarp's own gratuitous ARP may name its virtual MAC, not b's.
     const learned = monitors.neighbours.find(
@@ -157,10 +160,7 @@ async function measure(ctx: PairContext, fault: Fault, opts: RunOptions): Promis
         learned: since(learned?.at),
         answered: since(firstAnswer(answers, 'b', tCut)),
       },
-      doubleAnswers: {
-        takeover: doubleAnswers(answers, tFault, tReturn),
-        return: doubleAnswers(answers, tReturn, tEnd),
-      },
+      doubleAnswers: { takeover: doublesAtTakeover, return: doublesAtReturn },
       doubleUnicast: doubleUnicast(answers),
       bothHeldMs: round(bothHeldMs(monitors.addresses, fault === 'node-death' ? tReturn : tCut, tEnd)),
       holdersBeforeReturn,
@@ -169,7 +169,8 @@ async function measure(ctx: PairContext, fault: Fault, opts: RunOptions): Promis
       holdersAtEnd,
       probes: { sent: answers.sent, answered: answers.unicast.length },
       loadAverage,
-      ...(tookOver && settled ? {} : { logTail: logTail(pair, 30) }),
+      // A run that went wrong (no takeover, no settling, two nodes answering) keeps the daemons' last words.
+      ...(tookOver && settled && doubles === 0 ? {} : { logTail: logTail(pair, 40) }),
     }
   } finally {
     await probe.stop()

@@ -245,6 +245,9 @@ export const configSchema = z
       .describe(
         'When the interface of an address loses its carrier (cable pulled, switch port down): release the addresses on it (running the release hooks) and claim nothing there until the carrier is back and the peers have been heard, so the returning cable never brings two holders; or ignore it. Linux only.',
       ),
+    carrierSettle: duration(
+      'After a carrier comes back, how long this node waits to hear every peer before it claims the addresses on that interface anyway (never less than deadAfter). Raise it to the forwarding delay of switch ports that run spanning tree without portfast (30 s or more).',
+    ).prefault('2s'),
     onStop: z
       .enum(['release', 'keep'])
       .default('release')

@@ -105,6 +105,18 @@ async function aLeftBHolds() {
   return c
 }
 
+/**
+ * Makes b's address removal take `ms` of clock time, as a real PreRel hook and `ip addr del` do: long
+ * enough for a returning a to hear b still holding, and to wait.
+ */
+function slowRemoval(c: ReturnType<typeof cluster>, ms = 50) {
+  const remove = c.b.address.remove.bind(c.b.address)
+  c.b.address.remove = async (a) => {
+    await new Promise<void>((resolve) => c.clock.setTimeout(resolve, ms))
+    await remove(a)
+  }
+}
+
 /** A new engine for node a, on the same network and interfaces: its agent started again. */
 function restartedA(c: ReturnType<typeof cluster>) {
   return createEngine({
@@ -207,6 +219,7 @@ describe('engine: two nodes on a fake network', () => {
 
   it('a returning owner waits for the release: no moment with the VIP held twice', async () => {
     const c = await aLeftBHolds()
+    slowRemoval(c)
     const a2 = restartedA(c)
     await a2.start()
     await c.clock.advance(2_000)
@@ -226,6 +239,7 @@ describe('engine: two nodes on a fake network', () => {
 
   it('a start-up slower than deadAfter is not silence: a returning owner still waits for the release', async () => {
     const c = await aLeftBHolds()
+    slowRemoval(c)
 
     // Reading the interfaces takes 500 ms (a loaded host): longer than deadAfter, before any socket is open.
     const present = c.a.address.present.bind(c.a.address)

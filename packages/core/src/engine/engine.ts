@@ -22,7 +22,7 @@ import { noHooks } from '../ports.js'
 import { advertisedHeld, advertisedState } from '../state-machine/advertise.js'
 import type { Effect, EventBody } from '../state-machine/effects.js'
 import { announceAll, runChecklist } from '../state-machine/executor.js'
-import type { Input } from '../state-machine/inputs.js'
+import type { HeartbeatInput, Input } from '../state-machine/inputs.js'
 import type { EngineState } from '../state-machine/state.js'
 import {
   initialState,
@@ -97,6 +97,7 @@ export function createEngine(deps: EngineDeps): Engine {
       timing: {
         intervalMs: config.interval,
         deadAfterMs: config.deadAfter,
+        carrierSettleMs: Math.max(config.deadAfter, config.carrierSettle),
         failback: {
           policy: config.failback.policy,
           stableForMs: config.failback.stableFor,
@@ -155,6 +156,25 @@ export function createEngine(deps: EngineDeps): Engine {
   }
 
   function apply(input: Input): void {
+    // Heartbeats already read are part of what is known now: they go in first.
+    if (pendingBeats.length > 0) flushHeartbeats()
+    applyNow(input)
+  }
+
+  /**
+   * Heartbeats read in one turn of the event loop, applied together just after it. A loop that was
+   * busy (a GC pause, a starved CPU) finds several of each peer queued in its sockets: judged one
+   * by one, the oldest (the peer holding nothing, say) could start a claim that the next, a moment
+   * newer (the peer taking the addresses after all), would have stopped.
+   */
+  let pendingBeats: HeartbeatInput[] = []
+  function flushHeartbeats(): void {
+    const beats = pendingBeats
+    pendingBeats = []
+    if (beats.length > 0) applyNow({ kind: 'heartbeats', beats })
+  }
+
+  function applyNow(input: Input): void {
     const now = clock.now()
     const result = transition(state, input, now)
     state = result.state
@@ -335,8 +355,7 @@ export function createEngine(deps: EngineDeps): Engine {
     counters.received++
     replayDirty = true
     peerWire.set(hb.node, { intervalMs: hb.intervalMs, clockOffsetMs: hb.sentAt - clock.wallNow() })
-    apply({
-      kind: 'heartbeat',
+    pendingBeats.push({
       peer: hb.node,
       link: hb.link,
       incarnation: hb.incarnation,
@@ -345,6 +364,7 @@ export function createEngine(deps: EngineDeps): Engine {
       state: hb.state,
       held: hb.held,
     })
+    if (pendingBeats.length === 1) clock.afterIo(flushHeartbeats)
   }
 
   /** Why a decoded packet is not a heartbeat from a configured peer on a configured link. */

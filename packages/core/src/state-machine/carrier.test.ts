@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { held, MachineSimulation, testTiming, vip } from '../testing/machine-simulation.js'
 import { advertisedHeld } from './advertise.js'
+import type { AdvertisedAddress } from './state.js'
 import { nextDeadline, takeoverRefusal } from './transition.js'
 
 const VIP_A = vip('10.0.0.100', 'eth0')
@@ -67,8 +68,8 @@ describe('carrier', () => {
       'carrier-restored',
       'send-heartbeat',
     ])
-    // Within deadAfter of the return, b unheard: no claim, even though b was lost.
-    sim.advance(200)
+    // Within carrierSettle of the return, b unheard: no claim, even though b was lost.
+    sim.advance(700)
     expect(sim.checklists()).toHaveLength(1)
     // b took VIP_A over while a was cut off: a waits for it.
     sim.heartbeat('b', 'public', { held: [held(VIP_B), held(VIP_A, 'releasing')] })
@@ -84,14 +85,55 @@ describe('carrier', () => {
     expect(sim.checklists()).toHaveLength(2)
   })
 
-  it('back and no peer heard within deadAfter: the peer is gone, and the addresses are claimed', () => {
+  it('back after a busy moment: a burst of queued heartbeats is judged on the newest, not the oldest', () => {
+    // Seen in the failover benchmark: a's loop stalled just after its cable came back; b had let the
+    // address go, then, a silent for deadAfter, taken it again. Both words waited in a's sockets.
+    const burst = (sim: MachineSimulation) => {
+      const beat = (link: string, sentAt: number, held: AdvertisedAddress[]) => ({
+        peer: 'b',
+        link,
+        incarnation: 1,
+        restarted: false,
+        sentAt,
+        state: 'healthy' as const,
+        held,
+      })
+      return [
+        beat('public', sim.now - 20, [held(VIP_B)]),
+        beat('public', sim.now - 5, [held(VIP_B), held(VIP_A)]),
+      ]
+    }
+    const cutOff = () => {
+      const sim = holdingOwner()
+      carrier(sim, false)
+      sim.finish(sim.lastChecklist())
+      sim.advance(1_000)
+      carrier(sim, true)
+      sim.advance(50)
+      return sim
+    }
+
+    const together = cutOff()
+    together.input({ kind: 'heartbeats', beats: burst(together) })
+    expect(together.checklists()).toHaveLength(1)
+    expect(together.kinds()).toContain('claim-waiting')
+
+    // One at a time, the oldest alone says the address is free: the claim a burst must not make.
+    const oneByOne = cutOff()
+    for (const beat of burst(oneByOne)) oneByOne.input({ kind: 'heartbeat', ...beat })
+    expect(oneByOne.checklists().map((c) => c.action)).toEqual(['release', 'acquire'])
+  })
+
+  it('back and no peer heard within carrierSettle (longer than deadAfter): the peer is gone, and the addresses are claimed', () => {
     const sim = holdingOwner()
     carrier(sim, false)
     sim.finish(sim.lastChecklist())
     sim.advance(1_000)
     carrier(sim, true)
-    expect(nextDeadline(sim.state, sim.now)).toBe(sim.now + 300)
-    sim.advance(299)
+    expect(nextDeadline(sim.state, sim.now)).toBe(sim.now + 800)
+    // Past deadAfter (300 ms) but within carrierSettle: a link that has just come back may not pass
+    // traffic yet (ARP still unresolved, a switch port still learning), so silence proves nothing.
+    sim.advance(799)
     expect(sim.checklists()).toHaveLength(1)
     sim.advance(1)
     expect(
@@ -146,7 +188,9 @@ describe('carrier', () => {
     ])
     expect(sim.checklists()).toEqual([])
     carrier(sim, true)
-    sim.advance(300)
+    sim.advance(799)
+    expect(sim.checklists()).toEqual([])
+    sim.advance(1)
     expect(sim.lastChecklist()).toMatchObject({ action: 'acquire', owner: 'a', reason: 'peer a lost' })
   })
 

@@ -1,21 +1,28 @@
 import type { AdvertisedAddress, NodeStateCode } from './state.js'
 
+/** What a heartbeat says, once it is known to be authentic and fresh. */
+export interface HeartbeatInput {
+  readonly peer: string
+  readonly link: string
+  readonly incarnation: number
+  readonly restarted: boolean
+  /** The sender's clock when it sent this (the same for every link of one round). */
+  readonly sentAt: number
+  readonly state: NodeStateCode
+  readonly held: readonly AdvertisedAddress[]
+}
+
 /** What happens to the machine. Time comes with every input as `now` (monotonic ms). */
 export type Input =
   /** A timer fired; re-evaluate deadlines. */
   | { readonly kind: 'tick' }
   /** A valid, authenticated, fresh heartbeat. */
-  | {
-      readonly kind: 'heartbeat'
-      readonly peer: string
-      readonly link: string
-      readonly incarnation: number
-      readonly restarted: boolean
-      /** The sender's clock when it sent this (the same for every link of one round). */
-      readonly sentAt: number
-      readonly state: NodeStateCode
-      readonly held: readonly AdvertisedAddress[]
-    }
+  | ({ readonly kind: 'heartbeat' } & HeartbeatInput)
+  /**
+   * Heartbeats that arrived together (queued in the sockets while the process was busy), taken in
+   * order and judged once: the newest word of each peer decides, not the oldest.
+   */
+  | { readonly kind: 'heartbeats'; readonly beats: readonly HeartbeatInput[] }
   /** Which resources' addresses were found on the interfaces at start (after a crash, say). */
   | { readonly kind: 'reconciled'; readonly held: readonly string[] }
   | {

@@ -45,7 +45,7 @@ function trackConflict(state: EngineState, r: Resource, fx: Effect[]): Resource 
 
 /**
  * Why this node cannot serve the resource's addresses now: one of their interfaces has no carrier, or
- * its carrier came back less than deadAfter ago and not every peer has been heard after that (a peer that
+ * its carrier came back less than carrierSettle ago and not every peer has been heard after that (a peer that
  * took the addresses over while the cable was out must be heard before anything is claimed).
  */
 export function carrierHold(
@@ -59,7 +59,7 @@ export function carrierHold(
     if (!c.up) return { interface: a.interface, settling: false }
     const heardSince = (p: PeerView) =>
       Object.values(p.links).some((l) => l.lastSeen !== null && l.lastSeen > c.since)
-    if (now - c.since < state.timing.deadAfterMs && !Object.values(state.peers).every(heardSince))
+    if (now - c.since < state.timing.carrierSettleMs && !Object.values(state.peers).every(heardSince))
       return { interface: a.interface, settling: true }
   }
   return undefined

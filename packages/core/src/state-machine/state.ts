@@ -84,6 +84,11 @@ export interface Resource {
 export interface Timing {
   readonly intervalMs: number
   readonly deadAfterMs: number
+  /**
+   * After a carrier comes back, how long to wait to hear every peer before claiming addresses on that
+   * interface anyway (the peer is then taken for gone). Never less than deadAfterMs.
+   */
+  readonly carrierSettleMs: number
   readonly failback: {
     readonly policy: 'auto' | 'manual' | 'stable'
     readonly stableForMs: number

@@ -1,6 +1,6 @@
 import { cidr, type InterfaceAddress } from '../address/ip.js'
 import type { Effect } from './effects.js'
-import type { Input } from './inputs.js'
+import type { HeartbeatInput, Input } from './inputs.js'
 import { evaluatePeer, peerDeadline } from './liveness.js'
 import {
   clearBlockOnChange,
@@ -98,6 +98,9 @@ export function transition(state: EngineState, input: Input, now: number): Trans
     case 'heartbeat':
       s = onHeartbeat(s, input, now, fx)
       break
+    case 'heartbeats':
+      for (const beat of input.beats) s = onHeartbeat(s, beat, now, fx)
+      break
     case 'reconciled':
       s = mapResources(s, (r) =>
         input.held.includes(r.owner) && r.status !== 'held' ? { ...r, status: 'held', since: now } : r,
@@ -180,12 +183,7 @@ function evaluate(state: EngineState, now: number, fx: Effect[]): EngineState {
   return s
 }
 
-function onHeartbeat(
-  s: EngineState,
-  input: Extract<Input, { kind: 'heartbeat' }>,
-  now: number,
-  fx: Effect[],
-): EngineState {
+function onHeartbeat(s: EngineState, input: HeartbeatInput, now: number, fx: Effect[]): EngineState {
   const peer = s.peers[input.peer]
   const link = peer?.links[input.link]
   if (!peer || !link) return s
@@ -361,7 +359,7 @@ export function nextDeadline(s: EngineState, now: number): number | undefined {
     if (peer.mixedSince !== null && !peer.anomaly) times.push(peer.mixedSince + s.timing.intervalMs)
   }
   if (s.phase === 'starting') times.push(s.startedAt + s.timing.deadAfterMs)
-  for (const c of Object.values(s.carrier)) if (c.up) times.push(c.since + s.timing.deadAfterMs)
+  for (const c of Object.values(s.carrier)) if (c.up) times.push(c.since + s.timing.carrierSettleMs)
   const { claimTimeoutMs, policy, stableForMs } = s.timing.failback
   for (const r of Object.values(s.resources)) {
     if (r.blocked?.retryAt != null) times.push(r.blocked.retryAt)

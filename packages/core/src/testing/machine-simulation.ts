@@ -111,6 +111,7 @@ export function testTiming(overrides: Partial<Timing> = {}): Timing {
   return {
     intervalMs: 100,
     deadAfterMs: 300,
+    carrierSettleMs: 800,
     failback: { policy: 'auto', stableForMs: 1_000, claimTimeoutMs: 2_000 },
     announce: { count: 3, intervalMs: 10 },
     retryAfterMs: 5_000,
