@@ -164,15 +164,26 @@ describe.skipIf(skip !== undefined)('hostile packets in network namespaces', () 
       const agentA = [...(await import('../src/demo/agent-process.js')).AgentProcess.live].find(
         (x) => x.node === 'a',
       )
-      const killedAt = Date.now()
       await agentA?.kill()
       await p.stage.isolate('a')
-      const acquired = await until(
+      const taker = await until(
         'b to acquire',
-        () => p.log.slice(since).find((l) => l.node === 'b' && l.line.kind === 'acquired'),
+        () => {
+          const lines = p.log
+            .slice(since)
+            .filter((l) => l.node === 'b')
+            .map((l) => l.line as Record<string, unknown>)
+          const lost = lines.find((l) => l.kind === 'peer-lost')
+          const acquired = lines.find((l) => l.kind === 'acquired')
+          return lost && acquired ? { lost, acquired } : undefined
+        },
         5_000,
       )
-      ;(flood ? flooded : quiet).push(acquired.at - killedAt)
+      // As b saw it, from a's last heartbeat to the address added: b's own clock, not this busy test's.
+      ;(flood ? flooded : quiet).push(
+        Date.parse(String(taker.acquired.time)) -
+          (Date.parse(String(taker.lost.time)) - Number(taker.lost.silentForMs)),
+      )
       if (sender) {
         const out = await sender
         garbage += Number(out.stdout.trim())
