@@ -53,14 +53,18 @@ export class MachineSimulation {
     } = {},
   ): readonly Effect[] {
     return this.input({
-      kind: 'heartbeat',
-      peer,
-      link,
-      incarnation: opts.incarnation ?? 1,
-      restarted: opts.restarted ?? false,
-      sentAt: opts.sentAt ?? this.now,
-      state: opts.state ?? 'healthy',
-      held: opts.held ?? [],
+      kind: 'heartbeats',
+      beats: [
+        {
+          peer,
+          link,
+          incarnation: opts.incarnation ?? 1,
+          restarted: opts.restarted ?? false,
+          sentAt: opts.sentAt ?? this.now,
+          state: opts.state ?? 'healthy',
+          held: opts.held ?? [],
+        },
+      ],
     })
   }
 
