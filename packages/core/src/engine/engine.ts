@@ -157,7 +157,7 @@ export function createEngine(deps: EngineDeps): Engine {
 
   function apply(input: Input): void {
     // Heartbeats already read are part of what is known now: they go in first.
-    flushHeartbeats()
+    if (pendingBeats.length > 0) flushHeartbeats()
     applyNow(input)
   }
 

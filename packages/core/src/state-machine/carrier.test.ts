@@ -120,7 +120,7 @@ describe('carrier', () => {
 
     // One at a time, the oldest alone says the address is free: the claim a burst must not make.
     const oneByOne = cutOff()
-    for (const beat of burst(oneByOne)) oneByOne.input({ kind: 'heartbeats', beats: [beat] })
+    for (const beat of burst(oneByOne)) oneByOne.input({ kind: 'heartbeat', ...beat })
     expect(oneByOne.checklists().map((c) => c.action)).toEqual(['release', 'acquire'])
   })
 

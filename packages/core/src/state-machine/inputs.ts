@@ -16,10 +16,11 @@ export interface HeartbeatInput {
 export type Input =
   /** A timer fired; re-evaluate deadlines. */
   | { readonly kind: 'tick' }
+  /** A valid, authenticated, fresh heartbeat. */
+  | ({ readonly kind: 'heartbeat' } & HeartbeatInput)
   /**
-   * Valid, authenticated, fresh heartbeats that arrived together (one, or several queued in the
-   * sockets while the process was busy), taken in order and judged once: the newest word of each
-   * peer decides, not the oldest.
+   * Heartbeats that arrived together (queued in the sockets while the process was busy), taken in
+   * order and judged once: the newest word of each peer decides, not the oldest.
    */
   | { readonly kind: 'heartbeats'; readonly beats: readonly HeartbeatInput[] }
   /** Which resources' addresses were found on the interfaces at start (after a crash, say). */

@@ -95,6 +95,9 @@ export function transition(state: EngineState, input: Input, now: number): Trans
   const fx: Effect[] = []
   let s = state
   switch (input.kind) {
+    case 'heartbeat':
+      s = onHeartbeat(s, input, now, fx)
+      break
     case 'heartbeats':
       for (const beat of input.beats) s = onHeartbeat(s, beat, now, fx)
       break

@@ -53,18 +53,14 @@ export class MachineSimulation {
     } = {},
   ): readonly Effect[] {
     return this.input({
-      kind: 'heartbeats',
-      beats: [
-        {
-          peer,
-          link,
-          incarnation: opts.incarnation ?? 1,
-          restarted: opts.restarted ?? false,
-          sentAt: opts.sentAt ?? this.now,
-          state: opts.state ?? 'healthy',
-          held: opts.held ?? [],
-        },
-      ],
+      kind: 'heartbeat',
+      peer,
+      link,
+      incarnation: opts.incarnation ?? 1,
+      restarted: opts.restarted ?? false,
+      sentAt: opts.sentAt ?? this.now,
+      state: opts.state ?? 'healthy',
+      held: opts.held ?? [],
     })
   }
 
