@@ -30,7 +30,11 @@ export interface RunOptions {
   readonly faultJitterMs: number
 }
 
-/** Milliseconds from the cut to each step of b's takeover (null: not observed). */
+/**
+ * Milliseconds from the start of the outage (the client's last answer from a before the fault) to
+ * each step of b's takeover (null: not observed). The client's last answer is within one probe of
+ * the cut of a's public cable, whatever the cut itself cost the benchmark to run.
+ */
 export interface TakeoverSteps {
   /** The daemon on b logged its decision (ipfo "acquiring", keepalived/ucarp "MASTER"). */
   readonly decided: number | null
@@ -140,7 +144,9 @@ async function measure(ctx: PairContext, fault: Fault, opts: RunOptions): Promis
     await probe.stop()
     const tEnd = wallNow()
 
-    const since = (t: number | undefined) => (t === undefined ? null : round(t - tCut))
+    const outage = longestGap(answers, tFault - 100, tReturn)
+    const outageStart = outage.from?.at ?? tCut
+    const since = (t: number | undefined) => (t === undefined ? null : round(t - outageStart))
     const doublesAtTakeover = doubleAnswers(answers, tFault, tReturn)
     const doublesAtReturn = doubleAnswers(answers, tReturn, tEnd)
     const doubles = doublesAtTakeover + doublesAtReturn
@@ -151,7 +157,7 @@ async function measure(ctx: PairContext, fault: Fault, opts: RunOptions): Promis
     )
     return {
       fault,
-      outageMs: tookOver ? round(longestGap(answers, tFault - 100, tReturn).ms) : null,
+      outageMs: tookOver ? round(outage.ms) : null,
       cutMs: round(tCut - tFault),
       faultDelayMs,
       steps: {

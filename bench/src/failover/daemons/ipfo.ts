@@ -13,6 +13,18 @@ export const IPFO_BIN = join(
 )
 
 /**
+ * The Node flags the agent runs with where it is installed (`ipfo service install` writes them into
+ * the systemd unit and the launchd plist; the demo uses them too): see AGENT_NODE_FLAGS in
+ * packages/cli/src/demo/agent-process.ts. The benchmark measures the agent as it runs there.
+ */
+export const AGENT_NODE_FLAGS = ['--max-semi-space-size=1'] as const
+
+/** More flags for a look inside a run, e.g. IPFO_BENCH_NODE_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/p". */
+function extraFlags(): string[] {
+  return (process.env.IPFO_BENCH_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean)
+}
+
+/**
  * Two real `ipfo agent` processes: heartbeats on the private and the public link, a owns the VIP,
  * b takes it over. Everything else is at ipfo's defaults (3 gratuitous ARPs 100 ms apart, failback
  * "auto").
@@ -49,7 +61,15 @@ export async function ipfoPair(
   return daemonPair(
     stage,
     'ipfo',
-    (node) => [IPFO_BIN, 'agent', '--config', config(node)],
+    (node) => [
+      process.execPath,
+      ...AGENT_NODE_FLAGS,
+      ...extraFlags(),
+      IPFO_BIN,
+      'agent',
+      '--config',
+      config(node),
+    ],
     /"kind":"acquiring"/,
   )
 }

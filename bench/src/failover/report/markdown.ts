@@ -30,8 +30,8 @@ export function renderMarkdown(report: Report): string {
     '',
     `## ${FAULT_LABEL['node-death']}`,
     '',
-    'Outage: the longest time the client got no answer from the VIP. Steps: median time from the cut until',
-    "b's daemon logged its decision, the VIP was on b, the client's ARP entry pointed at b, b answered.",
+    'Outage: the longest time the client got no answer from the VIP. Steps: median time from the start of the outage',
+    "(the client's last answer from a) until b's daemon logged its decision, the VIP was on b, the client's ARP entry pointed at b, b answered.",
     '',
     ...header([
       'setting',
