@@ -38,8 +38,13 @@ export interface Transport {
 export interface AddressControl {
   /** The addresses among `candidates` that are on their interface right now. */
   present(candidates: readonly InterfaceAddress[]): Promise<InterfaceAddress[]>
-  /** Adds the address; adding one already present is not an error. */
-  add(address: InterfaceAddress): Promise<void>
+  /**
+   * Adds the address; adding one already present is not an error. `announce`: the checklist
+   * announces the address right after. A control that can send the first announcement along with the
+   * add, without waiting for the add's answer, does so; its next `announce` of the address then sends
+   * the rest.
+   */
+  add(address: InterfaceAddress, opts?: { readonly announce?: boolean }): Promise<void>
   /** Removes the address; removing one already absent is not an error. */
   remove(address: InterfaceAddress): Promise<void>
   /** Gratuitous ARP (IPv4) or unsolicited neighbour advertisement (IPv6), `count` times. */
@@ -56,6 +61,12 @@ export interface AddressControl {
   prepare?(addresses: readonly InterfaceAddress[]): void
   /** Optional: end what `prepare` started. Called when the engine stops. */
   close?(): void
+  /**
+   * Optional: go through what adding and announcing these addresses goes through, changing and
+   * sending nothing (the engine's takeover rehearsal, engine/rehearsal.ts), so that the real
+   * takeover finds that code compiled and its helpers awake.
+   */
+  rehearse?(addresses: readonly InterfaceAddress[]): Promise<void>
 }
 
 /** Checks before an automatic takeover (config `arbitration`), against split brain. */

@@ -284,6 +284,90 @@ describe('linuxAddressControl with a frame sender', () => {
     expect(runner.lines().at(-1)).toMatch(/^na6 /)
   })
 
+  it('sends the first gratuitous ARP with the add, after the add is written and before ip answers; the announcement sends the rest', async () => {
+    const runner = new RecordingRunner().respond('ip -j link show', { stdout: LINKS })
+    const { frames, sent } = fakeFrames()
+    const order: string[] = []
+    let answer: (r: CommandResult) => void = () => undefined
+    let failNext = false
+    const batch: IpBatch = {
+      run: (args) => {
+        order.push(args.join(' '))
+        if (failNext) {
+          failNext = false
+          return Promise.resolve({
+            exitCode: 1,
+            signal: null,
+            stdout: '',
+            stderr: 'RTNETLINK answers: Operation not permitted',
+          })
+        }
+        return new Promise((resolve) => {
+          answer = resolve
+        })
+      },
+      start: () => undefined,
+      close: () => undefined,
+    }
+    const frameSend = frames.send
+    frames.send = (iface, frame) => {
+      order.push(`frame ${iface}`)
+      return frameSend(iface, frame)
+    }
+    const waits: number[] = []
+    const control = linuxAddressControl({
+      runner,
+      frames,
+      batch,
+      sleep: async (ms) => {
+        waits.push(ms)
+      },
+    })
+    control.prepare?.([v4('192.168.1.100')])
+    await settle()
+    const adding = control.add(v4('192.168.1.100'), { announce: true })
+    expect(order).toEqual(['addr add 192.168.1.100/24 dev eth0', 'frame eth0'])
+    answer({ exitCode: 0, signal: null, stdout: '', stderr: '' })
+    await adding
+    await control.announce(v4('192.168.1.100'), { count: 3, intervalMs: 100 })
+    expect(sent).toHaveLength(3)
+    expect(waits).toEqual([100, 100])
+    // Without announcements to come, the add sends nothing.
+    order.length = 0
+    const quiet = control.add(v4('192.168.1.100'), { announce: false })
+    answer({ exitCode: 0, signal: null, stdout: '', stderr: '' })
+    await quiet
+    expect(order).toEqual(['addr add 192.168.1.100/24 dev eth0'])
+    // A failed add's early frame does not count for a later announcement: that one sends all its own.
+    sent.length = 0
+    failNext = true
+    await expect(control.add(v4('192.168.1.100'), { announce: true })).rejects.toThrow(/not permitted/)
+    expect(sent).toHaveLength(1)
+    await control.announce(v4('192.168.1.100'), { count: 2, intervalMs: 100 })
+    expect(sent).toHaveLength(3)
+  })
+
+  it('a rehearsal sends one read-only command through the batch, and no frame, add or arping', async () => {
+    const runner = new RecordingRunner().respond('ip -j link show', { stdout: LINKS })
+    const { frames, sent } = fakeFrames()
+    const requests: string[] = []
+    const batch: IpBatch = {
+      run: async (args) => {
+        requests.push(args.join(' '))
+        return { exitCode: 0, signal: null, stdout: '', stderr: '' }
+      },
+      start: () => undefined,
+      close: () => undefined,
+    }
+    const control = linuxAddressControl({ runner, frames, batch, sleep: async () => undefined })
+    control.prepare?.([v4('192.168.1.100'), v6('fd00:1::100')])
+    await settle()
+    await control.rehearse?.([v4('192.168.1.100'), v6('fd00:1::100')])
+    expect(requests).toEqual(['link show dev lo'])
+    expect(sent).toEqual([])
+    expect(runner.lines()).toEqual(['ip -j link show'])
+  })
+
   it('falls back to arping when the sender cannot send, or before the MAC is known', async () => {
     const runner = new RecordingRunner().respond('ip -j link show', { stdout: LINKS })
     const broken = linuxAddressControl({

@@ -259,6 +259,61 @@ describe('engine: two nodes on a fake network', () => {
     await stopAll(c.clock, a2, c.b.engine)
   })
 
+  it('rehearses its takeover at start and every minute without touching anything, and still takes over for real', async () => {
+    const c = cluster()
+    await c.a.engine.start()
+    const rehearsed: IpfoEvent[] = []
+    const real: IpfoEvent[] = []
+    const address = new FakeAddressControl(() => c.clock.now(), 'b2', c.journal)
+    const b = createEngine({
+      config: config('b2', { peers: [{ id: 'a', takeover: [VIP] }] }),
+      keys: KEYS,
+      clock: c.clock,
+      transport: c.net.transport('b2', ['private', 'public']),
+      address,
+      hooks: new RecordingHooks((what) => c.order.push(`b2:${what}`)),
+      onEvent: (e) => real.push(e),
+      rehearsal: { onEvent: (e) => rehearsed.push(e) },
+    })
+    await b.start()
+    // What a hears of b2, sampled as time goes: a heartbeat carrying the rehearsed acquire would show.
+    const aHeardB2Holding: string[] = []
+    const advance = async (ms: number) => {
+      for (let t = 0; t < ms; t += 50) {
+        await c.clock.advance(50)
+        const held = c.a.engine.state().peers.b2?.held ?? []
+        if (held.length > 0) aHeardB2Holding.push(JSON.stringify(held))
+      }
+    }
+    await advance(500)
+    const kinds = (events: IpfoEvent[]) => events.map((e) => e.kind)
+    // The whole takeover ran, in order, into the rehearsal's sink...
+    expect(kinds(rehearsed)).toEqual(
+      expect.arrayContaining(['peer-lost', 'acquiring', 'acquired', 'announced', 'notify']),
+    )
+    expect(rehearsed.find((e) => e.kind === 'acquiring')).toMatchObject({ owner: 'a', reason: 'peer a lost' })
+    // ...and nowhere else: no address change or announcement, no hook, no heartbeat saying so, no real event.
+    expect(address.log).toEqual([])
+    expect(c.order.filter((o) => o.startsWith('b2:'))).toEqual([])
+    expect(aHeardB2Holding).toEqual([])
+    expect(kinds(real)).not.toContain('peer-lost')
+    expect(kinds(real)).not.toContain('acquiring')
+    expect(b.state().resources.a?.status).toBe('idle')
+    expect(b.state().peers.a?.lost).toBe(false)
+
+    await advance(60_000)
+    expect(rehearsed.filter((e) => e.kind === 'acquired')).toHaveLength(2)
+
+    // The real takeover after rehearsals: every step, for real.
+    c.net.setCut('a', 'private', true)
+    c.net.setCut('a', 'public', true)
+    await advance(1_000)
+    expect(address.has('10.0.0.100')).toBe(true)
+    expect(c.order.filter((o) => o.startsWith('b2:'))).toEqual(['b2:Test', 'b2:PreAcq', 'b2:PostAcq'])
+    expect(kinds(real)).toEqual(expect.arrayContaining(['peer-lost', 'acquiring', 'acquired']))
+    await stopAll(c.clock, c.a.engine, b)
+  })
+
   it('forged and replayed heartbeats do not keep a dead peer alive, and are counted', async () => {
     const c = cluster()
     await c.a.engine.start()

@@ -31,6 +31,7 @@ import {
   takeoverRefusal,
   transition,
 } from '../state-machine/transition.js'
+import { rehearseTakeover } from './rehearsal.js'
 import { type AgentStatus, buildStatus, type Counters } from './status.js'
 
 export interface EngineDeps {
@@ -49,6 +50,11 @@ export interface EngineDeps {
   /** Carrier of the address interfaces (config `onCarrierLoss: release`); absent, carriers are not watched. */
   readonly carrier?: CarrierWatch
   readonly onEvent: EventSink
+  /**
+   * Where the events of takeover rehearsals go (engine/rehearsal.ts): the agent gives a log to
+   * /dev/null, which compiles the log's code too. Absent, the engine does not rehearse.
+   */
+  readonly rehearsal?: { readonly onEvent: EventSink }
 }
 
 export interface Engine {
@@ -71,6 +77,8 @@ export interface Engine {
 
 /** A stall this much beyond the heartbeat timer's due time is reported as `loop-stalled`. */
 const STALL_FACTOR = 1
+/** How often the takeover is rehearsed after start: V8 drops compiled code unused for a few major GCs. */
+const REHEARSE_EVERY_MS = 60_000
 
 /**
  * Wires heartbeats, the pure state machine and the checklist executor together. Owns every timer;
@@ -247,8 +255,9 @@ export function createEngine(deps: EngineDeps): Engine {
           // Not held after all (a release, a refusal, a failure): ready for the next acquire.
           arm(checklist.owner)
         })
-        // Tell peers at once that these addresses are being acquired or released.
-        sendHeartbeats()
+        // Tell peers that these addresses are being acquired or released, once this turn has run the
+        // checklist's first steps: with no hooks to run, the address change is then already written.
+        clock.afterIo(sendHeartbeats)
         break
       }
       case 'announce':
@@ -296,6 +305,46 @@ export function createEngine(deps: EngineDeps): Engine {
       },
       Math.max(0, at - clock.now()),
     )
+  }
+
+  /** Rehearses a takeover now, then every REHEARSE_EVERY_MS while the engine runs. */
+  let rehearsalTimer: TimerHandle | undefined
+  function rehearse(): void {
+    rehearsalTimer = undefined
+    const sink = deps.rehearsal?.onEvent
+    if (!sink || state.phase === 'stopping' || state.phase === 'stopped') return
+    void rehearseTakeover(state, {
+      self: config.node,
+      emit: (event) => sink({ ...event, time: clock.wallNow() } as IpfoEvent),
+      encodeHeartbeat: (held) =>
+        encodeHeartbeat(
+          {
+            node: config.node,
+            link: linkNames[0] ?? '',
+            incarnation,
+            seq: 1, // never sent: the numbering of the real ones is untouched
+            sentAt: clock.wallNow(),
+            intervalMs: config.interval,
+            state: advertisedState(state),
+            held,
+          },
+          deps.keys,
+        ),
+      now: () => clock.now(),
+      wallNow: () => clock.wallNow(),
+    })
+      .then(() => deps.address.rehearse?.([...config.owns, ...config.peers.flatMap((p) => p.takeover)]))
+      .catch((error: unknown) =>
+        emit({
+          kind: 'error',
+          message: error instanceof Error ? error.message : String(error),
+          context: 'rehearsing a takeover',
+        }),
+      )
+      .finally(() => {
+        if (state.phase !== 'stopping' && state.phase !== 'stopped')
+          rehearsalTimer = clock.setTimeout(rehearse, REHEARSE_EVERY_MS)
+      })
   }
 
   function sendHeartbeats(): void {
@@ -557,6 +606,7 @@ export function createEngine(deps: EngineDeps): Engine {
       beat()
       apply({ kind: 'tick' })
       finishUnfinished()
+      if (deps.rehearsal) clock.afterIo(rehearse)
     },
     async stop(opts = {}) {
       const release = opts.release ?? config.onStop === 'release'
@@ -567,6 +617,7 @@ export function createEngine(deps: EngineDeps): Engine {
       sendHeartbeats()
       if (heartbeatTimer) clock.clearTimeout(heartbeatTimer)
       if (deadlineTimer) clock.clearTimeout(deadlineTimer)
+      if (rehearsalTimer) clock.clearTimeout(rehearsalTimer)
       heartbeatTimer = undefined
       deadlineTimer = undefined
       await transport.close()

@@ -1,3 +1,4 @@
+import { readdirSync } from 'node:fs'
 import { appendFile, mkdir, readdir, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { HooksConfig } from '../config/schema.js'
@@ -143,7 +144,6 @@ export function appleHooks(opts: AppleHooksOptions): HooksPort {
     return { script, failure: failureOf(result, timeoutMs), timedOut: result.timedOut }
   }
 
-  /** The folder's names, [] when it does not exist, undefined (after an error event) when unreadable. */
   /**
    * One listing per folder per checklist (a checklist's Test and phases share its context): a
    * takeover reads the folder once, not once per phase, on its way to the address change.
@@ -157,9 +157,15 @@ export function appleHooks(opts: AppleHooksOptions): HooksPort {
     return listing
   }
 
+  /**
+   * The folder's names, [] when it does not exist, undefined (after an error event) when unreadable.
+   * Read synchronously: a hook folder is a local directory of a few names (tens of microseconds),
+   * while a trip through libuv's thread pool costs a takeover a wake-up of another thread and of
+   * this one, which on a busy machine wait for a free core before the address is added.
+   */
   async function list(folder: string): Promise<string[] | undefined> {
     try {
-      return await readdir(folder)
+      return readdirSync(folder)
     } catch (error) {
       if ((error as { code?: unknown }).code === 'ENOENT') return []
       emit({ kind: 'error', message: messageOf(error), context: `reading the hook folder ${folder}` })

@@ -86,6 +86,8 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     replayStore: fileReplayStore(config.paths.stateDir),
     ...(await carrierWatchFor(config, opts, report)),
     onEvent,
+    // The same log, writing nowhere: rehearsals compile its code for the real takeover's events.
+    rehearsal: { onEvent: eventLogger('/dev/null') },
   })
   engineRef = engine
   // Hooks a killed earlier run left running are stopped before anything else runs.

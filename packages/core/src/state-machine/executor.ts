@@ -129,7 +129,8 @@ export async function runChecklist(checklist: Checklist, deps: ExecutorDeps): Pr
         break
       }
       case 'add': {
-        const failure = await addAll(checklist.addresses, deps)
+        const announce = checklist.steps.some((s) => s.step === 'announce' && s.count > 0)
+        const failure = await addAll(checklist.addresses, deps, announce)
         if (failure) {
           outcome = 'failed'
           skipToNotify = true
@@ -181,11 +182,15 @@ export async function runChecklist(checklist: Checklist, deps: ExecutorDeps): Pr
   return outcome
 }
 
-async function addAll(addresses: readonly InterfaceAddress[], deps: ExecutorDeps): Promise<boolean> {
+async function addAll(
+  addresses: readonly InterfaceAddress[],
+  deps: ExecutorDeps,
+  announce: boolean,
+): Promise<boolean> {
   const added: InterfaceAddress[] = []
   for (const a of addresses) {
     try {
-      await deps.address.add(a)
+      await deps.address.add(a, { announce })
       added.push(a)
     } catch (error) {
       deps.emit({ kind: 'error', message: describe(error), context: `adding ${cidr(a)} on ${a.interface}` })
