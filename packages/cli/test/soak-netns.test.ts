@@ -36,6 +36,21 @@ echo "${node} $(basename "$0") $IPFO_ACTION $IPFO_ADDRESS" >> ${log}
 `
 
 /**
+ * Rethrows a wait's timeout with what both agents said since `since` (an index into the pair's
+ * log), to tell a missing event from a late or a different one.
+ */
+function explain(since: number) {
+  return (error: unknown): never => {
+    const said = (pair?.log ?? []).slice(since).map((l) => {
+      const { kind, time, peer, owner, reason } = l.line as Record<string, unknown>
+      const fields = [peer && `peer=${peer}`, owner && `owner=${owner}`, reason && `(${reason})`]
+      return `${l.node} ${String(time).slice(11)} ${kind} ${fields.filter(Boolean).join(' ')}`.trim()
+    })
+    throw new Error(`${(error as Error).message}; events since the cut: ${said.join('; ') || 'none'}`)
+  }
+}
+
+/**
  * The processes in a namespace, listed from outside it (an `ip` run inside would list itself), less
  * each agent's own long-lived helpers: one `ip -force -batch -` (address changes), one
  * `ip -o monitor link` (carrier changes) and one `socat ... INTERFACE:<if>` per interface
@@ -202,7 +217,7 @@ describe.skipIf(skip !== undefined)('soak', () => {
             JSON.stringify({ victim, other, state }, null, 2),
           )
         }
-        throw error
+        return explain(since)(error)
       })
       // The outage, as the taker saw it: from the victim's last heartbeat to the address being added.
       const taker = await until(`failover ${i + 1}: ${other}'s acquired event`, () => {
@@ -213,7 +228,7 @@ describe.skipIf(skip !== undefined)('soak', () => {
         const lost = lines.find((l) => l.kind === 'peer-lost' && l.peer === victim)
         const acquired = lines.find((l) => l.kind === 'acquired' && l.owner === victim)
         return lost && acquired ? { lost, acquired } : undefined
-      })
+      }).catch(explain(since))
       const outage =
         Date.parse(String(taker.acquired.time)) -
         (Date.parse(String(taker.lost.time)) - Number(taker.lost.silentForMs))
@@ -222,7 +237,9 @@ describe.skipIf(skip !== undefined)('soak', () => {
       worstMs = Math.max(worstMs, outage)
       await p.topology.linkUp(victim, 'public')
       await p.topology.linkUp(victim, 'private')
-      await until(`failover ${i + 1}: both VIPs back with their owners`, settled, 10_000)
+      await until(`failover ${i + 1}: both VIPs back with their owners`, settled, 10_000).catch(
+        explain(since),
+      )
     }
     await new Promise((r) => setTimeout(r, 500))
 
