@@ -1,12 +1,14 @@
 import { describe, expect, it } from 'vitest'
 import { type ConfigInput, configSchema } from '../config/schema.js'
 import type { IpfoEvent } from '../events.js'
-import { encodeHeartbeat } from '../heartbeat/codec.js'
+import { decodeHeartbeat, encodeHeartbeat } from '../heartbeat/codec.js'
 import { heartbeatKey, keyRing } from '../heartbeat/key-ring.js'
 import type { CarrierWatch } from '../ports.js'
+import type { AdvertisedAddress } from '../state-machine/state.js'
 import { type AddressOperation, FakeAddressControl } from '../testing/fake-address-control.js'
 import { FakeClock } from '../testing/fake-clock.js'
 import { FakeNetwork } from '../testing/fake-network.js'
+import { held, vip } from '../testing/machine-simulation.js'
 import { RecordingHooks } from '../testing/recording-hooks.js'
 import { createEngine } from './engine.js'
 
@@ -312,6 +314,28 @@ describe('engine: two nodes on a fake network', () => {
     expect(c.order.filter((o) => o.startsWith('b2:'))).toEqual(['b2:Test', 'b2:PreAcq', 'b2:PostAcq'])
     expect(kinds(real)).toEqual(expect.arrayContaining(['peer-lost', 'acquiring', 'acquired']))
     await stopAll(c.clock, c.a.engine, b)
+  })
+
+  it('heartbeats read in one turn are judged together: a stale "free" then "held" starts no claim', async () => {
+    const c = await aLeftBHolds()
+    // Nothing of b's own reaches a: the two heartbeats below, read in one turn, are all a hears of b.
+    c.net.setCut('b', 'private', true)
+    c.net.setCut('b', 'public', true)
+    const last = c.net.sent.findLast((s) => s.from === 'b' && decodeHeartbeat(s.data, KEYS).ok)!
+    const decoded = decodeHeartbeat(last.data, KEYS)
+    if (!decoded.ok) throw new Error('b sent no readable heartbeat')
+    const b = decoded.heartbeat
+    const a2 = restartedA(c)
+    await a2.start()
+    const beat = (n: number, ago: number, held: AdvertisedAddress[]) =>
+      encodeHeartbeat({ ...b, seq: b.seq + n, sentAt: c.clock.wallNow() - ago, held }, KEYS)
+    c.net.inject('a', beat(1, 20, []))
+    c.net.inject('a', beat(2, 5, [held(vip('10.0.0.100'))]))
+    await c.clock.advance(100)
+    // Judged one by one, the first alone (b holds nothing) would have started a's add.
+    expect(c.a.address.has('10.0.0.100')).toBe(false)
+    expect(c.events.map((e) => e.kind)).toContain('claim-waiting')
+    await stopAll(c.clock, a2, c.b.engine)
   })
 
   it('forged and replayed heartbeats do not keep a dead peer alive, and are counted', async () => {
