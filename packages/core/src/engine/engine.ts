@@ -316,20 +316,8 @@ export function createEngine(deps: EngineDeps): Engine {
     void rehearseTakeover(state, {
       self: config.node,
       emit: (event) => sink({ ...event, time: clock.wallNow() } as IpfoEvent),
-      encodeHeartbeat: (held) =>
-        encodeHeartbeat(
-          {
-            node: config.node,
-            link: linkNames[0] ?? '',
-            incarnation,
-            seq: 1, // never sent: the numbering of the real ones is untouched
-            sentAt: clock.wallNow(),
-            intervalMs: config.interval,
-            state: advertisedState(state),
-            held,
-          },
-          deps.keys,
-        ),
+      // Never sent: seq 1 leaves the numbering of the real ones untouched.
+      encodeHeartbeat: (held) => heartbeatPacket(linkNames[0] ?? '', 1, advertisedState(state), held),
       now: () => clock.now(),
       wallNow: () => clock.wallNow(),
     })
@@ -347,26 +335,27 @@ export function createEngine(deps: EngineDeps): Engine {
       })
   }
 
+  function heartbeatPacket(
+    link: string,
+    seq: number,
+    nodeState: ReturnType<typeof advertisedState>,
+    held: ReturnType<typeof advertisedHeld>,
+  ): Buffer {
+    const sentAt = clock.wallNow()
+    const { node, interval: intervalMs } = config
+    return encodeHeartbeat(
+      { node, link, incarnation, seq, sentAt, intervalMs, state: nodeState, held },
+      deps.keys,
+    )
+  }
+
   function sendHeartbeats(): void {
     const held = advertisedHeld(state)
     const nodeState = advertisedState(state)
     for (const link of linkNames) {
       const seq = (seqByLink.get(link) ?? 0) + 1
       seqByLink.set(link, seq)
-      const packet = encodeHeartbeat(
-        {
-          node: config.node,
-          link,
-          incarnation,
-          seq,
-          sentAt: clock.wallNow(),
-          intervalMs: config.interval,
-          state: nodeState,
-          held,
-        },
-        deps.keys,
-      )
-      transport.send(link, packet)
+      transport.send(link, heartbeatPacket(link, seq, nodeState, held))
       counters.sent++
     }
   }
