@@ -22,6 +22,7 @@ export function severityOf(event: IpfoEvent): Severity {
     case 'claim-waiting':
     case 'paused':
     case 'takeover-refused':
+    case 'acquire-yielding':
     case 'checklist-recovered':
     case 'hook-reaped':
       return 'warn'
@@ -97,6 +98,8 @@ export function describeEvent(e: IpfoEvent): string {
       return `${e.holder} also holds ${e.addresses.join(', ')} of ${e.owner}: both hold them until one lets go`
     case 'address-conflict-resolved':
       return `${e.holder} let go of ${e.addresses.join(', ')}; this node keeps them and announces them again`
+    case 'acquire-yielding':
+      return `${e.holder} holds ${e.addresses.join(', ')} of ${e.owner}: the acquire stops short so that one node keeps them`
     case 'checklist-recovered':
       return `${e.action} of ${e.addresses.join(', ')} (${e.owner}) interrupted by the last shutdown: ${e.decision === 'finished' ? 'finished' : 'rolled back'} (${e.reason})`
     case 'hook-reaped':

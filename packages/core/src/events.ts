@@ -85,6 +85,11 @@ export type IpfoEvent = At &
     | { kind: 'address-conflict'; owner: string; addresses: string[]; holder: string }
     /** The other holder let go; this node keeps the addresses and announces them again. */
     | { kind: 'address-conflict-resolved'; owner: string; addresses: string[]; holder: string }
+    /**
+     * While this node acquired the addresses, a live peer was heard holding them: the acquire stops
+     * short (no add if not yet made; no wait on announcements), and the usual rules keep one holder.
+     */
+    | { kind: 'acquire-yielding'; owner: string; addresses: string[]; holder: string }
     /** Arbitration refused an automatic takeover: the address still answers, or the witness does not. */
     | { kind: 'takeover-refused'; owner: string; addresses: string[]; reason: string }
     /**

@@ -139,6 +139,27 @@ describe('linux announce', () => {
     expect(runner.lines()).toEqual(Array(3).fill('arping -q -U -c 1 -I eth0 192.168.1.50'))
   })
 
+  it('stops repeating when the address is removed meanwhile: no announcement for an address let go', async () => {
+    const runner = new RecordingRunner()
+    let removeDuring: (() => Promise<void>) | undefined
+    const control = linuxAddressControl({
+      runner,
+      sleep: async () => {
+        await removeDuring?.()
+        removeDuring = undefined
+      },
+    })
+    removeDuring = () => control.remove(v4('192.168.1.50'))
+    await control.announce(v4('192.168.1.50'), { count: 5, intervalMs: 200 })
+    expect(runner.lines()).toEqual([
+      'arping -q -U -c 1 -I eth0 192.168.1.50',
+      'ip addr del 192.168.1.50/24 dev eth0',
+    ])
+    // Added again later: its new announcement repeats in full.
+    await control.announce(v4('192.168.1.50'), { count: 2, intervalMs: 200 })
+    expect(runner.lines().slice(2)).toEqual(Array(2).fill('arping -q -U -c 1 -I eth0 192.168.1.50'))
+  })
+
   it('sends unsolicited neighbour advertisements with na6 for IPv6', async () => {
     const { runner, control } = setup({ netns: 'ipfo-1-b' })
     await control.announce(v6('fd00:1::50'), { count: 2, intervalMs: 100 })
@@ -345,6 +366,25 @@ describe('linuxAddressControl with a frame sender', () => {
     expect(sent).toHaveLength(1)
     await control.announce(v4('192.168.1.100'), { count: 2, intervalMs: 100 })
     expect(sent).toHaveLength(3)
+  })
+
+  it('stops sending frames for an address removed while its announcement repeats', async () => {
+    const runner = new RecordingRunner().respond('ip -j link show', { stdout: LINKS })
+    const { frames, sent } = fakeFrames()
+    let waits = 0
+    let control: ReturnType<typeof linuxAddressControl> | undefined
+    control = linuxAddressControl({
+      runner,
+      frames,
+      sleep: async () => {
+        if (++waits === 2) await control?.remove(v4('192.168.1.100'))
+      },
+    })
+    control.prepare?.([v4('192.168.1.100')])
+    await settle()
+    await control.announce(v4('192.168.1.100'), { count: 5, intervalMs: 100 })
+    // The first frame, the second after one wait; removed during the second wait: no more.
+    expect(sent).toHaveLength(2)
   })
 
   it('a rehearsal sends one read-only command through the batch, and no frame, add or arping', async () => {

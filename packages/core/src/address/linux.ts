@@ -85,6 +85,17 @@ export function linuxAddressControl(opts: LinuxAddressOptions): AddressControl {
     if (a.family !== 4 || !opts.frames || mac === undefined) return false
     return opts.frames.send(a.interface, gratuitousArp(mac, a.ip))
   }
+  /**
+   * Removals by address. An announcement still repeating when its address is removed stops: a
+   * gratuitous ARP for an address this node no longer holds would point clients at the wrong MAC,
+   * just as the new holder announces itself.
+   */
+  const removals = new Map<string, number>()
+  const removedSince = (a: InterfaceAddress) => {
+    const key = addressKey(a)
+    const at = removals.get(key) ?? 0
+    return () => (removals.get(key) ?? 0) !== at
+  }
   /** Addresses whose first gratuitous ARP went out with their add: their announcement sends the rest. */
   const announcedWithAdd = new Set<string>()
   /**
@@ -93,14 +104,17 @@ export function linuxAddressControl(opts: LinuxAddressOptions): AddressControl {
    * runs arping instead.
    */
   const announceByFrames = async (a: InterfaceAddress, count: number, intervalMs: number) => {
+    const removed = removedSince(a)
     if (announcedWithAdd.delete(addressKey(a))) {
       if (count <= 1) return true
       await wait(intervalMs)
+      if (removed()) return true
       count--
     }
     if (!sendFrame(a)) return false
     for (let i = 1; i < count; i++) {
       await wait(intervalMs)
+      if (removed()) return true
       sendFrame(a)
     }
     return true
@@ -198,6 +212,8 @@ export function linuxAddressControl(opts: LinuxAddressOptions): AddressControl {
     },
 
     async remove(a) {
+      removals.set(addressKey(a), (removals.get(addressKey(a)) ?? 0) + 1)
+      announcedWithAdd.delete(addressKey(a))
       const { argv, result } = await change(removeArgv(a))
       if (result.exitCode === 0) return
       if (/Cannot assign requested address|address not found/i.test(result.stderr)) return
@@ -207,10 +223,12 @@ export function linuxAddressControl(opts: LinuxAddressOptions): AddressControl {
     async announce(a, { count, intervalMs }) {
       if (count > 0 && (await announceByFrames(a, count, intervalMs))) return
       const argv = announceArgv(a)
+      const removed = removedSince(a)
       const failure = await runSpaced({
         count,
         intervalMs,
         sleep: wait,
+        stopped: removed,
         start: () => run(argv),
         failed: ({ result }) => result.exitCode !== 0,
       })

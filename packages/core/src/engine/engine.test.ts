@@ -194,6 +194,36 @@ describe('engine: two nodes on a fake network', () => {
     await stopAll(c.clock, c.a.engine, c.b.engine)
   })
 
+  it("a silent a comes back holding during b's PreAcq: b stops short of its add, never holding the VIP", async () => {
+    const c = cluster()
+    // b's PreAcq hook takes 150 ms, as a real one that mounts a volume does.
+    const runPhase = c.b.hooks.runPhase.bind(c.b.hooks)
+    c.b.hooks.runPhase = async (phase, ctx) => {
+      if (phase === 'PreAcq') await new Promise<void>((resolve) => c.clock.setTimeout(resolve, 150))
+      return runPhase(phase, ctx)
+    }
+    await c.a.engine.start()
+    await c.b.engine.start()
+    await c.clock.advance(1_000)
+    expect(c.a.address.has('10.0.0.100')).toBe(true)
+
+    // a is silent a little over deadAfter (a stall), then heard again, still holding.
+    for (const link of ['private', 'public']) c.net.setCut('a', link, true)
+    await c.clock.advance(330)
+    expect(c.events.map((e) => e.kind)).toContain('acquiring')
+    for (const link of ['private', 'public']) c.net.setCut('a', link, false)
+    await c.clock.advance(1_000)
+
+    expect(c.events).toContainEqual(
+      expect.objectContaining({ kind: 'acquire-yielding', owner: 'a', holder: 'a' }),
+    )
+    expect(c.order.filter((o) => o.startsWith('b:'))).toEqual(['b:Test', 'b:PreAcq'])
+    expect(c.journal.filter((o) => o.node === 'b')).toEqual([])
+    expect(c.b.engine.status().resources.find((r) => r.owner === 'a')?.status).toBe('idle')
+    expect(c.a.address.has('10.0.0.100')).toBe(true)
+    await stopAll(c.clock, c.a.engine, c.b.engine)
+  })
+
   it('a carrier watch that cannot start is an error event; the engine runs without it', async () => {
     const c = cluster()
     const events: IpfoEvent[] = []

@@ -225,6 +225,9 @@ export function createEngine(deps: EngineDeps): Engine {
     )
   }
 
+  /** The running checklist of each owner, to stop short when the machine says so. */
+  const yielding = new Map<string, AbortController>()
+
   function perform(effect: Effect): void {
     switch (effect.kind) {
       case 'emit':
@@ -233,10 +236,15 @@ export function createEngine(deps: EngineDeps): Engine {
       case 'send-heartbeat':
         sendHeartbeats()
         break
+      case 'yield-checklist':
+        yielding.get(effect.owner)?.abort()
+        break
       case 'run-checklist': {
         const { checklist } = effect
         const written = checklist.action === 'acquire' ? armedEntries.get(checklist.owner) : undefined
         armedEntries.delete(checklist.owner)
+        const yielded = new AbortController()
+        yielding.set(checklist.owner, yielded)
         // Off the heartbeat path: hooks and address commands run while heartbeats and detection go on.
         void runChecklist(checklist, {
           self: config.node,
@@ -246,11 +254,13 @@ export function createEngine(deps: EngineDeps): Engine {
           journal: deps.journal,
           runId: incarnation,
           armed: written ? { key: armedKey(checklist.owner), written } : undefined,
+          yielded: yielded.signal,
           emit,
           now: () => clock.now(),
           wallNow: () => clock.wallNow(),
           delay: (ms) => new Promise((resolve) => clock.setTimeout(resolve, ms)),
         }).then((outcome) => {
+          if (yielding.get(checklist.owner) === yielded) yielding.delete(checklist.owner)
           apply({ kind: 'checklist-finished', id: checklist.id, owner: checklist.owner, outcome })
           // Not held after all (a release, a refusal, a failure): ready for the next acquire.
           arm(checklist.owner)

@@ -32,6 +32,12 @@ export interface Checklist {
 export type Effect =
   | { readonly kind: 'emit'; readonly event: EventBody }
   | { readonly kind: 'run-checklist'; readonly checklist: Checklist }
+  /**
+   * The running acquire of `owner`'s addresses stops short: a live peer holds them. Before its add it
+   * changes nothing (outcome `yielded`); after, it stops announcing and waiting on announcements, so
+   * the machine can settle the two holders at once.
+   */
+  | { readonly kind: 'yield-checklist'; readonly owner: string }
   /** Send a heartbeat now, out of schedule, so peers learn of a change at once. */
   | { readonly kind: 'send-heartbeat' }
   /** Announce held addresses again (after a conflict ended), outside any checklist. */

@@ -118,3 +118,63 @@ describe('runChecklist and its journal', () => {
     expect(w.events.map((e) => e.kind)).toEqual(['takeover-refused'])
   })
 })
+
+describe('an acquire asked to yield (a live peer holds the addresses)', () => {
+  it('before its add: the add and PostAcq do not run, nothing changes, and it still notifies', async () => {
+    const w = world()
+    const yielded = new AbortController()
+    const done = runChecklist(acquire, { ...w.deps, yielded: yielded.signal })
+    await w.settle()
+    // Test and PreAcq have run; the add waits for "started" to be on disk. The peer is heard now.
+    expect(w.order).toEqual(['Test', 'journal started begins', 'PreAcq'])
+    yielded.abort()
+    await w.finishWrite()
+    expect(await done).toBe('yielded')
+    expect(w.order).not.toContain('add')
+    expect(w.order).not.toContain('PostAcq')
+    expect(w.events.map((e) => e.kind)).toEqual(['notify'])
+    expect(w.events[0]).toMatchObject({ subject: expect.stringContaining('did not change (yielded)') })
+  })
+
+  it('after its add: it ends without waiting out the announcements', async () => {
+    const w = world()
+    const yielded = new AbortController()
+    let announcementsWaited = false
+    const done = runChecklist(
+      { ...acquire, steps: acquire.steps.map((s) => (s.step === 'announce' ? { ...s, count: 5 } : s)) },
+      {
+        ...w.deps,
+        yielded: yielded.signal,
+        // The repeats' wait never ends on its own: only yielding can end the checklist.
+        delay: () =>
+          new Promise<void>(() => {
+            announcementsWaited = true
+          }),
+      },
+    )
+    await w.finishWrite()
+    await w.finishWrite()
+    expect(w.order).toContain('add')
+    expect(w.order).toContain('PostAcq')
+    expect(announcementsWaited).toBe(true)
+    yielded.abort()
+    expect(await done).toBe('done')
+    expect(w.events.map((e) => e.kind)).toContain('notify')
+  })
+
+  it('a release is never cut short', async () => {
+    const w = world()
+    const yielded = new AbortController()
+    yielded.abort()
+    const release: Checklist = {
+      ...acquire,
+      action: 'release',
+      steps: [{ step: 'gate' }, { step: 'phase', phase: 'PreRel' }, { step: 'remove' }, { step: 'notify' }],
+    }
+    const done = runChecklist(release, { ...w.deps, yielded: yielded.signal })
+    await w.finishWrite()
+    await w.finishWrite()
+    expect(await done).toBe('done')
+    expect(w.order).toContain('remove')
+  })
+})

@@ -21,6 +21,11 @@ export interface ExecutorDeps {
    * entry when it ends.
    */
   readonly armed?: { readonly key: string; readonly written: Promise<unknown> } | undefined
+  /**
+   * Aborted when the machine asks this acquire to stop short (`yield-checklist`): a step before the
+   * add that has not started does not run, and the checklist does not wait on its announcements.
+   */
+  readonly yielded?: AbortSignal | undefined
   readonly emit: (event: EventBody) => void
   readonly now: () => number
   readonly wallNow: () => number
@@ -34,6 +39,8 @@ export interface ExecutorDeps {
  * - a strict Pre phase fails: skip to notify, change nothing.
  * - a strict Post phase fails: reported; the address change stands (it already happened).
  * - adding an address fails: remove the ones this checklist added, then notify.
+ * - the machine asks an acquire to yield (`yielded`): before the add, skip to notify, change nothing;
+ *   after it, stop waiting on announcements (PostAcq still runs: the address is on the interface).
  * Announcements start right after the add and repeat in the background: the first packet goes out
  * before PostAcq starts. Before it notifies, the checklist waits until the last repeat has been sent
  * (count-1 intervals), not for the announcing tools to exit: iputils arping lingers a second after
@@ -79,6 +86,12 @@ export async function runChecklist(checklist: Checklist, deps: ExecutorDeps): Pr
   steps: for (const step of checklist.steps) {
     if (skipToNotify && step.step !== 'notify') continue
     if (waitsForJournal(step)) await journalWrites
+    // Checked as late as possible: the journal wait above may be when the peer is heard.
+    if (deps.yielded?.aborted && changesBeforeAdd(checklist, step)) {
+      outcome = 'yielded'
+      skipToNotify = true
+      continue
+    }
     switch (step.step) {
       case 'arbitrate': {
         const refusal = await guard(
@@ -166,7 +179,7 @@ export async function runChecklist(checklist: Checklist, deps: ExecutorDeps): Pr
         break
       }
       case 'notify':
-        await announcing
+        await untilYielded(announcing, deps.yielded)
         deps.emit({
           kind: 'notify',
           subject: subjectOf(checklist, outcome, deps.self),
@@ -276,6 +289,27 @@ function subjectOf(checklist: Checklist, outcome: ChecklistOutcome, self: string
   const verb = checklist.action === 'acquire' ? 'took over' : 'released'
   const result = outcome === 'done' ? verb : `did not change (${outcome}); wanted to ${checklist.action}`
   return `[ipfo] ${self} ${result} ${addresses} of ${checklist.owner}: ${checklist.reason}`
+}
+
+/** An acquire's steps up to and including its add: what yielding skips. */
+function changesBeforeAdd(checklist: Checklist, step: Step): boolean {
+  if (checklist.action !== 'acquire') return false
+  const add = checklist.steps.findIndex((s) => s.step === 'add')
+  return checklist.steps.indexOf(step) <= add
+}
+
+/** Resolves when `promise` does, or at once when `signal` is (or becomes) aborted. */
+function untilYielded(promise: Promise<unknown>, signal: AbortSignal | undefined): Promise<unknown> {
+  if (!signal) return promise
+  if (signal.aborted) return Promise.resolve()
+  return new Promise((resolve) => {
+    const done = () => {
+      signal.removeEventListener('abort', done)
+      resolve(undefined)
+    }
+    signal.addEventListener('abort', done, { once: true })
+    promise.then(done, done)
+  })
 }
 
 /** The address change and the hooks after it run only once what was written before them is on disk. */

@@ -47,6 +47,7 @@ export type Input =
  * How a checklist ended. `done`: the addresses changed as asked. `notify-only`: the Test gate said so,
  * nothing changed. `aborted`: a strict phase failed before the address change. `failed`: the address
  * change itself failed and was rolled back. `refused`: arbitration found the address still in use
- * (or the witness unreachable); nothing changed and no hook ran.
+ * (or the witness unreachable); nothing changed and no hook ran. `yielded`: an acquire was asked to
+ * stop short (a live peer holds the addresses) before its add; nothing changed.
  */
-export type ChecklistOutcome = 'done' | 'notify-only' | 'aborted' | 'failed' | 'refused'
+export type ChecklistOutcome = 'done' | 'notify-only' | 'aborted' | 'failed' | 'refused' | 'yielded'

@@ -7,7 +7,8 @@ import type { EngineState, PeerView, Resource } from './state.js'
  * the decision, pushing the checklist (and its announcing event) into `fx`.
  */
 export function evaluateResource(state: EngineState, held: Resource, now: number, fx: Effect[]): Resource {
-  if (held.status === 'acquiring' || held.status === 'releasing') return held
+  if (held.status === 'acquiring') return yieldIfHeldElsewhere(state, held, fx)
+  if (held.status === 'releasing') return held
   const r = trackConflict(state, held, fx)
   if (state.phase === 'stopping' || state.phase === 'stopped') return evaluateStopping(state, r, now, fx)
   const resource = expireBlock(r, now)
@@ -41,6 +42,25 @@ function trackConflict(state: EngineState, r: Resource, fx: Effect[]): Resource 
   })
   fx.push({ kind: 'announce', owner: r.owner, addresses: r.addresses, ...state.timing.announce })
   return { ...r, contestedBy: null }
+}
+
+/**
+ * An acquire is decided on what was known then; a heartbeat heard while it runs can show a live peer
+ * holding the addresses (the owner back from a stall just long enough to be taken for dead; both
+ * sides claiming at once after a split heals). Going on would leave two holders until the checklist
+ * ends, announcements included: ask it to stop short, once, and let the usual rules pick one holder.
+ * A claim forced over a holder knew of it from the start, and goes on.
+ */
+function yieldIfHeldElsewhere(state: EngineState, r: Resource, fx: Effect[]): Resource {
+  if (r.heldElsewhereBy !== null) return r
+  const holder = holdersOf(state, r, undefined)[0]?.peer.id
+  if (holder === undefined) return r
+  fx.push({
+    kind: 'emit',
+    event: { kind: 'acquire-yielding', owner: r.owner, addresses: names(r), holder },
+  })
+  fx.push({ kind: 'yield-checklist', owner: r.owner })
+  return { ...r, heldElsewhereBy: holder }
 }
 
 /**
@@ -112,6 +132,7 @@ function evaluateOwn(state: EngineState, r: Resource, now: number, fx: Effect[])
       reason: `${holder.peer.id} did not release within the claim timeout`,
       peer: undefined,
       arbitrate: false,
+      over: holder.peer.id,
     })
   }
   return waiting
@@ -178,7 +199,14 @@ export function startAcquire(
   r: Resource,
   now: number,
   fx: Effect[],
-  why: { reason: string; peer: string | undefined; detectionMs?: number; arbitrate: boolean },
+  why: {
+    reason: string
+    peer: string | undefined
+    detectionMs?: number
+    arbitrate: boolean
+    /** A forced claim: the live peer that holds the addresses and is claimed over. */
+    over?: string
+  },
 ): Resource {
   fx.push({
     kind: 'emit',
@@ -197,7 +225,14 @@ export function startAcquire(
       steps: acquireSteps(state.timing.announce, why.arbitrate && state.timing.arbitrate),
     },
   })
-  return { ...r, status: 'acquiring', since: now, failbackReported: false, contestedBy: null }
+  return {
+    ...r,
+    status: 'acquiring',
+    since: now,
+    failbackReported: false,
+    contestedBy: null,
+    heldElsewhereBy: why.over ?? null,
+  }
 }
 
 export function startRelease(

@@ -177,3 +177,86 @@ describe('a Test gate that says "notification only" is asked again', () => {
     expect(b.lastChecklist().action).toBe('release')
   })
 })
+
+describe('an acquire that learns, while it runs, that a live peer holds the addresses', () => {
+  /** B taking A over: A went silent for deadAfter (a stall, say) and B's checklist is running. */
+  function takingOver() {
+    const b = node('b')
+    b.heartbeat('a', 'private')
+    b.heartbeat('a', 'public')
+    b.advance(300)
+    const acquire = b.lastChecklist()
+    expect(acquire.action).toBe('acquire')
+    b.effects.length = 0
+    return { b, acquire }
+  }
+
+  it('the taker asks its checklist to stop short, once, when the owner is heard holding them', () => {
+    const { b } = takingOver()
+    b.heartbeat('a', 'private', { held: [held(VIP_A)] })
+    expect(b.effects).toContainEqual({ kind: 'yield-checklist', owner: 'a' })
+    expect(b.events()).toContainEqual({
+      kind: 'acquire-yielding',
+      owner: 'a',
+      addresses: ['10.0.0.100/24'],
+      holder: 'a',
+    })
+    b.effects.length = 0
+    b.heartbeat('a', 'public', { held: [held(VIP_A)] })
+    expect(b.effects.filter((e) => e.kind === 'yield-checklist')).toEqual([])
+  })
+
+  it('an owner heard back holding nothing is no reason to stop: the takeover goes on, failback follows', () => {
+    const { b, acquire } = takingOver()
+    b.heartbeat('a', 'private')
+    expect(b.effects.filter((e) => e.kind === 'yield-checklist')).toEqual([])
+    b.finish(acquire)
+    expect(b.lastChecklist().action).toBe('release')
+    expect(b.lastChecklist().reason).toBe('peer a returned')
+  })
+
+  it('stopped before its add: nothing held, no block, peers told at once, and no new takeover while the owner lives', () => {
+    const { b, acquire } = takingOver()
+    b.heartbeat('a', 'private', { held: [held(VIP_A)] })
+    expect(b.finish(acquire, 'yielded')).toContainEqual({ kind: 'send-heartbeat' })
+    expect(b.status('a')).toBe('idle')
+    expect(b.state.resources.a?.blocked).toBeNull()
+    b.heartbeatsUntil('a', LINKS, 100, b.now + 1_000, [held(VIP_A)])
+    expect(b.checklists()).toEqual([])
+    // Silent again for deadAfter: taken over again, the yield forgotten.
+    b.advance(300)
+    expect(b.lastChecklist().action).toBe('acquire')
+  })
+
+  it('stopped after its add: released at once, since the owner holds them too', () => {
+    const { b, acquire } = takingOver()
+    b.heartbeat('a', 'private', { held: [held(VIP_A)] })
+    b.finish(acquire, 'done')
+    expect(b.lastChecklist().action).toBe('release')
+    expect(b.lastChecklist().reason).toBe('peer a holds its addresses itself')
+  })
+
+  it('the owner claiming its own addresses stops short when the peer is heard holding them', () => {
+    const a = node('a')
+    a.heartbeat('b', 'private')
+    a.heartbeat('b', 'public')
+    const claim = a.lastChecklist()
+    expect(claim.reason).toBe('own addresses are free')
+    a.effects.length = 0
+    a.heartbeat('b', 'public', { held: [held(VIP_A)] })
+    expect(a.effects).toContainEqual({ kind: 'yield-checklist', owner: 'a' })
+    // Before its add: it waits for B to let go, then claims.
+    a.finish(claim, 'yielded')
+    expect(a.status('a')).toBe('waiting')
+    a.heartbeat('b', 'public', { held: [] })
+    expect(a.lastChecklist()).not.toBe(claim)
+    expect(a.lastChecklist().reason).toBe('own addresses are free')
+  })
+
+  it('a claim forced past claimTimeout knew of the holder from the start, and goes on', () => {
+    const a = node('a')
+    a.heartbeatsUntil('b', LINKS, 100, a.now + 2_150, [held(VIP_A)])
+    expect(a.kinds()).toContain('claim-forced')
+    expect(a.effects.filter((e) => e.kind === 'yield-checklist')).toEqual([])
+  })
+})

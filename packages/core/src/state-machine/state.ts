@@ -79,6 +79,13 @@ export interface Resource {
    * switches and clients learn its MAC.
    */
   readonly contestedBy: string | null
+  /**
+   * While acquiring: the live peer known to hold these addresses too. Known when the acquire started
+   * (a claim forced past claimTimeout), or heard while it ran: the checklist was then asked to stop
+   * short (no add if it had not been made, no waiting on announcements if it had), so that two
+   * holders, if there are two, are settled within milliseconds rather than after the checklist.
+   */
+  readonly heldElsewhereBy: string | null
 }
 
 export interface Timing {

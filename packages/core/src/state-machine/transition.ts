@@ -71,6 +71,7 @@ export function initialState(setup: MachineSetup, now: number): EngineState {
       waitingSince: null,
       failbackReported: false,
       contestedBy: null,
+      heldElsewhereBy: null,
     }
   }
   return {
@@ -238,8 +239,20 @@ function onChecklistFinished(
   const acquiring = r.status === 'acquiring'
   const action = acquiring ? 'acquire' : 'release'
   let next: Resource
-  if (input.outcome === 'done') {
-    next = { ...r, status: acquiring ? 'held' : 'idle', since: now, blocked: null, waitingSince: null }
+  if (input.outcome === 'yielded') {
+    // Another node holds the addresses and this one never added them: nothing to retry, nothing
+    // blocked; the next evaluation waits for the holder, or takes over again if it is lost again.
+    next = { ...r, status: 'idle', since: now, blocked: null, waitingSince: null, heldElsewhereBy: null }
+    fx.push({ kind: 'send-heartbeat' })
+  } else if (input.outcome === 'done') {
+    next = {
+      ...r,
+      status: acquiring ? 'held' : 'idle',
+      since: now,
+      blocked: null,
+      waitingSince: null,
+      heldElsewhereBy: null,
+    }
     fx.push({ kind: 'send-heartbeat' })
   } else {
     // Test said "notification only": for a peer's addresses, ask again when its liveness changes;
@@ -256,6 +269,7 @@ function onChecklistFinished(
       since: now,
       blocked: { action, retryAt },
       waitingSince: null,
+      heldElsewhereBy: null,
     }
   }
   return { ...s, resources: { ...s.resources, [r.owner]: next } }
