@@ -23,6 +23,7 @@ export function severityOf(event: IpfoEvent): Severity {
     case 'paused':
     case 'takeover-refused':
     case 'acquire-yielding':
+    case 'acquire-abandoned':
     case 'checklist-recovered':
     case 'hook-reaped':
       return 'warn'
@@ -98,6 +99,8 @@ export function describeEvent(e: IpfoEvent): string {
       return `${e.holder} also holds ${e.addresses.join(', ')} of ${e.owner}: both hold them until one lets go`
     case 'address-conflict-resolved':
       return `${e.holder} let go of ${e.addresses.join(', ')}; this node keeps them and announces them again`
+    case 'acquire-abandoned':
+      return `gave up acquiring ${e.addresses.join(', ')} of ${e.owner} before adding them${e.hooksUndone ? ': PreRel and PostRel ran to undo PreAcq' : ''}`
     case 'acquire-yielding':
       return `${e.holder} holds ${e.addresses.join(', ')} of ${e.owner}: the acquire stops short so that one node keeps them`
     case 'checklist-recovered':

@@ -90,6 +90,11 @@ export type IpfoEvent = At &
      * short (no add if not yet made; no wait on announcements), and the usual rules keep one holder.
      */
     | { kind: 'acquire-yielding'; owner: string; addresses: string[]; holder: string }
+    /**
+     * The acquire stopped before its add: the addresses were never added here. `hooksUndone`: its
+     * PreAcq hooks had run, and the release hooks (PreRel, PostRel) ran to undo what they set up.
+     */
+    | { kind: 'acquire-abandoned'; owner: string; addresses: string[]; hooksUndone: boolean }
     /** Arbitration refused an automatic takeover: the address still answers, or the witness does not. */
     | { kind: 'takeover-refused'; owner: string; addresses: string[]; reason: string }
     /**

@@ -217,7 +217,7 @@ describe('engine: two nodes on a fake network', () => {
     expect(c.events).toContainEqual(
       expect.objectContaining({ kind: 'acquire-yielding', owner: 'a', holder: 'a' }),
     )
-    expect(c.order.filter((o) => o.startsWith('b:'))).toEqual(['b:Test', 'b:PreAcq'])
+    expect(c.order.filter((o) => o.startsWith('b:'))).toEqual(['b:Test', 'b:PreAcq', 'b:PreRel', 'b:PostRel'])
     expect(c.journal.filter((o) => o.node === 'b')).toEqual([])
     expect(c.b.engine.status().resources.find((r) => r.owner === 'a')?.status).toBe('idle')
     expect(c.a.address.has('10.0.0.100')).toBe(true)

@@ -120,7 +120,7 @@ describe('runChecklist and its journal', () => {
 })
 
 describe('an acquire asked to yield (a live peer holds the addresses)', () => {
-  it('before its add: the add and PostAcq do not run, nothing changes, and it still notifies', async () => {
+  it('before its add: no add and no PostAcq; PreRel and PostRel undo the PreAcq that ran; it still notifies', async () => {
     const w = world()
     const yielded = new AbortController()
     const done = runChecklist(acquire, { ...w.deps, yielded: yielded.signal })
@@ -130,10 +130,33 @@ describe('an acquire asked to yield (a live peer holds the addresses)', () => {
     yielded.abort()
     await w.finishWrite()
     expect(await done).toBe('yielded')
-    expect(w.order).not.toContain('add')
-    expect(w.order).not.toContain('PostAcq')
-    expect(w.events.map((e) => e.kind)).toEqual(['notify'])
-    expect(w.events[0]).toMatchObject({ subject: expect.stringContaining('did not change (yielded)') })
+    expect(w.order).toEqual([
+      'Test',
+      'journal started begins',
+      'PreAcq',
+      'journal started on disk',
+      'PreRel',
+      'PostRel',
+      'journal removed',
+    ])
+    expect(w.deps.hooks.calls.slice(2)).toEqual([
+      { what: 'PreRel', action: 'release', owner: 'a' },
+      { what: 'PostRel', action: 'release', owner: 'a' },
+    ])
+    expect(w.events.map((e) => e.kind)).toEqual(['acquire-abandoned', 'notify'])
+    expect(w.events[0]).toMatchObject({ hooksUndone: true })
+    expect(w.events[1]).toMatchObject({ subject: expect.stringContaining('did not change (yielded)') })
+  })
+
+  it('asked before any hook ran: no hook runs at all', async () => {
+    const w = world()
+    const yielded = new AbortController()
+    yielded.abort()
+    const done = runChecklist(acquire, { ...w.deps, yielded: yielded.signal })
+    await w.finishWrite()
+    expect(await done).toBe('yielded')
+    expect(w.deps.hooks.calls).toEqual([])
+    expect(w.events[0]).toMatchObject({ kind: 'acquire-abandoned', hooksUndone: false })
   })
 
   it('after its add: it ends without waiting out the announcements', async () => {

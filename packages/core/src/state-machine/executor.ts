@@ -39,8 +39,9 @@ export interface ExecutorDeps {
  * - a strict Pre phase fails: skip to notify, change nothing.
  * - a strict Post phase fails: reported; the address change stands (it already happened).
  * - adding an address fails: remove the ones this checklist added, then notify.
- * - the machine asks an acquire to yield (`yielded`): before the add, skip to notify, change nothing;
- *   after it, stop waiting on announcements (PostAcq still runs: the address is on the interface).
+ * - the machine asks an acquire to yield (`yielded`): before the add, skip to notify, change nothing
+ *   (PreRel and PostRel undo a PreAcq that ran); after it, stop waiting on announcements (PostAcq
+ *   still runs: the address is on the interface).
  * Announcements start right after the add and repeat in the background: the first packet goes out
  * before PostAcq starts. Before it notifies, the checklist waits until the last repeat has been sent
  * (count-1 intervals), not for the announcing tools to exit: iputils arping lingers a second after
@@ -56,6 +57,8 @@ export async function runChecklist(checklist: Checklist, deps: ExecutorDeps): Pr
   const names = checklist.addresses.map((a) => cidr(a))
   let outcome: ChecklistOutcome = 'done'
   let skipToNotify = false
+  /** PreAcq has run: what it set up is undone if the acquire is abandoned before its add. */
+  let preAcqRan = false
   let announcing: Promise<unknown> = Promise.resolve()
   const armed = checklist.action === 'acquire' && deps.journal ? deps.armed : undefined
   const entry: JournalEntry = {
@@ -90,6 +93,7 @@ export async function runChecklist(checklist: Checklist, deps: ExecutorDeps): Pr
     if (deps.yielded?.aborted && changesBeforeAdd(checklist, step)) {
       outcome = 'yielded'
       skipToNotify = true
+      await abandon(checklist, ctx, preAcqRan, deps)
       continue
     }
     switch (step.step) {
@@ -124,6 +128,7 @@ export async function runChecklist(checklist: Checklist, deps: ExecutorDeps): Pr
         break
       }
       case 'phase': {
+        if (step.phase === 'PreAcq') preAcqRan = true
         const result = await guard(deps, step.phase, () => deps.hooks.runPhase(step.phase, ctx), { ok: true })
         if (!result.ok) {
           const reason = result.reason ?? `a strict ${step.phase} hook failed`
@@ -289,6 +294,31 @@ function subjectOf(checklist: Checklist, outcome: ChecklistOutcome, self: string
   const verb = checklist.action === 'acquire' ? 'took over' : 'released'
   const result = outcome === 'done' ? verb : `did not change (${outcome}); wanted to ${checklist.action}`
   return `[ipfo] ${self} ${result} ${addresses} of ${checklist.owner}: ${checklist.reason}`
+}
+
+/**
+ * An acquire given up before its add because another node holds the addresses. Its PreAcq hooks may
+ * have set things up for this node to serve them (a volume mounted, a service started): with the
+ * other node serving, those are undone by the release hooks, PreRel then PostRel, as a release
+ * would (there is no address to remove). Reported as `acquire-abandoned`.
+ */
+async function abandon(
+  checklist: Checklist,
+  ctx: HookContext,
+  preAcqRan: boolean,
+  deps: ExecutorDeps,
+): Promise<void> {
+  if (preAcqRan) {
+    const release: HookContext = { ...ctx, action: 'release', reason: `undoing PreAcq: ${checklist.reason}` }
+    for (const phase of ['PreRel', 'PostRel'] as const)
+      await guard(deps, phase, () => deps.hooks.runPhase(phase, release), { ok: true })
+  }
+  deps.emit({
+    kind: 'acquire-abandoned',
+    owner: checklist.owner,
+    addresses: checklist.addresses.map((a) => cidr(a)),
+    hooksUndone: preAcqRan,
+  })
 }
 
 /** An acquire's steps up to and including its add: what yielding skips. */
