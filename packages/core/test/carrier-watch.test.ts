@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { linuxCarrierWatch, parseLinkShow, parseMonitorLine } from '../src/node/carrier-watch.js'
 import { systemCommandRunner } from '../src/node/command-runner.js'
-import type { CarrierWatch } from '../src/ports.js'
+import { ipBatch } from '../src/node/ip-batch.js'
+import type { CarrierWatch, CommandRunner, IpBatch } from '../src/ports.js'
 import { createTopology, netnsSkipReason, type Topology } from '../src/testing/netns.js'
 
 const skip = netnsSkipReason(process.env.CI === 'true')
@@ -95,6 +96,44 @@ describe.skipIf(skip !== undefined)(title('carrier watch in network namespaces')
     )
     expect(atUp.text).not.toContain(peer)
     expect(errors).toEqual([])
+  })
+
+  it("given the agent's ip batch, flushes through it: no ip started on the way, neighbours gone all the same", async () => {
+    const ns = topo.node('a').ns
+    const changes: string[] = []
+    const started: string[] = []
+    const runner: CommandRunner = {
+      run: (command, args, runOpts) => {
+        started.push([command, ...args].join(' '))
+        return systemCommandRunner.run(command, args, runOpts)
+      },
+    }
+    const real = ipBatch({ netns: ns })
+    const batched: string[] = []
+    const batch: IpBatch = {
+      ...real,
+      run: (args, o) => {
+        batched.push(args.join(' '))
+        return real.run(args, o)
+      },
+    }
+    watch?.close()
+    watch = linuxCarrierWatch({ runner, netns: ns, batch })
+    try {
+      await watch.start(['pub0', 'priv0'], (iface, up) => changes.push(`${iface} ${up ? 'up' : 'down'}`))
+      await topo.unplug('a')
+      await until('both carriers down', () => changes.length >= 2)
+      const peer = topo.node('b').private!.ipv4
+      await topo.exec(ns, 'ping', ['-n', '-c', '1', '-W', '1', peer])
+      await topo.plug('a')
+      await until('both carriers up', () => changes.length >= 4)
+      expect([...batched].sort()).toEqual(['neigh flush dev priv0', 'neigh flush dev pub0'])
+      expect(started).toEqual([`ip -n ${ns} -j link show`])
+      const left = (await topo.exec(ns, 'ip', ['-4', 'neigh', 'show', 'dev', 'priv0'])).stdout
+      expect(left).not.toContain(peer)
+    } finally {
+      real.close()
+    }
   })
 
   it('a monitor that dies is started again, and says so', async () => {

@@ -4,7 +4,7 @@ import { createEngine, type Engine } from '../engine/engine.js'
 import type { IpfoEvent } from '../events.js'
 import { heartbeatKey, keyRing } from '../heartbeat/key-ring.js'
 import { defaultHooksDir } from '../hooks/layout.js'
-import type { AddressControl, Arbiter, CarrierWatch, EventSink, HooksPort } from '../ports.js'
+import type { AddressControl, Arbiter, CarrierWatch, EventSink, HooksPort, IpBatch } from '../ports.js'
 import type { EventBody } from '../state-machine/effects.js'
 import { startControlServer } from './control-server.js'
 import { eventLogger } from './event-log.js'
@@ -54,7 +54,9 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   // Hook and transport events go through the engine, so they are stamped and kept for `ipfo events`.
   let engineRef: Engine | undefined
   const report = (event: EventBody) => engineRef?.report(event)
-  const address = opts.address ?? (await platformAddress(opts.platform, report))
+  // One long-lived `ip -batch` for every address change and neighbour flush: no fork on the way.
+  const batch = opts.address || opts.platform !== 'linux' ? undefined : await linuxIpBatch()
+  const address = opts.address ?? (await platformAddress(opts.platform, report, batch))
   const { applyScheduling } = await import('./scheduling.js')
   const { systemCommandRunner } = await import('./command-runner.js')
   await applyScheduling(config, opts.configFile, systemCommandRunner, opts.platform)
@@ -84,7 +86,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     ...(await arbiterFor(config, opts)),
     journal: fileJournal(config.paths.stateDir),
     replayStore: fileReplayStore(config.paths.stateDir),
-    ...(await carrierWatchFor(config, opts, report)),
+    ...(await carrierWatchFor(config, opts, report, batch)),
     onEvent,
     // The same log, writing nowhere: rehearsals compile its code for the real takeover's events.
     rehearsal: { onEvent: eventLogger('/dev/null') },
@@ -140,6 +142,7 @@ async function carrierWatchFor(
   config: Config,
   opts: AgentOptions,
   report: (event: EventBody) => void,
+  batch: IpBatch | undefined,
 ): Promise<{ carrier?: CarrierWatch }> {
   if (config.onCarrierLoss === 'ignore' || opts.platform !== 'linux' || opts.address) return {}
   const [{ linuxCarrierWatch }, { systemCommandRunner }] = await Promise.all([
@@ -149,30 +152,31 @@ async function carrierWatchFor(
   return {
     carrier: linuxCarrierWatch({
       runner: systemCommandRunner,
+      ...(batch ? { batch } : {}),
       onError: (message) => report({ kind: 'error', message, context: 'carrier watch' }),
     }),
   }
 }
 
+async function linuxIpBatch(): Promise<IpBatch> {
+  const { ipBatch } = await import('./ip-batch.js')
+  return ipBatch()
+}
+
 async function platformAddress(
   platform: NodeJS.Platform,
   report: (event: EventBody) => void,
+  batch: IpBatch | undefined,
 ): Promise<AddressControl> {
-  const [
-    { platformAddressControl },
-    { systemCommandRunner },
-    { ipBatch },
-    { socatFrames },
-    { GRATUITOUS_ARP_BYTES },
-  ] = await Promise.all([
-    import('../address/pick.js'),
-    import('./command-runner.js'),
-    import('./ip-batch.js'),
-    import('./socat-frames.js'),
-    import('../address/arp-frame.js'),
-  ])
+  const [{ platformAddressControl }, { systemCommandRunner }, { socatFrames }, { GRATUITOUS_ARP_BYTES }] =
+    await Promise.all([
+      import('../address/pick.js'),
+      import('./command-runner.js'),
+      import('./socat-frames.js'),
+      import('../address/arp-frame.js'),
+    ])
   return platformAddressControl(platform, systemCommandRunner, {
-    ipBatch: () => ipBatch(),
+    ...(batch ? { ipBatch: () => batch } : {}),
     frames: () =>
       socatFrames({
         frameBytes: GRATUITOUS_ARP_BYTES,

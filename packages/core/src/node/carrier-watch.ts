@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { createInterface } from 'node:readline'
-import type { CarrierWatch, CommandRunner } from '../ports.js'
+import type { CarrierWatch, CommandRunner, IpBatch } from '../ports.js'
 
 export interface CarrierWatchOptions {
   readonly runner: CommandRunner
@@ -8,6 +8,13 @@ export interface CarrierWatchOptions {
   readonly ip?: string
   /** Run inside this network namespace (`ip -n <ns>`): for tests and demos. */
   readonly netns?: string
+  /**
+   * The long-lived `ip -batch` (shared with the address control, in the same namespace) that runs
+   * the neighbour flushes. Starting an `ip` blocks the agent's event loop while it forks, 5 ms or more
+   * on a busy host; a cable back on two interfaces would cost two of them just when heartbeats must
+   * go out on time. Without it, each flush is its own `ip`.
+   */
+  readonly batch?: IpBatch
   /** Something went wrong that the watch got over by itself (the monitor died and was restarted). */
   readonly onError?: (message: string) => void
   /** How long to wait before starting a monitor that exited; default 1 s. */
@@ -59,10 +66,13 @@ export function linuxCarrierWatch(opts: CarrierWatchOptions): CarrierWatch {
   const change = (iface: string, up: boolean) => {
     chain = chain.then(async () => {
       const was = known.get(iface)
-      if (was === up) return
+      if (was === up || closed) return
       known.set(iface, up)
       if (up && was === false) {
-        const flushed = await opts.runner.run(ip, [...ns, 'neigh', 'flush', 'dev', iface])
+        const flush = ['neigh', 'flush', 'dev', iface]
+        const flushed = opts.batch
+          ? await opts.batch.run(flush)
+          : await opts.runner.run(ip, [...ns, ...flush])
         if (flushed.exitCode !== 0 && !closed)
           opts.onError?.(
             `ip neigh flush dev ${iface}: ${flushed.stderr.trim() || `exit ${flushed.exitCode}`}`,
