@@ -37,16 +37,16 @@ echo "${node} $(basename "$0") $IPFO_ACTION $IPFO_ADDRESS" >> ${log}
 
 /**
  * Rethrows a wait's timeout with what both agents said since `since` (an index into the pair's
- * log), to tell a missing event from a late or a different one.
+ * log; `from` says what happened there), to tell a missing event from a late or a different one.
  */
-function explain(since: number) {
+function explain(since: number, from = 'the cut') {
   return (error: unknown): never => {
     const said = (pair?.log ?? []).slice(since).map((l) => {
       const { kind, time, peer, owner, reason } = l.line as Record<string, unknown>
       const fields = [peer && `peer=${peer}`, owner && `owner=${owner}`, reason && `(${reason})`]
       return `${l.node} ${String(time).slice(11)} ${kind} ${fields.filter(Boolean).join(' ')}`.trim()
     })
-    throw new Error(`${(error as Error).message}; events since the cut: ${said.join('; ') || 'none'}`)
+    throw new Error(`${(error as Error).message}; events since ${from}: ${said.join('; ') || 'none'}`)
   }
 }
 
@@ -277,7 +277,7 @@ describe.skipIf(skip !== undefined)('soak', () => {
           if (e.kind === 'acquired' && e.owner === victim && lost) acquired = { line: e, index, lost }
         }
         return acquired
-      }).catch(explain(settledAt))
+      }).catch(explain(settledAt, 'both VIPs were last back with their owners'))
       if (taker.index < since) {
         takenBeforeCut.push(i + 1)
       } else {

@@ -5,19 +5,19 @@ import { linuxAddressControl } from './linux.js'
 
 /**
  * The address control for `platform` (the caller passes `process.platform`: core reads no globals).
- * On Linux, `ipBatch` makes the long-lived `ip -batch -` that adds and removes addresses, and
- * `frames` the sender of gratuitous ARP frames.
+ * On Linux, `batch` is the long-lived `ip -batch -` that adds and removes addresses, and `frames`
+ * makes the sender of gratuitous ARP frames.
  */
 export function platformAddressControl(
   platform: NodeJS.Platform,
   runner: CommandRunner,
-  opts: { ipBatch?: () => IpBatch; frames?: () => FrameSender } = {},
+  opts: { batch?: IpBatch; frames?: () => FrameSender } = {},
 ): AddressControl {
   switch (platform) {
     case 'linux':
       return linuxAddressControl({
         runner,
-        ...(opts.ipBatch ? { batch: opts.ipBatch() } : {}),
+        ...(opts.batch ? { batch: opts.batch } : {}),
         ...(opts.frames ? { frames: opts.frames() } : {}),
       })
     case 'darwin':

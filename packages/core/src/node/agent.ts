@@ -55,7 +55,8 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   let engineRef: Engine | undefined
   const report = (event: EventBody) => engineRef?.report(event)
   // One long-lived `ip -batch` for every address change and neighbour flush: no fork on the way.
-  const batch = opts.address || opts.platform !== 'linux' ? undefined : await linuxIpBatch()
+  const batch =
+    opts.address || opts.platform !== 'linux' ? undefined : (await import('./ip-batch.js')).ipBatch()
   const address = opts.address ?? (await platformAddress(opts.platform, report, batch))
   const { applyScheduling } = await import('./scheduling.js')
   const { systemCommandRunner } = await import('./command-runner.js')
@@ -158,11 +159,6 @@ async function carrierWatchFor(
   }
 }
 
-async function linuxIpBatch(): Promise<IpBatch> {
-  const { ipBatch } = await import('./ip-batch.js')
-  return ipBatch()
-}
-
 async function platformAddress(
   platform: NodeJS.Platform,
   report: (event: EventBody) => void,
@@ -176,7 +172,7 @@ async function platformAddress(
       import('../address/arp-frame.js'),
     ])
   return platformAddressControl(platform, systemCommandRunner, {
-    ...(batch ? { ipBatch: () => batch } : {}),
+    ...(batch ? { batch } : {}),
     frames: () =>
       socatFrames({
         frameBytes: GRATUITOUS_ARP_BYTES,

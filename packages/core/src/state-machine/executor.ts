@@ -90,7 +90,7 @@ export async function runChecklist(checklist: Checklist, deps: ExecutorDeps): Pr
     if (skipToNotify && step.step !== 'notify') continue
     if (waitsForJournal(step)) await journalWrites
     // Checked as late as possible: the journal wait above may be when the peer is heard.
-    if (deps.yielded?.aborted && changesBeforeAdd(checklist, step)) {
+    if (deps.yielded?.aborted && upToItsAdd(checklist, step)) {
       outcome = 'yielded'
       skipToNotify = true
       await abandon(checklist, ctx, preAcqRan, deps)
@@ -184,7 +184,7 @@ export async function runChecklist(checklist: Checklist, deps: ExecutorDeps): Pr
         break
       }
       case 'notify':
-        await untilYielded(announcing, deps.yielded)
+        await Promise.race([announcing, ...(deps.yielded ? [abortedOf(deps.yielded)] : [])])
         deps.emit({
           kind: 'notify',
           subject: subjectOf(checklist, outcome, deps.self),
@@ -322,24 +322,16 @@ async function abandon(
 }
 
 /** An acquire's steps up to and including its add: what yielding skips. */
-function changesBeforeAdd(checklist: Checklist, step: Step): boolean {
+function upToItsAdd(checklist: Checklist, step: Step): boolean {
   if (checklist.action !== 'acquire') return false
   const add = checklist.steps.findIndex((s) => s.step === 'add')
   return checklist.steps.indexOf(step) <= add
 }
 
-/** Resolves when `promise` does, or at once when `signal` is (or becomes) aborted. */
-function untilYielded(promise: Promise<unknown>, signal: AbortSignal | undefined): Promise<unknown> {
-  if (!signal) return promise
+/** Resolves once `signal` is aborted (at once if it already is). */
+function abortedOf(signal: AbortSignal): Promise<void> {
   if (signal.aborted) return Promise.resolve()
-  return new Promise((resolve) => {
-    const done = () => {
-      signal.removeEventListener('abort', done)
-      resolve(undefined)
-    }
-    signal.addEventListener('abort', done, { once: true })
-    promise.then(done, done)
-  })
+  return new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }))
 }
 
 /** The address change and the hooks after it run only once what was written before them is on disk. */

@@ -239,15 +239,12 @@ function onChecklistFinished(
   const acquiring = r.status === 'acquiring'
   const action = acquiring ? 'acquire' : 'release'
   let next: Resource
-  if (input.outcome === 'yielded') {
-    // Another node holds the addresses and this one never added them: nothing to retry, nothing
-    // blocked; the next evaluation waits for the holder, or takes over again if it is lost again.
-    next = { ...r, status: 'idle', since: now, blocked: null, waitingSince: null, heldElsewhereBy: null }
-    fx.push({ kind: 'send-heartbeat' })
-  } else if (input.outcome === 'done') {
+  if (input.outcome === 'done' || input.outcome === 'yielded') {
+    // Yielded: another node holds the addresses and this one never added them. Nothing to retry,
+    // nothing blocked; the next evaluation waits for the holder, or takes over if it is lost again.
     next = {
       ...r,
-      status: acquiring ? 'held' : 'idle',
+      status: acquiring && input.outcome === 'done' ? 'held' : 'idle',
       since: now,
       blocked: null,
       waitingSince: null,
