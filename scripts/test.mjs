@@ -1,10 +1,14 @@
 #!/usr/bin/env node
-// Runs every workspace's tests through turbo, then prints one closing line that CI can read:
+// Installs the Debian packages the tests need when they are missing (scripts/system-packages.mjs),
+// runs every workspace's tests through turbo, then prints one closing line that CI can read:
 // "tests: N passed, N failed, N skipped". Each workspace's vitest writes a JSON report under
 // .vitest/; this script only adds them up. Extra arguments go to turbo (e.g. --filter=@ipfo/core).
 import { spawnSync } from 'node:child_process'
 import { existsSync, readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
+import { ensureSystemPackages } from './system-packages.mjs'
+
+if (!ensureSystemPackages()) process.exit(1)
 
 const root = new URL('..', import.meta.url).pathname
 const workspaces = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).workspaces

@@ -14,7 +14,6 @@ import { parseArgs } from 'node:util'
 import { AgentProcess } from '../../packages/cli/src/demo/agent-process.js'
 import { namespaceStage } from '../../packages/cli/src/demo/namespace-stage.js'
 import { writePairFiles } from '../../packages/cli/src/demo/pair-files.js'
-import { pingProbe } from '../../packages/cli/src/demo/ping-probe.js'
 
 const { values } = parseArgs({
   options: {
@@ -84,11 +83,12 @@ interface RunResult {
 async function oneRun(setting: { interval: string; deadAfter: string }): Promise<RunResult> {
   return withPair(setting, async ({ stage, agent, a, b }) => {
     await sleep(1_000)
-    const probe = pingProbe(stage.topology.client!.ns, stage.vip.split('/')[0]!, 1)
+    const probe = await stage.startProbe!(1)
     await sleep(500)
     await a.kill()
     await stage.isolate('a')
     await until('b to hold the VIP', async () => (await stage.holders()).includes('b'))
+    if (!(await probe.hears('b', 10_000))) throw new Error('the client never heard b answer for the VIP')
     await sleep(500)
     const probed = await probe.stop()
 

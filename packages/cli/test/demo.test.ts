@@ -1,6 +1,9 @@
 import { execFileSync } from 'node:child_process'
+import { existsSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { netnsSkipReason } from '@ipfo/core/testing'
-import { describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
 import { runCli } from './run-cli.js'
 
 const namespaces = () => execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' })
@@ -28,6 +31,40 @@ describe('ipfo demo', () => {
       expect(json).toMatchObject({ mode: 'namespaces', doubleHeldSamples: 0 })
       expect(json.clientOutageMs).toBeGreaterThan(0)
       expect(json.clientOutageMs).toBeLessThan(2_000)
+      expect(namespaces()).not.toContain(`ipfo-${result.pid ?? ''}`)
+    },
+  )
+
+  /** A PATH like this machine's, less the tools a fresh Debian 12 does not have. */
+  const bare = mkdtempSync(join(tmpdir(), 'ipfo-bare-path-'))
+  afterAll(() => rmSync(bare, { recursive: true, force: true }))
+  const LEFT_OUT = ['ping', 'arping', 'socat', 'na6', 'ndisc6']
+  const barePath = () => {
+    for (const dir of (process.env.PATH ?? '').split(':').filter(existsSync)) {
+      for (const name of readdirSync(dir)) {
+        if (!LEFT_OUT.includes(name) && !existsSync(join(bare, name)))
+          symlinkSync(join(dir, name), join(bare, name))
+      }
+    }
+    return bare
+  }
+
+  it.skipIf(skip !== undefined)(
+    'as root on a fresh machine (no ping, arping, socat, na6, ndisc6): runs to its end in 2 minutes, one warning per agent start and no error',
+    async () => {
+      const started = Date.now()
+      const result = await runCli(['demo'], { env: { PATH: barePath() } })
+      const tookMs = Date.now() - started
+      expect(result.code, `${result.stdout}\n${result.stderr}`).toBe(0)
+      expect(tookMs).toBeLessThan(120_000)
+      expect(result.stdout).toContain('neither socat nor arping is installed')
+      const warnings = result.stdout.split('\n').filter((l) => / tools-missing /.test(l))
+      // a, b, and a again after its restart: one each, however many takeovers.
+      expect(warnings).toHaveLength(3)
+      for (const w of warnings) expect(w).toContain('apt-get install socat iputils-arping')
+      expect(result.stdout).not.toMatch(/ error +/)
+      expect(result.stdout).toMatch(/client: \d+\/\d+ probes answered; longest outage \d+ms/)
+      expect(result.stdout).toMatch(/both nodes held \S+ in 0 of [1-9]\d* samples/)
       expect(namespaces()).not.toContain(`ipfo-${result.pid ?? ''}`)
     },
   )

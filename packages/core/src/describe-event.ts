@@ -26,6 +26,7 @@ export function severityOf(event: IpfoEvent): Severity {
     case 'acquire-abandoned':
     case 'checklist-recovered':
     case 'hook-reaped':
+    case 'tools-missing':
       return 'warn'
     case 'hook-finished':
       return event.exitCode === 0 ? 'info' : 'warn'
@@ -111,6 +112,8 @@ export function describeEvent(e: IpfoEvent): string {
       return `did not take over ${e.addresses.join(', ')} of ${e.owner}: ${e.reason}`
     case 'notify':
       return e.subject
+    case 'tools-missing':
+      return `${e.tools.join(' and ')} ${e.tools.length > 1 ? 'are' : 'is'} not installed (apt-get install ${e.packages.join(' ')}): ${e.lost}`
     case 'error':
       return `${e.context}: ${e.message}`
   }

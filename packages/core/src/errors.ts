@@ -40,3 +40,15 @@ export class AddressError extends IpfoError {
 
 /** The agent's control socket could not be reached or refused a request. */
 export class ControlError extends IpfoError {}
+
+/**
+ * A tool an optional step needs (arping, na6) is known to be missing: the agent warned once at
+ * start (`tools-missing`), so the step is skipped without a report of its own.
+ */
+export class ToolMissingError extends IpfoError {
+  readonly tool: string
+  constructor(tool: string, message: string) {
+    super(message)
+    this.tool = tool
+  }
+}

@@ -112,6 +112,11 @@ export type IpfoEvent = At &
     /** A hook process group an earlier run left behind (the agent was killed while it ran), stopped now. */
     | { kind: 'hook-reaped'; pgid: number; script: string }
     | { kind: 'notify'; subject: string; owner: string; action: HookAction; addresses: string[] }
+    /**
+     * Optional tools the config needs are not installed: said once at start, with what is lost
+     * (for example no gratuitous ARP); the agent then does without, and says nothing per takeover.
+     */
+    | { kind: 'tools-missing'; tools: string[]; packages: string[]; lost: string }
     | { kind: 'error'; message: string; context: string }
   )
 

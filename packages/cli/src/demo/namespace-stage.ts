@@ -1,7 +1,7 @@
 import type { Topology } from '@ipfo/core/testing'
 import { AGENT_NODE_FLAGS, IPFO_BIN } from './agent-process.js'
-import { pingProbe } from './ping-probe.js'
-import type { Stage } from './stage.js'
+import type { ProbeHandle, Stage } from './stage.js'
+import { udpProbe } from './udp-probe.js'
 
 export interface NamespaceStageOptions {
   readonly ipv6?: boolean
@@ -9,7 +9,20 @@ export interface NamespaceStageOptions {
   readonly deadAfter?: string
   /** Client probe period in ms. */
   readonly probeEveryMs?: number
+  /** Where the agents look for socat, arping and na6; default: the PATH variable. */
+  readonly path?: string
 }
+
+/**
+ * The client's neighbour cache when no node can announce a move (neither socat nor arping): the
+ * entry for the VIP goes stale after about 100 ms and is checked again at once, so the client finds
+ * the new holder within a second rather than the half minute of the kernel's defaults.
+ */
+const QUICK_NEIGHBOUR_CHECKS = [
+  'net.ipv4.neigh.pub0.base_reachable_time_ms=100',
+  'net.ipv4.neigh.pub0.delay_first_probe_time=0',
+  'net.ipv4.neigh.pub0.retrans_time_ms=50',
+]
 
 /**
  * Real network namespaces: nodes a and b on a bridged public network and a private heartbeat
@@ -20,8 +33,21 @@ export async function namespaceStage(
   opts: NamespaceStageOptions = {},
 ): Promise<Stage & { topology: Topology }> {
   const { createTopology } = await import('@ipfo/core/testing')
+  const { onPath } = await import('@ipfo/core/node')
   const family = opts.ipv6 ? 6 : 4
+  const has = onPath(opts.path ?? process.env.PATH)
+  const announcer = family === 4 ? ['socat', 'arping'].find(has) : ['na6'].find(has)
   const topology = await createTopology({ nodes: ['a', 'b'], withClient: true, ipv6: opts.ipv6 ?? false })
+  const probes: ProbeHandle[] = []
+  try {
+    if (!announcer && family === 4) {
+      const set = await topology.exec(topology.client!.ns, 'sysctl', ['-q', '-w', ...QUICK_NEIGHBOUR_CHECKS])
+      if (set.exitCode !== 0) throw new Error(`sysctl in the client's namespace failed: ${set.stderr.trim()}`)
+    }
+  } catch (error) {
+    await topology.destroy()
+    throw error
+  }
   const vipIp = topology.address('public', family, 50)
   const vip = `${vipIp}/${topology.prefixLength[family]}`
   const peerOf = (node: 'a' | 'b') => (node === 'a' ? 'b' : 'a')
@@ -32,7 +58,12 @@ export async function namespaceStage(
   return {
     topology,
     mode: 'namespaces',
-    description: `network namespaces ${topology.id}-* (two nodes, a switch, a client; real ip and ${family === 4 ? 'arping' : 'na6'})`,
+    description: `network namespaces ${topology.id}-* (two nodes, a switch, a client; real ip${announcer ? ` and ${announcer}` : ''})`,
+    ...(announcer
+      ? {}
+      : {
+          caveat: `${family === 4 ? 'neither socat nor arping' : 'na6'} is installed, so the nodes cannot announce a move: the client's neighbour cache is set to check the VIP's address every 100 ms (a real client may take 30 s or more; apt-get install ${family === 4 ? 'socat iputils-arping' : 'ipv6toolkit'})`,
+        }),
     vip,
     config(node) {
       const peer = topology.node(peerOf(node))
@@ -75,9 +106,16 @@ export async function namespaceStage(
       const [a, b] = await Promise.all([holds('a'), holds('b')])
       return [a && 'a', b && 'b'].filter((x): x is string => Boolean(x))
     },
-    startProbe() {
-      return pingProbe(topology.client!.ns, vipIp, opts.probeEveryMs ?? 2)
+    async startProbe(everyMs) {
+      const nodes = { a: topology.node('a').ns, b: topology.node('b').ns }
+      const probe = await udpProbe(nodes, topology.client!.ns, vipIp, everyMs ?? opts.probeEveryMs ?? 2)
+      probes.push(probe)
+      return probe
     },
-    destroy: () => topology.destroy(),
+    async destroy() {
+      // Deleting a namespace stops none of the processes in it.
+      await Promise.all(probes.map((p) => p.abort()))
+      await topology.destroy()
+    },
   }
 }

@@ -3,7 +3,7 @@ import { paintKind } from '../render/events.js'
 import { PLAIN, type Style } from '../render/style.js'
 import { type AgentLogLine, AgentProcess } from './agent-process.js'
 import { writePairFiles } from './pair-files.js'
-import type { Stage } from './stage.js'
+import type { ProbeHandle, Stage } from './stage.js'
 
 export interface DemoResult {
   mode: Stage['mode']
@@ -17,6 +17,8 @@ export interface DemoResult {
   /** Samples of the interfaces during failback that showed the VIP on both nodes: must be 0. */
   doubleHeldSamples: number
   holderSamples: number
+  /** What the stage did without (a missing tool), or null. */
+  caveat: string | null
 }
 
 export interface DemoIo {
@@ -30,6 +32,9 @@ export interface DemoIo {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
+/** How long the client may take to follow the VIP to b once b holds it. */
+const CLIENT_FOLLOWS_MS = 10_000
+
 /**
  * The two-node story: a owns the VIP and b watches it; a is killed and cut off; b takes over; a comes
  * back; b releases; a reclaims, never with both holding it. Every agent event is printed as it happens.
@@ -39,8 +44,11 @@ export async function runDemo(stage: Stage, dir: string, io: DemoIo): Promise<De
   const style = io.style ?? PLAIN
   const t0 = Date.now()
   const stamp = () => `+${((Date.now() - t0) / 1000).toFixed(3)}s`.padStart(9)
-  const waiters: { match: (node: string, line: AgentLogLine) => boolean; resolve: (at: number) => void }[] =
-    []
+  const waiters: {
+    match: (node: string, line: AgentLogLine) => boolean
+    resolve: (at: number) => void
+    timer: NodeJS.Timeout
+  }[] = []
   const onLine = (node: string, line: AgentLogLine) => {
     if (line.kind !== 'announced')
       io.print(`${stamp()}  ${node}  ${paintKind(line as unknown as IpfoEvent, style, 18)} ${line.msg}`)
@@ -52,20 +60,29 @@ export async function runDemo(stage: Stage, dir: string, io: DemoIo): Promise<De
     }
   }
   const onStderr = (node: string, text: string) => io.print(`${stamp()}  ${node}  stderr             ${text}`)
-  const waitFor = (node: string, kind: string, timeoutMs = 15_000) =>
-    new Promise<number>((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new Error(`timed out waiting for ${node} to report ${kind}`)),
-        timeoutMs,
-      )
-      waiters.push({
-        match: (n, l) => n === node && l.kind === kind,
-        resolve: (at) => {
+  /** Every wait has a bound: past it the demo says what did not happen, and fails. */
+  const waitFor = (node: string, kind: string, what: string, timeoutMs = 15_000) => {
+    const waited = new Promise<number>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        waiters.splice(waiters.indexOf(waiter), 1)
+        reject(
+          new Error(`${what} did not happen: ${node} reported no "${kind}" within ${timeoutMs / 1000} s`),
+        )
+      }, timeoutMs)
+      const waiter = {
+        match: (n: string, l: AgentLogLine) => n === node && l.kind === kind,
+        resolve: (at: number) => {
           clearTimeout(timer)
           resolve(at)
         },
-      })
+        timer,
+      }
+      waiters.push(waiter)
     })
+    // A wait the demo no longer reaches (an earlier step failed) must not crash it when it times out.
+    waited.catch(() => undefined)
+    return waited
+  }
 
   const { controlRequest } = await import('@ipfo/core/node')
   const files = await writePairFiles(stage, dir)
@@ -74,11 +91,13 @@ export async function runDemo(stage: Stage, dir: string, io: DemoIo): Promise<De
 
   io.print(`ipfo demo on ${stage.description}`)
   io.print(`a owns ${stage.vip}; b watches a and takes it over if a falls silent on both links`)
+  if (stage.caveat) io.print(`note: ${stage.caveat}`)
   io.print('')
   let a = agent('a')
   const b = agent('b')
+  let probe: ProbeHandle | undefined
   try {
-    const aHolds = waitFor('a', 'acquired')
+    const aHolds = waitFor('a', 'acquired', `a taking ${stage.vip} at start`)
     progress('starting both agents; waiting for a to hold the address')
     a.start()
     b.start()
@@ -91,17 +110,24 @@ export async function runDemo(stage: Stage, dir: string, io: DemoIo): Promise<De
       `${stamp()}  b  status             hears a on ${peer?.links.map((l) => `${l.name} (${l.up ? `${l.lastSeenMsAgo}ms ago` : 'down'})`).join(', ')}; ${status.counters.received} heartbeats so far`,
     )
 
-    const probe = stage.startProbe?.()
+    probe = await stage.startProbe?.()
+    if (probe && !(await probe.hears('a', 5_000)))
+      throw new Error(`the client did not hear a answer for ${stage.vip} within 5 s, before any fault`)
     await sleep(500)
     io.print(`${stamp()}  --  kill -9 a's agent and cut its links`)
-    const takenOver = waitFor('b', 'acquired')
+    const takenOver = waitFor('b', 'acquired', `b taking over ${stage.vip}`)
     progress('waiting for b to take over')
     const killedAt = Date.now()
     await a.kill()
     await stage.isolate('a')
     const takeoverMs = (await takenOver) - killedAt
+    if (probe && !(await probe.hears('b', CLIENT_FOLLOWS_MS)))
+      throw new Error(
+        `the client did not hear b answer for ${stage.vip} within ${CLIENT_FOLLOWS_MS / 1000} s of b taking it over`,
+      )
     await sleep(500)
-    const probed = probe ? await probe.stop() : undefined
+    const probed = await probe?.stop()
+    probe = undefined
     io.print('')
     io.print(`takeover: ${takeoverMs}ms from the kill to b holding ${stage.vip}`)
     if (probed)
@@ -123,7 +149,7 @@ export async function runDemo(stage: Stage, dir: string, io: DemoIo): Promise<De
         await sleep(5)
       }
     })()
-    const reclaimed = waitFor('a', 'acquired')
+    const reclaimed = waitFor('a', 'acquired', `a taking ${stage.vip} back`, 30_000)
     progress('waiting for a to take its address back')
     const restartedAt = Date.now()
     a = agent('a')
@@ -144,8 +170,10 @@ export async function runDemo(stage: Stage, dir: string, io: DemoIo): Promise<De
       failbackMs,
       doubleHeldSamples: doubles,
       holderSamples: samples,
+      caveat: stage.caveat ?? null,
     }
   } finally {
-    await Promise.all([a.stop(), b.stop()])
+    for (const w of waiters.splice(0)) clearTimeout(w.timer)
+    await Promise.all([a.stop(), b.stop(), probe?.abort()])
   }
 }

@@ -19,12 +19,18 @@ export interface Stage {
   revive(node: 'a' | 'b'): Promise<void>
   /** Which nodes hold the VIP right now, read from the interfaces (or the simulation's files). */
   holders(): Promise<string[]>
-  /** Starts a client probing the VIP, if this stage has a client. */
-  startProbe?(): ProbeHandle
+  /** Starts a client probing the VIP every `everyMs` (default 2), if this stage has a client. */
+  startProbe?(everyMs?: number): Promise<ProbeHandle>
+  /** Said once before the story starts: what this stage does without (a missing tool, say). */
+  readonly caveat?: string
   destroy(): Promise<void>
 }
 
 export interface ProbeHandle {
+  /** Resolves true once the client hears `node` answer for the VIP, false after `timeoutMs`. */
+  hears(node: string, timeoutMs: number): Promise<boolean>
   /** Stops probing and returns the longest run of unanswered probes, in ms. */
   stop(): Promise<{ probes: number; answered: number; longestOutageMs: number }>
+  /** Stops the probe's processes without totals (the demo failed). */
+  abort(): Promise<void>
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { AddressError } from '../errors.js'
+import { AddressError, ToolMissingError } from '../errors.js'
 import type { CommandResult, FrameSender, IpBatch } from '../ports.js'
 import { RecordingRunner } from '../testing/recording-runner.js'
 import { gratuitousArp } from './arp-frame.js'
@@ -195,6 +195,20 @@ describe('linux announce', () => {
     expect(error).toBeInstanceOf(AddressError)
     expect(error).toMatchObject({ hint: 'install iputils arping (apt-get install iputils-arping)' })
     expect(runner.calls.length).toBeLessThan(5)
+  })
+
+  it('with arping and na6 known missing: starts neither, and throws ToolMissingError for the executor to skip quietly', async () => {
+    const runner = new RecordingRunner()
+    const control = linuxAddressControl({
+      runner,
+      sleep: async () => {},
+      missing: new Set(['arping', 'na6']),
+    })
+    for (const a of [v4('192.168.1.50'), v6('fd00:1::50')]) {
+      const error = await control.announce(a, { count: 3, intervalMs: 100 }).catch((e: unknown) => e)
+      expect(error).toBeInstanceOf(ToolMissingError)
+    }
+    expect(runner.calls).toEqual([])
   })
 
   it('sends nothing for count 0', async () => {

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises'
+import { ToolMissingError } from '../errors.js'
 import type { AddressControl, CommandResult, CommandRunner, FrameSender, IpBatch } from '../ports.js'
 import { gratuitousArp } from './arp-frame.js'
 import { addressCommandError, commonHints, type Hint } from './command-failure.js'
@@ -29,6 +30,11 @@ export interface LinuxAddressOptions {
   readonly frames?: FrameSender
   /** Per command; the default runner's applies when unset. */
   readonly timeoutMs?: number
+  /**
+   * Commands known not to be installed (arping, na6): an announcement that needs one throws a
+   * ToolMissingError at once instead of starting it, since the agent said so at start.
+   */
+  readonly missing?: ReadonlySet<string>
 }
 
 /** `ip -j addr show`, the part we read. */
@@ -222,6 +228,9 @@ export function linuxAddressControl(opts: LinuxAddressOptions): AddressControl {
 
     async announce(a, { count, intervalMs }) {
       if (count > 0 && (await announceByFrames(a, count, intervalMs))) return
+      const tool = a.family === 4 ? arping : na6
+      if (opts.missing?.has(tool))
+        throw new ToolMissingError(tool, `${tool} is not installed: ${a.ip} was not announced`)
       const argv = announceArgv(a)
       const removed = removedSince(a)
       const failure = await runSpaced({

@@ -6,12 +6,12 @@ import { linuxAddressControl } from './linux.js'
 /**
  * The address control for `platform` (the caller passes `process.platform`: core reads no globals).
  * On Linux, `batch` is the long-lived `ip -batch -` that adds and removes addresses, and `frames`
- * makes the sender of gratuitous ARP frames.
+ * makes the sender of gratuitous ARP frames; `missing` names the announcement tools not installed.
  */
 export function platformAddressControl(
   platform: NodeJS.Platform,
   runner: CommandRunner,
-  opts: { batch?: IpBatch; frames?: () => FrameSender } = {},
+  opts: { batch?: IpBatch; frames?: () => FrameSender; missing?: ReadonlySet<string> } = {},
 ): AddressControl {
   switch (platform) {
     case 'linux':
@@ -19,6 +19,7 @@ export function platformAddressControl(
         runner,
         ...(opts.batch ? { batch: opts.batch } : {}),
         ...(opts.frames ? { frames: opts.frames() } : {}),
+        ...(opts.missing ? { missing: opts.missing } : {}),
       })
     case 'darwin':
       return darwinAddressControl({ runner })

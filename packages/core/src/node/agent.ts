@@ -28,6 +28,8 @@ export interface AgentOptions {
   readonly onEvent?: EventSink
   /** Where the JSON-lines log goes: a file descriptor (default 1, stdout) or a path. */
   readonly log?: string | number
+  /** Where optional tools (socat, arping, na6) are looked for; default: the PATH variable. */
+  readonly path?: string
 }
 
 export interface RunningAgent {
@@ -57,7 +59,15 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   // One long-lived `ip -batch` for every address change and neighbour flush: no fork on the way.
   const batch =
     opts.address || opts.platform !== 'linux' ? undefined : (await import('./ip-batch.js')).ipBatch()
-  const address = opts.address ?? (await platformAddress(opts.platform, report, batch))
+  // Optional tools are looked for once: a missing one is one warning at start, not an error per takeover.
+  const { missingTools, onPath } = await import('./optional-tools.js')
+  const missing =
+    opts.address || opts.platform !== 'linux'
+      ? []
+      : missingTools(config, onPath(opts.path ?? process.env.PATH))
+  const address =
+    opts.address ??
+    (await platformAddress(opts.platform, report, batch, new Set(missing.flatMap((m) => m.tools))))
   const { applyScheduling } = await import('./scheduling.js')
   const { systemCommandRunner } = await import('./command-runner.js')
   await applyScheduling(config, opts.configFile, systemCommandRunner, opts.platform)
@@ -93,6 +103,8 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     rehearsal: { onEvent: eventLogger('/dev/null') },
   })
   engineRef = engine
+  for (const m of missing)
+    report({ kind: 'tools-missing', tools: [...m.tools], packages: [...m.packages], lost: m.lost })
   // Hooks a killed earlier run left running are stopped before anything else runs.
   const { reapLeftoverHooks } = await import('./hook-registry.js')
   for (const { pgid, script } of await reapLeftoverHooks(config.paths.stateDir)) {
@@ -163,6 +175,7 @@ async function platformAddress(
   platform: NodeJS.Platform,
   report: (event: EventBody) => void,
   batch: IpBatch | undefined,
+  missing: ReadonlySet<string>,
 ): Promise<AddressControl> {
   const [{ platformAddressControl }, { systemCommandRunner }, { socatFrames }, { GRATUITOUS_ARP_BYTES }] =
     await Promise.all([
@@ -173,17 +186,23 @@ async function platformAddress(
     ])
   return platformAddressControl(platform, systemCommandRunner, {
     ...(batch ? { batch } : {}),
-    frames: () =>
-      socatFrames({
-        frameBytes: GRATUITOUS_ARP_BYTES,
-        // Announcements still go out (through arping), a few ms later: worth knowing, not fatal.
-        onExit: (iface, message) =>
-          report({
-            kind: 'error',
-            message: `${message}; gratuitous ARPs on ${iface} go through arping instead`,
-            context: 'gratuitous ARP sender',
-          }),
-      }),
+    missing,
+    // Without socat there is no frame sender to start: announcements go through arping, if any.
+    ...(missing.has('socat')
+      ? {}
+      : {
+          frames: () =>
+            socatFrames({
+              frameBytes: GRATUITOUS_ARP_BYTES,
+              // Announcements still go out (through arping), a few ms later: worth knowing, not fatal.
+              onExit: (iface, message) =>
+                report({
+                  kind: 'error',
+                  message: `${message}; gratuitous ARPs on ${iface} go through arping instead`,
+                  context: 'gratuitous ARP sender',
+                }),
+            }),
+        }),
   })
 }
 

@@ -13,6 +13,7 @@ export {
 } from './hook-process.js'
 export { generateKey, KEY_BYTES, readKeyFile, writeKeyFile } from './key-file.js'
 export { loadConfigFile } from './load-config-file.js'
+export { type MissingTools, missingTools, onPath } from './optional-tools.js'
 export { simulatedAddressControl } from './simulated-address-control.js'
 export { systemClock } from './system-clock.js'
 export { parseTarget, udpTransport } from './udp-transport.js'

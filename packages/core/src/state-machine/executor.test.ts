@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { AddressError, ToolMissingError } from '../errors.js'
 import type { AddressControl, Journal, JournalEntry } from '../ports.js'
 import { RecordingHooks } from '../testing/recording-hooks.js'
 import type { Checklist, EventBody } from './effects.js'
@@ -199,5 +200,36 @@ describe('an acquire asked to yield (a live peer holds the addresses)', () => {
     await w.finishWrite()
     expect(await done).toBe('done')
     expect(w.order).toContain('remove')
+  })
+})
+
+describe('an announcement that fails', () => {
+  const failing = (error: Error) => {
+    const w = world()
+    const deps = { ...w.deps, address: { ...w.deps.address, announce: async () => Promise.reject(error) } }
+    return { w, deps }
+  }
+
+  it('is an error event when its tool failed, and the takeover still completes', async () => {
+    const { w, deps } = failing(
+      new AddressError('announcing 10.0.0.100', { command: ['arping'], exitCode: 2, stderr: 'boom' }),
+    )
+    const done = runChecklist(acquire, deps)
+    await w.finishWrite()
+    await w.finishWrite()
+    expect(await done).toBe('done')
+    expect(w.events.filter((e) => e.kind === 'error')).toHaveLength(1)
+    expect(w.events.map((e) => e.kind)).not.toContain('announced')
+  })
+
+  it('says nothing when its tool is known missing (the agent warned at start), and claims no announcement', async () => {
+    const { w, deps } = failing(new ToolMissingError('arping', 'arping is not installed'))
+    const done = runChecklist(acquire, deps)
+    await w.finishWrite()
+    await w.finishWrite()
+    expect(await done).toBe('done')
+    expect(w.events.map((e) => e.kind)).not.toContain('error')
+    expect(w.events.map((e) => e.kind)).not.toContain('announced')
+    expect(w.order).toContain('PostAcq')
   })
 })

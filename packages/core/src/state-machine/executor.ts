@@ -1,5 +1,5 @@
 import { cidr, type InterfaceAddress } from '../address/ip.js'
-import { AddressError } from '../errors.js'
+import { AddressError, ToolMissingError } from '../errors.js'
 import type { HookContext } from '../hooks/contract.js'
 import type { AddressControl, Arbiter, HooksPort, Journal, JournalEntry } from '../ports.js'
 import type { Checklist, EventBody, Step } from './effects.js'
@@ -256,7 +256,9 @@ async function announce(
     await deps.address.announce(a, { count: step.count, intervalMs: step.intervalMs })
     deps.emit({ kind: 'announced', address: cidr(a), count: step.count })
   } catch (error) {
-    // The address works without announcements; clients just learn the new MAC later.
+    // The address works without announcements; clients just learn the new MAC later. A missing
+    // tool was reported once at start, not at every takeover.
+    if (error instanceof ToolMissingError) return
     deps.emit({ kind: 'error', message: describe(error), context: `announcing ${cidr(a)} on ${a.interface}` })
   }
 }

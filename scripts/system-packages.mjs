@@ -1,0 +1,62 @@
+#!/usr/bin/env node
+// Installs the Debian packages the tests need (.ci/apt-packages.txt) that are not installed yet, so
+// that `npm test` passes on a fresh Debian 12 machine as it is. Runs before the tests (scripts/
+// test.mjs) and in .ci/run. It only installs as root, with apt-get, and only what is missing: an
+// installed machine starts no apt at all. Not root, or not Debian: it says what is missing and
+// leaves it to you (the tests that need those tools then skip, or fail under CI=true).
+import { spawnSync } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+
+const LIST = fileURLToPath(new URL('../.ci/apt-packages.txt', import.meta.url))
+
+/** The packages of the list that dpkg does not know as installed. */
+export function missingPackages() {
+  const wanted = readFileSync(LIST, 'utf8')
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '' && !line.startsWith('#'))
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: dpkg-query's own format, not JavaScript's
+  const query = spawnSync('dpkg-query', ['-W', '-f=${Package} ${db:Status-Status}\n', ...wanted], {
+    encoding: 'utf8',
+  })
+  if (query.error) return { wanted, missing: undefined }
+  const installed = new Set(
+    query.stdout
+      .split('\n')
+      .filter((line) => line.endsWith(' installed'))
+      .map((line) => line.split(' ')[0]),
+  )
+  return { wanted, missing: wanted.filter((name) => !installed.has(name)) }
+}
+
+/** Installs what is missing; returns false when the tests cannot have what they need. */
+export function ensureSystemPackages(log = (line) => console.log(line)) {
+  const { missing } = missingPackages()
+  if (missing === undefined) {
+    log(
+      'system packages: dpkg-query not found (not Debian?): install the tools of .ci/apt-packages.txt yourself',
+    )
+    return true
+  }
+  if (missing.length === 0) return true
+  const command = `apt-get install -y --no-install-recommends ${missing.join(' ')}`
+  if (process.getuid?.() !== 0) {
+    log(`system packages: the tests need ${missing.join(', ')}; as root, run: apt-get update && ${command}`)
+    return true
+  }
+  log(`system packages: installing what the tests need and this machine lacks: ${missing.join(' ')}`)
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }
+  for (const args of [['update'], ['install', '-y', '--no-install-recommends', ...missing]]) {
+    const run = spawnSync('apt-get', args, { stdio: ['ignore', 'inherit', 'inherit'], env })
+    if (run.status !== 0) {
+      log(
+        `system packages: apt-get ${args[0]} failed (${run.error?.message ?? `exit ${run.status}`}); run it yourself: apt-get update && ${command}`,
+      )
+      return false
+    }
+  }
+  return true
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) process.exit(ensureSystemPackages() ? 0 : 1)
