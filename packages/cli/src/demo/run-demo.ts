@@ -28,6 +28,8 @@ export interface DemoIo {
   progress?(what: string): void
   /** Colours for the timeline (event kinds by severity); none unless given. */
   style?: Style
+  /** How long an agent step (a takeover, say) may take before the demo fails; default 15 s. */
+  stepLimitMs?: number
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
@@ -61,7 +63,7 @@ export async function runDemo(stage: Stage, dir: string, io: DemoIo): Promise<De
   }
   const onStderr = (node: string, text: string) => io.print(`${stamp()}  ${node}  stderr             ${text}`)
   /** Every wait has a bound: past it the demo says what did not happen, and fails. */
-  const waitFor = (node: string, kind: string, what: string, timeoutMs = 15_000) => {
+  const waitFor = (node: string, kind: string, what: string, timeoutMs = io.stepLimitMs ?? 15_000) => {
     const waited = new Promise<number>((resolve, reject) => {
       const timer = setTimeout(() => {
         waiters.splice(waiters.indexOf(waiter), 1)
@@ -149,7 +151,7 @@ export async function runDemo(stage: Stage, dir: string, io: DemoIo): Promise<De
         await sleep(5)
       }
     })()
-    const reclaimed = waitFor('a', 'acquired', `a taking ${stage.vip} back`, 30_000)
+    const reclaimed = waitFor('a', 'acquired', `a taking ${stage.vip} back`, 2 * (io.stepLimitMs ?? 15_000))
     progress('waiting for a to take its address back')
     const restartedAt = Date.now()
     a = agent('a')
