@@ -19,7 +19,7 @@ describe('ipfo demo', () => {
     expect(json).toMatchObject({ mode: 'loopback', doubleHeldSamples: 0, clientOutageMs: null })
     expect(json.takeoverMs).toBeLessThan(2_000)
     expect(json.holderSamples).toBeGreaterThan(0)
-  })
+  }, 120_000)
 
   const skip = netnsSkipReason(process.env.CI === 'true')
   it.skipIf(skip !== undefined)(
@@ -33,6 +33,8 @@ describe('ipfo demo', () => {
       expect(json.clientOutageMs).toBeLessThan(2_000)
       expect(namespaces()).not.toContain(`ipfo-${result.pid ?? ''}`)
     },
+    // Each run is a real demo; on a busy machine one takes 15-30 s.
+    120_000,
   )
 
   /** A PATH like this machine's, less the tools a fresh Debian 12 does not have. */
@@ -67,5 +69,7 @@ describe('ipfo demo', () => {
       expect(result.stdout).toMatch(/both nodes held \S+ in 0 of [1-9]\d* samples/)
       expect(namespaces()).not.toContain(`ipfo-${result.pid ?? ''}`)
     },
+    // Each run is a real demo; on a busy machine one takes 15-30 s.
+    120_000,
   )
 })
