@@ -5,9 +5,6 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parse } from 'plist'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { AgentProcess } from '../src/demo/agent-process.js'
-import { loopbackStage } from '../src/demo/loopback-stage.js'
-import { writePairFiles } from '../src/demo/pair-files.js'
 import { BIN, runCli } from './run-cli.js'
 
 let dir: string
@@ -15,7 +12,6 @@ beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'ipfo-service-'))
 })
 afterEach(async () => {
-  await AgentProcess.killAll()
   await rm(dir, { recursive: true, force: true })
 })
 
@@ -45,6 +41,8 @@ describe('ipfo service install', () => {
     const unit = await readFile(join(dir, 'ipfo.service'), 'utf8')
     expect(unit).toContain('Type=notify')
     expect(unit).toContain('WatchdogSec=10s')
+    // The agent's notify helper (a child process) sends READY=1 and the watchdog pets.
+    expect(unit).toContain('NotifyAccess=all')
     expect(unit).toContain(
       `ExecStart=${process.execPath} --max-semi-space-size=1 ${BIN} agent --config /etc/ipfo/ipfo.yaml`,
     )
@@ -97,40 +95,5 @@ describe('ipfo service install', () => {
       RunAtLoad: true,
       KeepAlive: { SuccessfulExit: false },
     })
-  })
-})
-
-describe.skipIf(!has('systemd-notify') || !has('python3'))('the agent under systemd', () => {
-  it('reports READY=1 once running and pets the watchdog through NOTIFY_SOCKET', async () => {
-    const socket = join(dir, 'notify.sock')
-    const listener = spawn('python3', [
-      '-c',
-      `import socket,sys\ns=socket.socket(socket.AF_UNIX,socket.SOCK_DGRAM)\ns.bind(${JSON.stringify(socket)})\nprint('bound',flush=True)\nwhile True:\n  print(s.recv(4096).decode().replace('\\n',' '),flush=True)`,
-    ])
-    const messages: string[] = []
-    listener.stdout.on('data', (d) => messages.push(...String(d).trim().split('\n')))
-    try {
-      while (!messages.includes('bound')) await new Promise((r) => setTimeout(r, 20))
-      const stage = loopbackStage(dir, 30_000 + Math.floor(Math.random() * 20_000))
-      const files = await writePairFiles(stage, dir)
-      const [cmd, ...args] = stage.agentCommand('a', ['--config', files.config.a])
-      const agent = spawn(cmd!, args, {
-        env: { ...process.env, NOTIFY_SOCKET: socket, WATCHDOG_USEC: '400000' },
-        stdio: 'ignore',
-      })
-      for (let i = 0; i < 100 && messages.filter((m) => m.includes('WATCHDOG=1')).length < 2; i++) {
-        await new Promise((r) => setTimeout(r, 50))
-      }
-      agent.kill('SIGTERM')
-      await new Promise((r) => agent.on('exit', r))
-      await new Promise((r) => setTimeout(r, 300))
-      expect(messages.find((m) => m.includes('READY=1'))).toContain(
-        'STATUS=node a: heartbeats every 100ms, detection 300ms',
-      )
-      expect(messages.filter((m) => m.includes('WATCHDOG=1')).length).toBeGreaterThanOrEqual(2)
-      expect(messages.some((m) => m.includes('STOPPING=1'))).toBe(true)
-    } finally {
-      listener.kill()
-    }
   })
 })

@@ -22,7 +22,8 @@ SIGTERM and SIGINT stop it (releasing or keeping held addresses, as "onStop" say
     const { loadConfigFile, simulatedAddressControl, startAgent } = await import('@ipfo/core/node')
     const simulated = flags['simulate-addresses']
     const { serviceNotifier } = await import('../service/notify.js')
-    const notifier = serviceNotifier(process.env)
+    // Here, before the agent starts: under systemd this starts the notify helper process.
+    const notifier = serviceNotifier(process.env, (m) => this.warn(m))
     const start = async () => {
       const agent = await startAgent({
         configFile: flags.config,

@@ -24,7 +24,7 @@ Wants=network-online.target
 
 [Service]
 Type=notify
-# The agent reports readiness and pets the watchdog through systemd-notify, a child process.
+# The agent reports readiness and pets the watchdog through a long-lived helper (perl), a child process.
 NotifyAccess=all
 ExecStart=${exec}
 ExecReload=/bin/kill -HUP $MAINPID
