@@ -5,6 +5,13 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { type AgentLogLine, AgentProcess } from '../src/demo/agent-process.js'
 import { loopbackStage } from '../src/demo/loopback-stage.js'
 import { writePairFiles } from '../src/demo/pair-files.js'
+import {
+  eventMs,
+  handoverReported,
+  reportedHandoverFaults,
+  sampledHandoverFaults,
+  sampleHolders,
+} from './handover.js'
 import { BIN, runCli } from './run-cli.js'
 
 /**
@@ -117,11 +124,17 @@ describe('ipfo agent on loopback', () => {
     )
 
     await stage.revive('a')
+    const returnedAt = Date.now()
     const a2 = agent('a')
     a2.start()
-    await until('a to reclaim', async () => ((await stage.holders()).join() === 'a' ? true : undefined))
-    expect(has('a', 'claim-waiting')).toBe(true)
-    expect(has('b', 'released')).toBe(true)
+    const reclaimed = until('a to reclaim', async () =>
+      (await stage.holders()).join() === 'a' ? true : undefined,
+    )
+    const samples = await sampleHolders(stage, reclaimed)
+    expect(sampledHandoverFaults(samples, 'b', 'a')).toEqual([])
+    // a says claim-waiting first, or not at all when it first heard b already free: both are right.
+    await until("b's released and a's acquired events", handoverReported(lines, 'b', 'a', returnedAt))
+    expect(reportedHandoverFaults(lines, 'b', 'a', returnedAt)).toEqual([])
 
     const events = await runCli(['events', '--socket', socket('b'), '--json'])
     const kinds = events.stdout
@@ -175,12 +188,13 @@ describe('ipfo agent on loopback', () => {
 
     const config = JSON.parse(await read(files.config.a, 'utf8'))
     await writeFile(files.config.a, JSON.stringify({ ...config, interval: '50ms', deadAfter: '200ms' }))
-    const before = lines.length
+    // What a said from the signal on, by its clock: its start-up lines may be read after the signal.
+    const aSaidSince = (ms: number) => lines.filter((l) => l.node === 'a' && eventMs(l.line) >= ms)
+    const hupAt = Date.now()
     a.signal('SIGHUP')
-    const reloaded = () =>
-      lines.slice(before).some((l) => l.node === 'a' && l.line.kind === 'agent-started') || undefined
+    const reloaded = () => aSaidSince(hupAt).some((l) => l.line.kind === 'agent-started') || undefined
     await until('a to restart on the new config', reloaded)
-    const after = lines.slice(before).filter((l) => l.node === 'a')
+    const after = aSaidSince(hupAt)
     expect(after.find((l) => l.line.kind === 'agent-started')?.line).toMatchObject({
       intervalMs: 50,
       deadAfterMs: 200,
@@ -191,10 +205,10 @@ describe('ipfo agent on loopback', () => {
     expect(await stage.holders()).toEqual(['a'])
 
     await writeFile(files.config.a, '{ "node": "a", "interval": "fast" }')
-    const stderrBefore = lines.length
+    const brokenAt = Date.now()
     a.signal('SIGHUP')
     await new Promise((r) => setTimeout(r, 1_000))
-    expect(lines.slice(stderrBefore).map((l) => l.line.kind)).not.toContain('agent-stopping')
+    expect(aSaidSince(brokenAt).map((l) => l.line.kind)).not.toContain('agent-stopping')
     const status = JSON.parse((await runCli(['status', '--socket', socket('a'), '--json'])).stdout)
     expect(status.timing.intervalMs).toBe(50)
     expect(status.held).toEqual(['192.0.2.100/24'])

@@ -1,7 +1,8 @@
 import { netnsSkipReason } from '@ipfo/core/testing'
 import { afterEach, describe, expect, it } from 'vitest'
 import { IPFO_BIN } from '../src/demo/agent-process.js'
-import { type NamespacePair, sampleHolders, startNamespacePair, until } from './pair-harness.js'
+import { eventMs, handoverReported, reportedHandoverFaults, sampledHandoverFaults } from './handover.js'
+import { type NamespacePair, sampleInterfaces, startNamespacePair, until } from './pair-harness.js'
 
 /**
  * Real two-node failovers: namespaces, veths, a bridge, real `ip`, `arping` and `na6`, and real
@@ -60,34 +61,31 @@ describe.skipIf(skip !== undefined)('failover in network namespaces', () => {
     expect((await p.client('ping', ['-c', '1', '-W', '1', p.vipIp])).exitCode).toBe(0)
 
     await p.stage.revive('a')
+    const returnedAt = Date.now()
     const a2 = p.agent('a')
     a2.start()
-    const samples = await sampleHolders(p, until('a to hold the VIP again', holdersAre(p, 'a')))
-    expect(samples.filter((s) => s.length > 1)).toEqual([])
+    const samples = await sampleInterfaces(p, until('a to hold the VIP again', holdersAre(p, 'a')))
+    expect(sampledHandoverFaults(samples, 'b', 'a')).toEqual([])
     expect(samples.length).toBeGreaterThan(10)
-    const released = p.log.find((l) => l.node === 'b' && l.line.kind === 'released')!
-    const reacquired = p.log.findLast((l) => l.node === 'a' && l.line.kind === 'acquiring')!
-    expect(released.at).toBeLessThanOrEqual(reacquired.at)
+    await until("b's released and a's acquired events", handoverReported(p.log, 'b', 'a', returnedAt), 2_000)
+    expect(reportedHandoverFaults(p.log, 'b', 'a', returnedAt)).toEqual([])
   })
 
   it('a cut private link alone is a link anomaly, not a takeover', async () => {
     const p = await open()
     await takeover(p)
-    // From the cut on: at startup, before b first hears a, "peer-lost" is b's honest first word.
-    const since = p.log.length
-    const bSince = () =>
-      p.log
-        .slice(since)
-        .filter((l) => l.node === 'b')
-        .map((l) => l.line.kind)
+    // From the cut on, by b's clock: at startup, before b first hears a, "peer-lost" is b's honest
+    // first word, and that line may be read after the cut.
     const cutAt = Date.now()
+    const bSince = () =>
+      p.log.filter((l) => l.node === 'b' && eventMs(l.line) >= cutAt).map((l) => l.line.kind)
     await p.topology.linkDown('a', 'private')
     await until('b to report a link anomaly', () => bSince().includes('link-anomaly'), 3_000)
     await new Promise((r) => setTimeout(r, 1_000))
     expect(await p.stage.holders()).toEqual(['a'])
     const story = p.log
-      .slice(since)
-      .map((l) => `${l.at - cutAt}ms ${l.node} ${JSON.stringify(l.line)}`)
+      .filter((l) => eventMs(l.line) >= cutAt)
+      .map((l) => `${eventMs(l.line) - cutAt}ms ${l.node} ${JSON.stringify(l.line)}`)
       .join('\n')
     expect(bSince(), `events after the cut:\n${story}`).not.toContain('peer-lost')
     const status = await p.status('b')
@@ -141,7 +139,7 @@ describe.skipIf(skip !== undefined)('failover in network namespaces', () => {
     const b2 = p.agent('b')
     b2.start()
     const restarted = () => p.log.slice(before).some((l) => l.node === 'b' && l.line.kind === 'agent-started')
-    const samples = await sampleHolders(p, until('b to start again', restarted))
+    const samples = await sampleInterfaces(p, until('b to start again', restarted))
     await new Promise((r) => setTimeout(r, 500))
     samples.push(await p.stage.holders())
     expect(samples.every((s) => s.includes('b'))).toBe(true)
@@ -170,9 +168,12 @@ describe.skipIf(skip !== undefined)('IPv6 failover in network namespaces', () =>
     expect((await p.client('ping', ['-6', '-c', '1', '-W', '1', p.vipIp])).exitCode).toBe(0)
 
     await p.stage.revive('a')
+    const returnedAt = Date.now()
     p.agent('a').start()
-    const samples = await sampleHolders(p, until('a to hold the VIP again', holdersAre(p, 'a')))
-    expect(samples.filter((s) => s.length > 1)).toEqual([])
+    const samples = await sampleInterfaces(p, until('a to hold the VIP again', holdersAre(p, 'a')))
+    expect(sampledHandoverFaults(samples, 'b', 'a')).toEqual([])
+    await until("b's released and a's acquired events", handoverReported(p.log, 'b', 'a', returnedAt), 2_000)
+    expect(reportedHandoverFaults(p.log, 'b', 'a', returnedAt)).toEqual([])
   })
 })
 

@@ -1,10 +1,13 @@
+import { spawn } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { createInterface } from 'node:readline'
 import type { AgentStatus } from '@ipfo/core'
 import { type AgentLogLine, AgentProcess } from '../src/demo/agent-process.js'
 import { namespaceStage } from '../src/demo/namespace-stage.js'
 import { type ExtraConfig, type PairFiles, writePairFiles } from '../src/demo/pair-files.js'
+import { type HolderView, sampleHolders } from './handover.js'
 
 export type NamespacePair = Awaited<ReturnType<typeof startNamespacePair>>
 
@@ -38,13 +41,18 @@ export async function startNamespacePair(
     await stage.destroy()
     throw error
   }
-  const log: { node: string; line: AgentLogLine; at: number }[] = []
+  /**
+   * Every agent's log lines in the order this test read them, which under load need not be the order
+   * the agents wrote them in: when a line's event happened is its `eventTime`, on the agent's clock
+   * (the machine's). `readAt` is for stories told when a test fails, never for an assertion.
+   */
+  const log: { node: string; line: AgentLogLine; readAt: number }[] = []
   const stderr: string[] = []
   const agent = (node: 'a' | 'b') =>
     new AgentProcess(
       node,
       stage.agentCommand(node, ['--config', files.config[node]]),
-      (n, line) => log.push({ node: n, line, at: Date.now() }),
+      (n, line) => log.push({ node: n, line, readAt: Date.now() }),
       (n, text) => stderr.push(`${n}: ${text}`),
     )
   const { topology } = stage
@@ -96,17 +104,55 @@ export async function until<T>(
   }
 }
 
-/** Samples which nodes hold the VIP until `stop` resolves; returns every sample. */
-export async function sampleHolders(pair: NamespacePair, stop: Promise<unknown>): Promise<string[][]> {
-  const samples: string[][] = []
-  let done = false
-  void stop.finally(() => {
-    done = true
+/**
+ * Looks at pub0 in both nodes' namespaces through one `ip -j -batch -` kept running in each: no
+ * process starts per look, so looks come every few milliseconds rather than every few tens (a double
+ * holding shorter than that can still fall between two looks: the agents' event times catch it).
+ * b is asked only once a's answer is in: a look that shows both during a failback (b to a) proves
+ * both held the VIP at once.
+ */
+export function interfaceLooks(pair: NamespacePair): HolderView & { close(): void } {
+  const readers = (['a', 'b'] as const).map((node) => {
+    const child = spawn('ip', ['-j', '-n', pair.topology.node(node).ns, '-force', '-batch', '-'], {
+      stdio: ['pipe', 'pipe', 'ignore'],
+    })
+    child.stdin.on('error', () => {}) // a dead ip: the look times out and says so
+    const waiting: ((line: string) => void)[] = []
+    createInterface({ input: child.stdout }).on('line', (line) => waiting.shift()?.(line))
+    const holds = () =>
+      new Promise<boolean>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no answer from ip in ${node}'s namespace`)), 5_000)
+        waiting.push((line) => {
+          clearTimeout(timer)
+          try {
+            const links = JSON.parse(line) as { addr_info?: { local?: string }[] }[]
+            resolve(links.some((l) => l.addr_info?.some((a) => a.local === pair.vipIp)))
+          } catch {
+            reject(new Error(`ip in ${node}'s namespace answered ${line}`))
+          }
+        })
+        child.stdin.write('addr show dev pub0\n')
+      })
+    return { node, child, holds }
   })
-  while (!done) {
-    samples.push(await pair.stage.holders())
-    await new Promise((r) => setTimeout(r, 2))
+  return {
+    async holders() {
+      const out: string[] = []
+      for (const reader of readers) if (await reader.holds()) out.push(reader.node)
+      return out
+    },
+    close() {
+      for (const { child } of readers) child.kill()
+    },
   }
-  samples.push(await pair.stage.holders())
-  return samples
+}
+
+/** Looks at the interfaces (interfaceLooks) until `stop` settles; returns every look. */
+export async function sampleInterfaces(pair: NamespacePair, stop: Promise<unknown>): Promise<string[][]> {
+  const looks = interfaceLooks(pair)
+  try {
+    return await sampleHolders(looks, stop)
+  } finally {
+    looks.close()
+  }
 }

@@ -4,6 +4,8 @@ import { join } from 'node:path'
 import type { AgentStatus } from '@ipfo/core'
 import { netnsSkipReason } from '@ipfo/core/testing'
 import { afterEach, describe, expect, it } from 'vitest'
+import type { AgentLogLine } from '../src/demo/agent-process.js'
+import { eventMs } from './handover.js'
 import { type NamespacePair, startNamespacePair, until } from './pair-harness.js'
 
 /**
@@ -23,7 +25,7 @@ afterEach(async () => {
   if (pair && process.env.SOAK_DEBUG)
     await writeFile(
       process.env.SOAK_DEBUG,
-      pair.log.map((l) => `${l.at} ${l.node} ${JSON.stringify(l.line)}`).join('\n'),
+      pair.log.map((l) => `${l.readAt} ${l.node} ${JSON.stringify(l.line)}`).join('\n'),
     )
   await pair?.close()
   pair = undefined
@@ -42,9 +44,9 @@ echo "${node} $(basename "$0") $IPFO_ACTION $IPFO_ADDRESS" >> ${log}
 function explain(since: number, from = 'the cut') {
   return (error: unknown): never => {
     const said = (pair?.log ?? []).slice(since).map((l) => {
-      const { kind, time, peer, owner, reason } = l.line as Record<string, unknown>
+      const { kind, eventTime, peer, owner, reason } = l.line as Record<string, unknown>
       const fields = [peer && `peer=${peer}`, owner && `owner=${owner}`, reason && `(${reason})`]
-      return `${l.node} ${String(time).slice(11)} ${kind} ${fields.filter(Boolean).join(' ')}`.trim()
+      return `${l.node} ${String(eventTime).slice(11)} ${kind} ${fields.filter(Boolean).join(' ')}`.trim()
     })
     throw new Error(`${(error as Error).message}; events since ${from}: ${said.join('; ') || 'none'}`)
   }
@@ -245,6 +247,7 @@ describe.skipIf(skip !== undefined)('soak', () => {
       const victim = i % 2 === 0 ? 'a' : 'b'
       const other = victim === 'a' ? 'b' : 'a'
       const since = p.log.length
+      const cutAt = Date.now()
       await p.topology.linkDown(victim, 'public')
       await p.topology.linkDown(victim, 'private')
       await until(
@@ -263,27 +266,23 @@ describe.skipIf(skip !== undefined)('soak', () => {
       })
       // The outage, as the taker saw it: from the victim's last heartbeat to the address being added.
       // Under a heavy load the taker may have taken the VIP a moment before the cut (the victim's
-      // loop stalled past deadAfter after the last settling): counted, not measured.
+      // loop stalled past deadAfter after the last settling): counted, not measured. Which it was,
+      // the taker's clock says; when this test read its line does not.
       const taker = await until(`failover ${i + 1}: ${other}'s acquired event`, () => {
-        let acquired:
-          | { line: Record<string, unknown>; index: number; lost: Record<string, unknown> }
-          | undefined
-        let lost: Record<string, unknown> | undefined
+        let acquired: { line: AgentLogLine; lost: AgentLogLine } | undefined
+        let lost: AgentLogLine | undefined
         for (let index = settledAt; index < p.log.length; index++) {
           const { node, line } = p.log[index]!
           if (node !== other) continue
-          const e = line as Record<string, unknown>
-          if (e.kind === 'peer-lost' && e.peer === victim) lost = e
-          if (e.kind === 'acquired' && e.owner === victim && lost) acquired = { line: e, index, lost }
+          if (line.kind === 'peer-lost' && line.peer === victim) lost = line
+          if (line.kind === 'acquired' && line.owner === victim && lost) acquired = { line, lost }
         }
         return acquired
       }).catch(explain(settledAt, 'both VIPs were last back with their owners'))
-      if (taker.index < since) {
+      if (eventMs(taker.line) < cutAt) {
         takenBeforeCut.push(i + 1)
       } else {
-        const outage =
-          Date.parse(String(taker.line.time)) -
-          (Date.parse(String(taker.lost.time)) - Number(taker.lost.silentForMs))
+        const outage = eventMs(taker.line) - (eventMs(taker.lost) - Number(taker.lost.silentForMs))
         if (outage > worstMs && process.env.SOAK_DEBUG)
           console.log(`failover ${i + 1} (${victim}): ${outage} ms`)
         worstMs = Math.max(worstMs, outage)

@@ -103,7 +103,10 @@ export async function namespaceStage(
       await topology.linkUp(node, 'private')
     },
     async holders() {
-      const [a, b] = await Promise.all([holds('a'), holds('b')])
+      // One after the other, a first: in a failback (b to a) a look that shows both is then proof
+      // that both held it at once, where two reads at once could each catch a different moment.
+      const a = await holds('a')
+      const b = await holds('b')
       return [a && 'a', b && 'b'].filter((x): x is string => Boolean(x))
     },
     async startProbe(everyMs) {

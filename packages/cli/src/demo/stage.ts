@@ -17,7 +17,10 @@ export interface Stage {
   isolate(node: 'a' | 'b'): Promise<void>
   /** Before the node comes back: a rebooted machine has lost its addresses; reconnect it. */
   revive(node: 'a' | 'b'): Promise<void>
-  /** Which nodes hold the VIP right now, read from the interfaces (or the simulation's files). */
+  /**
+   * Which nodes hold the VIP right now, read from the interfaces (or the simulation's files): a's,
+   * then b's once a's has been read, so a look during a failback that shows both proves both held it.
+   */
   holders(): Promise<string[]>
   /** Starts a client probing the VIP every `everyMs` (default 2), if this stage has a client. */
   startProbe?(everyMs?: number): Promise<ProbeHandle>
