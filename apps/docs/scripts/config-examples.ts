@@ -48,7 +48,7 @@ peers:
 failback:
   policy: stable
   stableFor: 1m
-  claimTimeout: 20s
+  claimTimeout: 90s
 announce:
   count: 5
   interval: 200ms

@@ -3,7 +3,6 @@ import { existsSync } from 'node:fs'
 import { chmod, chown, mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { configSchema } from '@ipfo/core'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { runCli } from './run-cli.js'
 
@@ -127,7 +126,7 @@ describe('ipfo hooks add', () => {
     )
   })
 
-  it.skipIf(!('hooks' in configSchema.shape))("defaults to the config's hooks.dir", async () => {
+  it("defaults to the config's hooks.dir", async () => {
     const config = join(dir, 'ipfo.yaml')
     await writeFile(
       config,

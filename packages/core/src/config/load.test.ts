@@ -42,7 +42,7 @@ describe('parseConfig', () => {
       interval: 250,
       deadAfter: 1000,
       owns: [{ interface: 'eth0', ip: '192.168.1.10', prefix: 24, family: 4 }],
-      failback: { policy: 'auto', stableFor: 30_000, claimTimeout: 30_000 },
+      failback: { policy: 'auto', stableFor: 30_000, claimTimeout: 32_000 },
       announce: { count: 3, interval: 100 },
       onStop: 'release',
     })
@@ -92,6 +92,22 @@ peers:
     expect(error.file).toBe(FILE)
     expect(error.path).toBe('port')
     expect(error.hint).toMatch(/ipfo config schema/)
+  })
+
+  it("refuses a claim timeout the holder's stable failback could race, and says the least that works", () => {
+    const stable = `${GOOD}failback:\n  policy: stable\n  stableFor: 2s\n  claimTimeout: 2s\n`
+    expect(errorOf(stable).message).toBe(
+      `${FILE}: 1 problem\n  ${FILE}:19 failback.claimTimeout: claimTimeout (2s) must be at least stableFor (2s) plus twice deadAfter (1s): a returning owner would otherwise force its claim just as the holder gives the address back on its own, and both would hold it; set claimTimeout to 4s or more, or leave it out (that is its default)`,
+    )
+    expect(
+      parseConfig(stable.replace('claimTimeout: 2s', 'claimTimeout: 4s'), FILE).failback.claimTimeout,
+    ).toBe(4_000)
+    // Left out, it is the least that works, and never under 30 s.
+    const derived = (text: string) =>
+      parseConfig(`${GOOD}failback:\n  policy: stable\n${text}`, FILE).failback
+    expect(derived('')).toMatchObject({ stableFor: 30_000, claimTimeout: 32_000 })
+    expect(derived('  stableFor: 2m\n')).toMatchObject({ stableFor: 120_000, claimTimeout: 122_000 })
+    expect(derived('  stableFor: 2s\n')).toMatchObject({ stableFor: 2_000, claimTimeout: 30_000 })
   })
 
   it('says "1 problem" for one', () => {

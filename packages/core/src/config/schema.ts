@@ -85,8 +85,8 @@ export const failbackSchema = z
       ),
     stableFor: duration('With policy "stable": how long the peer must stay healthy first.').prefault('30s'),
     claimTimeout: duration(
-      'How long a returning owner waits for the holder to release its address before taking it anyway, with a loud event.',
-    ).prefault('30s'),
+      'How long a returning owner waits for a holder that plainly holds its address (not releasing, not kept, not in maintenance) before taking it anyway, with a loud event. At least stableFor plus twice deadAfter with policy "stable", so that the holder\'s own give-back always comes first; that is also the default, and never less than 30s.',
+    ).optional(),
   })
   .prefault({})
 
@@ -270,6 +270,15 @@ export const configSchema = z
         message: `deadAfter (${formatDuration(config.deadAfter)}) must be longer than interval (${formatDuration(config.interval)}); three intervals or more is usual`,
       })
     }
+    const { policy, stableFor, claimTimeout } = config.failback
+    const leastClaim = stableFor + 2 * config.deadAfter
+    if (policy === 'stable' && claimTimeout !== undefined && claimTimeout < leastClaim) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['failback', 'claimTimeout'],
+        message: `claimTimeout (${formatDuration(claimTimeout)}) must be at least stableFor (${formatDuration(stableFor)}) plus twice deadAfter (${formatDuration(config.deadAfter)}): a returning owner would otherwise force its claim just as the holder gives the address back on its own, and both would hold it; set claimTimeout to ${formatDuration(leastClaim)} or more, or leave it out (that is its default)`,
+      })
+    }
     const seen = new Map<string, string>()
     const check = (list: { ip: string }[], where: (i: number) => (string | number)[]) => {
       list.forEach((a, i) => {
@@ -306,6 +315,24 @@ export const configSchema = z
         ctx.addIssue({ code: 'custom', path: ['links', i, 'name'], message: `link "${n}" is listed twice` })
     })
   })
+  .transform((config) => {
+    const { stableFor, claimTimeout } = config.failback
+    const failback = {
+      ...config.failback,
+      claimTimeout: claimTimeout ?? defaultClaimTimeout(stableFor, config.deadAfter),
+    }
+    return { ...config, failback }
+  })
+
+/**
+ * The claim timeout's default: the least that cannot race a stable give-back, and never under 30 s.
+ * The holder releases stableFor after it hears the owner again; the owner's claim clock starts when
+ * it hears the holder again. The two moments differ by a heartbeat's delay and an interval, both
+ * well under deadAfter; twice deadAfter leaves the holder's release time to start and to be heard.
+ */
+function defaultClaimTimeout(stableForMs: number, deadAfterMs: number): number {
+  return Math.max(30_000, stableForMs + 2 * deadAfterMs)
+}
 
 /** A validated config, with durations in ms and addresses parsed. */
 export type Config = z.output<typeof configSchema>

@@ -98,12 +98,17 @@ function onCarrierHold(
     return startRelease(state, r, now, fx, `${hold.interface} lost its carrier`)
   }
   // A claim waiting on a holder starts its claim timeout afresh once the interface serves again.
-  return r.waitingSince === null ? r : { ...r, waitingSince: null }
+  return r.waitingSince === null && r.claimClockSince === null
+    ? r
+    : { ...r, waitingSince: null, claimClockSince: null }
 }
 
-/** Own addresses: claim them once no live peer holds them (or the holder ignores us past claimTimeout). */
+/**
+ * Own addresses: claim them once no live peer holds them, or once the holder has plainly held them
+ * past claimTimeout of the claim clock (it ignores us: its release keeps failing, say).
+ */
 function evaluateOwn(state: EngineState, r: Resource, now: number, fx: Effect[]): Resource {
-  if (r.status === 'held' || r.heldBack || state.maintenance || r.blocked) return r
+  if (r.status === 'held' || r.heldBack || state.maintenance || r.blocked) return stopClaimClock(r)
   const peers = Object.values(state.peers)
   const startupDone = peers.every((p) => p.everHeard) || now - state.startedAt >= state.timing.deadAfterMs
   if (!startupDone) return r
@@ -121,9 +126,12 @@ function evaluateOwn(state: EngineState, r: Resource, now: number, fx: Effect[])
     waiting = { ...r, status: 'waiting', waitingSince: now }
     fx.push({ kind: 'emit', event: { kind: 'claim-waiting', addresses: names(r), holder: holder.peer.id } })
   }
-  const waitedMs = now - (waiting.waitingSince ?? now)
-  const kept = holders.some((h) => h.status === 'kept')
-  if (!kept && waitedMs >= state.timing.failback.claimTimeoutMs) {
+  const plainlyHeld = holders.every((h) => h.status === 'held' && h.peer.state !== 'maintenance')
+  const clockSince = plainlyHeld ? (waiting.claimClockSince ?? now) : null
+  if (clockSince !== waiting.claimClockSince) waiting = { ...waiting, claimClockSince: clockSince }
+  const clock = claimClockStart(state, waiting)
+  if (clock !== null && now - clock >= state.timing.failback.claimTimeoutMs) {
+    const waitedMs = now - (waiting.waitingSince ?? now)
     fx.push({
       kind: 'emit',
       event: { kind: 'claim-forced', addresses: names(r), holder: holder.peer.id, waitedMs },
@@ -136,6 +144,23 @@ function evaluateOwn(state: EngineState, r: Resource, now: number, fx: Effect[])
     })
   }
   return waiting
+}
+
+function stopClaimClock(r: Resource): Resource {
+  return r.claimClockSince === null ? r : { ...r, claimClockSince: null }
+}
+
+/**
+ * When the claim clock of an own resource started, as it counts now: never before the holder was
+ * last heard again after a silence (a partition that healed, a pause), so that the holder's own
+ * failback timer, which starts when it hears this node again, always runs out first. Null while
+ * the clock is stopped.
+ */
+export function claimClockStart(state: EngineState, r: Resource): number | null {
+  if (r.claimClockSince === null) return null
+  let start = r.claimClockSince
+  for (const h of holdersOf(state, r, undefined)) start = Math.max(start, h.peer.aliveSince ?? start)
+  return start
 }
 
 /** A watched peer's addresses: take them when it is lost; give them back by the failback policy. */

@@ -70,8 +70,14 @@ export interface Resource {
    * changes when `retryAt` is null.
    */
   readonly blocked: { readonly action: 'acquire' | 'release'; readonly retryAt: number | null } | null
-  /** While waiting to claim an own address a peer still holds: since when, and whether reported. */
+  /** While waiting to claim an own address a peer still holds: since when (claim-waiting reported). */
   readonly waitingSince: number | null
+  /**
+   * The claim clock: since when the holder has been heard, without a break, plainly holding the
+   * addresses (`held`, not `releasing` or `kept`, not in maintenance) while this node could claim
+   * them. A forced claim needs claimTimeout of it; anything else stops it, and it starts afresh.
+   */
+  readonly claimClockSince: number | null
   readonly failbackReported: boolean
   /**
    * A live peer advertises these addresses while this node holds them (both held them during a

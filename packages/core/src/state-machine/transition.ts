@@ -3,6 +3,7 @@ import type { Effect } from './effects.js'
 import type { HeartbeatInput, Input } from './inputs.js'
 import { evaluatePeer, peerDeadline } from './liveness.js'
 import {
+  claimClockStart,
   clearBlockOnChange,
   evaluateResource,
   holdersOf,
@@ -69,6 +70,7 @@ export function initialState(setup: MachineSetup, now: number): EngineState {
       heldBack: false,
       blocked: null,
       waitingSince: null,
+      claimClockSince: null,
       failbackReported: false,
       contestedBy: null,
       heldElsewhereBy: null,
@@ -248,6 +250,7 @@ function onChecklistFinished(
       since: now,
       blocked: null,
       waitingSince: null,
+      claimClockSince: null,
       heldElsewhereBy: null,
     }
     fx.push({ kind: 'send-heartbeat' })
@@ -266,6 +269,7 @@ function onChecklistFinished(
       since: now,
       blocked: { action, retryAt },
       waitingSince: null,
+      claimClockSince: null,
       heldElsewhereBy: null,
     }
   }
@@ -374,7 +378,8 @@ export function nextDeadline(s: EngineState, now: number): number | undefined {
   const { claimTimeoutMs, policy, stableForMs } = s.timing.failback
   for (const r of Object.values(s.resources)) {
     if (r.blocked?.retryAt != null) times.push(r.blocked.retryAt)
-    if (r.waitingSince !== null) times.push(r.waitingSince + claimTimeoutMs)
+    const clock = claimClockStart(s, r)
+    if (clock !== null) times.push(clock + claimTimeoutMs)
     const owner = s.peers[r.owner]
     if (policy === 'stable' && r.status === 'held' && owner?.aliveSince != null)
       times.push(owner.aliveSince + stableForMs)
