@@ -4,6 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
+import { onPath } from '@ipfo/core/node'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { AgentProcess } from '../src/demo/agent-process.js'
 import { loopbackStage } from '../src/demo/loopback-stage.js'
@@ -118,14 +119,7 @@ function startAgent(command: readonly string[], env: NodeJS.ProcessEnv): ChildPr
   return child
 }
 
-const has = (tool: string) => {
-  try {
-    execFileSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' })
-    return true
-  } catch {
-    return false
-  }
-}
+const has = onPath(process.env.PATH)
 
 describe.skipIf(!has('python3'))('the notify helper', () => {
   it.each(NOTIFY_HELPERS.filter((h) => has(h.command)).map((h) => [h.command, h] as const))(

@@ -1,8 +1,9 @@
-import { execFileSync, spawn } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { onPath } from '@ipfo/core/node'
 import { parse } from 'plist'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { BIN, runCli } from './run-cli.js'
@@ -15,14 +16,7 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true })
 })
 
-const has = (tool: string) => {
-  try {
-    execFileSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' })
-    return true
-  } catch {
-    return false
-  }
-}
+const has = onPath(process.env.PATH)
 
 describe('ipfo service install', () => {
   it('writes a systemd unit that systemd-analyze accepts: Type=notify, watchdog, absolute paths', async () => {
