@@ -6,7 +6,7 @@
 import { createSocket } from 'node:dgram'
 
 const [vip = '', port = '7007', everyMs = '2'] = process.argv.slice(2)
-const socket = createSocket('udp4')
+const socket = createSocket(vip.includes(':') ? 'udp6' : 'udp4')
 let sent = 0
 let answered = 0
 let lastAnswerAt: number | undefined

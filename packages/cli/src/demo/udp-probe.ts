@@ -63,7 +63,10 @@ export async function udpProbe(
   vip: string,
   everyMs: number,
 ): Promise<ProbeHandle> {
-  const responders = Object.entries(nodes).map(([node, ns]) => new ScriptProcess(ns, RESPONDER, [node, PORT]))
+  const family = vip.includes(':') ? '6' : '4'
+  const responders = Object.entries(nodes).map(
+    ([node, ns]) => new ScriptProcess(ns, RESPONDER, [node, PORT, family]),
+  )
   const started: ScriptProcess[] = [...responders]
   const stopAll = () => Promise.all(started.map((p) => p.stop())).then(() => undefined)
   try {
