@@ -276,7 +276,7 @@ export const configSchema = z
       ctx.addIssue({
         code: 'custom',
         path: ['failback', 'claimTimeout'],
-        message: `claimTimeout (${formatDuration(claimTimeout)}) must be at least stableFor (${formatDuration(stableFor)}) plus twice deadAfter (${formatDuration(config.deadAfter)}): a returning owner would otherwise force its claim just as the holder gives the address back on its own, and both would hold it; set claimTimeout to ${formatDuration(leastClaim)} or more, or leave it out (that is its default)`,
+        message: `claimTimeout (${formatDuration(claimTimeout)}) must be at least stableFor (${formatDuration(stableFor)}) plus twice deadAfter (${formatDuration(config.deadAfter)}): a returning owner would otherwise force its claim just as the holder gives the address back on its own, and both would hold it; set claimTimeout to ${Math.ceil(leastClaim / 1000)}s or more, or leave it out (that is its default)`,
       })
     }
     const seen = new Map<string, string>()
