@@ -63,7 +63,9 @@ function exited(child: ChildProcess): Promise<NodeJS.Signals | number | null> {
   return new Promise((resolve) => child.once('exit', (code, signal) => resolve(signal ?? code)))
 }
 
-describe.skipIf(!isRoot)('mount hook on a real tmpfs', () => {
+// Each of these runs a score of real commands (findmnt, mount, fuser, umount) with polling in
+// between: 2 s on an idle machine, and 30 s and more when the namespace suites share the two cores.
+describe.skipIf(!isRoot)('mount hook on a real tmpfs', { timeout: 120_000 }, () => {
   const options = () => ({
     type: 'tmpfs',
     source: `ipfo-test-${randomBytes(4).toString('hex')}`,
@@ -110,7 +112,7 @@ describe.skipIf(!isRoot)('mount hook on a real tmpfs', () => {
   })
 })
 
-describe.skipIf(!isRoot)('mount hook with a real bind mount', () => {
+describe.skipIf(!isRoot)('mount hook with a real bind mount', { timeout: 120_000 }, () => {
   it('mounts, is idempotent, and stops only the processes inside it on unmount', async () => {
     const source = join(dir, 'data')
     const target = join(dir, 'srv', 'data')
