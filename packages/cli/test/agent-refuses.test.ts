@@ -59,7 +59,8 @@ describe('the agent refuses to start on a broken config', () => {
         }),
       )
     }
-  })
+    // Over twenty real agent starts: 10 s on an idle machine, far more beside the namespace suites.
+  }, 120_000)
 
   it('a missing key file', async () => {
     const stderr = await refused(base('', join(dir, 'nope.key')), 'missing-key.yaml')
