@@ -9,6 +9,8 @@ export interface NamespaceStageOptions {
   readonly deadAfter?: string
   /** Client probe period in ms. */
   readonly probeEveryMs?: number
+  /** Node.js flags for the agents besides AGENT_NODE_FLAGS (`--expose-gc` for a leak check). */
+  readonly nodeFlags?: readonly string[]
 }
 
 /**
@@ -57,6 +59,7 @@ export async function namespaceStage(
         topology.node(node).ns,
         process.execPath,
         ...AGENT_NODE_FLAGS,
+        ...(opts.nodeFlags ?? []),
         IPFO_BIN,
         'agent',
         ...args,
