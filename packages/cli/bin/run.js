@@ -13,6 +13,11 @@ else {
   // files and some 10 ms; ipfo's engines (>=20.19) is stricter and checked by npm at install. The
   // variable is set only for the import, so child processes see the environment as it was.
   const preset = 'OCLIF_DISABLE_ENGINE_WARNING' in process.env
+  // Under NODE_ENV=test or development (a test runner's agents, a developer's shell), oclif looks for
+  // TypeScript sources to run instead of dist: it loads typescript (a 9 MB source) to read
+  // tsconfig.json and registers tsx as a module loader, then runs dist all the same (no outDir).
+  // That was 16 MB of an agent's 30 MB heap and 0.7 s of start-up, for nothing.
+  globalThis.oclif = { ...globalThis.oclif, enableAutoTranspile: false }
   if (!preset) process.env.OCLIF_DISABLE_ENGINE_WARNING = '1'
   const { execute } = await import('@oclif/core')
   if (!preset) delete process.env.OCLIF_DISABLE_ENGINE_WARNING

@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
-import type { AgentStatus } from '@ipfo/core'
+import type { AgentStatus, HeapAfterGc } from '@ipfo/core'
 import { type AgentLogLine, AgentProcess } from '../src/demo/agent-process.js'
 import { namespaceStage } from '../src/demo/namespace-stage.js'
 import { type ExtraConfig, type PairFiles, writePairFiles } from '../src/demo/pair-files.js'
@@ -22,12 +22,15 @@ export async function startNamespacePair(
     config?: ExtraConfig | ((stage: Awaited<ReturnType<typeof namespaceStage>>) => ExtraConfig)
     interval?: string
     deadAfter?: string
+    /** Node.js flags for the agents (`--expose-gc` lets `collectGarbage` ask for a collection). */
+    nodeFlags?: readonly string[]
   } = {},
 ) {
   const stage = await namespaceStage({
     ipv6: opts.ipv6 ?? false,
     interval: opts.interval ?? '50ms',
     deadAfter: opts.deadAfter ?? '150ms',
+    nodeFlags: opts.nodeFlags ?? [],
   })
   const dir = await mkdtemp(join(tmpdir(), 'ipfo-netns-'))
   let files: PairFiles
@@ -69,6 +72,19 @@ export async function startNamespacePair(
     async status(node: 'a' | 'b'): Promise<AgentStatus> {
       const { controlRequest } = await import('@ipfo/core/node')
       return controlRequest<AgentStatus>(files.socket[node], { method: 'status' })
+    },
+    /**
+     * The agent's heap after a full collection, and a heap snapshot in `snapshotDir` if given (agents
+     * started with `nodeFlags: ['--expose-gc']`).
+     */
+    async collectGarbage(node: 'a' | 'b', snapshotDir?: string): Promise<HeapAfterGc> {
+      const { controlRequest } = await import('@ipfo/core/node')
+      // A snapshot takes seconds (longer on a busy machine); a collection alone, some 100 ms.
+      return controlRequest<HeapAfterGc>(
+        files.socket[node],
+        snapshotDir === undefined ? { method: 'gc' } : { method: 'gc', snapshotDir },
+        { timeoutMs: 120_000 },
+      )
     },
     /** Runs a command in the client namespace. */
     client(command: string, args: string[]) {

@@ -54,4 +54,17 @@ describe('bin/run.js', () => {
     const { readFile } = await import('node:fs/promises')
     expect((await readFile(BIN, 'utf8')).split('\n')[0]).toBe('#!/usr/bin/env node')
   })
+
+  it('runs dist without loading typescript or tsx under NODE_ENV=test (the agents of every test)', async () => {
+    // Lists, as the process exits, the CommonJS modules of typescript and tsx it loaded.
+    const probe = `import { createRequire } from 'node:module'
+const cache = createRequire(process.execPath).cache
+process.on('exit', () => process.stderr.write('loaded: ' + Object.keys(cache).filter((m) => /node_modules\\/(typescript|tsx)\\//.test(m)).join(' ') + '\\n'))`
+    const { stderr } = await run(
+      process.execPath,
+      ['--import', `data:text/javascript,${encodeURIComponent(probe)}`, BIN, '--help'],
+      { env: { ...process.env, NODE_ENV: 'test' } },
+    )
+    expect(stderr.trim().split('\n').at(-1)).toBe('loaded:')
+  })
 })

@@ -24,7 +24,7 @@ export {
   type LinkConfig,
   type PeerConfig,
 } from './config/schema.js'
-export type { ControlMethod, ControlRequest, ControlResponse } from './control/protocol.js'
+export type { ControlMethod, ControlRequest, ControlResponse, HeapAfterGc } from './control/protocol.js'
 export { describeEvent, type Severity, severityOf } from './describe-event.js'
 export { createEngine, type Engine, type EngineDeps } from './engine/engine.js'
 export type { AgentStatus, Counters } from './engine/status.js'

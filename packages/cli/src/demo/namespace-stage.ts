@@ -11,6 +11,8 @@ export interface NamespaceStageOptions {
   readonly probeEveryMs?: number
   /** Where the agents look for socat, arping and na6; default: the PATH variable. */
   readonly path?: string
+  /** Node.js flags for the agents besides AGENT_NODE_FLAGS (`--expose-gc` for a leak check). */
+  readonly nodeFlags?: readonly string[]
 }
 
 /**
@@ -88,6 +90,7 @@ export async function namespaceStage(
         topology.node(node).ns,
         process.execPath,
         ...AGENT_NODE_FLAGS,
+        ...(opts.nodeFlags ?? []),
         IPFO_BIN,
         'agent',
         ...args,

@@ -10,6 +10,7 @@ type RequestBody =
   | { method: 'takeover'; owner: string }
   | { method: 'release'; owner: string }
   | { method: 'maintenance'; on: boolean }
+  | { method: 'gc'; snapshotDir?: string }
 
 /** Sends one request to the agent and returns its result; a refusal or an unreachable agent throws ControlError. */
 export function controlRequest<T = unknown>(

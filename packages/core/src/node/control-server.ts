@@ -7,6 +7,7 @@ import type { Engine } from '../engine/engine.js'
 import type { AgentStatus } from '../engine/status.js'
 import { ConfigError } from '../errors.js'
 import type { IpfoEvent } from '../events.js'
+import { heapAfterGc } from './heap-after-gc.js'
 
 export interface ControlServer {
   /** Pushes an event to every client following the event stream. */
@@ -15,8 +16,8 @@ export interface ControlServer {
 }
 
 /**
- * Serves `ipfo status`, `takeover`, `release`, `maintenance` and `events` on a Unix socket with mode
- * 0600 in a 0700 directory: only root (the agent's user) can connect.
+ * Serves `ipfo status`, `takeover`, `release`, `maintenance` and `events` (and `gc`, for leak
+ * checks) on a Unix socket with mode 0600 in a 0700 directory: only root (the agent's user) can connect.
  */
 export async function startControlServer(path: string, engine: Engine): Promise<ControlServer> {
   await mkdir(dirname(path), { recursive: true, mode: 0o700 })
@@ -75,6 +76,12 @@ function answer(engine: Engine, request: ControlRequest): ControlResponse {
     case 'maintenance':
       engine.maintenance(request.on)
       return { id, ok: true, result: { maintenance: request.on } }
+    case 'gc':
+      try {
+        return { id, ok: true, result: heapAfterGc(request.snapshotDir) }
+      } catch (error) {
+        return { id, ok: false, error: (error as Error).message }
+      }
   }
 }
 
