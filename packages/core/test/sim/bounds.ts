@@ -20,7 +20,8 @@ export interface Bounds {
   readonly graceMs: number
   /**
    * `unheld`: how long an address may stay unheld while a fit node could hold it: detection
-   * (deadAfter), a heartbeat each way, a release that must end first, the acquire.
+   * (deadAfter), a heartbeat each way, a release that must end first, and two acquires (two
+   * nodes claiming at once both yield, and the owner claims again).
    */
   readonly unheldMs: number
   /** How long after an obstructing fault is lifted a node is still excused (its retry timer). */
@@ -54,7 +55,7 @@ export function boundsOf(setup: Setup, faults: readonly Fault[]): Bounds {
   const slack = 50
   const detection = skew * (t.deadAfterMs + 2 * t.intervalMs)
   const graceMs = detection + 2 * delayMs + acquireMs + releaseMs + slack
-  const unheldMs = detection + 2 * delayMs + acquireMs + releaseMs + slack
+  const unheldMs = detection + 2 * delayMs + 2 * acquireMs + releaseMs + slack
   const retryMs = Math.max(5_000, t.deadAfterMs)
   return {
     skew,

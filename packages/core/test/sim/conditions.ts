@@ -103,9 +103,10 @@ export class Conditions {
     return this.connected.get(a < b ? `${a}|${b}` : `${b}|${a}`) ?? null
   }
 
-  /** Since when `to` has heard nothing from `from`; null while it may. */
+  /** Since when `to` has heard nothing from `from` (the last packet on its way included); null while it may. */
   silentSince(from: string, to: string): number | null {
-    return this.silent.get(`${from}>${to}`) ?? null
+    const since = this.silent.get(`${from}>${to}`) ?? null
+    return since === null ? null : Math.max(since, this.sim.network.lateArrival(from, to))
   }
 
   obstructed(node: string, now: number): boolean {

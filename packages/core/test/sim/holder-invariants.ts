@@ -1,6 +1,7 @@
 import type { Bounds } from './bounds.js'
 import type { Conditions } from './conditions.js'
 import type { InterfaceTable } from './interface-table.js'
+import type { Network } from './network.js'
 import type { SimNode } from './sim-node.js'
 import type { Violation } from './violation.js'
 
@@ -15,7 +16,9 @@ import type { Violation } from './violation.js'
  * `unheld`: an address is never unheld for longer than `unheldMs` while a fit node could hold it.
  * Fit: running, eth0 with carrier (settled), not in maintenance, not obstructed, not blocked by a
  * refusal it reported. Could hold it: the owner (unless released by hand), or a node that watches
- * the owner and hears nothing from it on any link.
+ * the owner and hears nothing from it on any link. The bound counts from the latest of: the
+ * address going unheld, the node becoming fit, any node that may hold it coming up or resuming,
+ * and the last late packet (a delay fault) reaching the node.
  *
  * Together they give "exactly one holder within the bound once connectivity returns": never two
  * after the grace, never none for longer than the hand-over of a failback.
@@ -28,6 +31,7 @@ export class HolderInvariants {
   constructor(
     private readonly sim: {
       readonly table: InterfaceTable
+      readonly network: Network
       readonly nodes: readonly SimNode[]
       readonly conditions: Conditions
       readonly bounds: Bounds
@@ -66,7 +70,9 @@ export class HolderInvariants {
         const y = holders[j]!
         const connected = conditions.connectedSince(x, y)
         if (connected === null) continue
-        const since = Math.max(connected, conditions.lastTakeoverAt)
+        // Late packets (a delay fault just lifted) still arriving are old news acted on: wait for them.
+        const late = Math.max(this.sim.network.lateArrival(x, y), this.sim.network.lateArrival(y, x))
+        const since = Math.max(connected, conditions.lastTakeoverAt, late)
         const excusedUntil = Math.max(conditions.of(x).obstructedUntil, conditions.of(y).obstructedUntil)
         const deadline = Math.max(since + bounds.graceMs, excusedUntil)
         if (now > deadline)
@@ -86,10 +92,14 @@ export class HolderInvariants {
   ): Violation | undefined {
     const since = this.unheldSince.get(a.address)
     if (since === undefined) return undefined
+    // A node that may hold it came up or resumed: its view (a claim it had started, frozen) counts anew.
+    let restarted = Number.NEGATIVE_INFINITY
+    for (const id of a.mayHold)
+      restarted = Math.max(restarted, this.sim.conditions.of(id).upSince ?? restarted)
     for (const id of a.mayHold) {
       const fit = this.capableSince(id, a.owner)
       if (fit === null) continue
-      const deadline = Math.max(since, fit) + this.sim.bounds.unheldMs
+      const deadline = Math.max(since, fit, restarted) + this.sim.bounds.unheldMs
       if (now > deadline)
         return {
           invariant: 'unheld',
@@ -113,6 +123,7 @@ export class HolderInvariants {
       c.operatorChangedAt,
       c.obstructedUntil,
       c.blockedUntil.get(owner) ?? Number.NEGATIVE_INFINITY,
+      ...this.sim.nodes.map((n) => this.sim.network.lateArrival(n.id, id)),
     )
     if (id === owner) {
       if (node.heldBack) return null

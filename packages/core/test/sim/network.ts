@@ -38,6 +38,8 @@ export class Network {
   private readonly rules = new Set<NetworkRule>()
   private readonly receivers = new Map<string, Receiver>()
   private readonly streams = new Map<string, Prng>()
+  /** Per `from>to`, when the last packet sent later than the healthy delay arrives (a delay fault). */
+  private readonly lateUntil = new Map<string, number>()
 
   constructor(
     private readonly scheduler: Scheduler,
@@ -68,6 +70,10 @@ export class Network {
       const stream = this.stream(from, to, link)
       if (stream.chance(this.lossOf(from, to, link))) continue
       const delay = this.delayOf(from, to, link, stream)
+      if (delay > this.latency.delayMs + this.latency.jitterMs) {
+        const key = `${from}>${to}`
+        this.lateUntil.set(key, Math.max(this.lateUntil.get(key) ?? 0, this.scheduler.now + delay))
+      }
       const copy = Buffer.from(data)
       this.scheduler.at(
         this.scheduler.now + delay,
@@ -79,6 +85,11 @@ export class Network {
         { node: to, phase: 'io' },
       )
     }
+  }
+
+  /** When the last late packet from `from` reaches `to`: until then `to` may act on old news. */
+  lateArrival(from: string, to: string): number {
+    return this.lateUntil.get(`${from}>${to}`) ?? Number.NEGATIVE_INFINITY
   }
 
   attached(node: string, link: LinkName): boolean {

@@ -6,8 +6,8 @@ import type { Violation } from './violation.js'
 /**
  * `progress`: the engines keep time moving and finish what they start. Time must advance (no
  * unbounded run of events at one instant: `Scheduler` stops at the first), and a stop (SIGTERM)
- * must end within `stopMs`: the release checklists of what the node holds, plus any time it
- * spent paused meanwhile. An agent that never exits holds its addresses hostage to `kill -9`.
+ * must end within `stopMs`: the checklists running or due for what the node holds, plus any time
+ * it spent paused meanwhile. An agent that never exits holds its addresses hostage to `kill -9`.
  */
 export class Progress {
   private readonly stopping = new Map<string, { since: number; pausedMs: number }>()
@@ -23,9 +23,13 @@ export class Progress {
     },
   ) {}
 
-  /** The longest a stop may take: one release checklist per set of addresses, plus slack. */
+  /**
+   * The longest a stop may take: per set of addresses, a running acquire that must end first and
+   * the release checklist, plus slack.
+   */
   get stopMs(): number {
-    return this.sim.owners * this.sim.bounds.releaseMs + 4 * this.sim.bounds.delayMs + 100
+    const { acquireMs, releaseMs, delayMs } = this.sim.bounds
+    return this.sim.owners * (acquireMs + releaseMs) + 4 * delayMs + 100
   }
 
   check(now: number): Violation | undefined {

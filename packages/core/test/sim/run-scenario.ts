@@ -69,6 +69,7 @@ export async function runScenario(schedule: Schedule, opts: RunOptions = {}): Pr
   const progress = new Progress({ scheduler, nodes, bounds, owners: addressOwners(setup).length })
   const holders = new HolderInvariants({
     table,
+    network,
     nodes,
     conditions,
     bounds,
