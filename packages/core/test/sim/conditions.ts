@@ -13,7 +13,11 @@ interface NodeConditions {
   obstructions: number
   /** Excused until then: an obstruction lifted less than `obstructionMs` ago (+Infinity while on). */
   obstructedUntil: number
-  /** Per owner: the node said why it will not acquire (Test, a strict hook, arbitration), until. */
+  /**
+   * Per `acquire:<owner>` and `release:<owner>`: the node said why it will not act (Test, a strict
+   * hook, arbitration, a failed add), and is excused until then (+Infinity: until it sees the
+   * owner's liveness change, the engine's rule after Test says no to a peer's addresses).
+   */
   blockedUntil: Map<string, number>
 }
 
@@ -121,18 +125,24 @@ export class Conditions {
       c.obstructions > 0 ? Number.POSITIVE_INFINITY : this.sim.scheduler.now + this.sim.bounds.obstructionMs
   }
 
-  block(node: string, owner: string, until: number): void {
+  block(node: string, action: 'acquire' | 'release', owner: string, until: number): void {
     this.stale = true
     const c = this.of(node)
-    c.blockedUntil.set(owner, Math.max(c.blockedUntil.get(owner) ?? Number.NEGATIVE_INFINITY, until))
+    const key = `${action}:${owner}`
+    c.blockedUntil.set(key, Math.max(c.blockedUntil.get(key) ?? Number.NEGATIVE_INFINITY, until))
+  }
+
+  blockedUntil(node: string, action: 'acquire' | 'release', owner: string): number {
+    return this.of(node).blockedUntil.get(`${action}:${owner}`) ?? Number.NEGATIVE_INFINITY
   }
 
   /** A liveness change of `owner` as `node` saw it: a block "until the trigger changes" ends. */
   unblockInfinite(node: string, owner: string): void {
     this.stale = true
     const c = this.of(node)
-    if (c.blockedUntil.get(owner) === Number.POSITIVE_INFINITY)
-      c.blockedUntil.set(owner, this.sim.scheduler.now)
+    for (const action of ['acquire', 'release'])
+      if (c.blockedUntil.get(`${action}:${owner}`) === Number.POSITIVE_INFINITY)
+        c.blockedUntil.set(`${action}:${owner}`, this.sim.scheduler.now)
   }
 
   /** A new agent generation remembers no block and no operator command. */

@@ -11,7 +11,8 @@ import type { Violation } from './violation.js'
  * `two-holders`: two nodes never hold one address while they are connected (both running, each
  * hearing the other on a healthy link), once `graceMs` has passed since they became connected or
  * since an operator's accepted `ipfo takeover`, unless one of them is obstructed (its Test refuses,
- * a strict hook or an add fails, its arbiter is forced: the documented ways to keep both).
+ * a strict hook or an add fails, its arbiter is forced: the documented ways to keep both), or its
+ * release was refused and the engine has not retried it yet.
  *
  * `unheld`: an address is never unheld for longer than `unheldMs` while a fit node could hold it.
  * Fit: running, eth0 with carrier (settled), not in maintenance, not obstructed, not blocked by a
@@ -52,7 +53,7 @@ export class HolderInvariants {
     this.nextDue = undefined
     for (const a of this.sim.addresses) {
       const holders = this.sim.table.holders(a.address)
-      const v = holders.length >= 2 ? this.twoHolders(a.address, holders, now) : this.unheld(a, now)
+      const v = holders.length >= 2 ? this.twoHolders(a, holders, now) : this.unheld(a, now)
       if (v) return v
     }
     return undefined
@@ -62,8 +63,14 @@ export class HolderInvariants {
     if (this.nextDue === undefined || at < this.nextDue) this.nextDue = at
   }
 
-  private twoHolders(address: string, holders: string[], now: number): Violation | undefined {
+  private twoHolders(
+    { address, owner }: { address: string; owner: string },
+    holders: string[],
+    now: number,
+  ): Violation | undefined {
     const { conditions, bounds } = this.sim
+    // A holder whose release was refused (Test, a strict PreRel) keeps it until the engine retries.
+    const releaseBlocked = (id: string) => conditions.blockedUntil(id, 'release', owner) + bounds.graceMs
     for (let i = 0; i < holders.length; i++)
       for (let j = i + 1; j < holders.length; j++) {
         const x = holders[i]!
@@ -73,7 +80,12 @@ export class HolderInvariants {
         // Late packets (a delay fault just lifted) still arriving are old news acted on: wait for them.
         const late = Math.max(this.sim.network.lateArrival(x, y), this.sim.network.lateArrival(y, x))
         const since = Math.max(connected, conditions.lastTakeoverAt, late)
-        const excusedUntil = Math.max(conditions.of(x).obstructedUntil, conditions.of(y).obstructedUntil)
+        const excusedUntil = Math.max(
+          conditions.of(x).obstructedUntil,
+          conditions.of(y).obstructedUntil,
+          releaseBlocked(x),
+          releaseBlocked(y),
+        )
         const deadline = Math.max(since + bounds.graceMs, excusedUntil)
         if (now > deadline)
           return {
@@ -122,7 +134,7 @@ export class HolderInvariants {
       c.carrierUpSince + bounds.carrierSettleMs,
       c.operatorChangedAt,
       c.obstructedUntil,
-      c.blockedUntil.get(owner) ?? Number.NEGATIVE_INFINITY,
+      conditions.blockedUntil(id, 'acquire', owner),
       ...this.sim.nodes.map((n) => this.sim.network.lateArrival(n.id, id)),
     )
     if (id === owner) {

@@ -1,4 +1,4 @@
-import { type Bounds, boundsOf } from './bounds.js'
+import { type Bounds, boundsOf, OWN_NOTIFY_RETRY_MS } from './bounds.js'
 import { Conditions } from './conditions.js'
 import { EngineErrors } from './engine-errors.js'
 import { describeFault, scheduleFaults } from './fault-driver.js'
@@ -97,16 +97,22 @@ export async function runScenario(schedule: Schedule, opts: RunOptions = {}): Pr
     expectError: (id, context) => errors.expect(id, context),
     trace: (id, text) => trace.line(scheduler.now, id, text),
   }
-  /** What a node said about not acquiring: excused for the engine's documented retry time. */
+  /** What a node said about not acting: excused for the retry time the engine documents. */
   const blocksFrom = (id: string, e: Parameters<NodeObserver['event']>[1]) => {
     const now = scheduler.now
-    if (e.kind === 'notification-only' && e.action === 'acquire')
-      conditions.block(id, e.owner, e.owner === id ? now + 60_000 * bounds.skew : Number.POSITIVE_INFINITY)
-    else if (e.kind === 'checklist-aborted' && e.action === 'acquire')
-      conditions.block(id, e.owner, now + bounds.retryMs)
-    else if (e.kind === 'takeover-refused') conditions.block(id, e.owner, now + bounds.retryMs)
+    const retry = now + bounds.retryMs
+    if (e.kind === 'notification-only')
+      // Test said no: own addresses are asked again after a minute, a peer's when its liveness changes.
+      conditions.block(
+        id,
+        e.action,
+        e.owner,
+        e.owner === id ? now + OWN_NOTIFY_RETRY_MS * bounds.skew : Infinity,
+      )
+    else if (e.kind === 'checklist-aborted') conditions.block(id, e.action, e.owner, retry)
+    else if (e.kind === 'takeover-refused') conditions.block(id, 'acquire', e.owner, retry)
     else if (e.kind === 'error' && e.context.startsWith('adding '))
-      for (const n of setup.nodes) conditions.block(id, n.id, now + bounds.retryMs)
+      for (const n of setup.nodes) conditions.block(id, 'acquire', n.id, retry)
     else if (e.kind === 'peer-lost' || e.kind === 'peer-restored') conditions.unblockInfinite(id, e.peer)
   }
   for (const n of setup.nodes)
