@@ -32,12 +32,15 @@ export interface BatchStats {
   scenarios: number
   events: number
   simulatedMs: number
+  /** CPU time this process spent on the batch (user + system). */
+  cpuMs: number
   found: Found[]
 }
 
 /** Generates and runs scenarios seed after seed; each violation is shrunk and handed to `onFound`. */
 export async function runBatch(opts: BatchOptions): Promise<BatchStats> {
-  const stats: BatchStats = { scenarios: 0, events: 0, simulatedMs: 0, found: [] }
+  const stats: BatchStats = { scenarios: 0, events: 0, simulatedMs: 0, cpuMs: 0, found: [] }
+  const cpu = process.cpuUsage()
   const stride = opts.stride ?? 1
   for (let i = opts.offset ?? 0; i < opts.scenarios; i += stride) {
     const seed = opts.firstSeed + i
@@ -53,6 +56,8 @@ export async function runBatch(opts: BatchOptions): Promise<BatchStats> {
     opts.onFound?.(found)
     if (stats.found.length >= opts.stopAfter) break
   }
+  const used = process.cpuUsage(cpu)
+  stats.cpuMs = (used.user + used.system) / 1000
   return stats
 }
 

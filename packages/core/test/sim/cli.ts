@@ -26,17 +26,21 @@ async function main(): Promise<number> {
   if (opts.replay !== undefined) return replay(opts)
   if (opts.worker !== undefined) return worker(opts)
   const started = performance.now()
-  const cpu = process.cpuUsage()
   console.log(
     `sim: ${opts.scenarios} scenarios from seed ${opts.firstSeed} (${opts.mode ?? 'mixed'} timers${opts.bypassSchema ? ', claimTimeout past the schema' : ''}), ${opts.jobs} job(s)`,
   )
   const stats =
     opts.jobs > 1 ? await parallel(opts) : await runBatch({ ...batchOf(opts), onFound: report(opts) })
   const seconds = (performance.now() - started) / 1000
-  const used = process.cpuUsage(cpu)
+  const cpuSeconds = stats.cpuMs / 1000
   console.log(
-    `sim: ${stats.scenarios} scenarios, ${stats.found.length} violation(s), ${seconds.toFixed(1)} s (${(stats.scenarios / seconds).toFixed(1)} scenarios/s; ${stats.events} events, ${(stats.simulatedMs / 3_600_000).toFixed(1)} simulated hours${opts.jobs > 1 ? '' : `, ${((used.user + used.system) / 1e6).toFixed(1)} s CPU`})`,
+    `sim: ${stats.scenarios} scenarios, ${stats.found.length} violation(s), ${seconds.toFixed(1)} s wall (${(stats.scenarios / seconds).toFixed(1)} scenarios/s), ${cpuSeconds.toFixed(1)} s CPU (${(stats.scenarios / cpuSeconds).toFixed(1)} scenarios per CPU second; shrinking included); ${stats.events} events, ${(stats.simulatedMs / 3_600_000).toFixed(1)} simulated hours`,
   )
+  const byInvariant = new Map<string, number[]>()
+  for (const f of stats.found)
+    byInvariant.set(f.violation.invariant, [...(byInvariant.get(f.violation.invariant) ?? []), f.seed])
+  for (const [name, seeds] of byInvariant)
+    console.log(`sim: ${name}: ${seeds.length} (seeds ${seeds.join(' ')})`)
   return stats.found.length > 0 ? 1 : 0
 }
 
@@ -112,7 +116,7 @@ async function replay(opts: CliOptions): Promise<number> {
 
 /** Splits the seeds over `jobs` child processes (each a worker of this CLI); violations come back as messages. */
 async function parallel(opts: CliOptions): Promise<BatchStats> {
-  const total: BatchStats = { scenarios: 0, events: 0, simulatedMs: 0, found: [] }
+  const total: BatchStats = { scenarios: 0, events: 0, simulatedMs: 0, cpuMs: 0, found: [] }
   const file = fileURLToPath(import.meta.url)
   const print = report(opts)
   const tick = progress(opts.scenarios)
@@ -132,6 +136,7 @@ async function parallel(opts: CliOptions): Promise<BatchStats> {
             } else {
               total.events += m.stats.events
               total.simulatedMs += m.stats.simulatedMs
+              total.cpuMs += m.stats.cpuMs
             }
           },
         )
