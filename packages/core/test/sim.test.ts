@@ -10,7 +10,7 @@ import type { Fault, Schedule } from './sim/schedule.js'
  */
 
 /** Seeds run on every `npm test`; `npm run sim -- --scenarios 100000` is the long run. */
-const SEEDS = 200
+const SEEDS = 300
 /** Short scenarios: the long ones live in `npm run sim`. */
 const SHORT = { maxSimMs: 40_000, maxBeats: 120 }
 

@@ -4,7 +4,7 @@ import { EventQueue, type SimEvent } from './event-queue.js'
  * More events than this at one simulated instant means the engines loop without time passing
  * (nothing in a healthy run comes near: a few dozen at most).
  */
-const LIVELOCK_EVENTS = 20_000
+const LIVELOCK_EVENTS = 5_000
 
 /**
  * One global queue of events in true (simulated) time, run one at a time. Between two events the
