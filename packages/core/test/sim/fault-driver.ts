@@ -60,6 +60,22 @@ function effects(
         start: () => world.node(fault.node).crash(fault.wipe),
         end: () => world.node(fault.node).start(),
       }
+    case 'crash-in-checklist': {
+      const node = world.node(fault.node)
+      const crash = () => {
+        world.observer.trace(fault.node, `crashing ${fault.afterMs} ms into this checklist`)
+        scheduler.at(scheduler.now + fault.afterMs, () => {
+          node.crash(fault.wipe)
+          world.conditions.invalidate()
+          if (fault.restartAfterMs !== undefined)
+            scheduler.at(scheduler.now + fault.restartAfterMs, () => {
+              node.start()
+              world.conditions.invalidate()
+            })
+        })
+      }
+      return { start: () => node.atNextChecklist.push(crash) }
+    }
     case 'stop':
       return { start: () => world.node(fault.node).stop(), end: () => world.node(fault.node).start() }
     case 'carrier': {

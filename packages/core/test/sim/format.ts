@@ -16,7 +16,7 @@ export function formatSchedule(s: Schedule): string {
       ? 'default'
       : `${t.claimTimeoutMs}${t.bypassSchema ? ' (past the schema)' : ''}`
   return [
-    `seed ${s.seed} (${s.mode} timers), ${s.horizonMs} ms, links ${s.setup.links.join('+')}`,
+    `seed ${s.seed} (${s.mode} timers, generator ${s.generator ?? 1}), ${s.horizonMs} ms, links ${s.setup.links.join('+')}`,
     `  ${nodes}`,
     `  interval ${t.intervalMs} deadAfter ${t.deadAfterMs} failback ${t.policy} stableFor ${t.stableForMs} claimTimeout ${claim}`,
     `  carrierSettle ${t.carrierSettleMs} announce ${t.announceCount}x${t.announceIntervalMs} onStop ${t.onStop} onCarrierLoss ${t.onCarrierLoss} arbitration ${t.arbitration ? `probe ${t.arbitrationTimeoutMs}` : 'off'}`,

@@ -20,6 +20,9 @@ const PHASES: readonly HookPhase[] = ['PreAcq', 'PostAcq', 'PreRel', 'PostRel']
  * timers (the shipped defaults or random ratios), latencies, and a handful of faults at random
  * times. The same seed and options always give the same schedule.
  */
+/** Bumped whenever a seed would make a different schedule than before. */
+export const GENERATOR = 2
+
 export function generate(seed: number, opts: GenerateOptions = {}): Schedule {
   const rng = new Prng(`generate:${seed}`)
   // Drawn even when the mode is given, so a seed makes the same schedule with or without the flag.
@@ -47,10 +50,12 @@ export function generate(seed: number, opts: GenerateOptions = {}): Schedule {
     (opts.maxBeats ?? Number.POSITIVE_INFINITY) * timers.intervalMs,
     Math.max(base, Math.round(2.5 * (timers.stableForMs + claim))),
   )
-  const faults = Array.from({ length: rng.int(1, 8) }, () => fault(rng, setup, horizonMs))
-    .filter((f): f is Fault => f !== undefined)
-    .sort((x, y) => x.at - y.at)
-  return { version: 1, seed, mode, horizonMs, setup, faults }
+  const drawn = Array.from({ length: rng.int(1, 8) }, () => fault(rng, setup, horizonMs)).filter(
+    (f): f is Fault => f !== undefined,
+  )
+  const ids = nodes.map((n) => n.id)
+  const faults = anchored(rng, drawn, timers, ids).sort((x, y) => x.at - y.at)
+  return { version: 1, generator: GENERATOR, seed, mode, horizonMs, setup, faults }
 }
 
 function defaultTimers(rng: Prng): Timers {
@@ -128,9 +133,10 @@ const KINDS: readonly [Fault['kind'], number][] = [
   ['delay', 6],
   ['pause', 8],
   ['crash', 12],
+  ['crash-in-checklist', 8],
   ['stop', 5],
   ['carrier', 7],
-  ['hooks', 8],
+  ['hooks', 12],
   ['arbiter', 4],
   ['add-fails', 3],
   ['maintenance', 7],
@@ -176,6 +182,19 @@ function fault(rng: Prng, setup: Setup, horizonMs: number): Fault | undefined {
       return { kind, at, until: at + round(rng.between(0.3, 3) * t.deadAfterMs), node }
     case 'crash':
       return { kind, at, ...(rng.chance(0.9) ? { until } : {}), node, wipe: rng.chance(0.5) }
+    case 'crash-in-checklist': {
+      const l = setup.latency
+      const checklistMs =
+        l.hookMs.Test + l.hookMs.PreAcq + l.hookMs.PostAcq + 2 * l.addressMs + 2 * l.journalMs + 20
+      return {
+        kind,
+        at,
+        node,
+        wipe: rng.chance(0.5),
+        afterMs: round(rng.between(0, 1.2 * checklistMs)),
+        ...(rng.chance(0.9) ? { restartAfterMs: round(dur) } : {}),
+      }
+    }
     case 'stop':
       return { kind, at, ...(rng.chance(0.9) ? { until } : {}), node }
     case 'carrier':
@@ -187,7 +206,7 @@ function fault(rng: Prng, setup: Setup, horizonMs: number): Fault | undefined {
       if (y < 0.4)
         return { kind, at, until, node, slowMs: round(rng.logBetween(t.intervalMs / 2, 3 * t.deadAfterMs)) }
       if (y < 0.7) return { kind, at, until, node, fail: PHASES.filter(() => rng.chance(0.5)) }
-      return { kind, at, until, node, refuse: rng.pick(['acquire', 'release', 'both'] as const) }
+      return { kind, at, until, node, refuse: rng.pick(['acquire', 'release', 'both', 'both'] as const) }
     }
     case 'arbiter':
       return { kind, at, until, node, answer: rng.chance(0.5) ? 'free' : 'refuse' }
@@ -202,6 +221,36 @@ function fault(rng: Prng, setup: Setup, horizonMs: number): Fault | undefined {
     default:
       return undefined
   }
+}
+
+/** Faults that only matter while a checklist runs (hooks, add failures, the arbiter). */
+const WHILE_CHECKLISTS: readonly Fault['kind'][] = ['hooks', 'add-fails', 'arbiter']
+
+/**
+ * Most checklists run in answer to another fault (a takeover after a cut, a failback after a heal):
+ * a hooks fault at a random time mostly misses them. Most such faults are moved to cover the
+ * reaction to another fault: from a little before it to the takeover, or on to the failback.
+ */
+function anchored(rng: Prng, faults: Fault[], t: Timers, ids: readonly string[]): Fault[] {
+  const others = faults.filter((f) => !WHILE_CHECKLISTS.includes(f.kind))
+  return faults.map((f) => {
+    if (!WHILE_CHECKLISTS.includes(f.kind) || others.length === 0 || !rng.chance(0.6)) return f
+    const cause = rng.pick(others)
+    const at = Math.max(0, cause.at - rng.int(0, t.deadAfterMs))
+    const reaction = rng.chance(0.5) ? 2 * t.deadAfterMs : t.stableForMs + 3 * t.deadAfterMs
+    const until = cause.at + round(reaction * rng.between(0.5, 1.5))
+    const node = rng.chance(0.7)
+      ? (reacting(cause, ids) ?? (f as { node: string }).node)
+      : (f as { node: string }).node
+    return { ...f, at, until, node } as Fault
+  })
+}
+
+/** The node that most likely answers a fault with a checklist: the one that loses its peer. */
+function reacting(cause: Fault, ids: readonly string[]): string | undefined {
+  if (cause.kind === 'cut') return cause.to
+  if ('node' in cause) return ids.find((id) => id !== cause.node)
+  return undefined
 }
 
 function weighted<T>(rng: Prng, choices: readonly (readonly [T, number])[]): T {

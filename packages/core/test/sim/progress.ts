@@ -19,6 +19,7 @@ export class Progress {
       readonly scheduler: Scheduler
       readonly nodes: readonly SimNode[]
       readonly bounds: Bounds
+      /** Sets of addresses in the cluster (one per owner): a node holds at most all of them. */
       readonly owners: number
     },
   ) {}

@@ -66,7 +66,8 @@ export async function runScenario(schedule: Schedule, opts: RunOptions = {}): Pr
     bounds,
     carrierUp: (n) => table.carrierUp(n),
   })
-  const progress = new Progress({ scheduler, nodes, bounds, owners: addressOwners(setup).length })
+  const owners = setup.nodes.filter((n) => n.owns.length > 0).length
+  const progress = new Progress({ scheduler, nodes, bounds, owners })
   const holders = new HolderInvariants({
     table,
     network,

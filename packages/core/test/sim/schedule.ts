@@ -7,6 +7,11 @@ import type { HookPhase } from '../../src/hooks/contract.js'
  */
 export interface Schedule {
   readonly version: 1
+  /**
+   * The generator that made it from `seed` (absent: 1). A seed's schedule changes when the
+   * generator does; a saved schedule replays as it is.
+   */
+  readonly generator?: number
   /** The generator seed it came from; also seeds the packet-level draws (loss, jitter). */
   readonly seed: number
   readonly mode: TimerMode
@@ -107,6 +112,19 @@ export type Fault =
   | ({ readonly kind: 'pause'; readonly node: string } & Span)
   /** Killed (addresses left on the interfaces) or the machine reset (`wipe`); `until`: restarted. */
   | ({ readonly kind: 'crash'; readonly node: string; readonly wipe: boolean } & Span)
+  /**
+   * A crash that lands inside a checklist: from `at`, the node's next `acquiring` or `releasing`
+   * is followed `afterMs` later by a crash; it restarts `restartAfterMs` after that (absent: never).
+   * The journal recovery's own test: a random crash rarely falls between an add and its PostAcq.
+   */
+  | {
+      readonly kind: 'crash-in-checklist'
+      readonly at: number
+      readonly node: string
+      readonly wipe: boolean
+      readonly afterMs: number
+      readonly restartAfterMs?: number
+    }
   /** A clean stop (SIGTERM, onStop as configured); `until`: started again. */
   | ({ readonly kind: 'stop'; readonly node: string } & Span)
   /** eth0 loses its carrier: the public link and the addresses' interface are out. */

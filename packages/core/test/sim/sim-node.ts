@@ -60,6 +60,8 @@ export class SimNode {
   readonly hookFaults = new Set<HookFault>()
   addFaults = 0
   readonly arbiterFaults: ('free' | 'refuse')[] = []
+  /** Called once at the next `acquiring` or `releasing` of any generation (a crash-in-checklist fault). */
+  readonly atNextChecklist: (() => void)[] = []
 
   constructor(
     readonly setup: NodeSetup,
@@ -217,7 +219,10 @@ export class SimNode {
       replayStore: this.disk.replayStore(ctx),
       carrier: this.carrier.port(ctx),
       onEvent: (event) => {
-        if (ctx.live) observer.event(id, event)
+        if (!ctx.live) return
+        observer.event(id, event)
+        if (event.kind === 'acquiring' || event.kind === 'releasing')
+          for (const fn of this.atNextChecklist.splice(0)) fn()
       },
     })
   }
