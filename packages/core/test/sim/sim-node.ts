@@ -135,10 +135,11 @@ export class SimNode {
     engine.stop().then(
       () => {
         if (this.gen !== gen) return
+        const restart = this.startWhenDown
         this.end()
         observer.trace(this.id, 'stopped')
         observer.lifecycle(this.id)
-        if (this.startWhenDown) this.start()
+        if (restart) this.start()
       },
       (error: unknown) => observer.engineFailure(this.id, 'stop', error),
     )
