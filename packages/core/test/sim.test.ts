@@ -12,7 +12,7 @@ import type { Fault, Schedule } from './sim/schedule.js'
 /** Seeds run on every `npm test`; `npm run sim -- --scenarios 100000` is the long run. */
 const SEEDS = 300
 /** Short scenarios: the long ones live in `npm run sim`. */
-const SHORT = { maxSimMs: 40_000, maxBeats: 120 }
+const SHORT = { maxSimMs: 30_000, maxBeats: 100 }
 
 describe('the simulator', () => {
   it(`runs ${SEEDS} seeded scenarios without breaking an invariant`, async () => {
