@@ -1,0 +1,71 @@
+import type { Fault, Setup } from './schedule.js'
+
+/**
+ * The stated bounds the invariants hold the engines to, from the scenario's timers and latencies.
+ * All in true (simulated) ms. `skew` stretches anything a node measures on its own clock.
+ */
+export interface Bounds {
+  /** The slowest clock's factor against true time (1.01 for a clock 1 % slow). */
+  readonly skew: number
+  /** The longest one-way heartbeat delay on a healthy link. */
+  readonly delayMs: number
+  /** The longest acquire and release checklists when no fault obstructs them (slow hooks included). */
+  readonly acquireMs: number
+  readonly releaseMs: number
+  /**
+   * `two-holders`: how long after two nodes became connected (a heal, a restart, a resume, an
+   * accepted `ipfo takeover`) both may still hold an address: the holder that should let go hears
+   * the other (an interval and a delay), its acquire may have to finish first, then its release.
+   */
+  readonly graceMs: number
+  /**
+   * `unheld`: how long an address may stay unheld while a fit node could hold it: detection
+   * (deadAfter), a heartbeat each way, a release that must end first, and two acquires (two
+   * nodes claiming at once both yield, and the owner claims again).
+   */
+  readonly unheldMs: number
+  /** How long after an obstructing fault is lifted a node is still excused (its retry timer). */
+  readonly obstructionMs: number
+  readonly carrierSettleMs: number
+  /** The engine's retry after a checklist that changed nothing: max(5 s, deadAfter). */
+  readonly retryMs: number
+}
+
+/** OWN_NOTIFY_ONLY_RETRY_MS in the state machine: Test said no to claiming this node's own addresses. */
+export const OWN_NOTIFY_RETRY_MS = 60_000
+
+export function boundsOf(setup: Setup, faults: readonly Fault[]): Bounds {
+  const t = setup.timers
+  const l = setup.latency
+  const skew = Math.max(...setup.nodes.map((n) => Math.max(n.clockRate, 1 / n.clockRate)))
+  const slowMs = Math.max(0, ...faults.map((f) => (f.kind === 'hooks' ? (f.slowMs ?? 0) : 0)))
+  const journal = 3 * l.journalMs
+  const arbitration = t.arbitration ? t.arbitrationTimeoutMs : 0
+  const announceMs = Math.max(0, t.announceCount - 1) * t.announceIntervalMs + 20
+  const hooks = (...stages: (keyof typeof l.hookMs)[]) =>
+    stages.reduce((sum, s) => sum + l.hookMs[s] + slowMs, 0)
+  const acquireMs =
+    arbitration +
+    hooks('Test', 'PreAcq', 'PostAcq', 'PreRel', 'PostRel') +
+    2 * l.addressMs +
+    announceMs +
+    journal
+  const releaseMs = hooks('Test', 'PreRel', 'PostRel') + 2 * l.addressMs + journal
+  const delayMs = l.delayMs + l.jitterMs
+  const slack = 50
+  const detection = skew * (t.deadAfterMs + 2 * t.intervalMs)
+  const graceMs = detection + 2 * delayMs + acquireMs + releaseMs + slack
+  const unheldMs = detection + 2 * delayMs + 2 * acquireMs + releaseMs + slack
+  const retryMs = Math.max(5_000, t.deadAfterMs)
+  return {
+    skew,
+    delayMs,
+    acquireMs,
+    releaseMs,
+    graceMs,
+    unheldMs,
+    obstructionMs: skew * retryMs + graceMs,
+    carrierSettleMs: skew * Math.max(t.carrierSettleMs, t.deadAfterMs),
+    retryMs: skew * retryMs,
+  }
+}

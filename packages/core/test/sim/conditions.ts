@@ -1,0 +1,155 @@
+import type { Bounds } from './bounds.js'
+import type { Network } from './network.js'
+import type { Scheduler } from './scheduler.js'
+import type { SimNode } from './sim-node.js'
+
+interface NodeConditions {
+  /** Running (up or stopping) and not paused, since; null while not. */
+  upSince: number | null
+  carrierUpSince: number | null
+  /** Last change of what the operator set (maintenance, a hand release of its own addresses). */
+  operatorChangedAt: number
+  /** Obstructing faults on now (hooks that fail or refuse, adds that fail, a forced arbiter). */
+  obstructions: number
+  /** Excused until then: an obstruction lifted less than `obstructionMs` ago (+Infinity while on). */
+  obstructedUntil: number
+  /**
+   * Per `acquire:<owner>` and `release:<owner>`: the node said why it will not act (Test, a strict
+   * hook, arbitration, a failed add), and is excused until then (+Infinity: until it sees the
+   * owner's liveness change, the engine's rule after Test says no to a peer's addresses).
+   */
+  blockedUntil: Map<string, number>
+}
+
+/**
+ * When each condition the invariants depend on last became true: nodes up, carriers, two nodes
+ * connected (both up, and on some link each hears the other with the healthy delay), a node
+ * hearing nothing at all from another. Recomputed after every event, from the world, never from
+ * what the engines believe.
+ */
+export class Conditions {
+  private readonly nodes = new Map<string, NodeConditions>()
+  private readonly connected = new Map<string, number | null>()
+  private readonly silent = new Map<string, number | null>()
+  /** The last accepted `ipfo takeover`: a moment of two holders after it is the operator's doing. */
+  lastTakeoverAt = Number.NEGATIVE_INFINITY
+  /** Something they depend on may have changed since the last refresh (a fault, an agent's state). */
+  private stale = true
+
+  constructor(
+    private readonly sim: {
+      readonly scheduler: Scheduler
+      readonly network: Network
+      readonly nodes: readonly SimNode[]
+      readonly bounds: Bounds
+      carrierUp(node: string): boolean
+    },
+  ) {}
+
+  of(node: string): NodeConditions {
+    let c = this.nodes.get(node)
+    if (!c) {
+      c = {
+        upSince: null,
+        carrierUpSince: 0,
+        operatorChangedAt: 0,
+        obstructions: 0,
+        obstructedUntil: Number.NEGATIVE_INFINITY,
+        blockedUntil: new Map(),
+      }
+      this.nodes.set(node, c)
+    }
+    return c
+  }
+
+  isUp(node: SimNode): boolean {
+    return (node.state === 'up' || node.state === 'stopping') && !this.sim.scheduler.isPaused(node.id)
+  }
+
+  /** Marks that a fault, an agent's state or an operator command may have changed a condition. */
+  invalidate(): void {
+    this.stale = true
+  }
+
+  /** Recomputes what may have changed; true if anything was looked at again. */
+  refresh(): boolean {
+    if (!this.stale) return false
+    this.stale = false
+    const now = this.sim.scheduler.now
+    const { nodes } = this.sim
+    for (const n of nodes) {
+      const c = this.of(n.id)
+      c.upSince = this.isUp(n) ? (c.upSince ?? now) : null
+      c.carrierUpSince = this.sim.carrierUp(n.id) ? (c.carrierUpSince ?? now) : null
+    }
+    for (const a of nodes)
+      for (const b of nodes) {
+        if (a === b) continue
+        if (a.id < b.id) {
+          const both = this.isUp(a) && this.isUp(b) && this.hears(a.id, b.id) && this.hears(b.id, a.id)
+          const key = `${a.id}|${b.id}`
+          this.connected.set(key, both ? (this.connected.get(key) ?? now) : null)
+        }
+        // b hears nothing from a: a is down or paused, or every link from a to b is blocked.
+        const quiet =
+          !this.isUp(a) || this.sim.network.links.every((l) => this.sim.network.blocked(a.id, b.id, l))
+        const key = `${a.id}>${b.id}`
+        this.silent.set(key, quiet ? (this.silent.get(key) ?? now) : null)
+      }
+    return true
+  }
+
+  private hears(from: string, to: string): boolean {
+    return this.sim.network.links.some((l) => this.sim.network.clean(from, to, l))
+  }
+
+  connectedSince(a: string, b: string): number | null {
+    return this.connected.get(a < b ? `${a}|${b}` : `${b}|${a}`) ?? null
+  }
+
+  /** Since when `to` has heard nothing from `from` (the last packet on its way included); null while it may. */
+  silentSince(from: string, to: string): number | null {
+    const since = this.silent.get(`${from}>${to}`) ?? null
+    return since === null ? null : Math.max(since, this.sim.network.lateArrival(from, to))
+  }
+
+  obstructed(node: string, now: number): boolean {
+    return now < this.of(node).obstructedUntil
+  }
+
+  obstruct(node: string, on: boolean): void {
+    this.stale = true
+    const c = this.of(node)
+    c.obstructions += on ? 1 : -1
+    c.obstructedUntil =
+      c.obstructions > 0 ? Number.POSITIVE_INFINITY : this.sim.scheduler.now + this.sim.bounds.obstructionMs
+  }
+
+  block(node: string, action: 'acquire' | 'release', owner: string, until: number): void {
+    this.stale = true
+    const c = this.of(node)
+    const key = `${action}:${owner}`
+    c.blockedUntil.set(key, Math.max(c.blockedUntil.get(key) ?? Number.NEGATIVE_INFINITY, until))
+  }
+
+  blockedUntil(node: string, action: 'acquire' | 'release', owner: string): number {
+    return this.of(node).blockedUntil.get(`${action}:${owner}`) ?? Number.NEGATIVE_INFINITY
+  }
+
+  /** A liveness change of `owner` as `node` saw it: a block "until the trigger changes" ends. */
+  unblockInfinite(node: string, owner: string): void {
+    this.stale = true
+    const c = this.of(node)
+    for (const action of ['acquire', 'release'])
+      if (c.blockedUntil.get(`${action}:${owner}`) === Number.POSITIVE_INFINITY)
+        c.blockedUntil.set(`${action}:${owner}`, this.sim.scheduler.now)
+  }
+
+  /** A new agent generation remembers no block and no operator command. */
+  restarted(node: string): void {
+    this.stale = true
+    const c = this.of(node)
+    c.blockedUntil.clear()
+    c.operatorChangedAt = this.sim.scheduler.now
+  }
+}

@@ -1,0 +1,9 @@
+/** The invariants a scenario is checked against (see apps/docs/concepts/simulation.md). */
+export type InvariantName = 'two-holders' | 'unheld' | 'hook-order' | 'engine-error' | 'progress'
+
+export interface Violation {
+  readonly invariant: InvariantName
+  /** True (simulated) time, ms. */
+  readonly at: number
+  readonly message: string
+}
