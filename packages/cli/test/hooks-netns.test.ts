@@ -153,10 +153,13 @@ describe.skipIf(skip !== undefined)('hooks in a namespace failover', () => {
     const lastMissed = sampler.samples.filter((s) => !s.b && s.before < firstSeen.before).at(-1)!
     expect(acquire[2]!.at).toBeLessThan(firstSeen.after)
     expect(acquire[3]!.at).toBeGreaterThan(lastMissed.before)
-    const order = bLines(p, at.events)
-      .filter((l) => l.kind === 'hook-finished' || l.kind === 'acquired')
-      .map((l) => (l.kind === 'acquired' ? 'acquired' : String(l.script).split('/').at(-1)))
-    expect(order).toEqual(['Test', 'PreAcq-10', 'PreAcq-20', 'acquired', 'PostAcq-10'])
+    // The hook's own log line is written before the agent reports the hook finished: wait for b's report.
+    const order = () =>
+      bLines(p, at.events)
+        .filter((l) => l.kind === 'hook-finished' || l.kind === 'acquired')
+        .map((l) => (l.kind === 'acquired' ? 'acquired' : String(l.script).split('/').at(-1)))
+    await until('b to report PostAcq-10 finished', () => order().includes('PostAcq-10'), 5_000)
+    expect(order()).toEqual(['Test', 'PreAcq-10', 'PreAcq-20', 'acquired', 'PostAcq-10'])
 
     await bringBackA(p)
     await until('PostRel-10 to run', () => ran('PostRel-10'), 5_000)
@@ -187,7 +190,7 @@ describe.skipIf(skip !== undefined)('hooks in a namespace failover', () => {
     expect((await p.status('b')).held).toEqual([p.stage.vip])
 
     await bringBackA(p)
-    expect(bLines(p, at.events).map((l) => l.kind)).toContain('released')
+    await until('b to report the release', () => bLines(p, at.events).some((l) => l.kind === 'released'), 5_000)
   })
 
   it('power loss between the add and PostAcq: the restarted b stops the old hook, finishes the takeover, never drops the VIP', async () => {
