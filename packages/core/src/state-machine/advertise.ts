@@ -1,3 +1,4 @@
+import { giveBackDue } from './resources.js'
 import type { AdvertisedAddress, EngineState, NodeStateCode } from './state.js'
 
 /** What this node tells its peers in every heartbeat: its state and the addresses it holds. */
@@ -8,9 +9,11 @@ export function advertisedState(s: EngineState): NodeStateCode {
 }
 
 /**
- * The addresses held, with how: "releasing" while a release runs or an automatic failback is due,
- * "kept" when this node will not give them back on its own (manual policy, operator takeover), so the
- * owner waits instead of forcing its claim after claimTimeout.
+ * The addresses held, with how: "releasing" while a release runs, "returning" while a failback by
+ * policy is due, "kept" when this node will not give them back on its own (manual policy, operator
+ * takeover, maintenance). With any of the three the owner waits, its claim clock stopped; only a
+ * plain "held" (a give-back that cannot happen: a refused release, the owner not heard) lets the
+ * owner force its claim after claimTimeout.
  */
 export function advertisedHeld(s: EngineState): AdvertisedAddress[] {
   const out: AdvertisedAddress[] = []
@@ -20,7 +23,8 @@ export function advertisedHeld(s: EngineState): AdvertisedAddress[] {
     const own = r.owner === s.self
     const kept =
       !own && r.status !== 'releasing' && (r.manual || s.timing.failback.policy === 'manual' || s.maintenance)
-    const status = r.status === 'releasing' ? 'releasing' : kept ? 'kept' : 'held'
+    const status =
+      r.status === 'releasing' ? 'releasing' : kept ? 'kept' : giveBackDue(s, r) ? 'returning' : 'held'
     for (const a of r.addresses) out.push({ ip: a.ip, prefix: a.prefix, family: a.family, status })
   }
   return out

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { held, MachineSimulation, testTiming, vip } from '../testing/machine-simulation.js'
+import { advertisedHeld } from './advertise.js'
 import type { AdvertisedAddress, NodeStateCode } from './state.js'
 
 /**
@@ -100,6 +101,76 @@ describe('the forced claim', () => {
     b(sim, 4_000 + CLAIM_MS - 100, [held(VIP_A)])
     expect(forced(sim)).toEqual([])
     b(sim, 4_000 + CLAIM_MS + 200, [held(VIP_A)])
+    expect(forced(sim)).toHaveLength(1)
+  })
+})
+
+describe("the holder's side: it says whether its give-back is due", () => {
+  /** b, having taken over a's VIP_A after a fell silent at t=1000. */
+  function holder(policy: 'auto' | 'stable' | 'manual') {
+    const sim = new MachineSimulation({
+      self: 'b',
+      timing: testTiming({ failback: { policy, stableForMs: 1_000, claimTimeoutMs: CLAIM_MS } }),
+      linkNames: LINKS,
+      peers: ['a'],
+      resources: [{ owner: 'a', addresses: [VIP_A] }],
+      releaseOnStop: true,
+    })
+    for (const link of LINKS) sim.heartbeat('a', link)
+    sim.advance(300)
+    sim.finish(sim.lastChecklist())
+    expect(sim.status('a')).toBe('held')
+    return sim
+  }
+  const a = (sim: MachineSimulation, ms: number) => sim.heartbeatsUntil('a', LINKS, 100, sim.now + ms)
+  const says = (sim: MachineSimulation) => advertisedHeld(sim.state).map((h) => h.status)
+
+  it('stable: `held` while the owner is silent, `returning` from the moment it is heard until the release starts', () => {
+    const sim = holder('stable')
+    expect(says(sim)).toEqual(['held'])
+    a(sim, 500)
+    expect(says(sim)).toEqual(['returning'])
+    // A silence only b saw (a one-way cut): a is lost again, b's stable timer starts afresh.
+    sim.advance(400)
+    expect(says(sim)).toEqual(['held'])
+    a(sim, 900)
+    expect(says(sim)).toEqual(['returning'])
+    a(sim, 300)
+    expect(sim.status('a')).toBe('releasing')
+    expect(says(sim)).toEqual(['releasing'])
+  })
+
+  it('a refused release makes it plainly `held` again: the owner may force its claim after claimTimeout', () => {
+    const sim = holder('stable')
+    a(sim, 1_100)
+    expect(sim.status('a')).toBe('releasing')
+    sim.finish(sim.lastChecklist(), 'notify-only')
+    expect(sim.status('a')).toBe('held')
+    expect(says(sim)).toEqual(['held'])
+  })
+
+  it('manual policy, an operator takeover, maintenance: `kept`, never `returning`', () => {
+    const manual = holder('manual')
+    a(manual, 500)
+    expect(says(manual)).toEqual(['kept'])
+    const maintained = holder('stable')
+    maintained.input({ kind: 'maintenance', on: true })
+    a(maintained, 500)
+    expect(says(maintained)).toEqual(['kept'])
+  })
+})
+
+describe("the owner's side: `returning` stops the claim clock", () => {
+  it("never forces while the holder says its give-back is due, however long a silence only the holder saw keeps restarting its timer", () => {
+    const sim = returningOwner()
+    b(sim, 1_000 + 5 * CLAIM_MS, [held(VIP_A, 'returning')])
+    expect(forced(sim)).toEqual([])
+    expect(sim.status('a')).toBe('waiting')
+    // The holder's release is then refused: plainly held, the clock runs from here.
+    const from = sim.now
+    b(sim, from + CLAIM_MS - 100, [held(VIP_A)])
+    expect(forced(sim)).toEqual([])
+    b(sim, from + CLAIM_MS + 200, [held(VIP_A)])
     expect(forced(sim)).toHaveLength(1)
   })
 })

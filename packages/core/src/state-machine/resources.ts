@@ -1,6 +1,6 @@
 import { cidr } from '../address/ip.js'
 import { acquireSteps, type Effect, releaseSteps } from './effects.js'
-import type { EngineState, PeerView, Resource } from './state.js'
+import type { EngineState, HoldStatus, PeerView, Resource } from './state.js'
 
 /**
  * Decides, for one resource, whether a checklist starts now. Returns the resource as it is after
@@ -202,6 +202,26 @@ function evaluateTakeover(state: EngineState, r: Resource, now: number, fx: Effe
   return { ...r, failbackReported: true }
 }
 
+/**
+ * A peer's addresses held here will be given back on their own, by policy, with no operator action:
+ * the owner is heard, the failback policy is not manual, nothing holds them here (an operator's
+ * takeover, maintenance, a refused release). Advertised as `returning`, which stops the owner's claim
+ * clock: its forced claim is for a holder that will not let go, never one whose give-back is due.
+ */
+export function giveBackDue(state: EngineState, r: Resource): boolean {
+  const owner = state.peers[r.owner]
+  return (
+    r.owner !== state.self &&
+    r.status === 'held' &&
+    owner !== undefined &&
+    owner.alive &&
+    r.blocked === null &&
+    !r.manual &&
+    !state.maintenance &&
+    state.timing.failback.policy !== 'manual'
+  )
+}
+
 function evaluateStopping(state: EngineState, r: Resource, now: number, fx: Effect[]): Resource {
   if (r.status !== 'held' || !state.releaseOnStop) return r
   return startRelease(state, r, now, fx, 'agent stopping')
@@ -286,7 +306,7 @@ export function startRelease(
 
 /** Live peers (other than `except`) that advertise holding any of the resource's addresses. */
 export function holdersOf(state: EngineState, r: Resource, except: string | undefined) {
-  const found: { peer: PeerView; status: 'held' | 'releasing' | 'kept' }[] = []
+  const found: { peer: PeerView; status: HoldStatus }[] = []
   for (const peer of Object.values(state.peers)) {
     if (peer.id === except || !peer.alive) continue
     const hold = peer.held.find((h) => r.addresses.some((a) => a.ip === h.ip))
