@@ -11,6 +11,7 @@ export function severityOf(event: IpfoEvent): Severity {
     case 'checklist-aborted':
     case 'hook-refused':
     case 'address-conflict':
+    case 'kept-on-stop':
       return 'error'
     case 'peer-lost':
     case 'carrier-lost':
@@ -112,6 +113,8 @@ export function describeEvent(e: IpfoEvent): string {
       return `did not take over ${e.addresses.join(', ')} of ${e.owner}: ${e.reason}`
     case 'notify':
       return e.subject
+    case 'kept-on-stop':
+      return `stopping without releasing ${e.addresses.join(', ')} of ${e.owner}: the release was refused or failed, so they stay on this node; the peer takes them over once this node is silent for deadAfter, and then both hold them. Remove them by hand (ip addr del) or fix the hook and start the agent again`
     case 'tools-missing':
       return `${e.tools.join(' and ')} ${e.tools.length > 1 ? 'are' : 'is'} not installed (apt-get install ${e.packages.join(' ')}): ${e.lost}`
     case 'error':

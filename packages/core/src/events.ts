@@ -32,6 +32,11 @@ export type IpfoEvent = At &
         peers: string[]
       }
     | { kind: 'agent-stopping'; node: string; release: boolean }
+    /**
+     * The agent stops without giving these addresses back: their release at the stop was refused
+     * (Test said notification only) or failed (a strict hook, the remove). They stay on this node.
+     */
+    | { kind: 'kept-on-stop'; owner: string; addresses: string[] }
     | { kind: 'reconciled'; present: string[]; absent: string[] }
     | { kind: 'heartbeat-lost'; peer: string; link: string; silentForMs: number }
     | { kind: 'heartbeat-restored'; peer: string; link: string }

@@ -222,9 +222,21 @@ export function giveBackDue(state: EngineState, r: Resource): boolean {
   )
 }
 
+/**
+ * Stopping with `onStop: release`: give everything held back, once. A release the stop asked for and
+ * that was refused (Test) or failed (a strict hook, the remove) is not retried: the stop ends with the
+ * addresses kept, loudly, rather than never (the release's own block is cleared at the stop, so an
+ * earlier refusal does not count).
+ */
 function evaluateStopping(state: EngineState, r: Resource, now: number, fx: Effect[]): Resource {
   if (r.status !== 'held' || !state.releaseOnStop) return r
+  if (releaseRefusedAtStop(r)) return r
   return startRelease(state, r, now, fx, 'agent stopping')
+}
+
+/** A held resource whose release, asked for by the stop, was refused or failed. */
+export function releaseRefusedAtStop(r: Resource): boolean {
+  return r.status === 'held' && r.blocked?.action === 'release'
 }
 
 /** A block set after a failed checklist ends at its retry time, or when its trigger went away. */

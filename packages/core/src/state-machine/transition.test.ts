@@ -348,6 +348,33 @@ describe('operator and lifecycle', () => {
     expect(sim.finish(release)).toContainEqual({ kind: 'stopped' })
   })
 
+  it.each(['notify-only', 'aborted', 'failed'] as const)(
+    'stop whose release is refused or fails (%s) asks once, then stops keeping the addresses, loudly',
+    (outcome) => {
+      const sim = backup()
+      takenOver(sim)
+      sim.input({ kind: 'stop', release: true })
+      const finished = sim.finish(sim.lastChecklist(), outcome)
+      expect(sim.checklists().filter((c) => c.action === 'release')).toHaveLength(1)
+      expect(finished).toContainEqual({ kind: 'stopped' })
+      expect(sim.events().at(-1)).toEqual({ kind: 'kept-on-stop', owner: 'a', addresses: ['10.0.0.100/24'] })
+      expect(sim.status('a')).toBe('held')
+    },
+  )
+
+  it('a release refused before the stop does not stop the stop from asking again', () => {
+    const sim = backup()
+    takenOver(sim)
+    sim.heartbeat('a', 'private')
+    expect(sim.lastChecklist()).toMatchObject({ action: 'release', reason: 'peer a returned' })
+    sim.finish(sim.lastChecklist(), 'notify-only')
+    sim.input({ kind: 'stop', release: true })
+    const release = sim.lastChecklist()
+    expect(release).toMatchObject({ action: 'release', reason: 'agent stopping' })
+    expect(sim.finish(release)).toContainEqual({ kind: 'stopped' })
+    expect(sim.kinds()).not.toContain('kept-on-stop')
+  })
+
   it('stop with onStop keep leaves addresses and stops at once', () => {
     const sim = backup({ releaseOnStop: false })
     takenOver(sim)

@@ -8,6 +8,7 @@ import {
   evaluateResource,
   holdersOf,
   names,
+  releaseRefusedAtStop,
   startAcquire,
   startRelease,
 } from './resources.js'
@@ -125,8 +126,12 @@ export function transition(state: EngineState, input: Input, now: number): Trans
       }
       break
     case 'stop':
-      if (s.phase !== 'stopping' && s.phase !== 'stopped')
-        s = { ...s, phase: 'stopping', releaseOnStop: input.release }
+      if (s.phase !== 'stopping' && s.phase !== 'stopped') {
+        // The stop asks for a release of its own: a refusal from before it is not the answer.
+        s = mapResources({ ...s, phase: 'stopping', releaseOnStop: input.release }, (r) =>
+          r.blocked?.action === 'release' ? { ...r, blocked: null } : r,
+        )
+      }
       break
     case 'listening':
       // Peers' silence, and the start-up wait for them, count from the moment heartbeats can arrive.
@@ -175,10 +180,17 @@ function evaluate(state: EngineState, now: number, fx: Effect[]): EngineState {
   s = { ...s, resources: evaluated }
 
   if (s.phase === 'stopping') {
-    const busy = Object.values(s.resources).some(
-      (r) => r.status === 'acquiring' || r.status === 'releasing' || (r.status === 'held' && s.releaseOnStop),
+    const resources = Object.values(s.resources)
+    const busy = resources.some(
+      (r) =>
+        r.status === 'acquiring' ||
+        r.status === 'releasing' ||
+        (r.status === 'held' && s.releaseOnStop && !releaseRefusedAtStop(r)),
     )
     if (!busy) {
+      if (s.releaseOnStop)
+        for (const r of resources.filter(releaseRefusedAtStop))
+          fx.push({ kind: 'emit', event: { kind: 'kept-on-stop', owner: r.owner, addresses: names(r) } })
       s = { ...s, phase: 'stopped' }
       fx.push({ kind: 'stopped' })
     }
