@@ -643,11 +643,14 @@ export function createEngine(deps: EngineDeps): Engine {
       nextEvaluationInMs: deadlineAt === undefined ? null : deadlineAt - clock.now(),
     }),
     takeover(owner) {
+      // Judge the command on the state it will meet: heartbeats already received come first.
+      if (pendingBeats.length > 0) flushHeartbeats()
       const refusal = takeoverRefusal(state, owner)
       if (!refusal) apply({ kind: 'takeover', owner })
       return refusal
     },
     release(owner) {
+      if (pendingBeats.length > 0) flushHeartbeats()
       const refusal = releaseRefusal(state, owner)
       if (!refusal) apply({ kind: 'release', owner })
       return refusal
