@@ -184,7 +184,7 @@ function evaluateTakeover(state: EngineState, r: Resource, now: number, fx: Effe
   if (r.blocked) {
     // Both hold the addresses and a release was refused (Test): ask again later, not never.
     if (ownerHoldsToo && r.blocked.retryAt === null) {
-      return { ...r, blocked: { action: r.blocked.action, retryAt: now + state.timing.retryAfterMs } }
+      return { ...r, blocked: { ...r.blocked, retryAt: now + state.timing.retryAfterMs } }
     }
     return r
   }
@@ -248,7 +248,7 @@ function expireBlock(r: Resource, now: number): Resource {
 
 /** Clears a "until the trigger changes" block when the owner's liveness flips. */
 export function clearBlockOnChange(r: Resource): Resource {
-  return r.blocked && r.blocked.retryAt === null ? { ...r, blocked: null } : r
+  return r.blocked?.untilChange ? { ...r, blocked: null } : r
 }
 
 export function startAcquire(

@@ -159,6 +159,40 @@ describe('a Test gate that says "notification only" is asked again', () => {
     expect(a.lastChecklist().action).toBe('acquire')
   })
 
+  /** b has heard a, a fell silent, and b's takeover is running (Test not answered yet). */
+  function bTakingOver() {
+    const b = node('b')
+    b.heartbeat('a', 'private')
+    b.heartbeat('a', 'public')
+    b.advance(300)
+    expect(b.lastChecklist()).toMatchObject({ action: 'acquire', owner: 'a' })
+    return b
+  }
+
+  it("a peer's addresses while the peer stays lost: after a minute, a refusal may have been passing", () => {
+    const b = bTakingOver()
+    b.finish(b.lastChecklist(), 'notify-only')
+    b.advance(59_900)
+    expect(b.checklists()).toHaveLength(1)
+    b.advance(200)
+    expect(b.checklists()).toHaveLength(2)
+    expect(b.lastChecklist()).toMatchObject({ action: 'acquire', owner: 'a' })
+  })
+
+  it("a peer's addresses: sooner when its liveness changes, even while the refused checklist was still ending", () => {
+    const b = bTakingOver()
+    const refused = b.lastChecklist()
+    // A late heartbeat of a arrives while Test's answer is being written down: restored, then lost.
+    b.advance(50)
+    b.heartbeat('a', 'public', { sentAt: b.now - 200 })
+    expect(b.kinds()).toContain('peer-restored')
+    b.advance(300)
+    expect(b.kinds().filter((k) => k === 'peer-lost')).toHaveLength(2)
+    b.finish(refused, 'notify-only')
+    expect(b.checklists()).toHaveLength(2)
+    expect(b.lastChecklist()).toMatchObject({ action: 'acquire', owner: 'a' })
+  })
+
   it('a release refused while the owner holds the addresses too: tried again after retryAfter, not never', () => {
     const b = node('b')
     b.heartbeat('a', 'private')

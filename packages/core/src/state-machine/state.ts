@@ -74,7 +74,12 @@ export interface Resource {
    * failed, a command failed) the resource is not retried until `retryAt`, or until its trigger
    * changes when `retryAt` is null.
    */
-  readonly blocked: { readonly action: 'acquire' | 'release'; readonly retryAt: number | null } | null
+  readonly blocked: {
+    readonly action: 'acquire' | 'release'
+    readonly retryAt: number | null
+    /** The block also ends when the owner's liveness changes (Test's "notification only"). */
+    readonly untilChange: boolean
+  } | null
   /** While waiting to claim an own address a peer still holds: since when (claim-waiting reported). */
   readonly waitingSince: number | null
   /**

@@ -1,6 +1,6 @@
 import { cidr, type InterfaceAddress } from '../address/ip.js'
 import type { Effect } from './effects.js'
-import type { HeartbeatInput, Input } from './inputs.js'
+import type { ChecklistOutcome, HeartbeatInput, Input } from './inputs.js'
 import { evaluatePeer, peerDeadline } from './liveness.js'
 import {
   claimClockStart,
@@ -14,8 +14,12 @@ import {
 } from './resources.js'
 import type { EngineState, PeerView, Resource, Timing } from './state.js'
 
-/** How long this node's own addresses wait after Test said "notification only" before Test is asked again. */
-export const OWN_NOTIFY_ONLY_RETRY_MS = 60_000
+/**
+ * How long an acquire waits after Test said "notification only" before Test is asked again: for this
+ * node's own addresses nothing else would ever change; for a peer's, its liveness changing asks
+ * sooner, and this bounds a refusal that was only passing.
+ */
+export const NOTIFY_ONLY_RETRY_MS = 60_000
 
 export interface Transition {
   readonly state: EngineState
@@ -251,7 +255,6 @@ function onChecklistFinished(
   const r = s.resources[input.owner]
   if (!r || (r.status !== 'acquiring' && r.status !== 'releasing')) return s
   const acquiring = r.status === 'acquiring'
-  const action = acquiring ? 'acquire' : 'release'
   let next: Resource
   if (input.outcome === 'done' || input.outcome === 'yielded') {
     // Yielded: another node holds the addresses and this one never added them. Nothing to retry,
@@ -267,25 +270,40 @@ function onChecklistFinished(
     }
     fx.push({ kind: 'send-heartbeat' })
   } else {
-    // Test said "notification only": for a peer's addresses, ask again when its liveness changes;
-    // for this node's own, nothing else would ever change, so ask again after a while.
-    const retryAt =
-      input.outcome !== 'notify-only'
-        ? now + s.timing.retryAfterMs
-        : r.owner === s.self
-          ? now + OWN_NOTIFY_ONLY_RETRY_MS
-          : null
     next = {
       ...r,
       status: acquiring ? 'idle' : 'held',
       since: now,
-      blocked: { action, retryAt },
+      blocked: blockAfter(s, r, input.outcome, now),
       waitingSince: null,
       claimClockSince: null,
       heldElsewhereBy: null,
     }
   }
   return { ...s, resources: { ...s.resources, [r.owner]: next } }
+}
+
+/**
+ * How a checklist that changed nothing is retried. A failure: after retryAfter. Test's "notification
+ * only": a peer's addresses are asked again when the peer's liveness changes, and an acquire in any
+ * case after NOTIFY_ONLY_RETRY_MS (a refusal may have been passing); if the liveness already changed
+ * while the checklist ran (the peer was heard since it started), at once. A refused release of a
+ * peer's addresses waits for the change (or the owner's forced claim): a timed retry would restart
+ * the owner's claim clock every time.
+ */
+function blockAfter(
+  s: EngineState,
+  r: Resource,
+  outcome: Exclude<ChecklistOutcome, 'done' | 'yielded'>,
+  now: number,
+): Resource['blocked'] {
+  const action = r.status === 'acquiring' ? 'acquire' : 'release'
+  if (outcome !== 'notify-only') return { action, retryAt: now + s.timing.retryAfterMs, untilChange: false }
+  const owner = s.peers[r.owner]
+  if (!owner) return { action, retryAt: now + NOTIFY_ONLY_RETRY_MS, untilChange: false }
+  const heardSince = Object.values(owner.links).some((l) => l.lastSeen !== null && l.lastSeen >= r.since)
+  if (action === 'acquire' && heardSince) return null
+  return { action, retryAt: action === 'acquire' ? now + NOTIFY_ONLY_RETRY_MS : null, untilChange: true }
 }
 
 function onTakeover(s: EngineState, owner: string, now: number, fx: Effect[]): EngineState {

@@ -31,8 +31,8 @@ export interface Bounds {
   readonly retryMs: number
 }
 
-/** OWN_NOTIFY_ONLY_RETRY_MS in the state machine: Test said no to claiming this node's own addresses. */
-export const OWN_NOTIFY_RETRY_MS = 60_000
+/** NOTIFY_ONLY_RETRY_MS in the state machine: Test said no to an acquire; it is asked again after this. */
+export const NOTIFY_RETRY_MS = 60_000
 
 export function boundsOf(setup: Setup, faults: readonly Fault[]): Bounds {
   const t = setup.timers

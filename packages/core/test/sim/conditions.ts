@@ -19,6 +19,8 @@ interface NodeConditions {
    * owner's liveness change, the engine's rule after Test says no to a peer's addresses).
    */
   blockedUntil: Map<string, number>
+  /** Keys of `blockedUntil` that also end when the node sees the owner's liveness change. */
+  untilChange: Set<string>
 }
 
 /**
@@ -56,6 +58,7 @@ export class Conditions {
         obstructions: 0,
         obstructedUntil: Number.NEGATIVE_INFINITY,
         blockedUntil: new Map(),
+        untilChange: new Set(),
       }
       this.nodes.set(node, c)
     }
@@ -125,11 +128,12 @@ export class Conditions {
       c.obstructions > 0 ? Number.POSITIVE_INFINITY : this.sim.scheduler.now + this.sim.bounds.obstructionMs
   }
 
-  block(node: string, action: 'acquire' | 'release', owner: string, until: number): void {
+  block(node: string, action: 'acquire' | 'release', owner: string, until: number, untilChange = false): void {
     this.stale = true
     const c = this.of(node)
     const key = `${action}:${owner}`
     c.blockedUntil.set(key, Math.max(c.blockedUntil.get(key) ?? Number.NEGATIVE_INFINITY, until))
+    if (untilChange) c.untilChange.add(key)
   }
 
   blockedUntil(node: string, action: 'acquire' | 'release', owner: string): number {
@@ -137,12 +141,15 @@ export class Conditions {
   }
 
   /** A liveness change of `owner` as `node` saw it: a block "until the trigger changes" ends. */
-  unblockInfinite(node: string, owner: string): void {
+  unblockOnChange(node: string, owner: string): void {
     this.stale = true
     const c = this.of(node)
-    for (const action of ['acquire', 'release'])
-      if (c.blockedUntil.get(`${action}:${owner}`) === Number.POSITIVE_INFINITY)
-        c.blockedUntil.set(`${action}:${owner}`, this.sim.scheduler.now)
+    for (const action of ['acquire', 'release']) {
+      const key = `${action}:${owner}`
+      if (!c.untilChange.delete(key)) continue
+      const until = c.blockedUntil.get(key)
+      if (until !== undefined && until > this.sim.scheduler.now) c.blockedUntil.set(key, this.sim.scheduler.now)
+    }
   }
 
   /** A new agent generation remembers no block and no operator command. */
@@ -150,6 +157,7 @@ export class Conditions {
     this.stale = true
     const c = this.of(node)
     c.blockedUntil.clear()
+    c.untilChange.clear()
     c.operatorChangedAt = this.sim.scheduler.now
   }
 }

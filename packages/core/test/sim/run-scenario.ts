@@ -1,4 +1,4 @@
-import { type Bounds, boundsOf, OWN_NOTIFY_RETRY_MS } from './bounds.js'
+import { type Bounds, boundsOf, NOTIFY_RETRY_MS } from './bounds.js'
 import { Conditions } from './conditions.js'
 import { EngineErrors } from './engine-errors.js'
 import { describeFault, scheduleFaults } from './fault-driver.js'
@@ -103,18 +103,20 @@ export async function runScenario(schedule: Schedule, opts: RunOptions = {}): Pr
     const now = scheduler.now
     const retry = now + bounds.retryMs
     if (e.kind === 'notification-only')
-      // Test said no: own addresses are asked again after a minute, a peer's when its liveness changes.
+      // Test said no: an acquire is asked again after a minute; a peer's addresses also (and a refused
+      // release only) when the peer's liveness changes.
       conditions.block(
         id,
         e.action,
         e.owner,
-        e.owner === id ? now + OWN_NOTIFY_RETRY_MS * bounds.skew : Infinity,
+        e.owner === id || e.action === 'acquire' ? now + NOTIFY_RETRY_MS * bounds.skew : Infinity,
+        e.owner !== id,
       )
     else if (e.kind === 'checklist-aborted') conditions.block(id, e.action, e.owner, retry)
     else if (e.kind === 'takeover-refused') conditions.block(id, 'acquire', e.owner, retry)
     else if (e.kind === 'error' && e.context.startsWith('adding '))
       for (const n of setup.nodes) conditions.block(id, 'acquire', n.id, retry)
-    else if (e.kind === 'peer-lost' || e.kind === 'peer-restored') conditions.unblockInfinite(id, e.peer)
+    else if (e.kind === 'peer-lost' || e.kind === 'peer-restored') conditions.unblockOnChange(id, e.peer)
   }
   for (const n of setup.nodes)
     nodes.push(
