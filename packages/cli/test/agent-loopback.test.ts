@@ -175,7 +175,7 @@ describe('ipfo agent on loopback', () => {
     expect(status).toMatchObject({ maintenance: true, state: 'maintenance' })
     expect((await runCli(['status', '--socket', socket('b')])).stdout).toContain('MAINTENANCE MODE')
     // The leak checks' forced collection holds the loop: refused by an agent started as ipfo starts it.
-    const { controlRequest } = await import('@ipfo/core/node')
+    const { controlRequest } = await import('@ipfo/core/agent')
     await expect(controlRequest(socket('b'), { method: 'gc' })).rejects.toThrow(
       'the agent refused: gc is a debugging aid: start the agent with node --expose-gc',
     )

@@ -70,7 +70,7 @@ export async function startNamespacePair(
     agent,
     kinds: (node: string) => log.filter((l) => l.node === node).map((l) => l.line.kind),
     async status(node: 'a' | 'b'): Promise<AgentStatus> {
-      const { controlRequest } = await import('@ipfo/core/node')
+      const { controlRequest } = await import('@ipfo/core/agent')
       return controlRequest<AgentStatus>(files.socket[node], { method: 'status' })
     },
     /**
@@ -78,7 +78,7 @@ export async function startNamespacePair(
      * started with `nodeFlags: ['--expose-gc']`).
      */
     async collectGarbage(node: 'a' | 'b', snapshotDir?: string): Promise<HeapAfterGc> {
-      const { controlRequest } = await import('@ipfo/core/node')
+      const { controlRequest } = await import('@ipfo/core/agent')
       // A snapshot takes seconds (longer on a busy machine); a collection alone, some 100 ms.
       return controlRequest<HeapAfterGc>(
         files.socket[node],

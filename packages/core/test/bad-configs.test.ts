@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { parseConfig } from '../src/config/load.js'
-import { ConfigError } from '../src/errors.js'
+import { ConfigError } from '../src/model/errors.js'
 
 /**
  * Every file in fixtures/bad-configs is a broken config whose header says what the error must say:

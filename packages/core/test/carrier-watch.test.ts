@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { linuxCarrierWatch, parseLinkShow, parseMonitorLine } from '../src/node/carrier-watch.js'
-import { systemCommandRunner } from '../src/node/command-runner.js'
-import { ipBatch } from '../src/node/ip-batch.js'
-import type { CarrierWatch, CommandRunner, IpBatch } from '../src/ports.js'
+import { ipBatch } from '../src/adapters/address/ip-batch.js'
+import { linuxCarrierWatch, parseLinkShow, parseMonitorLine } from '../src/adapters/carrier-watch.js'
+import { systemCommandRunner } from '../src/adapters/command-runner.js'
+import type { CarrierWatch, CommandRunner, IpBatch } from '../src/model/ports.js'
 import { createTopology, netnsSkipReason, type Topology } from '../src/testing/netns.js'
 
 const skip = netnsSkipReason(process.env.CI === 'true')

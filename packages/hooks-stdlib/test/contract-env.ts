@@ -1,5 +1,5 @@
 /**
- * The variables the agent gives a hook (see packages/core/src/hooks/contract.ts), for one acquire of
+ * The variables the agent gives a hook (see packages/core/src/model/hook-contract.ts), for one acquire of
  * 192.168.1.100/24 on eth0 by node b after peer a fell silent.
  */
 export function contractEnv(overrides: Record<string, string> = {}): Record<string, string> {

@@ -34,7 +34,7 @@ export async function ipfoPair(
   setting: Extract<Setting, { system: 'ipfo' }>,
   dir: string,
 ): Promise<DaemonPair> {
-  const { generateKey, writeKeyFile } = await import('@ipfo/core/node')
+  const { generateKey, writeKeyFile } = await import('@ipfo/core/agent')
   const key = join(dir, 'heartbeat.key')
   await writeKeyFile(key, generateKey(), { force: true })
   const vip = { interface: 'pub0', address: `${stage.vip}/${stage.prefixLength}` }

@@ -19,7 +19,7 @@ SIGTERM and SIGINT stop it (releasing or keeping held addresses, as "onStop" say
 
   async run(): Promise<{ node: string; stopped: string }> {
     const { flags } = await this.parse(Agent)
-    const { loadConfigFile, simulatedAddressControl, startAgent } = await import('@ipfo/core/node')
+    const { loadConfigFile, simulatedAddressControl, startAgent } = await import('@ipfo/core/agent')
     const simulated = flags['simulate-addresses']
     const { serviceNotifier } = await import('../service/notify.js')
     // Here, before the agent starts: under systemd this starts the notify helper process.

@@ -17,7 +17,7 @@ export default class Doctor extends IpfoCommand {
 
   async run(): Promise<{ ok: boolean; checks: CheckResult[] }> {
     const { flags } = await this.parse(Doctor)
-    const { systemCommandRunner } = await import('@ipfo/core/node')
+    const { systemCommandRunner } = await import('@ipfo/core/agent')
     const { runDoctor } = await import('../doctor/run-doctor.js')
     const { liveOutput, styleFor } = await import('../render/style.js')
     const { startProgress } = await import('../render/progress.js')

@@ -18,7 +18,7 @@ export default class Keygen extends IpfoCommand {
 
   async run(): Promise<{ path: string; bytes: number; mode: string }> {
     const { args, flags } = await this.parse(Keygen)
-    const { generateKey, writeKeyFile, KEY_BYTES } = await import('@ipfo/core/node')
+    const { generateKey, writeKeyFile, KEY_BYTES } = await import('@ipfo/core/agent')
     await writeKeyFile(args.path, generateKey(), { force: flags.force })
     this.log(`wrote a new ${KEY_BYTES}-byte heartbeat key to ${args.path} (mode 0600)`)
     return { path: args.path, bytes: KEY_BYTES, mode: '0600' }

@@ -35,7 +35,7 @@ export async function namespaceStage(
   opts: NamespaceStageOptions = {},
 ): Promise<Stage & { topology: Topology }> {
   const { createTopology } = await import('@ipfo/core/testing')
-  const { onPath } = await import('@ipfo/core/node')
+  const { onPath } = await import('@ipfo/core/agent')
   const family = opts.ipv6 ? 6 : 4
   const has = onPath(opts.path ?? process.env.PATH)
   const announcer = family === 4 ? ['socat', 'arping'].find(has) : ['na6'].find(has)

@@ -14,7 +14,7 @@ export type ExtraConfig = Partial<Record<'a' | 'b', Record<string, unknown>>>
 /** Writes a fresh heartbeat key and both nodes' configs for a stage into `dir`. */
 export async function writePairFiles(stage: Stage, dir: string, extra: ExtraConfig = {}): Promise<PairFiles> {
   await mkdir(dir, { recursive: true, mode: 0o700 })
-  const { generateKey, writeKeyFile } = await import('@ipfo/core/node')
+  const { generateKey, writeKeyFile } = await import('@ipfo/core/agent')
   const key = join(dir, 'heartbeat.key')
   await writeKeyFile(key, generateKey(), { force: true })
   const socket = { a: join(dir, 'a.sock'), b: join(dir, 'b.sock') }

@@ -86,7 +86,7 @@ export async function runDemo(stage: Stage, dir: string, io: DemoIo): Promise<De
     return waited
   }
 
-  const { controlRequest } = await import('@ipfo/core/node')
+  const { controlRequest } = await import('@ipfo/core/agent')
   const files = await writePairFiles(stage, dir)
   const agent = (node: 'a' | 'b') =>
     new AgentProcess(node, stage.agentCommand(node, ['--config', files.config[node]]), onLine, onStderr)

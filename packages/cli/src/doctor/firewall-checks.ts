@@ -67,7 +67,7 @@ export async function readFirewall(runner: CommandRunner, ipv6: boolean): Promis
 
 /** The heartbeat port is open to the peer on every link, as far as the firewall rules tell. */
 export async function checkFirewall(config: Config, runner: CommandRunner): Promise<CheckResult[]> {
-  const { parseTarget } = await import('@ipfo/core/node')
+  const { parseTarget } = await import('@ipfo/core/agent')
   const links = config.links.map((link) => ({
     link,
     targets: link.targets.map((t) => parseTarget(t, config.port)),

@@ -13,7 +13,7 @@ export interface DoctorDeps {
  */
 export async function runDoctor(configFile: string, deps: DoctorDeps): Promise<CheckResult[]> {
   const progress = deps.progress ?? (() => {})
-  const { loadConfigFile } = await import('@ipfo/core/node')
+  const { loadConfigFile } = await import('@ipfo/core/agent')
   const checks: CheckResult[] = []
   progress('reading the config')
   const loaded = await loadConfigFile(configFile).then(

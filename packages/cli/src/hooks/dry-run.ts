@@ -35,7 +35,7 @@ export async function dryRunPhase(opts: {
   uid: number | undefined
 }): Promise<DryRunResult> {
   const { appleHooks } = await import('@ipfo/core')
-  const { hookProcessRunner } = await import('@ipfo/core/node')
+  const { hookProcessRunner } = await import('@ipfo/core/agent')
   const resultsDir = await mkdtemp(join(tmpdir(), 'ipfo-hooks-test-'))
   const events: EventBody[] = []
   try {

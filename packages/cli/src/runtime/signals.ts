@@ -1,4 +1,4 @@
-import type { RunningAgent } from '@ipfo/core/node'
+import type { RunningAgent } from '@ipfo/core/agent'
 
 /**
  * The only place ipfo touches process signals. SIGTERM/SIGINT stop the agent cleanly; SIGHUP stops and

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { ConfigError } from '../errors.js'
+import { ConfigError } from '../model/errors.js'
 import { importHostconfig, stringifyConfig } from './hostconfig.js'
 import { parseConfig } from './load.js'
 import { configSchema } from './schema.js'

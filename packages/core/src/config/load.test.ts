@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { ConfigError } from '../errors.js'
+import { ConfigError } from '../model/errors.js'
 import { checkConfig, formatIssues, parseConfig, readablePath } from './load.js'
 
 const FILE = '/etc/ipfo/config.yaml'

@@ -1,6 +1,6 @@
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type YAMLError } from 'yaml'
 import { z } from 'zod'
-import { ConfigError } from '../errors.js'
+import { ConfigError } from '../model/errors.js'
 import { type Config, configSchema } from './schema.js'
 
 /** One thing wrong with a config file: where it is and what to do about it. */

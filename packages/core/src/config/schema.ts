@@ -1,6 +1,6 @@
 import { z } from 'zod'
-import { parseCidr } from '../address/ip.js'
-import { formatDuration, parseDuration } from './duration.js'
+import { formatDuration, parseDuration } from '../model/duration.js'
+import { parseCidr } from '../model/ip.js'
 
 /**
  * The agent's config file (YAML or JSON), as a zod schema. Parsing turns durations into milliseconds

@@ -1,9 +1,9 @@
-import type { InterfaceAddress } from '../address/ip.js'
 import type { Config } from '../config/schema.js'
-import type { DropReason, IpfoEvent } from '../events.js'
 import { type DecodeResult, decodeHeartbeat, encodeHeartbeat } from '../heartbeat/codec.js'
 import type { KeyRing } from '../heartbeat/key-ring.js'
 import { ReplayGuard } from '../heartbeat/replay-guard.js'
+import type { DropReason, IpfoEvent } from '../model/events.js'
+import type { InterfaceAddress } from '../model/ip.js'
 import type {
   AddressControl,
   Arbiter,
@@ -17,11 +17,10 @@ import type {
   ReplayStore,
   TimerHandle,
   Transport,
-} from '../ports.js'
-import { noHooks } from '../ports.js'
+} from '../model/ports.js'
+import { noHooks } from '../model/ports.js'
 import { advertisedHeld, advertisedState } from '../state-machine/advertise.js'
 import type { Effect, EventBody } from '../state-machine/effects.js'
-import { announceAll, runChecklist } from '../state-machine/executor.js'
 import type { HeartbeatInput, Input } from '../state-machine/inputs.js'
 import type { EngineState } from '../state-machine/state.js'
 import {
@@ -31,6 +30,7 @@ import {
   takeoverRefusal,
   transition,
 } from '../state-machine/transition.js'
+import { announceAll, runChecklist } from './executor.js'
 import { rehearseTakeover } from './rehearsal.js'
 import { type AgentStatus, buildStatus, type Counters } from './status.js'
 

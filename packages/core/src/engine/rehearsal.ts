@@ -1,10 +1,11 @@
-import type { AddressControl } from '../ports.js'
-import { noHooks } from '../ports.js'
+import type { AdvertisedAddress } from '../model/advertised.js'
+import type { AddressControl } from '../model/ports.js'
+import { noHooks } from '../model/ports.js'
 import { advertisedHeld } from '../state-machine/advertise.js'
 import type { Effect, EventBody } from '../state-machine/effects.js'
-import { runChecklist } from '../state-machine/executor.js'
-import type { AdvertisedAddress, EngineState } from '../state-machine/state.js'
+import type { EngineState } from '../state-machine/state.js'
 import { transition } from '../state-machine/transition.js'
+import { runChecklist } from './executor.js'
 
 export interface RehearsalDeps {
   readonly self: string

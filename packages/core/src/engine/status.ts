@@ -1,6 +1,6 @@
-import { cidr } from '../address/ip.js'
 import type { Config } from '../config/schema.js'
-import type { DropReason, IpfoEvent } from '../events.js'
+import type { DropReason, IpfoEvent } from '../model/events.js'
+import { cidr } from '../model/ip.js'
 import { advertisedHeld, advertisedState } from '../state-machine/advertise.js'
 import type { EngineState } from '../state-machine/state.js'
 

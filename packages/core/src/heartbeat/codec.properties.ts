@@ -6,8 +6,8 @@
 import { createHmac } from 'node:crypto'
 import { isDeepStrictEqual } from 'node:util'
 import fc from 'fast-check'
-import { normalizeIp } from '../address/ip.js'
-import type { DropReason } from '../events.js'
+import type { DropReason } from '../model/events.js'
+import { normalizeIp } from '../model/ip.js'
 import {
   decodeHeartbeat,
   encodeHeartbeat,

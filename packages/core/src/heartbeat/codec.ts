@@ -22,9 +22,9 @@
  */
 import { createHmac, timingSafeEqual } from 'node:crypto'
 import { isIPv4, isIPv6 } from 'node:net'
-import { normalizeIp } from '../address/ip.js'
-import type { DropReason } from '../events.js'
-import type { AdvertisedAddress, NodeStateCode } from '../state-machine/state.js'
+import type { AdvertisedAddress, NodeStateCode } from '../model/advertised.js'
+import type { DropReason } from '../model/events.js'
+import { normalizeIp } from '../model/ip.js'
 import type { KeyRing } from './key-ring.js'
 
 export const HEARTBEAT_MAGIC = 'IPFO'

@@ -1,19 +1,10 @@
+import type { ReplaySnapshot } from '../model/ports.js'
+
 interface NodeMarks {
   /** The highest incarnation accepted on any link, or remembered from a previous run. */
   incarnation: number | undefined
   /** Per link, the last (incarnation, seq) accepted there. */
   links: Map<string, { incarnation: number; seq: number }>
-}
-
-/** What `ReplayGuard.snapshot` saves: per node, the highest incarnation and each link's last (incarnation, seq). */
-export interface ReplaySnapshot {
-  readonly nodes: Record<
-    string,
-    {
-      readonly incarnation: number | null
-      readonly links: Record<string, { incarnation: number; seq: number }>
-    }
-  >
 }
 
 export type ReplayVerdict = { ok: true; restarted: boolean } | { ok: false; detail: string }

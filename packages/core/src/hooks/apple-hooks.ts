@@ -2,15 +2,15 @@ import { readdirSync } from 'node:fs'
 import { appendFile, mkdir, readdir, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { HooksConfig } from '../config/schema.js'
-import type { GateVerdict, HooksPort, PhaseOutcome } from '../ports.js'
-import type { EventBody } from '../state-machine/effects.js'
 import {
   type HookContext,
   type HookInvocation,
   type HookPhase,
   type HookStage,
   hookInvocation,
-} from './contract.js'
+} from '../model/hook-contract.js'
+import type { GateVerdict, HooksPort, PhaseOutcome } from '../model/ports.js'
+import type { EventBody } from '../state-machine/effects.js'
 import { addressFolder, stageScripts } from './layout.js'
 import { checkHookSafety, type SafetyFs } from './safety.js'
 

@@ -1,6 +1,6 @@
 import { join } from 'node:path'
-import { normalizeIp } from '../address/ip.js'
-import type { HookStage } from './contract.js'
+import type { HookStage } from '../model/hook-contract.js'
+import { normalizeIp } from '../model/ip.js'
 
 /**
  * Which files of an address folder run, and in which order: Apple's /Library/IPFailover rules.

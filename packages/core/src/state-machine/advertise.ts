@@ -1,5 +1,6 @@
+import type { AdvertisedAddress, NodeStateCode } from '../model/advertised.js'
 import { giveBackDue } from './resources.js'
-import type { AdvertisedAddress, EngineState, NodeStateCode } from './state.js'
+import type { EngineState } from './state.js'
 
 /** What this node tells its peers in every heartbeat: its state and the addresses it holds. */
 export function advertisedState(s: EngineState): NodeStateCode {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
+import type { AdvertisedAddress } from '../model/advertised.js'
 import { held, MachineSimulation, testTiming, vip } from '../testing/machine-simulation.js'
 import { advertisedHeld } from './advertise.js'
-import type { AdvertisedAddress } from './state.js'
 import { nextDeadline, takeoverRefusal } from './transition.js'
 
 const VIP_A = vip('10.0.0.100', 'eth0')

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
+import type { AdvertisedAddress, NodeStateCode } from '../model/advertised.js'
 import { held, MachineSimulation, testTiming, vip } from '../testing/machine-simulation.js'
 import { advertisedHeld } from './advertise.js'
-import type { AdvertisedAddress, NodeStateCode } from './state.js'
 
 /**
  * The returning owner's forced claim (issue 16's reproductions, on the pure machine). The claim
@@ -161,7 +161,7 @@ describe("the holder's side: it says whether its give-back is due", () => {
 })
 
 describe("the owner's side: `returning` stops the claim clock", () => {
-  it("never forces while the holder says its give-back is due, however long a silence only the holder saw keeps restarting its timer", () => {
+  it('never forces while the holder says its give-back is due, however long a silence only the holder saw keeps restarting its timer', () => {
     const sim = returningOwner()
     b(sim, 1_000 + 5 * CLAIM_MS, [held(VIP_A, 'returning')])
     expect(forced(sim)).toEqual([])

@@ -1,6 +1,6 @@
-import type { InterfaceAddress } from '../address/ip.js'
-import type { IpfoEvent } from '../events.js'
-import type { HookAction, HookPhase } from '../hooks/contract.js'
+import type { IpfoEvent } from '../model/events.js'
+import type { HookAction, HookPhase } from '../model/hook-contract.js'
+import type { InterfaceAddress } from '../model/ip.js'
 
 /** An event without its timestamp: the machine is pure, the engine stamps the wall clock. */
 export type EventBody = IpfoEvent extends infer E ? (E extends IpfoEvent ? Omit<E, 'time'> : never) : never

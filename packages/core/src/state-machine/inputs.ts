@@ -1,4 +1,4 @@
-import type { AdvertisedAddress, NodeStateCode } from './state.js'
+import type { AdvertisedAddress, NodeStateCode } from '../model/advertised.js'
 
 /** What a heartbeat says, once it is known to be authentic and fresh. */
 export interface HeartbeatInput {

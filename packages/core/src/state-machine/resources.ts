@@ -1,6 +1,7 @@
-import { cidr } from '../address/ip.js'
+import type { HoldStatus } from '../model/advertised.js'
+import { cidr } from '../model/ip.js'
 import { acquireSteps, type Effect, releaseSteps } from './effects.js'
-import type { EngineState, HoldStatus, PeerView, Resource } from './state.js'
+import type { EngineState, PeerView, Resource } from './state.js'
 
 /**
  * Decides, for one resource, whether a checklist starts now. Returns the resource as it is after

@@ -1,22 +1,5 @@
-import type { InterfaceAddress } from '../address/ip.js'
-
-/** The state of a node as it advertises it in heartbeats. */
-export type NodeStateCode = 'starting' | 'healthy' | 'maintenance' | 'stopping'
-
-/**
- * How a holder describes an address it holds, so the owner knows whether to wait: `held` (no give-back
- * under way: the owner's claim clock runs), `releasing` (a release runs), `returning` (a failback is
- * due, by policy auto or stable, and will start on its own), `kept` (it will not give it back on its
- * own: manual policy, operator takeover, maintenance).
- */
-export type HoldStatus = 'held' | 'releasing' | 'kept' | 'returning'
-
-export interface AdvertisedAddress {
-  readonly ip: string
-  readonly prefix: number
-  readonly family: 4 | 6
-  readonly status: HoldStatus
-}
+import type { AdvertisedAddress, NodeStateCode } from '../model/advertised.js'
+import type { InterfaceAddress } from '../model/ip.js'
 
 export interface LinkView {
   /** Monotonic time of the last valid heartbeat on this link; null if never heard. */

@@ -1,4 +1,4 @@
-import { cidr, type InterfaceAddress } from '../address/ip.js'
+import { cidr, type InterfaceAddress } from '../model/ip.js'
 import type { Effect } from './effects.js'
 import type { ChecklistOutcome, HeartbeatInput, Input } from './inputs.js'
 import { evaluatePeer, peerDeadline } from './liveness.js'

@@ -1,6 +1,6 @@
-import { addressKey, cidr, type InterfaceAddress } from '../address/ip.js'
-import { AddressError } from '../errors.js'
-import type { AddressControl } from '../ports.js'
+import { AddressError } from '../model/errors.js'
+import { addressKey, cidr, type InterfaceAddress } from '../model/ip.js'
+import type { AddressControl } from '../model/ports.js'
 
 export interface AddressOperation {
   readonly op: 'add' | 'remove' | 'announce'

@@ -1,7 +1,8 @@
-import type { InterfaceAddress } from '../address/ip.js'
+import type { AdvertisedAddress, NodeStateCode } from '../model/advertised.js'
+import type { InterfaceAddress } from '../model/ip.js'
 import type { Checklist, Effect, EventBody } from '../state-machine/effects.js'
 import type { ChecklistOutcome, Input } from '../state-machine/inputs.js'
-import type { AdvertisedAddress, EngineState, NodeStateCode, Timing } from '../state-machine/state.js'
+import type { EngineState, Timing } from '../state-machine/state.js'
 import { initialState, type MachineSetup, nextDeadline, transition } from '../state-machine/transition.js'
 
 /**

@@ -3,8 +3,8 @@ import { randomBytes } from 'node:crypto'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { systemCommandRunner } from '../node/command-runner.js'
-import type { CommandResult, CommandRunner } from '../ports.js'
+import { systemCommandRunner } from '../adapters/command-runner.js'
+import type { CommandResult, CommandRunner } from '../model/ports.js'
 
 /**
  * Real network namespaces for integration tests and the demo. Traffic stays inside the namespaces

@@ -1,4 +1,4 @@
-import type { CommandResult, CommandRunner } from '../ports.js'
+import type { CommandResult, CommandRunner } from '../model/ports.js'
 
 export interface RecordedCall {
   readonly command: string

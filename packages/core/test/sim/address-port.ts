@@ -1,6 +1,6 @@
-import { cidr, type InterfaceAddress } from '../../src/address/ip.js'
-import { AddressError } from '../../src/errors.js'
-import type { AddressControl } from '../../src/ports.js'
+import { AddressError } from '../../src/model/errors.js'
+import { cidr, type InterfaceAddress } from '../../src/model/ip.js'
+import type { AddressControl } from '../../src/model/ports.js'
 import type { AgentContext } from './agent-context.js'
 import type { InterfaceTable } from './interface-table.js'
 

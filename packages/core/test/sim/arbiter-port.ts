@@ -1,5 +1,5 @@
-import { cidr } from '../../src/address/ip.js'
-import type { Arbiter } from '../../src/ports.js'
+import { cidr } from '../../src/model/ip.js'
+import type { Arbiter } from '../../src/model/ports.js'
 import type { AgentContext } from './agent-context.js'
 import type { InterfaceTable } from './interface-table.js'
 import type { Network } from './network.js'

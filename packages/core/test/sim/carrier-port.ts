@@ -1,4 +1,4 @@
-import type { CarrierWatch } from '../../src/ports.js'
+import type { CarrierWatch } from '../../src/model/ports.js'
 import type { AgentContext } from './agent-context.js'
 import type { InterfaceTable } from './interface-table.js'
 

@@ -128,7 +128,13 @@ export class Conditions {
       c.obstructions > 0 ? Number.POSITIVE_INFINITY : this.sim.scheduler.now + this.sim.bounds.obstructionMs
   }
 
-  block(node: string, action: 'acquire' | 'release', owner: string, until: number, untilChange = false): void {
+  block(
+    node: string,
+    action: 'acquire' | 'release',
+    owner: string,
+    until: number,
+    untilChange = false,
+  ): void {
     this.stale = true
     const c = this.of(node)
     const key = `${action}:${owner}`
@@ -148,7 +154,8 @@ export class Conditions {
       const key = `${action}:${owner}`
       if (!c.untilChange.delete(key)) continue
       const until = c.blockedUntil.get(key)
-      if (until !== undefined && until > this.sim.scheduler.now) c.blockedUntil.set(key, this.sim.scheduler.now)
+      if (until !== undefined && until > this.sim.scheduler.now)
+        c.blockedUntil.set(key, this.sim.scheduler.now)
     }
   }
 

@@ -1,5 +1,4 @@
-import type { ReplaySnapshot } from '../../src/heartbeat/replay-guard.js'
-import type { Journal, JournalEntry, ReplayStore } from '../../src/ports.js'
+import type { Journal, JournalEntry, ReplaySnapshot, ReplayStore } from '../../src/model/ports.js'
 import type { AgentContext } from './agent-context.js'
 
 /**

@@ -1,4 +1,4 @@
-import type { IpfoEvent } from '../../src/events.js'
+import type { IpfoEvent } from '../../src/model/events.js'
 import type { Violation } from './violation.js'
 
 /**

@@ -1,4 +1,4 @@
-import type { HookPhase } from '../../src/hooks/contract.js'
+import type { HookPhase } from '../../src/model/hook-contract.js'
 import { Prng } from './prng.js'
 import type { Fault, LinkName, NodeSetup, Schedule, Setup, TimerMode, Timers } from './schedule.js'
 

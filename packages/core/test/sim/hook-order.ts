@@ -1,5 +1,5 @@
-import type { IpfoEvent } from '../../src/events.js'
-import type { HookAction, HookContext } from '../../src/hooks/contract.js'
+import type { IpfoEvent } from '../../src/model/events.js'
+import type { HookAction, HookContext } from '../../src/model/hook-contract.js'
 import type { HookStage } from './schedule.js'
 import type { Violation } from './violation.js'
 

@@ -1,5 +1,5 @@
-import type { HookContext, HookPhase } from '../../src/hooks/contract.js'
-import type { GateVerdict, HooksPort, PhaseOutcome } from '../../src/ports.js'
+import type { HookContext, HookPhase } from '../../src/model/hook-contract.js'
+import type { GateVerdict, HooksPort, PhaseOutcome } from '../../src/model/ports.js'
 import type { AgentContext } from './agent-context.js'
 import type { HookStage, Latencies } from './schedule.js'
 

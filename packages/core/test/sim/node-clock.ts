@@ -1,4 +1,4 @@
-import type { Clock, TimerHandle } from '../../src/ports.js'
+import type { Clock, TimerHandle } from '../../src/model/ports.js'
 import type { SimEvent } from './event-queue.js'
 import type { Scheduler } from './scheduler.js'
 

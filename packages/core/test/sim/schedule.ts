@@ -1,4 +1,4 @@
-import type { HookPhase } from '../../src/hooks/contract.js'
+import type { HookPhase } from '../../src/model/hook-contract.js'
 
 /**
  * A scenario as data: the cluster, its timers and the faults, each at a simulated time. A schedule

@@ -1,5 +1,5 @@
 import { createHash, type Hash } from 'node:crypto'
-import type { IpfoEvent } from '../../src/events.js'
+import type { IpfoEvent } from '../../src/model/events.js'
 
 /**
  * What happened, one line per step, hashed as it goes: one seed must give one hash (the

@@ -17,7 +17,7 @@ export default class ConfigCheck extends IpfoCommand {
     peers: string[]
   }> {
     const { flags } = await this.parse(ConfigCheck)
-    const { loadConfigFile } = await import('@ipfo/core/node')
+    const { loadConfigFile } = await import('@ipfo/core/agent')
     const { config } = await loadConfigFile(flags.config)
     this.log(
       `${flags.config} is valid: node ${config.node}, ${config.links.length} link(s), ${config.peers.length} peer(s)`,

@@ -1,0 +1,242 @@
+import { dirname, join, resolve } from 'node:path'
+import { fileJournal, fileReplayStore } from '../adapters/journal-files.js'
+import { systemClock } from '../adapters/system-clock.js'
+import { udpTransport } from '../adapters/udp-transport.js'
+import type { Config } from '../config/schema.js'
+import { createEngine, type Engine } from '../engine/engine.js'
+import { heartbeatKey, keyRing } from '../heartbeat/key-ring.js'
+import { defaultHooksDir } from '../hooks/layout.js'
+import type { IpfoEvent } from '../model/events.js'
+import type { AddressControl, Arbiter, CarrierWatch, EventSink, HooksPort, IpBatch } from '../model/ports.js'
+import type { EventBody } from '../state-machine/effects.js'
+import { startControlServer } from './control-server.js'
+import { eventLogger } from './event-log.js'
+import { loadConfigFile } from './load-config-file.js'
+
+export interface AgentOptions {
+  readonly configFile: string
+  readonly platform: NodeJS.Platform
+  /** Replaces the platform's address control (the demo's simulated adapter, for instance). */
+  readonly address?: AddressControl
+  /** Replaces the hooks port built from the config's `hooks` section (Apple's folder layout). */
+  readonly hooks?: HooksPort
+  /** Replaces the arbiter built from the config's `arbitration` section. */
+  readonly arbiter?: Arbiter
+  /** The agent's user id (`process.getuid()`); as root (0), unsafe hook files are refused. */
+  readonly uid?: number
+  /** Also called for every event, after the log. */
+  readonly onEvent?: EventSink
+  /** Where the JSON-lines log goes: a file descriptor (default 1, stdout) or a path. */
+  readonly log?: string | number
+  /** Where optional tools (socat, arping, na6) are looked for; default: the PATH variable. */
+  readonly path?: string
+}
+
+export interface RunningAgent {
+  readonly config: Config
+  readonly engine: Engine
+  /** Stops the engine; `release` overrides the config's onStop (a reload keeps addresses). */
+  stop(opts?: { release?: boolean }): Promise<void>
+}
+
+/** Builds the real ports for one node, starts its engine and its control socket. */
+export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
+  const { config, key, acceptedKeys } = await loadConfigFile(opts.configFile)
+  const log = eventLogger(opts.log ?? 1)
+  const fileLog = config.paths.eventLog ? eventLogger(config.paths.eventLog) : undefined
+  let control: Awaited<ReturnType<typeof startControlServer>> | undefined
+  let notify: ((event: IpfoEvent) => void) | undefined
+  const onEvent = (event: IpfoEvent) => {
+    log(event)
+    fileLog?.(event)
+    control?.publish(event)
+    notify?.(event)
+    opts.onEvent?.(event)
+  }
+  // Hook and transport events go through the engine, so they are stamped and kept for `ipfo events`.
+  let engineRef: Engine | undefined
+  const report = (event: EventBody) => engineRef?.report(event)
+  // One long-lived `ip -batch` for every address change and neighbour flush: no fork on the way.
+  const batch =
+    opts.address || opts.platform !== 'linux'
+      ? undefined
+      : (await import('../adapters/address/ip-batch.js')).ipBatch()
+  // Optional tools are looked for once: a missing one is one warning at start, not an error per takeover.
+  const { missingTools, onPath } = await import('./optional-tools.js')
+  const missing =
+    opts.address || opts.platform !== 'linux'
+      ? []
+      : missingTools(config, onPath(opts.path ?? process.env.PATH))
+  const address =
+    opts.address ??
+    (await platformAddress(opts.platform, report, batch, new Set(missing.flatMap((m) => m.tools))))
+  const { applyScheduling } = await import('./scheduling.js')
+  const { systemCommandRunner } = await import('../adapters/command-runner.js')
+  await applyScheduling(config, opts.configFile, systemCommandRunner, opts.platform)
+  const { preflight } = await import('./preflight.js')
+  await preflight(
+    config,
+    address,
+    opts.hooks ? undefined : hooksDirOf(config, opts),
+    opts.configFile,
+    opts.platform,
+  )
+  const folder = opts.hooks ? undefined : await folderHooks(config, opts, report)
+  const hooks = opts.hooks ?? folder!.hooks
+  notify = folder?.notify
+  const engine = createEngine({
+    config,
+    keys: keyRing(heartbeatKey(key), ...acceptedKeys.map(heartbeatKey)),
+    clock: systemClock,
+    transport: udpTransport({
+      links: config.links,
+      port: config.port,
+      clock: systemClock,
+      onError: (message) => report({ kind: 'error', message, context: 'heartbeat transport' }),
+    }),
+    address,
+    hooks,
+    ...(await arbiterFor(config, opts)),
+    journal: fileJournal(config.paths.stateDir),
+    replayStore: fileReplayStore(config.paths.stateDir),
+    ...(await carrierWatchFor(config, opts, report, batch)),
+    onEvent,
+    // The same log, writing nowhere: rehearsals compile its code for the real takeover's events.
+    rehearsal: { onEvent: eventLogger('/dev/null') },
+  })
+  engineRef = engine
+  for (const m of missing)
+    report({ kind: 'tools-missing', tools: [...m.tools], packages: [...m.packages], lost: m.lost })
+  // Hooks a killed earlier run left running are stopped before anything else runs.
+  const { reapLeftoverHooks } = await import('../adapters/hook-registry.js')
+  for (const { pgid, script } of await reapLeftoverHooks(config.paths.stateDir)) {
+    report({ kind: 'hook-reaped', pgid, script })
+  }
+  control = await startControlServer(config.paths.socket, engine)
+  try {
+    await engine.start()
+  } catch (error) {
+    await control.close()
+    throw error
+  }
+  return {
+    config,
+    engine,
+    async stop(stopOpts = {}) {
+      await engine.stop(stopOpts)
+      await control?.close()
+      log.flush()
+      fileLog?.flush()
+    },
+  }
+}
+
+/** A relative hooks.dir is relative to the config file's folder, as `key` is and as `ipfo hooks add` reads it. */
+function hooksDirOf(config: Config, opts: AgentOptions): string {
+  return config.hooks.dir
+    ? resolve(dirname(opts.configFile), config.hooks.dir)
+    : defaultHooksDir(opts.platform)
+}
+
+async function arbiterFor(config: Config, opts: AgentOptions): Promise<{ arbiter?: Arbiter }> {
+  if (opts.arbiter) return { arbiter: opts.arbiter }
+  const { probe, witness, timeout } = config.arbitration
+  if (!probe && witness.length === 0) return {}
+  const [{ createArbiter }, { systemCommandRunner }] = await Promise.all([
+    import('../adapters/address/arbiter.js'),
+    import('../adapters/command-runner.js'),
+  ])
+  const platform = opts.platform === 'darwin' ? 'darwin' : 'linux'
+  return {
+    arbiter: createArbiter({ runner: systemCommandRunner, platform, probe, witness, timeoutMs: timeout }),
+  }
+}
+
+/** On Linux, unless the config says to ignore carriers and unless the address control is replaced (demo). */
+async function carrierWatchFor(
+  config: Config,
+  opts: AgentOptions,
+  report: (event: EventBody) => void,
+  batch: IpBatch | undefined,
+): Promise<{ carrier?: CarrierWatch }> {
+  if (config.onCarrierLoss === 'ignore' || opts.platform !== 'linux' || opts.address) return {}
+  const [{ linuxCarrierWatch }, { systemCommandRunner }] = await Promise.all([
+    import('../adapters/carrier-watch.js'),
+    import('../adapters/command-runner.js'),
+  ])
+  return {
+    carrier: linuxCarrierWatch({
+      runner: systemCommandRunner,
+      ...(batch ? { batch } : {}),
+      onError: (message) => report({ kind: 'error', message, context: 'carrier watch' }),
+    }),
+  }
+}
+
+async function platformAddress(
+  platform: NodeJS.Platform,
+  report: (event: EventBody) => void,
+  batch: IpBatch | undefined,
+  missing: ReadonlySet<string>,
+): Promise<AddressControl> {
+  const [{ platformAddressControl }, { systemCommandRunner }, { socatFrames }, { GRATUITOUS_ARP_BYTES }] =
+    await Promise.all([
+      import('../adapters/address/pick.js'),
+      import('../adapters/command-runner.js'),
+      import('../adapters/address/socat-frames.js'),
+      import('../adapters/address/arp-frame.js'),
+    ])
+  return platformAddressControl(platform, systemCommandRunner, {
+    ...(batch ? { batch } : {}),
+    missing,
+    // Without socat there is no frame sender to start: announcements go through arping, if any.
+    ...(missing.has('socat')
+      ? {}
+      : {
+          frames: () =>
+            socatFrames({
+              frameBytes: GRATUITOUS_ARP_BYTES,
+              // Announcements still go out (through arping), a few ms later: worth knowing, not fatal.
+              onExit: (iface, message) =>
+                report({
+                  kind: 'error',
+                  message: `${message}; gratuitous ARPs on ${iface} go through arping instead`,
+                  context: 'gratuitous ARP sender',
+                }),
+            }),
+        }),
+  })
+}
+
+/** The hook folder of the config (default: Apple's on macOS); a folder that does not exist means no hooks. */
+async function folderHooks(
+  config: Config,
+  opts: AgentOptions,
+  report: (event: EventBody) => void,
+): Promise<{ hooks: HooksPort; notify: (event: IpfoEvent) => void }> {
+  const [{ appleHooks }, { notifyHooks }, { hookProcessRunner }] = await Promise.all([
+    import('../hooks/apple-hooks.js'),
+    import('../hooks/notify-hooks.js'),
+    import('../adapters/hook-process.js'),
+  ])
+  const dir = hooksDirOf(config, opts)
+  const { fileHookRegistry } = await import('../adapters/hook-registry.js')
+  const passed = Object.fromEntries(
+    config.hooks.passEnv.flatMap((name) =>
+      process.env[name] === undefined ? [] : [[name, process.env[name] as string]],
+    ),
+  )
+  const run = hookProcessRunner({ registry: fileHookRegistry(config.paths.stateDir), env: passed })
+  const runAsRoot = opts.uid === 0
+  return {
+    hooks: appleHooks({
+      dir,
+      config: config.hooks,
+      runAsRoot,
+      emit: report,
+      run,
+      resultsDir: join(config.paths.stateDir, 'hook-results'),
+    }),
+    notify: notifyHooks({ dir, config: config.hooks, node: config.node, runAsRoot, run, emit: report }),
+  }
+}

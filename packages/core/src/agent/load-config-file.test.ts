@@ -1,0 +1,105 @@
+import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { generateKey, writeKeyFile } from '../adapters/key-file.js'
+import { ConfigError } from '../model/errors.js'
+import { loadConfigFile } from './load-config-file.js'
+
+let dir: string
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'ipfo-config-'))
+})
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true })
+})
+
+const config = (key: string) => `node: alpha\nkey: ${key}\nlinks: [{ name: private, targets: [10.0.0.2] }]\n`
+
+/** Writes a config at `dir/etc/ipfo.yaml` and returns its path. */
+async function writeConfig(text: string): Promise<string> {
+  await mkdir(join(dir, 'etc'), { recursive: true })
+  const file = join(dir, 'etc', 'ipfo.yaml')
+  await writeFile(file, text)
+  return file
+}
+
+/** The ConfigError a promise rejects with. */
+async function rejection(promise: Promise<unknown>): Promise<ConfigError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  )
+  expect(error).toBeInstanceOf(ConfigError)
+  return error as ConfigError
+}
+
+describe('loadConfigFile', () => {
+  it('resolves a relative key against the config file and reads it', async () => {
+    const file = await writeConfig(config('hb.key'))
+    const key = generateKey()
+    await writeKeyFile(join(dir, 'etc', 'hb.key'), key)
+    const loaded = await loadConfigFile(file)
+    expect(loaded.key.equals(key)).toBe(true)
+    expect(loaded.config).toMatchObject({ node: 'alpha', key: join(dir, 'etc', 'hb.key'), interval: 1000 })
+  })
+
+  it('keeps an absolute key path', async () => {
+    await writeKeyFile(join(dir, 'abs.key'), generateKey())
+    const file = await writeConfig(config(join(dir, 'abs.key')))
+    expect((await loadConfigFile(file)).config.key).toBe(join(dir, 'abs.key'))
+  })
+
+  it('says a missing config file is not found and how to make one', async () => {
+    const file = join(dir, 'nope.yaml')
+    const error = await rejection(loadConfigFile(file))
+    expect(error.message).toBe(`config file ${file} not found`)
+    expect(error.file).toBe(file)
+    expect(error.hint).toMatch(/ipfo config import-hostconfig/)
+  })
+
+  it('passes on the problems of an invalid config', async () => {
+    const file = await writeConfig('node: alpha\nkey: hb.key\nlinks: []\n')
+    const error = await rejection(loadConfigFile(file))
+    expect(error.message).toBe(`${file}: 1 problem\n  ${file}:3 links: must list at least 1 item`)
+    expect(error.path).toBe('links')
+  })
+
+  it('refuses a missing key, at the "key" field', async () => {
+    const file = await writeConfig(config('missing.key'))
+    const error = await rejection(loadConfigFile(file))
+    expect(error.message).toMatch(
+      /key file .*missing\.key cannot be read \(ENOENT\) \(the "key" of .*ipfo\.yaml\)/,
+    )
+    expect(error).toMatchObject({ file, path: 'key', hint: expect.stringMatching(/ipfo keygen/) })
+  })
+
+  it('refuses a key that the group can read', async () => {
+    const file = await writeConfig(config('hb.key'))
+    await writeKeyFile(join(dir, 'etc', 'hb.key'), generateKey())
+    await chmod(join(dir, 'etc', 'hb.key'), 0o640)
+    const error = await rejection(loadConfigFile(file))
+    expect(error.message).toMatch(/has mode 640/)
+    expect(error).toMatchObject({ path: 'key', hint: expect.stringMatching(/chmod 600/) })
+  })
+
+  it('reads the keys accepted during a rotation, and refuses one that others can read', async () => {
+    const key = generateKey()
+    const old = generateKey()
+    await writeKeyFile(join(dir, 'etc', 'new.key'), key).catch(async () => {
+      await mkdir(join(dir, 'etc'), { recursive: true })
+      await writeKeyFile(join(dir, 'etc', 'new.key'), key)
+    })
+    await writeKeyFile(join(dir, 'etc', 'old.key'), old)
+    const file = await writeConfig(`${config('new.key')}acceptKeys: [old.key]\n`)
+    const loaded = await loadConfigFile(file)
+    expect(loaded.key.equals(key)).toBe(true)
+    expect(loaded.acceptedKeys.map((k) => k.toString('hex'))).toEqual([old.toString('hex')])
+    expect(loaded.config.acceptKeys).toEqual([join(dir, 'etc', 'old.key')])
+
+    await chmod(join(dir, 'etc', 'old.key'), 0o640)
+    const error = await rejection(loadConfigFile(file))
+    expect(error.path).toBe('acceptKeys[0]')
+    expect(error.message).toContain('mode 640')
+  })
+})

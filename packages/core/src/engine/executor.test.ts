@@ -1,0 +1,235 @@
+import { describe, expect, it } from 'vitest'
+import { AddressError, ToolMissingError } from '../model/errors.js'
+import type { AddressControl, Journal, JournalEntry } from '../model/ports.js'
+import type { Checklist, EventBody } from '../state-machine/effects.js'
+import { RecordingHooks } from '../testing/recording-hooks.js'
+import { runChecklist } from './executor.js'
+
+const VIP = { interface: 'eth0', ip: '10.0.0.100', prefix: 24, family: 4 as const }
+
+/**
+ * A journal whose writes finish only when the test says so (an fsync on a slow disk), and a world
+ * that writes down, in one list, when each thing happened relative to the writes.
+ */
+function world() {
+  const order: string[] = []
+  const pending: (() => void)[] = []
+  const journal: Journal = {
+    write: (entry: JournalEntry) =>
+      new Promise<void>((resolve) => {
+        order.push(`journal ${entry.reached} begins`)
+        pending.push(() => {
+          order.push(`journal ${entry.reached} on disk`)
+          resolve()
+        })
+      }),
+    remove: async () => {
+      order.push('journal removed')
+    },
+    leftovers: async () => [],
+  }
+  const address: AddressControl = {
+    present: async () => [],
+    add: async () => {
+      order.push('add')
+    },
+    remove: async () => {
+      order.push('remove')
+    },
+    announce: async () => {
+      order.push('announce')
+    },
+  }
+  const hooks = new RecordingHooks((what) => order.push(what))
+  const events: EventBody[] = []
+  const deps = {
+    self: 'b',
+    address,
+    hooks,
+    journal,
+    emit: (e: EventBody) => events.push(e),
+    now: () => 0,
+    wallNow: () => 0,
+    delay: async () => undefined,
+  }
+  /** Lets everything that can run without a journal write finishing run. */
+  const settle = async () => {
+    for (let i = 0; i < 50; i++) await Promise.resolve()
+  }
+  /** Finishes the oldest pending journal write, then settles. */
+  const finishWrite = async () => {
+    await settle()
+    pending.shift()?.()
+    await settle()
+  }
+  return { order, deps, settle, finishWrite, events }
+}
+
+const acquire: Checklist = {
+  id: 1,
+  action: 'acquire',
+  owner: 'a',
+  peer: 'a',
+  addresses: [VIP],
+  reason: 'peer a lost',
+  detectionMs: 30,
+  steps: [
+    { step: 'gate' },
+    { step: 'phase', phase: 'PreAcq' },
+    { step: 'add' },
+    { step: 'announce', count: 1, intervalMs: 0 },
+    { step: 'phase', phase: 'PostAcq' },
+    { step: 'notify' },
+  ],
+}
+
+describe('runChecklist and its journal', () => {
+  it('writes "started" while Test and PreAcq run, and adds only once it is on disk', async () => {
+    const w = world()
+    const done = runChecklist(acquire, w.deps)
+    await w.settle()
+    // The write began before PreAcq (a PreAcq hook may take seconds), and is still not on disk.
+    expect(w.order).toEqual(['Test', 'journal started begins', 'PreAcq'])
+    await w.finishWrite()
+    expect(w.order.slice(3, 5)).toEqual(['journal started on disk', 'add'])
+    await w.finishWrite()
+    expect(await done).toBe('done')
+  })
+
+  it('sends the first announcement without waiting for "changed"; PostAcq waits for it', async () => {
+    const w = world()
+    const done = runChecklist(acquire, w.deps)
+    await w.finishWrite()
+    // "changed" is being written and not on disk yet: the announcement is out, PostAcq has not run.
+    expect(w.order.slice(4)).toEqual(['add', 'announce', 'journal changed begins'])
+    await w.finishWrite()
+    await done
+    expect(w.order.slice(7)).toEqual(['journal changed on disk', 'PostAcq', 'journal removed'])
+  })
+
+  it('a refused takeover leaves no journal entry behind', async () => {
+    const w = world()
+    const done = runChecklist(
+      { ...acquire, steps: [{ step: 'arbitrate' }, ...acquire.steps] },
+      { ...w.deps, arbiter: { refusal: async () => 'a still answers' } },
+    )
+    await w.finishWrite()
+    expect(await done).toBe('refused')
+    expect(w.order).toEqual(['journal started begins', 'journal started on disk', 'journal removed'])
+    expect(w.events.map((e) => e.kind)).toEqual(['takeover-refused'])
+  })
+})
+
+describe('an acquire asked to yield (a live peer holds the addresses)', () => {
+  it('before its add: no add and no PostAcq; PreRel and PostRel undo the PreAcq that ran; it still notifies', async () => {
+    const w = world()
+    const yielded = new AbortController()
+    const done = runChecklist(acquire, { ...w.deps, yielded: yielded.signal })
+    await w.settle()
+    // Test and PreAcq have run; the add waits for "started" to be on disk. The peer is heard now.
+    expect(w.order).toEqual(['Test', 'journal started begins', 'PreAcq'])
+    yielded.abort()
+    await w.finishWrite()
+    expect(await done).toBe('yielded')
+    expect(w.order).toEqual([
+      'Test',
+      'journal started begins',
+      'PreAcq',
+      'journal started on disk',
+      'PreRel',
+      'PostRel',
+      'journal removed',
+    ])
+    expect(w.deps.hooks.calls.slice(2)).toEqual([
+      { what: 'PreRel', action: 'release', owner: 'a' },
+      { what: 'PostRel', action: 'release', owner: 'a' },
+    ])
+    expect(w.events.map((e) => e.kind)).toEqual(['acquire-abandoned', 'notify'])
+    expect(w.events[0]).toMatchObject({ hooksUndone: true })
+    expect(w.events[1]).toMatchObject({ subject: expect.stringContaining('did not change (yielded)') })
+  })
+
+  it('asked before any hook ran: no hook runs at all', async () => {
+    const w = world()
+    const yielded = new AbortController()
+    yielded.abort()
+    const done = runChecklist(acquire, { ...w.deps, yielded: yielded.signal })
+    await w.finishWrite()
+    expect(await done).toBe('yielded')
+    expect(w.deps.hooks.calls).toEqual([])
+    expect(w.events[0]).toMatchObject({ kind: 'acquire-abandoned', hooksUndone: false })
+  })
+
+  it('after its add: it ends without waiting out the announcements', async () => {
+    const w = world()
+    const yielded = new AbortController()
+    let announcementsWaited = false
+    const done = runChecklist(
+      { ...acquire, steps: acquire.steps.map((s) => (s.step === 'announce' ? { ...s, count: 5 } : s)) },
+      {
+        ...w.deps,
+        yielded: yielded.signal,
+        // The repeats' wait never ends on its own: only yielding can end the checklist.
+        delay: () =>
+          new Promise<void>(() => {
+            announcementsWaited = true
+          }),
+      },
+    )
+    await w.finishWrite()
+    await w.finishWrite()
+    expect(w.order).toContain('add')
+    expect(w.order).toContain('PostAcq')
+    expect(announcementsWaited).toBe(true)
+    yielded.abort()
+    expect(await done).toBe('done')
+    expect(w.events.map((e) => e.kind)).toContain('notify')
+  })
+
+  it('a release is never cut short', async () => {
+    const w = world()
+    const yielded = new AbortController()
+    yielded.abort()
+    const release: Checklist = {
+      ...acquire,
+      action: 'release',
+      steps: [{ step: 'gate' }, { step: 'phase', phase: 'PreRel' }, { step: 'remove' }, { step: 'notify' }],
+    }
+    const done = runChecklist(release, { ...w.deps, yielded: yielded.signal })
+    await w.finishWrite()
+    await w.finishWrite()
+    expect(await done).toBe('done')
+    expect(w.order).toContain('remove')
+  })
+})
+
+describe('an announcement that fails', () => {
+  const failing = (error: Error) => {
+    const w = world()
+    const deps = { ...w.deps, address: { ...w.deps.address, announce: async () => Promise.reject(error) } }
+    return { w, deps }
+  }
+
+  it('is an error event when its tool failed, and the takeover still completes', async () => {
+    const { w, deps } = failing(
+      new AddressError('announcing 10.0.0.100', { command: ['arping'], exitCode: 2, stderr: 'boom' }),
+    )
+    const done = runChecklist(acquire, deps)
+    await w.finishWrite()
+    await w.finishWrite()
+    expect(await done).toBe('done')
+    expect(w.events.filter((e) => e.kind === 'error')).toHaveLength(1)
+    expect(w.events.map((e) => e.kind)).not.toContain('announced')
+  })
+
+  it('says nothing when its tool is known missing (the agent warned at start), and claims no announcement', async () => {
+    const { w, deps } = failing(new ToolMissingError('arping', 'arping is not installed'))
+    const done = runChecklist(acquire, deps)
+    await w.finishWrite()
+    await w.finishWrite()
+    expect(await done).toBe('done')
+    expect(w.events.map((e) => e.kind)).not.toContain('error')
+    expect(w.events.map((e) => e.kind)).not.toContain('announced')
+    expect(w.order).toContain('PostAcq')
+  })
+})

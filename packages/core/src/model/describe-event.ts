@@ -1,0 +1,123 @@
+import { formatDuration } from './duration.js'
+import type { IpfoEvent } from './events.js'
+
+export type Severity = 'debug' | 'info' | 'warn' | 'error'
+
+/** How loud an event is, for log levels and for what `ipfo status` and mail highlight. */
+export function severityOf(event: IpfoEvent): Severity {
+  switch (event.kind) {
+    case 'error':
+    case 'claim-forced':
+    case 'checklist-aborted':
+    case 'hook-refused':
+    case 'address-conflict':
+    case 'kept-on-stop':
+      return 'error'
+    case 'peer-lost':
+    case 'carrier-lost':
+    case 'link-anomaly':
+    case 'heartbeat-lost':
+    case 'packet-dropped':
+    case 'loop-stalled':
+    case 'notification-only':
+    case 'claim-waiting':
+    case 'paused':
+    case 'takeover-refused':
+    case 'acquire-yielding':
+    case 'acquire-abandoned':
+    case 'checklist-recovered':
+    case 'hook-reaped':
+    case 'tools-missing':
+      return 'warn'
+    case 'hook-finished':
+      return event.exitCode === 0 ? 'info' : 'warn'
+    case 'announced':
+      return 'debug'
+    default:
+      return 'info'
+  }
+}
+
+/** One line a person can read, for logs, the demo timeline and mail subjects. */
+export function describeEvent(e: IpfoEvent): string {
+  switch (e.kind) {
+    case 'agent-started':
+      return `${e.node} started: heartbeats every ${formatDuration(e.intervalMs)} on ${e.links.join(', ')}; a peer silent on every link for ${formatDuration(e.deadAfterMs)} is taken over (detection ${formatDuration(e.detectionMs)})`
+    case 'agent-stopping':
+      return `${e.node} stopping (${e.release ? 'releasing' : 'keeping'} held addresses)`
+    case 'reconciled':
+      return `found on interfaces: ${e.present.join(', ') || 'none'}`
+    case 'heartbeat-lost':
+      return `no heartbeat from ${e.peer} on ${e.link} for ${formatDuration(e.silentForMs)}`
+    case 'heartbeat-restored':
+      return `heartbeats from ${e.peer} on ${e.link} again`
+    case 'link-anomaly':
+      return `network anomaly: ${e.peer} heard on ${e.up.join(', ')} but not on ${e.down.join(', ')} (no takeover)`
+    case 'link-anomaly-cleared':
+      return `${e.peer} heard on every link again`
+    case 'carrier-lost':
+      return `${e.interface} lost its carrier: ${e.addresses.length > 0 ? `${e.addresses.join(', ')} released there, ` : ''}nothing claimed on it until it is back`
+    case 'carrier-restored':
+      return `${e.interface} has its carrier again: ${e.addresses.length > 0 ? `${e.addresses.join(', ')} claimed once the peers are heard` : 'no address of ipfo on it'}`
+    case 'peer-lost':
+      return `${e.peer} lost: silent on every link for ${formatDuration(e.silentForMs)}`
+    case 'peer-restored':
+      return `${e.peer} is back${e.restarted ? ' (restarted)' : ''}`
+    case 'acquiring':
+      return `acquiring ${e.addresses.join(', ')} of ${e.owner}: ${e.reason}`
+    case 'acquired':
+      return `acquired ${e.addresses.join(', ')} of ${e.owner} in ${formatDuration(e.durationMs)}`
+    case 'releasing':
+      return `releasing ${e.addresses.join(', ')} of ${e.owner}: ${e.reason}`
+    case 'released':
+      return `released ${e.addresses.join(', ')} of ${e.owner} in ${formatDuration(e.durationMs)}`
+    case 'notification-only':
+      return `notification only for ${e.addresses.join(', ')} (${e.action}): ${e.reason}`
+    case 'checklist-aborted':
+      return `${e.action} of ${e.owner}'s addresses stopped at ${e.step}: ${e.reason}`
+    case 'announced':
+      return `announced ${e.address} ${e.count} times`
+    case 'hook-finished':
+      return `${e.phase} ${e.script} ${e.timedOut ? 'timed out' : `exited ${e.exitCode ?? e.signal}`} after ${formatDuration(e.durationMs)}`
+    case 'hook-refused':
+      return `refused to run ${e.phase} hook ${e.path}: ${e.reason} (fix: ${e.fix})`
+    case 'claim-waiting':
+      return `waiting for ${e.holder} to release ${e.addresses.join(', ')}`
+    case 'claim-forced':
+      return `${e.holder} did not release ${e.addresses.join(', ')} within ${formatDuration(e.waitedMs)}: claiming anyway`
+    case 'failback-pending':
+      return e.policy === 'manual'
+        ? `${e.owner} is back; its addresses stay here until "ipfo release ${e.owner}" (failback policy manual)`
+        : `${e.owner} is back; giving its addresses back in ${formatDuration(e.releaseInMs ?? 0)} if it stays up`
+    case 'maintenance':
+      return e.on ? 'maintenance mode ON: no automatic takeover or failback' : 'maintenance mode off'
+    case 'packet-dropped':
+      return `dropped a heartbeat from ${e.from} (${e.reason}): ${e.detail}`
+    case 'loop-stalled':
+      return `the agent's event loop stalled for ${formatDuration(e.stalledMs)}`
+    case 'paused':
+      return `this agent was paused for ${formatDuration(e.pausedMs)} (SIGSTOP or a frozen VM): peers are judged afresh`
+    case 'address-conflict':
+      return `${e.holder} also holds ${e.addresses.join(', ')} of ${e.owner}: both hold them until one lets go`
+    case 'address-conflict-resolved':
+      return `${e.holder} let go of ${e.addresses.join(', ')}; this node keeps them and announces them again`
+    case 'acquire-abandoned':
+      return `gave up acquiring ${e.addresses.join(', ')} of ${e.owner} before adding them${e.hooksUndone ? ': PreRel and PostRel ran to undo PreAcq' : ''}`
+    case 'acquire-yielding':
+      return `${e.holder} holds ${e.addresses.join(', ')} of ${e.owner}: the acquire stops short so that one node keeps them`
+    case 'checklist-recovered':
+      return `${e.action} of ${e.addresses.join(', ')} (${e.owner}) interrupted by the last shutdown: ${e.decision === 'finished' ? 'finished' : 'rolled back'} (${e.reason})`
+    case 'hook-reaped':
+      return `stopped hook ${e.script} (process group ${e.pgid}) left running by the last run of the agent`
+    case 'takeover-refused':
+      return `did not take over ${e.addresses.join(', ')} of ${e.owner}: ${e.reason}`
+    case 'notify':
+      return e.subject
+    case 'kept-on-stop':
+      return `stopping without releasing ${e.addresses.join(', ')} of ${e.owner}: the release was refused or failed, so they stay on this node; the peer takes them over once this node is silent for deadAfter, and then both hold them. Remove them by hand (ip addr del) or fix the hook and start the agent again`
+    case 'tools-missing':
+      return `${e.tools.join(' and ')} ${e.tools.length > 1 ? 'are' : 'is'} not installed (apt-get install ${e.packages.join(' ')}): ${e.lost}`
+    case 'error':
+      return `${e.context}: ${e.message}`
+  }
+}

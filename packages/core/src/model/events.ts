@@ -1,0 +1,129 @@
+import type { HookAction, HookPhase } from './hook-contract.js'
+
+/** Why a received packet was dropped. Each is counted in status. */
+export type DropReason =
+  | 'malformed'
+  | 'wrong-version'
+  | 'oversized'
+  | 'bad-mac'
+  | 'unknown-node'
+  | 'replay'
+  | 'own-packet'
+
+interface At {
+  /** Wall-clock time, ms since epoch. */
+  readonly time: number
+}
+
+/**
+ * Everything the agent reports, as one union keyed on `kind`. Logs, mail, metrics and `ipfo status`
+ * all read this stream; nothing else is a source of truth for "what happened".
+ */
+export type IpfoEvent = At &
+  (
+    | {
+        kind: 'agent-started'
+        node: string
+        intervalMs: number
+        deadAfterMs: number
+        /** Worst-case time from a peer's last heartbeat to its takeover starting. */
+        detectionMs: number
+        links: string[]
+        peers: string[]
+      }
+    | { kind: 'agent-stopping'; node: string; release: boolean }
+    /**
+     * The agent stops without giving these addresses back: their release at the stop was refused
+     * (Test said notification only) or failed (a strict hook, the remove). They stay on this node.
+     */
+    | { kind: 'kept-on-stop'; owner: string; addresses: string[] }
+    | { kind: 'reconciled'; present: string[]; absent: string[] }
+    | { kind: 'heartbeat-lost'; peer: string; link: string; silentForMs: number }
+    | { kind: 'heartbeat-restored'; peer: string; link: string }
+    | { kind: 'link-anomaly'; peer: string; up: string[]; down: string[] }
+    | { kind: 'link-anomaly-cleared'; peer: string }
+    | { kind: 'peer-lost'; peer: string; silentForMs: number; links: string[] }
+    | { kind: 'peer-restored'; peer: string; incarnation: number; restarted: boolean }
+    | { kind: 'acquiring'; owner: string; addresses: string[]; reason: string }
+    | { kind: 'acquired'; owner: string; addresses: string[]; durationMs: number }
+    | { kind: 'releasing'; owner: string; addresses: string[]; reason: string }
+    | { kind: 'released'; owner: string; addresses: string[]; durationMs: number }
+    | { kind: 'notification-only'; owner: string; action: HookAction; addresses: string[]; reason: string }
+    | { kind: 'checklist-aborted'; owner: string; action: HookAction; step: string; reason: string }
+    | { kind: 'announced'; address: string; count: number }
+    | {
+        kind: 'hook-finished'
+        phase: HookPhase | 'Test' | 'Notify'
+        script: string
+        exitCode: number | null
+        signal: string | null
+        durationMs: number
+        timedOut: boolean
+        stdout: string
+        stderr: string
+      }
+    | {
+        /** An unsafe hook (writable by others, not root's, a symlink out of the tree, not executable) was not run. */
+        kind: 'hook-refused'
+        phase: HookPhase | 'Test' | 'Notify'
+        path: string
+        reason: string
+        /** The command that makes it safe, e.g. `chmod go-w /etc/ipfo/hooks/10.0.0.50/PostAcq-10-web`. */
+        fix: string
+      }
+    | { kind: 'claim-waiting'; addresses: string[]; holder: string }
+    | { kind: 'claim-forced'; addresses: string[]; holder: string; waitedMs: number }
+    | { kind: 'failback-pending'; owner: string; policy: 'manual' | 'stable'; releaseInMs: number | null }
+    | { kind: 'maintenance'; on: boolean }
+    | { kind: 'packet-dropped'; reason: DropReason; from: string; detail: string }
+    | { kind: 'loop-stalled'; stalledMs: number }
+    /**
+     * An interface of this node's addresses lost its carrier (cable pulled, switch port down): what
+     * it held there is released and nothing is claimed on it until the carrier is back.
+     */
+    | { kind: 'carrier-lost'; interface: string; addresses: string[] }
+    /** The carrier is back: addresses on it are claimed again once the peers have been heard. */
+    | { kind: 'carrier-restored'; interface: string; addresses: string[] }
+    /** The agent's timers ran this late: it was stopped (SIGSTOP) or its VM frozen. */
+    | { kind: 'paused'; pausedMs: number }
+    /** A live peer advertises addresses this node holds: both hold them. */
+    | { kind: 'address-conflict'; owner: string; addresses: string[]; holder: string }
+    /** The other holder let go; this node keeps the addresses and announces them again. */
+    | { kind: 'address-conflict-resolved'; owner: string; addresses: string[]; holder: string }
+    /**
+     * While this node acquired the addresses, a live peer was heard holding them: the acquire stops
+     * short (no add if not yet made; no wait on announcements), and the usual rules keep one holder.
+     */
+    | { kind: 'acquire-yielding'; owner: string; addresses: string[]; holder: string }
+    /**
+     * The acquire stopped before its add: the addresses were never added here. `hooksUndone`: its
+     * PreAcq hooks had run, and the release hooks (PreRel, PostRel) ran to undo what they set up.
+     */
+    | { kind: 'acquire-abandoned'; owner: string; addresses: string[]; hooksUndone: boolean }
+    /** Arbitration refused an automatic takeover: the address still answers, or the witness does not. */
+    | { kind: 'takeover-refused'; owner: string; addresses: string[]; reason: string }
+    /**
+     * A checklist an earlier run of the agent did not finish (it was killed): `finished` runs the
+     * steps that were left, `rolled-back` undoes the part that was done.
+     */
+    | {
+        kind: 'checklist-recovered'
+        action: HookAction
+        owner: string
+        addresses: string[]
+        decision: 'finished' | 'rolled-back'
+        reason: string
+      }
+    /** A hook process group an earlier run left behind (the agent was killed while it ran), stopped now. */
+    | { kind: 'hook-reaped'; pgid: number; script: string }
+    | { kind: 'notify'; subject: string; owner: string; action: HookAction; addresses: string[] }
+    /**
+     * Optional tools the config needs are not installed: said once at start, with what is lost
+     * (for example no gratuitous ARP); the agent then does without, and says nothing per takeover.
+     */
+    | { kind: 'tools-missing'; tools: string[]; packages: string[]; lost: string }
+    | { kind: 'error'; message: string; context: string }
+  )
+
+export type IpfoEventKind = IpfoEvent['kind']
+export type EventOf<K extends IpfoEventKind> = Extract<IpfoEvent, { kind: K }>
