@@ -22,7 +22,8 @@ export {
   type LinkConfig,
   type PeerConfig,
 } from './config/schema.js'
-export { createEngine, type Engine, type EngineDeps } from './engine/engine.js'
+export { createEngine } from './engine/engine.js'
+export type { Engine, EngineDeps } from './engine/engine-api.js'
 export { runChecklist } from './engine/executor.js'
 export type { AgentStatus, Counters } from './engine/status.js'
 export { decodeHeartbeat, encodeHeartbeat, type Heartbeat, MAX_PACKET_BYTES } from './heartbeat/codec.js'

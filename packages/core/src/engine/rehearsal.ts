@@ -1,11 +1,17 @@
 import type { AdvertisedAddress } from '../model/advertised.js'
-import type { AddressControl } from '../model/ports.js'
+import type { IpfoEvent } from '../model/events.js'
+import type { InterfaceAddress } from '../model/ip.js'
+import type { AddressControl, Clock, EventSink, TimerHandle } from '../model/ports.js'
 import { noHooks } from '../model/ports.js'
 import { advertisedHeld } from '../state-machine/advertise.js'
 import type { Effect, EventBody } from '../state-machine/effects.js'
 import type { EngineState } from '../state-machine/state.js'
 import { transition } from '../state-machine/transition.js'
+import { type Emit, reportError } from './event-stream.js'
 import { runChecklist } from './executor.js'
+
+/** How often the takeover is rehearsed after start: V8 drops compiled code unused for a few major GCs. */
+const REHEARSE_EVERY_MS = 60_000
 
 export interface RehearsalDeps {
   readonly self: string
@@ -72,5 +78,51 @@ export async function rehearseTakeover(state: EngineState, deps: RehearsalDeps):
         await perform(finished.effects)
       }
     }
+  }
+}
+
+export interface RehearsalLoopDeps {
+  readonly self: string
+  readonly clock: Clock
+  /** Where the rehearsals' events go (the agent gives a log to /dev/null, which warms the log's code too). */
+  readonly sink: EventSink
+  readonly state: () => EngineState
+  readonly encodeHeartbeat: (held: AdvertisedAddress[]) => void
+  /** The real address control, asked to warm its own path (`rehearse`), and the addresses. */
+  readonly address: AddressControl
+  readonly addresses: readonly InterfaceAddress[]
+  /** Where a failed rehearsal is reported: the real event stream. */
+  readonly emit: Emit
+}
+
+/** Rehearses a takeover once this turn has run, then every REHEARSE_EVERY_MS while the engine runs. */
+export function rehearsalLoop(deps: RehearsalLoopDeps) {
+  const { clock } = deps
+  let timer: TimerHandle | undefined
+  const running = () => deps.state().phase !== 'stopping' && deps.state().phase !== 'stopped'
+  function rehearse(): void {
+    timer = undefined
+    if (!running()) return
+    void rehearseTakeover(deps.state(), {
+      self: deps.self,
+      emit: (event) => deps.sink({ ...event, time: clock.wallNow() } as IpfoEvent),
+      encodeHeartbeat: deps.encodeHeartbeat,
+      now: () => clock.now(),
+      wallNow: () => clock.wallNow(),
+    })
+      .then(() => deps.address.rehearse?.(deps.addresses))
+      .catch(reportError(deps.emit, 'rehearsing a takeover'))
+      .finally(() => {
+        if (running()) timer = clock.setTimeout(rehearse, REHEARSE_EVERY_MS)
+      })
+  }
+  return {
+    start(): void {
+      clock.afterIo(rehearse)
+    },
+    stop(): void {
+      if (timer) clock.clearTimeout(timer)
+      timer = undefined
+    },
   }
 }

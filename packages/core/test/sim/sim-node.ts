@@ -1,5 +1,6 @@
 import type { Config } from '../../src/config/schema.js'
-import { createEngine, type Engine } from '../../src/engine/engine.js'
+import { createEngine } from '../../src/engine/engine.js'
+import type { Engine } from '../../src/engine/engine-api.js'
 import { heartbeatKey, keyRing } from '../../src/heartbeat/key-ring.js'
 import type { IpfoEvent } from '../../src/model/events.js'
 import type { HookContext, HookPhase } from '../../src/model/hook-contract.js'

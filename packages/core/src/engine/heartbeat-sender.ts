@@ -1,0 +1,97 @@
+import type { Config } from '../config/schema.js'
+import { encodeHeartbeat } from '../heartbeat/codec.js'
+import type { KeyRing } from '../heartbeat/key-ring.js'
+import type { AdvertisedAddress, NodeStateCode } from '../model/advertised.js'
+import type { Clock, TimerHandle, Transport } from '../model/ports.js'
+import type { Emit } from './event-stream.js'
+import type { Counters } from './status.js'
+
+/** A stall this much beyond the heartbeat timer's due time is reported as `loop-stalled`. */
+const STALL_FACTOR = 1
+
+export interface HeartbeatSenderDeps {
+  readonly config: Config
+  readonly keys: KeyRing
+  readonly clock: Clock
+  readonly transport: Transport
+  readonly incarnation: number
+  readonly counters: Counters
+  /** What this node says about itself now. */
+  readonly advertise: () => { readonly state: NodeStateCode; readonly held: AdvertisedAddress[] }
+  readonly emit: Emit
+  /** Runs at every beat before anything is sent (the pause check), and after (saving replay marks). */
+  readonly beforeBeat: (now: number) => void
+  readonly afterBeat: () => void
+}
+
+/**
+ * The one place that decides when heartbeats go out, on every link at once:
+ * - every `interval`, on a timer scheduled against the plan rather than against now (no drift; beats
+ *   lost to a stall are skipped and the stall is reported);
+ * - `now()`, when the machine says its state changed in a way peers must learn at once;
+ * - `afterThisTurn()`, when a checklist starts: once this turn of the event loop has run its first
+ *   steps (with no hooks, the address change is then already written), peers learn it is under way.
+ */
+export function heartbeatSender(deps: HeartbeatSenderDeps) {
+  const { config, clock, counters } = deps
+  const linkNames = config.links.map((l) => l.name)
+  const seqByLink = new Map<string, number>(linkNames.map((l) => [l, 0]))
+  let timer: TimerHandle | undefined
+  let nextBeatAt = 0
+
+  function packet(link: string, seq: number, state: NodeStateCode, held: AdvertisedAddress[]): Buffer {
+    const { node, interval: intervalMs } = config
+    const sentAt = clock.wallNow()
+    const { incarnation } = deps
+    return encodeHeartbeat({ node, link, incarnation, seq, sentAt, intervalMs, state, held }, deps.keys)
+  }
+
+  function now(): void {
+    const { state, held } = deps.advertise()
+    for (const link of linkNames) {
+      const seq = (seqByLink.get(link) ?? 0) + 1
+      seqByLink.set(link, seq)
+      deps.transport.send(link, packet(link, seq, state, held))
+      counters.sent++
+    }
+  }
+
+  function beat(): void {
+    const at = clock.now()
+    deps.beforeBeat(at)
+    const lag = at - nextBeatAt
+    counters.maxLoopLagMs = Math.max(counters.maxLoopLagMs, lag)
+    if (lag > config.interval * STALL_FACTOR) {
+      counters.loopStalls++
+      deps.emit({ kind: 'loop-stalled', stalledMs: lag })
+    }
+    now()
+    deps.afterBeat()
+    nextBeatAt += config.interval
+    if (nextBeatAt <= at) nextBeatAt = at + config.interval
+    timer = clock.setTimeout(beat, nextBeatAt - at)
+  }
+
+  return {
+    /** Sends the first beat now and keeps beating every interval. */
+    start(): void {
+      nextBeatAt = clock.now()
+      beat()
+    },
+    now,
+    afterThisTurn(): void {
+      clock.afterIo(now)
+    },
+    stop(): void {
+      if (timer) clock.clearTimeout(timer)
+      timer = undefined
+    },
+    /**
+     * A heartbeat as it would be sent on the first link, never sent: the takeover rehearsal encodes
+     * one (seq 1 leaves the numbering of the real ones untouched).
+     */
+    rehearse(state: NodeStateCode, held: AdvertisedAddress[]): Buffer {
+      return packet(linkNames[0] ?? '', 1, state, held)
+    },
+  }
+}

@@ -1,0 +1,41 @@
+import type { Config } from '../config/schema.js'
+import type { InterfaceAddress } from '../model/ip.js'
+import type { MachineSetup } from '../state-machine/transition.js'
+
+/** Every set of addresses this node may hold: its own, then each watched peer's takeover list. */
+export function ownersOf(config: Config): { owner: string; addresses: readonly InterfaceAddress[] }[] {
+  return [
+    { owner: config.node, addresses: config.owns },
+    ...config.peers.map((p) => ({ owner: p.id, addresses: p.takeover })),
+  ]
+}
+
+/** Every address of `ownersOf`, in one list. */
+export function allAddresses(config: Config): InterfaceAddress[] {
+  return ownersOf(config).flatMap((o) => o.addresses)
+}
+
+/** The pure machine's setup from a validated config: timings in milliseconds, peers, resources. */
+export function machineSetup(config: Config): MachineSetup {
+  return {
+    self: config.node,
+    listening: false,
+    timing: {
+      intervalMs: config.interval,
+      deadAfterMs: config.deadAfter,
+      carrierSettleMs: Math.max(config.deadAfter, config.carrierSettle),
+      failback: {
+        policy: config.failback.policy,
+        stableForMs: config.failback.stableFor,
+        claimTimeoutMs: config.failback.claimTimeout,
+      },
+      announce: { count: config.announce.count, intervalMs: config.announce.interval },
+      retryAfterMs: Math.max(5_000, config.deadAfter),
+      arbitrate: config.arbitration.probe || config.arbitration.witness.length > 0,
+    },
+    linkNames: config.links.map((l) => l.name),
+    peers: config.peers.map((p) => p.id),
+    resources: ownersOf(config),
+    releaseOnStop: config.onStop === 'release',
+  }
+}

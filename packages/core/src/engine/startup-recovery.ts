@@ -1,0 +1,64 @@
+import type { Config } from '../config/schema.js'
+import type { InterfaceAddress } from '../model/ip.js'
+import type { AddressControl, Journal, JournalEntry } from '../model/ports.js'
+import { type RemainingStep, recoveryDecision } from '../state-machine/recovery.js'
+import type { Emit } from './event-stream.js'
+import { allAddresses, ownersOf } from './machine-setup.js'
+
+/**
+ * At start: which sets of addresses are on the interfaces. A complete set counts as held, so it is
+ * neither added twice nor dropped; half a set (a crash mid-checklist) is removed, so the set is
+ * acquired whole, in order. Reports `reconciled`; returns the owners whose sets are held.
+ */
+export async function reconcileAddresses(
+  config: Config,
+  address: AddressControl,
+  emit: Emit,
+): Promise<string[]> {
+  const all = allAddresses(config)
+  const present = await address.present(all)
+  const isPresent = (a: InterfaceAddress) => present.some((p) => p.ip === a.ip && p.interface === a.interface)
+  const held: string[] = []
+  for (const o of ownersOf(config)) {
+    if (o.addresses.length === 0) continue
+    const here = o.addresses.filter(isPresent)
+    if (here.length === o.addresses.length) held.push(o.owner)
+    else for (const a of here) await address.remove(a)
+  }
+  emit({
+    kind: 'reconciled',
+    present: all.filter(isPresent).map((a) => `${a.ip}/${a.prefix}`),
+    absent: all.filter((a) => !isPresent(a)).map((a) => `${a.ip}/${a.prefix}`),
+  })
+  return held
+}
+
+/**
+ * Checklists an earlier run was killed in the middle of, decided by `recoveryDecision` on what the
+ * reconcile found: each gets a `checklist-recovered` and leaves the journal; those to finish are
+ * returned with the steps they still have to run, once the engine is up.
+ */
+export async function recoverInterrupted(
+  journal: Journal | undefined,
+  held: readonly string[],
+  emit: Emit,
+): Promise<{ entry: JournalEntry; steps: readonly RemainingStep[] }[]> {
+  const leftovers = journal ? await journal.leftovers().catch(() => []) : []
+  const unfinished: { entry: JournalEntry; steps: readonly RemainingStep[] }[] = []
+  for (const entry of leftovers) {
+    const decision = recoveryDecision(entry, held.includes(entry.owner))
+    if (decision.kind !== 'forget') {
+      if (decision.kind === 'finished') unfinished.push({ entry, steps: decision.steps })
+      emit({
+        kind: 'checklist-recovered',
+        action: entry.action,
+        owner: entry.owner,
+        addresses: entry.addresses.map((a) => `${a.ip}/${a.prefix}`),
+        decision: decision.kind,
+        reason: decision.reason,
+      })
+    }
+    await journal?.remove(entry.key).catch(() => undefined)
+  }
+  return unfinished
+}
