@@ -193,6 +193,22 @@ describe('a Test gate that says "notification only" is asked again', () => {
     expect(b.lastChecklist()).toMatchObject({ action: 'acquire', owner: 'a' })
   })
 
+  it("a peer's goodbye heard in the instant its takeover starts is not a change: no retry at that instant", () => {
+    const b = node('b')
+    b.heartbeat('a', 'private')
+    b.heartbeat('a', 'public')
+    b.advance(100)
+    b.heartbeat('a', 'public', { state: 'stopping', held: [] })
+    const takeover = b.lastChecklist()
+    expect(takeover).toMatchObject({ action: 'acquire', owner: 'a' })
+    b.finish(takeover, 'notify-only')
+    expect(b.checklists()).toHaveLength(1)
+    b.advance(59_999)
+    expect(b.checklists()).toHaveLength(1)
+    b.advance(1)
+    expect(b.checklists()).toHaveLength(2)
+  })
+
   it('a release refused while the owner holds the addresses too: tried again after retryAfter, not never', () => {
     const b = node('b')
     b.heartbeat('a', 'private')

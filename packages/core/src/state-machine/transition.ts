@@ -301,7 +301,7 @@ function blockAfter(
   if (outcome !== 'notify-only') return { action, retryAt: now + s.timing.retryAfterMs, untilChange: false }
   const owner = s.peers[r.owner]
   if (!owner) return { action, retryAt: now + NOTIFY_ONLY_RETRY_MS, untilChange: false }
-  const heardSince = Object.values(owner.links).some((l) => l.lastSeen !== null && l.lastSeen >= r.since)
+  const heardSince = Object.values(owner.links).some((l) => l.lastSeen !== null && l.lastSeen > r.since)
   if (action === 'acquire' && heardSince) return null
   return { action, retryAt: action === 'acquire' ? now + NOTIFY_ONLY_RETRY_MS : null, untilChange: true }
 }
