@@ -190,7 +190,11 @@ describe.skipIf(skip !== undefined)('hooks in a namespace failover', () => {
     expect((await p.status('b')).held).toEqual([p.stage.vip])
 
     await bringBackA(p)
-    await until('b to report the release', () => bLines(p, at.events).some((l) => l.kind === 'released'), 5_000)
+    await until(
+      'b to report the release',
+      () => bLines(p, at.events).some((l) => l.kind === 'released'),
+      5_000,
+    )
   })
 
   it('power loss between the add and PostAcq: the restarted b stops the old hook, finishes the takeover, never drops the VIP', async () => {

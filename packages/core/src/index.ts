@@ -74,6 +74,7 @@ export type {
 } from './model/ports.js'
 export { noHooks } from './model/ports.js'
 export { advertisedHeld, advertisedState } from './state-machine/advertise.js'
+export { nextDeadline } from './state-machine/deadline.js'
 export {
   acquireSteps,
   type Checklist,
@@ -84,4 +85,4 @@ export {
 } from './state-machine/effects.js'
 export type { ChecklistOutcome, Input } from './state-machine/inputs.js'
 export type { EngineState, Resource, Timing } from './state-machine/state.js'
-export { initialState, nextDeadline, transition } from './state-machine/transition.js'
+export { initialState, transition } from './state-machine/transition.js'

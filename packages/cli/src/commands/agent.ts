@@ -24,9 +24,11 @@ SIGTERM and SIGINT stop it (releasing or keeping held addresses, as "onStop" say
     const { serviceNotifier } = await import('../service/notify.js')
     // Here, before the agent starts: under systemd this starts the notify helper process.
     const notifier = serviceNotifier(process.env, (m) => this.warn(m))
-    const start = async () => {
+    type Loaded = Awaited<ReturnType<typeof loadConfigFile>>
+    const start = async (loaded?: Loaded) => {
       const agent = await startAgent({
         configFile: flags.config,
+        ...(loaded ? { loaded } : {}),
         platform: process.platform,
         uid: process.getuid?.(),
         ...(simulated ? { address: simulatedAddressControl(simulated) } : {}),

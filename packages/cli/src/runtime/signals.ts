@@ -5,9 +5,10 @@ import type { RunningAgent } from '@ipfo/core/agent'
  * starts it on the reloaded config (held addresses that are still configured are found again by
  * reconciliation, so they are kept, not flapped). A second SIGINT while stopping exits at once.
  */
-export async function runUntilSignal(
-  start: () => Promise<RunningAgent>,
-  validate: () => Promise<unknown>,
+export async function runUntilSignal<Loaded>(
+  start: (loaded?: Loaded) => Promise<RunningAgent>,
+  /** Reads and checks the config file; what it returns is what the reloaded agent starts on. */
+  load: () => Promise<Loaded>,
   report: (message: string) => void,
   onStopping: () => void = () => {},
 ): Promise<{ agent: RunningAgent; signal: string }> {
@@ -35,18 +36,18 @@ export async function runUntilSignal(
       if (stopping || reloading) return
       reloading = (async () => {
         // A broken new config must not take down a working agent: check it before stopping anything.
-        const valid = await validate().then(
-          () => true,
+        const loaded = await load().then(
+          (value) => ({ value }),
           (error: unknown) => {
             report(
               `SIGHUP: config not reloaded, the running one stays: ${error instanceof Error ? error.message : error}`,
             )
-            return false
+            return undefined
           },
         )
-        if (!valid) return
+        if (!loaded) return
         await agent.stop({ release: false })
-        agent = await start()
+        agent = await start(loaded.value)
       })()
         .catch((error: unknown) => reject(error))
         .finally(() => {

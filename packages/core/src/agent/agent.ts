@@ -12,10 +12,12 @@ import type { AddressControl, Arbiter, CarrierWatch, EventSink, HooksPort, IpBat
 import type { EventBody } from '../state-machine/effects.js'
 import { startControlServer } from './control-server.js'
 import { eventLogger } from './event-log.js'
-import { loadConfigFile } from './load-config-file.js'
+import { type LoadedConfig, loadConfigFile } from './load-config-file.js'
 
 export interface AgentOptions {
   readonly configFile: string
+  /** The config file as already read and checked (a SIGHUP reload checks it first): not read again. */
+  readonly loaded?: LoadedConfig
   readonly platform: NodeJS.Platform
   /** Replaces the platform's address control (the demo's simulated adapter, for instance). */
   readonly address?: AddressControl
@@ -42,7 +44,7 @@ export interface RunningAgent {
 
 /** Builds the real ports for one node, starts its engine and its control socket. */
 export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
-  const { config, key, acceptedKeys } = await loadConfigFile(opts.configFile)
+  const { config, key, acceptedKeys } = opts.loaded ?? (await loadConfigFile(opts.configFile))
   const log = eventLogger(opts.log ?? 1)
   const fileLog = config.paths.eventLog ? eventLogger(config.paths.eventLog) : undefined
   let control: Awaited<ReturnType<typeof startControlServer>> | undefined

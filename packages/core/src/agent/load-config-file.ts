@@ -10,9 +10,13 @@ import { ConfigError } from '../model/errors.js'
  * folder (so a config and its key can move together) and the key itself is read and checked, so a
  * missing or readable-by-others key stops the agent before it sends anything.
  */
-export async function loadConfigFile(
-  file: string,
-): Promise<{ config: Config; key: Buffer; acceptedKeys: Buffer[] }> {
+export interface LoadedConfig {
+  readonly config: Config
+  readonly key: Buffer
+  readonly acceptedKeys: Buffer[]
+}
+
+export async function loadConfigFile(file: string): Promise<LoadedConfig> {
   const text = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT') {
       throw new ConfigError(`config file ${file} not found`, {

@@ -1,3 +1,5 @@
+// Longer than most files: two real engines on a fake network and a fake clock, one shared cluster
+// setup; each case is the engine's side of one behaviour the state machine's tables decide.
 import { describe, expect, it } from 'vitest'
 import { type ConfigInput, configSchema } from '../config/schema.js'
 import { decodeHeartbeat, encodeHeartbeat } from '../heartbeat/codec.js'

@@ -1,15 +1,12 @@
 import { ReplayGuard } from '../heartbeat/replay-guard.js'
 import { noHooks } from '../model/ports.js'
 import { advertisedHeld, advertisedState } from '../state-machine/advertise.js'
+import { nextDeadline } from '../state-machine/deadline.js'
 import type { Effect } from '../state-machine/effects.js'
 import type { Input } from '../state-machine/inputs.js'
-import {
-  initialState,
-  nextDeadline,
-  releaseRefusal,
-  takeoverRefusal,
-  transition,
-} from '../state-machine/transition.js'
+import { releaseRefusal, takeoverRefusal } from '../state-machine/operator.js'
+import { initialState, transition } from '../state-machine/transition.js'
+import { watchCarrier } from './carrier.js'
 import { checklistRunner } from './checklists.js'
 import { deadlineTimer, pauseDetector } from './deadline-timer.js'
 import type { Engine, EngineDeps } from './engine-api.js'
@@ -107,20 +104,14 @@ export function createEngine(deps: EngineDeps): Engine {
   }
 
   function perform(effect: Effect): void {
-    switch (effect.kind) {
-      case 'emit':
-        return emit(effect.event)
-      case 'send-heartbeat':
-        return heartbeats.now()
-      case 'yield-checklist':
-        return checklists.yield(effect.owner)
-      case 'run-checklist':
-        checklists.run(effect.checklist)
-        return heartbeats.afterThisTurn()
-      case 'announce':
-        return checklists.announce(effect)
-      case 'stopped':
-        return stopped?.()
+    if (effect.kind === 'emit') emit(effect.event)
+    else if (effect.kind === 'send-heartbeat') heartbeats.now()
+    else if (effect.kind === 'yield-checklist') checklists.yield(effect.owner)
+    else if (effect.kind === 'announce') checklists.announce(effect)
+    else if (effect.kind === 'stopped') stopped?.()
+    else {
+      checklists.run(effect.checklist)
+      heartbeats.afterThisTurn()
     }
   }
 
@@ -139,21 +130,6 @@ export function createEngine(deps: EngineDeps): Engine {
     apply({ kind: 'resumed', pausedMs: gap })
   }
 
-  /** Starts the carrier watch on every interface with an address of this node's; one down now is reported. */
-  async function watchCarrier(): Promise<void> {
-    if (!deps.carrier) return
-    const interfaces = [...new Set(allAddresses(config).map((a) => a.interface))]
-    try {
-      const now = await deps.carrier.start(interfaces, (iface, up) =>
-        apply({ kind: 'carrier', interface: iface, up }),
-      )
-      for (const [iface, up] of Object.entries(now)) if (!up) apply({ kind: 'carrier', interface: iface, up })
-    } catch (error) {
-      const message = `${error instanceof Error ? error.message : String(error)}; carriers are not watched`
-      emit({ kind: 'error', message, context: 'carrier watch' })
-    }
-  }
-
   return {
     async start() {
       if (started) return
@@ -162,7 +138,7 @@ export function createEngine(deps: EngineDeps): Engine {
       const held = await reconcileAddresses(config, deps.address, emit)
       const unfinished = await recoverInterrupted(deps.journal, held, emit)
       apply({ kind: 'reconciled', held })
-      await watchCarrier()
+      await watchCarrier(deps.carrier, allAddresses(config), apply, emit)
       deps.address.prepare?.(allAddresses(config))
       try {
         await transport.start(intake.onPacket)

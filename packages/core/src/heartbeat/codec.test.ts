@@ -1,3 +1,5 @@
+// Longer than most files: the wire format's byte-level cases (every field, every way a packet can be
+// damaged, forged or truncated) read best as one table beside the codec they pin down.
 import { createHmac } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import {

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest'
 import type { AdvertisedAddress } from '../model/advertised.js'
 import { held, MachineSimulation, testTiming, vip } from '../testing/machine-simulation.js'
 import { advertisedHeld } from './advertise.js'
-import { nextDeadline, takeoverRefusal } from './transition.js'
+import { nextDeadline } from './deadline.js'
+import { takeoverRefusal } from './operator.js'
 
 const VIP_A = vip('10.0.0.100', 'eth0')
 const VIP_B = vip('10.0.0.101', 'eth0')

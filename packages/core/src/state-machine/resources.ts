@@ -214,8 +214,7 @@ export function giveBackDue(state: EngineState, r: Resource): boolean {
   return (
     r.owner !== state.self &&
     r.status === 'held' &&
-    owner !== undefined &&
-    owner.alive &&
+    owner?.alive === true &&
     r.blocked === null &&
     !r.manual &&
     !state.maintenance &&

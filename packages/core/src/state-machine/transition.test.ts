@@ -1,8 +1,11 @@
+// Longer than most files: the machine's core table (detection, takeover, failback policies, operator
+// commands, stop) shares one set of helpers; claims, carriers and split brains have their own files.
 import { describe, expect, it } from 'vitest'
 import { held, MachineSimulation, testTiming, vip } from '../testing/machine-simulation.js'
 import { advertisedHeld } from './advertise.js'
+import { nextDeadline } from './deadline.js'
+import { takeoverRefusal } from './operator.js'
 import type { Timing } from './state.js'
-import { nextDeadline, takeoverRefusal } from './transition.js'
 
 const VIP_A = vip('10.0.0.100')
 const VIP_B = vip('10.0.0.101')

@@ -1,17 +1,9 @@
 import { cidr, type InterfaceAddress } from '../model/ip.js'
 import type { Effect } from './effects.js'
 import type { ChecklistOutcome, HeartbeatInput, Input } from './inputs.js'
-import { evaluatePeer, peerDeadline } from './liveness.js'
-import {
-  claimClockStart,
-  clearBlockOnChange,
-  evaluateResource,
-  holdersOf,
-  names,
-  releaseRefusedAtStop,
-  startAcquire,
-  startRelease,
-} from './resources.js'
+import { evaluatePeer } from './liveness.js'
+import { onRelease, onTakeover } from './operator.js'
+import { clearBlockOnChange, evaluateResource, names, releaseRefusedAtStop } from './resources.js'
 import type { EngineState, PeerView, Resource, Timing } from './state.js'
 
 /**
@@ -306,36 +298,6 @@ function blockAfter(
   return { action, retryAt: action === 'acquire' ? now + NOTIFY_ONLY_RETRY_MS : null, untilChange: true }
 }
 
-function onTakeover(s: EngineState, owner: string, now: number, fx: Effect[]): EngineState {
-  const r = s.resources[owner]
-  if (!r || r.status === 'held' || r.status === 'acquiring' || r.status === 'releasing') return s
-  if (holdersOf(s, r, undefined).length > 0) return s
-  const manual = owner !== s.self
-  const next = startAcquire(s, { ...r, manual, heldBack: false, blocked: null }, now, fx, {
-    reason: 'operator takeover',
-    peer: manual ? owner : undefined,
-    arbitrate: false,
-  })
-  return { ...s, resources: { ...s.resources, [owner]: next } }
-}
-
-function onRelease(s: EngineState, owner: string, now: number, fx: Effect[]): EngineState {
-  const r = s.resources[owner]
-  if (!r) return s
-  const heldBack = owner === s.self
-  if (r.status !== 'held') {
-    return {
-      ...s,
-      resources: {
-        ...s.resources,
-        [owner]: { ...r, heldBack, status: r.status === 'waiting' ? 'idle' : r.status },
-      },
-    }
-  }
-  const next = startRelease(s, { ...r, manual: false, heldBack, blocked: null }, now, fx, 'operator release')
-  return { ...s, resources: { ...s.resources, [owner]: next } }
-}
-
 /**
  * A carrier that went away takes the addresses on it with it (evaluateResource releases them: they
  * cannot be served from here, and holding them would make two holders the moment the cable is back).
@@ -362,58 +324,4 @@ function onCarrier(
 
 function mapResources(s: EngineState, f: (r: Resource) => Resource): EngineState {
   return { ...s, resources: Object.fromEntries(Object.entries(s.resources).map(([k, r]) => [k, f(r)])) }
-}
-
-/**
- * Why `ipfo takeover <owner>` cannot run now, or undefined when it can. The control server asks
- * before sending the command, so the operator gets the reason instead of silence.
- */
-export function takeoverRefusal(s: EngineState, owner: string): string | undefined {
-  const r = s.resources[owner]
-  if (!r)
-    return `this node has no addresses of ${owner} to take over; add them to the config under peers[].takeover`
-  if (r.status === 'held') return `${names(r).join(', ')} already held here`
-  const unplugged = r.addresses.find((a) => s.carrier[a.interface]?.up === false)
-  if (unplugged)
-    return `${unplugged.interface} has no carrier: connect it (see "ip link show ${unplugged.interface}") first`
-  if (r.status === 'acquiring' || r.status === 'releasing')
-    return `a checklist for ${owner} is running; wait for it`
-  const holders = holdersOf(s, r, undefined)
-  if (holders.length > 0) {
-    const holder = holders[0]!.peer.id
-    return `${holder} holds ${names(r).join(', ')}; run "ipfo release ${owner}" on ${holder} first`
-  }
-  return undefined
-}
-
-export function releaseRefusal(s: EngineState, owner: string): string | undefined {
-  const r = s.resources[owner]
-  if (!r) return `this node has no addresses of ${owner}`
-  if (r.status === 'acquiring' || r.status === 'releasing')
-    return `a checklist for ${owner} is running; wait for it`
-  return undefined
-}
-
-/** The next moment the machine must be ticked even if nothing arrives; undefined when none. */
-export function nextDeadline(s: EngineState, now: number): number | undefined {
-  if (!s.listening) return undefined
-  const times: number[] = []
-  for (const peer of Object.values(s.peers)) {
-    const t = peerDeadline(s, peer, now)
-    if (t !== undefined) times.push(t)
-    if (peer.mixedSince !== null && !peer.anomaly) times.push(peer.mixedSince + s.timing.intervalMs)
-  }
-  if (s.phase === 'starting') times.push(s.startedAt + s.timing.deadAfterMs)
-  for (const c of Object.values(s.carrier)) if (c.up) times.push(c.since + s.timing.carrierSettleMs)
-  const { claimTimeoutMs, policy, stableForMs } = s.timing.failback
-  for (const r of Object.values(s.resources)) {
-    if (r.blocked?.retryAt != null) times.push(r.blocked.retryAt)
-    const clock = claimClockStart(s, r)
-    if (clock !== null) times.push(clock + claimTimeoutMs)
-    const owner = s.peers[r.owner]
-    if (policy === 'stable' && r.status === 'held' && owner?.aliveSince != null)
-      times.push(owner.aliveSince + stableForMs)
-  }
-  const future = times.filter((t) => t > now)
-  return future.length > 0 ? Math.min(...future) : undefined
 }

@@ -1,9 +1,10 @@
 import type { AdvertisedAddress, NodeStateCode } from '../model/advertised.js'
 import type { InterfaceAddress } from '../model/ip.js'
+import { nextDeadline } from '../state-machine/deadline.js'
 import type { Checklist, Effect, EventBody } from '../state-machine/effects.js'
 import type { ChecklistOutcome, Input } from '../state-machine/inputs.js'
 import type { EngineState, Timing } from '../state-machine/state.js'
-import { initialState, type MachineSetup, nextDeadline, transition } from '../state-machine/transition.js'
+import { initialState, type MachineSetup, transition } from '../state-machine/transition.js'
 
 /**
  * Drives the pure machine through a script with a fake clock, collecting events and checklists.

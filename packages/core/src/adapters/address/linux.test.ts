@@ -1,3 +1,5 @@
+// Longer than most files: the exact commands the Linux address control runs (ip batch lines, arping,
+// socat frames, ndisc6) for every address family and failure, recorded as one table.
 import { describe, expect, it } from 'vitest'
 import { AddressError, ToolMissingError } from '../../model/errors.js'
 import type { InterfaceAddress } from '../../model/ip.js'

@@ -2,11 +2,11 @@ import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { hookProcessRunner } from '../adapters/hook-process.js'
-import { hooksSchema } from '../config/schema.js'
-import type { IpfoEvent } from '../model/events.js'
-import type { EventBody } from '../state-machine/effects.js'
-import { notifyHooks } from './notify-hooks.js'
+import { hookProcessRunner } from '../src/adapters/hook-process.js'
+import { hooksSchema } from '../src/config/schema.js'
+import { notifyHooks } from '../src/hooks/notify-hooks.js'
+import type { IpfoEvent } from '../src/model/events.js'
+import type { EventBody } from '../src/state-machine/effects.js'
 
 let dir: string
 beforeEach(async () => {

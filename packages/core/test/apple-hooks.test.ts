@@ -2,11 +2,11 @@ import { chmod, copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } fro
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { hookProcessRunner } from '../adapters/hook-process.js'
-import { type HooksConfig, hooksSchema } from '../config/schema.js'
-import type { HookContext } from '../model/hook-contract.js'
-import type { EventBody } from '../state-machine/effects.js'
-import { appleHooks } from './apple-hooks.js'
+import { hookProcessRunner } from '../src/adapters/hook-process.js'
+import { type HooksConfig, hooksSchema } from '../src/config/schema.js'
+import { appleHooks } from '../src/hooks/apple-hooks.js'
+import type { HookContext } from '../src/model/hook-contract.js'
+import type { EventBody } from '../src/state-machine/effects.js'
 
 const asRoot = process.getuid?.() === 0
 let root: string

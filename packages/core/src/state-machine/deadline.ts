@@ -1,0 +1,27 @@
+import { peerDeadline } from './liveness.js'
+import { claimClockStart } from './resources.js'
+import type { EngineState } from './state.js'
+
+/** The next moment the machine must be ticked even if nothing arrives; undefined when none. */
+export function nextDeadline(s: EngineState, now: number): number | undefined {
+  if (!s.listening) return undefined
+  const times: number[] = []
+  for (const peer of Object.values(s.peers)) {
+    const t = peerDeadline(s, peer, now)
+    if (t !== undefined) times.push(t)
+    if (peer.mixedSince !== null && !peer.anomaly) times.push(peer.mixedSince + s.timing.intervalMs)
+  }
+  if (s.phase === 'starting') times.push(s.startedAt + s.timing.deadAfterMs)
+  for (const c of Object.values(s.carrier)) if (c.up) times.push(c.since + s.timing.carrierSettleMs)
+  const { claimTimeoutMs, policy, stableForMs } = s.timing.failback
+  for (const r of Object.values(s.resources)) {
+    if (r.blocked?.retryAt != null) times.push(r.blocked.retryAt)
+    const clock = claimClockStart(s, r)
+    if (clock !== null) times.push(clock + claimTimeoutMs)
+    const owner = s.peers[r.owner]
+    if (policy === 'stable' && r.status === 'held' && owner?.aliveSince != null)
+      times.push(owner.aliveSince + stableForMs)
+  }
+  const future = times.filter((t) => t > now)
+  return future.length > 0 ? Math.min(...future) : undefined
+}
