@@ -164,5 +164,3 @@ export type Fault =
       readonly action: 'add' | 'remove' | 'hook' | 'error'
       readonly address?: string
     }
-
-export type FaultKind = Fault['kind']
