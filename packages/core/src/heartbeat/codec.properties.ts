@@ -29,7 +29,7 @@ const name = fc.oneof(
   // At most 4 bytes per code point, so 8 always fit in 32 bytes.
   fc.string({ unit: 'binary', minLength: 1, maxLength: 8 }),
 )
-const status = fc.constantFrom<HeldAddress['status']>('held', 'releasing', 'kept', 'returning')
+const status = fc.constantFrom<HeldAddress['status']>('held', 'releasing', 'kept')
 const heldAddress: fc.Arbitrary<HeldAddress> = fc.oneof(
   fc.record({
     ip: fc.ipV4(),

@@ -318,7 +318,7 @@ describe('decodeHeartbeat drops', () => {
     ['more held addresses than bytes', (b) => b.fill(2, COUNT, COUNT + 1), /ends inside the held addresses/],
     ['address family 5', (b) => b.fill(5, 52, 53), /family 5/],
     ['an IPv4 prefix of 33', (b) => b.fill(33, 53, 54), /prefix \/33 is too long for IPv4/],
-    ['address status 4', (b) => b.fill(4, 54, 55), /status code 4/],
+    ['address status 3', (b) => b.fill(3, 54, 55), /status code 3/],
   ])('an authentic body with %s, as malformed', (_, damage, detail) => {
     const drop = dropOf(signed(damage(Buffer.from(authentic))))
     expect(drop.reason).toBe('malformed')

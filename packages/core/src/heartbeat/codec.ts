@@ -14,7 +14,7 @@
  *   36      1+n   node id: length, then 1-32 bytes of UTF-8
  *   ..      1+n   link name: length, then 1-32 bytes of UTF-8
  *   ..      1     held count, 0-32; then per held address:
- *                   family (4 | 6), prefix, status (0 held, 1 releasing, 2 kept, 3 returning), 4 or 16 address bytes
+ *                   family (4 | 6), prefix, status (0 held, 1 releasing, 2 kept), 4 or 16 address bytes
  *   end-32  32    HMAC-SHA256 of every preceding byte, with the key named by the key id
  *
  * The 64-bit fields must hold JS safe integers (below 2^53). Decoding checks size, magic and version,
@@ -62,7 +62,7 @@ export type DecodeResult =
 
 // The wire codes are the indexes: append only.
 const STATES: readonly NodeStateCode[] = ['starting', 'healthy', 'maintenance', 'stopping']
-const STATUSES: readonly HeldAddress['status'][] = ['held', 'releasing', 'kept', 'returning']
+const STATUSES: readonly HeldAddress['status'][] = ['held', 'releasing', 'kept']
 
 const MAGIC = Buffer.from(HEARTBEAT_MAGIC, 'latin1')
 const MAC_BYTES = 32

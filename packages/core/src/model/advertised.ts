@@ -5,11 +5,11 @@ export type NodeStateCode = 'starting' | 'healthy' | 'maintenance' | 'stopping'
 
 /**
  * How a holder describes an address it holds, so the owner knows whether to wait: `held` (no give-back
- * under way: the owner's claim clock runs), `releasing` (a release runs), `returning` (a failback is
- * due, by policy auto or stable, and will start on its own), `kept` (it will not give it back on its
- * own: manual policy, operator takeover, maintenance).
+ * is under way or due: the owner's claim clock runs), `releasing` (a give-back runs, or is due by the
+ * failback policy and will start on its own), `kept` (it will not give it back on its own: manual
+ * policy, operator takeover, maintenance). The wire codes are 0, 1, 2: every release reads them.
  */
-export type HoldStatus = 'held' | 'releasing' | 'kept' | 'returning'
+export type HoldStatus = 'held' | 'releasing' | 'kept'
 
 export interface AdvertisedAddress {
   readonly ip: string

@@ -10,11 +10,11 @@ export function advertisedState(s: EngineState): NodeStateCode {
 }
 
 /**
- * The addresses held, with how: "releasing" while a release runs, "returning" while a failback by
- * policy is due, "kept" when this node will not give them back on its own (manual policy, operator
- * takeover, maintenance). With any of the three the owner waits, its claim clock stopped; only a
- * plain "held" (a give-back that cannot happen: a refused release, the owner not heard) lets the
- * owner force its claim after claimTimeout.
+ * The addresses held, with how: "releasing" while a release runs and while a failback by policy is
+ * due (the owner is heard; with `stable`, until stableFor has passed), "kept" when this node will not
+ * give them back on its own (manual policy, operator takeover, maintenance). With either the owner
+ * waits, its claim clock stopped; only a plain "held" (a give-back that cannot happen: a refused
+ * release, the owner not heard) lets the owner force its claim after claimTimeout.
  */
 export function advertisedHeld(s: EngineState): AdvertisedAddress[] {
   const out: AdvertisedAddress[] = []
@@ -24,8 +24,7 @@ export function advertisedHeld(s: EngineState): AdvertisedAddress[] {
     const own = r.owner === s.self
     const kept =
       !own && r.status !== 'releasing' && (r.manual || s.timing.failback.policy === 'manual' || s.maintenance)
-    const status =
-      r.status === 'releasing' ? 'releasing' : kept ? 'kept' : giveBackDue(s, r) ? 'returning' : 'held'
+    const status = r.status === 'releasing' || giveBackDue(s, r) ? 'releasing' : kept ? 'kept' : 'held'
     for (const a of r.addresses) out.push({ ip: a.ip, prefix: a.prefix, family: a.family, status })
   }
   return out

@@ -125,16 +125,16 @@ describe("the holder's side: it says whether its give-back is due", () => {
   const a = (sim: MachineSimulation, ms: number) => sim.heartbeatsUntil('a', LINKS, 100, sim.now + ms)
   const says = (sim: MachineSimulation) => advertisedHeld(sim.state).map((h) => h.status)
 
-  it('stable: `held` while the owner is silent, `returning` from the moment it is heard until the release starts', () => {
+  it('stable: `held` while the owner is silent, `releasing` from the moment it is heard: its give-back is due', () => {
     const sim = holder('stable')
     expect(says(sim)).toEqual(['held'])
     a(sim, 500)
-    expect(says(sim)).toEqual(['returning'])
+    expect(says(sim)).toEqual(['releasing'])
     // A silence only b saw (a one-way cut): a is lost again, b's stable timer starts afresh.
     sim.advance(400)
     expect(says(sim)).toEqual(['held'])
     a(sim, 900)
-    expect(says(sim)).toEqual(['returning'])
+    expect(says(sim)).toEqual(['releasing'])
     a(sim, 300)
     expect(sim.status('a')).toBe('releasing')
     expect(says(sim)).toEqual(['releasing'])
@@ -149,7 +149,7 @@ describe("the holder's side: it says whether its give-back is due", () => {
     expect(says(sim)).toEqual(['held'])
   })
 
-  it('manual policy, an operator takeover, maintenance: `kept`, never `returning`', () => {
+  it('manual policy, an operator takeover, maintenance: `kept`, never a give-back said to be due', () => {
     const manual = holder('manual')
     a(manual, 500)
     expect(says(manual)).toEqual(['kept'])
@@ -160,10 +160,10 @@ describe("the holder's side: it says whether its give-back is due", () => {
   })
 })
 
-describe("the owner's side: `returning` stops the claim clock", () => {
+describe("the owner's side: a give-back said to be due stops the claim clock", () => {
   it('never forces while the holder says its give-back is due, however long a silence only the holder saw keeps restarting its timer', () => {
     const sim = returningOwner()
-    b(sim, 1_000 + 5 * CLAIM_MS, [held(VIP_A, 'returning')])
+    b(sim, 1_000 + 5 * CLAIM_MS, [held(VIP_A, 'releasing')])
     expect(forced(sim)).toEqual([])
     expect(sim.status('a')).toBe('waiting')
     // The holder's release is then refused: plainly held, the clock runs from here.
