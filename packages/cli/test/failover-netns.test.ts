@@ -1,6 +1,6 @@
 import { netnsSkipReason } from '@ipfo/core/testing'
 import { afterEach, describe, expect, it } from 'vitest'
-import { IPFO_BIN } from '../src/demo/agent-process.js'
+import { IPFO_BIN } from '../src/service/agent-command.js'
 import { eventMs, handoverReported, reportedHandoverFaults, sampledHandoverFaults } from './handover.js'
 import { type NamespacePair, sampleInterfaces, startNamespacePair, until } from './pair-harness.js'
 

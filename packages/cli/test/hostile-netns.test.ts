@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { netnsSkipReason } from '@ipfo/core/testing'
 import { afterEach, describe, expect, it } from 'vitest'
-import { IPFO_BIN } from '../src/demo/agent-process.js'
+import { IPFO_BIN } from '../src/service/agent-command.js'
 import { eventMs } from './handover.js'
 import { type NamespacePair, startNamespacePair, until } from './pair-harness.js'
 

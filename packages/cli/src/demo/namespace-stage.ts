@@ -1,5 +1,5 @@
 import type { Topology } from '@ipfo/core/testing'
-import { AGENT_NODE_FLAGS, IPFO_BIN } from './agent-process.js'
+import { AGENT_NODE_FLAGS, IPFO_BIN } from '../service/agent-command.js'
 import type { ProbeHandle, Stage } from './stage.js'
 import { udpProbe } from './udp-probe.js'
 
