@@ -7,7 +7,8 @@ import { systemCommandRunner } from '../src/adapters/command-runner.js'
 import { AddressError } from '../src/model/errors.js'
 import type { InterfaceAddress } from '../src/model/ip.js'
 import type { AddressControl, CommandRunner } from '../src/model/ports.js'
-import { createTopology, netnsSkipReason, type Topology } from '../src/testing/netns.js'
+import { createTopology, type Topology } from '../src/netns/topology.js'
+import { netnsSkipReason } from '../src/testing/netns.js'
 
 const skip = netnsSkipReason(process.env.CI === 'true')
 const title = (name: string) => (skip === undefined ? name : `${name} (skipped: ${skip})`)

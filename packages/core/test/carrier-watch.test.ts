@@ -3,7 +3,8 @@ import { ipBatch } from '../src/adapters/address/ip-batch.js'
 import { linuxCarrierWatch, parseLinkShow, parseMonitorLine } from '../src/adapters/carrier-watch.js'
 import { systemCommandRunner } from '../src/adapters/command-runner.js'
 import type { CarrierWatch, CommandRunner, IpBatch } from '../src/model/ports.js'
-import { createTopology, netnsSkipReason, type Topology } from '../src/testing/netns.js'
+import { createTopology, type Topology } from '../src/netns/topology.js'
+import { netnsSkipReason } from '../src/testing/netns.js'
 
 const skip = netnsSkipReason(process.env.CI === 'true')
 const title = (name: string) => (skip === undefined ? name : `${name} (skipped: ${skip})`)
