@@ -18,9 +18,10 @@ import { cpus, hostname, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs, promisify } from 'node:util'
-import { AgentProcess, IPFO_BIN } from '../packages/cli/src/demo/agent-process.js'
+import { AgentProcess } from '../packages/cli/src/demo/agent-process.js'
 import { loopbackStage } from '../packages/cli/src/demo/loopback-stage.js'
 import { writePairFiles } from '../packages/cli/src/demo/pair-files.js'
+import { IPFO_BIN } from '../packages/cli/src/service/agent-command.js'
 
 const run = promisify(execFile)
 const { values } = parseArgs({

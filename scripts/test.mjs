@@ -11,7 +11,11 @@ import { ensureSystemPackages } from './system-packages.mjs'
 if (!ensureSystemPackages()) process.exit(1)
 
 const root = new URL('..', import.meta.url).pathname
-const workspaces = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).workspaces
+const readJson = (file) => JSON.parse(readFileSync(file, 'utf8'))
+// A workspace without tests (the shared fakes of @ipfo/testkit) writes no report.
+const workspaces = readJson(join(root, 'package.json')).workspaces.filter(
+  (ws) => readJson(join(root, ws, 'package.json')).scripts?.test !== undefined,
+)
 const reports = workspaces.map((ws) => join(root, ws, '.vitest', 'report.json'))
 for (const report of reports) rmSync(report, { force: true })
 

@@ -3,7 +3,8 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { netnsSkipReason } from '@ipfo/core/testing'
+import { netnsAvailable } from '@ipfo/core/netns'
+import { netnsSkipReason } from '@ipfo/testkit'
 import { afterAll, describe, expect, it } from 'vitest'
 import type { Report } from '../src/failover/report/report.js'
 
@@ -31,7 +32,7 @@ function toolsSkipReason(): string | undefined {
   return reason
 }
 
-const skip = netnsSkipReason(ci) ?? toolsSkipReason()
+const skip = netnsSkipReason(netnsAvailable(), ci) ?? toolsSkipReason()
 const CLI = fileURLToPath(new URL('../src/failover/cli.ts', import.meta.url))
 let out: string | undefined
 

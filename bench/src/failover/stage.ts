@@ -1,4 +1,4 @@
-import { createTopology, type Topology } from '@ipfo/core/testing'
+import { createTopology, type Topology } from '@ipfo/core/netns'
 
 export type NodeName = 'a' | 'b'
 export const NODES: readonly NodeName[] = ['a', 'b']

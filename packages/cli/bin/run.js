@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The agent's long-running process gets `--max-semi-space-size=1` (a 1 MiB young generation, about
 // 10 MB less RSS at fast intervals) from whatever starts it: the systemd unit and launchd plist of
-// `ipfo service install`, and the demo (AGENT_NODE_FLAGS in src/demo/agent-process.ts). Other
+// `ipfo service install`, and the demo (AGENT_NODE_FLAGS in src/service/agent-command.ts). Other
 // commands start without it: the small young generation costs some 20 ms of start-up.
 import { readFileSync } from 'node:fs'
 import { arch, platform, release } from 'node:os'

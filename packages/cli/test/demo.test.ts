@@ -2,7 +2,8 @@ import { execFileSync } from 'node:child_process'
 import { existsSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { netnsSkipReason } from '@ipfo/core/testing'
+import { netnsAvailable } from '@ipfo/core/netns'
+import { netnsSkipReason } from '@ipfo/testkit'
 import { afterAll, describe, expect, it } from 'vitest'
 import { runCli } from './run-cli.js'
 
@@ -21,7 +22,7 @@ describe('ipfo demo', () => {
     expect(json.holderSamples).toBeGreaterThan(0)
   }, 120_000)
 
-  const skip = netnsSkipReason(process.env.CI === 'true')
+  const skip = netnsSkipReason(netnsAvailable(), process.env.CI === 'true')
   it.skipIf(skip !== undefined)(
     'as root: real namespaces, a measured client outage, and nothing left behind',
     async () => {

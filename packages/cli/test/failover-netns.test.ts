@@ -1,6 +1,7 @@
-import { netnsSkipReason } from '@ipfo/core/testing'
+import { netnsAvailable } from '@ipfo/core/netns'
+import { netnsSkipReason } from '@ipfo/testkit'
 import { afterEach, describe, expect, it } from 'vitest'
-import { IPFO_BIN } from '../src/demo/agent-process.js'
+import { IPFO_BIN } from '../src/service/agent-command.js'
 import { eventMs, handoverReported, reportedHandoverFaults, sampledHandoverFaults } from './handover.js'
 import { type NamespacePair, sampleInterfaces, startNamespacePair, until } from './pair-harness.js'
 
@@ -8,7 +9,7 @@ import { type NamespacePair, sampleInterfaces, startNamespacePair, until } from 
  * Real two-node failovers: namespaces, veths, a bridge, real `ip`, `arping` and `na6`, and real
  * `ipfo agent` processes. Root only; on CI a missing capability fails instead of skipping.
  */
-const skip = netnsSkipReason(process.env.CI === 'true')
+const skip = netnsSkipReason(netnsAvailable(), process.env.CI === 'true')
 let pair: NamespacePair | undefined
 afterEach(async () => {
   await pair?.close()

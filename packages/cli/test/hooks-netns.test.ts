@@ -1,7 +1,8 @@
 import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { netnsSkipReason } from '@ipfo/core/testing'
+import { netnsAvailable } from '@ipfo/core/netns'
+import { netnsSkipReason } from '@ipfo/testkit'
 import { afterEach, describe, expect, it } from 'vitest'
 import { type NamespacePair, startNamespacePair, until } from './pair-harness.js'
 
@@ -9,7 +10,7 @@ import { type NamespacePair, startNamespacePair, until } from './pair-harness.js
  * Apple's hook folder in a real two-node failover: b runs <hooks>/<vip>/Test, PreAcq*, PostAcq*,
  * PreRel*, PostRel* as real processes inside its namespace. Root only, like the other netns tests.
  */
-const skip = netnsSkipReason(process.env.CI === 'true')
+const skip = netnsSkipReason(netnsAvailable(), process.env.CI === 'true')
 let pair: NamespacePair | undefined
 let work: string | undefined
 afterEach(async () => {

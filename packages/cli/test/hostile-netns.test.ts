@@ -1,9 +1,10 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { netnsSkipReason } from '@ipfo/core/testing'
+import { netnsAvailable } from '@ipfo/core/netns'
+import { netnsSkipReason } from '@ipfo/testkit'
 import { afterEach, describe, expect, it } from 'vitest'
-import { IPFO_BIN } from '../src/demo/agent-process.js'
+import { IPFO_BIN } from '../src/service/agent-command.js'
 import { eventMs } from './handover.js'
 import { type NamespacePair, startNamespacePair, until } from './pair-harness.js'
 
@@ -12,7 +13,7 @@ import { type NamespacePair, startNamespacePair, until } from './pair-harness.js
  * receiver restarted, validly signed heartbeats from a node nobody configured, oversized packets,
  * and a flood of random UDP during a failover. Each drop is counted in `ipfo status`.
  */
-const skip = netnsSkipReason(process.env.CI === 'true')
+const skip = netnsSkipReason(netnsAvailable(), process.env.CI === 'true')
 let pair: NamespacePair | undefined
 let work: string | undefined
 afterEach(async () => {

@@ -2,7 +2,8 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { AgentStatus } from '@ipfo/core'
-import { netnsSkipReason } from '@ipfo/core/testing'
+import { netnsAvailable } from '@ipfo/core/netns'
+import { netnsSkipReason } from '@ipfo/testkit'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { AgentLogLine } from '../src/demo/agent-process.js'
 import { eventMs } from './handover.js'
@@ -39,7 +40,7 @@ const LIVE_HEAP_GROWTH_LIMIT = 512 * 1024
 const DATA_GROWTH_LIMIT = 64 * 1024
 /** Failovers of the second soak, by kill -9 and restart (each restart is a real agent start-up). */
 const KILLS = Number(process.env.SOAK_KILLS ?? 20)
-const skip = netnsSkipReason(process.env.CI === 'true')
+const skip = netnsSkipReason(netnsAvailable(), process.env.CI === 'true')
 let pair: NamespacePair | undefined
 let work: string | undefined
 afterEach(async () => {

@@ -1,4 +1,5 @@
-import { netnsSkipReason } from '@ipfo/core/testing'
+import { netnsAvailable } from '@ipfo/core/netns'
+import { netnsSkipReason } from '@ipfo/testkit'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { ExtraConfig } from '../src/demo/pair-files.js'
 import { eventMs, handoverReported, reportedHandoverFaults, sampledHandoverFaults } from './handover.js'
@@ -9,7 +10,7 @@ import { type NamespacePair, sampleInterfaces, startNamespacePair, until } from 
  * Heartbeats are cut with nftables inside a's namespace (its interfaces stay up, so a still answers
  * for its address), which is what "alive but silent on every link" looks like.
  */
-const skip = netnsSkipReason(process.env.CI === 'true')
+const skip = netnsSkipReason(netnsAvailable(), process.env.CI === 'true')
 let pair: NamespacePair | undefined
 afterEach(async () => {
   await pair?.close()

@@ -1,3 +1,4 @@
+import { netnsSkipReason } from '@ipfo/testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { GRATUITOUS_ARP_BYTES } from '../src/adapters/address/arp-frame.js'
 import { ipBatch } from '../src/adapters/address/ip-batch.js'
@@ -7,9 +8,10 @@ import { systemCommandRunner } from '../src/adapters/command-runner.js'
 import { AddressError } from '../src/model/errors.js'
 import type { InterfaceAddress } from '../src/model/ip.js'
 import type { AddressControl, CommandRunner } from '../src/model/ports.js'
-import { createTopology, netnsSkipReason, type Topology } from '../src/testing/netns.js'
+import { netnsAvailable } from '../src/netns/availability.js'
+import { createTopology, type Topology } from '../src/netns/topology.js'
 
-const skip = netnsSkipReason(process.env.CI === 'true')
+const skip = netnsSkipReason(netnsAvailable(), process.env.CI === 'true')
 const title = (name: string) => (skip === undefined ? name : `${name} (skipped: ${skip})`)
 
 // Every case runs three times: one process per change and announcement (ip, arping); a long-lived

@@ -1,11 +1,13 @@
+import { netnsSkipReason } from '@ipfo/testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ipBatch } from '../src/adapters/address/ip-batch.js'
 import { linuxCarrierWatch, parseLinkShow, parseMonitorLine } from '../src/adapters/carrier-watch.js'
 import { systemCommandRunner } from '../src/adapters/command-runner.js'
 import type { CarrierWatch, CommandRunner, IpBatch } from '../src/model/ports.js'
-import { createTopology, netnsSkipReason, type Topology } from '../src/testing/netns.js'
+import { netnsAvailable } from '../src/netns/availability.js'
+import { createTopology, type Topology } from '../src/netns/topology.js'
 
-const skip = netnsSkipReason(process.env.CI === 'true')
+const skip = netnsSkipReason(netnsAvailable(), process.env.CI === 'true')
 const title = (name: string) => (skip === undefined ? name : `${name} (skipped: ${skip})`)
 
 const until = async <T>(what: string, f: () => T | undefined | Promise<T | undefined>, ms = 3_000) => {

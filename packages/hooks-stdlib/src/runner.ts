@@ -9,7 +9,8 @@ export interface RunResult {
 
 /**
  * Runs a system command (`mount`, `systemctl`, `logger`) and never throws for a non-zero exit. The
- * same shape as @ipfo/core's CommandRunner, so its RecordingRunner fits hooks' tests unchanged.
+ * same shape as @ipfo/core's CommandRunner, so the RecordingRunner of the repository's tests
+ * (@ipfo/testkit) fits hooks' tests unchanged.
  */
 export interface CommandRunner {
   run(command: string, args: readonly string[], opts?: { timeoutMs?: number }): Promise<RunResult>

@@ -15,7 +15,7 @@ export const IPFO_BIN = join(
 /**
  * The Node flags the agent runs with where it is installed (`ipfo service install` writes them into
  * the systemd unit and the launchd plist; the demo uses them too): see AGENT_NODE_FLAGS in
- * packages/cli/src/demo/agent-process.ts. The benchmark measures the agent as it runs there.
+ * packages/cli/src/service/agent-command.ts. The benchmark measures the agent as it runs there.
  */
 export const AGENT_NODE_FLAGS = ['--max-semi-space-size=1'] as const
 

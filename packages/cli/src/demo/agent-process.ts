@@ -1,12 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { createInterface } from 'node:readline'
-import { fileURLToPath } from 'node:url'
-
-/** The `ipfo` executable of this package, to run agents as real processes. */
-export const IPFO_BIN = fileURLToPath(new URL('../../bin/run.js', import.meta.url))
-
-/** The Node.js flags of the `ipfo` executable's shebang, for agents started as `node <bin>`. */
-export const AGENT_NODE_FLAGS = ['--max-semi-space-size=1'] as const
 
 /** A log line of a running agent: the event's fields plus pino's `msg` and `eventTime`. */
 export interface AgentLogLine {

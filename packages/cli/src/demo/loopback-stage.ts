@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { AGENT_NODE_FLAGS, IPFO_BIN } from './agent-process.js'
+import { AGENT_NODE_FLAGS, IPFO_BIN } from '../service/agent-command.js'
 import type { Stage } from './stage.js'
 
 /**

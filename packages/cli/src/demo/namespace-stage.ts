@@ -1,5 +1,5 @@
-import type { Topology } from '@ipfo/core/testing'
-import { AGENT_NODE_FLAGS, IPFO_BIN } from './agent-process.js'
+import type { Topology } from '@ipfo/core/netns'
+import { AGENT_NODE_FLAGS, IPFO_BIN } from '../service/agent-command.js'
 import type { ProbeHandle, Stage } from './stage.js'
 import { udpProbe } from './udp-probe.js'
 
@@ -34,7 +34,7 @@ const QUICK_NEIGHBOUR_CHECKS = [
 export async function namespaceStage(
   opts: NamespaceStageOptions = {},
 ): Promise<Stage & { topology: Topology }> {
-  const { createTopology } = await import('@ipfo/core/testing')
+  const { createTopology } = await import('@ipfo/core/netns')
   const { onPath } = await import('@ipfo/core/agent')
   const family = opts.ipv6 ? 6 : 4
   const has = onPath(opts.path ?? process.env.PATH)

@@ -38,7 +38,7 @@ export async function runDemoWithCleanup(opts: DemoIo & { loopback: boolean }): 
 
 async function chooseStage(loopback: boolean, dir: string, print: (line: string) => void): Promise<Stage> {
   if (!loopback) {
-    const { netnsAvailable } = await import('@ipfo/core/testing')
+    const { netnsAvailable } = await import('@ipfo/core/netns')
     const available = netnsAvailable()
     if (available.ok) {
       const { namespaceStage } = await import('./namespace-stage.js')

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs'
 import { rename, unlink, writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { ConfigError } from '@ipfo/core/errors'
-import { AGENT_NODE_FLAGS, IPFO_BIN } from '../demo/agent-process.js'
+import { AGENT_NODE_FLAGS, IPFO_BIN } from './agent-command.js'
 import { launchdPlist, systemdUnit } from './units.js'
 
 export interface InstalledService {

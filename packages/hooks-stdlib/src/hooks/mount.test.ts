@@ -1,4 +1,4 @@
-import { RecordingRunner } from '@ipfo/core/testing'
+import { RecordingRunner } from '@ipfo/testkit'
 import { describe, expect, it } from 'vitest'
 import { parseHookOptions } from '../sidecar.js'
 import { mountCommands, mountHook, mountVolume } from './mount.js'

@@ -1,4 +1,4 @@
-import { RecordingRunner } from '@ipfo/core/testing'
+import { RecordingRunner } from '@ipfo/testkit'
 import { describe, expect, it } from 'vitest'
 import { ACQUIRE_ARGV, contractEnv } from '../../test/contract-env.js'
 import { readHookEvent } from '../define-hook.js'

@@ -1,6 +1,6 @@
+import { RecordingRunner } from '@ipfo/testkit'
 import { describe, expect, it } from 'vitest'
 import type { InterfaceAddress } from '../../model/ip.js'
-import { RecordingRunner } from '../../testing/recording-runner.js'
 import { createArbiter } from './arbiter.js'
 
 const V4: InterfaceAddress = { interface: 'eth0', ip: '192.168.1.100', prefix: 24, family: 4 }

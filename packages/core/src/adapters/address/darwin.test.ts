@@ -1,7 +1,7 @@
+import { RecordingRunner } from '@ipfo/testkit'
 import { describe, expect, it } from 'vitest'
 import { AddressError } from '../../model/errors.js'
 import type { InterfaceAddress } from '../../model/ip.js'
-import { RecordingRunner } from '../../testing/recording-runner.js'
 import { darwinAddressControl } from './darwin.js'
 
 /** `ifconfig en0` on a macOS 14 Mac mini on a /24 office network, before any alias. */

@@ -1,10 +1,10 @@
 // Longer than most files: the exact commands the Linux address control runs (ip batch lines, arping,
 // socat frames, ndisc6) for every address family and failure, recorded as one table.
+import { RecordingRunner } from '@ipfo/testkit'
 import { describe, expect, it } from 'vitest'
 import { AddressError, ToolMissingError } from '../../model/errors.js'
 import type { InterfaceAddress } from '../../model/ip.js'
 import type { CommandResult, FrameSender, IpBatch } from '../../model/ports.js'
-import { RecordingRunner } from '../../testing/recording-runner.js'
 import { gratuitousArp } from './arp-frame.js'
 import { linuxAddressControl } from './linux.js'
 

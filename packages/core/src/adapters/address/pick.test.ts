@@ -1,6 +1,6 @@
+import { RecordingRunner } from '@ipfo/testkit'
 import { describe, expect, it } from 'vitest'
 import { IpfoError } from '../../model/errors.js'
-import { RecordingRunner } from '../../testing/recording-runner.js'
 import { platformAddressControl } from './pick.js'
 
 const en0 = { interface: 'en0', ip: '192.168.1.50', prefix: 24, family: 4 } as const

@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -7,9 +6,9 @@ import { systemCommandRunner } from '../adapters/command-runner.js'
 import type { CommandResult, CommandRunner } from '../model/ports.js'
 
 /**
- * Real network namespaces for integration tests and the demo. Traffic stays inside the namespaces
- * made here; the host's own interfaces are never touched: every veth is created with both ends
- * already inside our namespaces, so deleting the namespaces removes everything.
+ * Real network namespaces for `ipfo demo`, the benchmarks and integration tests. Traffic stays
+ * inside the namespaces made here; the host's own interfaces are never touched: every veth is
+ * created with both ends already inside our namespaces, so deleting the namespaces removes everything.
  *
  * Layout: a "switch" namespace holds one bridge per network. Every node and the client plug into
  * the public bridge with `pub0`; every node plugs into the private bridge with `priv0`. Links go
@@ -253,40 +252,4 @@ function processAlive(pid: number): boolean {
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM'
   }
-}
-
-let availability: { ok: boolean; reason?: string } | undefined
-
-/** Whether this process can build topologies: Linux, root, and a working `ip netns`. Checked once. */
-export function netnsAvailable(): { ok: boolean; reason?: string } {
-  availability ??= probe()
-  return availability
-}
-
-function probe(): { ok: boolean; reason?: string } {
-  if (process.platform !== 'linux')
-    return { ok: false, reason: `network namespaces need Linux, not ${process.platform}` }
-  if (process.getuid?.() !== 0)
-    return { ok: false, reason: 'network namespaces need root (run the tests as root)' }
-  const name = `ipfo-probe-${process.pid}-${randomBytes(3).toString('hex')}`
-  try {
-    execFileSync('ip', ['netns', 'add', name], { stdio: 'pipe' })
-    execFileSync('ip', ['netns', 'delete', name], { stdio: 'pipe' })
-    return { ok: true }
-  } catch (error) {
-    const e = error as NodeJS.ErrnoException & { stderr?: Buffer }
-    if (e.code === 'ENOENT') return { ok: false, reason: 'ip (iproute2) is not installed' }
-    return { ok: false, reason: `ip netns does not work here: ${e.stderr?.toString().trim() || e.message}` }
-  }
-}
-
-/**
- * For namespace tests: undefined when they can run, else why they are skipped. On CI (`ci` true) a
- * missing capability is a failure, not a skip, so a broken runner cannot pass by testing nothing.
- */
-export function netnsSkipReason(ci: boolean): string | undefined {
-  const status = netnsAvailable()
-  if (status.ok) return undefined
-  if (ci) throw new Error(`namespace tests cannot run on CI: ${status.reason}`)
-  return status.reason
 }

@@ -1,4 +1,14 @@
-import type { CommandResult, CommandRunner } from '../model/ports.js'
+/**
+ * A command's result, in the shape of @ipfo/core's CommandResult. Written out rather than imported:
+ * core's own tests use this package, so it cannot depend on core. The tests that hand a
+ * RecordingRunner to code wanting core's CommandRunner check at compile time that the shapes agree.
+ */
+export interface CommandResult {
+  readonly exitCode: number | null
+  readonly signal: string | null
+  readonly stdout: string
+  readonly stderr: string
+}
 
 export interface RecordedCall {
   readonly command: string
@@ -26,7 +36,7 @@ interface Rule {
  * so `respond(m, first, { times: 1 }); respond(m, later)` scripts a sequence. Unmatched calls succeed
  * with empty output.
  */
-export class RecordingRunner implements CommandRunner {
+export class RecordingRunner {
   readonly calls: RecordedCall[] = []
   private readonly rules: Rule[] = []
 

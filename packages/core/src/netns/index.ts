@@ -1,0 +1,9 @@
+export { netnsAvailable } from './availability.js'
+export {
+  createTopology,
+  type NetworkName,
+  type Topology,
+  type TopologyInterface,
+  type TopologyNode,
+  type TopologyOptions,
+} from './topology.js'
