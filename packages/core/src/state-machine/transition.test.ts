@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { held, MachineSimulation, testTiming, vip } from '../testing/machine-simulation.js'
+import { held, MachineSimulation, testTiming, vip } from '../../test/fakes/machine-simulation.js'
 import { advertisedHeld } from './advertise.js'
 import type { Timing } from './state.js'
 import { nextDeadline, takeoverRefusal } from './transition.js'
