@@ -19,7 +19,7 @@ const allowed = {
   engine: ['model', 'config', 'heartbeat', 'state-machine'],
   adapters: ['model', 'config', 'heartbeat', 'hooks'],
 }
-const coreFolders = ['model', 'config', 'heartbeat', 'state-machine', 'hooks', 'engine', 'adapters', 'agent']
+const coreFolders = ['model', 'config', 'heartbeat', 'state-machine', 'hooks', 'engine', 'adapters', 'netns', 'agent']
 
 const layerRules = Object.entries(allowed).map(([name, below]) => ({
   name: `core-layer-${name}`,

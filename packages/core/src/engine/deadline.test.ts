@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest'
+import { FakeAddressControl } from '../../test/fakes/fake-address-control.js'
+import { FakeClock } from '../../test/fakes/fake-clock.js'
+import { FakeNetwork } from '../../test/fakes/fake-network.js'
 import { configSchema } from '../config/schema.js'
 import { encodeHeartbeat } from '../heartbeat/codec.js'
 import { heartbeatKey, keyRing } from '../heartbeat/key-ring.js'
 import type { IpfoEvent } from '../model/events.js'
-import { FakeAddressControl } from '../testing/fake-address-control.js'
-import { FakeClock } from '../testing/fake-clock.js'
-import { FakeNetwork } from '../testing/fake-network.js'
 import { createEngine } from './engine.js'
 
 const KEYS = keyRing(heartbeatKey(Buffer.alloc(32, 7)))

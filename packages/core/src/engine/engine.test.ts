@@ -1,17 +1,17 @@
 // Longer than most files: two real engines on a fake network and a fake clock, one shared cluster
 // setup; each case is the engine's side of one behaviour the state machine's tables decide.
 import { describe, expect, it } from 'vitest'
+import { type AddressOperation, FakeAddressControl } from '../../test/fakes/fake-address-control.js'
+import { FakeClock } from '../../test/fakes/fake-clock.js'
+import { FakeNetwork } from '../../test/fakes/fake-network.js'
+import { held, vip } from '../../test/fakes/machine-simulation.js'
+import { RecordingHooks } from '../../test/fakes/recording-hooks.js'
 import { type ConfigInput, configSchema } from '../config/schema.js'
 import { decodeHeartbeat, encodeHeartbeat } from '../heartbeat/codec.js'
 import { heartbeatKey, keyRing } from '../heartbeat/key-ring.js'
 import type { AdvertisedAddress } from '../model/advertised.js'
 import type { IpfoEvent } from '../model/events.js'
 import type { CarrierWatch } from '../model/ports.js'
-import { type AddressOperation, FakeAddressControl } from '../testing/fake-address-control.js'
-import { FakeClock } from '../testing/fake-clock.js'
-import { FakeNetwork } from '../testing/fake-network.js'
-import { held, vip } from '../testing/machine-simulation.js'
-import { RecordingHooks } from '../testing/recording-hooks.js'
 import { createEngine } from './engine.js'
 
 const KEYS = keyRing(heartbeatKey(Buffer.alloc(32, 7)))

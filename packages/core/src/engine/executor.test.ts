@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest'
+import { RecordingHooks } from '../../test/fakes/recording-hooks.js'
 import { AddressError, ToolMissingError } from '../model/errors.js'
 import type { AddressControl, Journal, JournalEntry } from '../model/ports.js'
 import type { Checklist, EventBody } from '../state-machine/effects.js'
-import { RecordingHooks } from '../testing/recording-hooks.js'
 import { runChecklist } from './executor.js'
 
 const VIP = { interface: 'eth0', ip: '10.0.0.100', prefix: 24, family: 4 as const }

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest'
+import { FakeAddressControl } from '../../test/fakes/fake-address-control.js'
+import { FakeClock } from '../../test/fakes/fake-clock.js'
+import { FakeNetwork } from '../../test/fakes/fake-network.js'
+import { RecordingHooks } from '../../test/fakes/recording-hooks.js'
 import { configSchema } from '../config/schema.js'
 import { heartbeatKey, keyRing } from '../heartbeat/key-ring.js'
 import type { IpfoEvent } from '../model/events.js'
 import type { Journal, JournalEntry } from '../model/ports.js'
-import { FakeAddressControl } from '../testing/fake-address-control.js'
-import { FakeClock } from '../testing/fake-clock.js'
-import { FakeNetwork } from '../testing/fake-network.js'
-import { RecordingHooks } from '../testing/recording-hooks.js'
 import { createEngine } from './engine.js'
 
 const KEYS = keyRing(heartbeatKey(Buffer.alloc(32, 7)))

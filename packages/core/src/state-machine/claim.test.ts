@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
+import { held, MachineSimulation, testTiming, vip } from '../../test/fakes/machine-simulation.js'
 import type { AdvertisedAddress, NodeStateCode } from '../model/advertised.js'
-import { held, MachineSimulation, testTiming, vip } from '../testing/machine-simulation.js'
 import { advertisedHeld } from './advertise.js'
 
 /**

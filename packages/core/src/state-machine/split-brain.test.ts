@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { held, MachineSimulation, testTiming, vip } from '../testing/machine-simulation.js'
+import { held, MachineSimulation, testTiming, vip } from '../../test/fakes/machine-simulation.js'
 import type { Timing } from './state.js'
 
 const VIP_A = vip('10.0.0.100')

@@ -1,7 +1,7 @@
 // Longer than most files: the machine's core table (detection, takeover, failback policies, operator
 // commands, stop) shares one set of helpers; claims, carriers and split brains have their own files.
 import { describe, expect, it } from 'vitest'
-import { held, MachineSimulation, testTiming, vip } from '../testing/machine-simulation.js'
+import { held, MachineSimulation, testTiming, vip } from '../../test/fakes/machine-simulation.js'
 import { advertisedHeld } from './advertise.js'
 import { nextDeadline } from './deadline.js'
 import { takeoverRefusal } from './operator.js'

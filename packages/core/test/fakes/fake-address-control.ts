@@ -1,6 +1,6 @@
-import { AddressError } from '../model/errors.js'
-import { addressKey, cidr, type InterfaceAddress } from '../model/ip.js'
-import type { AddressControl } from '../model/ports.js'
+import { AddressError } from '../../src/model/errors.js'
+import { addressKey, cidr, type InterfaceAddress } from '../../src/model/ip.js'
+import type { AddressControl } from '../../src/model/ports.js'
 
 export interface AddressOperation {
   readonly op: 'add' | 'remove' | 'announce'

@@ -1,14 +1,14 @@
-import type { AdvertisedAddress, NodeStateCode } from '../model/advertised.js'
-import type { InterfaceAddress } from '../model/ip.js'
-import { nextDeadline } from '../state-machine/deadline.js'
-import type { Checklist, Effect, EventBody } from '../state-machine/effects.js'
-import type { ChecklistOutcome, Input } from '../state-machine/inputs.js'
-import type { EngineState, Timing } from '../state-machine/state.js'
-import { initialState, type MachineSetup, transition } from '../state-machine/transition.js'
+import type { AdvertisedAddress, NodeStateCode } from '../../src/model/advertised.js'
+import type { InterfaceAddress } from '../../src/model/ip.js'
+import { nextDeadline } from '../../src/state-machine/deadline.js'
+import type { Checklist, Effect, EventBody } from '../../src/state-machine/effects.js'
+import type { ChecklistOutcome, Input } from '../../src/state-machine/inputs.js'
+import type { EngineState, Timing } from '../../src/state-machine/state.js'
+import { initialState, type MachineSetup, transition } from '../../src/state-machine/transition.js'
 
 /**
  * Drives the pure machine through a script with a fake clock, collecting events and checklists.
- * Used by the table tests; ships in @ipfo/core/testing for other packages' tests.
+ * Used by the table tests.
  */
 export class MachineSimulation {
   state: EngineState

@@ -1,4 +1,4 @@
-import type { Clock, TimerHandle } from '../model/ports.js'
+import type { Clock, TimerHandle } from '../../src/model/ports.js'
 
 interface Timer {
   at: number

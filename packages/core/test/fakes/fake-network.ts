@@ -1,4 +1,4 @@
-import type { ReceivedPacket, Transport } from '../model/ports.js'
+import type { ReceivedPacket, Transport } from '../../src/model/ports.js'
 
 /**
  * An in-memory heartbeat network. Each node gets a Transport; a packet sent on a link reaches every

@@ -1,5 +1,5 @@
-import type { HookContext, HookPhase } from '../model/hook-contract.js'
-import type { GateVerdict, HooksPort, PhaseOutcome } from '../model/ports.js'
+import type { HookContext, HookPhase } from '../../src/model/hook-contract.js'
+import type { GateVerdict, HooksPort, PhaseOutcome } from '../../src/model/ports.js'
 
 /** A hooks port that records calls in order and answers as configured. */
 export class RecordingHooks implements HooksPort {

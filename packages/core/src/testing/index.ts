@@ -1,5 +1,0 @@
-export { type AddressOperation, FakeAddressControl } from './fake-address-control.js'
-export { FakeClock, flushPromises } from './fake-clock.js'
-export { FakeNetwork } from './fake-network.js'
-export { held, MachineSimulation, testTiming, vip } from './machine-simulation.js'
-export { RecordingHooks } from './recording-hooks.js'
