@@ -11,6 +11,9 @@ interface Open {
   changed: boolean
 }
 
+/** The reason of a checklist an earlier run left, as its notify subject ends (engine/checklists.ts). */
+const RECOVERED = ': finishing after a restart: '
+
 const FULL: Record<HookAction, string[]> = {
   acquire: ['Test:acquire', 'PreAcq:acquire', 'PostAcq:acquire'],
   release: ['Test:release', 'PreRel:release', 'PostRel:release'],
@@ -56,10 +59,12 @@ export class HookOrder {
         break
       }
       case 'takeover-refused':
-        this.close(node, e.owner, 'acquire', now)
+        this.close(node, e.owner, 'acquire', false, now)
         break
       case 'notify':
-        this.close(node, e.owner, e.action, now)
+        // A recovered checklist finishes beside the machine's own (its announcements may still run
+        // while the machine releases and acquires again): its notify says so in its subject.
+        this.close(node, e.owner, e.action, e.subject.includes(RECOVERED), now)
         break
     }
   }
@@ -81,9 +86,10 @@ export class HookOrder {
     for (const key of [...this.open.keys()]) if (key.startsWith(`${node}/`)) this.open.delete(key)
   }
 
-  private close(node: string, owner: string, action: HookAction, now: number): void {
+  private close(node: string, owner: string, action: HookAction, recovery: boolean, now: number): void {
     const list = this.list(node, owner)
-    const i = list.findIndex((x) => x.action === action)
+    const same = list.findIndex((x) => x.action === action && x.recovery === recovery)
+    const i = same !== -1 ? same : list.findIndex((x) => x.action === action)
     if (i === -1) return
     const [c] = list.splice(i, 1)
     if (!c?.changed) return
