@@ -14,14 +14,12 @@
  */
 import { execFile } from 'node:child_process'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { createRequire } from 'node:module'
 import { cpus, hostname, tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs, promisify } from 'node:util'
-import { AgentProcess } from '../packages/cli/src/demo/agent-process.js'
-import { loopbackStage } from '../packages/cli/src/demo/loopback-stage.js'
-import { writePairFiles } from '../packages/cli/src/demo/pair-files.js'
-import { IPFO_BIN } from '../packages/cli/src/service/agent-command.js'
+import { AgentProcess, IPFO_BIN, loopbackStage, writePairFiles } from '@ipfo/cli/demo'
 
 const run = promisify(execFile)
 const { values } = parseArgs({
@@ -32,7 +30,7 @@ const { values } = parseArgs({
 })
 const runs = Number(values.runs)
 const warmup = Number(values.warmup)
-const CLI_DIR = fileURLToPath(new URL('../packages/cli/', import.meta.url))
+const CLI_DIR = dirname(createRequire(import.meta.url).resolve('@ipfo/cli/package.json'))
 const MANIFEST = join(CLI_DIR, 'oclif.manifest.json')
 const TARGET_MS = 200
 const TARGET_RATIO = 2.2

@@ -11,9 +11,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { cpus, hostname, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { AgentProcess } from '../../packages/cli/src/demo/agent-process.js'
-import { namespaceStage } from '../../packages/cli/src/demo/namespace-stage.js'
-import { writePairFiles } from '../../packages/cli/src/demo/pair-files.js'
+import { AgentProcess, namespaceStage, writePairFiles } from '@ipfo/cli/demo'
 
 const { values } = parseArgs({
   options: {

@@ -1,23 +1,12 @@
 import { writeFile } from 'node:fs/promises'
-import { createRequire } from 'node:module'
-import { dirname, join } from 'node:path'
+import { join } from 'node:path'
+import { AGENT_NODE_FLAGS, IPFO_BIN } from '@ipfo/cli/demo'
 import type { Setting } from '../settings.js'
 import type { NodeName, Stage } from '../stage.js'
 import { type DaemonPair, daemonPair } from './pair.js'
 
-/** The `ipfo` executable (packages/cli/bin/run.js), which starts agents with its own Node flags. */
-export const IPFO_BIN = join(
-  dirname(createRequire(import.meta.url).resolve('@ipfo/cli/package.json')),
-  'bin',
-  'run.js',
-)
-
-/**
- * The Node flags the agent runs with where it is installed (`ipfo service install` writes them into
- * the systemd unit and the launchd plist; the demo uses them too): see AGENT_NODE_FLAGS in
- * packages/cli/src/service/agent-command.ts. The benchmark measures the agent as it runs there.
- */
-export const AGENT_NODE_FLAGS = ['--max-semi-space-size=1'] as const
+// The agent runs as `node <AGENT_NODE_FLAGS> <IPFO_BIN>`, with the Node flags `ipfo service install`
+// writes into the systemd unit and the launchd plist: the benchmark measures the agent as installed.
 
 /** More flags for a look inside a run, e.g. IPFO_BENCH_NODE_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/p". */
 function extraFlags(): string[] {
