@@ -1,6 +1,16 @@
 export { type DarwinAddressOptions, darwinAddressControl } from './adapters/address/darwin.js'
 export { type LinuxAddressOptions, linuxAddressControl } from './adapters/address/linux.js'
 export { platformAddressControl } from './adapters/address/pick.js'
+export {
+  type NewFile,
+  type NewFileOptions,
+  nodeWriteFs,
+  replaceFile,
+  type StagedFile,
+  stageFile,
+  type WriteFs,
+  writeNewFile,
+} from './adapters/atomic-write.js'
 export type { ControlMethod, ControlRequest, ControlResponse, HeapAfterGc } from './agent/control-protocol.js'
 export { importHostconfig, stringifyConfig } from './config/hostconfig.js'
 export { CONFIG_SCHEMA_ID, configJsonSchema } from './config/json-schema.js'
