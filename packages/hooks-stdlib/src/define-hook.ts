@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises'
 import {
+  type CommandRunner,
   type HookAction,
   type HookAddress,
   HookContractError,
@@ -9,7 +10,6 @@ import {
 } from '@ipfo/core'
 import type { z } from 'zod'
 import { HookInputError } from './errors.js'
-import type { CommandRunner } from './runner.js'
 
 /** Gate and phases (as ipfo names the scripts of a hook folder), actions, addresses: the contract's. */
 export type { HookAction, HookAddress, HookStage }

@@ -1,5 +1,5 @@
+import type { CommandRunner } from '@ipfo/core'
 import type { HookOutcome } from '../define-hook.js'
-import type { CommandRunner } from '../runner.js'
 import { darwinMounts } from './darwin-mounts.js'
 import type { MountedFs } from './findmnt.js'
 import { linuxMounts } from './linux-mounts.js'
