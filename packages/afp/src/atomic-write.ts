@@ -1,7 +1,7 @@
-import { randomBytes } from 'node:crypto'
-import { basename, dirname, join } from 'node:path'
+import { dirname } from 'node:path'
+import { type NewFileOptions, replaceFile, writeNewFile } from '@ipfo/core'
 import { AfpError, describeFsError } from './errors.js'
-import type { AfpFs, FileStat, NewFile } from './fs-port.js'
+import type { AfpFs, FileStat } from './fs-port.js'
 
 export interface AtomicWriteOptions {
   /** Keep a timestamped copy of the file being replaced, next to it. */
@@ -21,10 +21,10 @@ export interface AtomicWriteResult {
 
 /**
  * Replaces a file so that, whatever fails, it holds either all of its old bytes or all of its new
- * ones: a temporary file in the same directory, written, given the old owner and mode, fsynced, then
- * renamed over the original and the directory fsynced. A backup of the original is kept first. When
- * a step before the rename fails, the temporary file and the backup are removed and the original is
- * untouched.
+ * ones: core's replaceFile (a temporary file in the same directory, written, given the old owner and
+ * mode, fsynced, renamed over the original), then the directory fsynced. A backup of the original is
+ * kept first. When a step before the rename fails, the temporary file and the backup are removed and
+ * the original is untouched.
  */
 export async function writeFileAtomic(
   fs: AfpFs,
@@ -45,20 +45,15 @@ export async function writeFileAtomic(
     uid: options.create?.uid ?? process.getuid?.() ?? 0,
     gid: options.create?.gid ?? process.getgid?.() ?? 0,
   }
-  const made: string[] = []
   let backup: string | undefined
   try {
     if (original && options.backup) {
       const bytes = await fs.readFile(path)
       backup = await writeBackup(fs, path, bytes, original, options.now?.() ?? new Date())
-      made.push(backup)
     }
-    const temp = join(dir, `.${basename(path)}.ipfo-tmp-${process.pid}-${randomBytes(4).toString('hex')}`)
-    await writeWhole(fs, temp, data, owner, () => made.push(temp))
-    await fs.rename(temp, path)
-    made.pop()
+    await replaceFile(path, data, asIs(fs, owner))
   } catch (error) {
-    for (const leftover of made.reverse()) await fs.unlink(leftover).catch(() => undefined)
+    if (backup) await fs.unlink(backup).catch(() => undefined)
     throw asWriteError(error, path)
   }
   const warning = await fs.syncDirectory(dir).then(
@@ -77,39 +72,18 @@ async function writeBackup(fs: AfpFs, path: string, bytes: Uint8Array, owner: Fi
     .replace(/\.\d{3}/, '')
   for (let n = 1; ; n++) {
     const candidate = `${path}.ipfo-backup-${stamp}${n === 1 ? '' : `-${n}`}`
-    let created = false
     try {
-      await writeWhole(fs, candidate, bytes, owner, () => {
-        created = true
-      })
+      await writeNewFile(candidate, bytes, asIs(fs, owner))
       return candidate
     } catch (error) {
-      if (created) await fs.unlink(candidate).catch(() => undefined)
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || n > 100) throw error
     }
   }
 }
 
-/** Creates `path` (which must not exist), writes all of `data`, sets owner and mode, fsyncs, closes. */
-async function writeWhole(
-  fs: AfpFs,
-  path: string,
-  data: Uint8Array,
-  owner: Pick<FileStat, 'mode' | 'uid' | 'gid'>,
-  onCreated: () => void,
-): Promise<void> {
-  const file: NewFile = await fs.createNew(path, owner.mode & 0o777)
-  onCreated()
-  try {
-    await file.write(data)
-    await file.chown(owner.uid, owner.gid)
-    await file.chmod(owner.mode)
-    await file.sync()
-  } catch (error) {
-    await file.close().catch(() => undefined)
-    throw error
-  }
-  await file.close()
+/** The original's owner and mode (set exactly, whatever the umask), fsynced before it is closed. */
+function asIs(fs: AfpFs, owner: Pick<FileStat, 'mode' | 'uid' | 'gid'>): NewFileOptions {
+  return { fs, mode: owner.mode & 0o777, owner, chmod: owner.mode, sync: true }
 }
 
 async function statIfExists(fs: AfpFs, path: string): Promise<FileStat | undefined> {

@@ -1,6 +1,16 @@
 export { type DarwinAddressOptions, darwinAddressControl } from './adapters/address/darwin.js'
 export { type LinuxAddressOptions, linuxAddressControl } from './adapters/address/linux.js'
 export { platformAddressControl } from './adapters/address/pick.js'
+export {
+  type NewFile,
+  type NewFileOptions,
+  nodeWriteFs,
+  replaceFile,
+  type StagedFile,
+  stageFile,
+  type WriteFs,
+  writeNewFile,
+} from './adapters/atomic-write.js'
 export type { ControlMethod, ControlRequest, ControlResponse, HeapAfterGc } from './agent/control-protocol.js'
 export { importHostconfig, stringifyConfig } from './config/hostconfig.js'
 export { CONFIG_SCHEMA_ID, configJsonSchema } from './config/json-schema.js'
@@ -44,19 +54,25 @@ export type { AdvertisedAddress, HoldStatus, NodeStateCode } from './model/adver
 export { type CheckResult, fail, pass, warn } from './model/check-result.js'
 export { describeEvent, type Severity, severityOf } from './model/describe-event.js'
 export { type DurationString, type DurationUnit, formatDuration, parseDuration } from './model/duration.js'
-export { AddressError, ConfigError, ControlError, IpfoError } from './model/errors.js'
+export { AddressError, ConfigError, ControlError, HookContractError, IpfoError } from './model/errors.js'
 export type { DropReason, EventOf, IpfoEvent, IpfoEventKind } from './model/events.js'
 export {
   HOOK_PHASES,
+  HOOK_STAGES,
   type HookAction,
+  type HookAddress,
   type HookContext,
+  type HookInput,
   type HookInvocation,
   type HookPhase,
   type HookStage,
   hookInvocation,
   NOTIFY_EVENTS,
   type NotifyEventKind,
+  type NotifyInput,
   notifyInvocation,
+  parseHookInvocation,
+  parseNotifyInvocation,
 } from './model/hook-contract.js'
 export { addressKey, cidr, type InterfaceAddress, normalizeIp, parseCidr } from './model/ip.js'
 export type {

@@ -2,16 +2,14 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { ACQUIRE_ARGV, contractEnv } from '../test/contract-env.js'
+import { invocation } from '../test/hook-invocation.js'
 import { defineHook, readHookEvent } from './define-hook.js'
 import { HookInputError } from './errors.js'
 
 describe('readHookEvent', () => {
   it('reads argv and every IPFO_* variable of the contract', async () => {
-    const event = await readHookEvent(
-      contractEnv({ FAILOVER_EMAIL_RECIPIENT: 'admin@example.com' }),
-      ACQUIRE_ARGV,
-    )
+    const { env, argv } = invocation({ emailRecipient: 'admin@example.com' })
+    const event = await readHookEvent(env, argv)
     expect(event).toEqual({
       phase: 'PostAcq',
       action: 'acquire',
@@ -35,11 +33,11 @@ describe('readHookEvent', () => {
   })
 
   it('falls back to the variables without argv, and leaves empty ones undefined', async () => {
-    const env = contractEnv({
-      IPFO_ACTION: 'release',
-      IPFO_PHASE: 'PostRel',
-      IPFO_PEER: '',
-      IPFO_DETECTION_MS: '',
+    const { env } = invocation({
+      action: 'release',
+      stage: 'PostRel',
+      peer: undefined,
+      detectionMs: undefined,
     })
     const event = await readHookEvent(env, [])
     expect(event).toMatchObject({
@@ -62,7 +60,7 @@ describe('readHookEvent', () => {
         '{"phase":"PreAcq","script":"PreAcq-10-mount","exitCode":0,"signal":null,"durationMs":12,"timedOut":false}\n{"scri\n' +
           '{"phase":"PostAcq","script":"PostAcq-20-x","exitCode":null,"signal":"SIGKILL","durationMs":30000,"timedOut":true}\n',
       )
-      const event = await readHookEvent(contractEnv({ IPFO_RESULTS_FILE: file }), ACQUIRE_ARGV)
+      const event = await readHookEvent(invocation({ resultsFile: file }).env, invocation().argv)
       expect(event.results).toEqual([
         {
           phase: 'PreAcq',
@@ -81,7 +79,8 @@ describe('readHookEvent', () => {
           timedOut: true,
         },
       ])
-      const none = await readHookEvent(contractEnv({ IPFO_RESULTS_FILE: join(dir, 'missing') }), ACQUIRE_ARGV)
+      const missing = invocation({ resultsFile: join(dir, 'missing') })
+      const none = await readHookEvent(missing.env, missing.argv)
       expect(none.results).toEqual([])
     } finally {
       await rm(dir, { recursive: true, force: true })
@@ -91,7 +90,9 @@ describe('readHookEvent', () => {
   it('refuses an unknown action, address or phase with a usage hint', async () => {
     await expect(readHookEvent({}, ['start', '10.0.0.1/24', 'eth0'])).rejects.toThrow(HookInputError)
     await expect(readHookEvent({}, ['acquire', '10.0.0.1', 'eth0'])).rejects.toThrow(/not <ip>\/<prefix>/)
-    await expect(readHookEvent({ IPFO_PHASE: 'PostAcquire' }, ACQUIRE_ARGV)).rejects.toThrow(/IPFO_PHASE/)
+    await expect(readHookEvent({ IPFO_PHASE: 'PostAcquire' }, invocation().argv)).rejects.toThrow(
+      /IPFO_PHASE/,
+    )
   })
 })
 

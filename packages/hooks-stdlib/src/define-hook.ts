@@ -1,19 +1,18 @@
 import { readFile } from 'node:fs/promises'
+import {
+  type CommandRunner,
+  type HookAction,
+  type HookAddress,
+  HookContractError,
+  type HookStage,
+  parseHookInvocation,
+  parseNotifyInvocation,
+} from '@ipfo/core'
 import type { z } from 'zod'
 import { HookInputError } from './errors.js'
-import type { CommandRunner } from './runner.js'
 
-/** Gate and phases, as ipfo names the scripts of a hook folder. */
-export type HookStage = 'Test' | 'PreAcq' | 'PostAcq' | 'PreRel' | 'PostRel'
-export type HookAction = 'acquire' | 'release'
-
-const STAGES: readonly string[] = ['Test', 'PreAcq', 'PostAcq', 'PreRel', 'PostRel']
-
-export interface HookAddress {
-  readonly ip: string
-  readonly prefix: number
-  readonly interface: string
-}
+/** Gate and phases (as ipfo names the scripts of a hook folder), actions, addresses: the contract's. */
+export type { HookAction, HookAddress, HookStage }
 
 /** One line of IPFO_RESULTS_FILE: a hook that already ran in this checklist. */
 export interface HookResult {
@@ -92,25 +91,10 @@ export interface HookDefinition<S extends z.ZodType = z.ZodType> {
   notify?(notice: NoticeEvent, options: z.output<S>, deps: HookDeps): Promise<HookOutcome>
 }
 
-/** Reads a Notify script's contract: IPFO_EVENT, IPFO_EVENT_JSON and the other variables. */
-export function readNoticeEvent(env: Env): NoticeEvent {
-  let event: Record<string, unknown> = {}
-  try {
-    event = JSON.parse(env.IPFO_EVENT_JSON ?? '{}') as Record<string, unknown>
-  } catch {
-    throw new HookInputError('IPFO_EVENT_JSON is not JSON')
-  }
-  const kind = env.IPFO_EVENT ?? (typeof event.kind === 'string' ? event.kind : '')
-  if (!kind) throw new HookInputError('a Notify hook needs IPFO_EVENT (the event kind)')
-  return {
-    kind,
-    node: env.IPFO_NODE || undefined,
-    peer: env.IPFO_PEER || undefined,
-    reason: env.IPFO_REASON || undefined,
-    eventTime: env.IPFO_EVENT_TIME || undefined,
-    event,
-    emailRecipient: env.FAILOVER_EMAIL_RECIPIENT || undefined,
-  }
+/** Reads a Notify script's contract (core's parseNotifyInvocation): IPFO_EVENT, IPFO_EVENT_JSON, ... */
+export function readNoticeEvent(env: Env, argv: readonly string[] = []): NoticeEvent {
+  const notice = asHookInput(() => parseNotifyInvocation(argv, env))
+  return { ...notice, eventTime: isoTime(notice.eventTime) }
 }
 
 /** Declares a hook; its executable is `runHookMain(hook)`, its options come from the sidecar file. */
@@ -124,59 +108,45 @@ export function defineHook<S extends z.ZodType>(definition: HookDefinition<S>): 
 type Env = Readonly<Record<string, string | undefined>>
 
 /**
- * Reads the hook contract: argv `<action> <ip>/<prefix> <interface>` (Apple's scripts get the same),
- * falling back to IPFO_ACTION / IPFO_CIDR / IPFO_INTERFACE, and the other IPFO_* variables. The results
- * of earlier hooks come from IPFO_RESULTS_FILE when it exists.
+ * Reads the hook contract with core's parseHookInvocation: argv `<action> <ip>/<prefix> <interface>`
+ * (Apple's scripts get the same), falling back to IPFO_ACTION / IPFO_CIDR / IPFO_INTERFACE, and the
+ * other IPFO_* variables. The results of earlier hooks come from IPFO_RESULTS_FILE when it exists.
  */
 export async function readHookEvent(env: Env, argv: readonly string[]): Promise<HookEvent> {
-  const action = argv[0] ?? env.IPFO_ACTION
-  if (action !== 'acquire' && action !== 'release') {
-    throw new HookInputError(`the action is "${action ?? ''}", not "acquire" or "release"`, {
-      hint: 'a hook is run as: <hook> acquire|release <ip>/<prefix> <interface>',
-    })
-  }
-  const cidr = argv[1] ?? env.IPFO_CIDR ?? (env.IPFO_ADDRESS ? `${env.IPFO_ADDRESS}/${env.IPFO_PREFIX}` : '')
-  const [ip = '', prefixText = ''] = cidr.split('/')
-  const prefix = Number(prefixText)
-  if (ip === '' || !/^\d{1,3}$/.test(prefixText)) {
-    throw new HookInputError(`the address is "${cidr}", not <ip>/<prefix>`, {
-      hint: 'a hook is run as: <hook> acquire|release <ip>/<prefix> <interface>',
-    })
-  }
-  const iface = argv[2] ?? env.IPFO_INTERFACE ?? ''
-  const phase = env.IPFO_PHASE
-  if (phase !== undefined && phase !== '' && !STAGES.includes(phase)) {
-    throw new HookInputError(`IPFO_PHASE is "${phase}", not one of ${STAGES.join(', ')}`)
-  }
-  const detection = env.IPFO_DETECTION_MS ? Number(env.IPFO_DETECTION_MS) : undefined
+  const input = asHookInput(() => parseHookInvocation(argv, env))
+  const { ip, prefix } = input.address
   return {
-    phase: phase ? (phase as HookStage) : undefined,
-    action,
+    phase: input.stage,
+    action: input.action,
     address: ip,
     prefix,
     cidr: `${ip}/${prefix}`,
-    interface: iface,
-    addresses: parseAddresses(env.IPFO_ADDRESSES) ?? [{ ip, prefix, interface: iface }],
-    owner: env.IPFO_OWNER || undefined,
-    node: env.IPFO_NODE || undefined,
-    peer: env.IPFO_PEER || undefined,
-    reason: env.IPFO_REASON || undefined,
-    eventTime: env.IPFO_EVENT_TIME || undefined,
-    detectionMs: detection !== undefined && Number.isFinite(detection) ? detection : undefined,
-    results: env.IPFO_RESULTS_FILE ? await readResults(env.IPFO_RESULTS_FILE) : [],
-    emailRecipient: env.FAILOVER_EMAIL_RECIPIENT || undefined,
+    interface: input.address.interface,
+    addresses: input.addresses,
+    owner: input.owner,
+    node: input.node,
+    peer: input.peer,
+    reason: input.reason,
+    eventTime: isoTime(input.eventTime),
+    detectionMs: input.detectionMs,
+    results: input.resultsFile ? await readResults(input.resultsFile) : [],
+    emailRecipient: input.emailRecipient,
   }
 }
 
-/** `192.168.1.100/24@eth0 fd00::1/64@eth1` to addresses; undefined when empty. */
-function parseAddresses(text: string | undefined): HookAddress[] | undefined {
-  const list = (text ?? '').split(/\s+/).filter(Boolean)
-  if (list.length === 0) return undefined
-  return list.map((item) => {
-    const [cidr = '', iface = ''] = item.split('@')
-    const [ip = '', prefix = ''] = cidr.split('/')
-    return { ip, prefix: Number(prefix), interface: iface }
-  })
+/** A contract error is bad input to the hook: exit 2 with the message and hint, as any other. */
+function asHookInput<T>(read: () => T): T {
+  try {
+    return read()
+  } catch (error) {
+    if (!(error instanceof HookContractError)) throw error
+    throw new HookInputError(error.message, { ...(error.hint ? { hint: error.hint } : {}), cause: error })
+  }
+}
+
+/** IPFO_EVENT_TIME as the agent writes it: ISO 8601 UTC. */
+function isoTime(ms: number | undefined): string | undefined {
+  return ms === undefined ? undefined : new Date(ms).toISOString()
 }
 
 /** The JSON lines of IPFO_RESULTS_FILE; a missing file (no hook ran yet) or a torn line is skipped. */

@@ -1,3 +1,5 @@
+/** Core's command runner, which stdlib hooks take; RunResult is the name 0.1.0 gave its result. */
+export type { CommandResult, CommandResult as RunResult, CommandRunner } from '@ipfo/core'
 export {
   defineHook,
   type HookAction,
@@ -14,7 +16,7 @@ export { durationSchema, parseDuration } from './duration.js'
 export { HookInputError } from './errors.js'
 export { HOOK_EXIT, type MainOptions, OPTIONS_FILE_VARIABLE, runHookMain, systemDeps } from './main.js'
 export { isStdlibHook, STDLIB_HOOKS, type StdlibHookName, stdlibHookBin, stdlibHooks } from './registry.js'
-export { type CommandRunner, type RunResult, zxRunner } from './runner.js'
+export { zxRunner } from './runner.js'
 export {
   assertNoInlineSecrets,
   parseHookOptions,

@@ -60,7 +60,7 @@ export async function runHookMain<S extends z.ZodType>(
     let outcome: HookOutcome
     if (env.IPFO_PHASE === 'Notify') {
       if (!hook.notify) throw new HookInputError(`the ${hook.name} hook cannot be a Notify script`)
-      const notice = readNoticeEvent(env)
+      const notice = readNoticeEvent(env, opts.argv ?? process.argv.slice(2))
       outcome = await hook.notify(notice, await readHookOptions(hook, file), deps)
     } else {
       const event = await readHookEvent(env, opts.argv ?? process.argv.slice(2))

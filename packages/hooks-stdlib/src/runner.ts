@@ -1,22 +1,11 @@
+import type { CommandResult, CommandRunner } from '@ipfo/core'
 import { $ } from 'zx'
 
-export interface RunResult {
-  readonly exitCode: number | null
-  readonly signal?: string | null
-  readonly stdout: string
-  readonly stderr: string
-}
-
 /**
- * Runs a system command (`mount`, `systemctl`, `logger`) and never throws for a non-zero exit. The
- * same shape as @ipfo/core's CommandRunner, so the RecordingRunner of the repository's tests
- * (@ipfo/testkit) fits hooks' tests unchanged.
+ * The real runner of stdlib hooks' commands (`mount`, `systemctl`, `logger`): core's CommandRunner
+ * (so the RecordingRunner of @ipfo/testkit fits hooks' tests) over zx's `$`, which quotes every
+ * argument, quiet and without throwing.
  */
-export interface CommandRunner {
-  run(command: string, args: readonly string[], opts?: { timeoutMs?: number }): Promise<RunResult>
-}
-
-/** The real runner: zx's `$`, which quotes every argument, quiet and without throwing. */
 export function zxRunner(defaults: { timeoutMs?: number } = {}): CommandRunner {
   return {
     async run(command, args, opts = {}) {
@@ -35,7 +24,7 @@ export function zxRunner(defaults: { timeoutMs?: number } = {}): CommandRunner {
 }
 
 /** One line for a note or an error: `mount -t tmpfs x /mnt failed (exit 32): <stderr>`. */
-export function describeFailure(command: string, args: readonly string[], result: RunResult): string {
+export function describeFailure(command: string, args: readonly string[], result: CommandResult): string {
   const how = result.exitCode === null ? `signal ${result.signal ?? 'unknown'}` : `exit ${result.exitCode}`
   const why = result.stderr.trim() || result.stdout.trim()
   return `${[command, ...args].join(' ')} failed (${how})${why ? `: ${why}` : ''}`

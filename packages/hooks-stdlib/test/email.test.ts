@@ -6,7 +6,7 @@ import { readHookEvent } from '../src/define-hook.js'
 import { emailHook, emailOptions } from '../src/hooks/email.js'
 import { runHookMain, systemDeps } from '../src/main.js'
 import { parseHookOptions } from '../src/sidecar.js'
-import { ACQUIRE_ARGV, contractEnv } from './contract-env.js'
+import { invocation } from './hook-invocation.js'
 import { type SmtpFixture, selfSignedCert, startSmtp } from './smtp-fixture.js'
 
 let dir: string
@@ -32,7 +32,7 @@ async function runEmail(
   await writeFile(sidecar, JSON.stringify({ domain: 'b.example.com', ...options }), { mode: 0o600 })
   const lines: string[] = []
   const code = await runHookMain(emailHook, {
-    argv: ACQUIRE_ARGV,
+    argv: invocation().argv,
     env: { ...env, IPFO_HOOK_OPTIONS_FILE: sidecar },
     deps: { print: (line) => lines.push(line), note: (line) => lines.push(line) },
   })
@@ -66,7 +66,7 @@ describe('email hook against a real SMTP server', () => {
         .map((r) => JSON.stringify(r))
         .join('\n'),
     )
-    const env = contractEnv({ IPFO_RESULTS_FILE: results, FAILOVER_EMAIL_RECIPIENT: 'admin@example.com' })
+    const env = invocation({ resultsFile: results, emailRecipient: 'admin@example.com' }).env
     const run = await runEmail({ url: `smtp://127.0.0.1:${smtp.port}`, from: 'ipfo@b.example.com' }, env)
 
     expect(run.code).toBe(0)
@@ -115,8 +115,8 @@ describe('email hook against a real SMTP server', () => {
   it('sends to root (at the domain) by default and to the "to" option over FAILOVER_EMAIL_RECIPIENT', async () => {
     smtp = await startSmtp()
     const url = `smtp://127.0.0.1:${smtp.port}`
-    expect((await runEmail({ url }, contractEnv())).code).toBe(0)
-    const env = contractEnv({ FAILOVER_EMAIL_RECIPIENT: 'admin@example.com' })
+    expect((await runEmail({ url }, invocation().env)).code).toBe(0)
+    const env = invocation({ emailRecipient: 'admin@example.com' }).env
     expect((await runEmail({ url, to: ['ops@example.com', 'dba@example.com'] }, env)).code).toBe(0)
     expect(smtp.received.map((m) => m.to)).toEqual([
       ['root@b.example.com'],
@@ -126,7 +126,7 @@ describe('email hook against a real SMTP server', () => {
 
   it('retries with backoff when the server refuses the first attempt', async () => {
     smtp = await startSmtp({ refuse: { code: 451, times: 1 } })
-    const run = await runEmail({ url: `smtp://127.0.0.1:${smtp.port}`, timeout: '10s' }, contractEnv())
+    const run = await runEmail({ url: `smtp://127.0.0.1:${smtp.port}`, timeout: '10s' }, invocation().env)
     expect(run.code).toBe(0)
     expect(run.output).toMatch(/attempt 1 failed .*451.*retrying in 500 ms/)
     expect(run.output).toContain('after 2 attempts')
@@ -136,7 +136,7 @@ describe('email hook against a real SMTP server', () => {
 
   it('does not retry a permanent refusal (5xx) and exits 1', async () => {
     smtp = await startSmtp({ refuse: { code: 550, times: 5 } })
-    const run = await runEmail({ url: `smtp://127.0.0.1:${smtp.port}` }, contractEnv())
+    const run = await runEmail({ url: `smtp://127.0.0.1:${smtp.port}` }, invocation().env)
     expect(run.code).toBe(1)
     expect(run.output).toMatch(/could not mail root@b.example.com: .*550/)
     expect(smtp.rcptAttempts).toBe(1)
@@ -145,7 +145,7 @@ describe('email hook against a real SMTP server', () => {
   it('gives up within its time budget when every attempt fails', async () => {
     smtp = await startSmtp({ refuse: { code: 421, times: 100 } })
     const started = Date.now()
-    const run = await runEmail({ url: `smtp://127.0.0.1:${smtp.port}`, timeout: '2s' }, contractEnv())
+    const run = await runEmail({ url: `smtp://127.0.0.1:${smtp.port}`, timeout: '2s' }, invocation().env)
     expect(run.code).toBe(1)
     expect(Date.now() - started).toBeLessThan(2500)
     expect(smtp.rcptAttempts).toBeGreaterThanOrEqual(2)
@@ -163,12 +163,12 @@ describe('email hook against a real SMTP server', () => {
       user: 'ipfo',
       passwordFile,
     }
-    const run = await runEmail(options, contractEnv())
+    const run = await runEmail(options, invocation().env)
     expect(run.output).toContain('mailed root@b.example.com')
     expect(smtp.received[0]).toMatchObject({ secure: true, user: 'ipfo', to: ['root@b.example.com'] })
 
     await chmod(passwordFile, 0o644)
-    const loose = await runEmail(options, contractEnv())
+    const loose = await runEmail(options, invocation().env)
     expect(loose.code).toBe(2)
     expect(loose.output).toContain('can be read by other users (mode 644)')
     expect(loose.output).toContain(`chmod 600 ${passwordFile}`)
@@ -183,9 +183,9 @@ describe('email hook against a real SMTP server', () => {
       user: 'ipfo',
       passwordEnv: 'SMTP_PASSWORD',
     }
-    expect((await runEmail(options, contractEnv({ SMTP_PASSWORD: 'from-env' }))).code).toBe(0)
+    expect((await runEmail(options, { ...invocation().env, SMTP_PASSWORD: 'from-env' })).code).toBe(0)
     expect(smtp.received[0]?.user).toBe('ipfo')
-    const missing = await runEmail(options, contractEnv())
+    const missing = await runEmail(options, invocation().env)
     expect(missing.code).toBe(2)
     expect(missing.output).toContain('SMTP_PASSWORD is not set')
   })
@@ -194,7 +194,7 @@ describe('email hook against a real SMTP server', () => {
     smtp = await startSmtp()
     const run = await runEmail(
       { url: `smtp://127.0.0.1:${smtp.port}`, requireTLS: true, timeout: '1s' },
-      contractEnv(),
+      invocation().env,
     )
     expect(run.code).toBe(1)
     expect(smtp.received).toHaveLength(0)
@@ -206,7 +206,7 @@ describe('email hook through sendmail', () => {
     const out = join(dir, 'sendmail.out')
     const fake = join(dir, 'fake-sendmail')
     await writeFile(fake, `#!/bin/sh\necho "$@" > ${out}.args\ncat > ${out}\n`, { mode: 0o755 })
-    const event = await readHookEvent(contractEnv(), ACQUIRE_ARGV)
+    const event = await readHookEvent(invocation().env, invocation().argv)
     const options = parseHookOptions(emailHook, {
       sendmail: fake,
       from: 'ipfo@b',

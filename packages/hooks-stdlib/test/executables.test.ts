@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { STDLIB_HOOKS, stdlibHookBin } from '../src/registry.js'
-import { ACQUIRE_ARGV, contractEnv } from './contract-env.js'
+import { invocation } from './hook-invocation.js'
 
 const DIST_BIN = (name: string) => fileURLToPath(new URL(`../dist/bin/${name}.js`, import.meta.url))
 
@@ -39,8 +39,8 @@ describe('hook executables (built)', () => {
     const out = join(dir, 'events.jsonl')
     const sidecar = join(dir, 'PostAcq-10-log.json')
     await writeFile(sidecar, JSON.stringify({ to: 'file', path: out }), { mode: 0o600 })
-    const result = await run(DIST_BIN('log'), ACQUIRE_ARGV, {
-      ...contractEnv(),
+    const result = await run(DIST_BIN('log'), invocation().argv, {
+      ...invocation().env,
       IPFO_HOOK_OPTIONS_FILE: sidecar,
     })
     expect(result).toMatchObject({ code: 0, stdout: `log: logged acquire of 192.168.1.100/24 to ${out}\n` })
@@ -52,8 +52,8 @@ describe('hook executables (built)', () => {
     await writeFile(sidecar, JSON.stringify({ url: 'https://chat.example.com/hook', token: 'abc' }), {
       mode: 0o600,
     })
-    const secret = await run(DIST_BIN('webhook'), ACQUIRE_ARGV, {
-      ...contractEnv(),
+    const secret = await run(DIST_BIN('webhook'), invocation().argv, {
+      ...invocation().env,
       IPFO_HOOK_OPTIONS_FILE: sidecar,
     })
     expect(secret.code).toBe(2)

@@ -8,7 +8,7 @@ import { readHookEvent } from '../src/define-hook.js'
 import { mountHook } from '../src/hooks/mount.js'
 import { systemDeps } from '../src/main.js'
 import { parseHookOptions } from '../src/sidecar.js'
-import { contractEnv } from './contract-env.js'
+import { invocation } from './hook-invocation.js'
 
 const isRoot = process.getuid?.() === 0
 let dir: string
@@ -39,8 +39,8 @@ async function runMount(
   raw: Record<string, unknown>,
   onNote: (line: string) => void = () => {},
 ) {
-  const phase = action === 'acquire' ? 'PreAcq' : 'PostRel'
-  const event = await readHookEvent(contractEnv({ IPFO_PHASE: phase }), [action, '192.168.1.100/24', 'eth0'])
+  const { env, argv } = invocation({ action, stage: action === 'acquire' ? 'PreAcq' : 'PostRel' })
+  const event = await readHookEvent(env, argv)
   const notes: string[] = []
   const note = (line: string) => {
     notes.push(line)

@@ -8,7 +8,7 @@ import { readHookEvent } from '../src/define-hook.js'
 import { webhookHook } from '../src/hooks/webhook.js'
 import { systemDeps } from '../src/main.js'
 import { parseHookOptions } from '../src/sidecar.js'
-import { ACQUIRE_ARGV, contractEnv } from './contract-env.js'
+import { invocation } from './hook-invocation.js'
 
 interface Received {
   method: string
@@ -47,7 +47,7 @@ async function listen(answer: (res: ServerResponse) => void): Promise<{ url: str
 }
 
 async function post(raw: Record<string, unknown>, env: Record<string, string> = {}) {
-  const event = await readHookEvent(contractEnv(), ACQUIRE_ARGV)
+  const event = await readHookEvent(invocation().env, invocation().argv)
   return webhookHook.run(
     event,
     parseHookOptions(webhookHook, raw),

@@ -1,6 +1,6 @@
-import { chmod, chown, mkdir, rename, unlink, writeFile } from 'node:fs/promises'
+import { chmod, chown, mkdir, unlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { ConfigError, type HookPhase, parseCidr } from '@ipfo/core'
+import { ConfigError, type HookPhase, parseCidr, stageFile } from '@ipfo/core'
 import { assertNoInlineSecrets, HookInputError, parseHookOptions, sidecarPath } from '@ipfo/hooks-stdlib'
 import type { ResolvedHook } from './resolve-hook.js'
 
@@ -127,20 +127,22 @@ export async function installHook(req: InstallRequest): Promise<Installed> {
   const own = (file: string) => (asRoot ? chown(file, 0, 0) : Promise.resolve())
 
   const flag = req.force ? 'w' : 'wx'
-  const temp = `${sidecar}.${process.pid}.tmp`
-  await writeFile(temp, `${JSON.stringify(req.options, null, 2)}\n`, { mode: 0o600 })
-  await chmod(temp, 0o600)
-  await own(temp)
+  // Staged, not yet in place: when the script cannot be written, an existing sidecar stays as it was.
+  const staged = await stageFile(sidecar, `${JSON.stringify(req.options, null, 2)}\n`, {
+    mode: 0o600,
+    chmod: 0o600,
+    ...(asRoot ? { owner: { uid: 0, gid: 0 } } : {}),
+  })
   try {
     await writeFile(path, wrapperScript(req.hook), { mode: 0o755, flag })
   } catch (error) {
-    await unlink(temp).catch(() => undefined)
+    await staged.discard()
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
     throw new ConfigError(`${path} already exists`, {
       hint: `pass --force to replace it, or run "ipfo hooks remove ${ip} ${script}" first`,
     })
   }
-  await rename(temp, sidecar)
+  await staged.commit()
   await chmod(path, 0o755)
   await own(path)
   return {

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs'
-import { rename, unlink, writeFile } from 'node:fs/promises'
+import { unlink } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
+import { replaceFile } from '@ipfo/core'
 import { ConfigError } from '@ipfo/core/errors'
 import { AGENT_NODE_FLAGS, IPFO_BIN } from './agent-command.js'
 import { launchdPlist, systemdUnit } from './units.js'
@@ -34,9 +35,7 @@ export async function installService(opts: {
     stopTimeoutSec: 120,
   }
   const text = kind === 'systemd' ? systemdUnit(spec) : launchdPlist(spec)
-  const temp = `${path}.${process.pid}.tmp`
-  await writeFile(temp, text, { mode: 0o644 })
-  await rename(temp, path)
+  await replaceFile(path, text, { mode: 0o644 })
   const next =
     kind === 'systemd'
       ? ['systemctl daemon-reload', 'systemctl enable --now ipfo', 'journalctl -u ipfo -f']

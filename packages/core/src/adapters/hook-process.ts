@@ -3,6 +3,7 @@ import { dirname } from 'node:path'
 import type { HookResult, HookRun } from '../hooks/apple-hooks.js'
 import type { HookInvocation } from '../model/hook-contract.js'
 import type { HookRegistry } from './hook-registry.js'
+import { processGroupAlive, stopProcessGroup } from './process-group.js'
 
 /** Where hooks look for commands: the system's folders, never the agent's inherited PATH. */
 export const SAFE_HOOK_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
@@ -30,7 +31,6 @@ const DEFAULT_MAX_OUTPUT = 16 * 1024
 const DEFAULT_GRACE_MS = 2_000
 /** After the hook exited, how long its output pipes may stay open (held by a process that left the group). */
 const DRAIN_MS = 500
-const POLL_MS = 50
 
 /**
  * Runs one hook in its own process group (`detached`: a new session), without a shell, with a clean
@@ -75,7 +75,7 @@ export function runHookProcess(
     let timedOut = false
     let stopping: Promise<void> | undefined
     const stop = (pgid: number) => {
-      stopping ??= stopGroup(pgid, graceMs)
+      stopping ??= stopProcessGroup(pgid, graceMs)
       return stopping
     }
     const timer = setTimeout(() => {
@@ -93,7 +93,7 @@ export function runHookProcess(
       const durationMs = now() - started
       const pgid = child.pid!
       let note = ''
-      if (!stopping && groupAlive(pgid)) {
+      if (!stopping && processGroupAlive(pgid)) {
         note = `[ipfo: ${file} left processes in its process group; they were stopped]\n`
       }
       if (stopping || note) await stop(pgid)
@@ -162,31 +162,6 @@ function defaultHookPath(): string {
   // So `#!/usr/bin/env node` hooks (hooks-stdlib) find the node that runs the agent.
   const nodeDir = dirname(process.execPath)
   return SAFE_HOOK_PATH.split(':').includes(nodeDir) ? SAFE_HOOK_PATH : `${SAFE_HOOK_PATH}:${nodeDir}`
-}
-
-/** SIGTERM to the group, then SIGKILL if anything of it is left after `graceMs`. */
-async function stopGroup(pgid: number, graceMs: number): Promise<void> {
-  if (!signalGroup(pgid, 'SIGTERM')) return
-  const end = Date.now() + graceMs
-  // Unreaped zombies count as members, so under an init that does not reap this waits the full grace.
-  while (Date.now() < end) {
-    await delay(POLL_MS)
-    if (!groupAlive(pgid)) return
-  }
-  signalGroup(pgid, 'SIGKILL')
-}
-
-function groupAlive(pgid: number): boolean {
-  return signalGroup(pgid, 0)
-}
-
-function signalGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
-  try {
-    process.kill(-pgid, signal)
-    return true
-  } catch {
-    return false // ESRCH: the group is gone
-  }
 }
 
 function boundedText(max: number) {

@@ -1,6 +1,7 @@
 import { mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs'
 import { readdir, readFile, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
+import { processGroupAlive, stopProcessGroup } from './process-group.js'
 
 /** Where running hook process groups are written down, so a restarted agent can stop what a killed one left. */
 export interface HookRegistry {
@@ -68,26 +69,10 @@ export async function reapLeftoverHooks(
       record = undefined
     }
     await unlink(file).catch(() => undefined)
-    if (!record || !alive(record.pgid)) continue
+    if (!record || !processGroupAlive(record.pgid)) continue
     if (record.start !== undefined && startTime(record.pgid) !== record.start) continue
-    signal(record.pgid, 'SIGTERM')
-    const end = Date.now() + graceMs
-    while (alive(record.pgid) && Date.now() < end) await new Promise((r) => setTimeout(r, 50))
-    if (alive(record.pgid)) signal(record.pgid, 'SIGKILL')
+    await stopProcessGroup(record.pgid, graceMs)
     reaped.push({ pgid: record.pgid, script: record.script })
   }
   return reaped
-}
-
-function alive(pgid: number): boolean {
-  return signal(pgid, 0)
-}
-
-function signal(pgid: number, sig: NodeJS.Signals | 0): boolean {
-  try {
-    process.kill(-pgid, sig)
-    return true
-  } catch {
-    return false
-  }
 }

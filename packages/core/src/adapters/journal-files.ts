@@ -1,6 +1,7 @@
-import { mkdir, open, readdir, readFile, rename, unlink } from 'node:fs/promises'
+import { mkdir, readdir, readFile, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Journal, JournalEntry, ReplaySnapshot, ReplayStore } from '../model/ports.js'
+import { replaceFile } from './atomic-write.js'
 
 /**
  * The checklist journal as files in `<stateDir>/checklists/`, one per running checklist, each
@@ -13,15 +14,7 @@ export function fileJournal(stateDir: string): Journal {
   return {
     async write(entry) {
       await mkdir(dir, { recursive: true, mode: 0o700 })
-      const temp = `${path(entry.key)}.tmp`
-      const handle = await open(temp, 'w', 0o600)
-      try {
-        await handle.writeFile(JSON.stringify(entry))
-        await handle.sync()
-      } finally {
-        await handle.close()
-      }
-      await rename(temp, path(entry.key))
+      await replaceFile(path(entry.key), JSON.stringify(entry), { mode: 0o600, sync: true })
     },
     async remove(key) {
       await unlink(path(key)).catch((error: NodeJS.ErrnoException) => {
@@ -56,14 +49,8 @@ export function fileReplayStore(stateDir: string): ReplayStore {
     },
     async save(snapshot) {
       await mkdir(stateDir, { recursive: true, mode: 0o700 })
-      const temp = `${path}.tmp`
-      const handle = await open(temp, 'w', 0o600)
-      try {
-        await handle.writeFile(JSON.stringify(snapshot))
-      } finally {
-        await handle.close()
-      }
-      await rename(temp, path)
+      // Not fsynced: the engine saves the marks up to once a second while heartbeats arrive.
+      await replaceFile(path, JSON.stringify(snapshot), { mode: 0o600 })
     },
   }
 }

@@ -38,6 +38,18 @@ export class AddressError extends IpfoError {
   }
 }
 
+/**
+ * A hook's argv or environment does not follow the hook contract (model/hook-contract.ts).
+ * `variable` names what is missing or malformed: `IPFO_PHASE`, or `$1` for the first argument.
+ */
+export class HookContractError extends IpfoError {
+  readonly variable: string
+  constructor(message: string, opts: { variable: string; hint?: string }) {
+    super(message, opts)
+    this.variable = opts.variable
+  }
+}
+
 /** The agent's control socket could not be reached or refused a request. */
 export class ControlError extends IpfoError {}
 

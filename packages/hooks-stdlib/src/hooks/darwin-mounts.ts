@@ -1,10 +1,11 @@
 import { realpath } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
 import { parseDarwinMount, parsePlist } from '@ipfo/afp'
+import type { CommandRunner } from '@ipfo/core'
 import { HookInputError } from '../errors.js'
-import { type CommandRunner, describeFailure } from '../runner.js'
+import { describeFailure } from '../runner.js'
 import type { MountedFs } from './findmnt.js'
-import type { MountOptions } from './mount.js'
+import type { MountOptions } from './mount-options.js'
 import type { Command, MountSystem } from './mount-system.js'
 
 /** The mount table on macOS: `mount` with no arguments lists it (there is no findmnt or /proc). */

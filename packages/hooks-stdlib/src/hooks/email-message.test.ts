@@ -1,14 +1,15 @@
+import type { HookStage } from '@ipfo/core'
 import { describe, expect, it } from 'vitest'
-import { ACQUIRE_ARGV, contractEnv } from '../../test/contract-env.js'
+import { invocation } from '../../test/hook-invocation.js'
 import { readHookEvent } from '../define-hook.js'
 import { anomalyMail, eventHeadline, eventMail } from './email-message.js'
 
 describe('eventMail', () => {
   it('says what happened in the subject, per phase', async () => {
-    const at = async (phase: string, action = 'acquire') =>
-      eventHeadline(
-        await readHookEvent(contractEnv({ IPFO_PHASE: phase }), [action, ...ACQUIRE_ARGV.slice(1)]),
-      )
+    const at = async (stage: HookStage, action: 'acquire' | 'release' = 'acquire') => {
+      const { env, argv } = invocation({ stage, action })
+      return eventHeadline(await readHookEvent(env, argv))
+    }
     expect(await at('PreAcq')).toBe('b is taking over 192.168.1.100/24, fd00::100/64 from a')
     expect(await at('PostAcq')).toBe('b took over 192.168.1.100/24, fd00::100/64 from a')
     expect(await at('PreRel', 'release')).toBe('b is releasing 192.168.1.100/24, fd00::100/64 back to a')
@@ -16,8 +17,8 @@ describe('eventMail', () => {
   })
 
   it('lists no hooks when none ran, and leaves out detection for an operator action', async () => {
-    const env = contractEnv({ IPFO_DETECTION_MS: '', IPFO_PEER: '', IPFO_REASON: 'operator takeover' })
-    const mail = eventMail(await readHookEvent(env, ACQUIRE_ARGV))
+    const { env, argv } = invocation({ detectionMs: undefined, peer: undefined, reason: 'operator takeover' })
+    const mail = eventMail(await readHookEvent(env, argv))
     expect(mail.text).toContain('Hooks run so far in this checklist:\n  (none)')
     expect(mail.text).toContain('Peer:       (none)')
     expect(mail.text).not.toContain('Detection')

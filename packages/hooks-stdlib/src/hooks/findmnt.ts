@@ -1,5 +1,5 @@
 import { realpath, stat } from 'node:fs/promises'
-import type { CommandRunner } from '../runner.js'
+import type { CommandRunner } from '@ipfo/core'
 
 /**
  * What is mounted at a target (the top of a stack of mounts): from `findmnt -J --mountpoint <target>`

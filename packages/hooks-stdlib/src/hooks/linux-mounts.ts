@@ -1,8 +1,9 @@
 import { readdir, readlink } from 'node:fs/promises'
 import { join } from 'node:path'
-import { type CommandRunner, describeFailure } from '../runner.js'
+import type { CommandRunner } from '@ipfo/core'
+import { describeFailure } from '../runner.js'
 import { findMount, isSameMount } from './findmnt.js'
-import type { MountOptions } from './mount.js'
+import type { MountOptions } from './mount-options.js'
 import type { Command, MountSystem } from './mount-system.js'
 
 /** Linux: findmnt confirms, `mount -t` mounts, fuser (or /proc for a bind mount) finds the users. */

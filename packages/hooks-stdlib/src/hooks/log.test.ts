@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { RecordingRunner } from '@ipfo/testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { ACQUIRE_ARGV, contractEnv } from '../../test/contract-env.js'
+import { invocation } from '../../test/hook-invocation.js'
 import { readHookEvent } from '../define-hook.js'
 import { systemDeps } from '../main.js'
 import { parseHookOptions } from '../sidecar.js'
@@ -20,7 +20,7 @@ afterAll(async () => {
 })
 
 const NOW = Date.UTC(2026, 10, 25, 10, 0, 3)
-const event = () => readHookEvent(contractEnv(), ACQUIRE_ARGV)
+const event = () => readHookEvent(invocation().env, invocation().argv)
 
 describe('log hook', () => {
   it('appends one JSON line per event to a file', async () => {
@@ -28,11 +28,8 @@ describe('log hook', () => {
     const options = parseHookOptions(logHook, { to: 'file', path })
     const deps = systemDeps({}, { now: () => NOW })
     expect((await logHook.run(await event(), options, deps)).ok).toBe(true)
-    const release = await readHookEvent(contractEnv({ IPFO_PHASE: 'PreRel' }), [
-      'release',
-      '192.168.1.100/24',
-      'eth0',
-    ])
+    const releasing = invocation({ action: 'release', stage: 'PreRel' })
+    const release = await readHookEvent(releasing.env, releasing.argv)
     await logHook.run(release, options, deps)
     const lines = (await readFile(path, 'utf8'))
       .trimEnd()

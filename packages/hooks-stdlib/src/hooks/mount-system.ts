@@ -1,9 +1,6 @@
 import type { HookOutcome } from '../define-hook.js'
-import type { CommandRunner } from '../runner.js'
-import { darwinMounts } from './darwin-mounts.js'
 import type { MountedFs } from './findmnt.js'
-import { linuxMounts } from './linux-mounts.js'
-import type { MountOptions } from './mount.js'
+import type { MountOptions } from './mount-options.js'
 
 export type Command = [string, string[]]
 
@@ -34,9 +31,4 @@ export interface MountSystem {
     warning(o: MountOptions): string
     summary(o: MountOptions): string
   }
-}
-
-/** macOS gets mount/diskutil/lsof; every other platform the Linux tools (findmnt, fuser). */
-export function mountSystem(platform: NodeJS.Platform, runner: CommandRunner): MountSystem {
-  return platform === 'darwin' ? darwinMounts(runner) : linuxMounts(runner)
 }

@@ -1,6 +1,6 @@
 import { RecordingRunner } from '@ipfo/testkit'
 import { describe, expect, it } from 'vitest'
-import { ACQUIRE_ARGV, contractEnv } from '../../test/contract-env.js'
+import { invocation } from '../../test/hook-invocation.js'
 import { readHookEvent } from '../define-hook.js'
 import { systemDeps } from '../main.js'
 import { parseHookOptions } from '../sidecar.js'
@@ -13,10 +13,8 @@ async function run(
   action: 'acquire' | 'release',
   runner = new RecordingRunner(),
 ) {
-  const event = await readHookEvent(
-    contractEnv({ IPFO_PHASE: action === 'acquire' ? 'PostAcq' : 'PreRel' }),
-    [action, ...ACQUIRE_ARGV.slice(1)],
-  )
+  const { env, argv } = invocation({ action, stage: action === 'acquire' ? 'PostAcq' : 'PreRel' })
+  const event = await readHookEvent(env, argv)
   const outcome = await serviceHook.run(event, options(raw), systemDeps({}, { runner }))
   return { outcome, lines: runner.lines(), runner }
 }

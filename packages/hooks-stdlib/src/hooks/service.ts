@@ -1,7 +1,8 @@
+import type { CommandRunner } from '@ipfo/core'
 import { z } from 'zod'
 import { defineHook, type HookDeps, type HookOutcome } from '../define-hook.js'
 import { durationSchema } from '../duration.js'
-import { type CommandRunner, describeFailure } from '../runner.js'
+import { describeFailure } from '../runner.js'
 
 const VERBS = ['start', 'restart', 'reload', 'stop', 'none'] as const
 export type ServiceVerb = (typeof VERBS)[number]

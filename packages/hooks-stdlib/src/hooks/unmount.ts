@@ -1,7 +1,8 @@
 import type { HookDeps, HookOutcome } from '../define-hook.js'
 import { describeFailure } from '../runner.js'
-import type { MountOptions } from './mount.js'
-import { type MountSystem, mountSystem } from './mount-system.js'
+import type { MountOptions } from './mount-options.js'
+import type { MountSystem } from './mount-system.js'
+import { mountSystem } from './platform-mounts.js'
 
 type Deps = Pick<HookDeps, 'runner' | 'note' | 'sleep' | 'now'> & {
   /** Which tools to use; process.platform when not given (tests pass 'darwin'). */

@@ -1,6 +1,7 @@
-import { readFile, rename, writeFile } from 'node:fs/promises'
+import { readFile } from 'node:fs/promises'
 import { addressKey, type InterfaceAddress } from '../../model/ip.js'
 import type { AddressControl } from '../../model/ports.js'
+import { replaceFile } from '../atomic-write.js'
 
 /**
  * An address control that changes no interface: it keeps the "held" set in a JSON file, so a
@@ -13,10 +14,7 @@ export function simulatedAddressControl(
 ): AddressControl {
   const load = async (): Promise<string[]> =>
     JSON.parse(await readFile(stateFile, 'utf8').catch(() => '[]')) as string[]
-  const save = async (held: string[]) => {
-    await writeFile(`${stateFile}.tmp`, JSON.stringify(held))
-    await rename(`${stateFile}.tmp`, stateFile)
-  }
+  const save = (held: string[]) => replaceFile(stateFile, JSON.stringify(held))
   return {
     async present(candidates) {
       const held = new Set(await load())
