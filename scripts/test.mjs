@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Installs the Debian packages the tests need when they are missing (scripts/system-packages.mjs),
-// runs every workspace's tests through turbo, then prints one closing line that CI can read:
+// runs every workspace's tests through turbo and the import rules (`npm run lint:rules`), then prints one closing line that CI can read:
 // "tests: N passed, N failed, N skipped". Each workspace's vitest writes a JSON report under
 // .vitest/; this script only adds them up. Extra arguments go to turbo (e.g. --filter=@ipfo/core).
 import { spawnSync } from 'node:child_process'
@@ -36,6 +36,11 @@ const turbo = spawnSync(
   { cwd: root, stdio: 'inherit', env: { TURBO_TELEMETRY_DISABLED: '1', ...process.env } },
 )
 
+// The import rules (dependency-cruiser) and unused files, exports and dependencies (knip): see
+// ARCHITECTURE.md. Run after the tests (their build is done); a break fails the run.
+const rules = spawnSync('npm', ['run', '--silent', 'lint:rules'], { cwd: root, stdio: 'inherit' })
+if (rules.status !== 0) console.log('lint:rules failed: an import breaks the layers, or something is unused')
+
 const totals = { passed: 0, failed: 0, skipped: 0 }
 const missing = []
 for (const [i, report] of reports.entries()) {
@@ -50,5 +55,5 @@ for (const [i, report] of reports.entries()) {
 }
 if (missing.length > 0) console.log(`no test report from: ${missing.join(', ')}`)
 console.log(`tests: ${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`)
-const ok = turbo.status === 0 && totals.failed === 0 && missing.length === 0
+const ok = rules.status === 0 && turbo.status === 0 && totals.failed === 0 && missing.length === 0
 process.exit(ok ? 0 : (turbo.status ?? 1) || 1)
