@@ -100,7 +100,7 @@ describe.skipIf(skip !== undefined)('hostile packets in network namespaces', () 
       p,
       `
       const { encodeHeartbeat, heartbeatKey, keyRing } = await import(${JSON.stringify(CORE)})
-      const { readKeyFile } = await import(${JSON.stringify(CORE.replace('index.js', 'node/index.js'))})
+      const { readKeyFile } = await import(${JSON.stringify(CORE.replace('index.js', 'agent/index.js'))})
       const { createSocket } = await import('node:dgram')
       const socket = createSocket('udp4')
       const send = (buf) => new Promise((r) => socket.send(buf, 1694, ${JSON.stringify(bPublic)}, r))
