@@ -6,7 +6,7 @@
 const CORE = '^packages/core/src/'
 const layer = (name) => `${CORE}${name}/`
 /** Test support that only tests may import. */
-const TEST_SUPPORT = '(^packages/core/test/fakes/|^packages/testkit/)'
+const TEST_SUPPORT = '(^packages/[^/]+/test/fakes/|^packages/testkit/)'
 const TESTS = '\\.(test|properties)\\.ts$'
 
 /** Per layer: the core folders it may import (besides its own). */

@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { writeFileAtomic } from '../src/atomic-write.js'
 import { AfpError } from '../src/errors.js'
 import { nodeFs } from '../src/fs-port.js'
-import { faultyFs } from '../src/testing/faulty-fs.js'
+import { faultyFs } from './fakes/faulty-fs.js'
 
 let dir: string
 let file: string

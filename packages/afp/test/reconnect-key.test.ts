@@ -8,10 +8,8 @@ import { systemMountTable } from '../src/mounts.js'
 import { readPlistFile } from '../src/plist/plist-file.js'
 import { setReconnectKey } from '../src/reconnect-key.js'
 import { afpStatus } from '../src/status.js'
-import { type AfpNodeFixture, afpNode } from '../src/testing/afp-node.js'
-import { afpPlistValue } from '../src/testing/afp-plist-fixture.js'
-import { faultyFs } from '../src/testing/faulty-fs.js'
-import { bindMount, isRoot, type TestVolume } from '../src/testing/tmpfs.js'
+import { faultyFs } from './fakes/faulty-fs.js'
+import { type AfpNodeFixture, afpNode, afpPlistValue, bindMount, isRoot, type TestVolume } from '@ipfo/testkit'
 
 const mounts = systemMountTable()
 const deps = { fs: nodeFs, mounts }

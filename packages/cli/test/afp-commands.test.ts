@@ -1,7 +1,7 @@
 import { readFile, stat } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
 import type { AfpCheckReport, AfpStatus, SetReconnectKeyResult } from '@ipfo/afp'
-import { type AfpNodeFixture, afpNode, afpPlistValue, isRoot } from '@ipfo/afp/testing'
+import { type AfpNodeFixture, afpNode, afpPlistValue, isRoot } from '@ipfo/testkit'
 import { runCommand } from '@oclif/test'
 import { parse } from 'plist'
 import { afterEach, describe, expect, it } from 'vitest'

@@ -74,6 +74,12 @@ export {
   parseHookInvocation,
   parseNotifyInvocation,
 } from './model/hook-contract.js'
+export {
+  type HookResultLine,
+  parseResultLines,
+  type RecordedHookResult,
+  resultLine,
+} from './model/hook-results.js'
 export { addressKey, cidr, type InterfaceAddress, normalizeIp, parseCidr } from './model/ip.js'
 export type {
   AddressControl,

@@ -7,6 +7,8 @@ import {
   type HookStage,
   parseHookInvocation,
   parseNotifyInvocation,
+  parseResultLines,
+  type RecordedHookResult,
 } from '@ipfo/core'
 import type { z } from 'zod'
 import { HookInputError } from './errors.js'
@@ -15,14 +17,7 @@ import { HookInputError } from './errors.js'
 export type { HookAction, HookAddress, HookStage }
 
 /** One line of IPFO_RESULTS_FILE: a hook that already ran in this checklist. */
-export interface HookResult {
-  readonly phase: string | undefined
-  readonly script: string
-  readonly exitCode: number | null
-  readonly signal: string | null
-  readonly durationMs: number | undefined
-  readonly timedOut: boolean
-}
+export type HookResult = RecordedHookResult
 
 /** What a hook is told, read from the contract's argv and IPFO_* / FAILOVER_* variables. */
 export interface HookEvent {
@@ -149,27 +144,7 @@ function isoTime(ms: number | undefined): string | undefined {
   return ms === undefined ? undefined : new Date(ms).toISOString()
 }
 
-/** The JSON lines of IPFO_RESULTS_FILE; a missing file (no hook ran yet) or a torn line is skipped. */
+/** The lines of IPFO_RESULTS_FILE; a missing file (no hook ran yet) reads as none. */
 async function readResults(file: string): Promise<HookResult[]> {
-  const text = await readFile(file, 'utf8').catch(() => '')
-  const results: HookResult[] = []
-  for (const line of text.split('\n')) {
-    if (line.trim() === '') continue
-    let value: Record<string, unknown>
-    try {
-      value = JSON.parse(line)
-    } catch {
-      continue
-    }
-    if (typeof value !== 'object' || value === null || typeof value.script !== 'string') continue
-    results.push({
-      phase: typeof value.phase === 'string' ? value.phase : undefined,
-      script: value.script,
-      exitCode: typeof value.exitCode === 'number' ? value.exitCode : null,
-      signal: typeof value.signal === 'string' ? value.signal : null,
-      durationMs: typeof value.durationMs === 'number' ? value.durationMs : undefined,
-      timedOut: value.timedOut === true,
-    })
-  }
-  return results
+  return parseResultLines(await readFile(file, 'utf8').catch(() => ''))
 }

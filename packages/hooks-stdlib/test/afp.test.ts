@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { nodeFs, setReconnectKey, systemMountTable } from '@ipfo/afp'
-import { type AfpNodeFixture, afpNode, isRoot } from '@ipfo/afp/testing'
+import { type AfpNodeFixture, afpNode, isRoot } from '@ipfo/testkit'
 import { RecordingRunner } from '@ipfo/testkit'
 import { afterEach, describe, expect, it } from 'vitest'
 import { afpHook, runAfpHook } from '../src/hooks/afp.js'

@@ -9,6 +9,7 @@ import {
   type HookStage,
   hookInvocation,
 } from '../model/hook-contract.js'
+import { type HookResultLine, resultLine } from '../model/hook-results.js'
 import type { GateVerdict, HooksPort, PhaseOutcome } from '../model/ports.js'
 import type { EventBody } from '../state-machine/effects.js'
 import { addressFolder, stageScripts } from './layout.js'
@@ -102,9 +103,9 @@ export function appleHooks(opts: AppleHooksOptions): HooksPort {
     return creating
   }
 
-  async function record(file: string, entry: Record<string, unknown>): Promise<void> {
+  async function record(file: string, entry: HookResultLine): Promise<void> {
     try {
-      await appendFile(file, `${JSON.stringify(entry)}\n`)
+      await appendFile(file, resultLine(entry))
     } catch (error) {
       emit({ kind: 'error', message: messageOf(error), context: `writing the hook results file ${file}` })
     }

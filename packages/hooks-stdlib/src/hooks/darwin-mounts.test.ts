@@ -1,3 +1,8 @@
+/*
+ * The macOS side of the mount and unmount hooks, against recorded command output. One file (over
+ * 350 lines) because mounting, unmounting and reading the mount table all replay the same macOS
+ * fixtures below: `mount`, `diskutil`, `umount` and `lsof` output for one pair of disks and hosts.
+ */
 import { mkdir, mkdtemp, realpath, rm, symlink } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'

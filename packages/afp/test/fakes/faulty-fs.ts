@@ -1,4 +1,4 @@
-import type { AfpFs, NewFile } from '../fs-port.js'
+import type { AfpFs, NewFile } from '../../src/fs-port.js'
 
 /** Every step of a write that a faulty file system can fail, in the order a write takes them. */
 export type WriteStep =

@@ -1,7 +1,6 @@
-import { chmod, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { PlistValue } from 'plist'
-import { mountOf, systemMountTable } from '../mounts.js'
 import { afpPlistValue, binaryPlist, xmlPlist } from './afp-plist-fixture.js'
 import { mountTmpfs, type TestVolume } from './tmpfs.js'
 
@@ -28,9 +27,10 @@ export async function afpNode(
   const base = await mkdtemp('/var/tmp/ipfo-afp-')
   const volumes: TestVolume[] = []
   try {
-    const table = await systemMountTable()()
-    if (mountOf(base, table)?.startup !== true)
-      throw new Error(`${base} must be on the startup disk for these tests`)
+    // The fixture's "startup disk" files must not share the tmpfs's device, or the tests could not
+    // tell a key on the startup disk from one on the shared volume.
+    if ((await stat(base)).dev !== (await stat('/')).dev)
+      throw new Error(`${base} must be on the root file system for these tests (/var/tmp is not)`)
     const plist = join(base, 'Preferences', 'com.apple.AppleFileServer.plist')
     const key = join(base, 'etc', 'AFP.conf')
     await mkdir(join(base, 'Preferences'))
