@@ -35,6 +35,12 @@ export class Conditions {
   private readonly silent = new Map<string, number | null>()
   /** The last accepted `ipfo takeover`: a moment of two holders after it is the operator's doing. */
   lastTakeoverAt = Number.NEGATIVE_INFINITY
+  /**
+   * The last false detection: a node declared a peer lost while that peer was up and some of its
+   * packets could still reach the node (loss or delay, not a cut). Each starts a new contest for the
+   * peer's addresses, so the `unheld` bound counts from the latest one.
+   */
+  lastFalseDetectionAt = Number.NEGATIVE_INFINITY
   /** Something they depend on may have changed since the last refresh (a fault, an agent's state). */
   private stale = true
 
@@ -157,6 +163,13 @@ export class Conditions {
       if (until !== undefined && until > this.sim.scheduler.now)
         c.blockedUntil.set(key, this.sim.scheduler.now)
     }
+  }
+
+  /** `node` declared `peer` lost: a false detection if the peer is up and not cut off from it. */
+  peerLost(node: string, peer: string): void {
+    const p = this.sim.nodes.find((n) => n.id === peer)
+    const cut = this.sim.network.links.every((l) => this.sim.network.blocked(peer, node, l))
+    if (p && this.isUp(p) && !cut) this.lastFalseDetectionAt = this.sim.scheduler.now
   }
 
   /** A new agent generation remembers no block and no operator command. */

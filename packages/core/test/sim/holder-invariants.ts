@@ -105,7 +105,9 @@ export class HolderInvariants {
     const since = this.unheldSince.get(a.address)
     if (since === undefined) return undefined
     // A node that may hold it came up or resumed: its view (a claim it had started, frozen) counts anew.
-    let restarted = Number.NEGATIVE_INFINITY
+    // So does a false detection (loss made a node take a live peer for dead): a new contest begins,
+    // and sustained loss that keeps making them has no bound (see concepts/simulation.md).
+    let restarted = this.sim.conditions.lastFalseDetectionAt
     for (const id of a.mayHold)
       restarted = Math.max(restarted, this.sim.conditions.of(id).upSince ?? restarted)
     for (const id of a.mayHold) {

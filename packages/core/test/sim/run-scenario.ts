@@ -116,7 +116,10 @@ export async function runScenario(schedule: Schedule, opts: RunOptions = {}): Pr
     else if (e.kind === 'takeover-refused') conditions.block(id, 'acquire', e.owner, retry)
     else if (e.kind === 'error' && e.context.startsWith('adding '))
       for (const n of setup.nodes) conditions.block(id, 'acquire', n.id, retry)
-    else if (e.kind === 'peer-lost' || e.kind === 'peer-restored') conditions.unblockOnChange(id, e.peer)
+    else if (e.kind === 'peer-lost' || e.kind === 'peer-restored') {
+      conditions.unblockOnChange(id, e.peer)
+      if (e.kind === 'peer-lost') conditions.peerLost(id, e.peer)
+    }
   }
   for (const n of setup.nodes)
     nodes.push(
