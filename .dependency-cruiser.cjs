@@ -18,6 +18,8 @@ const allowed = {
   hooks: ['model', 'config', 'state-machine'],
   engine: ['model', 'config', 'heartbeat', 'state-machine'],
   adapters: ['model', 'config', 'heartbeat', 'hooks'],
+  // The guard process: what it reads from the agent and the ports it acts through, nothing of the engine.
+  guard: ['model', 'adapters'],
 }
 const coreFolders = [
   'model',
@@ -28,6 +30,7 @@ const coreFolders = [
   'engine',
   'adapters',
   'netns',
+  'guard',
   'agent',
 ]
 

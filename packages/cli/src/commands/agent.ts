@@ -1,5 +1,6 @@
 import { Flags } from '@oclif/core'
 import { DEFAULT_CONFIG, IpfoCommand } from '../base-command.js'
+import { GUARD_COMMAND } from '../guard/command.js'
 import { runUntilSignal } from '../runtime/signals.js'
 
 export default class Agent extends IpfoCommand {
@@ -31,7 +32,8 @@ SIGTERM and SIGINT stop it (releasing or keeping held addresses, as "onStop" say
         ...(loaded ? { loaded } : {}),
         platform: process.platform,
         uid: process.getuid?.(),
-        ...(simulated ? { address: simulatedAddressControl(simulated) } : {}),
+        // A guard removes real addresses: none beside an agent that only simulates them.
+        ...(simulated ? { address: simulatedAddressControl(simulated) } : { guard: GUARD_COMMAND }),
       })
       const { config } = agent
       notifier.ready(

@@ -31,8 +31,10 @@ ExecReload=/bin/kill -HUP $MAINPID
 WatchdogSec=10s
 Restart=on-failure
 RestartSec=2s
-# SIGTERM to the agent only: it runs the release checklist (and its hooks) before it exits.
-KillMode=mixed
+# Signals to the agent only: on SIGTERM it runs the release checklist (and its hooks) before it
+# exits. Its guard must outlive a crash of the agent to act (with "mixed", systemd would SIGKILL it
+# the moment the agent died); it exits on its own, and the next agent stops any hook left running.
+KillMode=process
 TimeoutStopSec=${spec.stopTimeoutSec}s
 RuntimeDirectory=ipfo
 RuntimeDirectoryMode=0700

@@ -1,7 +1,9 @@
 import { dirname, join, resolve } from 'node:path'
 import { fileJournal, fileReplayStore } from '../adapters/journal-files.js'
 import { systemClock } from '../adapters/system-clock.js'
-import { udpTransport } from '../adapters/udp-transport.js'
+import { takeGuardRecord } from '../adapters/guard-record.js'
+import { type GuardProcess, type GuardProcessOptions, startGuardProcess } from '../adapters/guard-process.js'
+import { parseTarget, udpTransport } from '../adapters/udp-transport.js'
 import type { Config } from '../config/schema.js'
 import { createEngine } from '../engine/engine.js'
 import type { Engine } from '../engine/engine-api.js'
@@ -11,7 +13,7 @@ import type { IpfoEvent } from '../model/events.js'
 import type { AddressControl, Arbiter, CarrierWatch, EventSink, HooksPort, IpBatch } from '../model/ports.js'
 import type { EventBody } from '../state-machine/effects.js'
 import { startControlServer } from './control-server.js'
-import { eventLogger } from './event-log.js'
+import { eventLogger } from '../adapters/event-log.js'
 import { type LoadedConfig, loadConfigFile } from './load-config-file.js'
 
 export interface AgentOptions {
@@ -33,6 +35,11 @@ export interface AgentOptions {
   readonly log?: string | number
   /** Where optional tools (socat, arping, na6) are looked for; default: the PATH variable. */
   readonly path?: string
+  /**
+   * The guard program (the CLI's guard entry): started beside the agent, it hands the addresses over
+   * or keeps them if the agent dies without a word. Absent, no guard runs (tests, the demo).
+   */
+  readonly guard?: { readonly command: string; readonly args: readonly string[] }
 }
 
 export interface RunningAgent {
@@ -87,6 +94,8 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   const folder = opts.hooks ? undefined : await folderHooks(config, opts, report)
   const hooks = opts.hooks ?? folder!.hooks
   notify = folder?.notify
+  // The agent's own ports reach the guard through this, once it is started below.
+  let guard: GuardProcess | undefined
   const engine = createEngine({
     config,
     keys: keyRing(heartbeatKey(key), ...acceptedKeys.map(heartbeatKey)),
@@ -104,6 +113,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     replayStore: fileReplayStore(config.paths.stateDir),
     ...(await carrierWatchFor(config, opts, report, batch)),
     onEvent,
+    ...(opts.guard ? { guard: { brief: (b) => guard?.brief(b), lastWord: (w) => guard?.lastWord(w) } } : {}),
     // The same log, writing nowhere: rehearsals compile its code for the real takeover's events.
     rehearsal: { onEvent: eventLogger('/dev/null') },
   })
@@ -115,10 +125,15 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   for (const { pgid, script } of await reapLeftoverHooks(config.paths.stateDir)) {
     report({ kind: 'hook-reaped', pgid, script })
   }
-  control = await startControlServer(config.paths.socket, engine)
+  const record = await takeGuardRecord(config.paths.stateDir)
+  if (record?.event) report(record.event)
+  if (record?.damaged) report({ kind: 'error', message: record.damaged, context: "reading the guard's record" })
+  if (opts.guard) guard = startGuardProcess(guardOptions(config, opts, opts.guard, report))
+  control = await startControlServer(config.paths.socket, engine, () => (guard ? { guard: guard.status() } : {}))
   try {
     await engine.start()
   } catch (error) {
+    await guard?.standDown()
     await control.close()
     throw error
   }
@@ -127,6 +142,8 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     engine,
     async stop(stopOpts = {}) {
       await engine.stop(stopOpts)
+      // Released or kept as the stop decided: the guard must not undo that.
+      await guard?.standDown()
       await control?.close()
       log.flush()
       fileLog?.flush()
@@ -241,5 +258,30 @@ async function folderHooks(
       resultsDir: join(config.paths.stateDir, 'hook-results'),
     }),
     notify: notifyHooks({ dir, config: config.hooks, node: config.node, runAsRoot, run, emit: report }),
+  }
+}
+
+/** The guard's hello: where each link's heartbeats go (as the UDP transport sends them), where to log. */
+function guardOptions(
+  config: Config,
+  opts: AgentOptions,
+  program: NonNullable<AgentOptions['guard']>,
+  report: (event: EventBody) => void,
+): GuardProcessOptions {
+  return {
+    ...program,
+    report,
+    hello: {
+      node: config.node,
+      platform: opts.platform === 'darwin' ? 'darwin' : 'linux',
+      links: config.links.map((l) => ({
+        name: l.name,
+        ...(l.listen ? { listen: l.listen } : {}),
+        targets: l.targets.map((t) => parseTarget(t, config.port)),
+      })),
+      log: opts.log ?? 1,
+      ...(config.paths.eventLog ? { eventLog: config.paths.eventLog } : {}),
+      stateDir: config.paths.stateDir,
+    },
   }
 }

@@ -19,7 +19,12 @@ export interface ControlServer {
  * Serves `ipfo status`, `takeover`, `release`, `maintenance` and `events` (and `gc`, for leak
  * checks) on a Unix socket with mode 0600 in a 0700 directory: only root (the agent's user) can connect.
  */
-export async function startControlServer(path: string, engine: Engine): Promise<ControlServer> {
+export async function startControlServer(
+  path: string,
+  engine: Engine,
+  /** More of the agent's status than the engine knows (the guard), merged into `status`. */
+  more: () => Partial<AgentStatus> = () => ({}),
+): Promise<ControlServer> {
   await mkdir(dirname(path), { recursive: true, mode: 0o700 })
   await removeStaleSocket(path)
   const followers = new Set<Socket>()
@@ -35,7 +40,7 @@ export async function startControlServer(path: string, engine: Engine): Promise<
         for (const event of engine.recentEvents()) socket.write(`${JSON.stringify({ event })}\n`)
         return
       }
-      write(socket, answer(engine, request))
+      write(socket, answer(engine, request, more))
     })
   })
   await new Promise<void>((resolve, reject) => {
@@ -60,11 +65,11 @@ export async function startControlServer(path: string, engine: Engine): Promise<
   }
 }
 
-function answer(engine: Engine, request: ControlRequest): ControlResponse {
+function answer(engine: Engine, request: ControlRequest, more: () => Partial<AgentStatus>): ControlResponse {
   const { id } = request
   switch (request.method) {
     case 'status':
-      return { id, ok: true, result: { ...engine.status(), process: processFacts() } }
+      return { id, ok: true, result: { ...engine.status(), ...more(), process: processFacts() } }
     case 'events':
       return { id, ok: true, result: engine.recentEvents() }
     case 'takeover':

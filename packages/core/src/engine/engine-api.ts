@@ -7,6 +7,7 @@ import type {
   CarrierWatch,
   Clock,
   EventSink,
+  GuardPort,
   HooksPort,
   Journal,
   ReplayStore,
@@ -34,6 +35,8 @@ export interface EngineDeps {
   /** Carrier of the address interfaces (config `onCarrierLoss: release`); absent, carriers are not watched. */
   readonly carrier?: CarrierWatch
   readonly onEvent: EventSink
+  /** The guard that acts if the agent dies (adapters/guard-process.ts); absent, none is kept told. */
+  readonly guard?: GuardPort
   /** Where the events of takeover rehearsals go (see rehearsal.ts); absent, the engine does not rehearse. */
   readonly rehearsal?: { readonly onEvent: EventSink }
 }

@@ -11,6 +11,7 @@ import { checklistRunner } from './checklists.js'
 import { deadlineTimer, pauseDetector } from './deadline-timer.js'
 import type { Engine, EngineDeps } from './engine-api.js'
 import { eventStream } from './event-stream.js'
+import { guardInformant } from './guard-informant.js'
 import { heartbeatSender } from './heartbeat-sender.js'
 import { allAddresses, machineSetup } from './machine-setup.js'
 import { packetIntake } from './packet-intake.js'
@@ -52,7 +53,9 @@ export function createEngine(deps: EngineDeps): Engine {
     advertise: () => ({ state: advertisedState(state), held: advertisedHeld(state) }),
     beforeBeat: notePause,
     afterBeat: () => void marks.save(),
+    ...(deps.guard ? { lastWord: (words) => deps.guard?.lastWord(words) } : {}),
   })
+  const informGuard = guardInformant(deps.guard)
   const intake = packetIntake({
     config,
     keys: deps.keys,
@@ -101,6 +104,7 @@ export function createEngine(deps: EngineDeps): Engine {
     state = result.state
     for (const effect of result.effects) perform(effect)
     deadline.schedule(nextDeadline(state, now))
+    informGuard(state)
   }
 
   function perform(effect: Effect): void {

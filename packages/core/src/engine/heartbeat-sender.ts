@@ -2,7 +2,7 @@ import type { Config } from '../config/schema.js'
 import { encodeHeartbeat } from '../heartbeat/codec.js'
 import type { KeyRing } from '../heartbeat/key-ring.js'
 import type { AdvertisedAddress, NodeStateCode } from '../model/advertised.js'
-import type { Clock, TimerHandle, Transport } from '../model/ports.js'
+import type { Clock, LastWord, TimerHandle, Transport } from '../model/ports.js'
 import type { Emit } from './event-stream.js'
 import type { Counters } from './status.js'
 
@@ -22,6 +22,11 @@ export interface HeartbeatSenderDeps {
   /** Runs at every beat before anything is sent (the pause check), and after (saving replay marks). */
   readonly beforeBeat: (now: number) => void
   readonly afterBeat: () => void
+  /**
+   * Given, after each sending, the last words that now stand for this node's death (a goodbye one
+   * sequence number on, per link): the guard sends them if the agent dies before its next heartbeat.
+   */
+  readonly lastWord?: (words: readonly LastWord[]) => void
 }
 
 /**
@@ -53,6 +58,12 @@ export function heartbeatSender(deps: HeartbeatSenderDeps) {
       seqByLink.set(link, seq)
       deps.transport.send(link, packet(link, seq, state, held))
       counters.sent++
+    }
+    if (deps.lastWord) {
+      // The next heartbeat takes the same number, so a peer that hears it refuses this word as a replay.
+      deps.lastWord(
+        linkNames.map((link) => ({ link, data: packet(link, (seqByLink.get(link) ?? 0) + 1, 'stopping', []) })),
+      )
     }
   }
 

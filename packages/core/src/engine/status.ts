@@ -53,6 +53,17 @@ export interface AgentStatus {
   refusedHooks: { path: string; reason: string; fix: string }[]
   /** When the machine next re-evaluates on its own (a peer's silence deadline), or null. */
   nextEvaluationInMs?: number | null
+  /**
+   * The guard (added by the agent): its pid (null while it is started again), how often it died, and
+   * what it would do if the agent died now. Absent when no guard runs.
+   */
+  guard?: {
+    pid: number | null
+    restarts: number
+    handOver: readonly string[]
+    keep: readonly string[]
+    lastWordLinks: readonly string[]
+  }
   /** The agent process (added by the control socket): for monitoring memory and finding its pid. */
   process?: { pid: number; rssBytes: number; heapUsedBytes: number }
 }

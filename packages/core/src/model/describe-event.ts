@@ -1,5 +1,5 @@
 import { formatDuration } from './duration.js'
-import type { IpfoEvent } from './events.js'
+import type { EventOf, IpfoEvent } from './events.js'
 
 export type Severity = 'debug' | 'info' | 'warn' | 'error'
 
@@ -12,6 +12,7 @@ export function severityOf(event: IpfoEvent): Severity {
     case 'hook-refused':
     case 'address-conflict':
     case 'kept-on-stop':
+    case 'guard-died':
       return 'error'
     case 'peer-lost':
     case 'carrier-lost':
@@ -28,7 +29,10 @@ export function severityOf(event: IpfoEvent): Severity {
     case 'checklist-recovered':
     case 'hook-reaped':
     case 'tools-missing':
+    case 'guard-acted':
       return 'warn'
+    case 'guard-started':
+      return event.restarts > 0 ? 'warn' : 'info'
     case 'hook-finished':
       return event.exitCode === 0 ? 'info' : 'warn'
     case 'announced':
@@ -117,7 +121,27 @@ export function describeEvent(e: IpfoEvent): string {
       return `stopping without releasing ${e.addresses.join(', ')} of ${e.owner}: the release was refused or failed, so they stay on this node; the peer takes them over once this node is silent for deadAfter, and then both hold them. Remove them by hand (ip addr del) or fix the hook and start the agent again`
     case 'tools-missing':
       return `${e.tools.join(' and ')} ${e.tools.length > 1 ? 'are' : 'is'} not installed (apt-get install ${e.packages.join(' ')}): ${e.lost}`
+    case 'guard-started':
+      return e.restarts > 0
+        ? `guard started again (pid ${e.pid}) after ${e.restarts} death${e.restarts > 1 ? 's' : ''}`
+        : `guard started (pid ${e.pid}): if the agent dies, it hands the addresses over or keeps them`
+    case 'guard-died':
+      return `the guard (pid ${e.pid ?? 'unknown'}) ${e.signal ? `was killed by ${e.signal}` : `exited ${e.exitCode}`}: starting it again; until then a crash of the agent leaves its addresses in place`
+    case 'guard-acted':
+      return guardActed(e)
     case 'error':
       return `${e.context}: ${e.message}`
   }
+}
+
+function guardActed(e: EventOf<'guard-acted'>): string {
+  const when = e.recorded ? 'while the agent was down, its guard' : 'the agent died; its guard'
+  const failed = e.failures.length > 0 ? `; failed: ${e.failures.join('; ')}` : ''
+  if (e.removed.length > 0 && e.lastWord.length > 0)
+    return `${when} removed ${e.removed.join(', ')} and sent the last word on ${e.lastWord.join(', ')}: the peer takes over at once${failed}`
+  if (e.removed.length > 0)
+    return `${when} removed ${e.removed.join(', ')} but sent no last word: the peer takes over after deadAfter${failed}`
+  if (e.kept.length > 0)
+    return `${when} kept ${e.kept.join(', ')}: no peer could take them over${failed}`
+  return `${when} had nothing to do: no address was held${failed}`
 }

@@ -122,8 +122,29 @@ export type IpfoEvent = At &
      * (for example no gratuitous ARP); the agent then does without, and says nothing per takeover.
      */
     | { kind: 'tools-missing'; tools: string[]; packages: string[]; lost: string }
+    /** The guard process (it acts if the agent dies) was started; `restarts` counts the earlier ones that died. */
+    | { kind: 'guard-started'; pid: number; restarts: number }
+    /** The guard died while the agent ran: it is started again; until then a crash of the agent goes unguarded. */
+    | { kind: 'guard-died'; pid: number | null; exitCode: number | null; signal: string | null }
+    /**
+     * The agent died without a word and its guard acted: it removed `removed` and sent the last word on
+     * `lastWord` (peers take over at once), or kept `kept` (no peer could take them). Logged by the
+     * guard itself, and again by the next agent at its start (`recorded`: the time is the guard's).
+     */
+    | {
+        kind: 'guard-acted'
+        node: string
+        removed: string[]
+        kept: string[]
+        lastWord: string[]
+        failures: string[]
+        recorded: boolean
+      }
     | { kind: 'error'; message: string; context: string }
   )
 
 export type IpfoEventKind = IpfoEvent['kind']
 export type EventOf<K extends IpfoEventKind> = Extract<IpfoEvent, { kind: K }>
+
+/** An event without its timestamp: the machine is pure, the engine stamps the wall clock. */
+export type EventBody = IpfoEvent extends infer E ? (E extends IpfoEvent ? Omit<E, 'time'> : never) : never

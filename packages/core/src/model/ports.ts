@@ -203,3 +203,30 @@ export interface ReplaySnapshot {
     }
   >
 }
+
+/**
+ * What the guard (a small process beside the agent, see adapters/guard-process.ts) does if the agent
+ * dies without a word: it removes `handOver` (addresses a live peer takes at once on hearing the last
+ * word) and keeps `keep` (no peer could take them: better a live service than none).
+ */
+export interface GuardBrief {
+  readonly handOver: readonly InterfaceAddress[]
+  readonly keep: readonly InterfaceAddress[]
+}
+
+/**
+ * One link's last word: a goodbye heartbeat ("stopping", holding nothing) signed in advance, one
+ * sequence number after the last heartbeat sent on that link. Any later heartbeat supersedes it.
+ */
+export interface LastWord {
+  readonly link: string
+  readonly data: Uint8Array
+}
+
+/** How the engine keeps its guard told. Both calls are cheap and never wait. */
+export interface GuardPort {
+  /** Called when the brief changes. */
+  brief(brief: GuardBrief): void
+  /** Called after every heartbeat, with the last words that now supersede the previous ones. */
+  lastWord(words: readonly LastWord[]): void
+}

@@ -1,9 +1,8 @@
-import type { IpfoEvent } from '../model/events.js'
+import type { EventBody } from '../model/events.js'
 import type { HookAction, HookPhase } from '../model/hook-contract.js'
 import type { InterfaceAddress } from '../model/ip.js'
 
-/** An event without its timestamp: the machine is pure, the engine stamps the wall clock. */
-export type EventBody = IpfoEvent extends infer E ? (E extends IpfoEvent ? Omit<E, 'time'> : never) : never
+export type { EventBody }
 
 /** One step of a failover checklist, executed in order by the executor. */
 export type Step =

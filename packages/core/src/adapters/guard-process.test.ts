@@ -1,0 +1,119 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import type { EventBody } from '../model/events.js'
+import { type GuardProcess, startGuardProcess } from './guard-process.js'
+import { parseGuardLine } from './guard-protocol.js'
+
+/**
+ * The agent's side of the guard, against a stand-in guard: a Node process that appends every line it
+ * reads to a file and, at the end of its input, a line saying so. The real guard is the CLI's.
+ */
+const STAND_IN = `
+const fs = require('node:fs')
+const out = process.argv[1]
+process.on('SIGTERM', () => {})
+let rest = ''
+process.stdin.on('data', (d) => {
+  rest += d
+  const lines = rest.split('\\n')
+  rest = lines.pop()
+  for (const l of lines) fs.appendFileSync(out, l + '\\n')
+})
+process.stdin.on('end', () => { fs.appendFileSync(out, 'END\\n'); process.exit(0) })
+`
+const A = { interface: 'eth0', ip: '10.0.0.100', prefix: 24, family: 4 } as const
+
+let dir: string | undefined
+let guard: GuardProcess | undefined
+afterEach(async () => {
+  await guard?.standDown()
+  guard = undefined
+  if (dir) await rm(dir, { recursive: true, force: true })
+})
+
+async function standIn() {
+  dir = await mkdtemp(join(tmpdir(), 'ipfo-guard-'))
+  const out = join(dir, 'lines')
+  const events: EventBody[] = []
+  guard = startGuardProcess({
+    command: process.execPath,
+    args: ['-e', STAND_IN, out],
+    hello: { node: 'a', platform: 'linux', links: [], log: 1, stateDir: dir },
+    report: (e) => events.push(e),
+    restartDelayMs: 50,
+  })
+  const lines = async () => (await readFile(out, 'utf8').catch(() => '')).split('\n').filter(Boolean)
+  return { events, lines }
+}
+
+async function until<T>(what: () => Promise<T>, ok: (v: T) => boolean): Promise<T> {
+  for (let i = 0; i < 500; i++) {
+    const v = await what()
+    if (ok(v)) return v
+    await new Promise((r) => setTimeout(r, 10))
+  }
+  throw new Error('timed out waiting')
+}
+
+describe('the guard process, from the agent’s side', () => {
+  it('says hello first, then passes on briefs and words, and a stand-down before closing the pipe', async () => {
+    const { lines, events } = await standIn()
+    guard!.brief({ handOver: [A], keep: [] })
+    guard!.lastWord([{ link: 'lan', data: new Uint8Array([7, 8]) }])
+    await guard!.standDown()
+    const read = await lines()
+    expect(read.at(-1)).toBe('END')
+    const kinds = read.slice(0, -1).map((l) => parseGuardLine(l).t)
+    expect(kinds).toEqual(['hello', 'brief', 'brief', 'word', 'stand-down'])
+    expect(parseGuardLine(read[2]!)).toEqual({ t: 'brief', handOver: [A], keep: [] })
+    expect(parseGuardLine(read[3]!)).toEqual({ t: 'word', words: [{ link: 'lan', data: 'Bwg=' }] })
+    expect(events.map((e) => e.kind)).toEqual(['guard-started'])
+  })
+
+  it('starts a guard that died again, loudly, and tells it everything it knew', async () => {
+    const { lines, events } = await standIn()
+    guard!.brief({ handOver: [A], keep: [] })
+    guard!.lastWord([{ link: 'lan', data: new Uint8Array([1]) }])
+    const first = guard!.status().pid!
+    await until(lines, (l) => l.length >= 3)
+    process.kill(first, 'SIGKILL')
+    await until(
+      async () => events.map((e) => e.kind),
+      (k) => k.filter((x) => x === 'guard-started').length === 2,
+    )
+    expect(events.map((e) => e.kind)).toEqual(['guard-started', 'guard-died', 'guard-started'])
+    expect(events[1]).toMatchObject({ kind: 'guard-died', pid: first, signal: 'SIGKILL' })
+    expect(events[2]).toMatchObject({ kind: 'guard-started', restarts: 1 })
+    expect(guard!.status()).toMatchObject({ restarts: 1, handOver: ['10.0.0.100/24@eth0'], lastWordLinks: ['lan'] })
+    expect(guard!.status().pid).not.toBe(first)
+    // The new guard's first lines: hello, the current brief and the current words.
+    const again = await until(lines, (l) => l.filter((x) => x.includes('"hello"')).length === 2)
+    const second = again.slice(again.findLastIndex((l) => l.includes('"hello"')))
+    expect(second.slice(0, 3).map((l) => parseGuardLine(l).t)).toEqual(['hello', 'brief', 'word'])
+    expect(parseGuardLine(second[1]!)).toEqual({ t: 'brief', handOver: [A], keep: [] })
+  })
+
+  it('drops words, never briefs, while a stopped guard reads nothing: the agent does not grow', async () => {
+    const { lines } = await standIn()
+    const pid = guard!.status().pid!
+    await until(lines, (l) => l.length >= 2)
+    process.kill(pid, 'SIGSTOP')
+    try {
+      const word = [{ link: 'lan', data: new Uint8Array(900) }]
+      for (let i = 0; i < 2_000; i++) guard!.lastWord(word)
+      guard!.brief({ handOver: [A], keep: [] })
+    } finally {
+      process.kill(pid, 'SIGCONT')
+    }
+    await guard!.standDown()
+    const read = await until(lines, (l) => l.at(-1) === 'END')
+    const words = read.filter((l) => l.includes('"word"')).length
+    expect(words).toBeGreaterThan(0)
+    // About 1.2 kB a word: the pipe (64 kB) and the 64 kB queue hold some, not 2,000 (2.4 MB).
+    expect(words).toBeLessThan(300)
+    expect(read.filter((l) => l.includes('"brief"'))).toHaveLength(2)
+    expect(read.at(-2)).toContain('stand-down')
+  })
+})

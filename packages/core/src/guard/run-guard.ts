@@ -1,0 +1,91 @@
+import { type GuardHello, parseGuardLine } from '../adapters/guard-protocol.js'
+import { addressKey } from '../model/ip.js'
+import type { AddressControl, GuardBrief } from '../model/ports.js'
+
+/** Sends a link's last word to every target of the link; resolves once the sends are done. */
+export interface WordSender {
+  send(link: string, data: Uint8Array): Promise<void>
+  close(): void
+}
+
+export type GuardOutcome =
+  /** The agent stopped cleanly (or died before saying who it was): nothing was done. */
+  | { readonly kind: 'stood-down' }
+  | {
+      readonly kind: 'acted'
+      /** What the agent said at start: who it was, where it logs. */
+      readonly hello: GuardHello
+      readonly node: string
+      readonly removed: readonly string[]
+      readonly kept: readonly string[]
+      /** The links the last word went out on; none when an address could not be removed. */
+      readonly lastWord: readonly string[]
+      readonly failures: readonly string[]
+    }
+
+export interface GuardDeps {
+  /** The platform's address control, made once the agent said which platform (its helpers start then). */
+  readonly address: (hello: GuardHello) => AddressControl
+  readonly sender: (hello: GuardHello) => WordSender
+  /** A line the guard could not read: a defect of the agent, reported and passed over. */
+  readonly onBadLine: (message: string) => void
+}
+
+/**
+ * The guard's whole life: it reads what the agent tells it until the pipe closes. A stand-down before
+ * that means a clean stop. Otherwise the agent died without a word (kill -9, a crash, an OOM kill)
+ * and the guard does what the last brief said: it removes the addresses a live peer will take, and
+ * only once every one of them is gone sends the last word on every link, so the peer takes over at
+ * once and never while this host still answers for an address. The others it leaves in place.
+ */
+export async function runGuard(lines: AsyncIterable<string>, deps: GuardDeps): Promise<GuardOutcome> {
+  let hello: GuardHello | undefined
+  let address: AddressControl | undefined
+  let sender: WordSender | undefined
+  let brief: GuardBrief = { handOver: [], keep: [] }
+  let words: { link: string; data: string }[] = []
+  let stoodDown = false
+  for await (const line of lines) {
+    if (line.trim() === '') continue
+    let msg: ReturnType<typeof parseGuardLine>
+    try {
+      msg = parseGuardLine(line)
+    } catch (error) {
+      deps.onBadLine(error instanceof Error ? error.message : String(error))
+      continue
+    }
+    if (msg.t === 'hello') {
+      hello = msg
+      address = deps.address(msg)
+      sender = deps.sender(msg)
+    } else if (msg.t === 'brief') brief = msg
+    else if (msg.t === 'word') words = msg.words
+    else stoodDown = true
+  }
+  try {
+    if (stoodDown || !hello || !address || !sender) return { kind: 'stood-down' }
+    const failures: string[] = []
+    const removals = await Promise.allSettled(brief.handOver.map((a) => address.remove(a)))
+    const removed: string[] = []
+    removals.forEach((r, i) => {
+      const key = addressKey(brief.handOver[i]!)
+      if (r.status === 'fulfilled') removed.push(key)
+      else failures.push(`removing ${key}: ${r.reason instanceof Error ? r.reason.message : String(r.reason)}`)
+    })
+    const lastWord: string[] = []
+    // A word while an address is still here would have the peer add it too: then it waits for deadAfter.
+    // (The brief is all or nothing: with anything to keep, nothing is handed over and no word goes out.)
+    if (failures.length === 0 && removed.length > 0) {
+      const sent = await Promise.allSettled(words.map((w) => sender.send(w.link, Buffer.from(w.data, 'base64'))))
+      sent.forEach((r, i) => {
+        const link = words[i]!.link
+        if (r.status === 'fulfilled') lastWord.push(link)
+        else failures.push(`last word on ${link}: ${r.reason instanceof Error ? r.reason.message : String(r.reason)}`)
+      })
+    }
+    return { kind: 'acted', hello, node: hello.node, removed, kept: brief.keep.map(addressKey), lastWord, failures }
+  } finally {
+    sender?.close()
+    address?.close?.()
+  }
+}

@@ -1,0 +1,31 @@
+import type { InterfaceAddress } from '../model/ip.js'
+import type { GuardBrief } from '../model/ports.js'
+import type { EngineState } from './state.js'
+
+/**
+ * What the guard does with each address on the interface if the agent dies without a word. An address
+ * is handed over (removed, then the last word sent) when a peer will take it at once on hearing that
+ * word: for this node's own addresses, any peer heard and healthy (not starting, stopping or in
+ * maintenance); for a peer's addresses held here, that owner, heard and healthy. Anything else is kept:
+ * without a peer to take it, an address on a host whose agent died still serves its clients. It is
+ * all or nothing: the last word says this node holds nothing, so one address kept keeps them all
+ * (peers then judge the node by its silence, as without a guard).
+ *
+ * Acquiring and releasing count as on the interface: a crash may come between the add and the word.
+ */
+export function guardBrief(s: EngineState): GuardBrief {
+  const ready = (id: string) => {
+    const p = s.peers[id]
+    return p !== undefined && p.alive && p.state === 'healthy'
+  }
+  const anyReady = Object.keys(s.peers).some(ready)
+  const handOver: InterfaceAddress[] = []
+  const keep: InterfaceAddress[] = []
+  for (const r of Object.values(s.resources)) {
+    if (r.status === 'idle' || r.status === 'waiting') continue
+    const taken = r.owner === s.self ? anyReady : ready(r.owner)
+    ;(taken ? handOver : keep).push(...r.addresses)
+  }
+  // The last word says this node holds nothing: it cannot go out while an address stays.
+  return keep.length > 0 ? { handOver: [], keep: [...handOver, ...keep] } : { handOver, keep }
+}
