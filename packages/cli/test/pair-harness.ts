@@ -127,8 +127,11 @@ export async function until<T>(
  * b is asked only once a's answer is in: a look that shows both during a failback (b to a) proves
  * both held the VIP at once.
  */
-export function interfaceLooks(pair: NamespacePair): HolderView & { close(): void } {
-  const readers = (['a', 'b'] as const).map((node) => {
+export function interfaceLooks(
+  pair: NamespacePair,
+  order: readonly ('a' | 'b')[] = ['a', 'b'],
+): HolderView & { close(): void } {
+  const readers = order.map((node) => {
     const child = spawn('ip', ['-j', '-n', pair.topology.node(node).ns, '-force', '-batch', '-'], {
       stdio: ['pipe', 'pipe', 'ignore'],
     })
@@ -163,9 +166,16 @@ export function interfaceLooks(pair: NamespacePair): HolderView & { close(): voi
   }
 }
 
-/** Looks at the interfaces (interfaceLooks) until `stop` settles; returns every look. */
-export async function sampleInterfaces(pair: NamespacePair, stop: Promise<unknown>): Promise<string[][]> {
-  const looks = interfaceLooks(pair)
+/**
+ * Looks at the interfaces (interfaceLooks) until `stop` settles; returns every look. Read the node
+ * the VIP goes to first (`order`), so that a look showing both proves both held it at once.
+ */
+export async function sampleInterfaces(
+  pair: NamespacePair,
+  stop: Promise<unknown>,
+  order: readonly ('a' | 'b')[] = ['a', 'b'],
+): Promise<string[][]> {
+  const looks = interfaceLooks(pair, order)
   try {
     return await sampleHolders(looks, stop)
   } finally {

@@ -104,7 +104,17 @@ export async function createTopology(opts: TopologyOptions): Promise<Topology> {
   let destroyed: Promise<void> | undefined
   const destroy = () => {
     destroyed ??= (async () => {
-      for (const ns of [...created].reverse()) await runner.run('ip', ['netns', 'delete', ns])
+      for (const ns of [...created].reverse()) {
+        // Anything still running inside (an agent's guard acting on its death, a probe) would keep the
+        // namespace alive after its name is gone: it goes first.
+        const pids = await runner.run('ip', ['netns', 'pids', ns])
+        for (const pid of pids.stdout.split(/\s+/).filter(Boolean)) {
+          try {
+            process.kill(Number(pid), 'SIGKILL')
+          } catch {}
+        }
+        await runner.run('ip', ['netns', 'delete', ns])
+      }
     })()
     return destroyed
   }
