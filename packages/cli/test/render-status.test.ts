@@ -111,6 +111,23 @@ describe('renderStatus', () => {
     )
   })
 
+  it('says what the guard would do if the agent died now, and loudly when there is none', () => {
+    const guard = { pid: 4242, restarts: 0, handOver: ['192.0.2.101/24@eth0'], keep: [], lastWordLinks: ['private', 'public'] }
+    const line = (g: Partial<typeof guard> & { pid: number | null }) =>
+      renderStatus({ ...status, guard: { ...guard, ...g } }, PLAIN).split('\n')[3]
+    expect(line({ pid: 4242 })).toBe(
+      'guard: pid 4242; if the agent dies, it removes 192.0.2.101/24@eth0 and says goodbye on private, public',
+    )
+    expect(line({ pid: 4242, handOver: [], keep: ['192.0.2.101/24@eth0'], restarts: 2 })).toBe(
+      'guard: pid 4242 (started again 2x); if the agent dies, it keeps 192.0.2.101/24@eth0 (no peer could take them)',
+    )
+    expect(line({ pid: 4242, handOver: [] })).toBe('guard: pid 4242; if the agent dies, it has nothing to do')
+    expect(line({ pid: null, restarts: 1 })).toBe(
+      'NO GUARD (started again 1x): starting it again; a crash of the agent now would leave its addresses in place',
+    )
+    expect(renderStatus(status, PLAIN)).not.toContain('guard')
+  })
+
   it('lists hooks the agent refused to run, with the fix', () => {
     const refused = {
       ...status,

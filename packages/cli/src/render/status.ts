@@ -25,6 +25,7 @@ export function renderStatus(s: AgentStatus, style: Style = PLAIN): string {
     `detection: a peer silent on every link for ${s.timing.deadAfterMs}ms is taken over (heartbeat every ${s.timing.intervalMs}ms on ${s.links.join(', ')})`,
     `holds: ${s.held.length > 0 ? s.held.join(', ') : 'nothing'}`,
   )
+  if (s.guard) lines.push(guardLine(s.guard, style))
   for (const iface of s.noCarrier ?? [])
     lines.push(
       style.bold(style.red(`NO CARRIER on ${iface}`)) +
@@ -73,4 +74,18 @@ export function renderStatus(s: AgentStatus, style: Style = PLAIN): string {
   )
   if (s.maintenance) lines.push(style.bold(style.yellow('maintenance mode is on')))
   return lines.join('\n')
+}
+
+/** What the guard would do if the agent died now; loud while there is none. */
+function guardLine(g: NonNullable<AgentStatus['guard']>, style: Style): string {
+  const restarts = g.restarts > 0 ? style.yellow(` (started again ${g.restarts}x)`) : ''
+  if (g.pid === null)
+    return `${style.bold(style.red('NO GUARD'))}${restarts}: starting it again; a crash of the agent now would leave its addresses in place`
+  const plan =
+    g.handOver.length > 0
+      ? `removes ${g.handOver.join(', ')} and says goodbye on ${g.lastWordLinks.join(', ') || 'no link yet'}`
+      : g.keep.length > 0
+        ? `keeps ${g.keep.join(', ')} (no peer could take them)`
+        : 'has nothing to do'
+  return `guard: pid ${g.pid}${restarts}; if the agent dies, it ${plan}`
 }
