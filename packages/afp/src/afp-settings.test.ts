@@ -1,8 +1,8 @@
+import { afpPlistValue, binaryPlist, xmlPlist } from '@ipfo/testkit'
 import { describe, expect, it } from 'vitest'
 import { afpSettingsOf } from './afp-settings.js'
 import { AfpError } from './errors.js'
 import { parsePlist } from './plist/plist-file.js'
-import { afpPlistValue, binaryPlist, xmlPlist } from '@ipfo/testkit'
 
 const FILE = '/Library/Preferences/com.apple.AppleFileServer.plist'
 const settings = (bytes: Uint8Array) => afpSettingsOf(parsePlist(bytes, FILE))

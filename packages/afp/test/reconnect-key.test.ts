@@ -1,5 +1,13 @@
 import { chmod, readFile, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import {
+  type AfpNodeFixture,
+  afpNode,
+  afpPlistValue,
+  bindMount,
+  isRoot,
+  type TestVolume,
+} from '@ipfo/testkit'
 import { afterEach, describe, expect, it } from 'vitest'
 import { checkAfp } from '../src/check.js'
 import { AfpError } from '../src/errors.js'
@@ -9,7 +17,6 @@ import { readPlistFile } from '../src/plist/plist-file.js'
 import { setReconnectKey } from '../src/reconnect-key.js'
 import { afpStatus } from '../src/status.js'
 import { faultyFs } from './fakes/faulty-fs.js'
-import { type AfpNodeFixture, afpNode, afpPlistValue, bindMount, isRoot, type TestVolume } from '@ipfo/testkit'
 
 const mounts = systemMountTable()
 const deps = { fs: nodeFs, mounts }

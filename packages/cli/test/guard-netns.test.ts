@@ -6,7 +6,13 @@ import { netnsSkipReason } from '@ipfo/testkit'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { AgentLogLine } from '../src/demo/agent-process.js'
 import { sampledHandoverFaults, sampleHolders } from './handover.js'
-import { interfaceLooks, type NamespacePair, sampleInterfaces, startNamespacePair, until } from './pair-harness.js'
+import {
+  interfaceLooks,
+  type NamespacePair,
+  sampleInterfaces,
+  startNamespacePair,
+  until,
+} from './pair-harness.js'
 
 /**
  * The guard (issue 18), with real agents in namespaces at the default timers (1 s, 3 s): kill -9 of
@@ -53,7 +59,9 @@ async function open(opts: { spy?: boolean } = {}) {
 
 const holders = (p: NamespacePair) => p.stage.holders().then((h) => h.join())
 const linesOf = (p: NamespacePair, node: string, kind: string) =>
-  p.log.filter((l) => l.node === node && l.line.kind === kind).map((l) => l.line as AgentLogLine & Record<string, unknown>)
+  p.log
+    .filter((l) => l.node === node && l.line.kind === kind)
+    .map((l) => l.line as AgentLogLine & Record<string, unknown>)
 const statusOf = (p: NamespacePair, node: 'a' | 'b') => p.status(node).catch(() => undefined)
 
 async function startPair(p: NamespacePair) {
@@ -136,24 +144,39 @@ describe.skipIf(skip !== undefined)('the guard: an address never outlives its ag
     const a = p.agent('a')
     a.start()
     await until('a to hold the VIP', async () => (await holders(p)) === 'a', 20_000)
-    await until('a’s guard to be told to keep it', async () => (await statusOf(p, 'a'))?.guard?.keep.length === 1)
+    await until(
+      'a’s guard to be told to keep it',
+      async () => (await statusOf(p, 'a'))?.guard?.keep.length === 1,
+    )
     const restart = (async () => {
       await a.kill()
       await until('a’s guard to log what it did', () => linesOf(p, 'a', 'guard-acted')[0], 5_000)
       const again = p.agent('a')
       again.start()
-      await until('the restarted a to hold the VIP', async () => (await statusOf(p, 'a'))?.held.length === 1, 20_000)
+      await until(
+        'the restarted a to hold the VIP',
+        async () => (await statusOf(p, 'a'))?.held.length === 1,
+        20_000,
+      )
     })()
     const looks = await sampleInterfaces(p, restart)
     expect(looks.length).toBeGreaterThan(10)
     expect(looks.filter((l) => l.join() !== 'a')).toEqual([])
     const acted = linesOf(p, 'a', 'guard-acted')
-    expect(acted[0]).toMatchObject({ removed: [], kept: [`${p.stage.vip}@pub0`], lastWord: [], recorded: false })
+    expect(acted[0]).toMatchObject({
+      removed: [],
+      kept: [`${p.stage.vip}@pub0`],
+      lastWord: [],
+      recorded: false,
+    })
     // The restarted agent reports the record the guard left, and never released or re-added the VIP.
     await until('the restarted a to report the record', () => linesOf(p, 'a', 'guard-acted')[1], 5_000)
     expect(linesOf(p, 'a', 'guard-acted')[1]).toMatchObject({ recorded: true, kept: [`${p.stage.vip}@pub0`] })
     const second = p.log.filter((l) => l.node === 'a').findLastIndex((l) => l.line.kind === 'agent-started')
-    const after = p.log.filter((l) => l.node === 'a').slice(second).map((l) => l.line.kind)
+    const after = p.log
+      .filter((l) => l.node === 'a')
+      .slice(second)
+      .map((l) => l.line.kind)
     expect(after).not.toContain('releasing')
     expect(after).not.toContain('released')
   })
@@ -182,13 +205,23 @@ describe.skipIf(skip !== undefined)('the guard: an address never outlives its ag
     await sendToB(p, lastWord)
     await until(
       'b to drop the replayed last word',
-      async () => ((await statusOf(p, 'b'))?.counters.dropped.replay ?? 0) > (before.counters.dropped.replay ?? 0),
+      async () =>
+        ((await statusOf(p, 'b'))?.counters.dropped.replay ?? 0) > (before.counters.dropped.replay ?? 0),
       5_000,
     )
     const after = (await statusOf(p, 'b')) as AgentStatus
-    expect(after.peers[0]).toMatchObject({ alive: true, state: 'healthy', incarnation: before.peers[0]!.incarnation })
+    expect(after.peers[0]).toMatchObject({
+      alive: true,
+      state: 'healthy',
+      incarnation: before.peers[0]!.incarnation,
+    })
     const since = p.log.findIndex((l) => l.node === 'b' && l.line.kind === 'peer-restored')
-    expect(p.log.slice(since + 1).filter((l) => l.node === 'b').map((l) => l.line.kind)).not.toContain('peer-lost')
+    expect(
+      p.log
+        .slice(since + 1)
+        .filter((l) => l.node === 'b')
+        .map((l) => l.line.kind),
+    ).not.toContain('peer-lost')
   })
 
   it('kill -9 of the guard: it is started again, loudly, and nothing else changes', async () => {

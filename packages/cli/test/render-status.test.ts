@@ -112,8 +112,14 @@ describe('renderStatus', () => {
   })
 
   it('says what the guard would do if the agent died now, and loudly when there is none', () => {
-    const guard = { pid: 4242, restarts: 0, handOver: ['192.0.2.101/24@eth0'], keep: [], lastWordLinks: ['private', 'public'] }
-    const line = (g: Partial<typeof guard> & { pid: number | null }) =>
+    const guard: NonNullable<AgentStatus['guard']> = {
+      pid: 4242,
+      restarts: 0,
+      handOver: ['192.0.2.101/24@eth0'],
+      keep: [],
+      lastWordLinks: ['private', 'public'],
+    }
+    const line = (g: Partial<NonNullable<AgentStatus['guard']>>) =>
       renderStatus({ ...status, guard: { ...guard, ...g } }, PLAIN).split('\n')[3]
     expect(line({ pid: 4242 })).toBe(
       'guard: pid 4242; if the agent dies, it removes 192.0.2.101/24@eth0 and says goodbye on private, public',

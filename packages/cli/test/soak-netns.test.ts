@@ -115,10 +115,21 @@ function hookRuns(
 /**
  * The processes in a namespace, listed from outside it (an `ip` run inside would list itself), less
  * each agent's own long-lived helpers: one `ip -force -batch -` (address changes), one
- * `ip -o monitor link` (carrier changes) and one `socat ... INTERFACE:<if>` per interface
- * (gratuitous ARP frames). A
+ * `ip -o monitor link` (carrier changes), one `socat ... INTERFACE:<if>` per interface
+ * (gratuitous ARP frames) and its guard (with the guard's own `ip -force -batch -`). A
  * second helper of the same kind, or one whose agent is gone, stays in the list, so a leak shows.
  */
+/** What runs in a namespace besides the agents' helpers, for a failure's message. */
+async function processesIn(ns: string): Promise<string> {
+  const cmds = await Promise.all(
+    (await netnsPids(ns)).map(
+      async (pid) =>
+        `${pid}: ${(await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')).replace(/\0/g, ' ')} [${(await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '')).slice(0, 80)}]`,
+    ),
+  )
+  return cmds.join('; ')
+}
+
 async function netnsPids(ns: string): Promise<string[]> {
   const { execFile } = await import('node:child_process')
   const pids = await new Promise<string[]>((resolve) =>
@@ -137,7 +148,9 @@ async function netnsPids(ns: string): Promise<string[]> {
           ? 'ip-monitor'
           : argv[0]?.endsWith('socat') && argv.at(-2)?.startsWith('INTERFACE:')
             ? `socat ${argv.at(-2)}`
-            : undefined
+            : argv.at(-2)?.endsWith('/guard/main.js')
+              ? 'guard'
+              : undefined
     if (kind === undefined) continue
     const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '')
     const ppid = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1] ?? ''
@@ -255,7 +268,9 @@ describe.skipIf(skip !== undefined)('soak', () => {
           `only ${node}'s agent to run in its namespace`,
           async () => (await netnsPids(p.topology.node(node).ns)).join() === String(pids[node]),
           5_000,
-        )
+        ).catch(async (error) => {
+          throw new Error(`${(error as Error).message}: ${await processesIn(p.topology.node(node).ns)}`)
+        })
       }
     }
     await quiet()
@@ -377,13 +392,7 @@ describe.skipIf(skip !== undefined)('soak', () => {
         return (await netnsPids(p.topology.node(node).ns)).join() === String(pids[node])
       }
       await until(`only ${node}'s agent to run in its namespace`, only, 3_000).catch(async (error) => {
-        const cmds = await Promise.all(
-          (await netnsPids(p.topology.node(node).ns)).map(
-            async (pid) =>
-              `${pid}: ${(await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')).replace(/\0/g, ' ')} [${(await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '')).slice(0, 80)}]`,
-          ),
-        )
-        throw new Error(`${(error as Error).message}: ${cmds.join('; ')}`)
+        throw new Error(`${(error as Error).message}: ${await processesIn(p.topology.node(node).ns)}`)
       })
     }
     // No leaked descriptors; memory flat.
@@ -446,8 +455,13 @@ describe.skipIf(skip !== undefined)('soak', () => {
       // Kill at rest, with no checklist running: a kill in the middle of one re-runs its Post phase
       // after the restart (the crash tests cover that), which this count of hooks would not expect.
       await atRest(`kill ${i + 1}`)
-      // The machine dies: its agent is killed and its cables go dead; its VIP stays on the dead interface.
+      // The machine dies: everything in it is killed (its agent and the agent's guard, which would
+      // otherwise hand the VIP over) and its cables go dead; its VIP stays on the dead interface.
+      // (The guard is stopped first: it can then neither act nor be started again by its agent.)
+      const guard = (await p.status(victim)).guard?.pid
+      if (guard) process.kill(guard, 'SIGSTOP')
       await Promise.all([...AgentProcess.live].filter((x) => x.node === victim).map((x) => x.kill()))
+      if (guard) process.kill(guard, 'SIGKILL')
       await p.topology.linkDown(victim, 'public')
       await p.topology.linkDown(victim, 'private')
       await until(

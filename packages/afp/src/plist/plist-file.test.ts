@@ -1,7 +1,7 @@
+import { afpPlistValue, binaryPlist, xmlPlist } from '@ipfo/testkit'
 import { parse, parseBinary } from 'plist'
 import { describe, expect, it } from 'vitest'
 import { AfpError } from '../errors.js'
-import { afpPlistValue, binaryPlist, xmlPlist } from '@ipfo/testkit'
 import { parsePlist, withTopLevelString } from './plist-file.js'
 
 const FILE = '/Library/Preferences/com.apple.AppleFileServer.plist'

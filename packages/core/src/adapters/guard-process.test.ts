@@ -86,7 +86,11 @@ describe('the guard process, from the agent’s side', () => {
     expect(events.map((e) => e.kind)).toEqual(['guard-started', 'guard-died', 'guard-started'])
     expect(events[1]).toMatchObject({ kind: 'guard-died', pid: first, signal: 'SIGKILL' })
     expect(events[2]).toMatchObject({ kind: 'guard-started', restarts: 1 })
-    expect(guard!.status()).toMatchObject({ restarts: 1, handOver: ['10.0.0.100/24@eth0'], lastWordLinks: ['lan'] })
+    expect(guard!.status()).toMatchObject({
+      restarts: 1,
+      handOver: ['10.0.0.100/24@eth0'],
+      lastWordLinks: ['lan'],
+    })
     expect(guard!.status().pid).not.toBe(first)
     // The new guard's first lines: hello, the current brief and the current words.
     const again = await until(lines, (l) => l.filter((x) => x.includes('"hello"')).length === 2)

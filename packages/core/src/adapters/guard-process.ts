@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process'
-import type { GuardBrief, GuardPort, LastWord } from '../model/ports.js'
 import type { EventBody } from '../model/events.js'
+import type { GuardBrief, GuardPort, LastWord } from '../model/ports.js'
 import { briefLine, type GuardHello, helloLine, STAND_DOWN_LINE, wordLine } from './guard-protocol.js'
 
 /** What `ipfo status` shows of the guard. */
@@ -55,7 +55,10 @@ export function startGuardProcess(opts: GuardProcessOptions): GuardProcess {
   }
 
   function start(): void {
-    const proc = spawn(opts.command, [...opts.args], { stdio: ['pipe', 'inherit', 'inherit'], detached: true })
+    const proc = spawn(opts.command, [...opts.args], {
+      stdio: ['pipe', 'inherit', 'inherit'],
+      detached: true,
+    })
     child = proc
     proc.stdin?.on('error', () => {})
     proc.on('error', (error) => {

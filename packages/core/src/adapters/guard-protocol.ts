@@ -65,7 +65,9 @@ export function parseGuardLine(line: string): GuardMessage {
   const parsed = message.safeParse(value)
   if (!parsed.success) {
     const issue = parsed.error.issues[0]
-    throw new Error(`guard message ${issue?.path.join('.') || '(root)'}: ${issue?.message}: ${line.slice(0, 80)}`)
+    throw new Error(
+      `guard message ${issue?.path.join('.') || '(root)'}: ${issue?.message}: ${line.slice(0, 80)}`,
+    )
   }
   return parsed.data
 }

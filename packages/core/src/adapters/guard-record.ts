@@ -27,7 +27,8 @@ export async function takeGuardRecord(
   await rm(path, { force: true })
   try {
     const event = JSON.parse(text) as EventOf<'guard-acted'>
-    if (event.kind !== 'guard-acted' || typeof event.time !== 'number') throw new Error('not a guard-acted event')
+    if (event.kind !== 'guard-acted' || typeof event.time !== 'number')
+      throw new Error('not a guard-acted event')
     return { event: { ...event, recorded: true } }
   } catch (error) {
     return { damaged: `${path}: ${error instanceof Error ? error.message : String(error)}` }

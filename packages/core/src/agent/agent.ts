@@ -1,8 +1,9 @@
 import { dirname, join, resolve } from 'node:path'
+import { eventLogger } from '../adapters/event-log.js'
+import { type GuardProcess, type GuardProcessOptions, startGuardProcess } from '../adapters/guard-process.js'
+import { takeGuardRecord } from '../adapters/guard-record.js'
 import { fileJournal, fileReplayStore } from '../adapters/journal-files.js'
 import { systemClock } from '../adapters/system-clock.js'
-import { takeGuardRecord } from '../adapters/guard-record.js'
-import { type GuardProcess, type GuardProcessOptions, startGuardProcess } from '../adapters/guard-process.js'
 import { parseTarget, udpTransport } from '../adapters/udp-transport.js'
 import type { Config } from '../config/schema.js'
 import { createEngine } from '../engine/engine.js'
@@ -13,7 +14,6 @@ import type { IpfoEvent } from '../model/events.js'
 import type { AddressControl, Arbiter, CarrierWatch, EventSink, HooksPort, IpBatch } from '../model/ports.js'
 import type { EventBody } from '../state-machine/effects.js'
 import { startControlServer } from './control-server.js'
-import { eventLogger } from '../adapters/event-log.js'
 import { type LoadedConfig, loadConfigFile } from './load-config-file.js'
 
 export interface AgentOptions {
@@ -127,9 +127,12 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   }
   const record = await takeGuardRecord(config.paths.stateDir)
   if (record?.event) report(record.event)
-  if (record?.damaged) report({ kind: 'error', message: record.damaged, context: "reading the guard's record" })
+  if (record?.damaged)
+    report({ kind: 'error', message: record.damaged, context: "reading the guard's record" })
   if (opts.guard) guard = startGuardProcess(guardOptions(config, opts, opts.guard, report))
-  control = await startControlServer(config.paths.socket, engine, () => (guard ? { guard: guard.status() } : {}))
+  control = await startControlServer(config.paths.socket, engine, () =>
+    guard ? { guard: guard.status() } : {},
+  )
   try {
     await engine.start()
   } catch (error) {

@@ -1,5 +1,6 @@
 export { simulatedAddressControl } from '../adapters/address/simulated-address-control.js'
 export { systemCommandRunner } from '../adapters/command-runner.js'
+export { eventLogger } from '../adapters/event-log.js'
 export {
   type HookProcessOptions,
   type HookUser,
@@ -14,6 +15,5 @@ export { parseTarget, udpTransport } from '../adapters/udp-transport.js'
 export { type AgentOptions, type RunningAgent, startAgent } from './agent.js'
 export { controlRequest, followEvents } from './control-client.js'
 export { type ControlServer, startControlServer } from './control-server.js'
-export { eventLogger } from '../adapters/event-log.js'
 export { type LoadedConfig, loadConfigFile } from './load-config-file.js'
 export { type MissingTools, missingTools, onPath } from './optional-tools.js'

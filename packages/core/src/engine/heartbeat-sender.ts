@@ -62,7 +62,10 @@ export function heartbeatSender(deps: HeartbeatSenderDeps) {
     if (deps.lastWord) {
       // The next heartbeat takes the same number, so a peer that hears it refuses this word as a replay.
       deps.lastWord(
-        linkNames.map((link) => ({ link, data: packet(link, (seqByLink.get(link) ?? 0) + 1, 'stopping', []) })),
+        linkNames.map((link) => ({
+          link,
+          data: packet(link, (seqByLink.get(link) ?? 0) + 1, 'stopping', []),
+        })),
       )
     }
   }

@@ -8,7 +8,7 @@ import { systemCommandRunner } from '../adapters/command-runner.js'
 import { eventLogger } from '../adapters/event-log.js'
 import { leaveGuardRecord } from '../adapters/guard-record.js'
 import type { EventOf } from '../model/events.js'
-import { type GuardDeps, type GuardOutcome, runGuard } from './run-guard.js'
+import type { GuardDeps, GuardOutcome } from './run-guard.js'
 import { wordSender } from './word-sender.js'
 
 export type { GuardHello } from '../adapters/guard-protocol.js'
@@ -28,7 +28,10 @@ export function systemGuardDeps(onBadLine: (message: string) => void): GuardDeps
 }
 
 /** The event the guard logs (and leaves for the next agent) after it acted. */
-export function guardActedEvent(outcome: Extract<GuardOutcome, { kind: 'acted' }>, time: number): EventOf<'guard-acted'> {
+export function guardActedEvent(
+  outcome: Extract<GuardOutcome, { kind: 'acted' }>,
+  time: number,
+): EventOf<'guard-acted'> {
   const { node, removed, kept, lastWord, failures } = outcome
   return {
     time,

@@ -57,10 +57,18 @@ async function guardOver(lines: string[], opts: { failRemove?: boolean; failLink
 
 describe('the guard at the agent’s death', () => {
   it('removes the handed-over addresses, then sends the last word on every link', async () => {
-    const { outcome, steps, stillThere } = await guardOver([HELLO, briefLine({ handOver: [A], keep: [] }), WORDS])
+    const { outcome, steps, stillThere } = await guardOver([
+      HELLO,
+      briefLine({ handOver: [A], keep: [] }),
+      WORDS,
+    ])
     expect(stillThere).toBe(false)
     expect(steps).toEqual(['remove 10.0.0.100/24@eth0', 'send lan 1,2,3', 'send back 4,5,6', 'close'])
-    expect(outcome).toMatchObject({ kind: 'acted', removed: ['10.0.0.100/24@eth0'], lastWord: ['lan', 'back'] })
+    expect(outcome).toMatchObject({
+      kind: 'acted',
+      removed: ['10.0.0.100/24@eth0'],
+      lastWord: ['lan', 'back'],
+    })
   })
 
   it('sends the latest word and acts on the latest brief', async () => {
@@ -76,7 +84,11 @@ describe('the guard at the agent’s death', () => {
   })
 
   it('keeps what no peer can take, and then says nothing', async () => {
-    const { outcome, steps, stillThere } = await guardOver([HELLO, briefLine({ handOver: [], keep: [A] }), WORDS])
+    const { outcome, steps, stillThere } = await guardOver([
+      HELLO,
+      briefLine({ handOver: [], keep: [A] }),
+      WORDS,
+    ])
     expect(stillThere).toBe(true)
     expect(steps).toEqual(['close'])
     expect(outcome).toMatchObject({ kind: 'acted', removed: [], kept: ['10.0.0.100/24@eth0'], lastWord: [] })
@@ -94,8 +106,14 @@ describe('the guard at the agent’s death', () => {
   })
 
   it('still speaks on the links that work when one cannot send', async () => {
-    const { outcome } = await guardOver([HELLO, briefLine({ handOver: [A], keep: [] }), WORDS], { failLink: 'lan' })
-    expect(outcome).toMatchObject({ kind: 'acted', lastWord: ['back'], failures: ['last word on lan: send ENETUNREACH'] })
+    const { outcome } = await guardOver([HELLO, briefLine({ handOver: [A], keep: [] }), WORDS], {
+      failLink: 'lan',
+    })
+    expect(outcome).toMatchObject({
+      kind: 'acted',
+      lastWord: ['back'],
+      failures: ['last word on lan: send ENETUNREACH'],
+    })
   })
 })
 

@@ -70,20 +70,34 @@ export async function runGuard(lines: AsyncIterable<string>, deps: GuardDeps): P
     removals.forEach((r, i) => {
       const key = addressKey(brief.handOver[i]!)
       if (r.status === 'fulfilled') removed.push(key)
-      else failures.push(`removing ${key}: ${r.reason instanceof Error ? r.reason.message : String(r.reason)}`)
+      else
+        failures.push(`removing ${key}: ${r.reason instanceof Error ? r.reason.message : String(r.reason)}`)
     })
     const lastWord: string[] = []
     // A word while an address is still here would have the peer add it too: then it waits for deadAfter.
     // (The brief is all or nothing: with anything to keep, nothing is handed over and no word goes out.)
     if (failures.length === 0 && removed.length > 0) {
-      const sent = await Promise.allSettled(words.map((w) => sender.send(w.link, Buffer.from(w.data, 'base64'))))
+      const sent = await Promise.allSettled(
+        words.map((w) => sender.send(w.link, Buffer.from(w.data, 'base64'))),
+      )
       sent.forEach((r, i) => {
         const link = words[i]!.link
         if (r.status === 'fulfilled') lastWord.push(link)
-        else failures.push(`last word on ${link}: ${r.reason instanceof Error ? r.reason.message : String(r.reason)}`)
+        else
+          failures.push(
+            `last word on ${link}: ${r.reason instanceof Error ? r.reason.message : String(r.reason)}`,
+          )
       })
     }
-    return { kind: 'acted', hello, node: hello.node, removed, kept: brief.keep.map(addressKey), lastWord, failures }
+    return {
+      kind: 'acted',
+      hello,
+      node: hello.node,
+      removed,
+      kept: brief.keep.map(addressKey),
+      lastWord,
+      failures,
+    }
   } finally {
     sender?.close()
     address?.close?.()

@@ -141,7 +141,6 @@ function guardActed(e: EventOf<'guard-acted'>): string {
     return `${when} removed ${e.removed.join(', ')} and sent the last word on ${e.lastWord.join(', ')}: the peer takes over at once${failed}`
   if (e.removed.length > 0)
     return `${when} removed ${e.removed.join(', ')} but sent no last word: the peer takes over after deadAfter${failed}`
-  if (e.kept.length > 0)
-    return `${when} kept ${e.kept.join(', ')}: no peer could take them over${failed}`
+  if (e.kept.length > 0) return `${when} kept ${e.kept.join(', ')}: no peer could take them over${failed}`
   return `${when} had nothing to do: no address was held${failed}`
 }

@@ -101,6 +101,8 @@ export const NOTIFY_EVENTS = [
   'paused',
   'carrier-lost',
   'carrier-restored',
+  'guard-died',
+  'guard-acted',
 ] as const
 export type NotifyEventKind = (typeof NOTIFY_EVENTS)[number]
 

@@ -84,7 +84,10 @@ describe('all or nothing', () => {
       peers: { b: { ...s.peers.b!, alive: true, state: 'healthy' }, c: { ...s.peers.c!, alive: false } },
     }
     expect(guardBrief(state)).toEqual({ handOver: [], keep: [A, C] })
-    const cBack = { ...state, peers: { ...state.peers, c: { ...state.peers.c!, alive: true, state: 'healthy' as const } } }
+    const cBack = {
+      ...state,
+      peers: { ...state.peers, c: { ...state.peers.c!, alive: true, state: 'healthy' as const } },
+    }
     expect(guardBrief(cBack)).toEqual({ handOver: [A, C], keep: [] })
   })
 })

@@ -16,7 +16,7 @@ import type { EngineState } from './state.js'
 export function guardBrief(s: EngineState): GuardBrief {
   const ready = (id: string) => {
     const p = s.peers[id]
-    return p !== undefined && p.alive && p.state === 'healthy'
+    return p?.alive === true && p.state === 'healthy'
   }
   const anyReady = Object.keys(s.peers).some(ready)
   const handOver: InterfaceAddress[] = []
