@@ -116,11 +116,16 @@ export async function runDemo(stage: Stage, dir: string, io: DemoIo): Promise<De
     if (probe && !(await probe.hears('a', 5_000)))
       throw new Error(`the client did not hear a answer for ${stage.vip} within 5 s, before any fault`)
     await sleep(500)
-    io.print(`${stamp()}  --  kill -9 a's agent and cut its links`)
+    io.print(`${stamp()}  --  a dies: kill -9 of its agent (and of the agent's guard) and its links cut`)
+    // The whole machine dies, so its guard too (stopped first: it can then neither act nor be started
+    // again); a crash of the agent alone, which the guard hands over at once, is another story.
+    const guard = (await controlRequest<AgentStatus>(files.socket.a, { method: 'status' })).guard?.pid
+    if (guard) process.kill(guard, 'SIGSTOP')
     const takenOver = waitFor('b', 'acquired', `b taking over ${stage.vip}`)
     progress('waiting for b to take over')
     const killedAt = Date.now()
     await a.kill()
+    if (guard) process.kill(guard, 'SIGKILL')
     await stage.isolate('a')
     const takeoverMs = (await takenOver) - killedAt
     if (probe && !(await probe.hears('b', CLIENT_FOLLOWS_MS)))
