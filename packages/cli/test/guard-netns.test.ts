@@ -181,6 +181,26 @@ describe.skipIf(skip !== undefined)('the guard: an address never outlives its ag
     expect(after).not.toContain('released')
   })
 
+  it('a reload (SIGHUP) is not a crash: the old guard stands down, a new one starts, nothing moves', async () => {
+    const p = await open()
+    const { a } = await startPair(p)
+    const first = (await statusOf(p, 'a'))!.guard!.pid!
+    a.signal('SIGHUP')
+    await until(
+      'the reloaded a to run a new guard',
+      async () => {
+        const g = (await statusOf(p, 'a'))?.guard
+        return g?.pid && g.pid !== first && g.handOver.length === 1
+      },
+      20_000,
+    )
+    await new Promise((r) => setTimeout(r, 500))
+    expect(await holders(p)).toBe('a')
+    expect(linesOf(p, 'a', 'guard-acted')).toEqual([])
+    expect(linesOf(p, 'a', 'guard-died')).toEqual([])
+    expect(p.kinds('b')).not.toContain('acquiring')
+  })
+
   it('a last word replayed after the agent restarted is refused', async () => {
     const p = await open({ spy: true })
     const captured = startSpy(p)

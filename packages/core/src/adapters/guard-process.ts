@@ -26,12 +26,15 @@ export interface GuardProcessOptions {
   readonly args: readonly string[]
   readonly hello: Omit<GuardHello, 't'>
   readonly report: (event: EventBody) => void
-  /** Wait before starting a guard that died again (default 1 s): a guard that cannot live is not forked in a loop. */
+  /** The first wait before starting a guard that died again (default 1 s), doubling up to a minute. */
   readonly restartDelayMs?: number
 }
 
 /** Words are dropped rather than queued past this: a stopped guard must not grow the agent's memory. */
 const MAX_QUEUED_BYTES = 64 * 1024
+const MAX_RESTART_DELAY_MS = 60_000
+
+const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error))
 
 /**
  * Starts the guard and keeps it told. Its stdin is the pipe whose closing, at the agent's death
@@ -47,30 +50,57 @@ export function startGuardProcess(opts: GuardProcessOptions): GuardProcess {
   let words: readonly LastWord[] = []
   let restartTimer: NodeJS.Timeout | undefined
 
+  let briefSkipped = false
   const write = (line: string, droppable: boolean) => {
     const stdin = child?.stdin
-    if (!stdin || stdin.destroyed) return
-    if (droppable && stdin.writableLength > MAX_QUEUED_BYTES) return
+    if (!stdin || stdin.destroyed) return false
+    if (droppable && stdin.writableLength > MAX_QUEUED_BYTES) return false
     stdin.write(line)
+    return true
+  }
+  const writeBrief = () => {
+    // A brief is dropped too while the guard reads nothing; the latest goes out when it drains.
+    briefSkipped = !write(briefLine(brief), true)
+  }
+
+  /** A guard that cannot start or keeps dying is started again at once, then after 1 s, 2 s, ... 1 min. */
+  function scheduleRestart(): void {
+    restarts++
+    const base = opts.restartDelayMs ?? 1_000
+    const delay = restarts === 1 ? 0 : Math.min(MAX_RESTART_DELAY_MS, base * 2 ** (restarts - 2))
+    restartTimer = setTimeout(start, delay)
+    restartTimer.unref()
   }
 
   function start(): void {
-    const proc = spawn(opts.command, [...opts.args], {
-      stdio: ['pipe', 'inherit', 'inherit'],
-      detached: true,
-    })
+    let proc: ChildProcess
+    try {
+      proc = spawn(opts.command, [...opts.args], { stdio: ['pipe', 'inherit', 'inherit'], detached: true })
+    } catch (error) {
+      // ENOMEM and the like throw here rather than emit: the agent runs on, unguarded, and says so.
+      child = undefined
+      opts.report({ kind: 'error', message: messageOf(error), context: 'starting the guard' })
+      if (!standingDown) scheduleRestart()
+      return
+    }
     child = proc
     proc.stdin?.on('error', () => {})
+    proc.stdin?.on('drain', () => {
+      if (briefSkipped && child === proc) writeBrief()
+    })
     proc.on('error', (error) => {
       opts.report({ kind: 'error', message: error.message, context: 'starting the guard' })
+      // EAGAIN, EACCES, ENOENT: no process, so no exit event will come.
+      if (proc.pid === undefined && child === proc) {
+        child = undefined
+        if (!standingDown) scheduleRestart()
+      }
     })
     proc.once('exit', (code, signal) => {
       if (child === proc) child = undefined
       if (standingDown) return
       opts.report({ kind: 'guard-died', pid: proc.pid ?? null, exitCode: code, signal })
-      restarts++
-      restartTimer = setTimeout(start, restarts === 1 ? 0 : (opts.restartDelayMs ?? 1_000))
-      restartTimer.unref()
+      scheduleRestart()
     })
     proc.unref()
     write(helloLine(opts.hello), false)
@@ -83,7 +113,7 @@ export function startGuardProcess(opts: GuardProcessOptions): GuardProcess {
   return {
     brief(next) {
       brief = next
-      write(briefLine(next), false)
+      writeBrief()
     },
     lastWord(next) {
       words = next

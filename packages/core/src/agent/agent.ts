@@ -130,23 +130,27 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   if (record?.damaged)
     report({ kind: 'error', message: record.damaged, context: "reading the guard's record" })
   if (opts.guard) guard = startGuardProcess(guardOptions(config, opts, opts.guard, report))
-  control = await startControlServer(config.paths.socket, engine, () =>
-    guard ? { guard: guard.status() } : {},
-  )
   try {
+    control = await startControlServer(config.paths.socket, engine, () =>
+      guard ? { guard: guard.status() } : {},
+    )
     await engine.start()
   } catch (error) {
+    // A start that fails (a second agent on the same socket, a port in use) is not a crash.
     await guard?.standDown()
-    await control.close()
+    await control?.close()
     throw error
   }
   return {
     config,
     engine,
     async stop(stopOpts = {}) {
-      await engine.stop(stopOpts)
-      // Released or kept as the stop decided: the guard must not undo that.
-      await guard?.standDown()
+      try {
+        await engine.stop(stopOpts)
+      } finally {
+        // Released or kept as the stop decided: the guard must not undo that.
+        await guard?.standDown()
+      }
       await control?.close()
       log.flush()
       fileLog?.flush()

@@ -64,6 +64,8 @@ export async function runGuard(lines: AsyncIterable<string>, deps: GuardDeps): P
   }
   try {
     if (stoodDown || !hello || !address || !sender) return { kind: 'stood-down' }
+    // Nothing on the interface to hand over or keep: nothing to do, and nothing to report.
+    if (brief.handOver.length === 0 && brief.keep.length === 0) return { kind: 'stood-down' }
     const failures: string[] = []
     const removals = await Promise.allSettled(brief.handOver.map((a) => address.remove(a)))
     const removed: string[] = []
@@ -78,7 +80,7 @@ export async function runGuard(lines: AsyncIterable<string>, deps: GuardDeps): P
     // (The brief is all or nothing: with anything to keep, nothing is handed over and no word goes out.)
     if (failures.length === 0 && removed.length > 0) {
       const sent = await Promise.allSettled(
-        words.map((w) => sender.send(w.link, Buffer.from(w.data, 'base64'))),
+        words.map((w) => sendRepeated(sender, w.link, Buffer.from(w.data, 'base64'))),
       )
       sent.forEach((r, i) => {
         const link = words[i]!.link
@@ -102,4 +104,28 @@ export async function runGuard(lines: AsyncIterable<string>, deps: GuardDeps): P
     sender?.close()
     address?.close?.()
   }
+}
+
+/** Copies of one word, a few ms apart: a lost datagram must not cost the peer deadAfter. */
+const WORD_COPIES = 3
+const WORD_SPACING_MS = 5
+
+/**
+ * Sends a word WORD_COPIES times. The addresses are already gone, so a word that never arrives leaves
+ * them unheld until the peer's deadAfter; a copy that arrives after the first is refused as a replay,
+ * harmlessly. Succeeds if any copy went out.
+ */
+async function sendRepeated(sender: WordSender, link: string, data: Uint8Array): Promise<void> {
+  let lastError: unknown
+  let sent = false
+  for (let i = 0; i < WORD_COPIES; i++) {
+    if (i > 0) await new Promise((resolve) => setTimeout(resolve, WORD_SPACING_MS))
+    try {
+      await sender.send(link, data)
+      sent = true
+    } catch (error) {
+      lastError = error
+    }
+  }
+  if (!sent) throw lastError
 }

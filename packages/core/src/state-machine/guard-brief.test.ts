@@ -60,6 +60,14 @@ describe('what the guard does with each address if the agent dies', () => {
   })
 })
 
+describe('an operator’s takeover', () => {
+  it('keeps what was taken by hand: its owner was released by hand and would not claim it back', () => {
+    const s = aWith('idle', 'held', healthy)
+    const manual = { ...s, resources: { ...s.resources, b: { ...s.resources.b!, manual: true } } }
+    expect(guardBrief(manual)).toEqual({ handOver: [], keep: [B] })
+  })
+})
+
 describe('all or nothing', () => {
   it('keeps every address when one has no peer to take it (c, whose addresses a holds, is silent)', () => {
     const C = vip('10.0.0.250')

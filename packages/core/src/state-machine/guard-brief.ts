@@ -23,7 +23,9 @@ export function guardBrief(s: EngineState): GuardBrief {
   const keep: InterfaceAddress[] = []
   for (const r of Object.values(s.resources)) {
     if (r.status === 'idle' || r.status === 'waiting') continue
-    const taken = r.owner === s.self ? anyReady : ready(r.owner)
+    // Taken by an operator (`ipfo takeover`): the owner was released by hand and claims nothing on
+    // its own, so it would not take them back.
+    const taken = r.manual ? false : r.owner === s.self ? anyReady : ready(r.owner)
     ;(taken ? handOver : keep).push(...r.addresses)
   }
   // The last word says this node holds nothing: it cannot go out while an address stays.
