@@ -54,6 +54,7 @@ export async function startMonitors(stage: Stage): Promise<Monitors> {
   const addresses: AddressEvent[] = []
   const neighbours: NeighbourEvent[] = []
   const env = { ...process.env, TZ: 'UTC' }
+  const holding = new Set<NodeName>()
   const groups = NODES.map(
     (node) =>
       new ProcessGroup(`monitor-${node}`, ['ip', '-n', stage.ns(node), '-ts', '-o', 'monitor', 'address'], {
@@ -61,7 +62,13 @@ export async function startMonitors(stage: Stage): Promise<Monitors> {
         keepLines: false,
         onLine: (line) => {
           const event = parseAddressLine(line.text, node, stage.vip)
-          if (event) addresses.push(event)
+          // Only changes of who holds it: a renewal of its lifetime (ipfo's, every 0.5 s) is reported
+          // as another "add" of an address already there.
+          if (event && (event.kind === 'add') !== holding.has(node)) {
+            if (event.kind === 'add') holding.add(node)
+            else holding.delete(node)
+            addresses.push(event)
+          }
         },
       }),
   )

@@ -5,7 +5,7 @@ import { netnsAvailable } from '@ipfo/core/netns'
 import { netnsSkipReason } from '@ipfo/testkit'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { AgentLogLine } from '../src/demo/agent-process.js'
-import { sampledHandoverFaults, sampleHolders } from './handover.js'
+import { eventMs, sampledHandoverFaults, sampleHolders } from './handover.js'
 import {
   interfaceLooks,
   type NamespacePair,
@@ -242,6 +242,75 @@ describe.skipIf(skip !== undefined)('the guard: an address never outlives its ag
         .filter((l) => l.node === 'b')
         .map((l) => l.line.kind),
     ).not.toContain('peer-lost')
+  })
+
+  it('SIGSTOP of the holder’s agent: b takes over after deadAfter, the kernel ends a’s VIP by itself within its lifetime, and after SIGCONT one holder', async () => {
+    const p = await open()
+    const { a } = await startPair(p)
+    const lifetimes = await until('a to give the VIP a lifetime', async () => {
+      const l = (await statusOf(p, 'a'))?.lifetimes
+      return l?.addresses[0]?.lifetime === 'expiring' ? l : undefined
+    })
+    // deadAfter 3 s: 4 s, renewed every 0.5 s.
+    expect(lifetimes).toMatchObject({ seconds: 4, renewEveryMs: 500 })
+    const view = interfaceLooks(p, ['b', 'a'])
+    const timeline: { at: number; holders: string }[] = []
+    let stoppedAt = 0
+    let contAt = 0
+    try {
+      const frozen = (async () => {
+        stoppedAt = Date.now()
+        a.signal('SIGSTOP')
+        // Frozen well past the lifetime, then thawed.
+        await new Promise((r) => setTimeout(r, (lifetimes.seconds + 2) * 1000))
+        contAt = Date.now()
+        a.signal('SIGCONT')
+        await until('a to notice its pause and let the expired VIP go', () =>
+          linesOf(p, 'a', 'released').at(-1),
+        )
+        await new Promise((r) => setTimeout(r, 1_000))
+      })()
+      let done = false
+      frozen.finally(() => {
+        done = true
+      })
+      while (!done) {
+        timeline.push({ at: Date.now(), holders: (await view.holders()).join() })
+        await new Promise((r) => setTimeout(r, 20))
+      }
+      await frozen
+    } finally {
+      view.close()
+      a.signal('SIGCONT')
+    }
+    const since = (t: number) => t - stoppedAt
+    const aGone = timeline.find((l) => l.at > stoppedAt && !l.holders.split(',').includes('a'))
+    const bTook = timeline.find((l) => l.at > stoppedAt && l.holders.split(',').includes('b'))
+    expect(aGone, JSON.stringify(timeline)).toBeDefined()
+    expect(bTook).toBeDefined()
+    // b waits out deadAfter (3 s) from a's last heartbeat (at most 1 s before the stop).
+    expect(since(bTook!.at)).toBeGreaterThan(1_900)
+    // The stated bound: the lifetime (4 s) from the last renewal, which is at most 0.5 s before the
+    // stop, plus the kernel's lifetime check, which runs on timers rounded up to whole seconds (it
+    // came 80-370 ms late here; at most 1 s): 5.5 s. Measured 4.0-4.3 s. 0.5 s of room for the looks.
+    expect(since(aGone!.at)).toBeLessThan(lifetimes.seconds * 1000 + 2_000)
+    // Once gone, it stayed gone while a was frozen: the kernel ended it, nothing brought it back.
+    const frozenAfterGone = timeline.filter((l) => l.at >= aGone!.at && l.at < contAt)
+    expect(frozenAfterGone.filter((l) => l.holders.split(',').includes('a'))).toEqual([])
+    expect(contAt).toBeGreaterThan(aGone!.at)
+    // Thawed, a says it was paused and that the VIP expired, and releases it (hooks run) instead of
+    // renewing it back. b gives it back by the failback policy: a's acquire starts only after b's
+    // release ended, so the two never hold it at once. At the end one of them holds it.
+    expect(linesOf(p, 'a', 'paused').length).toBeGreaterThan(0)
+    expect(linesOf(p, 'a', 'addresses-expired')).toHaveLength(1)
+    const thawed = (l: AgentLogLine) => eventMs(l) >= contAt - 50
+    const aAcquiring = linesOf(p, 'a', 'acquiring').filter(thawed)
+    const bReleased = linesOf(p, 'b', 'released').filter(thawed)
+    for (const acq of aAcquiring) expect(bReleased.some((r) => eventMs(r) <= eventMs(acq))).toBe(true)
+    expect(['a', 'b']).toContain(timeline.at(-1)!.holders)
+    console.log(
+      `SIGSTOP: b held the VIP ${since(bTook!.at)} ms after the stop, a's VIP gone after ${since(aGone!.at)} ms`,
+    )
   })
 
   it('kill -9 of the guard: it is started again, loudly, and nothing else changes', async () => {

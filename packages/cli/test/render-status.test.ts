@@ -111,6 +111,24 @@ describe('renderStatus', () => {
     )
   })
 
+  it('says what a freeze of the agent would do to each held address', () => {
+    const lifetimes: NonNullable<AgentStatus['lifetimes']> = {
+      seconds: 4,
+      renewEveryMs: 500,
+      addresses: [
+        { address: '192.0.2.101/24@eth0', lifetime: 'expiring', leftMs: 3700 },
+        { address: '192.0.2.102/24@eth0', lifetime: 'forever', leftMs: null },
+      ],
+    }
+    const text = renderStatus({ ...status, lifetimes }, PLAIN)
+    expect(text).toContain(
+      'lifetimes, if the agent freezes: 192.0.2.101/24@eth0 ends by itself 4s after the last renewal (every 500ms); 192.0.2.102/24@eth0 forever (no peer would take over)',
+    )
+    expect(renderStatus({ ...status, lifetimes: { ...lifetimes, addresses: [] } }, PLAIN)).not.toContain(
+      'lifetimes',
+    )
+  })
+
   it('says what the guard would do if the agent died now, and loudly when there is none', () => {
     const guard: NonNullable<AgentStatus['guard']> = {
       pid: 4242,

@@ -26,6 +26,7 @@ export function renderStatus(s: AgentStatus, style: Style = PLAIN): string {
     `holds: ${s.held.length > 0 ? s.held.join(', ') : 'nothing'}`,
   )
   if (s.guard) lines.push(guardLine(s.guard, style))
+  if (s.lifetimes && s.lifetimes.addresses.length > 0) lines.push(lifetimeLine(s.lifetimes))
   for (const iface of s.noCarrier ?? [])
     lines.push(
       style.bold(style.red(`NO CARRIER on ${iface}`)) +
@@ -88,4 +89,16 @@ function guardLine(g: NonNullable<AgentStatus['guard']>, style: Style): string {
         ? `keeps ${g.keep.join(', ')} (no peer could take them)`
         : 'has nothing to do'
   return `guard: pid ${g.pid}${restarts}; if the agent dies, it ${plan}`
+}
+
+/** What a freeze of the agent would do to each held address: end with its kernel lifetime, or stay. */
+function lifetimeLine(l: NonNullable<AgentStatus['lifetimes']>): string {
+  const by = (kind: string) => l.addresses.filter((a) => a.lifetime === kind).map((a) => a.address)
+  const parts = [
+    by('expiring').length > 0 &&
+      `${by('expiring').join(', ')} end${by('expiring').length === 1 ? 's' : ''} by itself ${l.seconds}s after the last renewal (every ${l.renewEveryMs}ms)`,
+    by('forever').length > 0 && `${by('forever').join(', ')} forever (no peer would take over)`,
+    by('unknown').length > 0 && `${by('unknown').join(', ')} being checked`,
+  ].filter((x): x is string => typeof x === 'string')
+  return `lifetimes, if the agent freezes: ${parts.join('; ')}`
 }

@@ -6,6 +6,7 @@ import type { Effect } from '../state-machine/effects.js'
 import type { Input } from '../state-machine/inputs.js'
 import { releaseRefusal, takeoverRefusal } from '../state-machine/operator.js'
 import { initialState, transition } from '../state-machine/transition.js'
+import { lifetimeKeeper } from './address-lifetimes.js'
 import { watchCarrier } from './carrier.js'
 import { checklistRunner } from './checklists.js'
 import { deadlineTimer, pauseDetector } from './deadline-timer.js'
@@ -56,6 +57,13 @@ export function createEngine(deps: EngineDeps): Engine {
     ...(deps.guard ? { lastWord: (words) => deps.guard?.lastWord(words) } : {}),
   })
   const informGuard = guardInformant(deps.guard)
+  const lifetimes = lifetimeKeeper({
+    clock,
+    address: deps.address,
+    deadAfterMs: config.deadAfter,
+    emit,
+    expired: (owner) => apply({ kind: 'expired', owner }),
+  })
   const intake = packetIntake({
     config,
     keys: deps.keys,
@@ -105,6 +113,7 @@ export function createEngine(deps: EngineDeps): Engine {
     for (const effect of result.effects) perform(effect)
     deadline.schedule(nextDeadline(state, now))
     informGuard(state)
+    lifetimes?.update(state)
   }
 
   function perform(effect: Effect): void {
@@ -131,6 +140,8 @@ export function createEngine(deps: EngineDeps): Engine {
     const gap = pause.note(now)
     if (gap === undefined) return
     emit({ kind: 'paused', pausedMs: gap })
+    // Addresses whose lifetime ran out meanwhile are not held any more: before the first heartbeat says so.
+    for (const owner of lifetimes?.lapsed() ?? []) apply({ kind: 'expired', owner })
     apply({ kind: 'resumed', pausedMs: gap })
   }
 
@@ -147,6 +158,7 @@ export function createEngine(deps: EngineDeps): Engine {
       try {
         await transport.start(intake.onPacket)
       } catch (error) {
+        lifetimes?.stop()
         deps.address.close?.()
         deps.carrier?.close()
         throw error
@@ -178,6 +190,8 @@ export function createEngine(deps: EngineDeps): Engine {
       heartbeats.stop()
       deadline.clear()
       rehearsals?.stop()
+      // What the stop keeps stays after the agent: nothing expires once it no longer renews.
+      await lifetimes?.keepForever()
       await transport.close()
       deps.address.close?.()
       deps.carrier?.close()
@@ -194,6 +208,7 @@ export function createEngine(deps: EngineDeps): Engine {
         peerWire: intake.peerWire,
         recent: events.recent(),
       }),
+      ...(lifetimes ? { lifetimes: lifetimes.status() } : {}),
       nextEvaluationInMs: deadline.at() === undefined ? null : (deadline.at() as number) - clock.now(),
     }),
     takeover(owner) {

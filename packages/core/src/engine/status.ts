@@ -3,6 +3,7 @@ import type { DropReason, IpfoEvent } from '../model/events.js'
 import { cidr } from '../model/ip.js'
 import { advertisedHeld, advertisedState } from '../state-machine/advertise.js'
 import type { EngineState } from '../state-machine/state.js'
+import type { LifetimeStatus } from './address-lifetimes.js'
 
 export interface Counters {
   sent: number
@@ -64,6 +65,12 @@ export interface AgentStatus {
     keep: readonly string[]
     lastWordLinks: readonly string[]
   }
+  /**
+   * Kernel lifetimes of held addresses (Linux): an address a peer would take over ends by itself
+   * `seconds` after its last renewal, so a frozen agent loses it; the others are kept `forever`.
+   * Absent where the platform has no address lifetimes (macOS).
+   */
+  lifetimes?: LifetimeStatus
   /** The agent process (added by the control socket): for monitoring memory and finding its pid. */
   process?: { pid: number; rssBytes: number; heapUsedBytes: number }
 }

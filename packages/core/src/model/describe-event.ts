@@ -30,6 +30,7 @@ export function severityOf(event: IpfoEvent): Severity {
     case 'hook-reaped':
     case 'tools-missing':
     case 'guard-acted':
+    case 'addresses-expired':
       return 'warn'
     case 'guard-started':
       return event.restarts > 0 ? 'warn' : 'info'
@@ -103,6 +104,8 @@ export function describeEvent(e: IpfoEvent): string {
       return `this agent was paused for ${formatDuration(e.pausedMs)} (SIGSTOP or a frozen VM): peers are judged afresh`
     case 'address-conflict':
       return `${e.holder} also holds ${e.addresses.join(', ')} of ${e.owner}: both hold them until one lets go`
+    case 'addresses-expired':
+      return `${e.addresses.join(', ')} of ${e.owner} expired: the agent did not renew their lifetime in time (it was frozen, or the renewals failed), so the kernel removes them by itself; releasing them (hooks run), peers took them over or this node claims them again`
     case 'address-conflict-resolved':
       return `${e.holder} let go of ${e.addresses.join(', ')}; this node keeps them and announces them again`
     case 'acquire-abandoned':

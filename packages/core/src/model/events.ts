@@ -86,6 +86,12 @@ export type IpfoEvent = At &
     | { kind: 'carrier-restored'; interface: string; addresses: string[] }
     /** The agent's timers ran this late: it was stopped (SIGSTOP) or its VM frozen. */
     | { kind: 'paused'; pausedMs: number }
+    /**
+     * The lifetime of these held addresses ran out (or was about to) while the agent did not renew
+     * it (frozen, or its renewals failed): the kernel removes them by itself. They are released
+     * (hooks run; the remove makes sure) and may be claimed again by the usual rules.
+     */
+    | { kind: 'addresses-expired'; owner: string; addresses: string[] }
     /** A live peer advertises addresses this node holds: both hold them. */
     | { kind: 'address-conflict'; owner: string; addresses: string[]; holder: string }
     /** The other holder let go; this node keeps the addresses and announces them again. */

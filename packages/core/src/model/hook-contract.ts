@@ -103,6 +103,7 @@ export const NOTIFY_EVENTS = [
   'carrier-restored',
   'guard-died',
   'guard-acted',
+  'addresses-expired',
 ] as const
 export type NotifyEventKind = (typeof NOTIFY_EVENTS)[number]
 

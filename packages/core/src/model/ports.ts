@@ -66,6 +66,23 @@ export interface AddressControl {
    * takeover finds that code compiled and its helpers awake.
    */
   rehearse?(addresses: readonly InterfaceAddress[]): Promise<void>
+  /**
+   * Optional (Linux): the kernel removes the address by itself `seconds` after this call, unless
+   * called again; `forever` ends that. The kernel adds an absent address rather than refuse (Linux
+   * does, for `ip addr change`), so call it only for an address known to be there (see `lifetimes`).
+   */
+  setLifetime?(address: InterfaceAddress, lifetime: AddressLifetime): Promise<void>
+  /** Optional, with setLifetime: the candidates on their interface now, with what is left of each one's lifetime. */
+  lifetimes?(candidates: readonly InterfaceAddress[]): Promise<PresentAddress[]>
+}
+
+/** Whole seconds (the kernel's unit), or no end. */
+export type AddressLifetime = number | 'forever'
+
+/** An address found on its interface, with the whole seconds it has left (rounded down), or `forever`. */
+export interface PresentAddress {
+  readonly address: InterfaceAddress
+  readonly left: AddressLifetime
 }
 
 /** Checks before an automatic takeover (config `arbitration`), against split brain. */

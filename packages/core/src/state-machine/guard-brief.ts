@@ -1,6 +1,6 @@
 import type { InterfaceAddress } from '../model/ip.js'
 import type { GuardBrief } from '../model/ports.js'
-import type { EngineState } from './state.js'
+import type { EngineState, Resource } from './state.js'
 
 /**
  * What the guard does with each address on the interface if the agent dies without a word. An address
@@ -14,20 +14,27 @@ import type { EngineState } from './state.js'
  * Acquiring and releasing count as on the interface: a crash may come between the add and the word.
  */
 export function guardBrief(s: EngineState): GuardBrief {
-  const ready = (id: string) => {
-    const p = s.peers[id]
-    return p?.alive === true && p.state === 'healthy'
-  }
-  const anyReady = Object.keys(s.peers).some(ready)
   const handOver: InterfaceAddress[] = []
   const keep: InterfaceAddress[] = []
   for (const r of Object.values(s.resources)) {
     if (r.status === 'idle' || r.status === 'waiting') continue
-    // Taken by an operator (`ipfo takeover`): the owner was released by hand and claims nothing on
-    // its own, so it would not take them back.
-    const taken = r.manual ? false : r.owner === s.self ? anyReady : ready(r.owner)
-    ;(taken ? handOver : keep).push(...r.addresses)
+    ;(takenOverIfSilent(s, r) ? handOver : keep).push(...r.addresses)
   }
   // The last word says this node holds nothing: it cannot go out while an address stays.
   return keep.length > 0 ? { handOver: [], keep: [...handOver, ...keep] } : { handOver, keep }
+}
+
+/**
+ * Whether a peer would take the resource over if this node fell silent now: for this node's own
+ * addresses, any peer heard and healthy (not starting, stopping or in maintenance); for a peer's
+ * addresses held here, that owner, heard and healthy. Not for addresses taken by an operator
+ * (`ipfo takeover`): the owner was released by hand and claims nothing on its own.
+ */
+export function takenOverIfSilent(s: EngineState, r: Resource): boolean {
+  const ready = (id: string) => {
+    const p = s.peers[id]
+    return p?.alive === true && p.state === 'healthy'
+  }
+  if (r.manual) return false
+  return r.owner === s.self ? Object.keys(s.peers).some(ready) : ready(r.owner)
 }

@@ -40,6 +40,8 @@ export type Input =
   | { readonly kind: 'carrier'; readonly interface: string; readonly up: boolean }
   /** The agent noticed it had been paused (its timers ran `pausedMs` late). */
   | { readonly kind: 'resumed'; readonly pausedMs: number }
+  /** The kernel ended the lifetime of the resource's held addresses: they are gone from the interface. */
+  | { readonly kind: 'expired'; readonly owner: string }
   /** Stop: release held addresses (running the release checklist) or keep them in place. */
   | { readonly kind: 'stop'; readonly release: boolean }
 

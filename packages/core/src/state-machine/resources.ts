@@ -181,7 +181,10 @@ function evaluateTakeover(state: EngineState, r: Resource, now: number, fx: Effe
   }
   // held
   if (!owner.alive) return r
-  const ownerHoldsToo = owner.held.some((h) => r.addresses.some((a) => a.ip === h.ip))
+  // An owner releasing them (its lifetime ran out while it was frozen, its carrier went) lets go: keep them.
+  const ownerHoldsToo = owner.held.some(
+    (h) => h.status !== 'releasing' && r.addresses.some((a) => a.ip === h.ip),
+  )
   if (r.blocked) {
     // Both hold the addresses and a release was refused (Test): ask again later, not never.
     if (ownerHoldsToo && r.blocked.retryAt === null) {

@@ -1,5 +1,6 @@
 import { cidr, type InterfaceAddress } from '../model/ip.js'
 import type { Effect } from './effects.js'
+import { onExpired } from './expiry.js'
 import type { ChecklistOutcome, HeartbeatInput, Input } from './inputs.js'
 import { evaluatePeer } from './liveness.js'
 import { onRelease, onTakeover } from './operator.js'
@@ -141,6 +142,9 @@ export function transition(state: EngineState, input: Input, now: number): Trans
       break
     case 'carrier':
       s = onCarrier(s, input, now, fx)
+      break
+    case 'expired':
+      s = onExpired(s, input.owner, now, fx)
       break
     case 'tick':
       break

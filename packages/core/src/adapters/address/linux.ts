@@ -1,7 +1,14 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { ToolMissingError } from '../../model/errors.js'
 import { addressKey, cidr, type InterfaceAddress, normalizeIp } from '../../model/ip.js'
-import type { AddressControl, CommandResult, CommandRunner, FrameSender, IpBatch } from '../../model/ports.js'
+import type {
+  AddressControl,
+  AddressLifetime,
+  CommandResult,
+  CommandRunner,
+  FrameSender,
+  IpBatch,
+} from '../../model/ports.js'
 import { gratuitousArp } from './arp-frame.js'
 import { addressCommandError, commonHints, type Hint } from './command-failure.js'
 import { runSpaced } from './spaced-runs.js'
@@ -40,8 +47,11 @@ export interface LinuxAddressOptions {
 /** `ip -j addr show`, the part we read. */
 interface IpAddrJson {
   ifname?: string
-  addr_info?: { local?: string; prefixlen?: number }[]
+  addr_info?: { local?: string; prefixlen?: number; valid_life_time?: number }[]
 }
+
+/** What `ip -j` shows as the valid lifetime of an address that never expires (the kernel's INFINITY_LIFE_TIME). */
+const FOREVER = 0xffffffff
 
 /**
  * Address control with iproute2. IPv6 addresses are added with `nodad`: a VIP must answer at once, not
@@ -143,6 +153,20 @@ export function linuxAddressControl(opts: LinuxAddressOptions): AddressControl {
     ...(a.family === 6 ? ['nodad'] : []),
   ]
   const removeArgv = (a: InterfaceAddress) => [ip, 'addr', 'del', cidr(a), 'dev', a.interface]
+  // `change` keeps the flags it is given and clears the others: an IPv6 VIP keeps its `nodad`.
+  const lifetimeArgv = (a: InterfaceAddress, lifetime: AddressLifetime) => [
+    ip,
+    'addr',
+    'change',
+    cidr(a),
+    'dev',
+    a.interface,
+    'valid_lft',
+    String(lifetime),
+    'preferred_lft',
+    String(lifetime),
+    ...(a.family === 6 ? ['nodad'] : []),
+  ]
   const announceArgv = (a: InterfaceAddress) =>
     a.family === 4
       ? [arping, '-q', '-U', '-c', '1', '-I', a.interface, a.ip]
@@ -166,13 +190,39 @@ export function linuxAddressControl(opts: LinuxAddressOptions): AddressControl {
       return candidates.filter((a) => onInterfaces.has(addressKey({ ...a, ip: normalizeIp(a.ip) })))
     },
 
+    async lifetimes(candidates) {
+      if (candidates.length === 0) return []
+      const { argv, result } = await run([ip, '-j', 'addr', 'show'])
+      if (result.exitCode !== 0) throw addressCommandError('listing addresses', argv, result, ipHints())
+      const left = new Map(
+        parseIpAddrJson(result.stdout, argv, result).map((a) => [addressKey(a), a.validLifeTime] as const),
+      )
+      return candidates.flatMap((a) => {
+        const seconds = left.get(addressKey({ ...a, ip: normalizeIp(a.ip) }))
+        if (seconds === undefined) return []
+        return [{ address: a, left: seconds === FOREVER ? ('forever' as const) : seconds }]
+      })
+    },
+
+    async setLifetime(a, lifetime) {
+      const { argv, result } = await change(lifetimeArgv(a, lifetime))
+      if (result.exitCode === 0) return
+      throw addressCommandError(
+        `setting the lifetime of ${cidr(a)} on ${a.interface}`,
+        argv,
+        result,
+        ipHints(a),
+      )
+    },
+
     async interfaces() {
       const { argv, result } = await run([ip, '-j', 'addr', 'show'])
       if (result.exitCode !== 0) throw addressCommandError('listing addresses', argv, result, ipHints())
       const byName: Record<string, InterfaceAddress[]> = {}
       for (const link of JSON.parse(result.stdout || '[]') as IpAddrJson[])
         if (link.ifname) byName[link.ifname] = []
-      for (const a of parseIpAddrJson(result.stdout, argv, result)) byName[a.interface]?.push(a)
+      for (const { validLifeTime: _, ...a } of parseIpAddrJson(result.stdout, argv, result))
+        byName[a.interface]?.push(a)
       return byName
     },
 
@@ -275,7 +325,11 @@ function na6Hints(na6: string): Hint[] {
   ]
 }
 
-function parseIpAddrJson(stdout: string, argv: readonly string[], result: CommandResult): InterfaceAddress[] {
+function parseIpAddrJson(
+  stdout: string,
+  argv: readonly string[],
+  result: CommandResult,
+): (InterfaceAddress & { readonly validLifeTime: number })[] {
   let links: IpAddrJson[]
   try {
     links = JSON.parse(stdout) as IpAddrJson[]
@@ -293,6 +347,7 @@ function parseIpAddrJson(stdout: string, argv: readonly string[], result: Comman
               ip: normalizeIp(info.local),
               prefix: info.prefixlen,
               family: info.local.includes(':') ? (6 as const) : (4 as const),
+              validLifeTime: info.valid_life_time ?? FOREVER,
             },
           ]
         : [],

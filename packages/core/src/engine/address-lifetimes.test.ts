@@ -1,0 +1,234 @@
+import { describe, expect, it } from 'vitest'
+import { FakeClock } from '../../test/fakes/fake-clock.js'
+import { testTiming, vip } from '../../test/fakes/machine-simulation.js'
+import { addressKey, cidr, type InterfaceAddress } from '../model/ip.js'
+import type { AddressControl, AddressLifetime, PresentAddress } from '../model/ports.js'
+import type { EngineState, ResourceStatus } from '../state-machine/state.js'
+import { initialState } from '../state-machine/transition.js'
+import { lifetimeKeeper, lifetimeSeconds, RENEW_EVERY_MS } from './address-lifetimes.js'
+
+const A = vip('10.0.0.100')
+
+/**
+ * Linux's address lifetimes on the fake clock: an address ends when its lifetime runs out, and a
+ * change of an absent address adds it, as `ip addr change` does (logged as `created`: the thing
+ * a keeper must never do).
+ */
+class FakeKernel implements AddressControl {
+  readonly endsAt = new Map<string, number>()
+  readonly log: { at: number; op: string; address: string; lifetime?: AddressLifetime }[] = []
+  /** Changes fail while set, as `ip` does when it may not (no CAP_NET_ADMIN). */
+  refuse = false
+  constructor(private readonly clock: FakeClock) {}
+  private sweep() {
+    for (const [key, end] of this.endsAt) if (this.clock.now() >= end) this.endsAt.delete(key)
+  }
+  has(a: InterfaceAddress) {
+    this.sweep()
+    return this.endsAt.has(addressKey(a))
+  }
+  async present(candidates: readonly InterfaceAddress[]) {
+    return candidates.filter((a) => this.has(a))
+  }
+  async add(a: InterfaceAddress) {
+    this.sweep()
+    this.endsAt.set(addressKey(a), Number.POSITIVE_INFINITY)
+  }
+  async remove(a: InterfaceAddress) {
+    this.endsAt.delete(addressKey(a))
+  }
+  async announce() {}
+  async setLifetime(a: InterfaceAddress, lifetime: AddressLifetime) {
+    if (this.refuse) throw new Error('RTNETLINK answers: Operation not permitted')
+    const created = !this.has(a)
+    this.log.push({ at: this.clock.now(), op: created ? 'created' : 'change', address: cidr(a), lifetime })
+    this.endsAt.set(
+      addressKey(a),
+      lifetime === 'forever' ? Number.POSITIVE_INFINITY : this.clock.now() + lifetime * 1000,
+    )
+  }
+  async lifetimes(candidates: readonly InterfaceAddress[]): Promise<PresentAddress[]> {
+    this.log.push({ at: this.clock.now(), op: 'look', address: candidates.map(cidr).join() })
+    return candidates.flatMap((a) => {
+      if (!this.has(a)) return []
+      const end = this.endsAt.get(addressKey(a))!
+      return [
+        {
+          address: a,
+          left: end === Number.POSITIVE_INFINITY ? 'forever' : Math.floor((end - this.clock.now()) / 1000),
+        },
+      ]
+    })
+  }
+}
+
+/** a holding its own A (deadAfter 3 s), b heard healthy or not. */
+function stateOf(own: ResourceStatus, peerHealthy: boolean): EngineState {
+  const s = initialState(
+    {
+      self: 'a',
+      listening: true,
+      timing: testTiming({ deadAfterMs: 3_000, intervalMs: 1_000 }),
+      linkNames: ['lan'],
+      peers: ['b'],
+      resources: [{ owner: 'a', addresses: [A] }],
+      releaseOnStop: true,
+    },
+    0,
+  )
+  return {
+    ...s,
+    resources: { a: { ...s.resources.a!, status: own } },
+    peers: { b: { ...s.peers.b!, alive: peerHealthy, state: 'healthy' } },
+  }
+}
+
+function setup() {
+  const clock = new FakeClock(0)
+  const kernel = new FakeKernel(clock)
+  const expired: string[] = []
+  const events: unknown[] = []
+  const keeper = lifetimeKeeper({
+    clock,
+    address: kernel,
+    deadAfterMs: 3_000,
+    emit: (e) => events.push(e),
+    expired: (owner) => expired.push(owner),
+  })!
+  /** The agent's own acquire: added, then held. */
+  const acquire = async (peerHealthy = true) => {
+    keeper.update(stateOf('acquiring', peerHealthy))
+    await kernel.add(A)
+    keeper.update(stateOf('held', peerHealthy))
+    await clock.advance(0)
+  }
+  const ops = (op: string) => kernel.log.filter((l) => l.op === op)
+  return { clock, kernel, keeper, expired, events, acquire, ops }
+}
+
+describe('kernel lifetimes of held addresses', () => {
+  it('is 4 s at the default deadAfter of 3 s, and 2 s for fast timers', () => {
+    expect(lifetimeSeconds(3_000)).toBe(4)
+    expect(lifetimeSeconds(50)).toBe(2)
+    expect(lifetimeSeconds(1_000)).toBe(2)
+  })
+
+  it('gives an address a peer would take over a lifetime at once, renews it every 500 ms, and never looks', async () => {
+    const { clock, kernel, acquire, ops } = setup()
+    await acquire()
+    expect(ops('change')[0]).toMatchObject({ at: 0, lifetime: 4 })
+    await clock.advance(10_000)
+    expect(kernel.has(A)).toBe(true)
+    expect(ops('change').length).toBeGreaterThanOrEqual(10_000 / RENEW_EVERY_MS)
+    expect(ops('look')).toEqual([])
+    expect(ops('created')).toEqual([])
+  })
+
+  it('keeps an address forever while no peer would take it, and gives it a lifetime when one would', async () => {
+    const { clock, kernel, keeper, acquire, ops } = setup()
+    await acquire(false)
+    await clock.advance(6_000)
+    expect(kernel.has(A)).toBe(true)
+    expect(ops('change')).toEqual([])
+    keeper.update(stateOf('held', true))
+    await clock.advance(0)
+    expect(ops('change')).toEqual([expect.objectContaining({ lifetime: 4 })])
+    keeper.update(stateOf('held', false))
+    await clock.advance(6_000)
+    expect(ops('change').at(-1)).toMatchObject({ lifetime: 'forever' })
+    expect(kernel.has(A)).toBe(true)
+  })
+
+  it('does not let a pause shorter than deadAfter, starting just before a renewal, end the address', async () => {
+    const { clock, kernel, expired, acquire, ops } = setup()
+    await acquire()
+    await clock.advance(RENEW_EVERY_MS - 1)
+    clock.jump(2_999)
+    await clock.advance(RENEW_EVERY_MS * 4)
+    expect(kernel.has(A)).toBe(true)
+    expect(expired).toEqual([])
+    expect(ops('created')).toEqual([])
+  })
+
+  it('a pause past the lifetime: the address ends by itself, the agent is told, and nothing adds it back', async () => {
+    const { clock, kernel, keeper, expired, acquire, ops } = setup()
+    await acquire()
+    await clock.advance(1_000)
+    clock.jump(4_500)
+    expect(kernel.has(A)).toBe(false)
+    // The engine asks before its first heartbeat after the pause.
+    expect(keeper.lapsed()).toEqual(['a'])
+    await clock.advance(5_000)
+    expect(ops('created')).toEqual([])
+    expect(expired).toEqual([])
+  })
+
+  it('a pause past the lifetime noticed by the renewal timer first: it looks, finds it gone, says so', async () => {
+    const { clock, kernel, expired, acquire, ops } = setup()
+    await acquire()
+    clock.jump(6_000)
+    await clock.advance(RENEW_EVERY_MS)
+    expect(ops('look')).toHaveLength(1)
+    expect(expired).toEqual(['a'])
+    expect(kernel.has(A)).toBe(false)
+    await clock.advance(5_000)
+    expect(ops('created')).toEqual([])
+    expect(expired).toEqual(['a'])
+  })
+
+  it('an address found on the interface at start is looked at before any change', async () => {
+    const { clock, kernel, keeper, expired, ops } = setup()
+    await kernel.setLifetime(A, 3)
+    kernel.log.length = 0
+    keeper.update(stateOf('held', true))
+    await clock.advance(0)
+    expect(kernel.log.map((l) => l.op)).toEqual(['look', 'change'])
+    await clock.advance(10_000)
+    expect(kernel.has(A)).toBe(true)
+    expect(expired).toEqual([])
+  })
+
+  it('an address found at start about to end is left to end, then reported: never changed blind', async () => {
+    const { clock, kernel, keeper, expired, ops } = setup()
+    await kernel.setLifetime(A, 1)
+    await clock.advance(100)
+    kernel.log.length = 0
+    keeper.update(stateOf('held', true))
+    await clock.advance(2_000)
+    expect(ops('change')).toEqual([])
+    expect(ops('created')).toEqual([])
+    expect(expired).toEqual(['a'])
+  })
+
+  it('stops renewing once the machine releases the address, and a stop that keeps it makes it permanent', async () => {
+    const { clock, kernel, keeper, acquire, ops } = setup()
+    await acquire()
+    keeper.update(stateOf('releasing', true))
+    await kernel.remove(A)
+    const changes = ops('change').length
+    await clock.advance(5_000)
+    expect(ops('change')).toHaveLength(changes)
+    expect(ops('created')).toEqual([])
+
+    await acquire()
+    await clock.advance(1_000)
+    await keeper.keepForever()
+    await clock.advance(10_000)
+    expect(kernel.has(A)).toBe(true)
+    expect(ops('change').at(-1)).toMatchObject({ lifetime: 'forever' })
+  })
+
+  it('a renewal that fails is reported once, and retried', async () => {
+    const { clock, kernel, events, acquire } = setup()
+    await acquire()
+    kernel.refuse = true
+    await clock.advance(2_000)
+    expect(events).toEqual([
+      expect.objectContaining({ kind: 'error', context: expect.stringContaining('10.0.0.100') }),
+    ])
+    kernel.refuse = false
+    await clock.advance(1_000)
+    expect(kernel.has(A)).toBe(true)
+    expect(kernel.log.at(-1)).toMatchObject({ op: 'change', lifetime: 4 })
+  })
+})

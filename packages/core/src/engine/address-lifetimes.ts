@@ -1,0 +1,242 @@
+import { addressKey, cidr, type InterfaceAddress } from '../model/ip.js'
+import type { AddressControl, AddressLifetime, Clock, TimerHandle } from '../model/ports.js'
+import type { EventBody } from '../state-machine/effects.js'
+import { type Lease, leases } from '../state-machine/leases.js'
+import type { EngineState } from '../state-machine/state.js'
+
+/** How often an expiring address's lifetime is renewed. */
+export const RENEW_EVERY_MS = 500
+/**
+ * Room for what lies between deciding to renew and the kernel doing it (the `ip -batch` line waiting
+ * behind another, a late timer), on both sides: a renewal is sent blind only while the address has
+ * at least this long left, and a lifetime is this much longer than it must be.
+ */
+const SLACK_MS = 500
+
+/**
+ * The lifetime an expiring address gets, in whole seconds (the kernel's unit): long enough that no
+ * pause shorter than deadAfter lets it lapse (a pause starting just before a renewal is due lasts
+ * RENEW_EVERY_MS more, plus the slack), so an address ends by itself only when peers have taken the
+ * node for dead. 4 s at the default deadAfter (3 s); 2 s for deadAfter up to 1 s.
+ */
+export function lifetimeSeconds(deadAfterMs: number): number {
+  return Math.max(1, Math.ceil((deadAfterMs + RENEW_EVERY_MS + SLACK_MS) / 1000))
+}
+
+interface Kept {
+  readonly owner: string
+  readonly address: InterfaceAddress
+  /** What the machine wants: a lifetime (a peer would take the address over) or forever. */
+  expires: boolean
+  /** What the kernel has, as far as this agent knows: `unknown` until it changed or read it. */
+  known: 'forever' | 'finite' | 'unknown'
+  /** With `finite`: the earliest moment the kernel may remove it (a change's queueing time plus the lifetime). */
+  endsAt: number
+  /** When the last change was queued. */
+  changedAt: number
+  /** A change or a look is under way. */
+  busy: boolean
+}
+
+export interface LifetimeStatus {
+  /** The lifetime of an expiring address, in seconds, and how often it is renewed. */
+  seconds: number
+  renewEveryMs: number
+  addresses: { address: string; lifetime: 'expiring' | 'forever' | 'unknown'; leftMs: number | null }[]
+}
+
+export interface LifetimeKeeper {
+  /** After every step of the machine: what is held now, and whether each should expire. */
+  update(state: EngineState): void
+  /**
+   * After a pause: the owners of addresses whose lifetime may have run out (or is about to) while the
+   * agent was frozen. They are forgotten here; the machine releases them (the remove makes sure).
+   * Told before the first heartbeat after the pause, so that it does not claim them.
+   */
+  lapsed(): string[]
+  /** A stop that keeps the addresses: none may end after the agent is gone. */
+  keepForever(): Promise<void>
+  stop(): void
+  status(): LifetimeStatus
+}
+
+/**
+ * Kernel lifetimes for held addresses (Linux), so that an agent frozen long enough for a peer to take
+ * over (SIGSTOP, a stuck loop, a VM paused) loses them by itself instead of answering for them next
+ * to the new holder. An address a peer would take over (see `leases`) gets `lifetimeSeconds` and is
+ * renewed every RENEW_EVERY_MS through the address control's long-lived `ip -batch` (no process is
+ * started); one nobody would take over is kept forever.
+ *
+ * The kernel adds an absent address when asked to change it, so a renewal is sent without a look
+ * only while the address cannot have lapsed: when this agent changed it less than its lifetime minus
+ * the slack ago. Otherwise (after a pause, at start for an address found on the interface) it looks
+ * first (`ip -j addr show`, a process: only then): an address gone is reported to the machine
+ * (`expired`: released, hooks run), one with too little left is left to lapse and looked at again.
+ */
+export function lifetimeKeeper(opts: {
+  readonly clock: Clock
+  readonly address: AddressControl
+  readonly deadAfterMs: number
+  readonly emit: (event: EventBody) => void
+  readonly expired: (owner: string) => void
+}): LifetimeKeeper | undefined {
+  const { clock, address, emit } = opts
+  const setLifetime = address.setLifetime?.bind(address)
+  const lifetimes = address.lifetimes?.bind(address)
+  if (!setLifetime || !lifetimes) return undefined
+  const seconds = lifetimeSeconds(opts.deadAfterMs)
+  const kept = new Map<string, Kept>()
+  const statusBefore = new Map<string, string>()
+  let timer: TimerHandle | undefined
+  let stopped = false
+  let failing = false
+
+  const failed = (what: string, error: unknown) => {
+    if (failing) return
+    failing = true
+    emit({ kind: 'error', context: what, message: error instanceof Error ? error.message : String(error) })
+  }
+
+  /** Whether a change now reaches the kernel before the address can have lapsed. */
+  const safe = (k: Kept) =>
+    k.known === 'forever' || (k.known === 'finite' && clock.now() + SLACK_MS < k.endsAt)
+
+  const change = (k: Kept, lifetime: AddressLifetime) => {
+    k.busy = true
+    const queuedAt = clock.now()
+    return setLifetime(k.address, lifetime).then(
+      () => {
+        k.busy = false
+        failing = false
+        k.changedAt = queuedAt
+        k.known = lifetime === 'forever' ? 'forever' : 'finite'
+        k.endsAt = lifetime === 'forever' ? Number.POSITIVE_INFINITY : queuedAt + lifetime * 1000
+        act(k)
+      },
+      (error: unknown) => {
+        k.busy = false
+        failed(`renewing the lifetime of ${cidr(k.address)} on ${k.address.interface}`, error)
+      },
+    )
+  }
+
+  const look = (k: Kept) => {
+    k.busy = true
+    const lookedAt = clock.now()
+    lifetimes([k.address]).then(
+      ([found]) => {
+        k.busy = false
+        if (kept.get(addressKey(k.address)) !== k) return
+        if (!found) {
+          kept.delete(addressKey(k.address))
+          opts.expired(k.owner)
+          return
+        }
+        k.known = found.left === 'forever' ? 'forever' : 'finite'
+        // `left` is rounded down: the address has at least that long from the look's start.
+        k.endsAt = found.left === 'forever' ? Number.POSITIVE_INFINITY : lookedAt + found.left * 1000
+        // Too little left to change it safely: it lapses, and the next tick's look finds it gone.
+        if (safe(k)) act(k)
+      },
+      (error: unknown) => {
+        k.busy = false
+        failed(`reading the lifetime of ${cidr(k.address)} on ${k.address.interface}`, error)
+      },
+    )
+  }
+
+  /** Does what `k` needs now, if anything: a change when it is safe, else a look. */
+  function act(k: Kept): void {
+    if (k.busy || stopped || kept.get(addressKey(k.address)) !== k) return
+    const due = k.expires
+      ? k.known !== 'finite' || clock.now() - k.changedAt >= RENEW_EVERY_MS
+      : k.known !== 'forever'
+    if (!due) return
+    if (safe(k)) void change(k, k.expires ? seconds : 'forever')
+    else if (k.known === 'unknown' || clock.now() >= k.endsAt - SLACK_MS) look(k)
+  }
+
+  const tick = () => {
+    timer = undefined
+    if (stopped) return
+    for (const k of kept.values()) act(k)
+    if (kept.size > 0) timer = clock.setTimeout(tick, RENEW_EVERY_MS)
+  }
+
+  const fresh = (lease: Lease, acquiredHere: boolean): Kept => ({
+    owner: lease.owner,
+    address: lease.address,
+    expires: lease.expires,
+    // Just added by this agent's own acquire: on the interface, with no end.
+    known: acquiredHere ? 'forever' : 'unknown',
+    endsAt: acquiredHere ? Number.POSITIVE_INFINITY : 0,
+    changedAt: Number.NEGATIVE_INFINITY,
+    busy: false,
+  })
+
+  return {
+    update(state) {
+      if (stopped) return
+      const now = new Map(leases(state).map((l) => [addressKey(l.address), l]))
+      for (const key of kept.keys()) if (!now.has(key)) kept.delete(key)
+      for (const [key, lease] of now) {
+        const k = kept.get(key)
+        if (!k) {
+          const next = fresh(lease, statusBefore.get(lease.owner) === 'acquiring')
+          kept.set(key, next)
+          act(next)
+        } else if (k.expires !== lease.expires) {
+          k.expires = lease.expires
+          act(k)
+        }
+      }
+      statusBefore.clear()
+      for (const r of Object.values(state.resources)) statusBefore.set(r.owner, r.status)
+      if (kept.size > 0 && timer === undefined) timer = clock.setTimeout(tick, RENEW_EVERY_MS)
+    },
+
+    lapsed() {
+      const owners = new Set<string>()
+      for (const [key, k] of kept)
+        if (k.known === 'finite' && !safe(k)) {
+          kept.delete(key)
+          owners.add(k.owner)
+        }
+      return [...owners]
+    },
+
+    async keepForever() {
+      stopped = true
+      if (timer !== undefined) clock.clearTimeout(timer)
+      timer = undefined
+      await Promise.all(
+        [...kept.values()]
+          .filter((k) => k.known !== 'forever' && safe(k))
+          .map((k) =>
+            setLifetime(k.address, 'forever').catch((error: unknown) =>
+              failed(`keeping ${cidr(k.address)} on ${k.address.interface} forever`, error),
+            ),
+          ),
+      )
+    },
+
+    stop() {
+      stopped = true
+      if (timer !== undefined) clock.clearTimeout(timer)
+      timer = undefined
+    },
+
+    status() {
+      const at = clock.now()
+      return {
+        seconds,
+        renewEveryMs: RENEW_EVERY_MS,
+        addresses: [...kept.values()].map((k) => ({
+          address: `${cidr(k.address)}@${k.address.interface}`,
+          lifetime: k.known === 'finite' ? 'expiring' : k.known,
+          leftMs: k.known === 'finite' ? Math.max(0, k.endsAt - at) : null,
+        })),
+      }
+    },
+  }
+}

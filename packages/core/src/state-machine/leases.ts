@@ -1,0 +1,30 @@
+import type { InterfaceAddress } from '../model/ip.js'
+import { takenOverIfSilent } from './guard-brief.js'
+import type { EngineState } from './state.js'
+
+/** A held address and whether it should end by itself if the agent stops renewing it. */
+export interface Lease {
+  readonly owner: string
+  readonly address: InterfaceAddress
+  /**
+   * True when a peer would take the address over once this node fell silent: it then gets a kernel
+   * lifetime, so that a frozen agent loses it by itself. False when nobody would: kept forever, since
+   * an address on a frozen node still serves its clients better than none.
+   */
+  readonly expires: boolean
+}
+
+/**
+ * The addresses this node holds (checklist done: not while acquiring or releasing, when the
+ * checklist owns them), each with whether it should expire on its own. Per resource, not all or
+ * nothing as the guard's brief is: a peer judges each resource by this node's silence alone.
+ */
+export function leases(s: EngineState): Lease[] {
+  const out: Lease[] = []
+  for (const r of Object.values(s.resources)) {
+    if (r.status !== 'held') continue
+    const expires = takenOverIfSilent(s, r)
+    for (const address of r.addresses) out.push({ owner: r.owner, address, expires })
+  }
+  return out
+}
