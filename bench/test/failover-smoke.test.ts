@@ -9,7 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import type { Report } from '../src/failover/report/report.js'
 
 /**
- * `bench:failover --smoke`: one run of each system's fastest setting for both faults, short idle and
+ * `bench:failover --smoke`: one run of each system's fastest setting for each fault, short idle and
  * stress windows, in real namespaces with real ipfo agents, keepalived and ucarp. It checks that the
  * benchmark works and measures something real, not how fast anything is. Root only; on CI a missing
  * capability or tool fails instead of skipping, like the other namespace tests.
@@ -89,13 +89,19 @@ describe.skipIf(skip !== undefined)('bench:failover --smoke', () => {
       expect(Number.isFinite(run!.returnOutageMs), what).toBe(true)
     }
     expect(report.results.map((r) => `${r.system}/${r.fault}`).sort()).toEqual([
+      'ipfo/daemon-crash',
       'ipfo/link-cut',
       'ipfo/node-death',
+      'keepalived/daemon-crash',
       'keepalived/link-cut',
       'keepalived/node-death',
+      'ucarp/daemon-crash',
       'ucarp/link-cut',
       'ucarp/node-death',
     ])
+    // A crash of ipfo's agent alone: its guard removed the VIP before b added it.
+    const ipfoCrash = report.results.find((r) => r.system === 'ipfo' && r.fault === 'daemon-crash')
+    expect(ipfoCrash?.runs[0]?.bothHeldMs).toBe(0)
 
     for (const entry of report.steady) {
       expect(entry.error, entry.setting).toBeUndefined()
@@ -104,13 +110,14 @@ describe.skipIf(skip !== undefined)('bench:failover --smoke', () => {
       expect(entry.stress?.falseTakeovers, entry.setting).toBeGreaterThanOrEqual(0)
     }
     expect(report.ratios.find((r) => r.numerator === 'ipfo-10ms')?.value).toBeGreaterThan(0)
-    expect(report.targets).toHaveLength(4)
+    expect(report.targets).toHaveLength(6)
+    expect(report.targets.find((t) => t.name.includes('zero ms with the VIP on both'))?.met).toBe(true)
 
     const markdown = await readFile(join(out, `${stem}.md`), 'utf8')
     expect(markdown).toContain('| ipfo 10ms/30ms |')
     expect(markdown).toContain('| keepalived advert_int 0.01 |')
     const svg = await readFile(join(out, `${stem}.svg`), 'utf8')
     expect(svg).toMatch(/^<svg [^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/)
-    expect(svg.match(/<circle /g)?.length).toBe(6)
+    expect(svg.match(/<circle /g)?.length).toBe(9)
   })
 })

@@ -16,8 +16,8 @@ export function statFields(stat: string): string[] {
   return stat.slice(stat.lastIndexOf(')') + 2).split(' ')
 }
 
-/** Sums CPU ticks and VmRSS over every process whose process group is `pgid`. */
-export async function sampleGroup(pgid: number): Promise<GroupSample> {
+/** Sums CPU ticks and VmRSS over every process whose process group is one of `pgids`. */
+export async function sampleGroup(pgids: readonly number[]): Promise<GroupSample> {
   let ticks = 0
   let rssKb = 0
   const pids: number[] = []
@@ -26,7 +26,7 @@ export async function sampleGroup(pgid: number): Promise<GroupSample> {
     try {
       const fields = statFields(await readFile(`/proc/${entry}/stat`, 'utf8'))
       // After the name: state ppid pgrp ... utime(11) stime(12) cutime(13) cstime(14).
-      if (Number(fields[2]) !== pgid) continue
+      if (!pgids.includes(Number(fields[2]))) continue
       const status = await readFile(`/proc/${entry}/status`, 'utf8')
       ticks += Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])
       rssKb += Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0)
@@ -46,9 +46,12 @@ export interface DaemonCost {
   readonly processes: number
 }
 
-/** CPU and RSS of each process group over `seconds` of idle (no fault, no probes). */
+/**
+ * CPU and RSS of each daemon over `seconds` of idle (no fault, no probes): every process of its
+ * process groups (its own, and those of helpers it runs outside it, such as ipfo's guard).
+ */
 export async function measureCost(
-  groups: Readonly<Record<string, number>>,
+  groups: Readonly<Record<string, readonly number[]>>,
   seconds: number,
 ): Promise<Record<string, DaemonCost>> {
   const names = Object.keys(groups)

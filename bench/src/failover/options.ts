@@ -23,13 +23,13 @@ export const USAGE = `npm run bench:failover -- [flags]
   --stress-seconds S   CPU stress window for the false-failover count (default 60; 0 skips it)
   --cost-seconds S     idle window for CPU and RSS (default 30)
   --settings IDS       comma-separated setting ids (default: all): ${SETTINGS.map((s) => s.id).join(', ')}
-  --faults F           node-death,link-cut (default: both)
+  --faults F           node-death,link-cut,daemon-crash (default: all three)
   --out DIR            write the results here (default bench/results; a temp dir with --smoke)
   --quiet PERCENT      before each run, wait up to 5 min until other work uses at most PERCENT of
                        the CPU (default 20; 0 turns the wait off; off with --smoke)
   --smoke              1 run of each system's fastest setting, short windows: the CI check`
 
-const FAULTS: readonly Fault[] = ['node-death', 'link-cut']
+const FAULTS: readonly Fault[] = ['node-death', 'link-cut', 'daemon-crash']
 
 /** Parses the command line; throws with the usage text on a bad flag. */
 export function parseOptions(argv: readonly string[]): BenchOptions {

@@ -8,12 +8,16 @@ import { mustUntil, sleep, until, wallNow } from './wait.js'
 import { logTail, type PairContext, withPair } from './with-pair.js'
 
 /**
- * node-death: a's cables are pulled and its daemon killed with SIGKILL (the whole process group);
- * later a "reboots": its VIP is gone, the cables are back, the daemon starts again (failback).
+ * node-death: a's cables are pulled and everything of its daemon killed with SIGKILL (its process
+ * group, and what it runs outside it: ipfo's guard; a dead machine runs nothing); later a "reboots":
+ * its VIP is gone, the cables are back, the daemon starts again (failback).
  * link-cut: a's cables are pulled while its daemon runs on (a split brain for any system that
  * keeps the VIP without carrier); later the cables come back (heal).
+ * daemon-crash: the daemon alone dies (kill -9 of its process group; an OOM kill, a crash): the
+ * host, its kernel, its cables, the service and the VIP on its interface stay. Later the daemon is
+ * started again (the VIP may still be on the interface, as after a crash).
  */
-export type Fault = 'node-death' | 'link-cut'
+export type Fault = 'node-death' | 'link-cut' | 'daemon-crash'
 
 export interface RunOptions {
   readonly probeEveryMs: number
@@ -106,9 +110,11 @@ async function measure(ctx: PairContext, fault: Fault, opts: RunOptions): Promis
     )
 
     const tFault = wallNow()
-    await stage.cut('a')
-    const tCut = wallNow()
-    if (fault === 'node-death') await pair.kill('a')
+    // A crash is its own cut: what follows it (ipfo's guard, b's takeover) may come before kill() returns.
+    if (fault === 'daemon-crash') await pair.kill('a')
+    else await stage.cut('a')
+    const tCut = fault === 'daemon-crash' ? tFault : wallNow()
+    if (fault === 'node-death') await pair.killMachine('a')
     const tookOver = await until(
       () => firstAnswer(answers, 'b', tCut) !== undefined,
       opts.takeoverTimeoutMs,
@@ -122,6 +128,9 @@ async function measure(ctx: PairContext, fault: Fault, opts: RunOptions): Promis
       await stage.dropVip('a')
       await pair.forgetRuntime('a')
       await stage.reconnect('a')
+      pair.start('a')
+    } else if (fault === 'daemon-crash') {
+      await pair.forgetRuntime('a')
       pair.start('a')
     } else {
       await stage.reconnect('a')
@@ -168,7 +177,8 @@ async function measure(ctx: PairContext, fault: Fault, opts: RunOptions): Promis
       },
       doubleAnswers: { takeover: doublesAtTakeover, return: doublesAtReturn },
       doubleUnicast: doubleUnicast(answers),
-      bothHeldMs: round(bothHeldMs(monitors.addresses, fault === 'node-death' ? tReturn : tCut, tEnd)),
+      // A dead node's VIP does not count until it is back; a crashed daemon's, from the crash.
+      bothHeldMs: round(bothHeldMs(monitors.addresses, fault === 'node-death' ? tReturn : tFault, tEnd)),
       holdersBeforeReturn,
       returnOutageMs: round(longestGap(answers, tReturn, tSettled).ms),
       returnCensored: !settled,

@@ -42,7 +42,11 @@ export function steadyState(setting: Setting, opts: SteadyStateOptions): Promise
     const pids = { a: pair.group('a')?.pid, b: pair.group('b')?.pid }
     if (pids.a === undefined || pids.b === undefined)
       throw new Error(`${setting.id}: a daemon is not running`)
-    const cost = await measureCost({ a: pids.a, b: pids.b }, opts.costSeconds)
+    const groups = async (node: 'a' | 'b', pgid: number) => [pgid, ...(await pair.outliving(node))]
+    const cost = await measureCost(
+      { a: await groups('a', pids.a), b: await groups('b', pids.b) },
+      opts.costSeconds,
+    )
 
     let stress: StressResult | undefined
     if (opts.stressSeconds > 0) {

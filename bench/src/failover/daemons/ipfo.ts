@@ -60,5 +60,7 @@ export async function ipfoPair(
       config(node),
     ],
     /"kind":"acquiring"/,
+    () => [],
+    /\/guard\/main\.js/,
   )
 }

@@ -1,4 +1,5 @@
-import { rm } from 'node:fs/promises'
+import { execFile } from 'node:child_process'
+import { readFile, rm } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { type OutputLine, ProcessGroup } from '../process-group.js'
 import type { NodeName, Stage } from '../stage.js'
@@ -11,8 +12,15 @@ export interface DaemonPair {
   start(node: NodeName): void
   /** What a reboot of the node clears (its /run): stale pid files and sockets of the killed daemon. */
   forgetRuntime(node: NodeName): Promise<void>
-  /** kill -9 of the node's daemon and everything it forked. */
+  /** kill -9 of the node's daemon and everything it forked into its process group. */
   kill(node: NodeName): Promise<void>
+  /**
+   * The whole machine dies: `kill` and, as well, what the daemon started outside its process group
+   * to outlive it (ipfo's guard, in a session of its own).
+   */
+  killMachine(node: NodeName): Promise<void>
+  /** The process groups of what the daemon runs outside its own group (ipfo's guard), for its cost. */
+  outliving(node: NodeName): Promise<number[]>
   /** The node's daemon process group, while it runs. */
   group(node: NodeName): ProcessGroup | undefined
   /** The output of the node's latest daemon, running or not. */
@@ -29,8 +37,22 @@ export function daemonPair(
   command: (node: NodeName) => readonly string[],
   takesOver: RegExp,
   runtimeFiles: (node: NodeName) => readonly string[] = () => [],
+  /** The command line of a process the daemon leaves running outside its group (ipfo's guard). */
+  outlives?: RegExp,
 ): DaemonPair {
   const groups: Partial<Record<NodeName, ProcessGroup>> = {}
+  /** The process groups, in the node's namespace, of processes whose command line `outlives` matches. */
+  const outside = async (node: NodeName): Promise<number[]> => {
+    if (!outlives) return []
+    const found = new Set<number>()
+    for (const pid of await netnsPids(stage.ns(node))) {
+      const argv = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')
+      const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '')
+      const pgid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2])
+      if (outlives.test(argv.replace(/\0/g, ' ')) && pgid > 0) found.add(pgid)
+    }
+    return [...found]
+  }
   // Daemons find `node`, `ip` and `arping` on PATH: put this Node first, keep the sbin directories.
   const env = {
     ...process.env,
@@ -50,6 +72,17 @@ export function daemonPair(
     async kill(node) {
       await groups[node]?.kill()
     },
+    async killMachine(node) {
+      await groups[node]?.kill()
+      for (const pgid of await outside(node)) {
+        try {
+          process.kill(-pgid, 'SIGKILL')
+        } catch {
+          // Gone already.
+        }
+      }
+    },
+    outliving: (node) => outside(node),
     group: (node) => (groups[node]?.running ? groups[node] : undefined),
     log: (node) => groups[node]?.lines ?? [],
     decidedAt: (node, since) => groups[node]?.lineAfter(takesOver, since)?.at,
@@ -57,4 +90,12 @@ export function daemonPair(
       await Promise.all(Object.values(groups).map((g) => g?.kill()))
     },
   }
+}
+
+function netnsPids(ns: string): Promise<string[]> {
+  return new Promise((resolve) =>
+    execFile('ip', ['netns', 'pids', ns], (_, stdout) =>
+      resolve(String(stdout).split(/\s+/).filter(Boolean)),
+    ),
+  )
 }

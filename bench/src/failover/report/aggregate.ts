@@ -41,14 +41,19 @@ export function aggregate(
   }
 }
 
-const medianOf = (results: readonly FaultResult[], setting: string) =>
-  results.find((r) => r.setting === setting && r.fault === 'node-death')?.outageMs?.median
+const medianOf = (results: readonly FaultResult[], setting: string, fault: Fault) =>
+  results.find((r) => r.setting === setting && r.fault === fault)?.outageMs?.median
 
-/** The two ratios the project tracks, from the node-death medians of this same run. */
+/** The ratios the project tracks, from the medians of this same run. */
 export function ratios(results: readonly FaultResult[]): Ratio[] {
-  const ratio = (name: string, numerator: string, denominator: string): Ratio => {
-    const n = medianOf(results, numerator)
-    const d = medianOf(results, denominator)
+  const ratio = (
+    name: string,
+    numerator: string,
+    denominator: string,
+    fault: Fault = 'node-death',
+  ): Ratio => {
+    const n = medianOf(results, numerator, fault)
+    const d = medianOf(results, denominator, fault)
     const value = n !== undefined && d !== undefined && d > 0 ? Math.round((n / d) * 1000) / 1000 : null
     return { name, numerator, denominator, value }
   }
@@ -58,6 +63,12 @@ export function ratios(results: readonly FaultResult[]): Ratio[] {
       'ipfo default / keepalived default, median outage (node death)',
       'ipfo-default',
       'keepalived-default',
+    ),
+    ratio(
+      'ipfo default / keepalived default, median outage (daemon crash)',
+      'ipfo-default',
+      'keepalived-default',
+      'daemon-crash',
     ),
   ]
 }
@@ -91,6 +102,8 @@ export function targets(
           met: doubles === 0,
           detail: `${doubles} probes answered by both nodes over ${ipfoRuns.reduce((n, r) => n + r.runs.length, 0)} runs (${faults})`,
         },
+    byLimit(ratioList[2], 0.05, 'daemon crash: ipfo default median <= 0.05x keepalived default'),
+    bothHeldTarget(ipfoRuns.filter((r) => r.fault === 'daemon-crash')),
     stressed.length === 0
       ? { name: 'zero false failovers under CPU stress', met: null, detail: 'not measured in this run' }
       : {
@@ -99,4 +112,18 @@ export function targets(
           detail: `${falseTakeovers} false takeovers (${stressed.map((s) => s.setting).join(', ')}, ${stressed[0]!.stress!.seconds} s)`,
         },
   ]
+}
+
+/** After a crash of the daemon alone, the VIP must never be on both nodes: ms of both holding, summed. */
+function bothHeldTarget(crashes: readonly FaultResult[]): Target {
+  const name = 'daemon crash: zero ms with the VIP on both nodes in every ipfo run'
+  const runs = crashes.flatMap((r) => r.runs)
+  if (runs.length === 0) return { name, met: null, detail: 'not measured in this run' }
+  const total = Math.round(runs.reduce((n, r) => n + r.bothHeldMs, 0) * 10) / 10
+  const worst = Math.max(...runs.map((r) => r.bothHeldMs))
+  return {
+    name,
+    met: total === 0,
+    detail: `${total} ms over ${runs.length} runs (worst run ${worst} ms; ${crashes.map((r) => r.setting).join(', ')})`,
+  }
 }

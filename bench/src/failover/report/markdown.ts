@@ -14,6 +14,7 @@ export function renderMarkdown(report: Report): string {
     `${r.tookOver}/${r.runs.length}${r.errors.length > 0 ? ` (+${r.errors.length} failed attempts)` : ''}`
   const deaths = report.results.filter((r) => r.fault === 'node-death')
   const cuts = report.results.filter((r) => r.fault === 'link-cut')
+  const crashes = report.results.filter((r) => r.fault === 'daemon-crash')
   const lines = [
     `# Failover benchmark: ipfo, keepalived, ucarp${report.smoke ? ' (smoke run)' : ''}`,
     '',
@@ -92,10 +93,45 @@ export function renderMarkdown(report: Report): string {
       ]),
     ),
     '',
+    `## ${FAULT_LABEL['daemon-crash']}`,
+    '',
+    "a's daemon is killed with SIGKILL (its process group) while the host, its cables, the service and the VIP on its",
+    'interface stay. Outage: the longest time the client got no answer (a system that leaves the VIP on a keeps answering',
+    'from there: little or no outage, and two hosts answering for the address). Both held: ms with the VIP on both',
+    "interfaces, from the crash to the end of the run (the daemon on a is started again after b answers). Restart outage: the client's",
+    'longest silence after the daemon on a starts again.',
+    '',
+    ...header([
+      'setting',
+      'took over',
+      'outage min',
+      'median',
+      'p95',
+      'max',
+      'VIP added',
+      'both held median',
+      'max',
+      'double answers',
+      'restart outage median / max',
+    ]),
+    ...crashes.map((r) =>
+      row([
+        label(r.setting),
+        ok(r),
+        ...spread(r.outageMs),
+        ms(r.steps.added),
+        ms(r.bothHeldMs?.median),
+        ms(r.bothHeldMs?.max),
+        `${r.doubleAnswers.takeover + r.doubleAnswers.return} (${r.doubleAnswers.runsWithAny} runs)`,
+        `${ms(r.returnOutageMs?.median)} / ${ms(r.returnOutageMs?.max)}${r.returnCensored ? ` (${r.returnCensored} unsettled)` : ''}`,
+      ]),
+    ),
+    '',
     '## Idle cost and false failovers',
     '',
     `Idle: ${method.costSeconds} s with a holding the VIP, no probes; CPU in % of one core (utime+stime of the daemon's`,
-    'processes and their reaped children), RSS summed over its processes. Stress: `stress-ng --cpu <cores>`',
+    "processes, those it runs outside its process group such as ipfo's guard, and their reaped children), RSS summed",
+    'over those processes. Stress: `stress-ng --cpu <cores>`',
     `for ${method.stressSeconds} s${method.stressNiced ? ' at nice 19' : ''} with no fault; a false takeover is the VIP appearing on b.`,
     '',
     ...header([

@@ -73,8 +73,29 @@ describe('report rendering', () => {
     const r = report()
     expect(r.results[0]!.outageMs).toMatchObject({ n: 2, median: 43 })
     expect(r.ratios[0]!.value).toBe(1.162)
-    expect(r.targets.map((t) => t.met)).toEqual([false, null, false, null])
+    // The 10 ms ratio, the default ratio, doubles, the crash ratio, both held after a crash, stress.
+    expect(r.targets.map((t) => t.met)).toEqual([false, null, false, null, null, null])
     expect(r.targets[0]!.detail).toContain('over by 16.2%')
+  })
+
+  it('judges a daemon crash by its outage against keepalived and by every ipfo run holding the VIP once', () => {
+    const setting = (id: string) => SETTINGS.find((s) => s.id === id)!
+    const crash = (outageMs: number, bothHeldMs: number): RunResult => ({
+      ...run(outageMs),
+      fault: 'daemon-crash',
+      bothHeldMs,
+    })
+    const results = [
+      aggregate(setting('ipfo-default'), 'daemon-crash', [crash(30, 0), crash(34, 0)], []),
+      aggregate(setting('keepalived-default'), 'daemon-crash', [crash(2, 3100), crash(1, 2900)], []),
+    ]
+    const list = ratios(results)
+    expect(list[2]).toMatchObject({ value: 21.333 })
+    const judged = targets(results, [], list)
+    expect(judged[3]).toMatchObject({ met: false })
+    expect(judged[4]).toMatchObject({ met: true, detail: '0 ms over 2 runs (worst run 0 ms; ipfo-default)' })
+    const doubled = [aggregate(setting('ipfo-default'), 'daemon-crash', [crash(30, 0), crash(30, 12.5)], [])]
+    expect(targets(doubled, [], ratios(doubled))[4]).toMatchObject({ met: false })
   })
 
   it('renders markdown rows for every setting, failed ones included', () => {

@@ -94,4 +94,5 @@ export interface Target {
 export const FAULT_LABEL: Readonly<Record<Fault, string>> = {
   'node-death': 'node death (kill -9 + cables pulled)',
   'link-cut': 'both links cut, daemon running',
+  'daemon-crash': 'daemon crash (kill -9 of the daemon alone; host, cables, service and VIP stay)',
 }
