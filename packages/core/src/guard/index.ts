@@ -4,6 +4,7 @@
  */
 import { ipBatch } from '../adapters/address/ip-batch.js'
 import { platformAddressControl } from '../adapters/address/pick.js'
+import { endAgentLeftovers, processGroupOf } from '../adapters/agent-leftovers.js'
 import { systemCommandRunner } from '../adapters/command-runner.js'
 import { eventLogger } from '../adapters/event-log.js'
 import { leaveGuardRecord } from '../adapters/guard-record.js'
@@ -16,14 +17,19 @@ export { type GuardOutcome, runGuard } from './run-guard.js'
 
 /** The real ports: the platform's address control (on Linux a long-lived `ip -batch`, started now) and UDP. */
 export function systemGuardDeps(onBadLine: (message: string) => void): GuardDeps {
+  // The agent started this guard: its pid is the parent's until the agent dies.
+  const agentPid = process.ppid
+  let agentGroup: Promise<number | undefined> = Promise.resolve(undefined)
   return {
     address: (hello) => {
+      if (hello.platform === 'linux') agentGroup = processGroupOf(agentPid)
       const batch = hello.platform === 'linux' ? ipBatch() : undefined
       batch?.start()
       return platformAddressControl(hello.platform, systemCommandRunner, batch ? { batch } : {})
     },
     sender: wordSender,
     onBadLine,
+    endLeftovers: async () => endAgentLeftovers(await agentGroup),
   }
 }
 

@@ -26,7 +26,10 @@ const WORDS = wordLine([
 ])
 
 /** The guard over these lines, as if the pipe closed after the last; what it removed and sent, in order. */
-async function guardOver(lines: string[], opts: { failRemove?: boolean; failLink?: string } = {}) {
+async function guardOver(
+  lines: string[],
+  opts: { failRemove?: boolean; failLink?: string; leftover?: string } = {},
+) {
   const steps: string[] = []
   const address = new FakeAddressControl()
   address.held.add(addressKey(A))
@@ -47,6 +50,10 @@ async function guardOver(lines: string[], opts: { failRemove?: boolean; failLink
       close: () => steps.push('close'),
     }),
     onBadLine: (m) => bad.push(m),
+    endLeftovers: async () => {
+      steps.push('end leftovers')
+      return opts.leftover
+    },
   }
   async function* read() {
     for (const l of lines.join('').split('\n')) yield l
@@ -64,8 +71,9 @@ describe('the guard at the agent’s death', () => {
     ])
     expect(stillThere).toBe(false)
     // Three copies of each word, a few ms apart: one lost datagram does not cost deadAfter.
-    expect(steps[0]).toBe('remove 10.0.0.100/24@eth0')
-    expect(steps.slice(1, -1).sort()).toEqual([
+    // The dead agent's ip -batch is gone before the remove: an add it held cannot land after it.
+    expect(steps.slice(0, 2)).toEqual(['end leftovers', 'remove 10.0.0.100/24@eth0'])
+    expect(steps.slice(2, -1).sort()).toEqual([
       ...Array(3).fill('send back 4,5,6'),
       ...Array(3).fill('send lan 1,2,3'),
     ])
@@ -75,6 +83,22 @@ describe('the guard at the agent’s death', () => {
       removed: ['10.0.0.100/24@eth0'],
       lastWord: ['lan', 'back'],
     })
+  })
+
+  it('removes but sends no word when the dead agent’s ip -batch would not end: an add of it could still land', async () => {
+    const leftover = "the dead agent's ip -batch (pid 4711) still ran 500 ms after SIGKILL"
+    const { outcome, steps, stillThere } = await guardOver(
+      [HELLO, briefLine({ handOver: [A], keep: [] }), WORDS],
+      { leftover },
+    )
+    expect(stillThere).toBe(false)
+    expect(steps).toEqual(['end leftovers', 'remove 10.0.0.100/24@eth0', 'close'])
+    expect(outcome).toMatchObject({ kind: 'acted', lastWord: [], failures: [leftover] })
+  })
+
+  it('touches nothing of the dead agent’s when it keeps the addresses', async () => {
+    const { steps } = await guardOver([HELLO, briefLine({ handOver: [], keep: [A] }), WORDS])
+    expect(steps).toEqual(['close'])
   })
 
   it('sends the latest word and acts on the latest brief', async () => {
@@ -108,7 +132,7 @@ describe('the guard at the agent’s death', () => {
       { failRemove: true },
     )
     expect(stillThere).toBe(true)
-    expect(steps).toEqual(['close'])
+    expect(steps).toEqual(['end leftovers', 'close'])
     expect(outcome).toMatchObject({ kind: 'acted', lastWord: [] })
     expect(outcome.kind === 'acted' && outcome.failures[0]).toMatch(/removing 10.0.0.100\/24@eth0: RTNETLINK/)
   })

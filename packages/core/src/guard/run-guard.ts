@@ -29,6 +29,12 @@ export interface GuardDeps {
   readonly sender: (hello: GuardHello) => WordSender
   /** A line the guard could not read: a defect of the agent, reported and passed over. */
   readonly onBadLine: (message: string) => void
+  /**
+   * Optional: ends what the dead agent left running that could still change an address (its
+   * `ip -batch` may hold an add written just before the crash, which would land after the guard's
+   * remove), and resolves once it is gone; or resolves to why it could not.
+   */
+  readonly endLeftovers?: () => Promise<string | undefined>
 }
 
 /**
@@ -67,6 +73,10 @@ export async function runGuard(lines: AsyncIterable<string>, deps: GuardDeps): P
     // Nothing on the interface to hand over or keep: nothing to do, and nothing to report.
     if (brief.handOver.length === 0 && brief.keep.length === 0) return { kind: 'stood-down' }
     const failures: string[] = []
+    if (brief.handOver.length > 0) {
+      const leftover = await deps.endLeftovers?.()
+      if (leftover) failures.push(leftover)
+    }
     const removals = await Promise.allSettled(brief.handOver.map((a) => address.remove(a)))
     const removed: string[] = []
     removals.forEach((r, i) => {

@@ -1,0 +1,41 @@
+import { spawn } from 'node:child_process'
+import { readFile } from 'node:fs/promises'
+import { describe, expect, it } from 'vitest'
+import { endAgentLeftovers, processGroupOf } from './agent-leftovers.js'
+
+const running = async (pid: number) => {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '')
+  return stat !== '' && stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z'
+}
+
+describe.skipIf(process.platform !== 'linux')('what a dead agent left', () => {
+  it('ends its ip -batch, and only that, in its process group', async () => {
+    // A stand-in for a dead agent's group: an `ip -batch -` waiting on its input and a sleep beside it.
+    const group = spawn('sh', ['-c', 'sleep 30 & echo $! && exec ip -batch -'], {
+      detached: true,
+      stdio: ['pipe', 'pipe', 'ignore'],
+    })
+    try {
+      const sleeper = Number(
+        await new Promise<string>((r) => group.stdout!.once('data', (d) => r(String(d)))),
+      )
+      const pgid = await processGroupOf(group.pid!)
+      expect(pgid).toBe(group.pid)
+      await expect.poll(() => readFile(`/proc/${group.pid}/cmdline`, 'utf8')).toContain('-batch')
+      expect(await endAgentLeftovers(pgid)).toBeUndefined()
+      expect(await running(group.pid!)).toBe(false)
+      expect(await running(sleeper)).toBe(true)
+      // Nothing left to end: at once.
+      expect(await endAgentLeftovers(pgid)).toBeUndefined()
+    } finally {
+      try {
+        process.kill(-group.pid!, 'SIGKILL')
+      } catch {}
+    }
+  })
+
+  it('does nothing without a group', async () => {
+    expect(await endAgentLeftovers(undefined)).toBeUndefined()
+    expect(await processGroupOf(2 ** 22 + 1)).toBeUndefined()
+  })
+})

@@ -1,0 +1,53 @@
+import { readdir, readFile } from 'node:fs/promises'
+import { basename } from 'node:path'
+
+/** How long the guard waits for the dead agent's `ip -batch` to end after SIGKILL. */
+const WAIT_MS = 500
+
+/** The process group of `pid` (Linux, from /proc), or undefined when it cannot be read. */
+export async function processGroupOf(pid: number): Promise<number | undefined> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined)
+  if (stat === undefined) return undefined
+  const pgid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2])
+  return Number.isInteger(pgid) && pgid > 0 ? pgid : undefined
+}
+
+/** The live (not zombie) `ip ... -batch ...` processes of group `pgid`. */
+async function batchesIn(pgid: number): Promise<number[]> {
+  const found: number[] = []
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue
+    const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '')
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    if (Number(fields[2]) !== pgid || fields[0] === 'Z') continue
+    const argv = (await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '')).split('\0')
+    if (basename(argv[0] ?? '') === 'ip' && argv.includes('-batch')) found.push(Number(entry))
+  }
+  return found
+}
+
+/**
+ * Ends the `ip -batch` a dead agent left running in its process group and waits until it is gone: an
+ * address add it had been given just before the agent died then cannot land after the guard's
+ * remove (the kernel does a netlink request whole or not at all). Only that: the agent's other
+ * helpers change no address, and its group may be a shell's job with other programs in it. Resolves
+ * to why it could not, or undefined.
+ */
+export async function endAgentLeftovers(pgid: number | undefined): Promise<string | undefined> {
+  if (pgid === undefined) return undefined
+  const until = Date.now() + WAIT_MS
+  for (;;) {
+    const left = await batchesIn(pgid)
+    if (left.length === 0) return undefined
+    if (Date.now() > until)
+      return `the dead agent's ip -batch (pid ${left.join(', ')}) still ran ${WAIT_MS} ms after SIGKILL`
+    for (const pid of left) {
+      try {
+        process.kill(pid, 'SIGKILL')
+      } catch {
+        // Ended meanwhile.
+      }
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1))
+  }
+}
