@@ -288,8 +288,9 @@ describe.skipIf(skip !== undefined)('the guard: an address never outlives its ag
     const bTook = timeline.find((l) => l.at > stoppedAt && l.holders.split(',').includes('b'))
     expect(aGone, JSON.stringify(timeline)).toBeDefined()
     expect(bTook).toBeDefined()
-    // b waits out deadAfter (3 s) from a's last heartbeat (at most 1 s before the stop).
-    expect(since(bTook!.at)).toBeGreaterThan(1_900)
+    // b waits out deadAfter (3 s) from a's last heartbeat (at most 1 s before the stop; 0.5 s more
+    // of room for a's loop running late under load).
+    expect(since(bTook!.at)).toBeGreaterThan(1_500)
     // The stated bound: the lifetime (4 s) from the last renewal, which is at most 0.5 s before the
     // stop, plus the kernel's lifetime check, which runs on timers rounded up to whole seconds (it
     // came 80-370 ms late here; at most 1 s): 5.5 s. Measured 4.0-4.3 s. 0.5 s of room for the looks.
@@ -303,6 +304,8 @@ describe.skipIf(skip !== undefined)('the guard: an address never outlives its ag
     // release ended, so the two never hold it at once. At the end one of them holds it.
     expect(linesOf(p, 'a', 'paused').length).toBeGreaterThan(0)
     expect(linesOf(p, 'a', 'addresses-expired')).toHaveLength(1)
+    // Thawed, a judged b afresh: b's silence while a was frozen is no loss of b.
+    expect(linesOf(p, 'a', 'peer-lost').filter((l) => eventMs(l) >= contAt - 50)).toEqual([])
     const thawed = (l: AgentLogLine) => eventMs(l) >= contAt - 50
     const aAcquiring = linesOf(p, 'a', 'acquiring').filter(thawed)
     const bReleased = linesOf(p, 'b', 'released').filter(thawed)

@@ -9,7 +9,7 @@ const running = async (pid: number) => {
 }
 
 describe.skipIf(process.platform !== 'linux')('what a dead agent left', () => {
-  it('ends its ip -batch, and only that, in its process group', async () => {
+  it('ends its ip -batch, and only that, in the process group it led', async () => {
     // A stand-in for a dead agent's group: an `ip -batch -` waiting on its input and a sleep beside it.
     const group = spawn('sh', ['-c', 'sleep 30 & echo $! && exec ip -batch -'], {
       detached: true,
@@ -22,11 +22,14 @@ describe.skipIf(process.platform !== 'linux')('what a dead agent left', () => {
       const pgid = await processGroupOf(group.pid!)
       expect(pgid).toBe(group.pid)
       await expect.poll(() => readFile(`/proc/${group.pid}/cmdline`, 'utf8')).toContain('-batch')
-      expect(await endAgentLeftovers(pgid)).toBeUndefined()
+      // A group the agent did not lead is not touched: it holds other programs' processes.
+      expect(await endAgentLeftovers(sleeper, pgid)).toBeUndefined()
+      expect(await running(group.pid!)).toBe(true)
+      expect(await endAgentLeftovers(group.pid!, pgid)).toBeUndefined()
       expect(await running(group.pid!)).toBe(false)
       expect(await running(sleeper)).toBe(true)
       // Nothing left to end: at once.
-      expect(await endAgentLeftovers(pgid)).toBeUndefined()
+      expect(await endAgentLeftovers(group.pid!, pgid)).toBeUndefined()
     } finally {
       try {
         process.kill(-group.pid!, 'SIGKILL')
@@ -35,7 +38,7 @@ describe.skipIf(process.platform !== 'linux')('what a dead agent left', () => {
   })
 
   it('does nothing without a group', async () => {
-    expect(await endAgentLeftovers(undefined)).toBeUndefined()
+    expect(await endAgentLeftovers(1, undefined)).toBeUndefined()
     expect(await processGroupOf(2 ** 22 + 1)).toBeUndefined()
   })
 })

@@ -29,12 +29,16 @@ async function batchesIn(pgid: number): Promise<number[]> {
 /**
  * Ends the `ip -batch` a dead agent left running in its process group and waits until it is gone: an
  * address add it had been given just before the agent died then cannot land after the guard's
- * remove (the kernel does a netlink request whole or not at all). Only that: the agent's other
- * helpers change no address, and its group may be a shell's job with other programs in it. Resolves
- * to why it could not, or undefined.
+ * remove (the kernel does a netlink request whole or not at all). Only when the agent led its own
+ * group (a service manager starts it so, as does a detached start): a group it shared (a shell's
+ * job, a test runner's) holds other programs' `ip -batch` too. And only that: the agent's other
+ * helpers change no address. Resolves to why it could not, or undefined.
  */
-export async function endAgentLeftovers(pgid: number | undefined): Promise<string | undefined> {
-  if (pgid === undefined) return undefined
+export async function endAgentLeftovers(
+  agentPid: number,
+  pgid: number | undefined,
+): Promise<string | undefined> {
+  if (pgid === undefined || pgid !== agentPid) return undefined
   const until = Date.now() + WAIT_MS
   for (;;) {
     const left = await batchesIn(pgid)

@@ -23,6 +23,11 @@ export function lifetimeSeconds(deadAfterMs: number): number {
   return Math.max(1, Math.ceil((deadAfterMs + RENEW_EVERY_MS + SLACK_MS) / 1000))
 }
 
+/** How long after reporting an address gone the keeper looks again, if the machine still holds it. */
+const RECHECK_MS = 5_000
+/** The kernel's IPv4 lifetime check may end an address this much before its time (HZ/50). */
+const KERNEL_EARLY_MS = 50
+
 interface Kept {
   readonly owner: string
   readonly address: InterfaceAddress
@@ -30,12 +35,14 @@ interface Kept {
   expires: boolean
   /** What the kernel has, as far as this agent knows: `unknown` until it changed or read it. */
   known: 'forever' | 'finite' | 'unknown'
-  /** With `finite`: the earliest moment the kernel may remove it (a change's queueing time plus the lifetime). */
+  /** With `finite`: the earliest moment the kernel may remove it. */
   endsAt: number
   /** When the last change was queued. */
   changedAt: number
-  /** A change or a look is under way. */
-  busy: boolean
+  /** The change or look under way, if any. */
+  pending: Promise<void> | undefined
+  /** When it was found gone and reported (the machine then releases it), or undefined. */
+  goneAt: number | undefined
 }
 
 export interface LifetimeStatus {
@@ -97,63 +104,93 @@ export function lifetimeKeeper(opts: {
     emit({ kind: 'error', context: what, message: error instanceof Error ? error.message : String(error) })
   }
 
-  /** Whether a change now reaches the kernel before the address can have lapsed. */
-  const safe = (k: Kept) =>
-    k.known === 'forever' || (k.known === 'finite' && clock.now() + SLACK_MS < k.endsAt)
+  /** How long from now a change may take to reach the kernel before the address can have lapsed. */
+  const room = (k: Kept) =>
+    k.known === 'forever'
+      ? Number.POSITIVE_INFINITY
+      : k.known === 'finite'
+        ? k.endsAt - SLACK_MS - clock.now()
+        : 0
 
-  const change = (k: Kept, lifetime: AddressLifetime) => {
-    k.busy = true
+  /** Resolves to whether the change was made. */
+  const change = (k: Kept, lifetime: AddressLifetime): Promise<boolean> => {
     const queuedAt = clock.now()
-    return setLifetime(k.address, lifetime).then(
+    const within = room(k)
+    let made = false
+    const done = setLifetime(
+      k.address,
+      lifetime,
+      Number.isFinite(within) ? { sendWithinMs: within } : {},
+    ).then(
       () => {
-        k.busy = false
+        made = true
         failing = false
         k.changedAt = queuedAt
         k.known = lifetime === 'forever' ? 'forever' : 'finite'
         k.endsAt = lifetime === 'forever' ? Number.POSITIVE_INFINITY : queuedAt + lifetime * 1000
-        act(k)
       },
-      (error: unknown) => {
-        k.busy = false
-        failed(`renewing the lifetime of ${cidr(k.address)} on ${k.address.interface}`, error)
-      },
+      (error: unknown) =>
+        failed(`renewing the lifetime of ${cidr(k.address)} on ${k.address.interface}`, error),
     )
+    return track(k, done).then(() => made)
   }
 
-  const look = (k: Kept) => {
-    k.busy = true
+  /**
+   * Reads what the address has left. `left` is whole seconds rounded up, in effect (the kernel shows
+   * the lifetime less the whole seconds gone), and IPv4's check may end it a little early: the
+   * address is sure to last `left - 1` seconds, less that.
+   */
+  const look = (k: Kept): Promise<void> => {
     const lookedAt = clock.now()
-    lifetimes([k.address]).then(
+    const done = lifetimes([k.address]).then(
       ([found]) => {
-        k.busy = false
-        if (kept.get(addressKey(k.address)) !== k) return
+        if (stopped || kept.get(addressKey(k.address)) !== k) return
         if (!found) {
-          kept.delete(addressKey(k.address))
+          k.goneAt = clock.now()
           opts.expired(k.owner)
           return
         }
+        k.goneAt = undefined
         k.known = found.left === 'forever' ? 'forever' : 'finite'
-        // `left` is rounded down: the address has at least that long from the look's start.
-        k.endsAt = found.left === 'forever' ? Number.POSITIVE_INFINITY : lookedAt + found.left * 1000
-        // Too little left to change it safely: it lapses, and the next tick's look finds it gone.
-        if (safe(k)) act(k)
+        k.endsAt =
+          found.left === 'forever'
+            ? Number.POSITIVE_INFINITY
+            : lookedAt + (found.left - 1) * 1000 - KERNEL_EARLY_MS
       },
-      (error: unknown) => {
-        k.busy = false
-        failed(`reading the lifetime of ${cidr(k.address)} on ${k.address.interface}`, error)
-      },
+      (error: unknown) =>
+        failed(`reading the lifetime of ${cidr(k.address)} on ${k.address.interface}`, error),
     )
+    return track(k, done)
+  }
+
+  const track = (k: Kept, done: Promise<void>): Promise<void> => {
+    const settled = done.then(() => {
+      if (k.pending === settled) k.pending = undefined
+    })
+    k.pending = settled
+    return settled
   }
 
   /** Does what `k` needs now, if anything: a change when it is safe, else a look. */
   function act(k: Kept): void {
-    if (k.busy || stopped || kept.get(addressKey(k.address)) !== k) return
+    if (k.pending || stopped || kept.get(addressKey(k.address)) !== k) return
+    const now = clock.now()
+    if (k.goneAt !== undefined) {
+      // Reported gone: the machine releases it. Still held after a while (its release failed): look again.
+      if (now - k.goneAt >= RECHECK_MS) void look(k)
+      return
+    }
     const due = k.expires
-      ? k.known !== 'finite' || clock.now() - k.changedAt >= RENEW_EVERY_MS
+      ? k.known !== 'finite' || now - k.changedAt >= RENEW_EVERY_MS
       : k.known !== 'forever'
     if (!due) return
-    if (safe(k)) void change(k, k.expires ? seconds : 'forever')
-    else if (k.known === 'unknown' || clock.now() >= k.endsAt - SLACK_MS) look(k)
+    // Then again at once if it worked (the machine may have changed its mind meanwhile); on a failure,
+    // or with too little left to change it safely, at the next tick.
+    if (room(k) > 0) void change(k, k.expires ? seconds : 'forever').then((made) => made && act(k))
+    else
+      void look(k).then(() => {
+        if (room(k) > 0) act(k)
+      })
   }
 
   const tick = () => {
@@ -171,7 +208,8 @@ export function lifetimeKeeper(opts: {
     known: acquiredHere ? 'forever' : 'unknown',
     endsAt: acquiredHere ? Number.POSITIVE_INFINITY : 0,
     changedAt: Number.NEGATIVE_INFINITY,
-    busy: false,
+    pending: undefined,
+    goneAt: undefined,
   })
 
   return {
@@ -198,7 +236,7 @@ export function lifetimeKeeper(opts: {
     lapsed() {
       const owners = new Set<string>()
       for (const [key, k] of kept)
-        if (k.known === 'finite' && !safe(k)) {
+        if (k.known === 'finite' && room(k) <= 0) {
           kept.delete(key)
           owners.add(k.owner)
         }
@@ -209,14 +247,23 @@ export function lifetimeKeeper(opts: {
       stopped = true
       if (timer !== undefined) clock.clearTimeout(timer)
       timer = undefined
+      // What is under way first: a change to a lifetime may be about to land.
+      await Promise.all([...kept.values()].map((k) => k.pending))
       await Promise.all(
-        [...kept.values()]
-          .filter((k) => k.known !== 'forever' && safe(k))
-          .map((k) =>
-            setLifetime(k.address, 'forever').catch((error: unknown) =>
-              failed(`keeping ${cidr(k.address)} on ${k.address.interface} forever`, error),
-            ),
-          ),
+        [...kept.values()].map(async (k) => {
+          if (k.goneAt !== undefined || k.known === 'forever') return
+          if (k.known === 'unknown') {
+            const [found] = await lifetimes([k.address]).catch(() => [])
+            if (!found || found.left === 'forever') return
+            k.known = 'finite'
+            k.endsAt = clock.now() + (found.left - 1) * 1000 - KERNEL_EARLY_MS
+          }
+          const within = room(k)
+          if (within <= 0) return
+          await setLifetime(k.address, 'forever', { sendWithinMs: within }).catch((error: unknown) =>
+            failed(`keeping ${cidr(k.address)} on ${k.address.interface} forever`, error),
+          )
+        }),
       )
     },
 

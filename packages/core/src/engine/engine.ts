@@ -140,9 +140,9 @@ export function createEngine(deps: EngineDeps): Engine {
     const gap = pause.note(now)
     if (gap === undefined) return
     emit({ kind: 'paused', pausedMs: gap })
-    // Addresses whose lifetime ran out meanwhile are not held any more: before the first heartbeat says so.
-    for (const owner of lifetimes?.lapsed() ?? []) apply({ kind: 'expired', owner })
-    apply({ kind: 'resumed', pausedMs: gap })
+    // Addresses whose lifetime ran out meanwhile are let go in the same step as the peers are judged
+    // afresh, before the first heartbeat says anything.
+    apply({ kind: 'resumed', pausedMs: gap, expired: lifetimes?.lapsed() ?? [] })
   }
 
   return {

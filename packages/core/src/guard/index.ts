@@ -29,7 +29,7 @@ export function systemGuardDeps(onBadLine: (message: string) => void): GuardDeps
     },
     sender: wordSender,
     onBadLine,
-    endLeftovers: async () => endAgentLeftovers(await agentGroup),
+    endLeftovers: async () => endAgentLeftovers(agentPid, await agentGroup),
   }
 }
 

@@ -67,11 +67,19 @@ export interface AddressControl {
    */
   rehearse?(addresses: readonly InterfaceAddress[]): Promise<void>
   /**
-   * Optional (Linux): the kernel removes the address by itself `seconds` after this call, unless
-   * called again; `forever` ends that. The kernel adds an absent address rather than refuse (Linux
-   * does, for `ip addr change`), so call it only for an address known to be there (see `lifetimes`).
+   * Optional (Linux, with a long-lived `ip -batch`, whose one queue keeps changes in order): the
+   * kernel removes the address by itself `seconds` after this call, unless called again; `forever`
+   * ends that. The kernel adds an absent address rather than refuse (Linux does, for `ip addr
+   * change`), so call it only for an address known to be there (see `lifetimes`).
    */
-  setLifetime?(address: InterfaceAddress, lifetime: AddressLifetime): Promise<void>
+  setLifetime?(
+    address: InterfaceAddress,
+    lifetime: AddressLifetime,
+    opts?: {
+      /** Not sent (and rejected) if it would reach the kernel later than this from now: it may have lapsed by then. */
+      readonly sendWithinMs?: number
+    },
+  ): Promise<void>
   /** Optional, with setLifetime: the candidates on their interface now, with what is left of each one's lifetime. */
   lifetimes?(candidates: readonly InterfaceAddress[]): Promise<PresentAddress[]>
 }
@@ -170,7 +178,12 @@ export interface CommandRunner {
  * The result reads like a CommandRunner's (exit code 0 or 1, iproute2's message on stderr).
  */
 export interface IpBatch {
-  run(args: readonly string[], opts?: { timeoutMs?: number }): Promise<CommandResult>
+  /**
+   * `sendWithinMs`: the command is not sent at all (answered with exit code 1 and "not sent") if it
+   * would reach `ip` later than that from now, because it waits behind other commands or the agent
+   * was frozen meanwhile.
+   */
+  run(args: readonly string[], opts?: { timeoutMs?: number; sendWithinMs?: number }): Promise<CommandResult>
   /** Starts the `ip` process now, so the first request does not wait for it. */
   start(): void
   /** Ends the `ip` process; a later request starts a new one. */

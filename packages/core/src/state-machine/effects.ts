@@ -64,6 +64,20 @@ export function acquireSteps(announce: { count: number; intervalMs: number }, ar
 }
 
 /** Release mirrors it: gate, PreRel, remove, PostRel, notify. */
+/**
+ * The release of addresses whose lifetime ran out: the remove first (the kernel has dropped them, or
+ * is about to; a remove makes sure, before any hook runs), no Test gate (there is nothing to decide),
+ * then the hooks, so that what PostAcq set up is undone.
+ */
+export function expiredReleaseSteps(): Step[] {
+  return [
+    { step: 'remove' },
+    { step: 'phase', phase: 'PreRel' },
+    { step: 'phase', phase: 'PostRel' },
+    { step: 'notify' },
+  ]
+}
+
 export function releaseSteps(): Step[] {
   return [
     { step: 'gate' },

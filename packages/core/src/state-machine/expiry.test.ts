@@ -30,6 +30,51 @@ describe('an address whose lifetime ran out', () => {
     expect(a.status('a')).toBe('acquiring')
   })
 
+  it('after a pause, is let go in the same step as peers are judged afresh: nothing stale is taken over', () => {
+    // a and b back each other up; a holds its own address, b is heard, then a freezes for 6 s.
+    const a = new MachineSimulation({
+      self: 'a',
+      timing: testTiming(),
+      linkNames: LINKS,
+      peers: ['b'],
+      resources: [
+        { owner: 'a', addresses: [VIP_A] },
+        { owner: 'b', addresses: [vip('10.0.0.200')] },
+      ],
+      releaseOnStop: true,
+    })
+    a.input({ kind: 'reconciled', held: ['a'] })
+    a.heartbeat('b', 'private')
+    a.heartbeat('b', 'public')
+    a.now += 6_000
+    a.input({ kind: 'resumed', pausedMs: 6_000, expired: ['a'] })
+    expect(a.kinds()).toEqual(['addresses-expired', 'releasing'])
+    expect(a.checklists().map((c) => [c.action, c.owner])).toEqual([['release', 'a']])
+    expect(a.effects.at(-1)).toEqual({ kind: 'send-heartbeat' })
+  })
+
+  it('removes first, runs no Test gate, and ends not held even when a hook after the remove fails', () => {
+    const a = node('a')
+    a.input({ kind: 'reconciled', held: ['a'] })
+    a.heartbeat('b', 'private')
+    a.heartbeat('b', 'public', { held: [held(VIP_A)] })
+    a.input({ kind: 'expired', owner: 'a' })
+    const release = a.lastChecklist()
+    expect(release.steps.map((s) => s.step)).toEqual(['remove', 'phase', 'phase', 'notify'])
+    a.finish(release, 'aborted')
+    expect(a.status('a')).not.toBe('held')
+    expect(a.state.resources.a?.blocked).toBeNull()
+  })
+
+  it('stays held (and blocked) when the remove itself failed: the address may still be there', () => {
+    const a = node('a')
+    a.input({ kind: 'reconciled', held: ['a'] })
+    a.input({ kind: 'expired', owner: 'a' })
+    a.finish(a.lastChecklist(), 'failed')
+    expect(a.status('a')).toBe('held')
+    expect(a.state.resources.a?.blocked).toMatchObject({ action: 'release' })
+  })
+
   it('is nothing to a resource not held', () => {
     const a = node('a')
     a.input({ kind: 'expired', owner: 'a' })

@@ -38,8 +38,11 @@ export type Input =
   | { readonly kind: 'listening' }
   /** An interface's carrier went down or came back (a cable, a switch port). */
   | { readonly kind: 'carrier'; readonly interface: string; readonly up: boolean }
-  /** The agent noticed it had been paused (its timers ran `pausedMs` late). */
-  | { readonly kind: 'resumed'; readonly pausedMs: number }
+  /**
+   * The agent noticed it had been paused (its timers ran `pausedMs` late); `expired`: the owners of
+   * held addresses whose kernel lifetime ran out meanwhile (see engine/address-lifetimes.ts).
+   */
+  | { readonly kind: 'resumed'; readonly pausedMs: number; readonly expired?: readonly string[] }
   /** The kernel ended the lifetime of the resource's held addresses: they are gone from the interface. */
   | { readonly kind: 'expired'; readonly owner: string }
   /** Stop: release held addresses (running the release checklist) or keep them in place. */

@@ -21,9 +21,11 @@ export interface Lease {
  */
 export function leases(s: EngineState): Lease[] {
   const out: Lease[] = []
+  // A stopping agent renews nothing more: what its stop keeps must stay.
+  const stopping = s.phase === 'stopping' || s.phase === 'stopped'
   for (const r of Object.values(s.resources)) {
     if (r.status !== 'held') continue
-    const expires = takenOverIfSilent(s, r)
+    const expires = !stopping && takenOverIfSilent(s, r)
     for (const address of r.addresses) out.push({ owner: r.owner, address, expires })
   }
   return out

@@ -1,6 +1,6 @@
 import type { HoldStatus } from '../model/advertised.js'
 import { cidr } from '../model/ip.js'
-import { acquireSteps, type Effect, releaseSteps } from './effects.js'
+import { acquireSteps, type Effect, releaseSteps, type Step } from './effects.js'
 import type { EngineState, PeerView, Resource } from './state.js'
 
 /**
@@ -301,6 +301,7 @@ export function startRelease(
   now: number,
   fx: Effect[],
   reason: string,
+  steps: Step[] = releaseSteps(),
 ): Resource {
   fx.push({ kind: 'emit', event: { kind: 'releasing', owner: r.owner, addresses: names(r), reason } })
   fx.push({
@@ -313,7 +314,7 @@ export function startRelease(
       addresses: r.addresses,
       reason,
       detectionMs: undefined,
-      steps: releaseSteps(),
+      steps,
     },
   })
   return { ...r, status: 'releasing', since: now, failbackReported: false, contestedBy: null }

@@ -85,6 +85,12 @@ export interface Resource {
    * holders, if there are two, are settled within milliseconds rather than after the checklist.
    */
   readonly heldElsewhereBy: string | null
+  /**
+   * While releasing: the release is for addresses whose kernel lifetime ran out (see expiry.ts). It
+   * removes first and, whatever its hooks say, ends with the resource no longer held: the addresses
+   * are gone.
+   */
+  readonly expired: boolean
 }
 
 export interface Timing {

@@ -72,6 +72,7 @@ export function initialState(setup: MachineSetup, now: number): EngineState {
       failbackReported: false,
       contestedBy: null,
       heldElsewhereBy: null,
+      expired: false,
     }
   }
   return {
@@ -135,9 +136,11 @@ export function transition(state: EngineState, input: Input, now: number): Trans
       s = { ...s, listening: true, startedAt: now, judgeFrom: now }
       break
     case 'resumed':
-      // Peers' silence while this node was frozen proves nothing: judge it from now on. Heartbeats
-      // go out at once so peers that took over learn this node is back.
+      // Peers' silence while this node was frozen proves nothing: judge it from now on. Addresses
+      // whose lifetime ran out meanwhile are let go in the same step, before anything is judged or
+      // said. Heartbeats go out at once so peers that took over learn this node is back.
       s = { ...s, judgeFrom: now }
+      for (const owner of input.expired ?? []) s = onExpired(s, owner, now, fx)
       fx.push({ kind: 'send-heartbeat' })
       break
     case 'carrier':
@@ -252,7 +255,10 @@ function onChecklistFinished(
   if (!r || (r.status !== 'acquiring' && r.status !== 'releasing')) return s
   const acquiring = r.status === 'acquiring'
   let next: Resource
-  if (input.outcome === 'done' || input.outcome === 'yielded') {
+  // An expired address's release removed first: unless that remove failed, it is gone, whatever a
+  // hook said after it. Back to held (and retried) it would be advertised while nobody has it.
+  const gone = r.expired && input.outcome !== 'failed'
+  if (input.outcome === 'done' || input.outcome === 'yielded' || gone) {
     // Yielded: another node holds the addresses and this one never added them. Nothing to retry,
     // nothing blocked; the next evaluation waits for the holder, or takes over if it is lost again.
     next = {
@@ -263,6 +269,7 @@ function onChecklistFinished(
       waitingSince: null,
       claimClockSince: null,
       heldElsewhereBy: null,
+      expired: false,
     }
     fx.push({ kind: 'send-heartbeat' })
   } else {
@@ -274,6 +281,7 @@ function onChecklistFinished(
       waitingSince: null,
       claimClockSince: null,
       heldElsewhereBy: null,
+      expired: false,
     }
   }
   return { ...s, resources: { ...s.resources, [r.owner]: next } }

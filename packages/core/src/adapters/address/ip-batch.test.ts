@@ -101,6 +101,22 @@ describe('ipBatch', () => {
     expect(await batch.run(['link', 'show', 'dev', 'lo'])).toMatchObject({ exitCode: 0 })
   })
 
+  it('does not send a command that could not reach ip in time: it waited behind a stuck one', async () => {
+    const { ip, hang } = await stallingIp('ip-late')
+    await writeFile(hang, '')
+    const batch = open({ ip })
+    const stuck = batch.run(['link', 'show', 'dev', 'lo'], { timeoutMs: 300 })
+    const late = batch.run(['link', 'show', 'dev', 'lo'], { sendWithinMs: 100 })
+    expect(await stuck).toMatchObject({ signal: 'SIGKILL' })
+    expect(await late).toMatchObject({ exitCode: 1, signal: null })
+    expect((await late).stderr).toContain('not sent to')
+    await rm(hang)
+    // In time, it is sent.
+    expect(await batch.run(['link', 'show', 'dev', 'lo'], { sendWithinMs: 60_000 })).toMatchObject({
+      exitCode: 0,
+    })
+  })
+
   it('starts a new ip after the old one died, and close() leaves no process behind', async () => {
     // The real ip under a name of its own, so pgrep finds only this test's process.
     const ip = join(dir, 'ip-killed')

@@ -47,7 +47,13 @@ export function ipBatch(opts: IpBatchOptions = {}): IpBatch {
   let lineNo = 0
   let pendingText = ''
   let exitNote = ''
-  const queue: { args: readonly string[]; timeoutMs: number; resolve: (r: CommandResult) => void }[] = []
+  const queue: {
+    args: readonly string[]
+    timeoutMs: number
+    /** performance.now() past which the command is not sent. */
+    sendBy: number
+    resolve: (r: CommandResult) => void
+  }[] = []
   let current: Request | undefined
 
   const finish = (result: CommandResult) => {
@@ -116,7 +122,17 @@ export function ipBatch(opts: IpBatchOptions = {}): IpBatch {
 
   const next = () => {
     if (current || queue.length === 0) return
-    const { args, timeoutMs, resolve } = queue.shift()!
+    const { args, timeoutMs, sendBy, resolve } = queue.shift()!
+    if (performance.now() > sendBy) {
+      resolve({
+        exitCode: 1,
+        signal: null,
+        stdout: '',
+        stderr: `not sent to ${ip} -batch: it could not be sent in time (it waited behind other commands, or the agent was frozen)\n`,
+      })
+      next()
+      return
+    }
     if (!args.every((a) => PLAIN_WORD.test(a))) {
       resolve({
         exitCode: 1,
@@ -148,7 +164,15 @@ export function ipBatch(opts: IpBatchOptions = {}): IpBatch {
   return {
     run(args, runOpts = {}) {
       return new Promise<CommandResult>((resolve) => {
-        queue.push({ args, timeoutMs: runOpts.timeoutMs ?? DEFAULT_TIMEOUT_MS, resolve })
+        queue.push({
+          args,
+          timeoutMs: runOpts.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+          sendBy:
+            runOpts.sendWithinMs === undefined
+              ? Number.POSITIVE_INFINITY
+              : performance.now() + runOpts.sendWithinMs,
+          resolve,
+        })
         next()
       })
     },

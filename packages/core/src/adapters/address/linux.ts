@@ -136,9 +136,15 @@ export function linuxAddressControl(opts: LinuxAddressOptions): AddressControl {
     return true
   }
   /** Adds and removes go through the long-lived `ip -batch` when there is one: no process to start. */
-  const change = async (argv: readonly string[]): Promise<{ argv: string[]; result: CommandResult }> => {
+  const change = async (
+    argv: readonly string[],
+    sendWithinMs?: number,
+  ): Promise<{ argv: string[]; result: CommandResult }> => {
     if (!opts.batch) return run(argv)
-    const runOpts = opts.timeoutMs === undefined ? undefined : { timeoutMs: opts.timeoutMs }
+    const runOpts = {
+      ...(opts.timeoutMs === undefined ? {} : { timeoutMs: opts.timeoutMs }),
+      ...(sendWithinMs === undefined ? {} : { sendWithinMs }),
+    }
     const args = argv.slice(1)
     const shown = [ip, ...(opts.netns === undefined ? [] : ['-n', opts.netns]), ...args]
     return { argv: shown, result: await opts.batch.run(args, runOpts) }
@@ -181,7 +187,7 @@ export function linuxAddressControl(opts: LinuxAddressOptions): AddressControl {
     [/Cannot open network namespace/, 'check the namespace name with `ip netns list`'],
   ]
 
-  return {
+  const control: AddressControl = {
     async present(candidates) {
       if (candidates.length === 0) return []
       const { argv, result } = await run([ip, '-j', 'addr', 'show'])
@@ -204,8 +210,8 @@ export function linuxAddressControl(opts: LinuxAddressOptions): AddressControl {
       })
     },
 
-    async setLifetime(a, lifetime) {
-      const { argv, result } = await change(lifetimeArgv(a, lifetime))
+    async setLifetime(a, lifetime, setOpts) {
+      const { argv, result } = await change(lifetimeArgv(a, lifetime), setOpts?.sendWithinMs)
       if (result.exitCode === 0) return
       throw addressCommandError(
         `setting the lifetime of ${cidr(a)} on ${a.interface}`,
@@ -301,6 +307,11 @@ export function linuxAddressControl(opts: LinuxAddressOptions): AddressControl {
       )
     },
   }
+  if (opts.batch) return control
+  // Without the batch's one queue, a lifetime change and a remove run as separate processes, in no
+  // sure order: a change landing after the remove would add the address back. No lifetimes then.
+  const { setLifetime: _set, lifetimes: _look, ...withoutLifetimes } = control
+  return withoutLifetimes
 }
 
 function arpingHints(arping: string): Hint[] {
