@@ -33,12 +33,16 @@ afterEach(async () => {
   pair = undefined
 })
 
-/** The default timers; `spy`: a's public link also sends to the client's namespace, which records. */
-async function open(opts: { spy?: boolean } = {}) {
+/**
+ * The default timers; `spy`: a's public link also sends to the client's namespace, which records;
+ * `keepOnStop`: a keeps its addresses when it stops.
+ */
+async function open(opts: { spy?: boolean; keepOnStop?: boolean } = {}) {
   pair = await startNamespacePair({
     interval: '1s',
     deadAfter: '3s',
     config: (stage) => {
+      if (opts.keepOnStop) return { a: { onStop: 'keep' } }
       if (!opts.spy) return {}
       const { topology } = stage
       return {
@@ -314,6 +318,25 @@ describe.skipIf(skip !== undefined)('the guard: an address never outlives its ag
     console.log(
       `SIGSTOP: b held the VIP ${since(bTook!.at)} ms after the stop, a's VIP gone after ${since(aGone!.at)} ms`,
     )
+  })
+
+  it('a stop that keeps the VIP (onStop keep, SIGTERM): the guard stands down and the VIP stays for good, with no lifetime', async () => {
+    const p = await open({ keepOnStop: true })
+    const { a } = await startPair(p)
+    await until('a to give the VIP a lifetime', async () => {
+      return (await statusOf(p, 'a'))?.lifetimes?.addresses[0]?.lifetime === 'expiring'
+    })
+    await a.stop()
+    const validLifetime = async () => {
+      const r = await p.topology.exec(p.topology.node('a').ns, 'ip', ['-j', 'addr', 'show', 'dev', 'pub0'])
+      const links = JSON.parse(r.stdout) as { addr_info?: { local?: string; valid_life_time?: number }[] }[]
+      return links.flatMap((l) => l.addr_info ?? []).find((i) => i.local === p.vipIp)?.valid_life_time
+    }
+    // Forever (the kernel's 0xffffffff), and still there past the 4 s it had.
+    expect(await validLifetime()).toBe(0xffffffff)
+    await new Promise((r) => setTimeout(r, 5_000))
+    expect(await validLifetime()).toBe(0xffffffff)
+    expect(linesOf(p, 'a', 'guard-acted')).toEqual([])
   })
 
   it('kill -9 of the guard: it is started again, loudly, and nothing else changes', async () => {

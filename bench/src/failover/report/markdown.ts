@@ -5,6 +5,8 @@ const ms = (v: number | null | undefined) => (v == null ? '-' : `${v}`)
 const row = (cells: readonly (string | number)[]) => `| ${cells.join(' | ')} |`
 const header = (cells: readonly string[]) => [row(cells), row(cells.map(() => '---'))]
 const spread = (s: Summary | undefined) => (s ? [s.min, s.median, s.p95, s.max] : ['-', '-', '-', '-'])
+/** The first columns of every fault's table: who, how often b took over, and the outage's spread. */
+const OUTAGE_COLUMNS = ['setting', 'took over', 'outage min', 'median', 'p95', 'max'] as const
 
 /** The results as markdown: tables first, then how they were measured. */
 export function renderMarkdown(report: Report): string {
@@ -35,12 +37,7 @@ export function renderMarkdown(report: Report): string {
     "(the client's last answer from a) until b's daemon logged its decision, the VIP was on b, the client's ARP entry pointed at b, b answered.",
     '',
     ...header([
-      'setting',
-      'took over',
-      'outage min',
-      'median',
-      'p95',
-      'max',
+      ...OUTAGE_COLUMNS,
       'decided',
       'VIP added',
       'client learned',
@@ -102,12 +99,7 @@ export function renderMarkdown(report: Report): string {
     'longest silence after the daemon on a starts again.',
     '',
     ...header([
-      'setting',
-      'took over',
-      'outage min',
-      'median',
-      'p95',
-      'max',
+      ...OUTAGE_COLUMNS,
       'VIP added',
       'both held median',
       'max',

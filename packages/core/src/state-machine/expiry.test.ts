@@ -5,13 +5,17 @@ import { leases } from './leases.js'
 const VIP_A = vip('10.0.0.100')
 const LINKS = ['private', 'public']
 
-function node(self: 'a' | 'b', failback: 'auto' | 'stable' = 'auto') {
+/** A node of a pair where b takes over a's address; `mutual`: a takes over b's too. */
+function node(self: 'a' | 'b', failback: 'auto' | 'stable' = 'auto', mutual = false) {
   return new MachineSimulation({
     self,
     timing: testTiming({ failback: { policy: failback, stableForMs: 1_000, claimTimeoutMs: 2_000 } }),
     linkNames: LINKS,
     peers: [self === 'a' ? 'b' : 'a'],
-    resources: [{ owner: 'a', addresses: [VIP_A] }],
+    resources: [
+      { owner: 'a', addresses: [VIP_A] },
+      ...(mutual ? [{ owner: 'b', addresses: [vip('10.0.0.200')] }] : []),
+    ],
     releaseOnStop: true,
   })
 }
@@ -32,17 +36,7 @@ describe('an address whose lifetime ran out', () => {
 
   it('after a pause, is let go in the same step as peers are judged afresh: nothing stale is taken over', () => {
     // a and b back each other up; a holds its own address, b is heard, then a freezes for 6 s.
-    const a = new MachineSimulation({
-      self: 'a',
-      timing: testTiming(),
-      linkNames: LINKS,
-      peers: ['b'],
-      resources: [
-        { owner: 'a', addresses: [VIP_A] },
-        { owner: 'b', addresses: [vip('10.0.0.200')] },
-      ],
-      releaseOnStop: true,
-    })
+    const a = node('a', 'auto', true)
     a.input({ kind: 'reconciled', held: ['a'] })
     a.heartbeat('b', 'private')
     a.heartbeat('b', 'public')
