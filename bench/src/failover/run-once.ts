@@ -1,5 +1,5 @@
 import { loadavg } from 'node:os'
-import { bothHeldMs } from './monitor.js'
+import { type AddressEvent, bothHeldMs } from './monitor.js'
 import { doubleAnswers, doubleUnicast, firstAnswer, lastAnswer, longestGap } from './probe/answers.js'
 import { startClientProbe, startResponders } from './probe/client-probe.js'
 import type { Setting } from './settings.js'
@@ -62,7 +62,10 @@ export interface RunResult {
   /** Broadcast probes answered by both nodes: from the fault to the return, and after it. */
   readonly doubleAnswers: { readonly takeover: number; readonly return: number }
   readonly doubleUnicast: number
-  /** Both nodes had the VIP on their interfaces (ms): after a's revival, or from the cut on. */
+  /**
+   * Both nodes had the VIP on their interfaces (ms): after a's revival (node death), from the cut on
+   * (link cut), from the crash until the restart (daemon crash).
+   */
   readonly bothHeldMs: number
   /** Who had the VIP on their interfaces just before the cables came back. */
   readonly holdersBeforeReturn: readonly NodeName[]
@@ -177,8 +180,7 @@ async function measure(ctx: PairContext, fault: Fault, opts: RunOptions): Promis
       },
       doubleAnswers: { takeover: doublesAtTakeover, return: doublesAtReturn },
       doubleUnicast: doubleUnicast(answers),
-      // A dead node's VIP does not count until it is back; a crashed daemon's, from the crash.
-      bothHeldMs: round(bothHeldMs(monitors.addresses, fault === 'node-death' ? tReturn : tFault, tEnd)),
+      bothHeldMs: round(bothHeldDuring(fault, monitors.addresses, { tFault, tCut, tReturn, tEnd })),
       holdersBeforeReturn,
       returnOutageMs: round(longestGap(answers, tReturn, tSettled).ms),
       returnCensored: !settled,
@@ -195,3 +197,19 @@ async function measure(ctx: PairContext, fault: Fault, opts: RunOptions): Promis
 }
 
 const round = (ms: number) => Math.round(ms * 10) / 10
+
+/**
+ * Which both-held time a fault reports: after a node's death, from its return (its VIP is gone until
+ * then); after a link cut, from the cut on (the split brain); after a daemon's crash, from the crash
+ * until the daemon starts again (the crashed daemon's VIP outliving it; what follows the restart is
+ * failback, counted by the double answers).
+ */
+function bothHeldDuring(
+  fault: Fault,
+  events: readonly AddressEvent[],
+  t: { tFault: number; tCut: number; tReturn: number; tEnd: number },
+): number {
+  if (fault === 'node-death') return bothHeldMs(events, t.tReturn, t.tEnd)
+  if (fault === 'link-cut') return bothHeldMs(events, t.tCut, t.tEnd)
+  return bothHeldMs(events, t.tFault, t.tReturn)
+}

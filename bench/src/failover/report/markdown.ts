@@ -95,7 +95,7 @@ export function renderMarkdown(report: Report): string {
     "a's daemon is killed with SIGKILL (its process group) while the host, its cables, the service and the VIP on its",
     'interface stay. Outage: the longest time the client got no answer (a system that leaves the VIP on a keeps answering',
     'from there: little or no outage, and two hosts answering for the address). Both held: ms with the VIP on both',
-    "interfaces, from the crash to the end of the run (the daemon on a is started again after b answers). Restart outage: the client's",
+    "interfaces from the crash until a's daemon is started again (300 ms after b answers). Restart outage: the client's",
     'longest silence after the daemon on a starts again.',
     '',
     ...header([
