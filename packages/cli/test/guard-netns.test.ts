@@ -130,6 +130,7 @@ describe.skipIf(skip !== undefined)('the guard: an address never outlives its ag
       view.close()
     }
     const acted = await until('a’s guard to log what it did', () => linesOf(p, 'a', 'guard-acted')[0], 5_000)
+    console.log(`kill -9: the guard's last word went out ${acted.tookMs} ms after it saw the agent die`)
     expect(acted).toMatchObject({
       removed: [`${p.stage.vip}@pub0`],
       kept: [],

@@ -29,7 +29,10 @@ export async function takeGuardRecord(
     const event = JSON.parse(text) as EventOf<'guard-acted'>
     if (event.kind !== 'guard-acted' || typeof event.time !== 'number')
       throw new Error('not a guard-acted event')
-    return { event: { ...event, recorded: true } }
+    // A record left by an older guard has no tookMs.
+    return {
+      event: { ...event, tookMs: typeof event.tookMs === 'number' ? event.tookMs : 0, recorded: true },
+    }
   } catch (error) {
     return { damaged: `${path}: ${error instanceof Error ? error.message : String(error)}` }
   }

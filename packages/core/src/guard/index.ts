@@ -38,7 +38,7 @@ export function guardActedEvent(
   outcome: Extract<GuardOutcome, { kind: 'acted' }>,
   time: number,
 ): EventOf<'guard-acted'> {
-  const { node, removed, kept, lastWord, failures } = outcome
+  const { node, removed, kept, lastWord, failures, tookMs } = outcome
   return {
     time,
     kind: 'guard-acted',
@@ -47,6 +47,7 @@ export function guardActedEvent(
     kept: [...kept],
     lastWord: [...lastWord],
     failures: [...failures],
+    tookMs,
     recorded: false,
   }
 }

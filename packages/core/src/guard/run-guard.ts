@@ -21,6 +21,8 @@ export type GuardOutcome =
       /** The links the last word went out on; none when an address could not be removed. */
       readonly lastWord: readonly string[]
       readonly failures: readonly string[]
+      /** Ms from the pipe's close to the first copy of the last word sent (or the removals done). */
+      readonly tookMs: number
     }
 
 export interface GuardDeps {
@@ -51,6 +53,7 @@ export async function runGuard(lines: AsyncIterable<string>, deps: GuardDeps): P
   let brief: GuardBrief = { handOver: [], keep: [] }
   let words: { link: string; data: string }[] = []
   let stoodDown = false
+  let warmed = false
   for await (const line of lines) {
     if (line.trim() === '') continue
     let msg: ReturnType<typeof parseGuardLine>
@@ -64,10 +67,18 @@ export async function runGuard(lines: AsyncIterable<string>, deps: GuardDeps): P
       hello = msg
       address = deps.address(msg)
       sender = deps.sender(msg)
-    } else if (msg.t === 'brief') brief = msg
-    else if (msg.t === 'word') words = msg.words
+    } else if (msg.t === 'brief') {
+      brief = msg
+      // Once through the removal's path (a read-only round trip through the `ip -batch`), so that it
+      // is not run cold, first, at the agent's death (it took some 5 ms).
+      if (!warmed && brief.handOver.length > 0) {
+        warmed = true
+        void address?.rehearse?.(brief.handOver).catch(() => {})
+      }
+    } else if (msg.t === 'word') words = msg.words
     else stoodDown = true
   }
+  const closedAt = performance.now()
   try {
     if (stoodDown || !hello || !address || !sender) return { kind: 'stood-down' }
     // Nothing on the interface to hand over or keep: nothing to do, and nothing to report.
@@ -85,12 +96,17 @@ export async function runGuard(lines: AsyncIterable<string>, deps: GuardDeps): P
       else
         failures.push(`removing ${key}: ${r.reason instanceof Error ? r.reason.message : String(r.reason)}`)
     })
+    let tookMs = Math.round((performance.now() - closedAt) * 10) / 10
     const lastWord: string[] = []
     // A word while an address is still here would have the peer add it too: then it waits for deadAfter.
     // (The brief is all or nothing: with anything to keep, nothing is handed over and no word goes out.)
     if (failures.length === 0 && removed.length > 0) {
       const sent = await Promise.allSettled(
-        words.map((w) => sendRepeated(sender, w.link, Buffer.from(w.data, 'base64'))),
+        words.map((w) =>
+          sendRepeated(sender, w.link, Buffer.from(w.data, 'base64'), () => {
+            tookMs = Math.round((performance.now() - closedAt) * 10) / 10
+          }),
+        ),
       )
       sent.forEach((r, i) => {
         const link = words[i]!.link
@@ -109,6 +125,7 @@ export async function runGuard(lines: AsyncIterable<string>, deps: GuardDeps): P
       kept: brief.keep.map(addressKey),
       lastWord,
       failures,
+      tookMs,
     }
   } finally {
     sender?.close()
@@ -125,13 +142,19 @@ const WORD_SPACING_MS = 5
  * them unheld until the peer's deadAfter; a copy that arrives after the first is refused as a replay,
  * harmlessly. Succeeds if any copy went out.
  */
-async function sendRepeated(sender: WordSender, link: string, data: Uint8Array): Promise<void> {
+async function sendRepeated(
+  sender: WordSender,
+  link: string,
+  data: Uint8Array,
+  firstSent: () => void,
+): Promise<void> {
   let lastError: unknown
   let sent = false
   for (let i = 0; i < WORD_COPIES; i++) {
     if (i > 0) await new Promise((resolve) => setTimeout(resolve, WORD_SPACING_MS))
     try {
       await sender.send(link, data)
+      if (!sent) firstSent()
       sent = true
     } catch (error) {
       lastError = error

@@ -141,7 +141,7 @@ function guardActed(e: EventOf<'guard-acted'>): string {
   const when = e.recorded ? 'while the agent was down, its guard' : 'the agent died; its guard'
   const failed = e.failures.length > 0 ? `; failed: ${e.failures.join('; ')}` : ''
   if (e.removed.length > 0 && e.lastWord.length > 0)
-    return `${when} removed ${e.removed.join(', ')} and sent the last word on ${e.lastWord.join(', ')}: the peer takes over at once${failed}`
+    return `${when} removed ${e.removed.join(', ')} and sent the last word on ${e.lastWord.join(', ')} (${e.tookMs} ms after the agent's death): the peer takes over at once${failed}`
   if (e.removed.length > 0)
     return `${when} removed ${e.removed.join(', ')} but sent no last word: the peer takes over after deadAfter${failed}`
   if (e.kept.length > 0) return `${when} kept ${e.kept.join(', ')}: no peer could take them over${failed}`

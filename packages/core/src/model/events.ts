@@ -144,6 +144,8 @@ export type IpfoEvent = At &
         kept: string[]
         lastWord: string[]
         failures: string[]
+        /** Ms from the guard seeing the pipe close to its last word sent (or its removals done). */
+        tookMs: number
         recorded: boolean
       }
     | { kind: 'error'; message: string; context: string }
