@@ -24,7 +24,7 @@ interface PlotRow {
  */
 export function renderSvg(report: Report): string {
   const label = (id: string) => report.settings.find((s) => s.id === id)?.label ?? id
-  const panels = (['node-death', 'link-cut'] as const)
+  const panels = (['node-death', 'link-cut', 'daemon-crash'] as const)
     .map((fault) => ({
       fault,
       rows: report.results
