@@ -1,13 +1,14 @@
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { selfSignedCert } from '@ipfo/testkit'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { readHookEvent } from '../src/define-hook.js'
 import { emailHook, emailOptions } from '../src/hooks/email.js'
 import { runHookMain, systemDeps } from '../src/main.js'
 import { parseHookOptions } from '../src/sidecar.js'
 import { invocation } from './hook-invocation.js'
-import { type SmtpFixture, selfSignedCert, startSmtp } from './smtp-fixture.js'
+import { type SmtpFixture, startSmtp } from './smtp-fixture.js'
 
 let dir: string
 let smtp: SmtpFixture | undefined

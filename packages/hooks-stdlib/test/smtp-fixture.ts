@@ -1,7 +1,4 @@
-import { execFileSync } from 'node:child_process'
-import { readFileSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
-import { join } from 'node:path'
 import { SMTPServer } from 'smtp-server'
 
 export interface ReceivedMail {
@@ -97,32 +94,4 @@ function parseMessage(raw: string): { headers: Record<string, string>; body: str
     ).toString('utf8')
   }
   return { headers, body: body.replace(/\r\n/g, '\n') }
-}
-
-/** A self-signed certificate for 127.0.0.1, made with openssl in `dir`. */
-export function selfSignedCert(dir: string): { key: string; cert: string; certFile: string } {
-  const keyFile = join(dir, 'smtp.key')
-  const certFile = join(dir, 'smtp.crt')
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-days',
-      '1',
-      '-subj',
-      '/CN=127.0.0.1',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1',
-      '-keyout',
-      keyFile,
-      '-out',
-      certFile,
-    ],
-    { stdio: 'ignore' },
-  )
-  return { key: readFileSync(keyFile, 'utf8'), cert: readFileSync(certFile, 'utf8'), certFile }
 }

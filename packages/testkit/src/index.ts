@@ -3,3 +3,4 @@ export { afpPlistValue, binaryPlist, xmlPlist } from './afp/afp-plist-fixture.js
 export { bindMount, isRoot, mountTmpfs, type TestVolume } from './afp/tmpfs.js'
 export { netnsSkipReason } from './netns-skip.js'
 export { type CallMatcher, type RecordedCall, RecordingRunner } from './recording-runner.js'
+export { selfSignedCert } from './tls.js'

@@ -1,11 +1,11 @@
-import { execFileSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { createServer as createHttpServer, type Server } from 'node:http'
 import { createServer as createHttpsServer } from 'node:https'
 import type { AddressInfo } from 'node:net'
 import { createServer as createTcpServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { selfSignedCert } from '@ipfo/testkit'
 import { afterEach, describe, expect, it } from 'vitest'
 import { httpProbe } from './http-probe.js'
 import { tcpProbe } from './tcp-probe.js'
@@ -94,35 +94,11 @@ describe('http check', () => {
 
 describe('https check', () => {
   it('trusts the CA it is given, and refuses a certificate nothing vouches for', async () => {
-    // A self-signed certificate for 127.0.0.1 (openssl, as an administrator would make one).
     const dir = mkdtempSync(join(tmpdir(), 'ipfo-https-check-'))
     try {
-      const [key, cert] = [join(dir, 'key.pem'), join(dir, 'cert.pem')]
-      execFileSync(
-        'openssl',
-        [
-          'req',
-          '-x509',
-          '-newkey',
-          'ec',
-          '-pkeyopt',
-          'ec_paramgen_curve:prime256v1',
-          '-nodes',
-          '-keyout',
-          key,
-          '-out',
-          cert,
-          '-days',
-          '1',
-          '-subj',
-          '/CN=127.0.0.1',
-          '-addext',
-          'subjectAltName=IP:127.0.0.1',
-        ],
-        { stdio: 'ignore' },
-      )
-      const ca = readFileSync(cert)
-      const server = createHttpsServer({ key: readFileSync(key), cert: ca }, (_, res) => res.end('ok'))
+      const { key, cert } = selfSignedCert(dir)
+      const ca = cert
+      const server = createHttpsServer({ key, cert }, (_, res) => res.end('ok'))
       const port = await listening(server)
       const url = new URL(`https://127.0.0.1:${port}/health`)
       expect(await httpProbe({ url, expect: [200], ca, timeoutMs: 2000 })).toEqual({
