@@ -28,11 +28,15 @@ const WORDS = wordLine([
 /** The guard over these lines, as if the pipe closed after the last; what it removed and sent, in order. */
 async function guardOver(
   lines: string[],
-  opts: { failRemove?: boolean; failLink?: string; leftover?: string } = {},
+  opts: { failRemove?: boolean; failLink?: string; leftover?: string; rehearse?: boolean } = {},
 ) {
   const steps: string[] = []
   const address = new FakeAddressControl()
   address.held.add(addressKey(A))
+  if (opts.rehearse)
+    address.rehearse = async (addresses) => {
+      steps.push(`rehearse ${addresses.map(addressKey).join(' ')}`)
+    }
   const remove = address.remove.bind(address)
   address.remove = async (a) => {
     if (opts.failRemove) throw new Error('RTNETLINK answers: Operation not permitted')
@@ -99,6 +103,22 @@ describe('the guard at the agent’s death', () => {
   it('touches nothing of the dead agent’s when it keeps the addresses', async () => {
     const { steps } = await guardOver([HELLO, briefLine({ handOver: [], keep: [A] }), WORDS])
     expect(steps).toEqual(['close'])
+  })
+
+  it('goes once through the removal’s path when first told to hand something over, and says how long it took', async () => {
+    const { steps, outcome } = await guardOver(
+      [
+        HELLO,
+        briefLine({ handOver: [], keep: [A] }),
+        briefLine({ handOver: [A], keep: [] }),
+        briefLine({ handOver: [A], keep: [] }),
+        WORDS,
+      ],
+      { rehearse: true },
+    )
+    expect(steps.filter((s) => s.startsWith('rehearse'))).toEqual(['rehearse 10.0.0.100/24@eth0'])
+    expect(steps[0]).toBe('rehearse 10.0.0.100/24@eth0')
+    expect(outcome.kind === 'acted' && outcome.tookMs).toBeGreaterThanOrEqual(0)
   })
 
   it('sends the latest word and acts on the latest brief', async () => {
