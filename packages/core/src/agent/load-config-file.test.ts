@@ -103,3 +103,44 @@ describe('loadConfigFile', () => {
     expect(error.message).toContain('mode 640')
   })
 })
+
+describe('loadConfigFile: what the checks name on disk', () => {
+  async function withChecks(checks: string): Promise<string> {
+    const file = await writeConfig(`${config('hb.key')}checks:\n${checks}\n`)
+    await writeKeyFile(join(dir, 'etc', 'hb.key'), generateKey())
+    return file
+  }
+
+  it('refuses an exec program that is missing, not executable or writable by others, with line and fix', async () => {
+    const script = join(dir, 'check.sh')
+    const open = join(dir, 'open.sh')
+    await writeFile(script, '#!/bin/sh\nexit 0\n', { mode: 0o644 })
+    await writeFile(open, '#!/bin/sh\nexit 0\n')
+    await chmod(open, 0o777)
+    const file = await withChecks(
+      [
+        `  gone: { kind: exec, argv: [${join(dir, 'missing')}] }`,
+        `  plain: { kind: exec, argv: [${script}] }`,
+        `  open: { kind: exec, argv: [${open}] }`,
+        `  tls: { kind: https, url: "https://127.0.0.1/", ca: ${join(dir, 'no-ca.pem')} }`,
+      ].join('\n'),
+    )
+    const error = await rejection(loadConfigFile(file))
+    expect(error.message.split('\n')).toEqual([
+      `${file}: 4 problems`,
+      `  ${file}:5 checks.gone.argv[0]: ${join(dir, 'missing')} does not exist: install it, or write the full path of the check program`,
+      `  ${file}:6 checks.plain.argv[0]: ${script} is not executable: chmod +x ${script}`,
+      `  ${file}:7 checks.open.argv[0]: ${open} has mode 0777: others can change the program the agent runs as root; chmod go-w ${open}`,
+      `  ${file}:8 checks.tls.ca: the CA file ${join(dir, 'no-ca.pem')} cannot be read (ENOENT): write the path of a PEM file of the certificates to trust`,
+    ])
+    expect(error.path).toBe('checks.gone.argv[0]')
+  })
+
+  it('accepts a runnable program', async () => {
+    const script = join(dir, 'check.sh')
+    await writeFile(script, '#!/bin/sh\nexit 0\n', { mode: 0o755 })
+    const file = await withChecks(`  ok: { kind: exec, argv: [${script}, --quick] }`)
+    const { config: loaded } = await loadConfigFile(file)
+    expect(loaded.checks.ok).toMatchObject({ kind: 'exec', argv: [script, '--quick'] })
+  })
+})

@@ -1,9 +1,10 @@
 import { readFile } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
 import { readKeyFile } from '../adapters/key-file.js'
-import { parseConfig } from '../config/load.js'
+import { formatIssues, lineOf, parseConfig } from '../config/load.js'
 import type { Config } from '../config/schema.js'
 import { ConfigError } from '../model/errors.js'
+import { checkFilesIssues } from './check-files.js'
 
 /**
  * Reads, validates and completes the agent's config file: `key` is resolved against the config file's
@@ -47,7 +48,20 @@ export async function loadConfigFile(file: string): Promise<LoadedConfig> {
         cause: error,
       })
     })
+  const fileIssues = await checkFilesIssues(config)
+  if (fileIssues.length > 0) {
+    const issues = fileIssues.map((issue) => {
+      const line = lineOf(text, pathKeys(issue.path))
+      return line === undefined ? issue : { ...issue, line }
+    })
+    throw new ConfigError(formatIssues(file, issues), { file, path: issues[0]?.path })
+  }
   const key = await readAt(config.key, 'key')
   const acceptedKeys = await Promise.all(config.acceptKeys.map((k, i) => readAt(k, `acceptKeys[${i}]`)))
   return { config, key, acceptedKeys }
+}
+
+/** `checks.web.argv[0]` -> ['checks', 'web', 'argv', 0]. */
+function pathKeys(path: string): (string | number)[] {
+  return path.split(/\.|(?=\[)/).map((part) => (part.startsWith('[') ? Number(part.slice(1, -1)) : part))
 }

@@ -156,6 +156,7 @@ describe('stringifyConfig', () => {
       ip: '100.0.1.10',
       prefix: 24,
       family: 4,
+      requires: [],
     })
     expect(parsed.links.map((l) => l.targets)).toEqual([['10.0.0.1'], ['100.0.0.10']])
   })

@@ -51,7 +51,10 @@ describe('parseConfig', () => {
       ip: '192.168.1.11',
       prefix: 24,
       family: 4,
+      requires: [],
     })
+    expect(config.checks).toEqual({})
+    expect(config.onAllUnfit).toBe('keep')
   })
 
   it('parses JSON', () => {

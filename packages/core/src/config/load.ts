@@ -79,6 +79,14 @@ export function readablePath(keys: Keys): string {
     .join('')
 }
 
+/** The 1-based line of a field in a config file's text (or of its nearest written parent). */
+export function lineOf(text: string, keys: Keys): number | undefined {
+  const lines = new LineCounter()
+  const doc = parseDocument(text, { lineCounter: lines })
+  const at = positionOf(doc.contents, keys)
+  return at === undefined ? undefined : lines.linePos(at).line
+}
+
 function syntaxIssue(error: YAMLError): ConfigIssue {
   // prettyErrors appends " at line L, column C:" and the source line with a caret; we keep the caret.
   const [head = '', ...context] = error.message.split('\n')

@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { formatDuration, parseDuration } from '../model/duration.js'
 import { parseCidr } from '../model/ip.js'
+import { checksSchema, onAllUnfitSchema, requiresSchema, unknownRequires } from './checks-schema.js'
 
 /**
  * The agent's config file (YAML or JSON), as a zod schema. Parsing turns durations into milliseconds
@@ -35,6 +36,7 @@ export const addressSchema = z
   .strictObject({
     interface: z.string().min(1).max(15).describe('The network interface, e.g. "eth0" or "en0".'),
     address: z.string().describe('The address with its prefix, e.g. "192.168.1.100/24" or "fd00::100/64".'),
+    requires: requiresSchema,
   })
   .transform((value, ctx) => {
     const parsed = parseCidr(value.address)
@@ -42,7 +44,13 @@ export const addressSchema = z
       ctx.addIssue({ code: 'custom', message: parsed.reason, path: ['address'] })
       return z.NEVER
     }
-    return { interface: value.interface, ip: parsed.ip, prefix: parsed.prefix, family: parsed.family }
+    return {
+      interface: value.interface,
+      ip: parsed.ip,
+      prefix: parsed.prefix,
+      family: parsed.family,
+      requires: value.requires,
+    }
   })
 
 const target = z
@@ -248,6 +256,8 @@ export const configSchema = z
     carrierSettle: duration(
       'After a carrier comes back, how long this node waits to hear every peer before it claims the addresses on that interface anyway (never less than deadAfter). Raise it to the forwarding delay of switch ports that run spanning tree without portfast (30 s or more).',
     ).prefault('2s'),
+    checks: checksSchema,
+    onAllUnfit: onAllUnfitSchema,
     onStop: z
       .enum(['release', 'keep'])
       .default('release')
@@ -309,6 +319,13 @@ export const configSchema = z
       if (ids.indexOf(id) !== i)
         ctx.addIssue({ code: 'custom', path: ['peers', i, 'id'], message: `peer "${id}" is listed twice` })
     })
+    const requiring = [
+      ...config.owns.map((a, i) => ({ path: ['owns', i], requires: a.requires })),
+      ...config.peers.flatMap((p, j) =>
+        p.takeover.map((a, i) => ({ path: ['peers', j, 'takeover', i], requires: a.requires })),
+      ),
+    ]
+    for (const issue of unknownRequires(config.checks, requiring)) ctx.addIssue({ code: 'custom', ...issue })
     const links = config.links.map((l) => l.name)
     links.forEach((n, i) => {
       if (links.indexOf(n) !== i)

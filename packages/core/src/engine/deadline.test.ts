@@ -46,6 +46,7 @@ describe('the deadline timer', () => {
           intervalMs: 100,
           state: 'healthy',
           held: [],
+          fit: null,
         },
         KEYS,
       )

@@ -390,7 +390,7 @@ describe('engine: two nodes on a fake network', () => {
         sentAt: 0,
         intervalMs: 100,
       }
-      c.net.inject('b', encodeHeartbeat({ ...forged, state: 'healthy', held: [] }, forger))
+      c.net.inject('b', encodeHeartbeat({ ...forged, state: 'healthy', held: [], fit: null }, forger))
     }
     expect(c.b.address.has('10.0.0.100')).toBe(true)
     const dropped = c.b.engine.status().counters.dropped

@@ -3,6 +3,7 @@ import { noHooks } from '../model/ports.js'
 import { advertisedHeld, advertisedState } from '../state-machine/advertise.js'
 import { nextDeadline } from '../state-machine/deadline.js'
 import type { Effect } from '../state-machine/effects.js'
+import { advertisedFit } from '../state-machine/fitness.js'
 import type { Input } from '../state-machine/inputs.js'
 import { releaseRefusal, takeoverRefusal } from '../state-machine/operator.js'
 import { initialState, transition } from '../state-machine/transition.js'
@@ -51,7 +52,11 @@ export function createEngine(deps: EngineDeps): Engine {
     incarnation,
     counters,
     emit,
-    advertise: () => ({ state: advertisedState(state), held: advertisedHeld(state) }),
+    advertise: () => ({
+      state: advertisedState(state),
+      held: advertisedHeld(state),
+      fit: advertisedFit(state),
+    }),
     beforeBeat: notePause,
     afterBeat: () => void marks.save(),
     ...(deps.guard ? { lastWord: (words) => deps.guard?.lastWord(words) } : {}),
@@ -93,7 +98,7 @@ export function createEngine(deps: EngineDeps): Engine {
         clock,
         sink: deps.rehearsal.onEvent,
         state: () => state,
-        encodeHeartbeat: (held) => heartbeats.rehearse(advertisedState(state), held),
+        encodeHeartbeat: (held) => heartbeats.rehearse(advertisedState(state), held, advertisedFit(state)),
         address: deps.address,
         addresses: allAddresses(config),
         emit,

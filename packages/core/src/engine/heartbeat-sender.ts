@@ -17,7 +17,12 @@ export interface HeartbeatSenderDeps {
   readonly incarnation: number
   readonly counters: Counters
   /** What this node says about itself now. */
-  readonly advertise: () => { readonly state: NodeStateCode; readonly held: AdvertisedAddress[] }
+  readonly advertise: () => {
+    readonly state: NodeStateCode
+    readonly held: AdvertisedAddress[]
+    /** The fit list (heartbeat version 2), or null to say nothing of fitness (version 1). */
+    readonly fit: string[] | null
+  }
   readonly emit: Emit
   /** Runs at every beat before anything is sent (the pause check), and after (saving replay marks). */
   readonly beforeBeat: (now: number) => void
@@ -44,19 +49,25 @@ export function heartbeatSender(deps: HeartbeatSenderDeps) {
   let timer: TimerHandle | undefined
   let nextBeatAt = 0
 
-  function packet(link: string, seq: number, state: NodeStateCode, held: AdvertisedAddress[]): Buffer {
+  function packet(
+    link: string,
+    seq: number,
+    state: NodeStateCode,
+    held: AdvertisedAddress[],
+    fit: string[] | null,
+  ): Buffer {
     const { node, interval: intervalMs } = config
     const sentAt = clock.wallNow()
     const { incarnation } = deps
-    return encodeHeartbeat({ node, link, incarnation, seq, sentAt, intervalMs, state, held }, deps.keys)
+    return encodeHeartbeat({ node, link, incarnation, seq, sentAt, intervalMs, state, held, fit }, deps.keys)
   }
 
   function now(): void {
-    const { state, held } = deps.advertise()
+    const { state, held, fit } = deps.advertise()
     for (const link of linkNames) {
       const seq = (seqByLink.get(link) ?? 0) + 1
       seqByLink.set(link, seq)
-      deps.transport.send(link, packet(link, seq, state, held))
+      deps.transport.send(link, packet(link, seq, state, held, fit))
       counters.sent++
     }
     if (deps.lastWord) {
@@ -64,7 +75,8 @@ export function heartbeatSender(deps: HeartbeatSenderDeps) {
       deps.lastWord(
         linkNames.map((link) => ({
           link,
-          data: packet(link, (seqByLink.get(link) ?? 0) + 1, 'stopping', []),
+          // Fit for nothing: it will serve nothing more (and speaks the version the heartbeat did).
+          data: packet(link, (seqByLink.get(link) ?? 0) + 1, 'stopping', [], fit && []),
         })),
       )
     }
@@ -104,8 +116,8 @@ export function heartbeatSender(deps: HeartbeatSenderDeps) {
      * A heartbeat as it would be sent on the first link, never sent: the takeover rehearsal encodes
      * one (seq 1 leaves the numbering of the real ones untouched).
      */
-    rehearse(state: NodeStateCode, held: AdvertisedAddress[]): Buffer {
-      return packet(linkNames[0] ?? '', 1, state, held)
+    rehearse(state: NodeStateCode, held: AdvertisedAddress[], fit: string[] | null): Buffer {
+      return packet(linkNames[0] ?? '', 1, state, held, fit)
     },
   }
 }

@@ -40,6 +40,7 @@ function sender() {
     advertise: () => ({
       state: 'healthy',
       held: [{ ip: '10.0.0.100', prefix: 24, family: 4, status: 'held' }],
+      fit: null,
     }),
     emit: () => {},
     beforeBeat: () => {},

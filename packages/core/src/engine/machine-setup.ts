@@ -5,9 +5,14 @@ import type { MachineSetup } from '../state-machine/transition.js'
 /** Every set of addresses this node may hold: its own, then each watched peer's takeover list. */
 export function ownersOf(config: Config): { owner: string; addresses: readonly InterfaceAddress[] }[] {
   return [
-    { owner: config.node, addresses: config.owns },
-    ...config.peers.map((p) => ({ owner: p.id, addresses: p.takeover })),
+    { owner: config.node, addresses: config.owns.map(plain) },
+    ...config.peers.map((p) => ({ owner: p.id, addresses: p.takeover.map(plain) })),
   ]
+}
+
+/** The address alone, without what the config says about it (its required checks). */
+function plain(a: InterfaceAddress): InterfaceAddress {
+  return { interface: a.interface, ip: a.ip, prefix: a.prefix, family: a.family }
 }
 
 /** Every address of `ownersOf`, in one list. */
@@ -32,7 +37,9 @@ export function machineSetup(config: Config): MachineSetup {
       announce: { count: config.announce.count, intervalMs: config.announce.interval },
       retryAfterMs: Math.max(5_000, config.deadAfter),
       arbitrate: config.arbitration.probe || config.arbitration.witness.length > 0,
+      onAllUnfit: config.onAllUnfit,
     },
+    fitnessOnWire: Object.keys(config.checks).length > 0,
     linkNames: config.links.map((l) => l.name),
     peers: config.peers.map((p) => p.id),
     resources: ownersOf(config),

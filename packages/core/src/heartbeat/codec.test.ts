@@ -25,6 +25,7 @@ const base: Heartbeat = {
   intervalMs: 1000,
   state: 'healthy',
   held: [{ ip: '192.168.1.100', prefix: 24, family: 4, status: 'held' }],
+  fit: null,
 }
 
 /** Sign a hand-made body, to reach the parser behind the MAC. */
@@ -77,6 +78,52 @@ describe('encodeHeartbeat / decodeHeartbeat', () => {
         .subarray(-(7 + 19))
         .toString('hex'),
     ).toBe(`0408010a000001` + `064002fd000000000000000000000000000001`)
+  })
+
+  it('version 2: version 1 with the fit list after the held list (family, address bytes)', () => {
+    const packet = encodeHeartbeat({ ...base, held: [], fit: ['10.0.0.1', 'fd00::1'] }, ring)
+    const v1 = bodyOf(encodeHeartbeat({ ...base, held: [] }, ring))
+    const body = bodyOf(packet)
+    expect(body[4]).toBe(2)
+    expect(
+      body
+        .subarray(5)
+        .equals(
+          Buffer.concat([
+            v1.subarray(5),
+            Buffer.from('02040a00000106fd000000000000000000000000000001', 'hex'),
+          ]),
+        ),
+    ).toBe(true)
+  })
+
+  it('says nothing about fitness in version 1, and an empty fit list in version 2', () => {
+    expect(encodeHeartbeat(base, ring)[4]).toBe(1)
+    const empty = { ...base, fit: [] }
+    const packet = encodeHeartbeat(empty, ring)
+    expect(packet[4]).toBe(2)
+    expect(decodeHeartbeat(packet, ring)).toEqual({ ok: true, heartbeat: empty, keyId: alpha.id })
+  })
+
+  it('round-trips the most a version 2 heartbeat carries, within MAX_PACKET_BYTES', () => {
+    const v6 = (i: number) => `2001:db8:ffff:ffff:ffff:ffff:ffff:${(i + 1).toString(16)}`
+    const hb: Heartbeat = {
+      ...base,
+      node: 'n'.repeat(32),
+      link: 'l'.repeat(32),
+      held: Array.from({ length: 32 }, (_, i) => ({ ip: v6(i), prefix: 128, family: 6, status: 'held' })),
+      fit: Array.from({ length: 32 }, (_, i) => v6(i + 100)),
+    }
+    const packet = encodeHeartbeat(hb, ring)
+    expect(packet.length).toBeLessThanOrEqual(MAX_PACKET_BYTES)
+    expect(decodeHeartbeat(packet, ring)).toEqual({ ok: true, heartbeat: hb, keyId: alpha.id })
+  })
+
+  it('refuses to encode more than 32 fit addresses', () => {
+    const fit = Array.from({ length: 33 }, (_, i) => `10.0.0.${i}`)
+    expect(() => encodeHeartbeat({ ...base, fit }, ring)).toThrow(
+      '33 fit addresses; a heartbeat carries at most 32',
+    )
   })
 
   const held: Record<string, Heartbeat['held']> = {
@@ -230,18 +277,18 @@ describe('decodeHeartbeat drops', () => {
     }
   })
 
-  it.each([0, 2, 255])('version %d, reported as such even with a bad MAC', (version) => {
+  it.each([0, 3, 255])('version %d, reported as such even with a bad MAC', (version) => {
     const other = Buffer.from(packet)
     other[4] = version
     expect(dropOf(other)).toEqual({
       ok: false,
       reason: 'wrong-version',
-      detail: `heartbeat version ${version}; this node speaks version 1`,
+      detail: `heartbeat version ${version}; this node speaks versions 1 to 2`,
     })
   })
 
   it('a short packet of another version, which may be laid out differently', () => {
-    expect(dropOf(Buffer.from('IPFO\x02', 'latin1')).reason).toBe('wrong-version')
+    expect(dropOf(Buffer.from('IPFO\x03', 'latin1')).reason).toBe('wrong-version')
   })
 
   it.each(['ipfo', 'IPF\0', 'XXXX'])('magic %j', (magic) => {
@@ -255,14 +302,14 @@ describe('decodeHeartbeat drops', () => {
   })
 
   it.each([
-    [1025, 'packet is 1025 bytes; the limit is 1024'],
-    [1500, 'packet is 1500 bytes; the limit is 1024'],
+    [1401, 'packet is 1401 bytes; the limit is 1400'],
+    [1500, 'packet is 1500 bytes; the limit is 1400'],
   ])('%d bytes as oversized, before anything else', (size, detail) => {
     const big = Buffer.concat([packet, Buffer.alloc(size - packet.length)])
     expect(dropOf(big)).toEqual({ ok: false, reason: 'oversized', detail })
   })
 
-  it('1024 bytes is not oversized', () => {
+  it('1400 bytes is not oversized', () => {
     expect(dropOf(Buffer.concat([packet, Buffer.alloc(MAX_PACKET_BYTES - packet.length)])).reason).toBe(
       'bad-mac',
     )

@@ -3,7 +3,7 @@
  *
  *   offset  size  field
  *   0       4     magic "IPFO"
- *   4       1     version, 1
+ *   4       1     version: 1, or 2 when the sender tells its fitness (below)
  *   5       1     key id: which key's HMAC closes the packet (key-ring.ts)
  *   6       1     state: 0 starting, 1 healthy, 2 maintenance, 3 stopping
  *   7       1     flags, 0 (reserved; a new meaning gets a new version)
@@ -15,7 +15,14 @@
  *   ..      1+n   link name: length, then 1-32 bytes of UTF-8
  *   ..      1     held count, 0-32; then per held address:
  *                   family (4 | 6), prefix, status (0 held, 1 releasing, 2 kept), 4 or 16 address bytes
+ *   ..      1     version 2 only: fit count, 0-32; then per address the sender could serve and is fit
+ *                   for (issue 19's health checks): family (4 | 6), 4 or 16 address bytes
  *   end-32  32    HMAC-SHA256 of every preceding byte, with the key named by the key id
+ *
+ * Version 2 is version 1 with the fit list. A node speaks it only once it has something to say (it has
+ * health checks, or something unfit) or has heard a peer speak it, so a cluster without checks sends
+ * the same bytes as before and a rolling upgrade mixes versions safely; version 1 says nothing about
+ * fitness (see state-machine/fitness.ts for what that means).
  *
  * The 64-bit fields must hold JS safe integers (below 2^53). Decoding checks size, magic and version,
  * then the HMAC, and only then parses the rest, so unauthenticated bytes are never parsed further.
@@ -28,8 +35,10 @@ import { normalizeIp } from '../model/ip.js'
 import type { KeyRing } from './key-ring.js'
 
 export const HEARTBEAT_MAGIC = 'IPFO'
-export const HEARTBEAT_VERSION = 1
-export const MAX_PACKET_BYTES = 1024
+/** The newest version this node speaks (and reads, with every older one). */
+export const HEARTBEAT_VERSION = 2
+/** Room for 32 held and 32 fit IPv6 addresses with the longest names, within a 1500-byte MTU. */
+export const MAX_PACKET_BYTES = 1400
 export const MAX_NAME_BYTES = 32
 export const MAX_HELD_ADDRESSES = 32
 
@@ -54,6 +63,11 @@ export interface Heartbeat {
   state: NodeStateCode
   /** Addresses the sender holds right now, at most 32. */
   held: HeldAddress[]
+  /**
+   * The addresses the sender could serve and is fit for, at most 32 (version 2); null: it says nothing
+   * about fitness (version 1).
+   */
+  fit: string[] | null
 }
 
 export type DecodeResult =
@@ -88,11 +102,16 @@ export function encodeHeartbeat(hb: Heartbeat, keys: KeyRing): Buffer {
     )
   }
   const held = hb.held.map(heldBytes)
+  if (hb.fit !== null && hb.fit.length > MAX_HELD_ADDRESSES) {
+    throw new RangeError(`${hb.fit.length} fit addresses; a heartbeat carries at most ${MAX_HELD_ADDRESSES}`)
+  }
+  const fit = hb.fit === null ? [] : [Buffer.of(hb.fit.length), ...hb.fit.map(fitBytes)]
 
-  const bodyBytes = FIXED_HEADER_BYTES + 2 + node.length + link.length + 1 + sum(held.map((h) => h.length))
+  const bodyBytes =
+    FIXED_HEADER_BYTES + 2 + node.length + link.length + 1 + sum([...held, ...fit].map((h) => h.length))
   const out = Buffer.alloc(bodyBytes + MAC_BYTES)
   MAGIC.copy(out, 0)
-  out.writeUInt8(HEARTBEAT_VERSION, 4)
+  out.writeUInt8(hb.fit === null ? 1 : 2, 4)
   out.writeUInt8(keys.signing.id, 5)
   out.writeUInt8(state, 6)
   out.writeUInt8(0, 7)
@@ -101,7 +120,7 @@ export function encodeHeartbeat(hb: Heartbeat, keys: KeyRing): Buffer {
   out.writeBigUInt64BE(BigInt(hb.sentAt), 24)
   out.writeUInt32BE(hb.intervalMs, 32)
   let offset = FIXED_HEADER_BYTES
-  for (const part of [lengthPrefixed(node), lengthPrefixed(link), Buffer.of(held.length), ...held]) {
+  for (const part of [lengthPrefixed(node), lengthPrefixed(link), Buffer.of(held.length), ...held, ...fit]) {
     offset += part.copy(out, offset)
   }
   mac(out.subarray(0, bodyBytes), keys.signing.secret).copy(out, bodyBytes)
@@ -131,10 +150,10 @@ function decode(data: Buffer, keys: KeyRing): DecodeResult {
   }
   // Before the length and the MAC: another version may be laid out differently.
   const version = data[4]!
-  if (version !== HEARTBEAT_VERSION) {
+  if (version < 1 || version > HEARTBEAT_VERSION) {
     return drop(
       'wrong-version',
-      `heartbeat version ${version}; this node speaks version ${HEARTBEAT_VERSION}`,
+      `heartbeat version ${version}; this node speaks versions 1 to ${HEARTBEAT_VERSION}`,
     )
   }
   if (data.length < MIN_PACKET_BYTES) {
@@ -159,7 +178,7 @@ function parseBody(body: Buffer): Heartbeat {
   const state = STATES[stateCode]
   if (state === undefined) throw new Malformed(`state code ${stateCode} is unknown`)
   const flags = r.u8()
-  if (flags !== 0) throw new Malformed(`flags are ${hexByte(flags)}; version 1 defines none`)
+  if (flags !== 0) throw new Malformed(`flags are ${hexByte(flags)}; no version defines any`)
   const incarnation = r.u64('incarnation')
   const seq = r.u64('seq')
   if (seq === 0) throw new Malformed('seq is 0; sequences start at 1')
@@ -173,10 +192,13 @@ function parseBody(body: Buffer): Heartbeat {
   }
   const held: HeldAddress[] = []
   for (let i = 0; i < count; i++) held.push(r.heldAddress())
+  const fit = body[4] === 2 ? r.fitList() : null
   if (r.offset !== body.length) {
-    throw new Malformed(`${body.length - r.offset} stray bytes after the last held address`)
+    throw new Malformed(
+      `${body.length - r.offset} stray bytes after the last ${fit ? 'fit' : 'held'} address`,
+    )
   }
-  return { node, link, incarnation, seq, sentAt, intervalMs, state, held }
+  return { node, link, incarnation, seq, sentAt, intervalMs, state, held, fit }
 }
 
 class Malformed extends Error {}
@@ -234,6 +256,22 @@ class Reader {
     const bytes = this.take(family === 4 ? 4 : 16, what)
     return { ip: family === 4 ? [...bytes].join('.') : ipv6Text(bytes), prefix, family, status }
   }
+
+  fitList(): string[] {
+    const what = 'fit addresses'
+    const count = this.u8(what)
+    if (count > MAX_HELD_ADDRESSES) {
+      throw new Malformed(`${count} fit addresses; a heartbeat carries at most ${MAX_HELD_ADDRESSES}`)
+    }
+    const out: string[] = []
+    for (let i = 0; i < count; i++) {
+      const family = this.u8(what)
+      if (family !== 4 && family !== 6) throw new Malformed(`address family ${family} is neither 4 nor 6`)
+      const bytes = this.take(family === 4 ? 4 : 16, what)
+      out.push(family === 4 ? [...bytes].join('.') : ipv6Text(bytes))
+    }
+    return out
+  }
 }
 
 function nameBytes(text: string, what: string): Buffer {
@@ -257,7 +295,12 @@ function heldBytes(a: HeldAddress): Buffer {
   return Buffer.concat([Buffer.of(a.family, a.prefix, status), address])
 }
 
-function addressBytes(a: HeldAddress): Buffer {
+function fitBytes(ip: string): Buffer {
+  const family = isIPv4(ip) ? 4 : 6
+  return Buffer.concat([Buffer.of(family), addressBytes({ ip, family })])
+}
+
+function addressBytes(a: { readonly ip: string; readonly family: 4 | 6 }): Buffer {
   if (a.family === 4 && isIPv4(a.ip)) return Buffer.from(a.ip.split('.').map(Number))
   // Zone ids (fe80::1%eth0) mean nothing to the peer and have no bytes on the wire.
   if (a.family === 6 && isIPv6(a.ip) && !a.ip.includes('%')) return ipv6Bytes(normalizeIp(a.ip))

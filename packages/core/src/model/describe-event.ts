@@ -13,6 +13,7 @@ export function severityOf(event: IpfoEvent): Severity {
     case 'address-conflict':
     case 'kept-on-stop':
     case 'guard-died':
+    case 'no-node-fit':
       return 'error'
     case 'peer-lost':
     case 'carrier-lost':
@@ -31,6 +32,8 @@ export function severityOf(event: IpfoEvent): Severity {
     case 'tools-missing':
     case 'guard-acted':
     case 'addresses-expired':
+    case 'check-failed':
+    case 'unfit':
       return 'warn'
     case 'guard-started':
       return event.restarts > 0 ? 'warn' : 'info'
@@ -68,6 +71,16 @@ export function describeEvent(e: IpfoEvent): string {
       return `${e.peer} lost: silent on every link for ${formatDuration(e.silentForMs)}`
     case 'peer-restored':
       return `${e.peer} is back${e.restarted ? ' (restarted)' : ''}`
+    case 'check-failed':
+      return `check ${e.check} failing: ${e.detail}`
+    case 'check-recovered':
+      return `check ${e.check} passing again (${e.detail}) after ${formatDuration(e.failedForMs)}`
+    case 'unfit':
+      return `unfit for ${e.addresses.join(', ')}: ${e.checks.join(', ')} failing`
+    case 'fit':
+      return `fit for ${e.addresses.join(', ')} again`
+    case 'no-node-fit':
+      return `no node is fit for ${e.addresses.join(', ')} (${e.reason}): ${e.action === 'kept' ? 'kept here' : e.action === 'released' ? 'released (onAllUnfit: release)' : 'nobody holds it'}`
     case 'acquiring':
       return `acquiring ${e.addresses.join(', ')} of ${e.owner}: ${e.reason}`
     case 'acquired':

@@ -148,6 +148,26 @@ export type IpfoEvent = At &
         tookMs: number
         recorded: boolean
       }
+    /** A health check's verdict changed to failing (`fall` failed runs in a row); `detail`: the last run's. */
+    | { kind: 'check-failed'; check: string; detail: string; failures: number }
+    /** A failing health check passes again (`rise` good runs in a row). */
+    | { kind: 'check-recovered'; check: string; detail: string; failedForMs: number }
+    /** This node can no longer serve these addresses: checks they require fail. A fit peer takes them. */
+    | { kind: 'unfit'; owner: string; addresses: string[]; checks: string[] }
+    /** Every check these addresses require passes here again. */
+    | { kind: 'fit'; owner: string; addresses: string[] }
+    /**
+     * No live node is fit for these addresses. `kept`: this node keeps them (or claims them at home),
+     * `released`: it lets them go (onAllUnfit: release), `unheld`: nobody holds them and this node,
+     * unfit, takes nothing.
+     */
+    | {
+        kind: 'no-node-fit'
+        owner: string
+        addresses: string[]
+        action: 'kept' | 'released' | 'unheld'
+        reason: string
+      }
     | { kind: 'error'; message: string; context: string }
   )
 

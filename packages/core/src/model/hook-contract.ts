@@ -104,6 +104,8 @@ export const NOTIFY_EVENTS = [
   'guard-died',
   'guard-acted',
   'addresses-expired',
+  'no-node-fit',
+  'unfit',
 ] as const
 export type NotifyEventKind = (typeof NOTIFY_EVENTS)[number]
 

@@ -98,6 +98,7 @@ describe('carrier', () => {
         sentAt,
         state: 'healthy' as const,
         held,
+        fit: null,
       })
       return [
         beat('public', sim.now - 20, [held(VIP_B)]),
@@ -186,7 +187,9 @@ describe('carrier', () => {
       'heartbeat-lost',
       'heartbeat-lost',
       'peer-lost',
+      'no-node-fit',
     ])
+    expect(sim.events().at(-1)).toMatchObject({ action: 'unheld', reason: 'eth0 without carrier' })
     expect(sim.checklists()).toEqual([])
     carrier(sim, true)
     sim.advance(799)

@@ -20,7 +20,7 @@ export function nextDeadline(s: EngineState, now: number): number | undefined {
     if (clock !== null) times.push(clock + claimTimeoutMs)
     const owner = s.peers[r.owner]
     if (policy === 'stable' && r.status === 'held' && owner?.aliveSince != null)
-      times.push(owner.aliveSince + stableForMs)
+      times.push(Math.max(owner.aliveSince, owner.fitSince ?? 0) + stableForMs)
   }
   const future = times.filter((t) => t > now)
   return future.length > 0 ? Math.min(...future) : undefined

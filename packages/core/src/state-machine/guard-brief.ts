@@ -1,5 +1,6 @@
 import type { InterfaceAddress } from '../model/ip.js'
 import type { GuardBrief } from '../model/ports.js'
+import { saysUnfit } from './fitness.js'
 import type { EngineState, Resource } from './state.js'
 
 /**
@@ -36,5 +37,8 @@ export function takenOverIfSilent(s: EngineState, r: Resource): boolean {
     return p?.alive === true && p.state === 'healthy'
   }
   if (r.manual) return false
-  return r.owner === s.self ? Object.keys(s.peers).some(ready) : ready(r.owner)
+  // An unfit peer takes nothing; an unfit owner still claims its own when nobody is fit (onAllUnfit: keep).
+  if (r.owner === s.self) return Object.values(s.peers).some((p) => ready(p.id) && !saysUnfit(p, r))
+  const owner = s.peers[r.owner]
+  return ready(r.owner) && owner !== undefined && (!saysUnfit(owner, r) || s.timing.onAllUnfit === 'keep')
 }

@@ -10,6 +10,8 @@ export interface HeartbeatInput {
   readonly sentAt: number
   readonly state: NodeStateCode
   readonly held: readonly AdvertisedAddress[]
+  /** The addresses the sender could serve and is fit for; null: it said nothing (version 1). */
+  readonly fit: readonly string[] | null
 }
 
 /** What happens to the machine. Time comes with every input as `now` (monotonic ms). */
@@ -45,6 +47,11 @@ export type Input =
   | { readonly kind: 'resumed'; readonly pausedMs: number; readonly expired?: readonly string[] }
   /** The kernel ended the lifetime of the resource's held addresses: they are gone from the interface. */
   | { readonly kind: 'expired'; readonly owner: string }
+  /**
+   * This node's health checks changed verdict: for each address, the checks it requires that fail
+   * now (addresses with none are left out).
+   */
+  | { readonly kind: 'fitness'; readonly failing: Readonly<Record<string, readonly string[]>> }
   /** Stop: release held addresses (running the release checklist) or keep them in place. */
   | { readonly kind: 'stop'; readonly release: boolean }
 

@@ -1,6 +1,7 @@
 import type { HoldStatus } from '../model/advertised.js'
 import { cidr } from '../model/ip.js'
 import { acquireSteps, type Effect, releaseSteps, type Step } from './effects.js'
+import { fitTargets, noNodeFit, saysUnfit, selfFit, unfitBecause } from './fitness.js'
 import type { EngineState, PeerView, Resource } from './state.js'
 
 /**
@@ -14,10 +15,39 @@ export function evaluateResource(state: EngineState, held: Resource, now: number
   if (state.phase === 'stopping' || state.phase === 'stopped') return evaluateStopping(state, r, now, fx)
   const resource = expireBlock(r, now)
   const unserved = carrierHold(state, resource, now)
-  if (unserved) return onCarrierHold(state, resource, unserved, now, fx)
-  return resource.owner === state.self
-    ? evaluateOwn(state, resource, now, fx)
-    : evaluateTakeover(state, resource, now, fx)
+  const next = unserved
+    ? onCarrierHold(state, resource, unserved, now, fx)
+    : resource.owner === state.self
+      ? evaluateOwn(state, resource, now, fx)
+      : evaluateTakeover(state, resource, now, fx)
+  return reportNoNodeFit(state, next, fx)
+}
+
+/**
+ * Says once, loudly, that no live node is fit for the resource: by the node that holds it, or, when
+ * nobody does, by its owner (or by a taker when the owner is lost). Said again after a fit node was
+ * seen in between.
+ */
+function reportNoNodeFit(state: EngineState, r: Resource, fx: Effect[]): Resource {
+  const none = noNodeFit(state, r)
+  if (!none) return r.noFitReported ? { ...r, noFitReported: false } : r
+  if (r.noFitReported) return r
+  const held = r.status === 'held' || r.status === 'acquiring'
+  const heldElsewhere = holdersOf(state, r, undefined).length > 0
+  const ownerLost = r.owner !== state.self && state.peers[r.owner]?.lost === true
+  if (!held && (heldElsewhere || (r.owner !== state.self && !ownerLost))) return r
+  const action = r.status === 'releasing' ? 'released' : held ? 'kept' : 'unheld'
+  fx.push({
+    kind: 'emit',
+    event: {
+      kind: 'no-node-fit',
+      owner: r.owner,
+      addresses: names(r),
+      action,
+      reason: unfitBecause(state, r),
+    },
+  })
+  return { ...r, noFitReported: true }
 }
 
 /**
@@ -109,11 +139,25 @@ function onCarrierHold(
  * past claimTimeout of the claim clock (it ignores us: its release keeps failing, say).
  */
 function evaluateOwn(state: EngineState, r: Resource, now: number, fx: Effect[]): Resource {
-  if (r.status === 'held' || r.heldBack || state.maintenance || r.blocked) return stopClaimClock(r)
+  const fit = selfFit(state, r)
+  if (r.status === 'held') {
+    if (fit || state.maintenance || r.blocked) return stopClaimClock(r)
+    return handOverIfUnfit(state, r, now, fx)
+  }
+  if (r.heldBack || state.maintenance || r.blocked) return stopClaimClock(r)
   const peers = Object.values(state.peers)
   const startupDone = peers.every((p) => p.everHeard) || now - state.startedAt >= state.timing.deadAfterMs
   if (!startupDone) return r
   const holders = holdersOf(state, r, undefined)
+  // Unfit here: a fit peer takes them. With none, they stay where they are, and are claimed at home
+  // when nobody has them (an address served by a sick node beats none), unless onAllUnfit: release.
+  if (
+    !fit &&
+    (holders.length > 0 || fitTargets(state, r).length > 0 || state.timing.onAllUnfit === 'release')
+  )
+    return r.waitingSince === null && r.claimClockSince === null
+      ? r
+      : { ...r, waitingSince: null, claimClockSince: null }
   if (holders.length === 0)
     return startAcquire(state, r, now, fx, {
       reason: 'own addresses are free',
@@ -169,18 +213,31 @@ function evaluateTakeover(state: EngineState, r: Resource, now: number, fx: Effe
   const owner = state.peers[r.owner]
   if (!owner) return r
   if (r.status === 'idle' || r.status === 'waiting') {
-    if (!owner.lost || state.maintenance || r.blocked) return r
-    if (holdersOf(state, r, r.owner).length > 0) return r
-    const silentFor = silentForMs(state, owner, now)
+    // An unfit node never takes over.
+    if (state.maintenance || r.blocked || !selfFit(state, r)) return r
+    if (owner.lost) {
+      if (holdersOf(state, r, r.owner).length > 0) return r
+      const silentFor = silentForMs(state, owner, now)
+      return startAcquire(state, r, now, fx, {
+        reason: `peer ${r.owner} lost`,
+        peer: r.owner,
+        detectionMs: silentFor,
+        arbitrate: true,
+      })
+    }
+    // The owner is alive but unfit, and has let them go (it releases first: never two holders).
+    const handedOver =
+      owner.alive && saysUnfit(owner, r) && owner.state !== 'maintenance' && owner.state !== 'stopping'
+    if (!handedOver || holdersOf(state, r, undefined).length > 0) return r
     return startAcquire(state, r, now, fx, {
-      reason: `peer ${r.owner} lost`,
+      reason: `peer ${r.owner} is unfit for them`,
       peer: r.owner,
-      detectionMs: silentFor,
       arbitrate: true,
     })
   }
   // held
-  if (!owner.alive) return r
+  if (!owner.alive)
+    return selfFit(state, r) || r.manual || state.maintenance ? r : handOverIfUnfit(state, r, now, fx)
   // An owner releasing them (its lifetime ran out while it was frozen, its carrier went) lets go: keep them.
   const ownerHoldsToo = owner.held.some(
     (h) => h.status !== 'releasing' && r.addresses.some((a) => a.ip === h.ip),
@@ -194,16 +251,34 @@ function evaluateTakeover(state: EngineState, r: Resource, now: number, fx: Effe
   }
   if (ownerHoldsToo) return startRelease(state, r, now, fx, `peer ${r.owner} holds its addresses itself`)
   if (r.manual || state.maintenance) return r
+  // Unfit here: hand them to a fit node (the owner, by any failback policy), or keep them.
+  if (!selfFit(state, r)) return handOverIfUnfit(state, r, now, fx)
+  // No give-back to an owner that says it cannot serve them.
+  if (saysUnfit(owner, r)) return r
   const { policy, stableForMs } = state.timing.failback
   if (policy === 'auto') return startRelease(state, r, now, fx, `peer ${r.owner} returned`)
-  if (policy === 'stable' && owner.aliveSince !== null && now - owner.aliveSince >= stableForMs) {
+  // Stable counts from when the owner came back or, if later, when its fitness last changed.
+  const healthySince = owner.aliveSince === null ? null : Math.max(owner.aliveSince, owner.fitSince ?? 0)
+  if (policy === 'stable' && healthySince !== null && now - healthySince >= stableForMs) {
     return startRelease(state, r, now, fx, `peer ${r.owner} healthy for ${stableForMs}ms`)
   }
   if (r.failbackReported) return r
-  const releaseInMs =
-    policy === 'stable' && owner.aliveSince !== null ? owner.aliveSince + stableForMs - now : null
+  const releaseInMs = policy === 'stable' && healthySince !== null ? healthySince + stableForMs - now : null
   fx.push({ kind: 'emit', event: { kind: 'failback-pending', owner: r.owner, policy, releaseInMs } })
   return { ...r, failbackReported: true }
+}
+
+/**
+ * A held resource this node is unfit for: released when a live peer is fit for it (it acquires once
+ * the release is done and heard), or when nobody is and onAllUnfit says release; kept otherwise.
+ */
+function handOverIfUnfit(state: EngineState, r: Resource, now: number, fx: Effect[]): Resource {
+  const why = unfitBecause(state, r)
+  const target = fitTargets(state, r)[0]
+  if (target !== undefined) return startRelease(state, r, now, fx, `unfit here (${why}); ${target} is fit`)
+  if (state.timing.onAllUnfit === 'release')
+    return startRelease(state, r, now, fx, `unfit here (${why}) and no node is fit (onAllUnfit: release)`)
+  return stopClaimClock(r)
 }
 
 /**
@@ -221,7 +296,8 @@ export function giveBackDue(state: EngineState, r: Resource): boolean {
     r.blocked === null &&
     !r.manual &&
     !state.maintenance &&
-    state.timing.failback.policy !== 'manual'
+    !saysUnfit(owner, r) &&
+    (state.timing.failback.policy !== 'manual' || !selfFit(state, r))
   )
 }
 

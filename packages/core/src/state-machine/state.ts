@@ -30,6 +30,13 @@ export interface PeerView {
   readonly state: NodeStateCode | null
   readonly held: readonly AdvertisedAddress[]
   /**
+   * The addresses the peer says it could serve and is fit for (heartbeat version 2); null while it
+   * says nothing (version 1: it has no health checks). See fitness.ts.
+   */
+  readonly fit: readonly string[] | null
+  /** When `fit` last changed (or was first heard): a failback waits for an owner fit this long. */
+  readonly fitSince: number | null
+  /**
    * `sentAt` of the heartbeat `held` came from. Links deliver at different speeds (a link coming back
    * up hands over older packets): only a heartbeat at least this new may change what the peer holds.
    */
@@ -91,6 +98,8 @@ export interface Resource {
    * are gone.
    */
   readonly expired: boolean
+  /** No live node is fit for these addresses and this node said so (no-node-fit); cleared when one is. */
+  readonly noFitReported: boolean
 }
 
 export interface Timing {
@@ -111,6 +120,8 @@ export interface Timing {
   readonly retryAfterMs: number
   /** Check that an address is really free (ARP/ND probe, witness) before an automatic takeover. */
   readonly arbitrate: boolean
+  /** When no live node is fit for a resource: keep it where it is (claimed at home), or let it go. */
+  readonly onAllUnfit: 'keep' | 'release'
 }
 
 /** The carrier of an interface this node has addresses on, as last reported (absent: never reported, up). */
@@ -139,5 +150,9 @@ export interface EngineState {
   readonly resources: Readonly<Record<string, Resource>>
   /** Interfaces whose carrier was reported, by name. */
   readonly carrier: Readonly<Record<string, CarrierView>>
+  /** This node's failing health checks, by address: the checks the address requires that fail now. */
+  readonly failing: Readonly<Record<string, readonly string[]>>
+  /** Heartbeats carry the fit list (version 2): see fitness.ts's fitnessOnWire. Never turns off. */
+  readonly fitnessOnWire: boolean
   readonly nextChecklistId: number
 }

@@ -1,6 +1,7 @@
 import { cidr, type InterfaceAddress } from '../model/ip.js'
 import type { Effect } from './effects.js'
 import { onExpired } from './expiry.js'
+import { failingChecks, fitnessOnWire } from './fitness.js'
 import type { ChecklistOutcome, HeartbeatInput, Input } from './inputs.js'
 import { evaluatePeer } from './liveness.js'
 import { onRelease, onTakeover } from './operator.js'
@@ -27,6 +28,8 @@ export interface MachineSetup {
   /** This node's own addresses, and for each watched peer the addresses taken over from it. */
   readonly resources: readonly { readonly owner: string; readonly addresses: readonly InterfaceAddress[] }[]
   readonly releaseOnStop: boolean
+  /** Heartbeats carry fitness from the start (the config has health checks). Default false. */
+  readonly fitnessOnWire?: boolean
   /**
    * False: the heartbeat sockets are not open yet; nothing is judged until the `listening` input
    * (the agent's start-up work, such as reading the interfaces, must not count as peers' silence).
@@ -54,6 +57,8 @@ export function initialState(setup: MachineSetup, now: number): EngineState {
       state: null,
       held: [],
       heldSentAt: null,
+      fit: null,
+      fitSince: null,
     }
   }
   const resources: Record<string, Resource> = {}
@@ -73,6 +78,7 @@ export function initialState(setup: MachineSetup, now: number): EngineState {
       contestedBy: null,
       heldElsewhereBy: null,
       expired: false,
+      noFitReported: false,
     }
   }
   return {
@@ -88,6 +94,8 @@ export function initialState(setup: MachineSetup, now: number): EngineState {
     peers,
     resources,
     carrier: {},
+    failing: {},
+    fitnessOnWire: setup.fitnessOnWire ?? false,
     nextChecklistId: 1,
   }
 }
@@ -149,10 +157,18 @@ export function transition(state: EngineState, input: Input, now: number): Trans
     case 'expired':
       s = onExpired(s, input.owner, now, fx)
       break
+    case 'fitness':
+      s = onFitness(s, input.failing, fx)
+      break
     case 'tick':
       break
   }
   s = evaluate(s, now, fx)
+  if (!s.fitnessOnWire && fitnessOnWire(s)) {
+    // Peers learn at once that this node now speaks of fitness (and what it is fit for).
+    s = { ...s, fitnessOnWire: true }
+    fx.push({ kind: 'send-heartbeat' })
+  }
   return {
     state: { ...s, nextChecklistId: s.nextChecklistId + fx.filter((e) => e.kind === 'run-checklist').length },
     effects: fx,
@@ -238,6 +254,7 @@ function onHeartbeat(s: EngineState, input: HeartbeatInput, now: number, fx: Eff
         ? input.held
         : peer.held,
     heldSentAt: current ? input.sentAt : peer.heldSentAt,
+    ...(current && !sameList(peer.fit, input.fit) ? { fit: input.fit, fitSince: now } : {}),
   }
   let resources = s.resources
   const r = resources[peer.id]
@@ -332,6 +349,36 @@ function onCarrier(
   })
   if (input.up) fx.push({ kind: 'send-heartbeat' })
   return { ...s, carrier: { ...s.carrier, [input.interface]: { up: input.up, since: now } } }
+}
+
+/**
+ * The check runner's verdicts, per address. Each resource whose failing checks changed is told as
+ * `unfit` or `fit`; evaluate then moves addresses by the fitness rules (resources.ts). Heartbeats go
+ * out at once, so peers act on it without waiting for the next interval.
+ */
+function onFitness(
+  s: EngineState,
+  failing: Readonly<Record<string, readonly string[]>>,
+  fx: Effect[],
+): EngineState {
+  const next = { ...s, failing }
+  let changed = false
+  for (const r of Object.values(s.resources)) {
+    const before = failingChecks(s, r)
+    const after = failingChecks(next, r)
+    if (before.join() === after.join()) continue
+    changed = true
+    if (after.length > 0) {
+      fx.push({ kind: 'emit', event: { kind: 'unfit', owner: r.owner, addresses: names(r), checks: after } })
+    } else fx.push({ kind: 'emit', event: { kind: 'fit', owner: r.owner, addresses: names(r) } })
+  }
+  if (changed) fx.push({ kind: 'send-heartbeat' })
+  return next
+}
+
+function sameList(a: readonly string[] | null, b: readonly string[] | null): boolean {
+  if (a === null || b === null) return a === b
+  return a.length === b.length && a.every((x, i) => x === b[i])
 }
 
 function mapResources(s: EngineState, f: (r: Resource) => Resource): EngineState {

@@ -52,6 +52,7 @@ export class MachineSimulation {
       incarnation?: number
       restarted?: boolean
       sentAt?: number
+      fit?: string[] | null
     } = {},
   ): readonly Effect[] {
     return this.input({
@@ -63,6 +64,7 @@ export class MachineSimulation {
       sentAt: opts.sentAt ?? this.now,
       state: opts.state ?? 'healthy',
       held: opts.held ?? [],
+      fit: opts.fit ?? null,
     })
   }
 
@@ -118,6 +120,7 @@ export function testTiming(overrides: Partial<Timing> = {}): Timing {
     announce: { count: 3, intervalMs: 10 },
     retryAfterMs: 5_000,
     arbitrate: false,
+    onAllUnfit: 'keep',
     ...overrides,
   }
 }

@@ -1,0 +1,304 @@
+import { describe, expect, it } from 'vitest'
+import { held, MachineSimulation, testTiming, vip } from '../../test/fakes/machine-simulation.js'
+import type { AdvertisedAddress } from '../model/advertised.js'
+import { advertisedHeld } from './advertise.js'
+import { advertisedFit } from './fitness.js'
+import { guardBrief } from './guard-brief.js'
+import type { Timing } from './state.js'
+
+const VIP_A = vip('10.0.0.100')
+const LINKS = ['private', 'public']
+const WEB_DOWN = { [VIP_A.ip]: ['web'] }
+
+/** Heartbeats from `peer` on every link. */
+function hear(sim: MachineSimulation, peer: string, held: AdvertisedAddress[], fit: string[] | null) {
+  for (const link of LINKS) sim.heartbeat(peer, link, { held, fit })
+}
+
+/** Heartbeats from `peer` every 100 ms for `ms`, advancing the clock. */
+function hearFor(
+  sim: MachineSimulation,
+  ms: number,
+  peer: string,
+  held: AdvertisedAddress[],
+  fit: string[] | null,
+) {
+  for (let t = 0; t < ms; t += 100) {
+    hear(sim, peer, held, fit)
+    sim.advance(100)
+  }
+}
+
+/** Node a, owner of VIP_A, holding it, with b heard (b says it is fit for VIP_A, or nothing). */
+function owner(bFit: string[] | null = [VIP_A.ip], timing: Partial<Timing> = {}) {
+  const sim = new MachineSimulation({
+    self: 'a',
+    timing: testTiming(timing),
+    linkNames: LINKS,
+    peers: ['b'],
+    resources: [{ owner: 'a', addresses: [VIP_A] }],
+    releaseOnStop: true,
+    fitnessOnWire: true,
+  })
+  sim.input({ kind: 'reconciled', held: ['a'] })
+  hear(sim, 'b', [], bFit)
+  expect(sim.status('a')).toBe('held')
+  return sim
+}
+
+/** Node b, which takes VIP_A over from a; a heard holding it (fit, in version 2). */
+function taker(timing: Partial<Timing> = {}) {
+  const sim = new MachineSimulation({
+    self: 'b',
+    timing: testTiming(timing),
+    linkNames: LINKS,
+    peers: ['a'],
+    resources: [{ owner: 'a', addresses: [VIP_A] }],
+    releaseOnStop: true,
+    fitnessOnWire: true,
+  })
+  hear(sim, 'a', [held(VIP_A)], [VIP_A.ip])
+  sim.advance(10)
+  return sim
+}
+
+/** b holding VIP_A after a said it was unfit and let it go. */
+function takerHolding(timing: Partial<Timing> = {}) {
+  const sim = taker(timing)
+  hear(sim, 'a', [], [])
+  sim.finish(sim.lastChecklist())
+  expect(sim.status('a')).toBe('held')
+  return sim
+}
+
+describe('fitness: an unfit holder hands over to a fit peer', () => {
+  it('the owner, unfit, says so and releases; it claims nothing back while b is fit', () => {
+    const sim = owner()
+    const fx = sim.input({ kind: 'fitness', failing: WEB_DOWN })
+    expect(sim.kinds()).toEqual(['unfit', 'releasing'])
+    expect(sim.events()[0]).toMatchObject({ owner: 'a', addresses: ['10.0.0.100/24'], checks: ['web'] })
+    expect(sim.lastChecklist()).toMatchObject({
+      action: 'release',
+      reason: 'unfit here (web failing); b is fit',
+    })
+    expect(fx.some((e) => e.kind === 'send-heartbeat')).toBe(true)
+    // Its heartbeats say it: VIP_A is no longer in its fit list, and releasing while the release runs.
+    expect(advertisedFit(sim.state)).toEqual([])
+    expect(advertisedHeld(sim.state)).toEqual([held(VIP_A, 'releasing')])
+    sim.finish(sim.lastChecklist())
+    hearFor(sim, 10_000, 'b', [held(VIP_A)], [VIP_A.ip])
+    expect(sim.checklists()).toHaveLength(1)
+    expect(sim.kinds()).not.toContain('claim-waiting')
+    expect(sim.kinds()).not.toContain('claim-forced')
+  })
+
+  it('the peer takes them only once the unfit owner no longer holds them', () => {
+    const sim = taker()
+    // a is unfit, still releasing: b waits.
+    hear(sim, 'a', [held(VIP_A, 'releasing')], [])
+    expect(sim.checklists()).toEqual([])
+    hear(sim, 'a', [], [])
+    expect(sim.lastChecklist()).toMatchObject({
+      action: 'acquire',
+      owner: 'a',
+      reason: 'peer a is unfit for them',
+    })
+  })
+
+  it('a taker that turns unfit gives them back to a fit owner, whatever the failback policy', () => {
+    const sim = takerHolding({ failback: { policy: 'manual', stableForMs: 1_000, claimTimeoutMs: 30_000 } })
+    hearFor(sim, 5_000, 'a', [], [VIP_A.ip])
+    expect(sim.checklists()).toHaveLength(1)
+    expect(sim.kinds()).toContain('failback-pending')
+    expect(advertisedHeld(sim.state)).toEqual([held(VIP_A, 'kept')])
+    sim.input({ kind: 'fitness', failing: WEB_DOWN })
+    expect(sim.lastChecklist()).toMatchObject({
+      action: 'release',
+      reason: 'unfit here (web failing); a is fit',
+    })
+  })
+
+  it('a peer that says nothing about fitness (version 1, not the owner) is no hand-over target', () => {
+    const sim = owner(null)
+    sim.input({ kind: 'fitness', failing: WEB_DOWN })
+    expect(sim.kinds()).toEqual(['unfit'])
+    expect(sim.checklists()).toEqual([])
+    // b learns a now speaks of fitness and answers in version 2: now it is a target.
+    hear(sim, 'b', [], [VIP_A.ip])
+    expect(sim.lastChecklist()).toMatchObject({
+      action: 'release',
+      reason: 'unfit here (web failing); b is fit',
+    })
+  })
+
+  it('a peer in maintenance or starting is no hand-over target', () => {
+    const sim = owner()
+    for (const link of LINKS) sim.heartbeat('b', link, { state: 'maintenance', fit: [VIP_A.ip] })
+    sim.input({ kind: 'fitness', failing: WEB_DOWN })
+    expect(sim.checklists()).toEqual([])
+    expect(sim.kinds()).toContain('no-node-fit')
+  })
+})
+
+describe('fitness: an unfit node never takes over', () => {
+  it('b, unfit, leaves a lost a unheld, says so once, and takes over as soon as it is fit', () => {
+    const sim = taker()
+    sim.input({ kind: 'fitness', failing: WEB_DOWN })
+    sim.advance(1_000)
+    expect(sim.kinds()).toEqual(['unfit', 'heartbeat-lost', 'heartbeat-lost', 'peer-lost', 'no-node-fit'])
+    expect(sim.events().at(-1)).toMatchObject({ action: 'unheld', reason: 'web failing' })
+    sim.advance(5_000)
+    expect(sim.checklists()).toEqual([])
+    expect(sim.kinds().filter((k) => k === 'no-node-fit')).toHaveLength(1)
+    sim.input({ kind: 'fitness', failing: {} })
+    expect(sim.kinds().slice(-2)).toEqual(['fit', 'acquiring'])
+    expect(sim.lastChecklist()).toMatchObject({ action: 'acquire', reason: 'peer a lost' })
+  })
+
+  it('b does not take from an owner that says it is unfit while b is unfit too', () => {
+    const sim = taker()
+    sim.input({ kind: 'fitness', failing: WEB_DOWN })
+    hearFor(sim, 1_000, 'a', [], [])
+    expect(sim.checklists()).toEqual([])
+  })
+
+  it('its own addresses: unfit at start with a fit peer, the owner claims nothing and the peer holds them', () => {
+    const sim = new MachineSimulation({
+      self: 'a',
+      timing: testTiming(),
+      linkNames: LINKS,
+      peers: ['b'],
+      resources: [{ owner: 'a', addresses: [VIP_A] }],
+      releaseOnStop: true,
+      fitnessOnWire: true,
+    })
+    sim.input({ kind: 'fitness', failing: WEB_DOWN })
+    hearFor(sim, 2_000, 'b', [], [VIP_A.ip])
+    expect(sim.checklists()).toEqual([])
+  })
+})
+
+describe('fitness: when no live node is fit', () => {
+  it('the holder keeps them and says so once; with onAllUnfit release it lets them go', () => {
+    const keep = owner([])
+    keep.input({ kind: 'fitness', failing: WEB_DOWN })
+    hearFor(keep, 5_000, 'b', [], [])
+    keep.advance(5_000)
+    expect(keep.checklists()).toEqual([])
+    expect(keep.kinds().filter((k) => k === 'no-node-fit')).toHaveLength(1)
+    expect(keep.events().find((e) => e.kind === 'no-node-fit')).toMatchObject({
+      owner: 'a',
+      addresses: ['10.0.0.100/24'],
+      action: 'kept',
+      reason: 'web failing',
+    })
+
+    const release = owner([], { onAllUnfit: 'release' })
+    release.input({ kind: 'fitness', failing: WEB_DOWN })
+    expect(release.lastChecklist()).toMatchObject({
+      action: 'release',
+      reason: 'unfit here (web failing) and no node is fit (onAllUnfit: release)',
+    })
+    expect(release.events().find((e) => e.kind === 'no-node-fit')).toMatchObject({ action: 'released' })
+  })
+
+  it('said again only after a fit node was seen in between', () => {
+    const sim = owner([])
+    sim.input({ kind: 'fitness', failing: WEB_DOWN })
+    sim.input({ kind: 'fitness', failing: {} })
+    sim.input({ kind: 'fitness', failing: WEB_DOWN })
+    expect(sim.kinds()).toEqual(['unfit', 'no-node-fit', 'fit', 'unfit', 'no-node-fit'])
+  })
+
+  it('only the holder says it, not a peer that does not hold them', () => {
+    const sim = taker()
+    sim.input({ kind: 'fitness', failing: WEB_DOWN })
+    hearFor(sim, 1_000, 'a', [held(VIP_A)], [])
+    expect(sim.kinds()).toEqual(['unfit'])
+  })
+
+  it('the owner, unfit, never forces a claim over an unfit holder, and claims at home once nobody holds them', () => {
+    const sim = new MachineSimulation({
+      self: 'a',
+      timing: testTiming(),
+      linkNames: LINKS,
+      peers: ['b'],
+      resources: [{ owner: 'a', addresses: [VIP_A] }],
+      releaseOnStop: true,
+      fitnessOnWire: true,
+    })
+    sim.input({ kind: 'fitness', failing: WEB_DOWN })
+    for (let t = 0; t < 50; t++) {
+      hear(sim, 'b', [held(VIP_A)], [])
+      sim.advance(100)
+    }
+    expect(sim.checklists()).toEqual([])
+    expect(sim.kinds()).not.toContain('claim-forced')
+    hear(sim, 'b', [], [])
+    expect(sim.lastChecklist()).toMatchObject({ action: 'acquire', reason: 'own addresses are free' })
+  })
+})
+
+describe('fitness and failback', () => {
+  it('auto: the taker gives them back as soon as the owner says it is fit, not before', () => {
+    const sim = takerHolding()
+    hearFor(sim, 5_000, 'a', [], [])
+    expect(sim.checklists()).toHaveLength(1)
+    // Not due while a is unfit: plain held (a claims nothing anyway).
+    expect(advertisedHeld(sim.state)).toEqual([held(VIP_A)])
+    hear(sim, 'a', [], [VIP_A.ip])
+    expect(sim.lastChecklist()).toMatchObject({ action: 'release', reason: 'peer a returned' })
+  })
+
+  it('stable: stableFor counts from when the owner turned fit, so a flapping service does not bounce them', () => {
+    const sim = takerHolding({ failback: { policy: 'stable', stableForMs: 1_000, claimTimeoutMs: 30_000 } })
+    // a has been heard all along; it flaps fit and unfit every 400 ms: never fit for 1 s.
+    for (let i = 0; i < 10; i++) {
+      for (let t = 0; t < 4; t++) {
+        hear(sim, 'a', [], i % 2 === 0 ? [VIP_A.ip] : [])
+        sim.advance(100)
+      }
+    }
+    expect(sim.checklists()).toHaveLength(1)
+    for (let t = 0; t < 9; t++) {
+      hear(sim, 'a', [], [VIP_A.ip])
+      sim.advance(100)
+    }
+    expect(sim.checklists()).toHaveLength(1)
+    hear(sim, 'a', [], [VIP_A.ip])
+    sim.advance(100)
+    expect(sim.lastChecklist()).toMatchObject({ action: 'release', reason: 'peer a healthy for 1000ms' })
+  })
+})
+
+describe('fitness on the wire', () => {
+  it('a node without checks says nothing (version 1) until something is unfit or a peer speaks of it', () => {
+    const quiet = () =>
+      new MachineSimulation({
+        self: 'a',
+        timing: testTiming(),
+        linkNames: LINKS,
+        peers: ['b'],
+        resources: [{ owner: 'a', addresses: [VIP_A] }],
+        releaseOnStop: true,
+      })
+    const sim = quiet()
+    hear(sim, 'b', [], null)
+    sim.advance(1_000)
+    expect(advertisedFit(sim.state)).toBeNull()
+    hear(sim, 'b', [], [])
+    expect(advertisedFit(sim.state)).toEqual([VIP_A.ip])
+
+    const cut = quiet()
+    const fx = cut.input({ kind: 'carrier', interface: 'eth0', up: false })
+    expect(advertisedFit(cut.state)).toEqual([])
+    expect(fx.filter((e) => e.kind === 'send-heartbeat').length).toBeGreaterThan(0)
+  })
+
+  it('a peer taken for unfit is no longer handed its addresses by the guard', () => {
+    const sim = owner([VIP_A.ip])
+    expect(guardBrief(sim.state).handOver).toEqual([VIP_A])
+    hear(sim, 'b', [], [])
+    expect(guardBrief(sim.state)).toEqual({ handOver: [], keep: [VIP_A] })
+  })
+})

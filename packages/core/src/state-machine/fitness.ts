@@ -1,0 +1,88 @@
+import type { EngineState, PeerView, Resource } from './state.js'
+
+/**
+ * Fitness (issue 19): whether a node can serve a resource's addresses now. This node is unfit while a
+ * check one of the addresses requires fails (`state.failing`, from the engine's check runner) or an
+ * interface of theirs has lost its carrier; a node's addresses move together, so one unfit address
+ * makes the resource unfit. Peers tell theirs in every heartbeat (version 2's fit list: the addresses
+ * they could serve and are fit for). A peer that speaks version 1 says nothing: it has no checks, so
+ * it is fit for its own addresses, and it is no one's hand-over target, since nothing says it would
+ * take them.
+ */
+
+/** The checks failing here that the resource's addresses require, by name (empty: none). */
+export function failingChecks(s: EngineState, r: Resource): string[] {
+  const names = new Set<string>()
+  for (const a of r.addresses) for (const name of s.failing[a.ip] ?? []) names.add(name)
+  return [...names].sort()
+}
+
+/** Whether this node can serve the resource now: no required check failing, every carrier up. */
+export function selfFit(s: EngineState, r: Resource): boolean {
+  if (failingChecks(s, r).length > 0) return false
+  return r.addresses.every((a) => s.carrier[a.interface]?.up !== false)
+}
+
+/** Why this node is unfit for the resource, in a few words (for events and reasons). */
+export function unfitBecause(s: EngineState, r: Resource): string {
+  const checks = failingChecks(s, r)
+  const down = [...new Set(r.addresses.map((a) => a.interface))].filter((i) => s.carrier[i]?.up === false)
+  const parts = [
+    ...(checks.length > 0 ? [`${checks.join(', ')} failing`] : []),
+    ...down.map((i) => `${i} without carrier`),
+  ]
+  return parts.join('; ')
+}
+
+/** The peer said, in version 2, that it cannot serve the resource's addresses now. */
+export function saysUnfit(peer: PeerView, r: Resource): boolean {
+  return peer.fit !== null && !r.addresses.every((a) => peer.fit?.includes(a.ip))
+}
+
+/**
+ * Live peers that would take the resource's addresses if this node let them go: heard, healthy,
+ * fit. The owner of a peer's addresses is one unless it says it is unfit; any other peer only when it
+ * says, in version 2, that it is fit for them.
+ */
+export function fitTargets(s: EngineState, r: Resource): string[] {
+  const out: string[] = []
+  for (const peer of Object.values(s.peers)) {
+    if (!peer.alive || peer.state !== 'healthy') continue
+    const fit = peer.id === r.owner ? !saysUnfit(peer, r) : peer.fit !== null && !saysUnfit(peer, r)
+    if (fit) out.push(peer.id)
+  }
+  return out
+}
+
+/**
+ * No live node, this one included, is known fit for the resource: this one is not, and every peer
+ * is lost, not healthy, or says it is unfit. A healthy peer that says nothing (version 1) and is not
+ * the owner is not known either way: nothing is claimed about it.
+ */
+export function noNodeFit(s: EngineState, r: Resource): boolean {
+  if (selfFit(s, r)) return false
+  return Object.values(s.peers).every((p) => {
+    if (!p.alive || p.state !== 'healthy') return true
+    return p.fit !== null && saysUnfit(p, r)
+  })
+}
+
+/**
+ * What this node's heartbeats say about its fitness: null (version 1, nothing) until there is
+ * something to say or someone to say it to; then every address it could serve and is fit for.
+ */
+export function advertisedFit(s: EngineState): string[] | null {
+  if (!s.fitnessOnWire) return null
+  const out: string[] = []
+  for (const r of Object.values(s.resources)) if (selfFit(s, r)) for (const a of r.addresses) out.push(a.ip)
+  return out
+}
+
+/** Whether fitness must now go on the wire: checks configured, a peer speaks it, or something unfit here. */
+export function fitnessOnWire(s: EngineState): boolean {
+  return (
+    s.fitnessOnWire ||
+    Object.values(s.peers).some((p) => p.fit !== null) ||
+    Object.values(s.resources).some((r) => !selfFit(s, r))
+  )
+}
