@@ -8,6 +8,7 @@ import type {
   Clock,
   EventSink,
   GuardPort,
+  HealthPort,
   HooksPort,
   Journal,
   ReplayStore,
@@ -39,6 +40,8 @@ export interface EngineDeps {
   readonly guard?: GuardPort
   /** Where the events of takeover rehearsals go (see rehearsal.ts); absent, the engine does not rehearse. */
   readonly rehearsal?: { readonly onEvent: EventSink }
+  /** Runs the config's health checks; required when the config has any (the agent builds it). */
+  readonly health?: HealthPort
 }
 
 export interface Engine {

@@ -9,6 +9,7 @@ import { releaseRefusal, takeoverRefusal } from '../state-machine/operator.js'
 import { initialState, transition } from '../state-machine/transition.js'
 import { lifetimeKeeper } from './address-lifetimes.js'
 import { watchCarrier } from './carrier.js'
+import { checkRunner } from './check-runner.js'
 import { checklistRunner } from './checklists.js'
 import { deadlineTimer, pauseDetector } from './deadline-timer.js'
 import type { Engine, EngineDeps } from './engine-api.js'
@@ -105,6 +106,13 @@ export function createEngine(deps: EngineDeps): Engine {
       })
     : undefined
 
+  if (Object.keys(config.checks).length > 0 && !deps.health) {
+    throw new Error('the config has health checks but the engine was given no HealthPort to run them')
+  }
+  const checks = deps.health
+    ? checkRunner({ config, clock, health: deps.health, emit, apply: (input) => apply(input) })
+    : undefined
+
   /** Heartbeats already read are part of what is known now: they go in before any other input. */
   function apply(input: Input): void {
     intake.flush()
@@ -158,11 +166,14 @@ export function createEngine(deps: EngineDeps): Engine {
       const held = await reconcileAddresses(config, deps.address, emit)
       const unfinished = await recoverInterrupted(deps.journal, held, emit)
       apply({ kind: 'reconciled', held })
+      // Verdicts start as configured (initial), before anything is claimed.
+      checks?.start()
       await watchCarrier(deps.carrier, allAddresses(config), apply, emit)
       deps.address.prepare?.(allAddresses(config))
       try {
         await transport.start(intake.onPacket)
       } catch (error) {
+        await checks?.stop()
         lifetimes?.stop()
         deps.address.close?.()
         deps.carrier?.close()
@@ -188,6 +199,8 @@ export function createEngine(deps: EngineDeps): Engine {
     async stop(opts = {}) {
       const release = opts.release ?? config.onStop === 'release'
       emit({ kind: 'agent-stopping', node: config.node, release })
+      // Verdicts stop changing: the stop releases by what is known now.
+      await checks?.stop()
       apply({ kind: 'stop', release })
       await stoppedPromise
       // A last heartbeat says "stopping" and lists what is still held, so peers act at once.
@@ -212,6 +225,7 @@ export function createEngine(deps: EngineDeps): Engine {
         wallNow: clock.wallNow(),
         peerWire: intake.peerWire,
         recent: events.recent(),
+        checks: checks?.status() ?? [],
       }),
       ...(lifetimes ? { lifetimes: lifetimes.status() } : {}),
       nextEvaluationInMs: deadline.at() === undefined ? null : (deadline.at() as number) - clock.now(),

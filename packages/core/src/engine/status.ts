@@ -2,8 +2,10 @@ import type { Config } from '../config/schema.js'
 import type { DropReason, IpfoEvent } from '../model/events.js'
 import { cidr } from '../model/ip.js'
 import { advertisedHeld, advertisedState } from '../state-machine/advertise.js'
+import { failingChecks, noNodeFit, selfFit } from '../state-machine/fitness.js'
 import type { EngineState } from '../state-machine/state.js'
 import type { LifetimeStatus } from './address-lifetimes.js'
+import type { CheckStatus } from './check-runner.js'
 
 export interface Counters {
   sent: number
@@ -36,6 +38,8 @@ export interface AgentStatus {
     /** The peer's wall clock minus ours, from its last heartbeat (includes the network delay). */
     clockOffsetMs: number | null
     held: string[]
+    /** The addresses the peer says it could serve and is fit for; null: it says nothing (no checks). */
+    fit: string[] | null
     links: { name: string; up: boolean; lastSeenMsAgo: number | null }[]
   }[]
   resources: {
@@ -46,7 +50,15 @@ export interface AgentStatus {
     manual: boolean
     heldBack: boolean
     blocked: { action: string; retryInMs: number | null } | null
+    /** This node can serve them: no check they require fails, their interfaces have carrier. */
+    fitHere: boolean
+    /** The checks they require that fail here. */
+    failingChecks: string[]
+    /** No live node is fit for them (see the no-node-fit event). */
+    noNodeFit: boolean
   }[]
+  /** The health checks (issue 19), in config order; empty without checks. */
+  checks: CheckStatus[]
   counters: Counters
   /** Interfaces of this node's addresses that have no carrier: nothing is held or claimed on them. */
   noCarrier: string[]
@@ -85,6 +97,7 @@ export function buildStatus(
     wallNow: number
     peerWire: ReadonlyMap<string, { intervalMs: number; clockOffsetMs: number }>
     recent: readonly IpfoEvent[]
+    checks?: CheckStatus[]
   },
 ): AgentStatus {
   const uptimeMs = ctx.now - s.startedAt
@@ -112,6 +125,7 @@ export function buildStatus(
       intervalMs: ctx.peerWire.get(p.id)?.intervalMs ?? null,
       clockOffsetMs: ctx.peerWire.get(p.id)?.clockOffsetMs ?? null,
       held: p.held.map((h) => `${h.ip}/${h.prefix}`),
+      fit: p.fit === null ? null : [...p.fit],
       links: s.linkNames.map((name) => {
         const link = p.links[name]
         return {
@@ -134,7 +148,11 @@ export function buildStatus(
             retryInMs: r.blocked.retryAt === null ? null : r.blocked.retryAt - ctx.now,
           }
         : null,
+      fitHere: selfFit(s, r),
+      failingChecks: failingChecks(s, r),
+      noNodeFit: noNodeFit(s, r),
     })),
+    checks: ctx.checks ?? [],
     counters: structuredClone(ctx.counters),
     noCarrier: Object.entries(s.carrier)
       .filter(([, c]) => !c.up)

@@ -1,4 +1,5 @@
 import type { IpfoEvent } from './events.js'
+import type { HealthResult } from './health.js'
 import type { HookContext, HookPhase } from './hook-contract.js'
 import type { InterfaceAddress } from './ip.js'
 
@@ -16,6 +17,17 @@ export interface Clock {
   clearTimeout(handle: TimerHandle): void
   /** Runs `fn` after pending I/O callbacks (heartbeats queued in a socket) have been delivered. */
   afterIo(fn: () => void): void
+}
+
+/**
+ * Runs the config's health checks by name (issue 19): tcp and http in the agent's own loop, exec
+ * through one long-lived helper, so that no check ever starts a process from the agent. A run never
+ * rejects and never outlasts its check's timeout by much: a failure is a result.
+ */
+export interface HealthPort {
+  run(check: string): Promise<HealthResult>
+  /** Stops what runs (exec checks are killed) and frees the helper. */
+  close?(): Promise<void>
 }
 
 export interface ReceivedPacket {
