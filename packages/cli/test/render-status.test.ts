@@ -25,6 +25,7 @@ const status: AgentStatus = {
       intervalMs: 100,
       clockOffsetMs: 3,
       held: ['192.0.2.100/24'],
+      fit: null,
       links: [
         { name: 'private', up: true, lastSeenMsAgo: 52 },
         { name: 'public', up: false, lastSeenMsAgo: 2_500 },
@@ -40,6 +41,9 @@ const status: AgentStatus = {
       manual: false,
       heldBack: false,
       blocked: null,
+      fitHere: true,
+      failingChecks: [],
+      noNodeFit: false,
     },
     {
       owner: 'b',
@@ -49,8 +53,12 @@ const status: AgentStatus = {
       manual: true,
       heldBack: false,
       blocked: { action: 'release', retryInMs: null },
+      fitHere: true,
+      failingChecks: [],
+      noNodeFit: false,
     },
   ],
+  checks: [],
   counters: {
     sent: 840,
     received: 790,
@@ -78,6 +86,55 @@ const PLAIN_STATUS = [
 ].join('\n')
 
 describe('renderStatus', () => {
+  it('shows each check and, per resource, whether this node is fit and whether any node is', () => {
+    const withChecks: AgentStatus = {
+      ...status,
+      peers: [{ ...(status.peers[0] as AgentStatus['peers'][number]), anomaly: false, fit: [] }],
+      resources: [
+        {
+          ...(status.resources[0] as AgentStatus['resources'][number]),
+          fitHere: false,
+          failingChecks: ['web'],
+          noNodeFit: true,
+        },
+      ],
+      checks: [
+        {
+          name: 'web',
+          kind: 'http',
+          passing: false,
+          intervalMs: 100,
+          last: { ok: false, detail: 'ECONNREFUSED', msAgo: 40 },
+          sinceMsAgo: 2_300,
+          runs: 412,
+          failures: 25,
+          requiredBy: ['192.0.2.100'],
+        },
+        {
+          name: 'uplink',
+          kind: 'interface',
+          passing: true,
+          intervalMs: 1000,
+          last: null,
+          sinceMsAgo: 500,
+          runs: 0,
+          failures: 0,
+          requiredBy: [],
+        },
+      ],
+    }
+    const text = renderStatus(withChecks)
+    expect(text).toContain('peer a: alive, says healthy, holds 192.0.2.100/24, fit for nothing')
+    expect(text).toContain("a's  192.0.2.100/24@eth0  idle  unfit here (web), NO NODE IS FIT")
+    expect(text).toContain(
+      [
+        'checks:',
+        '  FAILING  web     http every 100ms        last failed: ECONNREFUSED (40ms ago)  failing since 2.3s ago   25/412 failed',
+        '  passing  uplink  interface every 1000ms  not run yet                           passing since 500ms ago  0/0 failed',
+      ].join('\n'),
+    )
+  })
+
   it('without colour: the exact text, links and addresses in aligned columns', () => {
     expect(renderStatus(status, PLAIN)).toBe(PLAIN_STATUS)
     expect(renderStatus(status)).toBe(PLAIN_STATUS)

@@ -42,7 +42,7 @@ export function renderStatus(s: AgentStatus, style: Style = PLAIN): string {
           : style.dim('not heard yet')
     lines.push(
       '',
-      `peer ${style.bold(p.id)}: ${health}${p.state ? `, says ${p.state}` : ''}${p.held.length ? `, holds ${p.held.join(', ')}` : ''}`,
+      `peer ${style.bold(p.id)}: ${health}${p.state ? `, says ${p.state}` : ''}${p.held.length ? `, holds ${p.held.join(', ')}` : ''}${p.fit ? `, fit for ${p.fit.join(', ') || 'nothing'}` : ''}`,
       ...renderTable(
         p.links.map((l) => [
           l.up ? style.green('up') : style.bold(style.red('DOWN')),
@@ -59,12 +59,15 @@ export function renderStatus(s: AgentStatus, style: Style = PLAIN): string {
         r.manual && 'taken by hand',
         r.heldBack && 'released by hand',
         r.blocked && style.red(`blocked (${r.blocked.action})`),
+        r.fitHere === false && style.yellow(`unfit here (${r.failingChecks?.join(', ') || 'no carrier'})`),
+        r.noNodeFit && style.bold(style.red('NO NODE IS FIT')),
       ].filter((x): x is string => typeof x === 'string')
       const status = r.status === 'held' ? style.green(r.status) : r.status
       return [r.owner === s.node ? 'own' : `${r.owner}'s`, r.addresses.join(', '), status, notes.join(', ')]
     })
     lines.push('', ...renderTable(rows))
   }
+  if (s.checks && s.checks.length > 0) lines.push('', ...checkLines(s.checks, style))
   for (const h of s.refusedHooks) {
     lines.push('', `${style.yellow('refused hook')} ${h.path}: ${h.reason}`, `  ${style.cyan(`-> ${h.fix}`)}`)
   }
@@ -75,6 +78,26 @@ export function renderStatus(s: AgentStatus, style: Style = PLAIN): string {
   )
   if (s.maintenance) lines.push(style.bold(style.yellow('maintenance mode is on')))
   return lines.join('\n')
+}
+
+/** One row per health check: its verdict, last result, since when, and its counters. */
+function checkLines(checks: NonNullable<AgentStatus['checks']>, style: Style): string[] {
+  return [
+    'checks:',
+    ...renderTable(
+      checks.map((c) => [
+        c.passing ? style.green('passing') : style.bold(style.red('FAILING')),
+        c.name,
+        `${c.kind} every ${c.intervalMs}ms`,
+        c.last
+          ? `last ${c.last.ok ? 'ok' : 'failed'}: ${c.last.detail} (${ago(c.last.msAgo)})`
+          : 'not run yet',
+        `${c.passing ? 'passing' : 'failing'} since ${ago(c.sinceMsAgo)}`,
+        `${c.failures}/${c.runs} failed`,
+      ]),
+      { indent: '  ' },
+    ),
+  ]
 }
 
 /** What the guard would do if the agent died now; loud while there is none. */

@@ -11,7 +11,15 @@ import type { Engine } from '../engine/engine-api.js'
 import { heartbeatKey, keyRing } from '../heartbeat/key-ring.js'
 import { defaultHooksDir } from '../hooks/layout.js'
 import type { IpfoEvent } from '../model/events.js'
-import type { AddressControl, Arbiter, CarrierWatch, EventSink, HooksPort, IpBatch } from '../model/ports.js'
+import type {
+  AddressControl,
+  Arbiter,
+  CarrierWatch,
+  EventSink,
+  HealthPort,
+  HooksPort,
+  IpBatch,
+} from '../model/ports.js'
 import type { EventBody } from '../state-machine/effects.js'
 import { startControlServer } from './control-server.js'
 import { type LoadedConfig, loadConfigFile } from './load-config-file.js'
@@ -112,6 +120,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     journal: fileJournal(config.paths.stateDir),
     replayStore: fileReplayStore(config.paths.stateDir),
     ...(await carrierWatchFor(config, opts, report, batch)),
+    ...(await healthFor(config, report)),
     onEvent,
     ...(opts.guard ? { guard: { brief: (b) => guard?.brief(b), lastWord: (w) => guard?.lastWord(w) } } : {}),
     // The same log, writing nowhere: rehearsals compile its code for the real takeover's events.
@@ -177,6 +186,17 @@ async function arbiterFor(config: Config, opts: AgentOptions): Promise<{ arbiter
   return {
     arbiter: createArbiter({ runner: systemCommandRunner, platform, probe, witness, timeoutMs: timeout }),
   }
+}
+
+/** The health checks' port, when the config has checks (exec checks through one helper, started here). */
+async function healthFor(
+  config: Config,
+  report: (event: EventBody) => void,
+): Promise<{ health?: HealthPort }> {
+  if (Object.keys(config.checks).length === 0) return {}
+  const { healthChecks } = await import('../adapters/checks/health-checks.js')
+  void report
+  return { health: await healthChecks(config.checks) }
 }
 
 /** On Linux, unless the config says to ignore carriers and unless the address control is replaced (demo). */

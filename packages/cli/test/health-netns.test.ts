@@ -1,0 +1,190 @@
+import { type ChildProcess, spawn } from 'node:child_process'
+import { createInterface } from 'node:readline'
+import { netnsAvailable } from '@ipfo/core/netns'
+import { netnsSkipReason } from '@ipfo/testkit'
+import { afterEach, describe, expect, it } from 'vitest'
+import type { AgentLogLine } from '../src/demo/agent-process.js'
+import { eventMs, sampledHandoverFaults } from './handover.js'
+import { type NamespacePair, sampleInterfaces, startNamespacePair, until } from './pair-harness.js'
+
+/**
+ * Health checks (issue 19) with real agents in namespaces, a real HTTP service on each node (Node's
+ * `http`, answering with its node's name) and a real client asking the VIP every 10 ms: the address
+ * follows the healthy service, and is never on both nodes.
+ */
+const skip = netnsSkipReason(netnsAvailable(), process.env.CI === 'true')
+const PORT = 8080
+const SERVICE = `require('http').createServer((q, s) => s.end(process.argv[1])).listen(${PORT}, '0.0.0.0')`
+/**
+ * Asks http://<vip>:8080/ every 10 ms, one connection each (agent: false), and prints
+ * "<ms since epoch> <answer or error>" per answer.
+ */
+const CLIENT = `
+const http = require('http')
+const ask = () => {
+  const started = Date.now()
+  const req = http.get({ host: process.argv[1], port: ${PORT}, agent: false, timeout: 200 }, (res) => {
+    let body = ''
+    res.on('data', (c) => (body += c))
+    res.on('end', () => { console.log(started + ' ' + body); setTimeout(ask, 10) })
+  })
+  req.on('timeout', () => req.destroy(new Error('timeout')))
+  req.on('error', (e) => { console.log(started + ' error:' + (e.code || e.message)); setTimeout(ask, 10) })
+}
+ask()
+`
+
+let pair: NamespacePair | undefined
+const children: ChildProcess[] = []
+afterEach(async () => {
+  for (const child of children.splice(0)) child.kill('SIGKILL')
+  await pair?.close()
+  pair = undefined
+})
+
+const WEB = {
+  kind: 'http',
+  url: `http://127.0.0.1:${PORT}/`,
+  interval: '100ms',
+  timeout: '80ms',
+  fall: 2,
+  rise: 2,
+}
+
+async function open(opts: { onAllUnfit?: 'keep' | 'release' } = {}) {
+  pair = await startNamespacePair({
+    interval: '50ms',
+    deadAfter: '150ms',
+    config: (stage) => {
+      const address = { interface: 'pub0', address: stage.vip, requires: ['web'] }
+      const common = { checks: { web: WEB }, ...(opts.onAllUnfit ? { onAllUnfit: opts.onAllUnfit } : {}) }
+      return {
+        a: { ...common, owns: [address] },
+        b: { ...common, peers: [{ id: 'a', takeover: [address] }] },
+      }
+    },
+  })
+  return pair
+}
+
+/** The HTTP service of `node`, in its namespace; resolves once it answers there. */
+async function service(p: NamespacePair, node: 'a' | 'b'): Promise<ChildProcess> {
+  const ns = p.topology.node(node).ns
+  const child = spawn('ip', ['netns', 'exec', ns, process.execPath, '-e', SERVICE, node], { stdio: 'ignore' })
+  children.push(child)
+  await until(`${node}'s service to answer`, async () => {
+    const r = await p.topology.exec(ns, 'curl', ['-s', '--max-time', '1', `http://127.0.0.1:${PORT}/`])
+    return r.stdout === node
+  })
+  return child
+}
+
+/** The client, asking the VIP every 10 ms; `answers` grows as it answers. */
+function client(p: NamespacePair) {
+  const answers: { at: number; body: string }[] = []
+  const child = spawn(
+    'ip',
+    ['netns', 'exec', p.topology.client!.ns, process.execPath, '-e', CLIENT, p.vipIp],
+    {
+      stdio: ['ignore', 'pipe', 'ignore'],
+    },
+  )
+  children.push(child)
+  createInterface({ input: child.stdout! }).on('line', (line) => {
+    const [at, ...rest] = line.split(' ')
+    answers.push({ at: Number(at), body: rest.join(' ') })
+  })
+  return answers
+}
+
+const holders = (p: NamespacePair) => p.stage.holders().then((h) => h.join())
+/** What `node` said of this kind, at or after `sinceMs` (on the agents' clock, which is this test's). */
+const linesOf = (p: NamespacePair, node: string, kind: string, sinceMs = 0) =>
+  p.log
+    .filter((l) => l.node === node && l.line.kind === kind && eventMs(l.line) >= sinceMs)
+    .map((l) => l.line as AgentLogLine & Record<string, unknown>)
+
+async function startAll(p: NamespacePair) {
+  const services = { a: await service(p, 'a'), b: await service(p, 'b') }
+  p.agent('a').start()
+  p.agent('b').start()
+  await until('a to hold the VIP', async () => (await holders(p)) === 'a', 20_000)
+  await until('b to hear that a is fit', async () => {
+    const s = await p.status('b').catch(() => undefined)
+    return s?.peers[0]?.fit?.includes(p.vipIp) === true
+  })
+  return services
+}
+
+describe.skipIf(skip)('health checks, in namespaces', () => {
+  it("the holder's service dies: the client is answered by the peer; it comes back: the VIP returns, never on both", async () => {
+    const p = await open()
+    const services = await startAll(p)
+    const answers = client(p)
+    await until('the client to be answered by a', () => answers.some((x) => x.body === 'a'))
+
+    const killedAt = Date.now()
+    services.a.kill('SIGKILL')
+    const away = sampleInterfaces(
+      p,
+      until('b to hold the VIP', async () => (await holders(p)) === 'b', 15_000),
+      ['b', 'a'],
+    )
+    expect(sampledHandoverFaults(await away, 'a', 'b')).toEqual([])
+    const fromB = await until('the client to be answered by b', () =>
+      answers.find((x) => x.at >= killedAt && x.body === 'b'),
+    )
+    // Said for the note and the docs; the benchmark measures it (bench:failover --faults service-death).
+    console.log(`service death to the first answer from b: ${fromB.at - killedAt} ms`)
+    expect(linesOf(p, 'a', 'check-failed')[0]).toMatchObject({ check: 'web' })
+    expect(linesOf(p, 'b', 'acquiring').at(-1)).toMatchObject({ reason: 'peer a is unfit for them' })
+
+    services.a = await service(p, 'a')
+    const back = sampleInterfaces(
+      p,
+      until('a to hold the VIP again', async () => (await holders(p)) === 'a', 15_000),
+      ['a', 'b'],
+    )
+    expect(sampledHandoverFaults(await back, 'b', 'a')).toEqual([])
+    const released = linesOf(p, 'b', 'released').at(-1)!
+    const acquiring = linesOf(p, 'a', 'acquiring').at(-1)!
+    expect(eventMs(acquiring)).toBeGreaterThanOrEqual(eventMs(released))
+  }, 90_000)
+
+  it('both services dead: the VIP stays on a, which says no node is fit; b takes nothing', async () => {
+    const p = await open()
+    const services = await startAll(p)
+    const mark = Date.now()
+    services.b.kill('SIGKILL')
+    await until('a to hear that b is unfit', async () => {
+      const s = await p.status('a').catch(() => undefined)
+      return s?.peers[0]?.fit?.length === 0
+    })
+    services.a.kill('SIGKILL')
+    await until('a to say no node is fit', () => linesOf(p, 'a', 'no-node-fit').length > 0)
+    expect(linesOf(p, 'a', 'no-node-fit')[0]).toMatchObject({ action: 'kept', reason: 'web failing' })
+    // Ten check intervals later, still there and nowhere else.
+    await new Promise((r) => setTimeout(r, 1_000))
+    expect(await holders(p)).toBe('a')
+    expect(linesOf(p, 'b', 'acquiring', mark)).toEqual([])
+    const status = await p.status('a')
+    expect(status.resources[0]).toMatchObject({ fitHere: false, noNodeFit: true })
+    expect(status.checks[0]).toMatchObject({ name: 'web', passing: false })
+  }, 90_000)
+
+  it("a's public cable is pulled while the private link stays: b takes the VIP over", async () => {
+    const p = await open()
+    await startAll(p)
+    const mark = Date.now()
+    const pulled = p.topology.linkDown('a', 'public')
+    const samples = sampleInterfaces(
+      p,
+      pulled.then(() => until('b to hold the VIP', async () => (await holders(p)) === 'b', 15_000)),
+      ['b', 'a'],
+    )
+    expect(sampledHandoverFaults(await samples, 'a', 'b')).toEqual([])
+    expect(linesOf(p, 'b', 'acquiring').at(-1)).toMatchObject({ reason: 'peer a is unfit for them' })
+    // b hears a on the private link all along: an anomaly, never a lost peer.
+    expect(linesOf(p, 'b', 'peer-lost', mark)).toEqual([])
+  }, 90_000)
+})
