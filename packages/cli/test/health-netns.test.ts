@@ -1,4 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { netnsAvailable } from '@ipfo/core/netns'
 import { netnsSkipReason } from '@ipfo/testkit'
@@ -36,10 +39,12 @@ ask()
 
 let pair: NamespacePair | undefined
 const children: ChildProcess[] = []
+const dirs: string[] = []
 afterEach(async () => {
   for (const child of children.splice(0)) child.kill('SIGKILL')
   await pair?.close()
   pair = undefined
+  for (const dir of dirs.splice(0)) await rm(dir, { recursive: true, force: true })
 })
 
 const WEB = {
@@ -51,7 +56,7 @@ const WEB = {
   rise: 2,
 }
 
-async function open(opts: { onAllUnfit?: 'keep' | 'release' } = {}) {
+async function open(opts: { onAllUnfit?: 'keep' | 'release'; aHooks?: string } = {}) {
   pair = await startNamespacePair({
     interval: '50ms',
     deadAfter: '150ms',
@@ -59,7 +64,7 @@ async function open(opts: { onAllUnfit?: 'keep' | 'release' } = {}) {
       const address = { interface: 'pub0', address: stage.vip, requires: ['web'] }
       const common = { checks: { web: WEB }, ...(opts.onAllUnfit ? { onAllUnfit: opts.onAllUnfit } : {}) }
       return {
-        a: { ...common, owns: [address] },
+        a: { ...common, owns: [address], ...(opts.aHooks ? { hooks: { dir: opts.aHooks } } : {}) },
         b: { ...common, peers: [{ id: 'a', takeover: [address] }] },
       }
     },
@@ -151,8 +156,19 @@ describe.skipIf(skip)('health checks, in namespaces', () => {
     expect(eventMs(acquiring)).toBeGreaterThanOrEqual(eventMs(released))
   }, 90_000)
 
-  it('both services dead: the VIP stays on a, which says no node is fit; b takes nothing', async () => {
-    const p = await open()
+  it('both services dead: the VIP stays on a, which says no node is fit (event, Notify); b takes nothing', async () => {
+    // A Notify script in a's hooks folder, as the email hook would be: it records what it was told.
+    const hooks = await mkdtemp(join(tmpdir(), 'ipfo-health-hooks-'))
+    dirs.push(hooks)
+    const told = join(hooks, 'told.log')
+    await writeFile(
+      join(hooks, 'Notify-50-record'),
+      `#!/bin/sh\necho "$IPFO_EVENT: $IPFO_REASON" >> ${told}\n`,
+      {
+        mode: 0o755,
+      },
+    )
+    const p = await open({ aHooks: hooks })
     const services = await startAll(p)
     const mark = Date.now()
     services.b.kill('SIGKILL')
@@ -170,6 +186,12 @@ describe.skipIf(skip)('health checks, in namespaces', () => {
     const status = await p.status('a')
     expect(status.resources[0]).toMatchObject({ fitHere: false, noNodeFit: true })
     expect(status.checks[0]).toMatchObject({ name: 'web', passing: false })
+    const notes = await until('the Notify script to run', async () =>
+      (await readFile(told, 'utf8').catch(() => '')).includes('no-node-fit')
+        ? readFile(told, 'utf8')
+        : undefined,
+    )
+    expect(notes).toContain(`no-node-fit: no node is fit for ${p.vipIp}/24 (web failing): kept here`)
   }, 90_000)
 
   it("a's public cable is pulled while the private link stays: b takes the VIP over", async () => {

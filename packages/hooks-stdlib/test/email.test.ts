@@ -113,6 +113,32 @@ describe('email hook against a real SMTP server', () => {
     expect(mail.body).toContain('No address was taken over')
   })
 
+  it('as a Notify script, says "no node is fit" for a no-node-fit event, with what was done', async () => {
+    smtp = await startSmtp()
+    const event = {
+      kind: 'no-node-fit',
+      owner: 'a',
+      addresses: ['192.168.1.100/24'],
+      action: 'kept',
+      reason: 'web failing',
+      time: Date.UTC(2026, 11, 6, 12),
+    }
+    const env = {
+      IPFO_PHASE: 'Notify',
+      IPFO_EVENT: 'no-node-fit',
+      IPFO_EVENT_JSON: JSON.stringify(event),
+      IPFO_NODE: 'a',
+      IPFO_EVENT_TIME: new Date(event.time).toISOString(),
+      FAILOVER_EMAIL_RECIPIENT: 'admin@example.com',
+    }
+    const run = await runEmail({ url: `smtp://127.0.0.1:${smtp.port}` }, env, 'Notify-50-email')
+    expect(run.code).toBe(0)
+    const mail = smtp.received[0]!
+    expect(mail.subject).toBe('[ipfo] no node is fit for 192.168.1.100/24')
+    expect(mail.body).toContain('They stay on this node, which is unfit too')
+    expect(mail.body).toMatch(/Here:\s+web failing/)
+  })
+
   it('sends to root (at the domain) by default and to the "to" option over FAILOVER_EMAIL_RECIPIENT', async () => {
     smtp = await startSmtp()
     const url = `smtp://127.0.0.1:${smtp.port}`

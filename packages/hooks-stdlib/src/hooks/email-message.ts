@@ -128,3 +128,47 @@ function resultsTable(results: readonly HookResult[]): string {
     })
     .join('\n')
 }
+
+export interface NoFitDetails {
+  readonly node: string
+  readonly addresses: readonly string[]
+  /** kept (here), released (onAllUnfit: release) or unheld (nobody holds them). */
+  readonly action: string
+  /** Why this node is unfit: "web failing", "eth0 without carrier". */
+  readonly reason: string
+  readonly time: number | Date
+}
+
+const NO_FIT_ACTIONS: Record<string, string> = {
+  kept: 'They stay on this node, which is unfit too: clients reach a service that may not answer.',
+  released: 'They were released (onAllUnfit: release): no node answers for them until one is fit.',
+  unheld: 'No node holds them: this one is unfit and takes nothing.',
+}
+
+/**
+ * The mail for a no-node-fit event: every live node's health checks fail for these addresses, so
+ * failover has nowhere to move them. The one case a person must act on at once.
+ */
+export function noFitMail(details: NoFitDetails): MailText {
+  const list = details.addresses.join(', ')
+  const subject = `[ipfo] no node is fit for ${list}`
+  const text = [
+    `No node is fit for ${list} (seen from ${details.node}).`,
+    '',
+    NO_FIT_ACTIONS[details.action] ?? `Action: ${details.action}.`,
+    'Every live node fails a health check these addresses require; the address moves again as soon',
+    'as one node passes them (see "ipfo status" on each node for the checks and their last results).',
+    '',
+    table([
+      ['Node', details.node],
+      ['Addresses', list],
+      ['Here', details.reason || '(unfit)'],
+      ['Time', new Date(details.time).toISOString()],
+    ]),
+    '',
+    '-- ',
+    `Sent by the ipfo email hook on ${details.node}.`,
+    '',
+  ].join('\n')
+  return { subject, text }
+}

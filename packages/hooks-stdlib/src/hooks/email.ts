@@ -6,7 +6,7 @@ import { defineHook, type HookDeps, type HookEvent, type NoticeEvent } from '../
 import { durationSchema } from '../duration.js'
 import { HookInputError } from '../errors.js'
 import { readSecret } from '../sidecar.js'
-import { anomalyMail, eventMail, type MailText } from './email-message.js'
+import { anomalyMail, eventMail, type MailText, noFitMail } from './email-message.js'
 
 export { type AnomalyDetails, anomalyMail, eventHeadline, eventMail, type MailText } from './email-message.js'
 
@@ -217,6 +217,15 @@ export function noticeMail(notice: NoticeEvent): MailText {
       peer: notice.peer ?? 'the peer',
       up: strings(notice.event.up),
       down: strings(notice.event.down),
+      time: notice.eventTime ? new Date(notice.eventTime) : new Date(),
+    })
+  }
+  if (notice.kind === 'no-node-fit') {
+    return noFitMail({
+      node,
+      addresses: strings(notice.event.addresses),
+      action: String(notice.event.action ?? ''),
+      reason: String(notice.event.reason ?? ''),
       time: notice.eventTime ? new Date(notice.eventTime) : new Date(),
     })
   }
