@@ -56,13 +56,27 @@ const WEB = {
   rise: 2,
 }
 
-async function open(opts: { onAllUnfit?: 'keep' | 'release'; aHooks?: string } = {}) {
+async function open(
+  opts: {
+    onAllUnfit?: 'keep' | 'release'
+    aHooks?: string
+    failback?: Record<string, unknown>
+    interval?: string
+    deadAfter?: string
+  } = {},
+) {
   pair = await startNamespacePair({
-    interval: '50ms',
-    deadAfter: '150ms',
+    // Timers that CI's load (every workspace's tests at once on 2 cores) does not stall past: a stall
+    // longer than deadAfter is a false takeover, which is not what these tests are about.
+    interval: opts.interval ?? '100ms',
+    deadAfter: opts.deadAfter ?? '600ms',
     config: (stage) => {
       const address = { interface: 'pub0', address: stage.vip, requires: ['web'] }
-      const common = { checks: { web: WEB }, ...(opts.onAllUnfit ? { onAllUnfit: opts.onAllUnfit } : {}) }
+      const common = {
+        checks: { web: WEB },
+        ...(opts.onAllUnfit ? { onAllUnfit: opts.onAllUnfit } : {}),
+        ...(opts.failback ? { failback: opts.failback } : {}),
+      }
       return {
         a: { ...common, owns: [address], ...(opts.aHooks ? { hooks: { dir: opts.aHooks } } : {}) },
         b: { ...common, peers: [{ id: 'a', takeover: [address] }] },
@@ -109,6 +123,18 @@ const linesOf = (p: NamespacePair, node: string, kind: string, sinceMs = 0) =>
     .filter((l) => l.node === node && l.line.kind === kind && eventMs(l.line) >= sinceMs)
     .map((l) => l.line as AgentLogLine & Record<string, unknown>)
 
+/** Lets the interface looks start (their ip processes) before the fault: the first look is before it. */
+const lookingFirst = () => new Promise((r) => setTimeout(r, 300))
+
+/** What both agents said since `sinceMs`, one line each, for a failing assertion's message. */
+function storyOf(p: NamespacePair, sinceMs: number): string {
+  const quiet = ['hook-finished', 'announced', 'heartbeat-restored']
+  return p.log
+    .filter((l) => eventMs(l.line) >= sinceMs && !quiet.includes(l.line.kind))
+    .map((l) => `${l.line.eventTime} ${l.node} ${String(l.line.msg)}`)
+    .join('\n')
+}
+
 async function startAll(p: NamespacePair) {
   const services = { a: await service(p, 'a'), b: await service(p, 'b') }
   p.agent('a').start()
@@ -128,11 +154,16 @@ describe.skipIf(skip)('health checks, in namespaces', () => {
     const answers = client(p)
     await until('the client to be answered by a', () => answers.some((x) => x.body === 'a'))
 
-    const killedAt = Date.now()
-    services.a.kill('SIGKILL')
+    // The looks start before the kill (their first shows a alone), so no move can come before them.
+    let killedAt = 0
     const away = sampleInterfaces(
       p,
-      until('b to hold the VIP', async () => (await holders(p)) === 'b', 15_000),
+      (async () => {
+        await lookingFirst()
+        killedAt = Date.now()
+        services.a.kill('SIGKILL')
+        await until('b to hold the VIP', async () => (await holders(p)) === 'b', 15_000)
+      })(),
       ['b', 'a'],
     )
     expect(sampledHandoverFaults(await away, 'a', 'b')).toEqual([])
@@ -144,10 +175,13 @@ describe.skipIf(skip)('health checks, in namespaces', () => {
     expect(linesOf(p, 'a', 'check-failed')[0]).toMatchObject({ check: 'web' })
     expect(linesOf(p, 'b', 'acquiring').at(-1)).toMatchObject({ reason: 'peer a is unfit for them' })
 
-    services.a = await service(p, 'a')
     const back = sampleInterfaces(
       p,
-      until('a to hold the VIP again', async () => (await holders(p)) === 'a', 15_000),
+      (async () => {
+        await lookingFirst()
+        services.a = await service(p, 'a')
+        await until('a to hold the VIP again', async () => (await holders(p)) === 'a', 15_000)
+      })(),
       ['a', 'b'],
     )
     expect(sampledHandoverFaults(await back, 'b', 'a')).toEqual([])
@@ -194,14 +228,60 @@ describe.skipIf(skip)('health checks, in namespaces', () => {
     expect(notes).toContain(`no-node-fit: no node is fit for ${p.vipIp}/24 (web failing): kept here`)
   }, 90_000)
 
+  it('a service flapping every 200 ms for 10 s moves the VIP once with the stable policy, and back once it is steady', async () => {
+    // The bound: a verdict changes only after fall (or rise) runs in a row, so at most once per
+    // min(fall, rise) x interval = 200 ms; the VIP goes back to a only once a has been fit for
+    // stableFor (3 s), which a flapping service never is. So: one move away, one back, no more.
+    // Timers that a loaded machine (this test restarts the service, a process, every 400 ms) does not
+    // stall past: a stall longer than deadAfter is a false takeover, which is not what this measures.
+    const p = await open({
+      failback: { policy: 'stable', stableFor: '3s' },
+      interval: '100ms',
+      deadAfter: '600ms',
+    })
+    const services = await startAll(p)
+    const mark = Date.now()
+    const looks = sampleInterfaces(
+      p,
+      (async () => {
+        let up = true
+        for (let t = 0; t < 10_000; t += 200) {
+          await new Promise((r) => setTimeout(r, 200))
+          if (up) services.a.kill('SIGKILL')
+          else services.a = await service(p, 'a')
+          up = !up
+        }
+        if (!up) services.a = await service(p, 'a')
+        await until('a to hold the VIP again', async () => (await holders(p)) === 'a', 15_000)
+      })(),
+      ['a', 'b'],
+    )
+    const samples = await looks
+    const moves = samples.filter((s, i) => i > 0 && s.join() !== samples[i - 1]!.join() && s.length > 0)
+    const story = () => storyOf(p, mark)
+    expect(
+      samples.some((s) => s.length > 1),
+      story(),
+    ).toBe(false)
+    expect(
+      moves.map((s) => s.join()),
+      story(),
+    ).toEqual(['b', 'a'])
+    expect(linesOf(p, 'b', 'acquired', mark)).toHaveLength(1)
+    expect(linesOf(p, 'a', 'acquired', mark)).toHaveLength(1)
+  }, 120_000)
+
   it("a's public cable is pulled while the private link stays: b takes the VIP over", async () => {
     const p = await open()
     await startAll(p)
     const mark = Date.now()
-    const pulled = p.topology.linkDown('a', 'public')
     const samples = sampleInterfaces(
       p,
-      pulled.then(() => until('b to hold the VIP', async () => (await holders(p)) === 'b', 15_000)),
+      (async () => {
+        await lookingFirst()
+        await p.topology.linkDown('a', 'public')
+        await until('b to hold the VIP', async () => (await holders(p)) === 'b', 15_000)
+      })(),
       ['b', 'a'],
     )
     expect(sampledHandoverFaults(await samples, 'a', 'b')).toEqual([])

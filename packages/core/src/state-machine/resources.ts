@@ -155,9 +155,8 @@ function evaluateOwn(state: EngineState, r: Resource, now: number, fx: Effect[])
     !fit &&
     (holders.length > 0 || fitTargets(state, r).length > 0 || state.timing.onAllUnfit === 'release')
   )
-    return r.waitingSince === null && r.claimClockSince === null
-      ? r
-      : { ...r, waitingSince: null, claimClockSince: null }
+    // The claim clock stops; a wait already said is not said again at every flap of a check.
+    return stopClaimClock(r)
   if (holders.length === 0)
     return startAcquire(state, r, now, fx, {
       reason: 'own addresses are free',
