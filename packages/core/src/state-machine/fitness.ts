@@ -68,21 +68,22 @@ export function noNodeFit(s: EngineState, r: Resource): boolean {
 }
 
 /**
- * What this node's heartbeats say about its fitness: null (version 1, nothing) until there is
- * something to say or someone to say it to; then every address it could serve and is fit for.
+ * What this node's heartbeats say about its fitness: every address it could serve and is fit for,
+ * or null (version 1, nothing) while it has no checks, hears no peer speak of fitness and is fit
+ * for everything. A node without checks that loses a carrier says so only while it lasts: an older
+ * peer drops version 2 (and takes this node for silent, which, its addresses released, is what the
+ * loss calls for), and hears it again once it is over.
  */
 export function advertisedFit(s: EngineState): string[] | null {
-  if (!s.fitnessOnWire) return null
+  const unfit = Object.values(s.resources).filter((r) => !selfFit(s, r))
+  if (!s.fitnessOnWire && unfit.length === 0) return null
   const out: string[] = []
-  for (const r of Object.values(s.resources)) if (selfFit(s, r)) for (const a of r.addresses) out.push(a.ip)
+  for (const r of Object.values(s.resources))
+    if (!unfit.includes(r)) for (const a of r.addresses) out.push(a.ip)
   return out
 }
 
-/** Whether fitness must now go on the wire: checks configured, a peer speaks it, or something unfit here. */
+/** Whether fitness goes on the wire from now on: checks configured (set up), or a peer speaks of it. */
 export function fitnessOnWire(s: EngineState): boolean {
-  return (
-    s.fitnessOnWire ||
-    Object.values(s.peers).some((p) => p.fit !== null) ||
-    Object.values(s.resources).some((r) => !selfFit(s, r))
-  )
+  return s.fitnessOnWire || Object.values(s.peers).some((p) => p.fit !== null)
 }

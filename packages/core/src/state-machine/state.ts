@@ -152,7 +152,10 @@ export interface EngineState {
   readonly carrier: Readonly<Record<string, CarrierView>>
   /** This node's failing health checks, by address: the checks the address requires that fail now. */
   readonly failing: Readonly<Record<string, readonly string[]>>
-  /** Heartbeats carry the fit list (version 2): see fitness.ts's fitnessOnWire. Never turns off. */
+  /**
+   * Heartbeats always carry the fit list (version 2): the config has checks, or a peer speaks of
+   * fitness. Never turns off. Without it, only while something is unfit (see fitness.ts).
+   */
   readonly fitnessOnWire: boolean
   readonly nextChecklistId: number
 }

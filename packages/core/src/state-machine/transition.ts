@@ -164,11 +164,8 @@ export function transition(state: EngineState, input: Input, now: number): Trans
       break
   }
   s = evaluate(s, now, fx)
-  if (!s.fitnessOnWire && fitnessOnWire(s)) {
-    // Peers learn at once that this node now speaks of fitness (and what it is fit for).
-    s = { ...s, fitnessOnWire: true }
-    fx.push({ kind: 'send-heartbeat' })
-  }
+  // A peer speaks of fitness: this node does too from now on.
+  if (!s.fitnessOnWire && fitnessOnWire(s)) s = { ...s, fitnessOnWire: true }
   return {
     state: { ...s, nextChecklistId: s.nextChecklistId + fx.filter((e) => e.kind === 'run-checklist').length },
     effects: fx,
