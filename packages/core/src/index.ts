@@ -11,6 +11,12 @@ export {
   type WriteFs,
   writeNewFile,
 } from './adapters/atomic-write.js'
+export {
+  type ExecChecker,
+  type ExecCheckerOptions,
+  type ExecCheckResult,
+  startExecChecker,
+} from './adapters/checks/exec-checker.js'
 export type { ControlMethod, ControlRequest, ControlResponse, HeapAfterGc } from './agent/control-protocol.js'
 export { importHostconfig, stringifyConfig } from './config/hostconfig.js'
 export { CONFIG_SCHEMA_ID, configJsonSchema } from './config/json-schema.js'

@@ -158,7 +158,8 @@ function idOf(name: string, flag: '-u' | '-g'): Promise<number> {
   })
 }
 
-function defaultHookPath(): string {
+/** SAFE_HOOK_PATH plus the folder of the node running the agent (exec checks get it too). */
+export function defaultHookPath(): string {
   // So `#!/usr/bin/env node` hooks (hooks-stdlib) find the node that runs the agent.
   const nodeDir = dirname(process.execPath)
   return SAFE_HOOK_PATH.split(':').includes(nodeDir) ? SAFE_HOOK_PATH : `${SAFE_HOOK_PATH}:${nodeDir}`
