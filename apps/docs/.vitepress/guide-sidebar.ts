@@ -17,6 +17,7 @@ export const guideSidebar = [
       { text: 'States and the checklist', link: '/concepts/checklist' },
       { text: 'Failback', link: '/concepts/failback' },
       { text: 'Split brain', link: '/concepts/split-brain' },
+      { text: 'Health checks', link: '/concepts/health-checks' },
       { text: 'When the agent itself dies', link: '/concepts/agent-death' },
       { text: 'Simulation testing', link: '/concepts/simulation' },
     ],

@@ -38,13 +38,39 @@ links:
 owns:
   - interface: eth0
     address: 192.168.1.10/24
+    requires: [web, uplink]
 peers:
   - id: beta
     takeover:
       - interface: eth0
         address: 192.168.1.11/24
+        requires: [web]
       - interface: eth0
         address: fd00::11/64
+checks:
+  web:
+    kind: https
+    url: https://127.0.0.1/health
+    expect: [200, 204]
+    bodyMatch: ok
+    ca: /etc/ipfo/web-ca.pem
+    interval: 100ms
+    timeout: 80ms
+    fall: 2
+    rise: 3
+    initial: failing
+  db:
+    kind: tcp
+    host: 127.0.0.1
+    port: 5432
+  haproxy:
+    kind: exec
+    argv: [/usr/local/bin/check-haproxy, --quick]
+    interval: 1s
+  uplink:
+    kind: interface
+    interface: eth0
+onAllUnfit: keep
 failback:
   policy: stable
   stableFor: 1m
@@ -59,6 +85,8 @@ arbitration:
 scheduling:
   nice: -10
   realtimePriority: 5
+onCarrierLoss: release
+carrierSettle: 2s
 onStop: release
 paths:
   socket: /run/ipfo/ipfo.sock
@@ -69,6 +97,7 @@ hooks:
   timeout: 30s
   user: ipfo-hooks
   emailRecipient: ops@example.com
+  passEnv: [SMTP_PASSWORD]
   phases:
     Test:
       timeout: 10s

@@ -61,17 +61,39 @@ export function configFields(root: JsonSchema): ConfigField[] {
     for (const [name, raw] of Object.entries(object.properties ?? {})) {
       const schema = resolve(raw)
       const here = [...keys, name]
-      fields.push({
+      const field = {
         path: pathOf(here),
         keys: here,
         schema,
         required: object.required?.includes(name) ?? false,
-      })
+      }
+      // The branches of a union (the kinds of a check) list some fields each: one field, merged.
+      const seen = fields.findIndex((f) => f.path === field.path)
+      if (seen === -1) fields.push(field)
+      else fields[seen] = mergeFields(fields[seen] as ConfigField, field)
       for (const [child, suffix] of children(schema, resolve)) walk(child, [...here, ...suffix])
     }
   }
   walk(resolve(root), [])
   return fields
+}
+
+/**
+ * One field written in several branches of a union: its allowed values together (each branch's
+ * `kind`), the descriptions that differ one after the other, required only if every branch needs it.
+ */
+function mergeFields(first: ConfigField, other: ConfigField): ConfigField {
+  const values = (s: JsonSchema) => (s.const !== undefined ? [s.const] : (s.enum ?? []))
+  const all = [...new Set([...values(first.schema), ...values(other.schema)])]
+  const descriptions = [first.schema.description, other.schema.description].filter(
+    (d, i, list): d is string => d !== undefined && list.indexOf(d) === i,
+  )
+  const schema: JsonSchema = {
+    ...first.schema,
+    ...(all.length > 0 ? { enum: all, const: undefined } : {}),
+    ...(descriptions.length > 0 ? { description: descriptions.join(' ') } : {}),
+  }
+  return { ...first, schema, required: first.required && other.required }
 }
 
 /** The object schemas below a field: itself, its items, its branches, its map values. */

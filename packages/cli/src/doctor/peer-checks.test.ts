@@ -25,6 +25,7 @@ const peer = (over: Partial<Peer> = {}): Peer => ({
   intervalMs: 100,
   clockOffsetMs: 2,
   held: ['192.0.2.100/24'],
+  fit: null,
   links: [{ name: 'private', up: true, lastSeenMsAgo: 40 }],
   ...over,
 })
@@ -48,11 +49,15 @@ const status = (p: Peer, resource: AgentStatus['resources'][number]['status'] = 
       manual: false,
       heldBack: false,
       blocked: null,
+      fitHere: true,
+      failingChecks: [],
+      noNodeFit: false,
     },
   ],
   counters: { sent: 1, received: 1, dropped: {}, loopStalls: 0, maxLoopLagMs: 0 },
   noCarrier: [],
   refusedHooks: [],
+  checks: [],
 })
 const NOW = 1_800_000_000_000
 const dropped = (reason: string, from: string, detail: string, agoMs = 1_000) =>

@@ -194,9 +194,26 @@ async function healthFor(
   report: (event: EventBody) => void,
 ): Promise<{ health?: HealthPort }> {
   if (Object.keys(config.checks).length === 0) return {}
-  const { healthChecks } = await import('../adapters/checks/health-checks.js')
-  void report
-  return { health: await healthChecks(config.checks) }
+  const [{ healthChecks }, { startExecChecker }] = await Promise.all([
+    import('../adapters/checks/health-checks.js'),
+    import('../adapters/checks/exec-checker.js'),
+  ])
+  // Started here, at the agent's start, when an exec check is configured: never on the heartbeat path.
+  const exec = () =>
+    startExecChecker({
+      env: passedEnv(config),
+      report: (message) => report({ kind: 'error', message, context: 'exec health checks' }),
+    })
+  return { health: await healthChecks(config.checks, { exec }) }
+}
+
+/** The variables of the agent's environment that hooks.passEnv hands to hooks (and exec checks). */
+function passedEnv(config: Config): Record<string, string> {
+  return Object.fromEntries(
+    config.hooks.passEnv.flatMap((name) =>
+      process.env[name] === undefined ? [] : [[name, process.env[name] as string]],
+    ),
+  )
 }
 
 /** On Linux, unless the config says to ignore carriers and unless the address control is replaced (demo). */
@@ -268,12 +285,7 @@ async function folderHooks(
   ])
   const dir = hooksDirOf(config, opts)
   const { fileHookRegistry } = await import('../adapters/hook-registry.js')
-  const passed = Object.fromEntries(
-    config.hooks.passEnv.flatMap((name) =>
-      process.env[name] === undefined ? [] : [[name, process.env[name] as string]],
-    ),
-  )
-  const run = hookProcessRunner({ registry: fileHookRegistry(config.paths.stateDir), env: passed })
+  const run = hookProcessRunner({ registry: fileHookRegistry(config.paths.stateDir), env: passedEnv(config) })
   const runAsRoot = opts.uid === 0
   return {
     hooks: appleHooks({

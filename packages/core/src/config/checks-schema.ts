@@ -53,38 +53,44 @@ const timing = {
 }
 
 const tcpCheck = z.strictObject({
-  kind: z.literal('tcp').describe('Connect to host:port (the connection is closed at once).'),
-  host: z.string().min(1).default('127.0.0.1').describe('The host to connect to (default 127.0.0.1).'),
-  port: z.number().int().min(1).max(65535).describe('The TCP port.'),
+  kind: z.literal('tcp').describe('tcp: connect to host:port (the connection is closed at once).'),
+  host: z.string().min(1).default('127.0.0.1').describe('tcp checks: the host to connect to.'),
+  port: z.number().int().min(1).max(65535).describe('tcp checks (required there): the TCP port.'),
   ...timing,
 })
 
 const httpCheck = z.strictObject({
-  kind: z.enum(['http', 'https']).describe('A GET that must answer with an expected status.'),
-  url: z.string().describe('The URL to GET, e.g. "http://127.0.0.1/health".'),
+  kind: z.enum(['http', 'https']).describe('http, https: a GET that must answer with an expected status.'),
+  url: z
+    .string()
+    .describe('http and https checks (required there): the URL to GET, e.g. "http://127.0.0.1/health".'),
   expect: z
     .array(z.number().int().min(100).max(599))
     .min(1)
     .default([200])
-    .describe('The statuses that mean healthy (default [200]).'),
-  bodyMatch: z.string().min(1).optional().describe('A text the body must contain (within its first 64 KB).'),
+    .describe('http and https checks: the statuses that mean healthy.'),
+  bodyMatch: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('http and https checks: a text the body must contain (within its first 64 KB).'),
   ca: z
     .string()
     .min(1)
     .optional()
-    .describe("https: a PEM file of the certificates to trust instead of the system's."),
+    .describe("https checks: a PEM file of the certificates to trust instead of the system's."),
   ...timing,
 })
 
 const execCheck = z.strictObject({
   kind: z
     .literal('exec')
-    .describe('Run a program; exit 0 is healthy. It gets the clean environment hooks get.'),
+    .describe('exec: run a program; exit 0 is healthy. It gets the clean environment hooks get.'),
   argv: z
     .array(z.string())
     .min(1)
     .describe(
-      'The program (an absolute path) and its arguments; no shell. E.g. ["/usr/local/bin/check-haproxy"].',
+      'exec checks (required there): the program (an absolute path) and its arguments; no shell. E.g. ["/usr/local/bin/check-haproxy"].',
     ),
   ...timing,
 })
@@ -92,8 +98,14 @@ const execCheck = z.strictObject({
 const interfaceCheck = z.strictObject({
   kind: z
     .literal('interface')
-    .describe("An interface must have its carrier and be operationally up (keepalived's track_interface)."),
-  interface: z.string().min(1).max(15).describe('The interface, e.g. "eth0".'),
+    .describe(
+      "interface: the interface must have its carrier and be operationally up (keepalived's track_interface).",
+    ),
+  interface: z
+    .string()
+    .min(1)
+    .max(15)
+    .describe('interface checks (required there): the interface, e.g. "eth0".'),
   ...timing,
 })
 

@@ -185,7 +185,7 @@ describe('kernel lifetimes of held addresses', () => {
   })
 
   it('an address found on the interface at start is looked at before any change', async () => {
-    const { clock, kernel, keeper, expired, ops } = setup()
+    const { clock, kernel, keeper, expired } = setup()
     await kernel.setLifetime(A, 3)
     kernel.log.length = 0
     keeper.update(stateOf('held', true))
@@ -244,7 +244,7 @@ describe('kernel lifetimes of held addresses', () => {
   })
 
   it('after a pause it reports only what lapsed, and a lapsed address is never renewed from the queue', async () => {
-    const { clock, kernel, keeper, acquire, ops } = setup()
+    const { clock, keeper, acquire, ops } = setup()
     await acquire()
     await clock.advance(1_000)
     expect(keeper.lapsed()).toEqual([])

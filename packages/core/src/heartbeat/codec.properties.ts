@@ -88,7 +88,7 @@ export const encodeDecodeIsIdentity: PropertyCheck = (numRuns, seed) => {
       const expected = {
         ...hb,
         held: hb.held.map((a) => ({ ...a, ip: normalizeIp(a.ip) })),
-        fit: hb.fit && hb.fit.map(normalizeIp),
+        fit: hb.fit?.map(normalizeIp) ?? null,
       }
       if (!isDeepStrictEqual(result.heartbeat, expected)) {
         throw new Error(`decoded ${fc.stringify(result.heartbeat)}`)

@@ -10,7 +10,7 @@ import type { EngineState } from './state.js'
  */
 export function onExpired(s: EngineState, owner: string, now: number, fx: Effect[]): EngineState {
   const r = s.resources[owner]
-  if (!r || r.status !== 'held') return s
+  if (r?.status !== 'held') return s
   fx.push({ kind: 'emit', event: { kind: 'addresses-expired', owner, addresses: names(r) } })
   const released = startRelease(
     s,

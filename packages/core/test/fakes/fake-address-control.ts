@@ -17,6 +17,8 @@ export class FakeAddressControl implements AddressControl {
   readonly held = new Set<string>()
   readonly log: AddressOperation[] = []
   failAddOn: string | undefined
+  /** Absent unless a test sets it: the port's optional warm-up of the removal path. */
+  rehearse?: (addresses: readonly InterfaceAddress[]) => Promise<void>
 
   /**
    * @param journal shared between nodes' fakes, so a test sees every node's operations in the order
