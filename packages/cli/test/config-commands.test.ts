@@ -40,7 +40,36 @@ describe('ipfo config check', () => {
       detectionMs: 60,
       links: ['private'],
       peers: ['a'],
+      checks: [],
     })
+  })
+
+  it('lists the health checks with the addresses that require them', async () => {
+    const file = join(dir, 'checks.yaml')
+    await writeFile(
+      file,
+      good(key).replace('address: 192.168.1.100/24 }', 'address: 192.168.1.100/24, requires: [web] }') +
+        'checks:\n  web: { kind: tcp, port: 80, interval: 100ms }\n  spare: { kind: interface, interface: eth1 }\n',
+    )
+    const result = await runCli(['config', 'check', '--config', file])
+    expect(result.code).toBe(0)
+    expect(result.stdout).toContain('check web: tcp every 100ms, required by 192.168.1.100')
+    expect(result.stdout).toContain(
+      'check spare: interface every 1000ms, required by no address (it runs, and moves nothing)',
+    )
+  })
+
+  it('refuses a required check that is not defined, with the line and the fix, and exits 3', async () => {
+    const file = join(dir, 'unknown-check.yaml')
+    await writeFile(
+      file,
+      good(key).replace('address: 192.168.1.100/24 }', 'address: 192.168.1.100/24, requires: [web] }'),
+    )
+    const result = await runCli(['config', 'check', '--config', file])
+    expect(result.code).toBe(3)
+    expect(result.stderr).toContain(
+      `${file}:10 peers[0].takeover[0].requires[0]: no check is named "web": define it under "checks", e.g. checks: { web: { kind: tcp, port: 80 } }`,
+    )
   })
 
   it('names the file, line and field of each problem and exits 3, without a stack trace', async () => {

@@ -15,6 +15,8 @@ export default class ConfigCheck extends IpfoCommand {
     detectionMs: number
     links: string[]
     peers: string[]
+    /** Each health check, with the addresses that require it. */
+    checks: { name: string; kind: string; intervalMs: number; requiredBy: string[] }[]
   }> {
     const { flags } = await this.parse(ConfigCheck)
     const { loadConfigFile } = await import('@ipfo/core/agent')
@@ -23,6 +25,17 @@ export default class ConfigCheck extends IpfoCommand {
       `${flags.config} is valid: node ${config.node}, ${config.links.length} link(s), ${config.peers.length} peer(s)`,
     )
     this.log(`detection: a peer silent on every link for ${config.deadAfter}ms is taken over`)
+    const addresses = [...config.owns, ...config.peers.flatMap((p) => p.takeover)]
+    const checks = Object.entries(config.checks).map(([name, c]) => ({
+      name,
+      kind: c.kind,
+      intervalMs: c.interval,
+      requiredBy: addresses.filter((a) => a.requires.includes(name)).map((a) => a.ip),
+    }))
+    for (const c of checks)
+      this.log(
+        `check ${c.name}: ${c.kind} every ${c.intervalMs}ms, required by ${c.requiredBy.join(', ') || 'no address (it runs, and moves nothing)'}`,
+      )
     return {
       file: flags.config,
       ok: true,
@@ -30,6 +43,7 @@ export default class ConfigCheck extends IpfoCommand {
       detectionMs: config.deadAfter,
       links: config.links.map((l) => l.name),
       peers: config.peers.map((p) => p.id),
+      checks,
     }
   }
 }
