@@ -85,8 +85,9 @@ export async function openSite(): Promise<Site> {
     const phone = viewport.width < 768
     const context = await browser.newContext({ viewport, isMobile: phone, hasTouch: phone })
     contexts.push(context)
-    // Well under the test timeout, so a stuck step fails with its own message.
-    context.setDefaultTimeout(10_000)
+    // Under the tests' timeouts (60 s for the screenshots), so a stuck step fails with its own
+    // message; long enough for a full-page screenshot of a long page on a loaded 2-core machine.
+    context.setDefaultTimeout(25_000)
     return {
       async open() {
         const page = await context.newPage()

@@ -59,12 +59,16 @@ describe('screenshots (saved under apps/docs/test-artifacts/)', () => {
     { name: 'guide', path: guide },
   ]
   for (const [size, viewport] of Object.entries({ desktop: DESKTOP, phone: PHONE })) {
-    it.each(shots)(`$name at ${size} width`, async ({ name, path }) => {
-      const { origin, open } = await site()
-      const watched = await open(viewport)
-      await visit(watched, `${origin}${path}`)
-      await watched.page.screenshot({ path: join(ARTIFACTS, `${name}-${size}.png`), fullPage: true })
-      expect(watched.problems).toEqual([])
-    })
+    it.each(shots)(
+      `$name at ${size} width`,
+      async ({ name, path }) => {
+        const { origin, open } = await site()
+        const watched = await open(viewport)
+        await visit(watched, `${origin}${path}`)
+        await watched.page.screenshot({ path: join(ARTIFACTS, `${name}-${size}.png`), fullPage: true })
+        expect(watched.problems).toEqual([])
+      },
+      60_000,
+    )
   }
 })
