@@ -198,7 +198,7 @@ export const onAllUnfitSchema = z
   .enum(['keep', 'release'])
   .default('keep')
   .describe(
-    'When no live node is fit for an address (every node\'s checks fail): "keep" it where it is (and claim it at home), loudly; or "release" it, so that no node answers for a service that is down everywhere.',
+    'When no live node is fit for an address (every node\'s checks fail): "keep" it where it is, loudly (an unfit node never claims it, not even its owner); or "release" it, so that no node answers for a service that is down everywhere.',
   )
 
 export type CheckConfig = z.output<typeof checkSchema>

@@ -157,7 +157,7 @@ export type IpfoEvent = At &
     /** Every check these addresses require passes here again. */
     | { kind: 'fit'; owner: string; addresses: string[] }
     /**
-     * No live node is fit for these addresses. `kept`: this node keeps them (or claims them at home),
+     * No live node is fit for these addresses. `kept`: this node keeps them,
      * `released`: it lets them go (onAllUnfit: release), `unheld`: nobody holds them and this node,
      * unfit, takes nothing.
      */

@@ -217,7 +217,7 @@ describe('fitness: when no live node is fit', () => {
     expect(sim.kinds()).toEqual(['unfit'])
   })
 
-  it('the owner, unfit, never forces a claim over an unfit holder, and claims at home once nobody holds them', () => {
+  it('the owner, unfit, never forces a claim over an unfit holder, and claims nothing once it falls silent', () => {
     const sim = new MachineSimulation({
       self: 'a',
       timing: testTiming(),
@@ -234,7 +234,14 @@ describe('fitness: when no live node is fit', () => {
     }
     expect(sim.checklists()).toEqual([])
     expect(sim.kinds()).not.toContain('claim-forced')
-    hear(sim, 'b', [], [])
+    // b falls silent (dead, or this node stalled: it cannot tell): still nothing, said once.
+    sim.advance(2_000)
+    expect(sim.checklists()).toEqual([])
+    expect(sim.events().filter((e) => e.kind === 'no-node-fit')).toEqual([
+      expect.objectContaining({ owner: 'a', action: 'unheld' }),
+    ])
+    // Fit again, with nobody holding them: it claims them.
+    sim.input({ kind: 'fitness', failing: {} })
     expect(sim.lastChecklist()).toMatchObject({ action: 'acquire', reason: 'own addresses are free' })
   })
 })

@@ -37,8 +37,8 @@ export function takenOverIfSilent(s: EngineState, r: Resource): boolean {
     return p?.alive === true && p.state === 'healthy'
   }
   if (r.manual) return false
-  // An unfit peer takes nothing; an unfit owner still claims its own when nobody is fit (onAllUnfit: keep).
+  // An unfit node takes nothing, not even its own addresses back.
   if (r.owner === s.self) return Object.values(s.peers).some((p) => ready(p.id) && !saysUnfit(p, r))
   const owner = s.peers[r.owner]
-  return ready(r.owner) && owner !== undefined && (!saysUnfit(owner, r) || s.timing.onAllUnfit === 'keep')
+  return ready(r.owner) && owner !== undefined && !saysUnfit(owner, r)
 }

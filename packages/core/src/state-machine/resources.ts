@@ -148,15 +148,12 @@ function evaluateOwn(state: EngineState, r: Resource, now: number, fx: Effect[])
   const peers = Object.values(state.peers)
   const startupDone = peers.every((p) => p.everHeard) || now - state.startedAt >= state.timing.deadAfterMs
   if (!startupDone) return r
+  // Unfit here: claim nothing, not even from a holder that falls silent (a stall of this node looks
+  // the same, and two holders is worse than none for a service that is down here anyway). A fit peer
+  // takes them; with none, they stay where they are. The claim clock stops; a wait already said is
+  // not said again at every flap of a check.
+  if (!fit) return stopClaimClock(r)
   const holders = holdersOf(state, r, undefined)
-  // Unfit here: a fit peer takes them. With none, they stay where they are, and are claimed at home
-  // when nobody has them (an address served by a sick node beats none), unless onAllUnfit: release.
-  if (
-    !fit &&
-    (holders.length > 0 || fitTargets(state, r).length > 0 || state.timing.onAllUnfit === 'release')
-  )
-    // The claim clock stops; a wait already said is not said again at every flap of a check.
-    return stopClaimClock(r)
   if (holders.length === 0)
     return startAcquire(state, r, now, fx, {
       reason: 'own addresses are free',

@@ -120,7 +120,7 @@ export interface Timing {
   readonly retryAfterMs: number
   /** Check that an address is really free (ARP/ND probe, witness) before an automatic takeover. */
   readonly arbitrate: boolean
-  /** When no live node is fit for a resource: keep it where it is (claimed at home), or let it go. */
+  /** When no live node is fit for a resource: keep it where it is, or let it go (an unfit node claims nothing either way). */
   readonly onAllUnfit: 'keep' | 'release'
 }
 
