@@ -57,8 +57,8 @@ function runSmoke(dir: string): Promise<{ code: number | null; stderr: string }>
 }
 
 describe.skipIf(skip !== undefined)('bench:failover --smoke', () => {
-  // 11 runs and three idle and stress windows: about 2 min 15 s with a load average of 4 on two
-  // cores, 2 min 40 s at 10; four minutes leave room for a busier runner.
+  // 11 runs and three idle and stress windows: on two cores about 2.5 min with a load average of 5
+  // from other work, up to 3.3 min at 8-10; four minutes leave room for a busy runner.
   it('fails over every system and writes a well-formed report', { timeout: 240_000 }, async () => {
     out = await mkdtemp(join(tmpdir(), 'ipfo-bench-smoke-test-'))
     const { code, stderr } = await runSmoke(out)
@@ -86,7 +86,9 @@ describe.skipIf(skip !== undefined)('bench:failover --smoke', () => {
       expect(result.tookOver, what).toBe(1)
       expect(run!.outageMs, what).toBeGreaterThan(0)
       expect(Number.isFinite(run!.outageMs), what).toBe(true)
-      expect(run!.steps.added, what).not.toBeNull()
+      // The VIP added on b after the fault, unless b had it already then: at 10 ms timers a machine
+      // as busy as CI can make b take it without a fault just before one (a figure, not asserted).
+      if (!run!.holdersAtFault.includes('b')) expect(run!.steps.added, what).not.toBeNull()
       expect(run!.steps.answered, what).not.toBeNull()
       expect(run!.probes.answered, what).toBeGreaterThan(100)
       expect(result.outageMs?.median, what).toBe(run!.outageMs)

@@ -1,6 +1,6 @@
 import { loadavg } from 'node:os'
 import type { Fault } from './faults.js'
-import { type AddressEvent, bothHeldMs } from './monitor.js'
+import { type AddressEvent, bothHeldMs, holdersAt } from './monitor.js'
 import { doubleAnswers, doubleUnicast, firstAnswer, lastAnswer, longestGap } from './probe/answers.js'
 import { startClientProbe } from './probe/client-probe.js'
 import type { Setting } from './settings.js'
@@ -43,7 +43,10 @@ export interface RunResult {
   readonly fault: Fault
   /** Longest time without an answer around the fault (ms); null when b never answered. */
   readonly outageMs: number | null
-  /** How long pulling the cables took (ms): the steps count from its end. */
+  /**
+   * How long pulling the cables took (ms). The steps are looked for from the fault's start: on a busy
+   * machine b may act before the cut's last command returns.
+   */
   readonly cutMs: number
   /** The random wait between the client's first answer and the fault. */
   readonly faultDelayMs: number
@@ -56,6 +59,11 @@ export interface RunResult {
    * (link cut), from the crash or the service's death until the restart (daemon crash, service death).
    */
   readonly bothHeldMs: number
+  /**
+   * Who had the VIP on their interfaces at the fault (ip monitor): b too when it had taken the VIP
+   * without a fault just before (a false takeover), so that no "VIP added" step follows.
+   */
+  readonly holdersAtFault: readonly NodeName[]
   /** Who had the VIP on their interfaces just before the cables came back. */
   readonly holdersBeforeReturn: readonly NodeName[]
   /**
@@ -159,10 +167,10 @@ async function measure(ctx: PairContext, fault: Fault, opts: RunOptions): Promis
     const doublesAtTakeover = doubleAnswers(answers, tFault, tReturn)
     const doublesAtReturn = doubleAnswers(answers, tReturn, tEnd)
     const doubles = doublesAtTakeover + doublesAtReturn
-    const bAdded = monitors.addresses.find((e) => e.node === 'b' && e.kind === 'add' && e.at >= tCut)
+    const bAdded = monitors.addresses.find((e) => e.node === 'b' && e.kind === 'add' && e.at >= tFault)
     // Any new MAC counts: ucarp's own gratuitous ARP may name its virtual MAC, not b's.
     const learned = monitors.neighbours.find(
-      (e) => e.at >= tCut && e.mac !== undefined && e.mac !== stage.mac('a'),
+      (e) => e.at >= tFault && e.mac !== undefined && e.mac !== stage.mac('a'),
     )
     return {
       fault,
@@ -170,7 +178,7 @@ async function measure(ctx: PairContext, fault: Fault, opts: RunOptions): Promis
       cutMs: round(tCut - tFault),
       faultDelayMs,
       steps: {
-        decided: since(pair.decidedAt('b', tCut)),
+        decided: since(pair.decidedAt('b', tFault)),
         added: since(bAdded?.at),
         learned: since(learned?.at),
         answered: since(firstAnswer(answers, 'b', tCut)),
@@ -178,6 +186,7 @@ async function measure(ctx: PairContext, fault: Fault, opts: RunOptions): Promis
       doubleAnswers: { takeover: doublesAtTakeover, return: doublesAtReturn },
       doubleUnicast: doubleUnicast(answers),
       bothHeldMs: round(bothHeldDuring(fault, monitors.addresses, { tFault, tCut, tReturn, tEnd })),
+      holdersAtFault: holdersAt(monitors.addresses, tFault),
       holdersBeforeReturn,
       returnOutageMs: round(longestGap(answers, tReturn, tSettled).ms),
       returnCensored: !settled,

@@ -15,6 +15,7 @@ const run = (outageMs: number | null, doubles = 0): RunResult => ({
   doubleAnswers: { takeover: 0, return: doubles },
   doubleUnicast: 0,
   bothHeldMs: 0,
+  holdersAtFault: ['a'],
   holdersBeforeReturn: ['a', 'b'],
   returnOutageMs: 5,
   returnCensored: false,
