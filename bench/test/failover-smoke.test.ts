@@ -9,13 +9,15 @@ import { afterAll, describe, expect, it } from 'vitest'
 import type { Report } from '../src/failover/report/report.js'
 
 /**
- * `bench:failover --smoke`: one run of each system's fastest setting for each fault, short idle and
+ * `bench:failover --smoke`: one run of each system's fastest setting for each fault (ucarp, which has
+ * no health checks, skips service death), short idle and
  * stress windows, in real namespaces with real ipfo agents, keepalived and ucarp. It checks that the
  * benchmark works and measures something real, not how fast anything is. Root only; on CI a missing
  * capability or tool fails instead of skipping, like the other namespace tests.
  */
 const ci = process.env.CI === 'true'
-const TOOLS = ['keepalived', 'ucarp', 'stress-ng', 'arping'] as const
+// curl: keepalived's health check of the service (a vrrp_script) in the service-death fault.
+const TOOLS = ['keepalived', 'ucarp', 'stress-ng', 'arping', 'curl'] as const
 
 function toolsSkipReason(): string | undefined {
   const missing = TOOLS.filter((tool) => {
@@ -55,7 +57,9 @@ function runSmoke(dir: string): Promise<{ code: number | null; stderr: string }>
 }
 
 describe.skipIf(skip !== undefined)('bench:failover --smoke', () => {
-  it('fails over every system and writes a well-formed report', { timeout: 180_000 }, async () => {
+  // 11 runs and three idle and stress windows: on two cores about 2.5 min with a load average of 5
+  // from other work, up to 3.3 min at 8-10; four minutes leave room for a busy runner.
+  it('fails over every system and writes a well-formed report', { timeout: 240_000 }, async () => {
     out = await mkdtemp(join(tmpdir(), 'ipfo-bench-smoke-test-'))
     const { code, stderr } = await runSmoke(out)
     expect(code, stderr).toBe(0)
@@ -82,7 +86,9 @@ describe.skipIf(skip !== undefined)('bench:failover --smoke', () => {
       expect(result.tookOver, what).toBe(1)
       expect(run!.outageMs, what).toBeGreaterThan(0)
       expect(Number.isFinite(run!.outageMs), what).toBe(true)
-      expect(run!.steps.added, what).not.toBeNull()
+      // The VIP added on b after the fault, unless b had it already then: at 10 ms timers a machine
+      // as busy as CI can make b take it without a fault just before one (a figure, not asserted).
+      if (!run!.holdersAtFault.includes('b')) expect(run!.steps.added, what).not.toBeNull()
       expect(run!.steps.answered, what).not.toBeNull()
       expect(run!.probes.answered, what).toBeGreaterThan(100)
       expect(result.outageMs?.median, what).toBe(run!.outageMs)
@@ -92,17 +98,22 @@ describe.skipIf(skip !== undefined)('bench:failover --smoke', () => {
       'ipfo/daemon-crash',
       'ipfo/link-cut',
       'ipfo/node-death',
+      'ipfo/service-death',
       'keepalived/daemon-crash',
       'keepalived/link-cut',
       'keepalived/node-death',
+      'keepalived/service-death',
       'ucarp/daemon-crash',
       'ucarp/link-cut',
       'ucarp/node-death',
     ])
-    // Every crash run reports how long both held the VIP (a figure: at 10 ms timers a machine as busy
-    // as CI makes false takeovers, so it is not asserted here; the guard's test asserts the property).
-    for (const r of report.results.filter((x) => x.fault === 'daemon-crash'))
-      expect(Number.isFinite(r.runs[0]?.bothHeldMs), r.setting).toBe(true)
+    // Every crash and service-death run reports how long both held the VIP and how many probes both
+    // answered (figures: at 10 ms timers a machine as busy as CI makes false takeovers, so they are
+    // not asserted here; the guard's and the health checks' namespace tests assert the properties).
+    for (const r of report.results.filter((x) => x.fault === 'daemon-crash' || x.fault === 'service-death')) {
+      expect(Number.isFinite(r.runs[0]?.bothHeldMs), `${r.setting} ${r.fault}`).toBe(true)
+      expect(Number.isInteger(r.doubleAnswers.takeover), `${r.setting} ${r.fault}`).toBe(true)
+    }
 
     for (const entry of report.steady) {
       expect(entry.error, entry.setting).toBeUndefined()
@@ -111,7 +122,10 @@ describe.skipIf(skip !== undefined)('bench:failover --smoke', () => {
       expect(entry.stress?.falseTakeovers, entry.setting).toBeGreaterThanOrEqual(0)
     }
     expect(report.ratios.find((r) => r.numerator === 'ipfo-10ms')?.value).toBeGreaterThan(0)
-    expect(report.targets).toHaveLength(6)
+    expect(
+      report.ratios.find((r) => r.name.includes('10ms') && r.name.includes('service death'))?.value,
+    ).toBeGreaterThan(0)
+    expect(report.targets).toHaveLength(7)
     expect(typeof report.targets.find((t) => t.name.includes('zero ms with the VIP on both'))?.met).toBe(
       'boolean',
     )
@@ -121,6 +135,7 @@ describe.skipIf(skip !== undefined)('bench:failover --smoke', () => {
     expect(markdown).toContain('| keepalived advert_int 0.01 |')
     const svg = await readFile(join(out, `${stem}.svg`), 'utf8')
     expect(svg).toMatch(/^<svg [^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/)
-    expect(svg.match(/<circle /g)?.length).toBe(9)
+    // A dot per run: three systems through three faults, ipfo and keepalived through service death.
+    expect(svg.match(/<circle /g)?.length).toBe(11)
   })
 })

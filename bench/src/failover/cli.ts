@@ -1,8 +1,8 @@
 /**
  * `npm run bench:failover`: ipfo against keepalived and ucarp in network namespaces (root). For each
- * system and setting, N runs of two faults (node death; both links cut with the daemon running),
- * measured by a client probing the VIP every millisecond; then idle CPU/RSS and false failovers
- * under CPU stress. Writes failover-<date>.{md,json,svg} to bench/results (or --out).
+ * system and setting, N runs of each fault (node death; both links cut with the daemon running; the
+ * daemon's crash; the service's death, which the daemons' health checks see), measured by a client
+ * probing the VIP every millisecond; then idle CPU/RSS and false failovers under CPU stress. Writes failover-<date>.{md,json,svg} to bench/results (or --out).
  */
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util'
-import type { Fault, RunOptions } from './run-once.js'
+import { FAULTS, type Fault } from './faults.js'
+import type { RunOptions } from './run-once.js'
 import { SETTINGS, type Setting } from './settings.js'
 
 export interface BenchOptions extends RunOptions {
@@ -23,13 +24,13 @@ export const USAGE = `npm run bench:failover -- [flags]
   --stress-seconds S   CPU stress window for the false-failover count (default 60; 0 skips it)
   --cost-seconds S     idle window for CPU and RSS (default 30)
   --settings IDS       comma-separated setting ids (default: all): ${SETTINGS.map((s) => s.id).join(', ')}
-  --faults F           node-death,link-cut,daemon-crash (default: all three)
+  --faults F           node-death,link-cut,daemon-crash,service-death (default: all four; ucarp
+                       has no health checks and skips service-death); none: the idle and stress
+                       windows only
   --out DIR            write the results here (default bench/results; a temp dir with --smoke)
   --quiet PERCENT      before each run, wait up to 5 min until other work uses at most PERCENT of
                        the CPU (default 20; 0 turns the wait off; off with --smoke)
   --smoke              1 run of each system's fastest setting, short windows: the CI check`
-
-const FAULTS: readonly Fault[] = ['node-death', 'link-cut', 'daemon-crash']
 
 /** Parses the command line; throws with the usage text on a bad flag. */
 export function parseOptions(argv: readonly string[]): BenchOptions {
@@ -58,9 +59,11 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
   const ids = values.settings?.split(',').map((s) => s.trim())
   const unknown = ids?.filter((id) => !SETTINGS.some((s) => s.id === id)) ?? []
   if (unknown.length > 0) throw new Error(`unknown setting ${unknown.join(', ')}\n\n${USAGE}`)
-  const faults = (values.faults?.split(',').map((f) => f.trim()) ?? FAULTS) as Fault[]
+  const faults = (
+    values.faults === 'none' ? [] : (values.faults?.split(',').map((f) => f.trim()) ?? FAULTS)
+  ) as Fault[]
   if (faults.some((f) => !FAULTS.includes(f)))
-    throw new Error(`--faults takes ${FAULTS.join(', ')}\n\n${USAGE}`)
+    throw new Error(`--faults takes ${FAULTS.join(', ')} or none\n\n${USAGE}`)
   const quiet = number('quiet', values.quiet, smoke ? 0 : 20, 0)
   return {
     smoke,

@@ -1,11 +1,12 @@
 import { loadavg } from 'node:os'
+import type { Fault } from './faults.js'
 import { describeMachine, toolVersions } from './machine.js'
 import type { BenchOptions } from './options.js'
 import { waitForQuiet } from './quiet-gate.js'
 import { aggregate, ratios, targets } from './report/aggregate.js'
 import type { Report, SteadyEntry } from './report/report.js'
-import { type Fault, type RunResult, runOnce } from './run-once.js'
-import { describeSetting } from './settings.js'
+import { type RunResult, runOnce } from './run-once.js'
+import { describeSetting, getsStress, runsFault } from './settings.js'
 import { steadyState } from './steady-state.js'
 
 export type Progress = (line: string) => void
@@ -13,12 +14,16 @@ export type Progress = (line: string) => void
 /**
  * The whole benchmark. Runs go round-robin over settings and faults (run 1 of each, then run 2 of
  * each, ...) so a machine that slows down over the hour does not favour whichever system ran
- * first. Then each setting's idle cost, and CPU stress for each system's fastest setting.
+ * first (ucarp skips service death: it has no health checks; steady-only settings skip every
+ * fault). Then each setting's idle cost, and CPU stress for each system's fastest setting and the
+ * settings that ask for it.
  */
 export async function runBenchmark(opts: BenchOptions, progress: Progress): Promise<Report> {
   const machine = await describeMachine()
   const versions = await toolVersions()
-  const cells = opts.settings.flatMap((setting) => opts.faults.map((fault) => ({ setting, fault })))
+  const cells = opts.settings.flatMap((setting) =>
+    opts.faults.filter((fault) => runsFault(setting, fault)).map((fault) => ({ setting, fault })),
+  )
   const runs = new Map<string, RunResult[]>(cells.map((c) => [key(c.setting.id, c.fault), []]))
   const errors = new Map<string, string[]>(cells.map((c) => [key(c.setting.id, c.fault), []]))
 
@@ -40,7 +45,7 @@ export async function runBenchmark(opts: BenchOptions, progress: Progress): Prom
 
   const steady: SteadyEntry[] = []
   for (const setting of opts.settings) {
-    const stressSeconds = setting.fastest ? opts.stressSeconds : 0
+    const stressSeconds = getsStress(setting) ? opts.stressSeconds : 0
     const failed: string[] = []
     const result = await attempt(
       setting.id,

@@ -1,23 +1,12 @@
 import { loadavg } from 'node:os'
-import { type AddressEvent, bothHeldMs } from './monitor.js'
+import type { Fault } from './faults.js'
+import { type AddressEvent, bothHeldMs, holdersAt } from './monitor.js'
 import { doubleAnswers, doubleUnicast, firstAnswer, lastAnswer, longestGap } from './probe/answers.js'
-import { startClientProbe, startResponders } from './probe/client-probe.js'
+import { startClientProbe } from './probe/client-probe.js'
 import type { Setting } from './settings.js'
 import type { NodeName } from './stage.js'
 import { mustUntil, sleep, until, wallNow } from './wait.js'
 import { logTail, type PairContext, withPair } from './with-pair.js'
-
-/**
- * node-death: a's cables are pulled and everything of its daemon killed with SIGKILL (its process
- * group, and what it runs outside it: ipfo's guard; a dead machine runs nothing); later a "reboots":
- * its VIP is gone, the cables are back, the daemon starts again (failback).
- * link-cut: a's cables are pulled while its daemon runs on (a split brain for any system that
- * keeps the VIP without carrier); later the cables come back (heal).
- * daemon-crash: the daemon alone dies (kill -9 of its process group; an OOM kill, a crash): the
- * host, its kernel, its cables, the service and the VIP on its interface stay. Later the daemon is
- * started again (the VIP may still be on the interface, as after a crash).
- */
-export type Fault = 'node-death' | 'link-cut' | 'daemon-crash'
 
 export interface RunOptions {
   readonly probeEveryMs: number
@@ -54,7 +43,10 @@ export interface RunResult {
   readonly fault: Fault
   /** Longest time without an answer around the fault (ms); null when b never answered. */
   readonly outageMs: number | null
-  /** How long pulling the cables took (ms): the steps count from its end. */
+  /**
+   * How long pulling the cables took (ms). The steps are looked for from the fault's start: on a busy
+   * machine b may act before the cut's last command returns.
+   */
   readonly cutMs: number
   /** The random wait between the client's first answer and the fault. */
   readonly faultDelayMs: number
@@ -64,12 +56,20 @@ export interface RunResult {
   readonly doubleUnicast: number
   /**
    * Both nodes had the VIP on their interfaces (ms): after a's revival (node death), from the cut on
-   * (link cut), from the crash until the restart (daemon crash).
+   * (link cut), from the crash or the service's death until the restart (daemon crash, service death).
    */
   readonly bothHeldMs: number
+  /**
+   * Who had the VIP on their interfaces at the fault (ip monitor): b too when it had taken the VIP
+   * without a fault just before (a false takeover), so that no "VIP added" step follows.
+   */
+  readonly holdersAtFault: readonly NodeName[]
   /** Who had the VIP on their interfaces just before the cables came back. */
   readonly holdersBeforeReturn: readonly NodeName[]
-  /** Longest unanswered time after failback (node death) or heal (link cut). */
+  /**
+   * Longest unanswered time after failback (node death, service death), heal (link cut) or the
+   * daemon's restart (daemon crash).
+   */
   readonly returnOutageMs: number
   /** True when the client was still unanswered when returnTimeoutMs ran out. */
   readonly returnCensored: boolean
@@ -84,13 +84,14 @@ export interface RunResult {
 }
 
 export function runOnce(setting: Setting, fault: Fault, opts: RunOptions): Promise<RunResult> {
-  return withPair(setting, opts.startTimeoutMs, (ctx) => measure(ctx, fault, opts))
+  return withPair(setting, opts.startTimeoutMs, (ctx) => measure(ctx, fault, opts), {
+    serviceCheck: fault === 'service-death',
+  })
 }
 
 async function measure(ctx: PairContext, fault: Fault, opts: RunOptions): Promise<RunResult> {
-  const { stage, pair, monitors } = ctx
+  const { stage, pair, monitors, services } = ctx
   const loadAverage = Math.round(loadavg()[0]! * 100) / 100
-  const responders = await startResponders(stage)
   const probe = await startClientProbe(stage, opts.probeEveryMs)
   const { answers } = probe
   try {
@@ -114,9 +115,11 @@ async function measure(ctx: PairContext, fault: Fault, opts: RunOptions): Promis
 
     const tFault = wallNow()
     // A crash is its own cut: what follows it (ipfo's guard, b's takeover) may come before kill() returns.
+    const crash = fault === 'daemon-crash' || fault === 'service-death'
     if (fault === 'daemon-crash') await pair.kill('a')
+    else if (fault === 'service-death') await services.kill('a')
     else await stage.cut('a')
-    const tCut = fault === 'daemon-crash' ? tFault : wallNow()
+    const tCut = crash ? tFault : wallNow()
     if (fault === 'node-death') await pair.killMachine('a')
     const tookOver = await until(
       () => firstAnswer(answers, 'b', tCut) !== undefined,
@@ -135,6 +138,8 @@ async function measure(ctx: PairContext, fault: Fault, opts: RunOptions): Promis
     } else if (fault === 'daemon-crash') {
       await pair.forgetRuntime('a')
       pair.start('a')
+    } else if (fault === 'service-death') {
+      await services.start('a')
     } else {
       await stage.reconnect('a')
     }
@@ -162,10 +167,10 @@ async function measure(ctx: PairContext, fault: Fault, opts: RunOptions): Promis
     const doublesAtTakeover = doubleAnswers(answers, tFault, tReturn)
     const doublesAtReturn = doubleAnswers(answers, tReturn, tEnd)
     const doubles = doublesAtTakeover + doublesAtReturn
-    const bAdded = monitors.addresses.find((e) => e.node === 'b' && e.kind === 'add' && e.at >= tCut)
+    const bAdded = monitors.addresses.find((e) => e.node === 'b' && e.kind === 'add' && e.at >= tFault)
     // Any new MAC counts: ucarp's own gratuitous ARP may name its virtual MAC, not b's.
     const learned = monitors.neighbours.find(
-      (e) => e.at >= tCut && e.mac !== undefined && e.mac !== stage.mac('a'),
+      (e) => e.at >= tFault && e.mac !== undefined && e.mac !== stage.mac('a'),
     )
     return {
       fault,
@@ -173,7 +178,7 @@ async function measure(ctx: PairContext, fault: Fault, opts: RunOptions): Promis
       cutMs: round(tCut - tFault),
       faultDelayMs,
       steps: {
-        decided: since(pair.decidedAt('b', tCut)),
+        decided: since(pair.decidedAt('b', tFault)),
         added: since(bAdded?.at),
         learned: since(learned?.at),
         answered: since(firstAnswer(answers, 'b', tCut)),
@@ -181,6 +186,7 @@ async function measure(ctx: PairContext, fault: Fault, opts: RunOptions): Promis
       doubleAnswers: { takeover: doublesAtTakeover, return: doublesAtReturn },
       doubleUnicast: doubleUnicast(answers),
       bothHeldMs: round(bothHeldDuring(fault, monitors.addresses, { tFault, tCut, tReturn, tEnd })),
+      holdersAtFault: holdersAt(monitors.addresses, tFault),
       holdersBeforeReturn,
       returnOutageMs: round(longestGap(answers, tReturn, tSettled).ms),
       returnCensored: !settled,
@@ -192,7 +198,6 @@ async function measure(ctx: PairContext, fault: Fault, opts: RunOptions): Promis
     }
   } finally {
     await probe.stop()
-    await responders.stop()
   }
 }
 
@@ -200,9 +205,10 @@ const round = (ms: number) => Math.round(ms * 10) / 10
 
 /**
  * Which both-held time a fault reports: after a node's death, from its return (its VIP is gone until
- * then); after a link cut, from the cut on (the split brain); after a daemon's crash, from the crash
- * until the daemon starts again (the crashed daemon's VIP outliving it; what follows the restart is
- * failback, counted by the double answers).
+ * then); after a link cut, from the cut on (the split brain); after a daemon's crash or the service's
+ * death, from then until the daemon or the service starts again (a's VIP outliving its daemon, or
+ * staying on a node that cannot serve it; what follows the restart is failback, counted by the double
+ * answers).
  */
 function bothHeldDuring(
   fault: Fault,

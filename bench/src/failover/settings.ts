@@ -1,3 +1,5 @@
+import type { Fault } from './faults.js'
+
 export type SystemName = 'ipfo' | 'keepalived' | 'ucarp'
 
 interface SettingBase {
@@ -6,10 +8,23 @@ interface SettingBase {
   readonly label: string
   /** The system's fastest setting: the one run under CPU stress and in the smoke run. */
   readonly fastest: boolean
+  /** Measured in the idle (and stress) window only, never through the faults. */
+  readonly steadyOnly?: boolean
+  /** Gets the CPU-stress window as well, though not the system's fastest. */
+  readonly stressed?: boolean
 }
 
 export type Setting =
-  | (SettingBase & { readonly system: 'ipfo'; readonly interval: string; readonly deadAfter: string })
+  | (SettingBase & {
+      readonly system: 'ipfo'
+      readonly interval: string
+      readonly deadAfter: string
+      /**
+       * Health checks the pair always runs (http at 100 ms against the node's service, all required
+       * by the VIP), for their idle cost; a service-death run without them gets one.
+       */
+      readonly checks?: number
+    })
   | (SettingBase & {
       readonly system: 'keepalived'
       /** advert_int in seconds (VRRPv3: 0.01 steps). */
@@ -71,13 +86,53 @@ export const SETTINGS: readonly Setting[] = [
     fastest: true,
   },
   { id: 'ucarp-1s', system: 'ucarp', label: 'ucarp advbase 1', advbase: 1, backupSkew: 1, fastest: true },
+  // What health checks cost (issue 19): ipfo's settings again with ten http checks at 100 ms; the
+  // difference from the plain setting's idle CPU and RSS is theirs. The 10 ms pair is also stressed:
+  // a check slowed past its timeout by the load would move the VIP (a false failover).
+  {
+    id: 'ipfo-checks10',
+    system: 'ipfo',
+    label: 'ipfo 1s/3s + 10 checks',
+    interval: '1s',
+    deadAfter: '3s',
+    checks: 10,
+    fastest: false,
+    steadyOnly: true,
+  },
+  {
+    id: 'ipfo-10ms-checks10',
+    system: 'ipfo',
+    label: 'ipfo 10ms/30ms + 10 checks',
+    interval: '10ms',
+    deadAfter: '30ms',
+    checks: 10,
+    fastest: false,
+    steadyOnly: true,
+    stressed: true,
+  },
 ]
+
+/** Whether the setting is run through the fault: ucarp has no health checks, so no service death. */
+export function runsFault(s: Setting, fault: Fault): boolean {
+  if (s.steadyOnly) return false
+  return !(fault === 'service-death' && s.system === 'ucarp')
+}
+
+/** Whether the setting gets the CPU-stress window: each system's fastest, and those asked for. */
+export function getsStress(s: Setting): boolean {
+  return s.fastest || s.stressed === true
+}
 
 /** The setting's knobs as plain data, for the report. */
 export function describeSetting(s: Setting): Record<string, string | number> {
   switch (s.system) {
     case 'ipfo':
-      return { interval: s.interval, deadAfter: s.deadAfter, links: 'private + public' }
+      return {
+        interval: s.interval,
+        deadAfter: s.deadAfter,
+        links: 'private + public',
+        ...(s.checks ? { checks: `${s.checks} http at 100ms, required by the VIP` } : {}),
+      }
     case 'keepalived':
       return {
         vrrp_version: 3,

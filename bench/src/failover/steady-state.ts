@@ -1,8 +1,9 @@
 import { availableParallelism } from 'node:os'
 import { type DaemonCost, measureCost } from './cost.js'
+import type { DaemonPair } from './daemons/create-pair.js'
 import { ProcessGroup } from './process-group.js'
 import type { Setting } from './settings.js'
-import type { NodeName } from './stage.js'
+import { NODES, type NodeName } from './stage.js'
 import { sleep, wallNow } from './wait.js'
 import { withPair } from './with-pair.js'
 
@@ -15,6 +16,12 @@ export interface StressResult {
   /** Every VIP add or delete on either node during the stress and one second after it. */
   readonly addressChanges: number
   readonly holdersAfter: readonly NodeName[]
+  /**
+   * ipfo only: why b took the VIP during the window (its "acquiring" reasons, counted), and how many
+   * health checks failed on either node (a check slowed past its timeout by the load makes a unfit).
+   */
+  readonly takeoverReasons?: Readonly<Record<string, number>>
+  readonly checkFailures?: number
 }
 
 export interface SteadyStateResult {
@@ -75,8 +82,36 @@ export function steadyState(setting: Setting, opts: SteadyStateOptions): Promise
         falseTakeovers: events.filter((e) => e.node === 'b' && e.kind === 'add').length,
         addressChanges: events.length,
         holdersAfter: await stage.holders(),
+        ...(setting.system === 'ipfo' ? agentEvents(pair, from, to) : {}),
       }
     }
     return { cost: { seconds: opts.costSeconds, a: cost.a!, b: cost.b! }, stress }
   })
+}
+
+/** From the agents' JSON log lines within [from, to]: b's takeover reasons and the failed checks. */
+function agentEvents(
+  pair: DaemonPair,
+  from: number,
+  to: number,
+): { takeoverReasons: Record<string, number>; checkFailures: number } {
+  const events = (node: NodeName) =>
+    pair
+      .log(node)
+      .filter((l) => l.at >= from && l.at <= to)
+      .flatMap((l) => {
+        try {
+          return [JSON.parse(l.text) as { kind?: string; reason?: string }]
+        } catch {
+          return []
+        }
+      })
+  const takeoverReasons: Record<string, number> = {}
+  for (const e of events('b')) {
+    if (e.kind !== 'acquiring') continue
+    const reason = e.reason ?? 'unknown'
+    takeoverReasons[reason] = (takeoverReasons[reason] ?? 0) + 1
+  }
+  const checkFailures = NODES.flatMap(events).filter((e) => e.kind === 'check-failed').length
+  return { takeoverReasons, checkFailures }
 }

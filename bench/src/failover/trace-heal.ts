@@ -9,7 +9,7 @@
  * IPFO_BENCH_NODE_FLAGS adds Node flags to the agents, e.g. "--trace-gc" (GC lines are printed too).
  */
 import { bothHeldMs } from './monitor.js'
-import { startClientProbe, startResponders } from './probe/client-probe.js'
+import { startClientProbe } from './probe/client-probe.js'
 import { SETTINGS } from './settings.js'
 import type { NodeName } from './stage.js'
 import { mustUntil, sleep, wallNow } from './wait.js'
@@ -23,7 +23,6 @@ const SHOWN =
   /loop-stalled|paused|peer-lost|peer-restored|acquiring|acquired|releasing|released|yielding|conflict|carrier|Scavenge|Mark-Compact/
 
 await withPair(setting, 20_000, async ({ stage, pair, monitors }) => {
-  const responders = await startResponders(stage)
   const probe = await startClientProbe(stage, 1)
   let doubleRuns = 0
   try {
@@ -51,7 +50,6 @@ await withPair(setting, 20_000, async ({ stage, pair, monitors }) => {
     }
   } finally {
     await probe.stop()
-    await responders.stop()
   }
   console.log(`${doubleRuns} of ${runs} heals had both nodes holding the VIP`)
 })

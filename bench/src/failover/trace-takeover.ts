@@ -28,9 +28,11 @@ await withPair(setting, 20_000, async ({ stage, pair, monitors }) => {
     const pids = execFileSync('ip', ['netns', 'pids', stage.ns('b')], { encoding: 'utf8' })
       .trim()
       .split('\n')
+    // The agent and its helpers; not the node's service and witness (Node too, from probe/).
     const ours = pids.filter((pid) => {
       try {
-        return /^(\S*node|ip|\S*socat)\0/.test(readFileSync(`/proc/${pid}/cmdline`, 'utf8'))
+        const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8')
+        return /^(\S*node|ip|\S*socat)\0/.test(argv) && !argv.includes('/probe/')
       } catch {
         return false
       }

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createPair, type DaemonPair } from './daemons/create-pair.js'
 import { type Monitors, startMonitors } from './monitor.js'
+import { type Services, startServices } from './probe/client-probe.js'
 import type { Setting } from './settings.js'
 import { createStage, NODES, type Stage } from './stage.js'
 import { sleep, wallNow } from './wait.js'
@@ -11,6 +12,13 @@ export interface PairContext {
   readonly stage: Stage
   readonly pair: DaemonPair
   readonly monitors: Monitors
+  /** Each node's service and witness, started before the daemons (their health checks look at it). */
+  readonly services: Services
+}
+
+export interface PairOptions {
+  /** The daemons check the node's service (the service-death fault). */
+  readonly serviceCheck?: boolean
 }
 
 /** Stages that exist right now, so an interrupted benchmark can delete them. */
@@ -26,28 +34,33 @@ function stableForMs(setting: Setting): number {
 }
 
 /**
- * Builds a fresh stage, starts the setting's two daemons, waits until a holds the VIP alone and
- * stays so, runs `body`, and always tears everything down: daemons, watchers, namespaces, files.
+ * Builds a fresh stage, starts each node's service, then the setting's two daemons, waits until a
+ * holds the VIP alone and stays so, runs `body`, and always tears everything down: daemons,
+ * services, watchers, namespaces, files.
  */
 export async function withPair<T>(
   setting: Setting,
   startTimeoutMs: number,
   body: (ctx: PairContext) => Promise<T>,
+  opts: PairOptions = {},
 ): Promise<T> {
   const stage = await createStage()
   liveStages.add(stage)
   const dir = await mkdtemp(join(tmpdir(), 'ipfo-bench-'))
   let monitors: Monitors | undefined
   let pair: DaemonPair | undefined
+  let services: Services | undefined
   try {
     monitors = await startMonitors(stage)
-    pair = await createPair(stage, setting, dir)
+    services = await startServices(stage)
+    pair = await createPair(stage, setting, dir, opts.serviceCheck)
     pair.start('a')
     pair.start('b')
     await waitForOwner(stage, pair, stableForMs(setting), startTimeoutMs)
-    return await body({ stage, pair, monitors })
+    return await body({ stage, pair, monitors, services })
   } finally {
     await pair?.killAll()
+    await services?.stop()
     await monitors?.stop()
     await stage.destroy()
     liveStages.delete(stage)

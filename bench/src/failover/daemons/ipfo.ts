@@ -1,6 +1,7 @@
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { AGENT_NODE_FLAGS, IPFO_BIN } from '@ipfo/cli/demo'
+import { SERVICE_URL } from '../probe/client-probe.js'
 import type { Setting } from '../settings.js'
 import type { NodeName, Stage } from '../stage.js'
 import { type DaemonPair, daemonPair } from './pair.js'
@@ -13,39 +14,78 @@ function extraFlags(): string[] {
   return (process.env.IPFO_BENCH_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean)
 }
 
+/** ipfo's check of the node's service (issue 19's example): an http GET every 100 ms. */
+export const IPFO_SERVICE_CHECK = {
+  kind: 'http',
+  url: SERVICE_URL,
+  interval: '100ms',
+  timeout: '80ms',
+  fall: 2,
+  rise: 2,
+} as const
+
+/** The checks by name: one is "web"; more are "web1", "web2", ... (the same URL each). */
+export function ipfoChecks(count: number): Record<string, typeof IPFO_SERVICE_CHECK> {
+  if (count === 1) return { web: IPFO_SERVICE_CHECK }
+  return Object.fromEntries(Array.from({ length: count }, (_, i) => [`web${i + 1}`, IPFO_SERVICE_CHECK]))
+}
+
+/** What the config needs of the stage (a pure function of it, for the config's test). */
+type StageAddresses = Pick<Stage, 'vip' | 'prefixLength' | 'publicIp' | 'privateIp'>
+
 /**
- * Two real `ipfo agent` processes: heartbeats on the private and the public link, a owns the VIP,
- * b takes it over. Everything else is at ipfo's defaults (3 gratuitous ARPs 100 ms apart, failback
- * "auto").
+ * One node's config: heartbeats on the private and the public link, a owns the VIP, b takes it over.
+ * With `checks` > 0, that many http checks of the node's service, all required by the VIP on both
+ * nodes (in `owns` and in the peer's `takeover`). Everything else is at ipfo's defaults (3
+ * gratuitous ARPs 100 ms apart, failback "auto").
+ */
+export function ipfoConfig(
+  stage: StageAddresses,
+  setting: Extract<Setting, { system: 'ipfo' }>,
+  node: NodeName,
+  files: { readonly key: string; readonly dir: string },
+  checks: number,
+): Record<string, unknown> {
+  const peer = node === 'a' ? 'b' : 'a'
+  const named = ipfoChecks(checks)
+  const vip = {
+    interface: 'pub0',
+    address: `${stage.vip}/${stage.prefixLength}`,
+    ...(checks > 0 ? { requires: Object.keys(named) } : {}),
+  }
+  return {
+    node,
+    key: files.key,
+    paths: { socket: join(files.dir, `${node}.sock`), stateDir: join(files.dir, `${node}-state`) },
+    interval: setting.interval,
+    deadAfter: setting.deadAfter,
+    links: [
+      { name: 'private', targets: [stage.privateIp(peer)] },
+      { name: 'public', targets: [stage.publicIp(peer)] },
+    ],
+    ...(checks > 0 ? { checks: named } : {}),
+    owns: node === 'a' ? [vip] : [],
+    peers: node === 'a' ? [{ id: 'b' }] : [{ id: 'a', takeover: [vip] }],
+  }
+}
+
+/**
+ * Two real `ipfo agent` processes (see ipfoConfig). The setting's checks, or with `serviceCheck` at
+ * least one (the service-death fault).
  */
 export async function ipfoPair(
   stage: Stage,
   setting: Extract<Setting, { system: 'ipfo' }>,
   dir: string,
+  serviceCheck: boolean,
 ): Promise<DaemonPair> {
   const { generateKey, writeKeyFile } = await import('@ipfo/core/agent')
   const key = join(dir, 'heartbeat.key')
   await writeKeyFile(key, generateKey(), { force: true })
-  const vip = { interface: 'pub0', address: `${stage.vip}/${stage.prefixLength}` }
+  const checks = Math.max(setting.checks ?? 0, serviceCheck ? 1 : 0)
   const config = (node: NodeName) => join(dir, `ipfo-${node}.json`)
   for (const node of ['a', 'b'] as const) {
-    const peer = node === 'a' ? 'b' : 'a'
-    await writeFile(
-      config(node),
-      JSON.stringify({
-        node,
-        key,
-        paths: { socket: join(dir, `${node}.sock`), stateDir: join(dir, `${node}-state`) },
-        interval: setting.interval,
-        deadAfter: setting.deadAfter,
-        links: [
-          { name: 'private', targets: [stage.privateIp(peer)] },
-          { name: 'public', targets: [stage.publicIp(peer)] },
-        ],
-        owns: node === 'a' ? [vip] : [],
-        peers: node === 'a' ? [{ id: 'b' }] : [{ id: 'a', takeover: [vip] }],
-      }),
-    )
+    await writeFile(config(node), JSON.stringify(ipfoConfig(stage, setting, node, { key, dir }, checks)))
   }
   return daemonPair(
     stage,

@@ -1,21 +1,55 @@
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { SERVICE_URL } from '../probe/client-probe.js'
 import type { Setting } from '../settings.js'
 import type { NodeName, Stage } from '../stage.js'
 import { type DaemonPair, daemonPair } from './pair.js'
 
-/** keepalived.conf for one node: one VRRPv3 instance on pub0, unicast adverts to the peer. */
+/**
+ * keepalived's check of the node's service: a vrrp_script run as a process every second (its
+ * shortest interval: whole seconds), failing after one failed run and passing after one good one;
+ * a failing script takes 60 off the node's priority, so a (150 - 60 = 90) falls below b (100) and b
+ * preempts. Scripts run as root: `script_user root` says so, and `enable_script_security` lets them
+ * run only while no part of the script's path is writable by another user (without both, keepalived
+ * 2.2 runs them anyway and logs "SECURITY VIOLATION").
+ */
+export const KEEPALIVED_SERVICE_CHECK = {
+  script: `/usr/bin/curl -sf --max-time 1 ${SERVICE_URL}`,
+  interval: 1,
+  fall: 1,
+  rise: 1,
+  weight: -60,
+} as const
+
+/**
+ * keepalived.conf for one node: one VRRPv3 instance on pub0, unicast adverts to the peer; with
+ * `serviceCheck`, the instance tracks KEEPALIVED_SERVICE_CHECK.
+ */
 export function keepalivedConfig(
-  stage: Stage,
+  stage: Pick<Stage, 'vip' | 'prefixLength' | 'publicIp'>,
   setting: Extract<Setting, { system: 'keepalived' }>,
   node: NodeName,
+  serviceCheck = false,
 ): string {
   const peer = node === 'a' ? 'b' : 'a'
+  const check = KEEPALIVED_SERVICE_CHECK
   return [
     'global_defs {',
     `  router_id bench-${node}`,
     '  vrrp_version 3',
+    ...(serviceCheck ? ['  script_user root', '  enable_script_security'] : []),
     '}',
+    ...(serviceCheck
+      ? [
+          'vrrp_script service {',
+          `  script "${check.script}"`,
+          `  interval ${check.interval}`,
+          `  fall ${check.fall}`,
+          `  rise ${check.rise}`,
+          `  weight ${check.weight}`,
+          '}',
+        ]
+      : []),
     'vrrp_instance bench {',
     `  state ${node === 'a' ? 'MASTER' : 'BACKUP'}`,
     '  interface pub0',
@@ -29,6 +63,7 @@ export function keepalivedConfig(
     '  virtual_ipaddress {',
     `    ${stage.vip}/${stage.prefixLength} dev pub0`,
     '  }',
+    ...(serviceCheck ? ['  track_script {', '    service', '  }'] : []),
     '}',
     '',
   ].join('\n')
@@ -42,9 +77,13 @@ export async function keepalivedPair(
   stage: Stage,
   setting: Extract<Setting, { system: 'keepalived' }>,
   dir: string,
+  serviceCheck: boolean,
 ): Promise<DaemonPair> {
   for (const node of ['a', 'b'] as const) {
-    await writeFile(join(dir, `keepalived-${node}.conf`), keepalivedConfig(stage, setting, node))
+    await writeFile(
+      join(dir, `keepalived-${node}.conf`),
+      keepalivedConfig(stage, setting, node, serviceCheck),
+    )
   }
   const command = (node: NodeName) => [
     'keepalived',

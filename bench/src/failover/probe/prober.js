@@ -1,9 +1,10 @@
-// The client: every <everyMs> sends probe <seq> to the VIP (unicast, "u") and to the public network's
-// broadcast address ("b"), and prints every answer as "<kind> <seq> <node> <epoch ms>". Run inside
-// the client namespace: node prober.js <vip> <broadcast> <port> <everyMs>.
+// The client: every <everyMs> sends probe <seq> to the VIP's <port> (unicast, "u": the nodes'
+// service answers) and to the public network's broadcast address at <broadcastPort> ("b": the nodes'
+// witness answers while it holds the VIP), and prints every answer as "<kind> <seq> <node> <epoch
+// ms>". Run inside the client namespace: node prober.js <vip> <broadcast> <port> <broadcastPort> <everyMs>.
 import { createSocket } from 'node:dgram'
 
-const [vip, broadcast, port, everyMs] = process.argv.slice(2)
+const [vip, broadcast, port, broadcastPort, everyMs] = process.argv.slice(2)
 const now = () => (performance.timeOrigin + performance.now()).toFixed(3)
 const socket = createSocket('udp4')
 // Sends fail while the VIP has no neighbour entry (mid-failover): that is the outage, not an error.
@@ -16,7 +17,7 @@ socket.bind(() => {
   setInterval(() => {
     seq++
     socket.send(`u ${seq}`, Number(port), vip)
-    socket.send(`b ${seq}`, Number(port), broadcast)
+    socket.send(`b ${seq}`, Number(broadcastPort), broadcast)
   }, Number(everyMs))
 })
 process.on('SIGTERM', () => {

@@ -1,4 +1,5 @@
-import type { Fault, RunResult } from '../run-once.js'
+import type { Fault } from '../faults.js'
+import type { RunResult } from '../run-once.js'
 import type { Setting } from '../settings.js'
 import { quantile, summarize } from '../stats.js'
 import type { FaultResult, Ratio, SteadyEntry, Target } from './report.js'
@@ -70,10 +71,22 @@ export function ratios(results: readonly FaultResult[]): Ratio[] {
       'keepalived-default',
       'daemon-crash',
     ),
+    ratio(
+      'ipfo default / keepalived default, median outage (service death)',
+      'ipfo-default',
+      'keepalived-default',
+      'service-death',
+    ),
+    ratio(
+      'ipfo 10ms / keepalived 0.01, median outage (service death)',
+      'ipfo-10ms',
+      'keepalived-10ms',
+      'service-death',
+    ),
   ]
 }
 
-/** ipfo's four targets, each met, missed, or not measured (null) in this run. */
+/** ipfo's targets, each met, missed, or not measured (null) in this run. */
 export function targets(
   results: readonly FaultResult[],
   steady: readonly SteadyEntry[],
@@ -104,6 +117,11 @@ export function targets(
         },
     byLimit(ratioList[2], 0.05, 'daemon crash: ipfo default median <= 0.05x keepalived default'),
     bothHeldTarget(ipfoRuns.filter((r) => r.fault === 'daemon-crash')),
+    // Issue 19: the healthy node answers the client at most 0.25x as long after the service's death.
+    // Judged at the defaults: against keepalived 0.01 the ratio is shown, not judged, since there both
+    // are bound by their checks' cadence (ipfo's second failed run 100-200 ms after the death, fall 2;
+    // keepalived's script 0-1 s after it, fall 1: about 0.35x by construction).
+    byLimit(ratioList[3], 0.25, 'service death: ipfo default median <= 0.25x keepalived default'),
     stressed.length === 0
       ? { name: 'zero false failovers under CPU stress', met: null, detail: 'not measured in this run' }
       : {

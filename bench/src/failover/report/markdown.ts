@@ -17,6 +17,7 @@ export function renderMarkdown(report: Report): string {
   const deaths = report.results.filter((r) => r.fault === 'node-death')
   const cuts = report.results.filter((r) => r.fault === 'link-cut')
   const crashes = report.results.filter((r) => r.fault === 'daemon-crash')
+  const serviceDeaths = report.results.filter((r) => r.fault === 'service-death')
   const lines = [
     `# Failover benchmark: ipfo, keepalived, ucarp${report.smoke ? ' (smoke run)' : ''}`,
     '',
@@ -119,6 +120,42 @@ export function renderMarkdown(report: Report): string {
       ]),
     ),
     '',
+    `## ${FAULT_LABEL['service-death']}`,
+    '',
+    "a's service (what the client's probes reach; it also serves http://127.0.0.1:8080/ for the health checks) is",
+    "killed with SIGKILL while a's daemon, host, cables and the VIP stay. ipfo: an http check of it every 100 ms (timeout",
+    '80 ms, fall 2, rise 2) that the VIP requires on both nodes; keepalived: a `vrrp_script` running `curl` every second',
+    "(its shortest interval; fall 1, rise 1, weight -60: a's priority 150 falls below b's 100). ucarp has no health",
+    "checks: not run. Outage: the client's longest silence, from its last answer from a (the service's death) to the",
+    "first from b. Both held: ms with the VIP on both interfaces from the death until a's service starts again (300 ms",
+    "after b answers). Double answers: broadcast probes answered by both nodes (a node's witness answers them while it",
+    "holds the VIP, its service dead or not). Failback outage: the client's longest silence after a's service starts again.",
+    '',
+    ...header([
+      ...OUTAGE_COLUMNS,
+      'decided',
+      'VIP added',
+      'answered',
+      'both held median',
+      'max',
+      'double answers',
+      'failback outage median / max',
+    ]),
+    ...serviceDeaths.map((r) =>
+      row([
+        label(r.setting),
+        ok(r),
+        ...spread(r.outageMs),
+        ms(r.steps.decided),
+        ms(r.steps.added),
+        ms(r.steps.answered),
+        ms(r.bothHeldMs?.median),
+        ms(r.bothHeldMs?.max),
+        `${r.doubleAnswers.takeover + r.doubleAnswers.return} (${r.doubleAnswers.runsWithAny} runs)`,
+        `${ms(r.returnOutageMs?.median)} / ${ms(r.returnOutageMs?.max)}${r.returnCensored ? ` (${r.returnCensored} unsettled)` : ''}`,
+      ]),
+    ),
+    '',
     '## Idle cost and false failovers',
     '',
     `Idle: ${method.costSeconds} s with a holding the VIP, no probes; CPU in % of one core (utime+stime of the daemon's`,
@@ -144,11 +181,16 @@ export function renderMarkdown(report: Report): string {
         ms(s.cost?.b.cpuPercent),
         ms(s.cost?.b.rssMb),
         s.cost ? `${s.cost.a.processes} + ${s.cost.b.processes}` : '-',
-        s.stress ? s.stress.falseTakeovers : s.error ? `error: ${s.error.split('\n')[0]}` : 'not stressed',
+        s.stress
+          ? `${s.stress.falseTakeovers}${whyTaken(s.stress)}`
+          : s.error
+            ? `error: ${s.error.split('\n')[0]}`
+            : 'not stressed',
         s.stress ? s.stress.addressChanges : '-',
       ]),
     ),
     '',
+    ...checksCost(report),
     '## Ratios and targets',
     '',
     ...report.ratios.map((r) => `- ${r.name}: ${r.value ?? 'not measured'}`),
@@ -168,6 +210,46 @@ export function renderMarkdown(report: Report): string {
     ...errorsSection(report),
   ]
   return `${lines.join('\n')}\n`
+}
+
+/**
+ * What ten health checks cost at idle: a setting with them against the same setting without, node
+ * by node (CPU in points of one core, RSS in MB).
+ */
+function checksCost(report: Report): string[] {
+  const cost = (id: string) => report.steady.find((s) => s.setting === id)?.cost
+  const diff = (x: number, y: number) => {
+    const d = Math.round((x - y) * 100) / 100
+    return `${d >= 0 ? '+' : ''}${d}`
+  }
+  const lines = [
+    ['ipfo-checks10', 'ipfo-default'],
+    ['ipfo-10ms-checks10', 'ipfo-10ms'],
+  ].flatMap(([withChecks, plain]) => {
+    const a = cost(withChecks!)
+    const b = cost(plain!)
+    if (!a || !b) return []
+    return [
+      `- \`${withChecks}\` - \`${plain}\`: a ${diff(a.a.cpuPercent, b.a.cpuPercent)} % CPU, ${diff(a.a.rssMb, b.a.rssMb)} MB;` +
+        ` b ${diff(a.b.cpuPercent, b.b.cpuPercent)} % CPU, ${diff(a.b.rssMb, b.b.rssMb)} MB`,
+    ]
+  })
+  return lines.length === 0
+    ? []
+    : [
+        "Ten http checks at 100 ms (the same setting with and without them; the service's own cost of answering is not counted):",
+        '',
+        ...lines,
+        '',
+      ]
+}
+
+/** ipfo's reasons for the false takeovers under stress, and the checks the load made fail. */
+function whyTaken(stress: NonNullable<Report['steady'][number]['stress']>): string {
+  const reasons = Object.entries(stress.takeoverReasons ?? {}).map(([why, n]) => `${n}x ${why}`)
+  const checks = stress.checkFailures ? [`${stress.checkFailures} checks failed`] : []
+  const all = [...reasons, ...checks]
+  return all.length > 0 ? ` (${all.join('; ')})` : ''
 }
 
 /** How busy other work kept the machine just before the runs. */

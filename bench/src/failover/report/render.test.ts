@@ -15,6 +15,7 @@ const run = (outageMs: number | null, doubles = 0): RunResult => ({
   doubleAnswers: { takeover: 0, return: doubles },
   doubleUnicast: 0,
   bothHeldMs: 0,
+  holdersAtFault: ['a'],
   holdersBeforeReturn: ['a', 'b'],
   returnOutageMs: 5,
   returnCensored: false,
@@ -73,8 +74,9 @@ describe('report rendering', () => {
     const r = report()
     expect(r.results[0]!.outageMs).toMatchObject({ n: 2, median: 43 })
     expect(r.ratios[0]!.value).toBe(1.162)
-    // The 10 ms ratio, the default ratio, doubles, the crash ratio, both held after a crash, stress.
-    expect(r.targets.map((t) => t.met)).toEqual([false, null, false, null, null, null])
+    // The 10 ms ratio, the default ratio, doubles, the crash ratio, both held after a crash, the
+    // service-death ratio, stress.
+    expect(r.targets.map((t) => t.met)).toEqual([false, null, false, null, null, null, null])
     expect(r.targets[0]!.detail).toContain('over by 16.2%')
   })
 
@@ -96,6 +98,65 @@ describe('report rendering', () => {
     expect(judged[4]).toMatchObject({ met: true, detail: '0 ms over 2 runs (worst run 0 ms; ipfo-default)' })
     const doubled = [aggregate(setting('ipfo-default'), 'daemon-crash', [crash(30, 0), crash(30, 12.5)], [])]
     expect(targets(doubled, [], ratios(doubled))[4]).toMatchObject({ met: false })
+  })
+
+  it('judges a service death by its outage against keepalived at the defaults; shows the 10 ms ratio', () => {
+    const setting = (id: string) => SETTINGS.find((s) => s.id === id)!
+    const death = (outageMs: number, doubles = 0): RunResult => ({
+      ...run(outageMs, doubles),
+      fault: 'service-death',
+    })
+    const results = [
+      aggregate(setting('ipfo-default'), 'service-death', [death(300), death(340)], []),
+      aggregate(setting('keepalived-default'), 'service-death', [death(3900), death(4100)], []),
+      aggregate(setting('ipfo-10ms'), 'service-death', [death(250, 1)], []),
+      aggregate(setting('keepalived-10ms'), 'service-death', [death(600)], []),
+    ]
+    const list = ratios(results)
+    expect(list[3]).toMatchObject({ value: 0.08 })
+    expect(list[4]).toMatchObject({ value: 0.417 })
+    const judged = targets(results, [], list)
+    expect(judged[5]).toMatchObject({ met: true, name: expect.stringContaining('service death') })
+    expect(judged.filter((t) => t.name.includes('service death'))).toHaveLength(1)
+    // The double answer of the 10 ms run counts against ipfo's zero.
+    expect(judged[2]).toMatchObject({ met: false, detail: expect.stringContaining('(service-death)') })
+    const md = renderMarkdown({ ...report(), results, ratios: list, targets: judged })
+    expect(md).toContain('## service death')
+    expect(md).toContain('| ipfo 1s/3s (default) | 2/2 | 300 | 320 | 340 | 340 |')
+    expect(md).toContain('ucarp has no health')
+    expect(renderSvg({ ...report(), results }).match(/<circle /g)).toHaveLength(6)
+  })
+
+  it('shows what ten checks cost next to the same setting without them', () => {
+    const cost = (cpuPercent: number, rssMb: number) => ({
+      seconds: 30,
+      a: { cpuPercent, rssMb, processes: 3 },
+      b: { cpuPercent, rssMb, processes: 3 },
+    })
+    const md = renderMarkdown({
+      ...report(),
+      steady: [
+        { setting: 'ipfo-default', cost: cost(0.3, 60), stress: undefined },
+        { setting: 'ipfo-checks10', cost: cost(1.05, 62.5), stress: undefined },
+        {
+          setting: 'ipfo-10ms-checks10',
+          cost: cost(9, 70),
+          stress: {
+            seconds: 60,
+            workers: 2,
+            niced: false,
+            falseTakeovers: 3,
+            addressChanges: 6,
+            holdersAfter: ['a'],
+            takeoverReasons: { 'peer a lost': 1, 'peer a is unfit for them': 2 },
+            checkFailures: 2,
+          },
+        },
+      ],
+    })
+    expect(md).toContain('| ipfo 1s/3s + 10 checks | 1.05 | 62.5 |')
+    expect(md).toContain('| 3 (1x peer a lost; 2x peer a is unfit for them; 2 checks failed) | 6 |')
+    expect(md).toContain('- `ipfo-checks10` - `ipfo-default`: a +0.75 % CPU, +2.5 MB; b +0.75 % CPU, +2.5 MB')
   })
 
   it('renders markdown rows for every setting, failed ones included', () => {

@@ -1,4 +1,5 @@
-import type { Fault, RunResult } from '../run-once.js'
+import type { Fault } from '../faults.js'
+import type { RunResult } from '../run-once.js'
 import type { SystemName } from '../settings.js'
 import type { Summary } from '../stats.js'
 import type { SteadyStateResult } from '../steady-state.js'
@@ -95,4 +96,5 @@ export const FAULT_LABEL: Readonly<Record<Fault, string>> = {
   'node-death': 'node death (kill -9 + cables pulled)',
   'link-cut': 'both links cut, daemon running',
   'daemon-crash': 'daemon crash (kill -9 of the daemon alone; host, cables, service and VIP stay)',
+  'service-death': "service death (kill -9 of a's service; daemon, host, cables and VIP stay)",
 }

@@ -1,3 +1,4 @@
+import { FAULTS } from '../faults.js'
 import { quantile } from '../stats.js'
 import { FAULT_LABEL, type Report } from './report.js'
 
@@ -24,18 +25,16 @@ interface PlotRow {
  */
 export function renderSvg(report: Report): string {
   const label = (id: string) => report.settings.find((s) => s.id === id)?.label ?? id
-  const panels = (['node-death', 'link-cut', 'daemon-crash'] as const)
-    .map((fault) => ({
-      fault,
-      rows: report.results
-        .filter((r) => r.fault === fault)
-        .map<PlotRow>((r) => ({
-          label: `${label(r.setting)}${r.tookOver < r.runs.length ? ` (${r.runs.length - r.tookOver} no takeover)` : ''}`,
-          system: r.system,
-          values: r.runs.flatMap((run) => (run.outageMs === null ? [] : [run.outageMs])),
-        })),
-    }))
-    .filter((p) => p.rows.length > 0)
+  const panels = FAULTS.map((fault) => ({
+    fault,
+    rows: report.results
+      .filter((r) => r.fault === fault)
+      .map<PlotRow>((r) => ({
+        label: `${label(r.setting)}${r.tookOver < r.runs.length ? ` (${r.runs.length - r.tookOver} no takeover)` : ''}`,
+        system: r.system,
+        values: r.runs.flatMap((run) => (run.outageMs === null ? [] : [run.outageMs])),
+      })),
+  })).filter((p) => p.rows.length > 0)
   const all = panels.flatMap((p) => p.rows.flatMap((r) => r.values)).filter((v) => v > 0)
   const lo = 10 ** Math.floor(Math.log10(Math.min(...all, 10)))
   const hi = 10 ** Math.ceil(Math.log10(Math.max(...all, 100)))

@@ -1,8 +1,7 @@
-// The service on a node: answers the client's UDP probes with this node's name. Run inside the node's
-// namespace: node responder.js <node> <vip> <port>. A unicast probe ("u <seq>") reaches this socket
-// only while the VIP is a local address here, so the kernel decides. A broadcast probe ("b <seq>")
-// reaches every node; it is answered only while this node holds the VIP, which is how the client
-// sees two holders at once.
+// Who holds the VIP, as the network sees it: answers the client's broadcast probes ("b <seq>") with
+// this node's name while this node holds the VIP. Run inside the node's namespace: node witness.js
+// <node> <vip> <port>. A process apart from the service, so that a node holding the VIP is still
+// heard while its service is dead (service death): two answers to one probe are two holders.
 import { createSocket } from 'node:dgram'
 import { networkInterfaces } from 'node:os'
 
@@ -12,7 +11,7 @@ const socket = createSocket('udp4')
 socket.on('error', () => {})
 socket.on('message', (message, from) => {
   const [kind, seq] = message.toString().split(' ')
-  if (kind === 'b' && !holds()) return
+  if (kind !== 'b' || !holds()) return
   socket.send(`${kind} ${seq} ${node}`, from.port, from.address)
 })
 socket.bind(Number(port), '0.0.0.0', () => process.stdout.write('ready\n'))
