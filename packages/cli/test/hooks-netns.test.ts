@@ -90,13 +90,14 @@ function sampleB(p: NamespacePair) {
  * Starts a, then b once a holds the VIP and b hears it (so b's own start-up never looks like a lost a),
  * then kills a. Returns where b's events and the hook log stood at the kill.
  */
-async function killA(p: NamespacePair, log: string) {
+async function killA(p: NamespacePair, log: string, beforeKill?: () => void) {
   const a = p.agent('a')
   a.start()
   await until('a to hold the VIP', async () => (await p.stage.holders()).join() === 'a')
   p.agent('b').start()
   await until('b to hear a', async () => (await p.status('b').catch(() => undefined))?.peers[0]?.alive)
   const at = { events: p.log.length, hooks: (await lines(log)).length }
+  beforeKill?.()
   await a.kill()
   await p.stage.isolate('a')
   return at
@@ -133,9 +134,14 @@ describe.skipIf(skip !== undefined)('hooks in a namespace failover', () => {
     for (const name of ['Test', 'PreAcq-10', 'PreAcq-20', 'PostAcq-10', 'PreRel-10', 'PostRel-10']) {
       await loggingHook(folder, name, log)
     }
-    const at = await killA(p, log)
+    // The looks at b start before the kill: a's guard hands the VIP over at once, and b's acquire may
+    // be done before the isolation's commands return on a loaded machine.
+    let sampler: ReturnType<typeof sampleB> | undefined
+    const at = await killA(p, log, () => {
+      sampler = sampleB(p)
+    })
     expect(at.hooks).toBe(0) // while a was healthy, b ran nothing
-    const sampler = sampleB(p)
+    if (!sampler) throw new Error('the looks at b did not start')
     const ran = async (name: string) => (await lines(log)).some((l) => l.name === name)
     await until('PostAcq-10 to run', () => ran('PostAcq-10'), 5_000)
     await sampler.stop()

@@ -93,7 +93,7 @@ export function packetIntake(deps: PacketIntakeDeps) {
         incarnation: hb.incarnation,
         restarted: fresh.restarted,
         sentAt: hb.sentAt,
-        fit: hb.fit,
+        fit: hb.fit ?? null,
         state: hb.state,
         held: hb.held,
       })

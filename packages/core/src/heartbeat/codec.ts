@@ -65,9 +65,9 @@ export interface Heartbeat {
   held: HeldAddress[]
   /**
    * The addresses the sender could serve and is fit for, at most 32 (version 2); null: it says nothing
-   * about fitness (version 1).
+   * about fitness (version 1). Decoding always sets it; encoding takes it absent as null.
    */
-  fit: string[] | null
+  fit?: string[] | null
 }
 
 export type DecodeResult =
@@ -102,16 +102,17 @@ export function encodeHeartbeat(hb: Heartbeat, keys: KeyRing): Buffer {
     )
   }
   const held = hb.held.map(heldBytes)
-  if (hb.fit !== null && hb.fit.length > MAX_HELD_ADDRESSES) {
-    throw new RangeError(`${hb.fit.length} fit addresses; a heartbeat carries at most ${MAX_HELD_ADDRESSES}`)
+  const fitList = hb.fit ?? null
+  if (fitList !== null && fitList.length > MAX_HELD_ADDRESSES) {
+    throw new RangeError(`${fitList.length} fit addresses; a heartbeat carries at most ${MAX_HELD_ADDRESSES}`)
   }
-  const fit = hb.fit === null ? [] : [Buffer.of(hb.fit.length), ...hb.fit.map(fitBytes)]
+  const fit = fitList === null ? [] : [Buffer.of(fitList.length), ...fitList.map(fitBytes)]
 
   const bodyBytes =
     FIXED_HEADER_BYTES + 2 + node.length + link.length + 1 + sum([...held, ...fit].map((h) => h.length))
   const out = Buffer.alloc(bodyBytes + MAC_BYTES)
   MAGIC.copy(out, 0)
-  out.writeUInt8(hb.fit === null ? 1 : 2, 4)
+  out.writeUInt8(fitList === null ? 1 : 2, 4)
   out.writeUInt8(keys.signing.id, 5)
   out.writeUInt8(state, 6)
   out.writeUInt8(0, 7)
