@@ -17,6 +17,8 @@ export class FakeAddressControl implements AddressControl {
   readonly held = new Set<string>()
   readonly log: AddressOperation[] = []
   failAddOn: string | undefined
+  /** None by default, as a platform without one; a test sets it to watch the guard rehearse. */
+  rehearse?: (addresses: readonly InterfaceAddress[]) => Promise<void>
 
   /**
    * @param journal shared between nodes' fakes, so a test sees every node's operations in the order
