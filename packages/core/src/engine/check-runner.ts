@@ -77,7 +77,7 @@ export function checkRunner(deps: {
     const out: Record<string, string[]> = {}
     for (const [name, state] of states) {
       if (state.passing) continue
-      for (const ip of requiredBy.get(name) ?? []) (out[ip] ??= []).push(name)
+      for (const ip of requiredBy.get(name) ?? []) out[ip] = [...(out[ip] ?? []), name]
     }
     return out
   }
