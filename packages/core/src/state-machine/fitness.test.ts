@@ -239,6 +239,37 @@ describe('fitness: when no live node is fit', () => {
   })
 })
 
+describe('fitness: a hand-over is answered before the owner claims again', () => {
+  // The simulator's two-holders-defaults-1116: a's check failed, a handed VIP_A to b and passed again
+  // 100 ms later, before b's heartbeat saying it was acquiring came back; a claimed: two holders.
+  function fitAgainAtOnce() {
+    const sim = owner()
+    sim.input({ kind: 'fitness', failing: WEB_DOWN })
+    sim.finish(sim.lastChecklist())
+    sim.advance(50)
+    // Sent before b heard the release: b holds nothing yet.
+    hear(sim, 'b', [], [VIP_A.ip])
+    sim.input({ kind: 'fitness', failing: {} })
+    return sim
+  }
+
+  it('the owner, fit again at once, claims nothing until b has had time to answer', () => {
+    const sim = fitAgainAtOnce()
+    expect(sim.checklists()).toHaveLength(1)
+    hear(sim, 'b', [held(VIP_A)], [VIP_A.ip])
+    expect(sim.kinds()).toContain('claim-waiting')
+    expect(sim.checklists()).toHaveLength(1)
+  })
+
+  it('b did not take them: the owner claims them deadAfter after its release ended', () => {
+    const sim = fitAgainAtOnce()
+    hearFor(sim, 200, 'b', [], [VIP_A.ip])
+    expect(sim.checklists()).toHaveLength(1)
+    hearFor(sim, 100, 'b', [], [VIP_A.ip])
+    expect(sim.lastChecklist()).toMatchObject({ action: 'acquire', reason: 'own addresses are free' })
+  })
+})
+
 describe('fitness and failback', () => {
   it('auto: the taker gives them back as soon as the owner says it is fit, not before', () => {
     const sim = takerHolding()

@@ -86,3 +86,14 @@ export function fitnessOnWire(s: EngineState): boolean {
     Object.values(s.resources).some((r) => !selfFit(s, r))
   )
 }
+
+/**
+ * Own addresses just handed to a fit peer: it acquires them when it hears they are let go, and says
+ * so in the heartbeat it sends then. Until that answer can have come back (deadAfter after the
+ * release ended, while the peer is heard), nobody advertising them means "not heard yet", not
+ * "free": this node, fit again after a short failure, claiming them then would make two holders.
+ */
+export function handOverUnanswered(state: EngineState, r: Resource, now: number): boolean {
+  if (r.handedTo === null || r.status !== 'idle') return false
+  return state.peers[r.handedTo]?.alive === true && now - r.since < state.timing.deadAfterMs
+}

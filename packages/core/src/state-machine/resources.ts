@@ -1,7 +1,7 @@
 import type { HoldStatus } from '../model/advertised.js'
 import { cidr } from '../model/ip.js'
 import { acquireSteps, type Effect, releaseSteps, type Step } from './effects.js'
-import { fitTargets, noNodeFit, saysUnfit, selfFit, unfitBecause } from './fitness.js'
+import { fitTargets, handOverUnanswered, noNodeFit, saysUnfit, selfFit, unfitBecause } from './fitness.js'
 import type { EngineState, PeerView, Resource } from './state.js'
 
 /**
@@ -158,12 +158,14 @@ function evaluateOwn(state: EngineState, r: Resource, now: number, fx: Effect[])
     return r.waitingSince === null && r.claimClockSince === null
       ? r
       : { ...r, waitingSince: null, claimClockSince: null }
-  if (holders.length === 0)
+  if (holders.length === 0) {
+    if (handOverUnanswered(state, r, now)) return r
     return startAcquire(state, r, now, fx, {
       reason: 'own addresses are free',
       peer: undefined,
       arbitrate: true,
     })
+  }
 
   let waiting = r
   const holder = holders[0]!
@@ -275,7 +277,10 @@ function evaluateTakeover(state: EngineState, r: Resource, now: number, fx: Effe
 function handOverIfUnfit(state: EngineState, r: Resource, now: number, fx: Effect[]): Resource {
   const why = unfitBecause(state, r)
   const target = fitTargets(state, r)[0]
-  if (target !== undefined) return startRelease(state, r, now, fx, `unfit here (${why}); ${target} is fit`)
+  if (target !== undefined) {
+    const next = startRelease(state, r, now, fx, `unfit here (${why}); ${target} is fit`)
+    return r.owner === state.self ? { ...next, handedTo: target } : next
+  }
   if (state.timing.onAllUnfit === 'release')
     return startRelease(state, r, now, fx, `unfit here (${why}) and no node is fit (onAllUnfit: release)`)
   return stopClaimClock(r)
@@ -368,6 +373,7 @@ export function startAcquire(
     failbackReported: false,
     contestedBy: null,
     heldElsewhereBy: why.over ?? null,
+    handedTo: null,
   }
 }
 

@@ -100,6 +100,11 @@ export interface Resource {
   readonly expired: boolean
   /** No live node is fit for these addresses and this node said so (no-node-fit); cleared when one is. */
   readonly noFitReported: boolean
+  /**
+   * Own addresses released, this node unfit, to this fit peer, which takes them when it hears they
+   * are let go: see handOverUnanswered in resources.ts. Null once claimed again.
+   */
+  readonly handedTo: string | null
 }
 
 export interface Timing {

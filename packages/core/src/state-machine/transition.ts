@@ -79,6 +79,7 @@ export function initialState(setup: MachineSetup, now: number): EngineState {
       heldElsewhereBy: null,
       expired: false,
       noFitReported: false,
+      handedTo: null,
     }
   }
   return {
