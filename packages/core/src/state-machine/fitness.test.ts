@@ -271,6 +271,19 @@ describe('fitness: a hand-over is answered before the owner claims again', () =>
 })
 
 describe('fitness and failback', () => {
+  it('a late heartbeat older than the one that said fit does not make b take them again', () => {
+    // two-holders-defaults-2171: a's beat (unfit) and its verdict's (fit) left in one millisecond and
+    // arrived the other way round; b, which had given them back, took them again from a holding them.
+    const sim = takerHolding()
+    sim.advance(100)
+    const t = sim.now
+    for (const link of LINKS) sim.heartbeat('a', link, { held: [], fit: [VIP_A.ip], sentAt: t + 1 })
+    expect(sim.lastChecklist()).toMatchObject({ action: 'release', reason: 'peer a returned' })
+    sim.finish(sim.lastChecklist())
+    sim.heartbeat('a', 'public', { held: [], fit: [], sentAt: t })
+    expect(sim.checklists()).toHaveLength(2)
+  })
+
   it('auto: the taker gives them back as soon as the owner says it is fit, not before', () => {
     const sim = takerHolding()
     hearFor(sim, 5_000, 'a', [], [])
