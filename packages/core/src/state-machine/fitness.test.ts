@@ -261,6 +261,23 @@ describe('fitness: a hand-over is answered before the owner claims again', () =>
     expect(sim.checklists()).toHaveLength(1)
   })
 
+  it('the owner, unfit as b gave them back and fit again at once, waits for b too', () => {
+    // two-holders-defaults-3617: b gave them back to a, fit; a turned unfit before claiming them, and
+    // b took them again; a, fit again, heard b hold them (old news), then b let them go (its give-back,
+    // older than its new acquire), and claimed them: two holders.
+    const sim = fitAgainAtOnce()
+    hear(sim, 'b', [held(VIP_A)], [VIP_A.ip])
+    expect(sim.kinds()).toContain('claim-waiting')
+    sim.input({ kind: 'fitness', failing: WEB_DOWN })
+    sim.advance(50)
+    sim.input({ kind: 'fitness', failing: {} })
+    hear(sim, 'b', [held(VIP_A)], [VIP_A.ip])
+    hear(sim, 'b', [], [VIP_A.ip])
+    expect(sim.checklists()).toHaveLength(1)
+    hearFor(sim, 300, 'b', [], [VIP_A.ip])
+    expect(sim.lastChecklist()).toMatchObject({ action: 'acquire', reason: 'own addresses are free' })
+  })
+
   it('b did not take them: the owner claims them deadAfter after its release ended', () => {
     const sim = fitAgainAtOnce()
     hearFor(sim, 200, 'b', [], [VIP_A.ip])

@@ -151,13 +151,14 @@ function evaluateOwn(state: EngineState, r: Resource, now: number, fx: Effect[])
   const holders = holdersOf(state, r, undefined)
   // Unfit here: a fit peer takes them. With none, they stay where they are, and are claimed at home
   // when nobody has them (an address served by a sick node beats none), unless onAllUnfit: release.
-  if (
-    !fit &&
-    (holders.length > 0 || fitTargets(state, r).length > 0 || state.timing.onAllUnfit === 'release')
-  )
-    return r.waitingSince === null && r.claimClockSince === null
-      ? r
-      : { ...r, waitingSince: null, claimClockSince: null }
+  const target = fit || holders.length > 0 ? undefined : fitTargets(state, r)[0]
+  if (!fit && (holders.length > 0 || target !== undefined || state.timing.onAllUnfit === 'release')) {
+    // Left to a fit peer: it may be acquiring them as this node says it is unfit.
+    const left = target === undefined ? r : { ...r, handedTo: { peer: target, at: now } }
+    return left.waitingSince === null && left.claimClockSince === null
+      ? left
+      : { ...left, waitingSince: null, claimClockSince: null }
+  }
   if (holders.length === 0) {
     if (handOverUnanswered(state, r, now)) return r
     return startAcquire(state, r, now, fx, {
@@ -279,7 +280,7 @@ function handOverIfUnfit(state: EngineState, r: Resource, now: number, fx: Effec
   const target = fitTargets(state, r)[0]
   if (target !== undefined) {
     const next = startRelease(state, r, now, fx, `unfit here (${why}); ${target} is fit`)
-    return r.owner === state.self ? { ...next, handedTo: target } : next
+    return r.owner === state.self ? { ...next, handedTo: { peer: target, at: now } } : next
   }
   if (state.timing.onAllUnfit === 'release')
     return startRelease(state, r, now, fx, `unfit here (${why}) and no node is fit (onAllUnfit: release)`)
