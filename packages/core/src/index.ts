@@ -18,7 +18,7 @@ export {
   startExecChecker,
 } from './adapters/checks/exec-checker.js'
 export type { ControlMethod, ControlRequest, ControlResponse, HeapAfterGc } from './agent/control-protocol.js'
-export type { CheckConfig, ChecksConfig } from './config/checks-schema.js'
+export type { ChecksConfig } from './config/checks-schema.js'
 export { importHostconfig, stringifyConfig } from './config/hostconfig.js'
 export { CONFIG_SCHEMA_ID, configJsonSchema } from './config/json-schema.js'
 export {

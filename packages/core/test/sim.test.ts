@@ -1,8 +1,12 @@
 import { describe, expect, it } from 'vitest'
+import { AgentContext } from './sim/agent-context.js'
 import { generate } from './sim/generate.js'
+import { CheckRuns, healthPort, Service } from './sim/health-port.js'
+import { Prng } from './sim/prng.js'
 import { loadRegressions } from './sim/regressions.js'
 import { runScenario } from './sim/run-scenario.js'
-import type { Fault, Schedule } from './sim/schedule.js'
+import type { CheckSetup, Fault, Schedule } from './sim/schedule.js'
+import { Scheduler } from './sim/scheduler.js'
 
 /**
  * The deterministic simulator (test/sim/, `npm run sim`): seeded scenarios on the real engines in
@@ -50,6 +54,68 @@ describe('the simulator', () => {
     })
   })
 
+  describe('health checks (issue 19): service faults reach the machine', () => {
+    it('a service death moves the VIP to the fit peer, and auto failback brings it back', async () => {
+      const lines = await traceOf(quietPair([{ kind: 'service', at: 20_000, until: 40_000, node: 'a' }], WEB))
+      const first = (pattern: RegExp) => lines.findIndex((l) => pattern.test(l))
+      const failed = first(/ a {2}check-failed check=web/)
+      const unfit = first(/ a {2}unfit owner=a addresses=10\.0\.0\.100\/24 checks=web/)
+      const taken = first(/ b {2}has 10\.0\.0\.100\/24/)
+      const recovered = first(/ a {2}check-recovered check=web/)
+      expect(failed).toBeGreaterThan(0)
+      expect(unfit).toBeGreaterThan(failed)
+      expect(taken).toBeGreaterThan(unfit)
+      expect(recovered).toBeGreaterThan(taken)
+      expect(lines.slice(recovered).some((l) => / a {2}has 10\.0\.0\.100\/24/.test(l))).toBe(true)
+      expect(lines.at(-1)).not.toContain('!!')
+    })
+
+    it('a flapping service and runs slower than the interval keep every invariant', async () => {
+      const lines = await traceOf(
+        quietPair(
+          [
+            { kind: 'flap', at: 10_000, until: 20_000, node: 'a', periodMs: 150 },
+            { kind: 'slow-check', at: 25_000, until: 35_000, node: 'a', runMs: 250 },
+          ],
+          WEB,
+        ),
+      )
+      expect(lines.filter((l) => / a {2}service (up|down)/.test(l)).length).toBeGreaterThan(60)
+      // Runs of 250 ms time out (timeout 100 ms): the check fails while the service answers.
+      const slow = lines.findIndex((l) => / a {2}check runs take 250 ms/.test(l))
+      expect(slow).toBeGreaterThan(0)
+      expect(lines.slice(slow).some((l) => / a {2}check-failed check=web/.test(l))).toBe(true)
+      expect(lines.at(-1)).not.toContain('!!')
+    })
+
+    it('catches the VIP left on an unfit node while a fit one could hold it (fit-holder)', async () => {
+      const moved: Fault[] = [
+        { kind: 'service', at: 10_000, node: 'b' },
+        tamper('remove', 'a'),
+        tamper('add', 'b'),
+      ]
+      const clean = await runScenario(quietPair(moved.slice(0, 1), WEB))
+      expect(clean.violation).toBeUndefined()
+      const result = await runScenario(quietPair(moved, WEB))
+      expect(result.violation?.invariant).toBe('fit-holder')
+    })
+  })
+
+  it('catches a run of a check started while the last one runs (check-runs)', () => {
+    const scheduler = new Scheduler()
+    const runs = new CheckRuns()
+    const port = healthPort(new AgentContext('a', 1, scheduler, () => 1), {
+      check: WEB,
+      service: new Service(scheduler, WEB, () => undefined),
+      rng: new Prng(1),
+      runs,
+    })
+    void port.run('web')
+    expect(runs.violation).toBeUndefined()
+    void port.run('web')
+    expect(runs.violation?.invariant).toBe('check-runs')
+  })
+
   describe('replays every schedule it found (test/sim/regressions)', () => {
     const regressions = loadRegressions()
     it.each(regressions.map((r) => [r.file, r.regression] as const))('%s', async (_file, regression) => {
@@ -62,13 +128,14 @@ describe('the simulator', () => {
 })
 
 /** a owns 10.0.0.100 and b watches it, shipped timers, nothing going wrong for a minute. */
-function quietPair(faults: Fault[]): Schedule {
-  const base = generate(1, { mode: 'defaults' })
+function quietPair(faults: Fault[], checks?: CheckSetup): Schedule {
+  const base = generate(1, { mode: 'defaults', checks: false })
   return {
     ...base,
     horizonMs: 60_000,
     setup: {
       ...base.setup,
+      ...(checks ? { checks } : {}),
       links: ['private', 'public'],
       timers: {
         ...base.setup.timers,
@@ -88,4 +155,21 @@ function quietPair(faults: Fault[]): Schedule {
 
 function tamper(action: 'add' | 'remove' | 'hook' | 'error', node: string): Fault {
   return { kind: 'tamper', at: 20_000, node, action, address: '10.0.0.100/24' }
+}
+
+/** One check, `web`, every 100 ms, failing after 2 bad runs and passing after 2 good ones. */
+const WEB: CheckSetup = {
+  intervalMs: 100,
+  timeoutMs: 100,
+  fall: 2,
+  rise: 2,
+  initial: 'passing',
+  onAllUnfit: 'keep',
+  runMs: 2,
+}
+
+async function traceOf(schedule: Schedule): Promise<string[]> {
+  const lines: string[] = []
+  await runScenario(schedule, { keepTrace: 0, echo: (l) => lines.push(l) })
+  return lines
 }

@@ -201,7 +201,6 @@ export const onAllUnfitSchema = z
     'When no live node is fit for an address (every node\'s checks fail): "keep" it where it is, loudly (an unfit node never claims it, not even its owner); or "release" it, so that no node answers for a service that is down everywhere.',
   )
 
-export type CheckConfig = z.output<typeof checkSchema>
 export type ChecksConfig = z.output<typeof checksSchema>
 
 /** Check names that `requires` lists but `checks` does not define, with where they are. */

@@ -48,6 +48,17 @@ export function heartbeatSender(deps: HeartbeatSenderDeps) {
   const seqByLink = new Map<string, number>(linkNames.map((l) => [l, 0]))
   let timer: TimerHandle | undefined
   let nextBeatAt = 0
+  let lastSentAt = 0
+
+  /**
+   * The wall clock, but later than the last round's stamp: a peer takes `held` and `fit` only from a
+   * heartbeat at least as new as the last it used, so two rounds in one millisecond (a beat and a
+   * verdict's change) that the links deliver in the other order must not look alike: the older
+   * would win. A wall clock stepped back does not make a round look older either.
+   */
+  function stamp(): number {
+    return Math.max(clock.wallNow(), lastSentAt + 1)
+  }
 
   function packet(
     link: string,
@@ -55,19 +66,21 @@ export function heartbeatSender(deps: HeartbeatSenderDeps) {
     state: NodeStateCode,
     held: AdvertisedAddress[],
     fit: string[] | null,
+    sentAt: number,
   ): Buffer {
     const { node, interval: intervalMs } = config
-    const sentAt = clock.wallNow()
     const { incarnation } = deps
     return encodeHeartbeat({ node, link, incarnation, seq, sentAt, intervalMs, state, held, fit }, deps.keys)
   }
 
   function now(): void {
     const { state, held, fit } = deps.advertise()
+    const sentAt = stamp()
+    lastSentAt = sentAt
     for (const link of linkNames) {
       const seq = (seqByLink.get(link) ?? 0) + 1
       seqByLink.set(link, seq)
-      deps.transport.send(link, packet(link, seq, state, held, fit))
+      deps.transport.send(link, packet(link, seq, state, held, fit, sentAt))
       counters.sent++
     }
     if (deps.lastWord) {
@@ -76,7 +89,7 @@ export function heartbeatSender(deps: HeartbeatSenderDeps) {
         linkNames.map((link) => ({
           link,
           // Fit for nothing: it will serve nothing more (and speaks the version the heartbeat did).
-          data: packet(link, (seqByLink.get(link) ?? 0) + 1, 'stopping', [], fit && []),
+          data: packet(link, (seqByLink.get(link) ?? 0) + 1, 'stopping', [], fit && [], stamp()),
         })),
       )
     }
@@ -117,7 +130,7 @@ export function heartbeatSender(deps: HeartbeatSenderDeps) {
      * one (seq 1 leaves the numbering of the real ones untouched).
      */
     rehearse(state: NodeStateCode, held: AdvertisedAddress[], fit: string[] | null): Buffer {
-      return packet(linkNames[0] ?? '', 1, state, held, fit)
+      return packet(linkNames[0] ?? '', 1, state, held, fit, clock.wallNow())
     },
   }
 }

@@ -1,3 +1,4 @@
+import { handOverAnswerDue } from './fitness.js'
 import { peerDeadline } from './liveness.js'
 import { claimClockStart } from './resources.js'
 import type { EngineState } from './state.js'
@@ -16,6 +17,7 @@ export function nextDeadline(s: EngineState, now: number): number | undefined {
   const { claimTimeoutMs, policy, stableForMs } = s.timing.failback
   for (const r of Object.values(s.resources)) {
     if (r.blocked?.retryAt != null) times.push(r.blocked.retryAt)
+    times.push(handOverAnswerDue(s, r))
     const clock = claimClockStart(s, r)
     if (clock !== null) times.push(clock + claimTimeoutMs)
     const owner = s.peers[r.owner]

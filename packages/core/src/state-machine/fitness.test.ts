@@ -246,7 +246,68 @@ describe('fitness: when no live node is fit', () => {
   })
 })
 
+describe('fitness: a hand-over is answered before the owner claims again', () => {
+  // The simulator's two-holders-defaults-1116: a's check failed, a handed VIP_A to b and passed again
+  // 100 ms later, before b's heartbeat saying it was acquiring came back; a claimed: two holders.
+  function fitAgainAtOnce() {
+    const sim = owner()
+    sim.input({ kind: 'fitness', failing: WEB_DOWN })
+    sim.finish(sim.lastChecklist())
+    sim.advance(50)
+    // Sent before b heard the release: b holds nothing yet.
+    hear(sim, 'b', [], [VIP_A.ip])
+    sim.input({ kind: 'fitness', failing: {} })
+    return sim
+  }
+
+  it('the owner, fit again at once, claims nothing until b has had time to answer', () => {
+    const sim = fitAgainAtOnce()
+    expect(sim.checklists()).toHaveLength(1)
+    hear(sim, 'b', [held(VIP_A)], [VIP_A.ip])
+    expect(sim.kinds()).toContain('claim-waiting')
+    expect(sim.checklists()).toHaveLength(1)
+  })
+
+  it('the owner, unfit as b gave them back and fit again at once, waits for b too', () => {
+    // two-holders-defaults-3617: b gave them back to a, fit; a turned unfit before claiming them, and
+    // b took them again; a, fit again, heard b hold them (old news), then b let them go (its give-back,
+    // older than its new acquire), and claimed them: two holders.
+    const sim = fitAgainAtOnce()
+    hear(sim, 'b', [held(VIP_A)], [VIP_A.ip])
+    expect(sim.kinds()).toContain('claim-waiting')
+    sim.input({ kind: 'fitness', failing: WEB_DOWN })
+    sim.advance(50)
+    sim.input({ kind: 'fitness', failing: {} })
+    hear(sim, 'b', [held(VIP_A)], [VIP_A.ip])
+    hear(sim, 'b', [], [VIP_A.ip])
+    expect(sim.checklists()).toHaveLength(1)
+    hearFor(sim, 300, 'b', [], [VIP_A.ip])
+    expect(sim.lastChecklist()).toMatchObject({ action: 'acquire', reason: 'own addresses are free' })
+  })
+
+  it('b did not take them: the owner claims them deadAfter after its release ended', () => {
+    const sim = fitAgainAtOnce()
+    hearFor(sim, 200, 'b', [], [VIP_A.ip])
+    expect(sim.checklists()).toHaveLength(1)
+    hearFor(sim, 100, 'b', [], [VIP_A.ip])
+    expect(sim.lastChecklist()).toMatchObject({ action: 'acquire', reason: 'own addresses are free' })
+  })
+})
+
 describe('fitness and failback', () => {
+  it('a late heartbeat older than the one that said fit does not make b take them again', () => {
+    // two-holders-defaults-2171: a's beat (unfit) and its verdict's (fit) left in one millisecond and
+    // arrived the other way round; b, which had given them back, took them again from a holding them.
+    const sim = takerHolding()
+    sim.advance(100)
+    const t = sim.now
+    for (const link of LINKS) sim.heartbeat('a', link, { held: [], fit: [VIP_A.ip], sentAt: t + 1 })
+    expect(sim.lastChecklist()).toMatchObject({ action: 'release', reason: 'peer a returned' })
+    sim.finish(sim.lastChecklist())
+    sim.heartbeat('a', 'public', { held: [], fit: [], sentAt: t })
+    expect(sim.checklists()).toHaveLength(2)
+  })
+
   it('auto: the taker gives them back as soon as the owner says it is fit, not before', () => {
     const sim = takerHolding()
     hearFor(sim, 5_000, 'a', [], [])

@@ -87,3 +87,25 @@ export function advertisedFit(s: EngineState): string[] | null {
 export function fitnessOnWire(s: EngineState): boolean {
   return s.fitnessOnWire || Object.values(s.peers).some((p) => p.fit !== null)
 }
+
+/**
+ * Own addresses left to a fit peer while this node was unfit: the peer acquires them when it hears
+ * they are let go, and says so in the heartbeat it sends then. Until that answer can have come back
+ * (deadAfter after this node last said it was unfit, while the peer is heard), nobody advertising
+ * them means "not heard yet", not "free": this node, fit again after a short failure (or claiming at
+ * home, nobody fit), claiming them then would make two holders. A failback right after a flap waits
+ * as long: a heartbeat saying the peer let them go may be older than its answer.
+ */
+export function handOverUnanswered(state: EngineState, r: Resource, now: number): boolean {
+  return handOverAnswerDue(state, r) > now
+}
+
+/** Until when a hand-over's answer may still be on its way (-Infinity: none is awaited). */
+export function handOverAnswerDue(state: EngineState, r: Resource): number {
+  const h = r.handedTo
+  if (h === null || r.status === 'held' || r.status === 'acquiring') return Number.NEGATIVE_INFINITY
+  if (state.peers[h.peer]?.alive !== true) return Number.NEGATIVE_INFINITY
+  // The release's end is when its heartbeat said they were let go.
+  const said = r.status === 'idle' ? Math.max(h.at, r.since) : h.at
+  return said + state.timing.deadAfterMs
+}

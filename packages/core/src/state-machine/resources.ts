@@ -1,7 +1,7 @@
 import type { HoldStatus } from '../model/advertised.js'
 import { cidr } from '../model/ip.js'
 import { acquireSteps, type Effect, releaseSteps, type Step } from './effects.js'
-import { fitTargets, noNodeFit, saysUnfit, selfFit, unfitBecause } from './fitness.js'
+import { fitTargets, handOverUnanswered, noNodeFit, saysUnfit, selfFit, unfitBecause } from './fitness.js'
 import type { EngineState, PeerView, Resource } from './state.js'
 
 /**
@@ -148,18 +148,25 @@ function evaluateOwn(state: EngineState, r: Resource, now: number, fx: Effect[])
   const peers = Object.values(state.peers)
   const startupDone = peers.every((p) => p.everHeard) || now - state.startedAt >= state.timing.deadAfterMs
   if (!startupDone) return r
+  const holders = holdersOf(state, r, undefined)
   // Unfit here: claim nothing, not even from a holder that falls silent (a stall of this node looks
   // the same, and two holders is worse than none for a service that is down here anyway). A fit peer
   // takes them; with none, they stay where they are. The claim clock stops; a wait already said is
   // not said again at every flap of a check.
-  if (!fit) return stopClaimClock(r)
-  const holders = holdersOf(state, r, undefined)
-  if (holders.length === 0)
+  if (!fit) {
+    // Left to a fit peer, which may be acquiring them as this node says it is unfit: once fit again,
+    // this node waits for that answer before it claims (handOverUnanswered).
+    const target = holders.length > 0 ? undefined : fitTargets(state, r)[0]
+    return stopClaimClock(target === undefined ? r : { ...r, handedTo: { peer: target, at: now } })
+  }
+  if (holders.length === 0) {
+    if (handOverUnanswered(state, r, now)) return r
     return startAcquire(state, r, now, fx, {
       reason: 'own addresses are free',
       peer: undefined,
       arbitrate: true,
     })
+  }
 
   let waiting = r
   const holder = holders[0]!
@@ -271,7 +278,10 @@ function evaluateTakeover(state: EngineState, r: Resource, now: number, fx: Effe
 function handOverIfUnfit(state: EngineState, r: Resource, now: number, fx: Effect[]): Resource {
   const why = unfitBecause(state, r)
   const target = fitTargets(state, r)[0]
-  if (target !== undefined) return startRelease(state, r, now, fx, `unfit here (${why}); ${target} is fit`)
+  if (target !== undefined) {
+    const next = startRelease(state, r, now, fx, `unfit here (${why}); ${target} is fit`)
+    return r.owner === state.self ? { ...next, handedTo: { peer: target, at: now } } : next
+  }
   if (state.timing.onAllUnfit === 'release')
     return startRelease(state, r, now, fx, `unfit here (${why}) and no node is fit (onAllUnfit: release)`)
   return stopClaimClock(r)
@@ -364,6 +374,7 @@ export function startAcquire(
     failbackReported: false,
     contestedBy: null,
     heldElsewhereBy: why.over ?? null,
+    handedTo: null,
   }
 }
 

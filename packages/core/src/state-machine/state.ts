@@ -100,6 +100,13 @@ export interface Resource {
   readonly expired: boolean
   /** No live node is fit for these addresses and this node said so (no-node-fit); cleared when one is. */
   readonly noFitReported: boolean
+  /**
+   * Own addresses this node, unfit, left to a fit peer (released them to it, or did not claim them
+   * while it was fit), which takes them when it hears they are let go; `at`: when this node last
+   * said it was unfit. See handOverUnanswered in fitness.ts. It runs out by time: a holder heard
+   * may be old news, sent before the peer heard this node was unfit. Null once this node claims them.
+   */
+  readonly handedTo: { readonly peer: string; readonly at: number } | null
 }
 
 export interface Timing {

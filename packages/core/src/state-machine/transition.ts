@@ -79,6 +79,7 @@ export function initialState(setup: MachineSetup, now: number): EngineState {
       heldElsewhereBy: null,
       expired: false,
       noFitReported: false,
+      handedTo: null,
     }
   }
   return {
@@ -158,7 +159,7 @@ export function transition(state: EngineState, input: Input, now: number): Trans
       s = onExpired(s, input.owner, now, fx)
       break
     case 'fitness':
-      s = onFitness(s, input.failing, fx)
+      s = onFitness(s, input.failing, now, fx)
       break
     case 'tick':
       break
@@ -356,9 +357,10 @@ function onCarrier(
 function onFitness(
   s: EngineState,
   failing: Readonly<Record<string, readonly string[]>>,
+  now: number,
   fx: Effect[],
 ): EngineState {
-  const next = { ...s, failing }
+  let next = { ...s, failing }
   let changed = false
   for (const r of Object.values(s.resources)) {
     const before = failingChecks(s, r)
@@ -368,6 +370,11 @@ function onFitness(
     if (after.length > 0) {
       fx.push({ kind: 'emit', event: { kind: 'unfit', owner: r.owner, addresses: names(r), checks: after } })
     } else fx.push({ kind: 'emit', event: { kind: 'fit', owner: r.owner, addresses: names(r) } })
+    // Its heartbeats said "unfit" until now: a hand-over's answer is awaited from now on.
+    if (after.length === 0 && r.handedTo !== null) {
+      const handedTo = { ...r.handedTo, at: now }
+      next = { ...next, resources: { ...next.resources, [r.owner]: { ...r, handedTo } } }
+    }
   }
   if (changed) fx.push({ kind: 'send-heartbeat' })
   return next

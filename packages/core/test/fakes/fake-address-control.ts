@@ -17,7 +17,7 @@ export class FakeAddressControl implements AddressControl {
   readonly held = new Set<string>()
   readonly log: AddressOperation[] = []
   failAddOn: string | undefined
-  /** Absent unless a test sets it: the port's optional warm-up of the removal path. */
+  /** None by default, as a platform without one; a test sets it to watch the guard rehearse. */
   rehearse?: (addresses: readonly InterfaceAddress[]) => Promise<void>
 
   /**

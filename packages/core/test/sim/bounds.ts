@@ -29,6 +29,17 @@ export interface Bounds {
   readonly carrierSettleMs: number
   /** The engine's retry after a checklist that changed nothing: max(5 s, deadAfter). */
   readonly retryMs: number
+  /**
+   * How long after its service changed (or its agent came up) a node's verdict says so for sure: a
+   * slow run still going, then `fall` or `rise` runs an interval apart (0 without checks).
+   */
+  readonly fitSettleMs: number
+  /**
+   * `fit-holder`: how long after the last change an address may lack a fit holder while a fit node
+   * could hold it: the verdicts settle, a hand-over (the unfit holder hears the fit node, releases,
+   * the fit node hears that and acquires) within the unheld bound, two holders resolved first.
+   */
+  readonly fitHolderMs: number
 }
 
 /** NOTIFY_ONLY_RETRY_MS in the state machine: Test said no to an acquire; it is asked again after this. */
@@ -57,6 +68,11 @@ export function boundsOf(setup: Setup, faults: readonly Fault[]): Bounds {
   const graceMs = detection + 2 * delayMs + acquireMs + releaseMs + slack
   const unheldMs = detection + 2 * delayMs + 2 * acquireMs + releaseMs + slack
   const retryMs = Math.max(5_000, t.deadAfterMs)
+  const c = setup.checks
+  const slowRunMs = Math.max(0, ...faults.map((f) => (f.kind === 'slow-check' ? f.runMs : 0)))
+  const fitSettleMs = c
+    ? skew * (slowRunMs + (Math.max(c.fall, c.rise) + 1) * c.intervalMs + c.runMs) + slack
+    : 0
   return {
     skew,
     delayMs,
@@ -67,5 +83,7 @@ export function boundsOf(setup: Setup, faults: readonly Fault[]): Bounds {
     obstructionMs: skew * retryMs + graceMs,
     carrierSettleMs: skew * Math.max(t.carrierSettleMs, t.deadAfterMs),
     retryMs: skew * retryMs,
+    fitSettleMs,
+    fitHolderMs: fitSettleMs + graceMs + unheldMs + acquireMs + releaseMs,
   }
 }

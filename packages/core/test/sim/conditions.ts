@@ -43,6 +43,8 @@ export class Conditions {
   lastFalseDetectionAt = Number.NEGATIVE_INFINITY
   /** Something they depend on may have changed since the last refresh (a fault, an agent's state). */
   private stale = true
+  /** The last change of the world: a fault started or lifted, an agent came or went, an operator acted. */
+  changedAt = 0
 
   constructor(
     private readonly sim: {
@@ -78,6 +80,7 @@ export class Conditions {
   /** Marks that a fault, an agent's state or an operator command may have changed a condition. */
   invalidate(): void {
     this.stale = true
+    this.changedAt = this.sim.scheduler.now
   }
 
   /** Recomputes what may have changed; true if anything was looked at again. */

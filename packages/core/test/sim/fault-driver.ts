@@ -3,6 +3,7 @@ import type { InterfaceTable } from './interface-table.js'
 import type { Network, NetworkRule } from './network.js'
 import type { Fault } from './schedule.js'
 import type { Scheduler } from './scheduler.js'
+import { serviceEffects } from './service-faults.js'
 import type { NodeObserver, SimNode } from './sim-node.js'
 
 export interface FaultWorld {
@@ -128,6 +129,10 @@ function effects(
         },
       }
     }
+    case 'service':
+    case 'flap':
+    case 'slow-check':
+      return serviceEffects(fault, world.node(fault.node), scheduler)
     case 'maintenance':
       return {
         start: () => operator(world, fault.node, 'maintenance on'),
@@ -167,10 +172,12 @@ function operator(world: FaultWorld, id: string, command: string): void {
           if (!refusal) {
             world.conditions.lastTakeoverAt = now
             if (arg === id) node.heldBack = false
+            else node.manualFor.add(arg)
           }
         } else {
           refusal = engine.release(arg)
           if (!refusal && arg === id) node.heldBack = true
+          if (!refusal) node.manualFor.delete(arg)
         }
       } catch (error) {
         world.observer.engineFailure(id, `operator ${command}`, error)

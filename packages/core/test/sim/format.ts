@@ -25,6 +25,13 @@ export function formatSchedule(s: Schedule): string {
     )
       .map(([k, v]) => `${k}=${v}`)
       .join(' ')}`,
+    `  ${checks(s)}`,
     ...(s.faults.length === 0 ? ['  (no faults)'] : s.faults.map((f) => `  ${describeFault(f)}`)),
   ].join('\n')
+}
+
+function checks(s: Schedule): string {
+  const c = s.setup.checks
+  if (!c) return 'no health checks'
+  return `check web (tcp, every address requires it) interval ${c.intervalMs} timeout ${c.timeoutMs} fall ${c.fall} rise ${c.rise} initial ${c.initial} runs up to ${c.runMs} onAllUnfit ${c.onAllUnfit}`
 }

@@ -1,4 +1,5 @@
 import type { HookPhase } from '../../src/model/hook-contract.js'
+import { withChecks } from './generate-checks.js'
 import { Prng } from './prng.js'
 import type { Fault, LinkName, NodeSetup, Schedule, Setup, TimerMode, Timers } from './schedule.js'
 
@@ -11,6 +12,8 @@ export interface GenerateOptions {
   readonly maxBeats?: number | undefined
   /** claimTimeout near stableFor, past the config schema (the planted-bug check of issue 16). */
   readonly bypassSchema?: boolean | undefined
+  /** Health checks in every scenario (true) or none (false); absent: the seed picks, half and half. */
+  readonly checks?: boolean | undefined
 }
 
 const PHASES: readonly HookPhase[] = ['PreAcq', 'PostAcq', 'PreRel', 'PostRel']
@@ -21,7 +24,7 @@ const PHASES: readonly HookPhase[] = ['PreAcq', 'PostAcq', 'PreRel', 'PostRel']
  * times. The same seed and options always give the same schedule.
  */
 /** Bumped whenever a seed would make a different schedule than before. */
-export const GENERATOR = 2
+export const GENERATOR = 3
 
 export function generate(seed: number, opts: GenerateOptions = {}): Schedule {
   const rng = new Prng(`generate:${seed}`)
@@ -54,8 +57,10 @@ export function generate(seed: number, opts: GenerateOptions = {}): Schedule {
     (f): f is Fault => f !== undefined,
   )
   const ids = nodes.map((n) => n.id)
-  const faults = anchored(rng, drawn, timers, ids).sort((x, y) => x.at - y.at)
-  return { version: 1, generator: GENERATOR, seed, mode, horizonMs, setup, faults }
+  const placed = anchored(rng, drawn, timers, ids)
+  const health = withChecks(seed, setup, horizonMs, placed, opts.checks)
+  const faults = [...placed, ...health.faults].sort((x, y) => x.at - y.at)
+  return { version: 1, generator: GENERATOR, seed, mode, horizonMs, setup: health.setup, faults }
 }
 
 function defaultTimers(rng: Prng): Timers {

@@ -16,7 +16,7 @@ import type { Violation } from './violation.js'
  *
  * `unheld`: an address is never unheld for longer than `unheldMs` while a fit node could hold it.
  * Fit: running, eth0 with carrier (settled), not in maintenance, not obstructed, not blocked by a
- * refusal it reported. Could hold it: the owner (unless released by hand), or a node that watches
+ * refusal it reported, and with health checks its service answering (settled: `fitSettleMs`). Could hold it: the owner (unless released by hand), or a node that watches
  * the owner and hears nothing from it on any link. The bound counts from the latest of: the
  * address going unheld, the node becoming fit, any node that may hold it coming up or resuming,
  * and the last late packet (a delay fault) reaching the node.
@@ -37,6 +37,8 @@ export class HolderInvariants {
       readonly conditions: Conditions
       readonly bounds: Bounds
       readonly addresses: readonly { address: string; owner: string; mayHold: readonly string[] }[]
+      /** The scenario has health checks: only a node whose service answers is fit. */
+      readonly checked: boolean
     },
   ) {
     for (const a of sim.addresses) this.unheldSince.set(a.address, 0)
@@ -139,6 +141,12 @@ export class HolderInvariants {
       conditions.blockedUntil(id, 'acquire', owner),
       ...this.sim.nodes.map((n) => this.sim.network.lateArrival(n.id, id)),
     )
+    if (this.sim.checked) {
+      // Fit by its checks too: its service answers, for as long as its verdict may take to say so.
+      const healthy = node.service.healthySince
+      if (healthy === null) return null
+      since = Math.max(since, Math.max(c.upSince, healthy) + bounds.fitSettleMs)
+    }
     if (id === owner) {
       if (node.heldBack) return null
     } else {

@@ -5,7 +5,9 @@ import type { NodeSetup, Setup } from './schedule.js'
 export function nodeConfig(setup: Setup, node: NodeSetup): Config {
   const t = setup.timers
   const others = setup.nodes.filter((n) => n.id !== node.id)
-  const eth0 = (address: string) => ({ interface: 'eth0', address })
+  const c = setup.checks
+  // Every address requires the check, on owns and takeover entries alike: fitness is the service's.
+  const eth0 = (address: string) => ({ interface: 'eth0', address, ...(c ? { requires: ['web'] } : {}) })
   const config = configSchema.parse({
     node: node.id,
     key: '/dev/null',
@@ -24,6 +26,22 @@ export function nodeConfig(setup: Setup, node: NodeSetup): Config {
     onCarrierLoss: t.onCarrierLoss,
     carrierSettle: `${t.carrierSettleMs}ms`,
     onStop: t.onStop,
+    ...(c
+      ? {
+          checks: {
+            web: {
+              kind: 'tcp',
+              port: 80,
+              interval: `${c.intervalMs}ms`,
+              timeout: `${c.timeoutMs}ms`,
+              fall: c.fall,
+              rise: c.rise,
+              initial: c.initial,
+            },
+          },
+          onAllUnfit: c.onAllUnfit,
+        }
+      : {}),
   })
   if (t.bypassSchema && t.claimTimeoutMs !== undefined)
     return { ...config, failback: { ...config.failback, claimTimeout: t.claimTimeoutMs } }

@@ -7,6 +7,8 @@ export interface CliOptions {
   readonly mode: TimerMode | undefined
   readonly maxSimMs: number | undefined
   readonly bypassSchema: boolean
+  /** Health checks in every scenario (true) or none (false); undefined: the seed picks. */
+  readonly checks: boolean | undefined
   readonly jobs: number
   readonly shrink: boolean
   readonly save: boolean
@@ -27,6 +29,8 @@ export const USAGE = `npm run sim -- [flags]
   --random-ratios       random timer ratios for every scenario (default: the seed picks, half each)
   --max-sim-seconds S   cap each scenario's simulated time
   --bypass-schema       claimTimeout near stableFor, past the config schema's refusal
+  --checks              health checks and service faults in every scenario (default: the seed picks, half)
+  --no-checks           no health checks in any scenario
   --jobs J              run in J child processes (default 1)
   --stop-after K        stop after K violations (default 5)
   --no-shrink           report violations as generated, unshrunk
@@ -54,6 +58,8 @@ export function parseArgs(argv: readonly string[]): CliOptions {
     'random-ratios',
     'max-sim-seconds',
     'bypass-schema',
+    'checks',
+    'no-checks',
     'jobs',
     'stop-after',
     'no-shrink',
@@ -79,6 +85,7 @@ export function parseArgs(argv: readonly string[]): CliOptions {
     mode: flags.has('defaults') ? 'defaults' : flags.has('random-ratios') ? 'random' : undefined,
     maxSimMs: seconds === undefined ? undefined : num('max-sim-seconds', 0) * 1000,
     bypassSchema: flags.has('bypass-schema'),
+    checks: flags.has('checks') ? true : flags.has('no-checks') ? false : undefined,
     jobs: Math.max(1, num('jobs', 1)),
     shrink: !flags.has('no-shrink'),
     save: !flags.has('no-save'),
@@ -98,6 +105,7 @@ export function replayCommand(seed: number, opts: CliOptions): string {
     opts.mode === 'defaults' ? '--defaults' : opts.mode === 'random' ? '--random-ratios' : '',
     opts.maxSimMs === undefined ? '' : `--max-sim-seconds ${opts.maxSimMs / 1000}`,
     opts.bypassSchema ? '--bypass-schema' : '',
+    opts.checks === true ? '--checks' : opts.checks === false ? '--no-checks' : '',
   ]
     .filter(Boolean)
     .join(' ')

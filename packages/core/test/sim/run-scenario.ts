@@ -2,6 +2,8 @@ import { type Bounds, boundsOf, NOTIFY_RETRY_MS } from './bounds.js'
 import { Conditions } from './conditions.js'
 import { EngineErrors } from './engine-errors.js'
 import { describeFault, scheduleFaults } from './fault-driver.js'
+import { FitHolder } from './fit-holder.js'
+import { CheckRuns } from './health-port.js'
 import { HolderInvariants } from './holder-invariants.js'
 import { HookOrder } from './hook-order.js'
 import { InterfaceTable } from './interface-table.js'
@@ -57,6 +59,7 @@ export async function runScenario(schedule: Schedule, opts: RunOptions = {}): Pr
   const trace = new Trace(opts.keepTrace ?? 60, opts.echo)
   const errors = new EngineErrors()
   const hookOrder = new HookOrder()
+  const checkRuns = new CheckRuns()
   const nodes: SimNode[] = []
   const node = (id: string) => nodes.find((n) => n.id === id)!
   const conditions = new Conditions({
@@ -67,6 +70,7 @@ export async function runScenario(schedule: Schedule, opts: RunOptions = {}): Pr
     carrierUp: (n) => table.carrierUp(n),
   })
   const owners = setup.nodes.filter((n) => n.owns.length > 0).length
+  const addresses = addressOwners(setup).map((a) => ({ ...a, mayHold: mayHold(setup, a.owner) }))
   const progress = new Progress({ scheduler, nodes, bounds, owners })
   const holders = new HolderInvariants({
     table,
@@ -74,8 +78,21 @@ export async function runScenario(schedule: Schedule, opts: RunOptions = {}): Pr
     nodes,
     conditions,
     bounds,
-    addresses: addressOwners(setup).map((a) => ({ ...a, mayHold: mayHold(setup, a.owner) })),
+    addresses,
+    checked: setup.checks !== undefined,
   })
+  const fitHolder = setup.checks
+    ? new FitHolder({
+        table,
+        network,
+        nodes,
+        conditions,
+        bounds,
+        faults,
+        addresses,
+        carrierUp: (n) => table.carrierUp(n),
+      })
+    : undefined
   const observer: NodeObserver = {
     event: (id, e) => {
       trace.line(scheduler.now, id, describeForTrace(e))
@@ -130,6 +147,9 @@ export async function runScenario(schedule: Schedule, opts: RunOptions = {}): Pr
         latency: setup.latency,
         arbitrationLatencyMs: Math.min(setup.timers.arbitrationTimeoutMs, 2 * bounds.delayMs + 1),
         observer,
+        seed: schedule.seed,
+        checks: setup.checks,
+        checkRuns,
       }),
     )
   let tableChanged = true
@@ -156,8 +176,10 @@ export async function runScenario(schedule: Schedule, opts: RunOptions = {}): Pr
     violation ??=
       errors.violation ??
       hookOrder.violation ??
+      checkRuns.violation ??
       progress.check(now) ??
-      (recheck ? holders.check(now) : undefined)
+      (recheck ? holders.check(now) : undefined) ??
+      fitHolder?.check(now)
     const due = Math.min(
       holders.nextDue ?? Number.POSITIVE_INFINITY,
       progress.nextDue ?? Number.POSITIVE_INFINITY,
@@ -173,7 +195,7 @@ export async function runScenario(schedule: Schedule, opts: RunOptions = {}): Pr
   currentNow = () => scheduler.now
   try {
     await scheduler.run({
-      until: schedule.horizonMs,
+      until: endOf(schedule, bounds),
       isCurrent: (id, gen) => node(id).gen === gen,
       afterEach: check,
       stop: () => violation !== undefined,
@@ -195,4 +217,17 @@ export async function runScenario(schedule: Schedule, opts: RunOptions = {}): Pr
     simulatedMs: scheduler.now,
     bounds,
   }
+}
+
+/**
+ * Where the run ends: the horizon, or with health checks later if the last fault ends near it, so
+ * that the cluster settles and `fit-holder` judges the end.
+ */
+function endOf(schedule: Schedule, bounds: Bounds): number {
+  if (!schedule.setup.checks) return schedule.horizonMs
+  const lastEdge = Math.max(
+    0,
+    ...schedule.faults.map((f) => ('until' in f && f.until !== undefined ? f.until : f.at)),
+  )
+  return Math.max(schedule.horizonMs, Math.ceil(lastEdge + 2 * bounds.fitHolderMs))
 }

@@ -77,6 +77,24 @@ export interface Setup {
   readonly links: readonly LinkName[]
   readonly timers: Timers
   readonly latency: Latencies
+  /** Absent: no health checks (the behaviour before issue 19, still covered). */
+  readonly checks?: CheckSetup
+}
+
+/**
+ * One health check, `web` (tcp), that every node runs and every address requires, on owns and
+ * takeover entries alike: a node is fit for the addresses while its service answers.
+ */
+export interface CheckSetup {
+  readonly intervalMs: number
+  /** At most the interval (the schema's rule). */
+  readonly timeoutMs: number
+  readonly fall: number
+  readonly rise: number
+  readonly initial: 'passing' | 'failing'
+  readonly onAllUnfit: 'keep' | 'release'
+  /** A run of a healthy service takes up to this long (drawn per run), less than the timeout. */
+  readonly runMs: number
 }
 
 export type LinkName = 'public' | 'private'
@@ -143,6 +161,15 @@ export type Fault =
   | ({ readonly kind: 'arbiter'; readonly node: string; readonly answer: 'free' | 'refuse' } & Span)
   /** Adding an address fails (a missing interface, a refused `ip addr add`). */
   | ({ readonly kind: 'add-fails'; readonly node: string } & Span)
+  /** The checked service on `node` dies at `at` and comes back at `until` (absent: stays dead). */
+  | ({ readonly kind: 'service'; readonly node: string } & Span)
+  /** The service flaps from `at` to `until`: down for `periodMs`, up for `periodMs`, and so on. */
+  | ({ readonly kind: 'flap'; readonly node: string; readonly periodMs: number } & Span)
+  /**
+   * Every check run that starts on `node` meanwhile takes `runMs`: past the timeout it fails (timed
+   * out), past the interval the next run has to wait for it.
+   */
+  | ({ readonly kind: 'slow-check'; readonly node: string; readonly runMs: number } & Span)
   /** `ipfo maintenance on` at `at`, off at `until`. */
   | ({ readonly kind: 'maintenance'; readonly node: string } & Span)
   /** `ipfo takeover <owner>` or `ipfo release <owner>` on `node`. */

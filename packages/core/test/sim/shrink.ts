@@ -101,7 +101,15 @@ const SIMPLER: readonly [string, (s: Setup) => Setup | undefined][] = [
   ['no announcements', (s) => ({ ...s, timers: { ...s.timers, announceCount: 0 } })],
   ['onStop release', (s) => ({ ...s, timers: { ...s.timers, onStop: 'release' } })],
   ['onCarrierLoss release', (s) => ({ ...s, timers: { ...s.timers, onCarrierLoss: 'release' } })],
+  // Without checks the service faults do nothing: a violation that survives this is not about fitness.
+  ['no health checks', (s) => (s.checks ? withoutChecks(s) : undefined)],
+  ['instant check runs', (s) => (s.checks ? { ...s, checks: { ...s.checks, runMs: 0 } } : undefined)],
 ]
+
+function withoutChecks(s: Setup): Setup {
+  const { checks: _checks, ...rest } = s
+  return rest
+}
 
 /** The schedule up to just after `at`: later faults never happen and are dropped. */
 function cut(s: Schedule, at: number): Schedule {

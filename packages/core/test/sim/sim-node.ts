@@ -10,11 +10,13 @@ import { AgentContext } from './agent-context.js'
 import { arbiterPort } from './arbiter-port.js'
 import { CarrierFeed } from './carrier-port.js'
 import { Disk } from './disk.js'
+import { type CheckRuns, healthPort, Service } from './health-port.js'
 import { type HookBehaviour, hooksPort } from './hooks-port.js'
 import type { InterfaceTable } from './interface-table.js'
 import type { Network } from './network.js'
 import { NodeClock } from './node-clock.js'
-import type { HookStage, Latencies, NodeSetup } from './schedule.js'
+import { Prng } from './prng.js'
+import type { CheckSetup, HookStage, Latencies, NodeSetup } from './schedule.js'
 import type { Scheduler } from './scheduler.js'
 
 const KEYS = keyRing(heartbeatKey(Buffer.alloc(32, 7)))
@@ -49,6 +51,9 @@ export class SimNode {
   readonly clock: NodeClock
   readonly disk: Disk
   readonly carrier: CarrierFeed
+  /** The checked service on this host (outlives the agent). */
+  readonly service: Service
+  private readonly healthRng: Prng
   gen = 0
   boot = 0
   state: AgentState = 'down'
@@ -56,6 +61,8 @@ export class SimNode {
   /** Operator state of the running agent (engines keep it in memory only). */
   maintenance = false
   heldBack = false
+  /** Owners whose addresses an accepted `ipfo takeover` put here by hand (the engine keeps them, fit or not). */
+  readonly manualFor = new Set<string>()
   /** A restart asked for while the agent was still stopping. */
   startWhenDown = false
   readonly hookFaults = new Set<HookFault>()
@@ -74,11 +81,17 @@ export class SimNode {
       readonly latency: Latencies
       readonly arbitrationLatencyMs: number
       readonly observer: NodeObserver
+      /** The scenario's seed: the check runs' durations come from it. */
+      readonly seed: number
+      readonly checks: CheckSetup | undefined
+      readonly checkRuns: CheckRuns
     },
   ) {
     this.clock = new NodeClock(world.scheduler, setup.id, setup.clockRate, setup.wallOffsetMs)
     this.disk = new Disk(world.latency.journalMs)
     this.carrier = new CarrierFeed(setup.id, world.table)
+    this.service = new Service(world.scheduler, world.checks, (text) => world.observer.trace(setup.id, text))
+    this.healthRng = Prng.derive(world.seed, `health:${setup.id}`)
   }
 
   get id(): string {
@@ -96,6 +109,7 @@ export class SimNode {
     this.state = 'starting'
     this.maintenance = false
     this.heldBack = false
+    this.manualFor.clear()
     const ctx = new AgentContext(this.id, this.gen, scheduler, () => this.gen)
     const engine = this.createEngine(ctx)
     this.engine = engine
@@ -170,10 +184,11 @@ export class SimNode {
     this.startWhenDown = false
     this.maintenance = false
     this.heldBack = false
+    this.manualFor.clear()
   }
 
   private createEngine(ctx: AgentContext): Engine {
-    const { network, table, latency, observer } = this.world
+    const { network, table, latency, observer, checks, checkRuns } = this.world
     const id = this.id
     const transport: Transport = {
       start: async (onPacket) => {
@@ -214,6 +229,16 @@ export class SimNode {
               network,
               latencyMs: this.world.arbitrationLatencyMs,
               forced: () => this.arbiterFaults[this.arbiterFaults.length - 1],
+            }),
+          }
+        : {}),
+      ...(checks
+        ? {
+            health: healthPort(ctx, {
+              check: checks,
+              service: this.service,
+              rng: this.healthRng,
+              runs: checkRuns,
             }),
           }
         : {}),

@@ -1,5 +1,12 @@
 /** The invariants a scenario is checked against (see apps/docs/concepts/simulation.md). */
-export type InvariantName = 'two-holders' | 'unheld' | 'hook-order' | 'engine-error' | 'progress'
+export type InvariantName =
+  | 'two-holders'
+  | 'unheld'
+  | 'hook-order'
+  | 'engine-error'
+  | 'progress'
+  | 'check-runs'
+  | 'fit-holder'
 
 export interface Violation {
   readonly invariant: InvariantName
