@@ -1,6 +1,6 @@
 import { handOverAnswerDue } from './fitness.js'
 import { peerDeadline } from './liveness.js'
-import { claimClockStart } from './resources.js'
+import { claimClockStart, giveBackWaitsForOwner } from './resources.js'
 import type { EngineState } from './state.js'
 
 /** The next moment the machine must be ticked even if nothing arrives; undefined when none. */
@@ -21,6 +21,7 @@ export function nextDeadline(s: EngineState, now: number): number | undefined {
     const clock = claimClockStart(s, r)
     if (clock !== null) times.push(clock + claimTimeoutMs)
     const owner = s.peers[r.owner]
+    if (owner && r.status === 'held') times.push(giveBackWaitsForOwner(s, r, owner))
     if (policy === 'stable' && r.status === 'held' && owner?.aliveSince != null)
       times.push(Math.max(owner.aliveSince, owner.fitSince ?? 0) + stableForMs)
   }

@@ -302,20 +302,28 @@ describe('fitness and failback', () => {
     sim.advance(100)
     const t = sim.now
     for (const link of LINKS) sim.heartbeat('a', link, { held: [], fit: [VIP_A.ip], sentAt: t + 1 })
+    // Given back deadAfter after a said it is fit (a's own wait for b's answer runs out then).
+    hearFor(sim, 300, 'a', [], [VIP_A.ip])
     expect(sim.lastChecklist()).toMatchObject({ action: 'release', reason: 'peer a returned' })
     sim.finish(sim.lastChecklist())
     sim.heartbeat('a', 'public', { held: [], fit: [], sentAt: t })
     expect(sim.checklists()).toHaveLength(2)
   })
 
-  it('auto: the taker gives them back as soon as the owner says it is fit, not before', () => {
+  it('auto: the taker gives them back deadAfter after the owner says it is fit, not before', () => {
     const sim = takerHolding()
     hearFor(sim, 5_000, 'a', [], [])
     expect(sim.checklists()).toHaveLength(1)
     // Not due while a is unfit: plain held (a claims nothing anyway).
     expect(advertisedHeld(sim.state)).toEqual([held(VIP_A)])
-    hear(sim, 'a', [], [VIP_A.ip])
+    // Fit: due (releasing, so a waits), but not before a's own wait for b's answer (deadAfter, 300 ms
+    // here) has run out: a release sooner would leave them unheld until then.
+    hearFor(sim, 200, 'a', [], [VIP_A.ip])
+    expect(sim.checklists()).toHaveLength(1)
+    expect(advertisedHeld(sim.state)).toEqual([held(VIP_A, 'releasing')])
+    hearFor(sim, 200, 'a', [], [VIP_A.ip])
     expect(sim.lastChecklist()).toMatchObject({ action: 'release', reason: 'peer a returned' })
+    expect(sim.now - (sim.state.peers.a?.fitSince ?? 0)).toBeGreaterThanOrEqual(300)
   })
 
   it('stable: stableFor counts from when the owner turned fit, so a flapping service does not bounce them', () => {

@@ -232,11 +232,12 @@ function evaluateTakeover(state: EngineState, r: Resource, now: number, fx: Effe
     const handedOver =
       owner.alive && saysUnfit(owner, r) && owner.state !== 'maintenance' && owner.state !== 'stopping'
     if (!handedOver || holdersOf(state, r, undefined).length > 0) return r
-    return startAcquire(state, r, now, fx, {
+    const taken = startAcquire(state, r, now, fx, {
       reason: `peer ${r.owner} is unfit for them`,
       peer: r.owner,
       arbitrate: true,
     })
+    return { ...taken, fromUnfitOwner: true }
   }
   // held
   if (!owner.alive)
@@ -258,6 +259,9 @@ function evaluateTakeover(state: EngineState, r: Resource, now: number, fx: Effe
   if (!selfFit(state, r)) return handOverIfUnfit(state, r, now, fx)
   // No give-back to an owner that says it cannot serve them.
   if (saysUnfit(owner, r)) return r
+  // Taken from an owner that was unfit: once fit, it waits deadAfter for this node's answer before it
+  // claims (fitness.ts handOverUnanswered). Giving back sooner would leave the addresses unheld.
+  if (giveBackWaitsForOwner(state, r, owner) > now) return r
   const { policy, stableForMs } = state.timing.failback
   if (policy === 'auto') return startRelease(state, r, now, fx, `peer ${r.owner} returned`)
   // Stable counts from when the owner came back or, if later, when its fitness last changed.
@@ -269,6 +273,12 @@ function evaluateTakeover(state: EngineState, r: Resource, now: number, fx: Effe
   const releaseInMs = policy === 'stable' && healthySince !== null ? healthySince + stableForMs - now : null
   fx.push({ kind: 'emit', event: { kind: 'failback-pending', owner: r.owner, policy, releaseInMs } })
   return { ...r, failbackReported: true }
+}
+
+/** Until when a give-back to an owner that handed its addresses over (it was unfit) must wait. */
+export function giveBackWaitsForOwner(state: EngineState, r: Resource, owner: PeerView): number {
+  if (!r.fromUnfitOwner || owner.fitSince === null) return Number.NEGATIVE_INFINITY
+  return owner.fitSince + state.timing.deadAfterMs
 }
 
 /**
@@ -375,6 +385,7 @@ export function startAcquire(
     contestedBy: null,
     heldElsewhereBy: why.over ?? null,
     handedTo: null,
+    fromUnfitOwner: false,
   }
 }
 

@@ -107,6 +107,11 @@ export interface Resource {
    * may be old news, sent before the peer heard this node was unfit. Null once this node claims them.
    */
   readonly handedTo: { readonly peer: string; readonly at: number } | null
+  /**
+   * Acquired from a live owner that said it was unfit: given back no sooner than deadAfter after
+   * the owner says it is fit again, when the owner's own wait (handedTo) has run out.
+   */
+  readonly fromUnfitOwner: boolean
 }
 
 export interface Timing {

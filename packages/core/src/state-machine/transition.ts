@@ -80,6 +80,7 @@ export function initialState(setup: MachineSetup, now: number): EngineState {
       expired: false,
       noFitReported: false,
       handedTo: null,
+      fromUnfitOwner: false,
     }
   }
   return {
