@@ -21,6 +21,8 @@ describe.skipIf(process.platform !== 'linux')('what a dead agent left', () => {
       )
       const pgid = await processGroupOf(group.pid!)
       expect(pgid).toBe(group.pid)
+      // The exec done: its name is ip (mid-exec, its command line can read empty, as for no ip at all).
+      await expect.poll(() => readFile(`/proc/${group.pid}/stat`, 'utf8')).toContain(`${group.pid} (ip) `)
       await expect.poll(() => readFile(`/proc/${group.pid}/cmdline`, 'utf8')).toContain('-batch')
       // A group the agent did not lead is not touched: it holds other programs' processes.
       expect(await endAgentLeftovers(sleeper, pgid)).toBeUndefined()
