@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { type AgentLogLine, AgentProcess } from '../src/demo/agent-process.js'
 import { loopbackStage } from '../src/demo/loopback-stage.js'
 import { writePairFiles } from '../src/demo/pair-files.js'
+import { until } from './pair-harness.js'
 
 /**
  * exec health checks in a real agent (two agents on loopback, simulated addresses): a check that
@@ -35,20 +36,6 @@ afterEach(async () => {
 async function hungPids(): Promise<number[]> {
   const text = await readFile(join(dir, 'hung.pids'), 'utf8').catch(() => '')
   return text.split('\n').filter(Boolean).map(Number)
-}
-
-async function until<T>(
-  what: string,
-  probe: () => Promise<T | undefined> | T | undefined,
-  timeoutMs = 15_000,
-) {
-  const end = Date.now() + timeoutMs
-  for (;;) {
-    const value = await probe()
-    if (value !== undefined && value !== false) return value as T
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 20))
-  }
 }
 
 /** Whether any process of the group is left. */
@@ -98,7 +85,7 @@ describe('exec health checks in the agent', () => {
     })
 
     await writeFile(join(dir, 'hang'), '')
-    await until('b to hold the VIP', async () => (await status('b'))?.held.length === 1)
+    await until('b to hold the VIP', async () => (await status('b'))?.held.length === 1, 15_000)
     const failed = lines.find((l) => l.node === 'a' && l.line.kind === 'check-failed')?.line
     expect(failed).toMatchObject({ check: 'script', detail: 'timed out after 150 ms (killed)' })
     expect((await status('a'))?.held).toEqual([])

@@ -1,24 +1,12 @@
 import { z } from 'zod'
-import { formatDuration, parseDuration } from '../model/duration.js'
+import { formatDuration } from '../model/duration.js'
+import { duration } from './duration-field.js'
 
 /**
  * Health checks (issue 19): named checks the config's addresses `require`. A node is fit for an
  * address while every check the address requires passes; the address follows fitness (see
  * state-machine/fitness.ts). keepalived's vrrp_script / track_script and track_interface.
  */
-
-const duration = (description: string) =>
-  z
-    .string()
-    .describe(`${description} A duration such as "100ms", "1s" or "2m".`)
-    .transform((text, ctx) => {
-      const parsed = parseDuration(text)
-      if (!parsed.ok) {
-        ctx.addIssue({ code: 'custom', message: parsed.reason })
-        return z.NEVER
-      }
-      return parsed.ms
-    })
 
 export const CHECK_NAME = /^[a-z0-9][a-z0-9._-]{0,31}$/
 

@@ -1,7 +1,8 @@
 import { z } from 'zod'
-import { formatDuration, parseDuration } from '../model/duration.js'
+import { formatDuration } from '../model/duration.js'
 import { parseCidr } from '../model/ip.js'
 import { checksSchema, onAllUnfitSchema, requiresSchema, unknownRequires } from './checks-schema.js'
+import { duration } from './duration-field.js'
 
 /**
  * The agent's config file (YAML or JSON), as a zod schema. Parsing turns durations into milliseconds
@@ -10,19 +11,6 @@ import { checksSchema, onAllUnfitSchema, requiresSchema, unknownRequires } from 
  */
 
 const NAME = /^[a-z0-9][a-z0-9._-]{0,31}$/
-
-const duration = (description: string) =>
-  z
-    .string()
-    .describe(`${description} A duration such as "20ms", "3s" or "2m".`)
-    .transform((text, ctx) => {
-      const parsed = parseDuration(text)
-      if (!parsed.ok) {
-        ctx.addIssue({ code: 'custom', message: parsed.reason })
-        return z.NEVER
-      }
-      return parsed.ms
-    })
 
 const name = (what: string) =>
   z

@@ -1,7 +1,11 @@
 // Longer than most files: two real engines on a fake network and a fake clock, one shared cluster
 // setup; each case is the engine's side of one behaviour the state machine's tables decide.
 import { describe, expect, it } from 'vitest'
-import { type AddressOperation, FakeAddressControl } from '../../test/fakes/fake-address-control.js'
+import {
+  type AddressOperation,
+  doubleHolds,
+  FakeAddressControl,
+} from '../../test/fakes/fake-address-control.js'
 import { FakeClock } from '../../test/fakes/fake-clock.js'
 import { FakeNetwork } from '../../test/fakes/fake-network.js'
 import { held, vip } from '../../test/fakes/machine-simulation.js'
@@ -83,18 +87,6 @@ function fakeCarrier(down: readonly string[] = []) {
 /** Stops engines while the fake clock moves, so checklists still running (announce waits) can end. */
 async function stopAll(clock: FakeClock, ...engines: { stop(): Promise<void> }[]) {
   for (const engine of engines) await Promise.all([engine.stop(), clock.advance(200)])
-}
-
-/** Replays the journal and returns the moments (operation indexes) at which two nodes held the VIP. */
-function doubleHolds(journal: AddressOperation[]): number[] {
-  const holders = new Set<string>()
-  const overlaps: number[] = []
-  journal.forEach((op, i) => {
-    if (op.op === 'add') holders.add(op.node)
-    if (op.op === 'remove') holders.delete(op.node)
-    if (holders.size > 1) overlaps.push(i)
-  })
-  return overlaps
 }
 
 /** A stopped (releasing, saying goodbye) and B took over at once: where a returning owner starts. */

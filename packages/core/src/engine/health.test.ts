@@ -2,7 +2,11 @@
 // test sets: the engine's side of issue 19 (checks run on their interval, verdicts by fall and rise,
 // fitness told to the machine and to the peer, the address following it).
 import { describe, expect, it } from 'vitest'
-import { type AddressOperation, FakeAddressControl } from '../../test/fakes/fake-address-control.js'
+import {
+  type AddressOperation,
+  doubleHolds,
+  FakeAddressControl,
+} from '../../test/fakes/fake-address-control.js'
 import { FakeClock } from '../../test/fakes/fake-clock.js'
 import { FakeNetwork } from '../../test/fakes/fake-network.js'
 import { type ConfigInput, configSchema } from '../config/schema.js'
@@ -66,18 +70,6 @@ function cluster(extra: Partial<ConfigInput> = {}) {
   const a = node('a', { owns: [VIP], peers: [{ id: 'b' }] })
   const b = node('b', { peers: [{ id: 'a', takeover: [VIP] }] })
   return { clock, journal, events, a, b }
-}
-
-/** Replays the journal: the operation indexes at which two nodes held the VIP. */
-function doubleHolds(journal: AddressOperation[]): number[] {
-  const holders = new Set<string>()
-  const overlaps: number[] = []
-  journal.forEach((op, i) => {
-    if (op.op === 'add') holders.add(op.node)
-    if (op.op === 'remove') holders.delete(op.node)
-    if (holders.size > 1) overlaps.push(i)
-  })
-  return overlaps
 }
 
 async function started(extra: Partial<ConfigInput> = {}) {

@@ -29,6 +29,19 @@ function hearFor(
   }
 }
 
+/** Node a, owner of VIP_A, just started: nothing held, nothing heard. */
+function freshOwner() {
+  return new MachineSimulation({
+    self: 'a',
+    timing: testTiming(),
+    linkNames: LINKS,
+    peers: ['b'],
+    resources: [{ owner: 'a', addresses: [VIP_A] }],
+    releaseOnStop: true,
+    fitnessOnWire: true,
+  })
+}
+
 /** Node a, owner of VIP_A, holding it, with b heard (b says it is fit for VIP_A, or nothing). */
 function owner(bFit: string[] | null = [VIP_A.ip], timing: Partial<Timing> = {}) {
   const sim = new MachineSimulation({
@@ -163,15 +176,7 @@ describe('fitness: an unfit node never takes over', () => {
   })
 
   it('its own addresses: unfit at start with a fit peer, the owner claims nothing and the peer holds them', () => {
-    const sim = new MachineSimulation({
-      self: 'a',
-      timing: testTiming(),
-      linkNames: LINKS,
-      peers: ['b'],
-      resources: [{ owner: 'a', addresses: [VIP_A] }],
-      releaseOnStop: true,
-      fitnessOnWire: true,
-    })
+    const sim = freshOwner()
     sim.input({ kind: 'fitness', failing: WEB_DOWN })
     hearFor(sim, 2_000, 'b', [], [VIP_A.ip])
     expect(sim.checklists()).toEqual([])
@@ -218,15 +223,7 @@ describe('fitness: when no live node is fit', () => {
   })
 
   it('the owner, unfit, never forces a claim over an unfit holder, and claims nothing once it falls silent', () => {
-    const sim = new MachineSimulation({
-      self: 'a',
-      timing: testTiming(),
-      linkNames: LINKS,
-      peers: ['b'],
-      resources: [{ owner: 'a', addresses: [VIP_A] }],
-      releaseOnStop: true,
-      fitnessOnWire: true,
-    })
+    const sim = freshOwner()
     sim.input({ kind: 'fitness', failing: WEB_DOWN })
     for (let t = 0; t < 50; t++) {
       hear(sim, 'b', [held(VIP_A)], [])

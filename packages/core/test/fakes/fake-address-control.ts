@@ -65,3 +65,17 @@ export class FakeAddressControl implements AddressControl {
     return [...this.held].some((k) => k.startsWith(`${ip}/`))
   }
 }
+
+/** Replays a shared journal: the operation indexes at which two nodes held the same address. */
+export function doubleHolds(journal: readonly AddressOperation[]): number[] {
+  const holders = new Map<string, Set<string>>()
+  const overlaps: number[] = []
+  journal.forEach((op, i) => {
+    const on = holders.get(op.address) ?? new Set<string>()
+    holders.set(op.address, on)
+    if (op.op === 'add') on.add(op.node)
+    if (op.op === 'remove') on.delete(op.node)
+    if (on.size > 1) overlaps.push(i)
+  })
+  return overlaps
+}
