@@ -90,10 +90,7 @@ export function anomalyMail(details: AnomalyDetails): MailText {
       ['Peer', details.peer],
       ['Time', new Date(details.time).toISOString()],
     ]),
-    '',
-    '-- ',
-    `Sent by the ipfo email hook on ${details.node}.`,
-    '',
+    ...signature(details.node),
   ].join('\n')
   return { subject, text }
 }
@@ -165,10 +162,12 @@ export function noFitMail(details: NoFitDetails): MailText {
       ['Here', details.reason || '(unfit)'],
       ['Time', new Date(details.time).toISOString()],
     ]),
-    '',
-    '-- ',
-    `Sent by the ipfo email hook on ${details.node}.`,
-    '',
+    ...signature(details.node),
   ].join('\n')
   return { subject, text }
+}
+
+/** The closing lines of a notice mail: a blank line, the signature separator, who sent it. */
+function signature(node: string): string[] {
+  return ['', '-- ', `Sent by the ipfo email hook on ${node}.`, '']
 }
