@@ -155,7 +155,8 @@ describe.skipIf(skip !== undefined)('IPv6 failover in network namespaces', () =>
   it('takes over an IPv6 VIP, the client follows the neighbour advertisement, and a gets it back', async () => {
     const p = await open({ ipv6: true })
     const { a } = await takeover(p)
-    expect((await p.client('ping', ['-6', '-c', '1', '-W', '1', p.vipIp])).exitCode).toBe(0)
+    // One echo, resent for up to 3 s: neighbour discovery for a just-added IPv6 address can take a moment.
+    expect((await p.client('ping', ['-6', '-c', '1', '-w', '3', p.vipIp])).exitCode).toBe(0)
     expect(await p.clientNeighbourMac()).toBe(p.topology.node('a').public.mac)
 
     await a.kill()
@@ -166,7 +167,7 @@ describe.skipIf(skip !== undefined)('IPv6 failover in network namespaces', () =>
       async () => (await p.clientNeighbourMac()) === p.topology.node('b').public.mac,
       2_000,
     )
-    expect((await p.client('ping', ['-6', '-c', '1', '-W', '1', p.vipIp])).exitCode).toBe(0)
+    expect((await p.client('ping', ['-6', '-c', '1', '-w', '3', p.vipIp])).exitCode).toBe(0)
 
     await p.stage.revive('a')
     const returnedAt = Date.now()
