@@ -3,6 +3,7 @@ import { formatDuration } from '../model/duration.js'
 import { parseCidr } from '../model/ip.js'
 import { checksSchema, onAllUnfitSchema, requiresSchema, unknownRequires } from './checks-schema.js'
 import { duration } from './duration-field.js'
+import { ownTakersSchema, peerTakersSchema, takerIssues } from './takers-schema.js'
 
 /**
  * The agent's config file (YAML or JSON), as a zod schema. Parsing turns durations into milliseconds
@@ -69,6 +70,7 @@ export const peerSchema = z.strictObject({
     .array(addressSchema)
     .default([])
     .describe("The peer's addresses this node takes over when the peer falls silent on every link."),
+  takers: peerTakersSchema,
 })
 
 export const failbackSchema = z
@@ -224,6 +226,7 @@ export const configSchema = z
       .min(1)
       .describe('The heartbeat links; two on separate networks avoid false takeovers.'),
     owns: z.array(addressSchema).default([]).describe('Addresses this node holds while it is healthy.'),
+    takers: ownTakersSchema,
     peers: z.array(peerSchema).default([]).describe('The other nodes this node exchanges heartbeats with.'),
     failback: failbackSchema.describe('When and how a returning peer gets its addresses back.'),
     announce: announceSchema.describe(
@@ -314,6 +317,7 @@ export const configSchema = z
       ),
     ]
     for (const issue of unknownRequires(config.checks, requiring)) ctx.addIssue({ code: 'custom', ...issue })
+    for (const issue of takerIssues(config)) ctx.addIssue({ code: 'custom', ...issue })
     const links = config.links.map((l) => l.name)
     links.forEach((n, i) => {
       if (links.indexOf(n) !== i)

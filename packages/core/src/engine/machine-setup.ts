@@ -1,4 +1,5 @@
 import type { Config } from '../config/schema.js'
+import { peerTakers } from '../config/takers-schema.js'
 import type { InterfaceAddress } from '../model/ip.js'
 import type { MachineSetup } from '../state-machine/transition.js'
 
@@ -18,6 +19,18 @@ function plain(a: InterfaceAddress): InterfaceAddress {
 /** Every address of `ownersOf`, in one list. */
 export function allAddresses(config: Config): InterfaceAddress[] {
   return ownersOf(config).flatMap((o) => o.addresses)
+}
+
+/** Each set of addresses with its order's takers (see state-machine/order.ts). */
+function resourcesOf(config: Config): MachineSetup['resources'] {
+  return [
+    { owner: config.node, addresses: config.owns.map(plain), takers: config.takers ?? null },
+    ...config.peers.map((p) => ({
+      owner: p.id,
+      addresses: p.takeover.map(plain),
+      takers: peerTakers(config.node, p),
+    })),
+  ]
 }
 
 /** The pure machine's setup from a validated config: timings in milliseconds, peers, resources. */
@@ -42,7 +55,7 @@ export function machineSetup(config: Config): MachineSetup {
     fitnessOnWire: Object.keys(config.checks).length > 0,
     linkNames: config.links.map((l) => l.name),
     peers: config.peers.map((p) => p.id),
-    resources: ownersOf(config),
+    resources: resourcesOf(config),
     releaseOnStop: config.onStop === 'release',
   }
 }

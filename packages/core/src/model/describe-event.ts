@@ -14,10 +14,12 @@ export function severityOf(event: IpfoEvent): Severity {
     case 'kept-on-stop':
     case 'guard-died':
     case 'no-node-fit':
+    case 'order-mismatch':
       return 'error'
     case 'peer-lost':
     case 'carrier-lost':
     case 'link-anomaly':
+    case 'peer-indirect':
     case 'heartbeat-lost':
     case 'packet-dropped':
     case 'loop-stalled':
@@ -63,6 +65,14 @@ export function describeEvent(e: IpfoEvent): string {
       return `network anomaly: ${e.peer} heard on ${e.up.join(', ')} but not on ${e.down.join(', ')} (no takeover)`
     case 'link-anomaly-cleared':
       return `${e.peer} heard on every link again`
+    case 'peer-indirect':
+      return `${e.peer} is silent here on every link, but ${e.via} still hears it: it is alive, nothing of it is taken over`
+    case 'peer-indirect-cleared':
+      return `${e.peer} heard directly again`
+    case 'order-mismatch':
+      return `${e.peer} disagrees on the order of ${e.owner}'s addresses (${e.detail}): none of them is taken over here until the configs agree`
+    case 'order-agreed':
+      return `${e.peer} agrees on the order of ${e.owner}'s addresses again`
     case 'carrier-lost':
       return `${e.interface} lost its carrier: ${e.addresses.length > 0 ? `${e.addresses.join(', ')} released there, ` : ''}nothing claimed on it until it is back`
     case 'carrier-restored':
@@ -104,6 +114,10 @@ export function describeEvent(e: IpfoEvent): string {
     case 'claim-forced':
       return `${e.holder} did not release ${e.addresses.join(', ')} within ${formatDuration(e.waitedMs)}: claiming anyway`
     case 'failback-pending':
+      if (e.to !== undefined)
+        return e.policy === 'manual'
+          ? `${e.to}, ahead of this node in the order of ${e.owner}'s addresses, is back; they stay here until "ipfo release ${e.owner}" (failback policy manual)`
+          : `${e.to}, ahead of this node in the order of ${e.owner}'s addresses, is back; handing them over in ${formatDuration(e.releaseInMs ?? 0)} if it stays up`
       return e.policy === 'manual'
         ? `${e.owner} is back; its addresses stay here until "ipfo release ${e.owner}" (failback policy manual)`
         : `${e.owner} is back; giving its addresses back in ${formatDuration(e.releaseInMs ?? 0)} if it stays up`

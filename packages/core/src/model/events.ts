@@ -73,7 +73,29 @@ export type IpfoEvent = At &
       }
     | { kind: 'claim-waiting'; addresses: string[]; holder: string }
     | { kind: 'claim-forced'; addresses: string[]; holder: string; waitedMs: number }
-    | { kind: 'failback-pending'; owner: string; policy: 'manual' | 'stable'; releaseInMs: number | null }
+    /**
+     * The owner (or, with `to`, a taker ahead of this node in the order) is back; its addresses go to
+     * it by the failback policy: on "ipfo release" (manual) or once it has stayed up (stable).
+     */
+    | {
+        kind: 'failback-pending'
+        owner: string
+        policy: 'manual' | 'stable'
+        releaseInMs: number | null
+        to?: string
+      }
+    /**
+     * Every link to `peer` is silent here but `via` hears it: it is alive, nothing of it is taken over
+     * (a partial partition, issue 20).
+     */
+    | { kind: 'peer-indirect'; peer: string; via: string }
+    | { kind: 'peer-indirect-cleared'; peer: string }
+    /**
+     * `peer` sees the order of `owner`'s addresses differently (takers, their order, or the addresses):
+     * this node takes none of them while it lasts. Fix the configs to agree, then reload.
+     */
+    | { kind: 'order-mismatch'; peer: string; owner: string; ours: string[]; detail: string }
+    | { kind: 'order-agreed'; peer: string; owner: string }
     | { kind: 'maintenance'; on: boolean }
     | { kind: 'packet-dropped'; reason: DropReason; from: string; detail: string }
     | { kind: 'loop-stalled'; stalledMs: number }

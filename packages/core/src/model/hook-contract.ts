@@ -106,6 +106,8 @@ export const NOTIFY_EVENTS = [
   'addresses-expired',
   'no-node-fit',
   'unfit',
+  'order-mismatch',
+  'peer-indirect',
 ] as const
 export type NotifyEventKind = (typeof NOTIFY_EVENTS)[number]
 

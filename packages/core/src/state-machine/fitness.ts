@@ -75,7 +75,11 @@ export function noNodeFit(s: EngineState, r: Resource): boolean {
  * loss calls for), and hears it again once it is over.
  */
 export function advertisedFit(s: EngineState): string[] | null {
-  const unfit = Object.values(s.resources).filter((r) => !selfFit(s, r))
+  // A taker whose acquire is blocked (Test said no, a strict hook failed) says it is unfit: the
+  // next taker in the order goes on rather than waiting for it.
+  const unfit = Object.values(s.resources).filter(
+    (r) => !selfFit(s, r) || (r.owner !== s.self && r.blocked?.action === 'acquire' && s.orderOnWire),
+  )
   if (!s.fitnessOnWire && unfit.length === 0) return null
   const out: string[] = []
   for (const r of Object.values(s.resources))

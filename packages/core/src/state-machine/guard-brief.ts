@@ -28,7 +28,8 @@ export function guardBrief(s: EngineState): GuardBrief {
 /**
  * Whether a peer would take the resource over if this node fell silent now: for this node's own
  * addresses, any peer heard and healthy (not starting, stopping or in maintenance); for a peer's
- * addresses held here, that owner, heard and healthy. Not for addresses taken by an operator
+ * addresses held here, that owner, heard and healthy, or another of their takers, heard, healthy and
+ * saying it is fit for them. Not for addresses taken by an operator
  * (`ipfo takeover`): the owner was released by hand and claims nothing on its own.
  */
 export function takenOverIfSilent(s: EngineState, r: Resource): boolean {
@@ -40,5 +41,10 @@ export function takenOverIfSilent(s: EngineState, r: Resource): boolean {
   // An unfit node takes nothing, not even its own addresses back.
   if (r.owner === s.self) return Object.values(s.peers).some((p) => ready(p.id) && !saysUnfit(p, r))
   const owner = s.peers[r.owner]
-  return ready(r.owner) && owner !== undefined && !saysUnfit(owner, r)
+  if (ready(r.owner) && owner !== undefined && !saysUnfit(owner, r)) return true
+  // Another taker of the order, heard, healthy and saying it is fit: the first such takes them.
+  return (r.takers ?? []).some((id) => {
+    const p = s.peers[id]
+    return id !== s.self && ready(id) && p !== undefined && p.fit !== null && !saysUnfit(p, r)
+  })
 }

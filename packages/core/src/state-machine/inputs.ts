@@ -1,4 +1,4 @@
-import type { AdvertisedAddress, NodeStateCode } from '../model/advertised.js'
+import type { AdvertisedAddress, HeardPeer, NodeStateCode, OrderView } from '../model/advertised.js'
 
 /** What a heartbeat says, once it is known to be authentic and fresh. */
 export interface HeartbeatInput {
@@ -12,6 +12,10 @@ export interface HeartbeatInput {
   readonly held: readonly AdvertisedAddress[]
   /** The addresses the sender could serve and is fit for; null: it said nothing (version 1). */
   readonly fit: readonly string[] | null
+  /** The sender's view of the orders it knows (version 3); absent or null: it said nothing. */
+  readonly orders?: readonly OrderView[] | null
+  /** The peers the sender hears directly, with what they last said (version 3). */
+  readonly heard?: readonly HeardPeer[] | null
 }
 
 /** What happens to the machine. Time comes with every input as `now` (monotonic ms). */

@@ -4,7 +4,8 @@ import type { EngineState, LinkView, PeerView } from './state.js'
 /**
  * Peer liveness from per-link last-seen times. A link is up while its last heartbeat is younger than
  * deadAfter, down once it is that old (a link never heard counts from the agent's start). A peer is
- * lost only when every link is down; some down and some up is an anomaly, never a takeover.
+ * lost only when every link is down and no other peer has heard it within deadAfter either (relay.ts);
+ * some down and some up is an anomaly, never a takeover.
  */
 export function evaluatePeer(state: EngineState, peer: PeerView, now: number, fx: Effect[]): PeerView {
   const { deadAfterMs } = state.timing
@@ -36,8 +37,18 @@ export function evaluatePeer(state: EngineState, peer: PeerView, now: number, fx
         : { lastSeen: link.lastSeen, up: isUp, reportedLost }
   }
 
-  const alive = up.length > 0
-  let lost = peer.lost
+  // Heard of through another peer (relay.ts): alive, though every link here is silent.
+  const relayed = !departed && peer.relay !== null && now - peer.relay.lastSeen < deadAfterMs
+  const alive = up.length > 0 || relayed
+  const indirect = alive && up.length === 0
+  if (indirect && !peer.indirect) {
+    fx.push({ kind: 'emit', event: { kind: 'peer-indirect', peer: peer.id, via: peer.relay?.via ?? '' } })
+  } else if (!indirect && peer.indirect && up.length > 0) {
+    fx.push({ kind: 'emit', event: { kind: 'peer-indirect-cleared', peer: peer.id } })
+  }
+  if (peer.relay !== null) newest = Math.max(newest, peer.relay.lastSeen)
+  // Heard of again through another peer: no longer lost (heard directly, onHeartbeat says so).
+  let lost = alive ? false : peer.lost
   if (!alive && !lost && down.length === state.linkNames.length) {
     lost = true
     fx.push({
@@ -60,6 +71,7 @@ export function evaluatePeer(state: EngineState, peer: PeerView, now: number, fx
     links,
     alive,
     lost,
+    indirect,
     anomaly,
     anomalyDown: anomaly ? down : [],
     mixedSince,
@@ -76,6 +88,8 @@ export function peerDeadline(state: EngineState, peer: PeerView, now: number): n
     const at = base + state.timing.deadAfterMs
     if (at > now && (next === undefined || at < next)) next = at
   }
+  const relayed = peer.relay === null ? undefined : peer.relay.lastSeen + state.timing.deadAfterMs
+  if (relayed !== undefined && relayed > now && (next === undefined || relayed < next)) next = relayed
   return next
 }
 

@@ -2,6 +2,7 @@ import type { HoldStatus } from '../model/advertised.js'
 import { cidr } from '../model/ip.js'
 import { acquireSteps, type Effect, releaseSteps, type Step } from './effects.js'
 import { fitTargets, handOverUnanswered, noNodeFit, saysUnfit, selfFit, unfitBecause } from './fitness.js'
+import { candidateAhead, inOrder, orderDisputed, returnedAhead, unknownHolder } from './order.js'
 import type { EngineState, PeerView, Resource } from './state.js'
 
 /**
@@ -216,8 +217,12 @@ function evaluateTakeover(state: EngineState, r: Resource, now: number, fx: Effe
   const owner = state.peers[r.owner]
   if (!owner) return r
   if (r.status === 'idle' || r.status === 'waiting') {
-    // An unfit node never takes over.
-    if (state.maintenance || r.blocked || !selfFit(state, r)) return r
+    // An unfit node never takes over; nor while a peer sees the order differently (order-mismatch).
+    // Nor before it has heard every peer (or deadAfter passed): one it has not heard yet may hold them.
+    if (state.phase === 'starting' || state.maintenance || r.blocked || !selfFit(state, r)) return r
+    if (orderDisputed(state, r)) return r
+    // A live, fit node ahead in the order takes them, or keeps them from being taken (it hears the owner).
+    if (candidateAhead(state, r) !== undefined) return r
     if (owner.lost) {
       if (holdersOf(state, r, r.owner).length > 0) return r
       const silentFor = silentForMs(state, owner, now)
@@ -240,8 +245,10 @@ function evaluateTakeover(state: EngineState, r: Resource, now: number, fx: Effe
     return { ...taken, fromUnfitOwner: true }
   }
   // held
-  if (!owner.alive)
-    return selfFit(state, r) || r.manual || state.maintenance ? r : handOverIfUnfit(state, r, now, fx)
+  if (!owner.alive) {
+    if (r.manual || state.maintenance) return r
+    return selfFit(state, r) ? giveBackAhead(state, r, now, fx) : handOverIfUnfit(state, r, now, fx)
+  }
   // An owner releasing them (its lifetime ran out while it was frozen, its carrier went) lets go: keep them.
   const ownerHoldsToo = owner.held.some(
     (h) => h.status !== 'releasing' && r.addresses.some((a) => a.ip === h.ip),
@@ -272,6 +279,36 @@ function evaluateTakeover(state: EngineState, r: Resource, now: number, fx: Effe
   if (r.failbackReported) return r
   const releaseInMs = policy === 'stable' && healthySince !== null ? healthySince + stableForMs - now : null
   fx.push({ kind: 'emit', event: { kind: 'failback-pending', owner: r.owner, policy, releaseInMs } })
+  return { ...r, failbackReported: true }
+}
+
+/**
+ * A lost owner's addresses held here while a taker ahead of this node in the order is back, healthy
+ * and fit: it holds them by the one rule, so they go to it by the failback policy (auto at once,
+ * stable once it has stayed up stableFor, manual on "ipfo release"). It takes them once it hears
+ * them let go; nobody else does meanwhile, since it is ahead of them too.
+ */
+function giveBackAhead(state: EngineState, r: Resource, now: number, fx: Effect[]): Resource {
+  const ahead = r.blocked || orderDisputed(state, r) ? undefined : returnedAhead(state, r)
+  if (ahead === undefined) return r.failbackReported ? { ...r, failbackReported: false } : r
+  const { policy, stableForMs } = state.timing.failback
+  const healthySince = Math.max(ahead.aliveSince ?? now, ahead.fitSince ?? 0)
+  if (policy === 'auto')
+    return startRelease(state, r, now, fx, `${ahead.id} is back, ahead of this node in the order`)
+  if (policy === 'stable' && now - healthySince >= stableForMs)
+    return startRelease(
+      state,
+      r,
+      now,
+      fx,
+      `${ahead.id}, ahead of this node in the order, healthy for ${stableForMs}ms`,
+    )
+  if (r.failbackReported) return r
+  const releaseInMs = policy === 'stable' ? healthySince + stableForMs - now : null
+  fx.push({
+    kind: 'emit',
+    event: { kind: 'failback-pending', owner: r.owner, policy, releaseInMs, to: ahead.id },
+  })
   return { ...r, failbackReported: true }
 }
 
@@ -421,6 +458,8 @@ export function holdersOf(state: EngineState, r: Resource, except: string | unde
     if (peer.id === except || !peer.alive) continue
     const hold = peer.held.find((h) => r.addresses.some((a) => a.ip === h.ip))
     if (hold) found.push({ peer, status: hold.status })
+    // Heard of without what it holds: a node of the order may hold them.
+    else if (unknownHolder(peer) && inOrder(r, peer.id)) found.push({ peer, status: 'held' as const })
   }
   return found
 }

@@ -1,4 +1,4 @@
-import type { AdvertisedAddress, NodeStateCode } from '../model/advertised.js'
+import type { AdvertisedAddress, NodeStateCode, OrderView } from '../model/advertised.js'
 import type { InterfaceAddress } from '../model/ip.js'
 
 export interface LinkView {
@@ -41,6 +41,17 @@ export interface PeerView {
    * up hands over older packets): only a heartbeat at least this new may change what the peer holds.
    */
   readonly heldSentAt: number | null
+  /**
+   * The peer as other peers hear it (their heartbeats' heard lists, issue 20): `lastSeen` is the
+   * latest moment any of them last heard it directly, `via` who said so, `detail` whether that report
+   * carried what the peer holds and is fit for. A peer heard this way is alive though every link here
+   * is silent: a partial partition is not a death. Only direct hearing is relayed (two hops at most).
+   */
+  readonly relay: { readonly lastSeen: number; readonly via: string; readonly detail: boolean } | null
+  /** Alive only through `relay` (every link here silent); reported as peer-indirect. */
+  readonly indirect: boolean
+  /** The peer's view of each order it knows (heartbeat version 3); null while it says nothing. */
+  readonly orders: readonly OrderView[] | null
 }
 
 export type ResourceStatus = 'waiting' | 'idle' | 'acquiring' | 'held' | 'releasing'
@@ -112,6 +123,12 @@ export interface Resource {
    * the owner says it is fit again, when the owner's own wait (handedTo) has run out.
    */
   readonly fromUnfitOwner: boolean
+  /**
+   * Who takes these addresses over, first to last, after the owner (issue 20; see order.ts). For a
+   * peer's addresses, the configured order (this node alone in a pair); for this node's own, the
+   * configured order, or null when the config does not say (then it is not compared with peers').
+   */
+  readonly takers: readonly string[] | null
 }
 
 export interface Timing {
@@ -169,5 +186,12 @@ export interface EngineState {
    * fitness. Never turns off. Without it, only while something is unfit (see fitness.ts).
    */
   readonly fitnessOnWire: boolean
+  /**
+   * Heartbeats carry this node's orders and the peers it hears (version 3): an order has two or more
+   * takers or this node's own is configured, or a peer speaks version 3. Never turns off.
+   */
+  readonly orderOnWire: boolean
+  /** Order disagreements reported (order-mismatch), by `${peer} ${owner}`: the text said. */
+  readonly mismatches: Readonly<Record<string, string>>
   readonly nextChecklistId: number
 }

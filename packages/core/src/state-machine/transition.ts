@@ -5,6 +5,8 @@ import { failingChecks, fitnessOnWire } from './fitness.js'
 import type { ChecklistOutcome, HeartbeatInput, Input } from './inputs.js'
 import { evaluatePeer } from './liveness.js'
 import { onRelease, onTakeover } from './operator.js'
+import { ordersConfigured, trackMismatches } from './order.js'
+import { applyHeard, sameList } from './relay.js'
 import { clearBlockOnChange, evaluateResource, names, releaseRefusedAtStop } from './resources.js'
 import type { EngineState, PeerView, Resource, Timing } from './state.js'
 
@@ -26,7 +28,12 @@ export interface MachineSetup {
   readonly linkNames: readonly string[]
   readonly peers: readonly string[]
   /** This node's own addresses, and for each watched peer the addresses taken over from it. */
-  readonly resources: readonly { readonly owner: string; readonly addresses: readonly InterfaceAddress[] }[]
+  readonly resources: readonly {
+    readonly owner: string
+    readonly addresses: readonly InterfaceAddress[]
+    /** Its takers, first to last (see Resource.takers). Absent: this node alone for a peer's, unknown for its own. */
+    readonly takers?: readonly string[] | null
+  }[]
   readonly releaseOnStop: boolean
   /** Heartbeats carry fitness from the start (the config has health checks). Default false. */
   readonly fitnessOnWire?: boolean
@@ -59,9 +66,16 @@ export function initialState(setup: MachineSetup, now: number): EngineState {
       heldSentAt: null,
       fit: null,
       fitSince: null,
+      relay: null,
+      indirect: false,
+      orders: null,
     }
   }
   const resources: Record<string, Resource> = {}
+  const ordered = ordersConfigured(
+    setup.resources.map((r) => ({ owner: r.owner, takers: r.takers ?? null })),
+    setup.self,
+  )
   for (const r of setup.resources) {
     if (r.addresses.length === 0) continue
     resources[r.owner] = {
@@ -81,6 +95,7 @@ export function initialState(setup: MachineSetup, now: number): EngineState {
       noFitReported: false,
       handedTo: null,
       fromUnfitOwner: false,
+      takers: r.takers ?? (r.owner === setup.self ? null : [setup.self]),
     }
   }
   return {
@@ -97,7 +112,9 @@ export function initialState(setup: MachineSetup, now: number): EngineState {
     resources,
     carrier: {},
     failing: {},
-    fitnessOnWire: setup.fitnessOnWire ?? false,
+    fitnessOnWire: (setup.fitnessOnWire ?? false) || ordered,
+    orderOnWire: ordered,
+    mismatches: {},
     nextChecklistId: 1,
   }
 }
@@ -166,8 +183,10 @@ export function transition(state: EngineState, input: Input, now: number): Trans
       break
   }
   s = evaluate(s, now, fx)
-  // A peer speaks of fitness: this node does too from now on.
+  // A peer speaks of fitness (of orders): this node does too from now on.
   if (!s.fitnessOnWire && fitnessOnWire(s)) s = { ...s, fitnessOnWire: true }
+  if (!s.orderOnWire && Object.values(s.peers).some((p) => p.orders !== null))
+    s = { ...s, orderOnWire: true, fitnessOnWire: true }
   return {
     state: { ...s, nextChecklistId: s.nextChecklistId + fx.filter((e) => e.kind === 'run-checklist').length },
     effects: fx,
@@ -185,7 +204,7 @@ function evaluate(state: EngineState, now: number, fx: Effect[]): EngineState {
     const r = resources[peer.id]
     if (r && next.lost !== peer.lost) resources = { ...resources, [peer.id]: clearBlockOnChange(r) }
   }
-  s = { ...s, peers, resources }
+  s = trackMismatches({ ...s, peers, resources }, fx)
   const startupDone =
     Object.values(peers).every((p) => p.everHeard) || now - s.startedAt >= s.timing.deadAfterMs
   if (s.phase === 'starting' && startupDone) s = { ...s, phase: 'running' }
@@ -254,11 +273,18 @@ function onHeartbeat(s: EngineState, input: HeartbeatInput, now: number, fx: Eff
         : peer.held,
     heldSentAt: current ? input.sentAt : peer.heldSentAt,
     ...(current && !sameList(peer.fit, input.fit) ? { fit: input.fit, fitSince: now } : {}),
+    ...(input.orders != null ? { orders: input.orders } : {}),
   }
   let resources = s.resources
   const r = resources[peer.id]
   if (r && peer.lost) resources = { ...resources, [peer.id]: clearBlockOnChange(r) }
-  return { ...s, peers: { ...s.peers, [peer.id]: next }, resources }
+  const peers = { ...s.peers, [peer.id]: next }
+  const heard = input.heard ?? []
+  return {
+    ...s,
+    peers: heard.length > 0 ? applyHeard({ ...s, peers }, peer.id, heard, now) : peers,
+    resources,
+  }
 }
 
 function onChecklistFinished(
@@ -379,11 +405,6 @@ function onFitness(
   }
   if (changed) fx.push({ kind: 'send-heartbeat' })
   return next
-}
-
-function sameList(a: readonly string[] | null, b: readonly string[] | null): boolean {
-  if (a === null || b === null) return a === b
-  return a.length === b.length && a.every((x, i) => x === b[i])
 }
 
 function mapResources(s: EngineState, f: (r: Resource) => Resource): EngineState {

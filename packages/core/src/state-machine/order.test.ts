@@ -1,0 +1,202 @@
+import { describe, expect, it } from 'vitest'
+import { MachineCluster } from '../../test/fakes/machine-cluster.js'
+import { vip } from '../../test/fakes/machine-simulation.js'
+
+const VIP_A = vip('10.0.0.100')
+
+/** Three nodes; a owns the address, then b, then c (interval 100 ms, deadAfter 300 ms). */
+function trio(opts: ConstructorParameters<typeof MachineCluster>[2] = {}) {
+  const c = new MachineCluster(['a', 'b', 'c'], [{ owner: 'a', addresses: [VIP_A], takers: ['b', 'c'] }], opts)
+  c.run(1_000, c.never2())
+  expect(c.holders('a')).toEqual(['a'])
+  return c
+}
+
+describe('the one rule: among the live, fit nodes of the order, the first holds the address', () => {
+  it('the owner dies: the next in order takes it, the third does not; then the second dies: the third', () => {
+    const c = trio()
+    c.kill('a')
+    c.run(600, c.never2())
+    expect(c.holders('a')).toEqual(['b'])
+    expect(c.kinds('c')).not.toContain('acquiring')
+    c.kill('b')
+    c.run(600, c.never2())
+    expect(c.holders('a')).toEqual(['c'])
+  })
+
+  it('the owner returns: the address goes back to it, released before it is claimed', () => {
+    const c = trio()
+    c.kill('a')
+    c.run(600, c.never2())
+    c.revive('a')
+    c.run(1_000, c.never2())
+    expect(c.holders('a')).toEqual(['a'])
+  })
+
+  it('a taker ahead returns while the third holds: the third hands it over (auto)', () => {
+    const c = trio()
+    c.kill('a')
+    c.kill('b')
+    c.run(600, c.never2())
+    expect(c.holders('a')).toEqual(['c'])
+    c.revive('b')
+    c.run(1_000, c.never2())
+    expect(c.holders('a')).toEqual(['b'])
+    expect(c.events('c')).toContainEqual(
+      expect.objectContaining({ kind: 'releasing', reason: 'b is back, ahead of this node in the order' }),
+    )
+    c.revive('a')
+    c.run(1_000, c.never2())
+    expect(c.holders('a')).toEqual(['a'])
+  })
+
+  it('with failback stable, the hand-over to a taker ahead waits stableFor, and says so', () => {
+    const c = trio({ timing: { failback: { policy: 'stable', stableForMs: 1_000, claimTimeoutMs: 5_000 } } })
+    c.kill('a')
+    c.kill('b')
+    c.run(600, c.never2())
+    c.revive('b')
+    c.run(600, c.never2())
+    expect(c.holders('a')).toEqual(['c'])
+    expect(c.events('c')).toContainEqual(
+      expect.objectContaining({ kind: 'failback-pending', owner: 'a', policy: 'stable', to: 'b' }),
+    )
+    c.run(1_000, c.never2())
+    expect(c.holders('a')).toEqual(['b'])
+  })
+
+  it('with failback manual, the third keeps it when a taker ahead returns', () => {
+    const c = trio({ timing: { failback: { policy: 'manual', stableForMs: 1_000, claimTimeoutMs: 5_000 } } })
+    c.kill('a')
+    c.kill('b')
+    c.run(600, c.never2())
+    c.revive('b')
+    c.run(2_000, c.never2())
+    expect(c.holders('a')).toEqual(['c'])
+    expect(c.events('c')).toContainEqual(
+      expect.objectContaining({ kind: 'failback-pending', policy: 'manual', to: 'b' }),
+    )
+  })
+
+  it('a taker ahead that is unfit is passed over, and takes nothing', () => {
+    const c = trio()
+    c.sick('b', 'a', true)
+    c.kill('a')
+    c.run(600, c.never2())
+    expect(c.holders('a')).toEqual(['c'])
+  })
+
+  it('a taker ahead whose acquire is refused (Test) says it is unfit: the next one takes over', () => {
+    const c = trio()
+    c.outcome('b', 'acquire', 'notify-only')
+    c.kill('a')
+    c.run(1_000, c.never2())
+    expect(c.holders('a')).toEqual(['c'])
+  })
+
+  it('a taker ahead in maintenance is passed over', () => {
+    const c = trio()
+    c.input('b', { kind: 'maintenance', on: true })
+    c.kill('a')
+    c.run(600, c.never2())
+    expect(c.holders('a')).toEqual(['c'])
+  })
+})
+
+describe('partial partitions: no second holder while a node still hears the holder, or hears of it', () => {
+  it('c loses only its link to a: c hears of a through b and takes nothing', () => {
+    const c = trio()
+    c.cut('a', 'c')
+    c.run(2_000, c.never2())
+    expect(c.holders('a')).toEqual(['a'])
+    expect(c.events('c')).toContainEqual({ kind: 'peer-indirect', peer: 'a', via: 'b' })
+    expect(c.kinds('c')).not.toContain('peer-lost')
+    c.heal('a', 'c')
+    c.run(500, c.never2())
+    expect(c.events('c')).toContainEqual({ kind: 'peer-indirect-cleared', peer: 'a' })
+  })
+
+  it('b, first in order, loses only its link to a: it hears of a through c and takes nothing', () => {
+    const c = trio()
+    c.cut('a', 'b')
+    c.run(2_000, c.never2())
+    expect(c.holders('a')).toEqual(['a'])
+    expect(c.kinds('b')).not.toContain('acquiring')
+    expect(c.events('b')).toContainEqual({ kind: 'peer-indirect', peer: 'a', via: 'c' })
+  })
+
+  it('b and c lose their link: both still hear a, which keeps it', () => {
+    const c = trio()
+    c.cut('b', 'c')
+    c.run(2_000, c.never2())
+    expect(c.holders('a')).toEqual(['a'])
+  })
+
+  it('cut from a, b still takes over once a dies: c stops hearing a too', () => {
+    const c = trio()
+    c.cut('a', 'b')
+    c.run(1_000, c.never2())
+    c.kill('a')
+    c.run(800, c.never2())
+    expect(c.holders('a')).toEqual(['b'])
+  })
+
+  it('a is unfit while b cannot hear it: b learns it through c and takes over', () => {
+    const c = trio()
+    c.cut('a', 'b')
+    c.run(500, c.never2())
+    c.sick('a', 'a', true)
+    c.run(1_000, c.never2())
+    expect(c.holders('a')).toEqual(['b'])
+  })
+
+  it('the owner returns cut off from the holder: it hears of the holder through the third, and waits', () => {
+    const c = trio()
+    c.kill('a')
+    c.run(600, c.never2())
+    expect(c.holders('a')).toEqual(['b'])
+    c.revive('a')
+    c.cut('a', 'b')
+    c.run(2_000, c.never2())
+    // b hears of a through c and gives the address back; a claims it once it hears, through c, that b let go.
+    expect(c.holders('a')).toEqual(['a'])
+  })
+
+  it('a fully isolated owner keeps its address and b takes over: two holders (as in VRRP; see quorum)', () => {
+    const c = trio()
+    c.cut('a', 'b')
+    c.cut('a', 'c')
+    c.run(1_000)
+    expect(c.holders('a').sort()).toEqual(['a', 'b'])
+  })
+})
+
+describe('the order is the same on every node, or nothing of it is taken over', () => {
+  it('c sees the order differently: both report it, and neither takes the address when a dies', () => {
+    const c = new MachineCluster(['a', 'b', 'c'], [{ owner: 'a', addresses: [VIP_A], takers: ['b', 'c'] }], {
+      overrides: { c: [{ takers: ['c', 'b'] }] },
+    })
+    c.run(1_000, c.never2())
+    expect(c.events('b')).toContainEqual(
+      expect.objectContaining({ kind: 'order-mismatch', peer: 'c', owner: 'a', ours: ['a', 'b', 'c'] }),
+    )
+    expect(c.events('c')).toContainEqual(
+      expect.objectContaining({ kind: 'order-mismatch', peer: 'b', owner: 'a', ours: ['a', 'c', 'b'] }),
+    )
+    c.kill('a')
+    c.run(1_000, c.never2())
+    expect(c.holders('a')).toEqual([])
+  })
+
+  it('a taker that lists other addresses for the owner disagrees', () => {
+    const c = new MachineCluster(['a', 'b', 'c'], [{ owner: 'a', addresses: [VIP_A], takers: ['b', 'c'] }], {
+      overrides: { c: [{ addresses: [VIP_A, vip('10.0.0.101')] }] },
+    })
+    c.run(1_000)
+    const mismatch = c.events('b').find((e) => e.kind === 'order-mismatch')
+    expect(mismatch).toMatchObject({
+      peer: 'c',
+      detail: "a's addresses: 10.0.0.100 here, 10.0.0.100, 10.0.0.101 on c",
+    })
+  })
+})
