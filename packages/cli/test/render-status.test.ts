@@ -30,6 +30,7 @@ const status: AgentStatus = {
         { name: 'private', up: true, lastSeenMsAgo: 52 },
         { name: 'public', up: false, lastSeenMsAgo: 2_500 },
       ],
+      heardVia: null,
     },
   ],
   resources: [
@@ -44,6 +45,9 @@ const status: AgentStatus = {
       fitHere: true,
       failingChecks: [],
       noNodeFit: false,
+      order: ['a', 'b'],
+      holder: null,
+      orderMismatch: [],
     },
     {
       owner: 'b',
@@ -56,6 +60,9 @@ const status: AgentStatus = {
       fitHere: true,
       failingChecks: [],
       noNodeFit: false,
+      order: ['a', 'b'],
+      holder: null,
+      orderMismatch: [],
     },
   ],
   checks: [],
@@ -66,6 +73,7 @@ const status: AgentStatus = {
     loopStalls: 0,
     maxLoopLagMs: 3,
   },
+  hears: ['a'],
   noCarrier: [],
   refusedHooks: [],
 }
@@ -86,6 +94,43 @@ const PLAIN_STATUS = [
 ].join('\n')
 
 describe('renderStatus', () => {
+  it('with more than two nodes: whom this node hears, a peer heard through another, each order and its holder', () => {
+    const a = status.peers[0] as AgentStatus['peers'][number]
+    const resource = status.resources[0] as AgentStatus['resources'][number]
+    const trio: AgentStatus = {
+      ...status,
+      peers: [
+        {
+          ...a,
+          anomaly: false,
+          alive: true,
+          heardVia: 'c',
+          links: a.links.map((l) => ({ ...l, up: false })),
+        },
+        { ...a, id: 'c', anomaly: false, held: [] },
+      ],
+      hears: ['c'],
+      resources: [
+        { ...resource, order: ['a', 'b', 'c'], holder: 'a' },
+        {
+          ...resource,
+          owner: 'c',
+          addresses: ['192.0.2.103/24@eth0'],
+          order: ['c', 'b', 'a'],
+          holder: 'c',
+          orderMismatch: ["order of c's addresses: c, b, a here, c, a, b on a"],
+        },
+      ],
+    }
+    const lines = renderStatus(trio, PLAIN).split('\n')
+    expect(lines).toContain('peer a: SILENT HERE, heard through c, says healthy, holds 192.0.2.100/24')
+    expect(lines).toContain('hears: c')
+    expect(lines).toContain("a's  192.0.2.100/24@eth0  idle  a > b > c  held by a")
+    expect(lines).toContain(
+      "c's  192.0.2.103/24@eth0  idle  c > b > a  held by c  ORDER MISMATCH: order of c's addresses: c, b, a here, c, a, b on a",
+    )
+  })
+
   it('shows each check and, per resource, whether this node is fit and whether any node is', () => {
     const withChecks: AgentStatus = {
       ...status,

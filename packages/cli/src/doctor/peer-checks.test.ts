@@ -27,6 +27,7 @@ const peer = (over: Partial<Peer> = {}): Peer => ({
   held: ['192.0.2.100/24'],
   fit: null,
   links: [{ name: 'private', up: true, lastSeenMsAgo: 40 }],
+  heardVia: null,
   ...over,
 })
 const status = (p: Peer, resource: AgentStatus['resources'][number]['status'] = 'idle'): AgentStatus => ({
@@ -52,9 +53,13 @@ const status = (p: Peer, resource: AgentStatus['resources'][number]['status'] = 
       fitHere: true,
       failingChecks: [],
       noNodeFit: false,
+      order: ['a', 'b'],
+      holder: null,
+      orderMismatch: [],
     },
   ],
   counters: { sent: 1, received: 1, dropped: {}, loopStalls: 0, maxLoopLagMs: 0 },
+  hears: ['a'],
   noCarrier: [],
   refusedHooks: [],
   checks: [],
@@ -96,6 +101,31 @@ describe('checkPeers', () => {
     })
     // Held here after a takeover: not the owner's config's fault.
     expect(byCheck(checkPeers(config, status(peer({ held: [] }), 'held')))).not.toHaveProperty('a addresses')
+  })
+
+  it('fails an order a live peer sees differently, and passes one of three that all agree on', () => {
+    const base = status(peer())
+    const resource = base.resources[0] as AgentStatus['resources'][number]
+    const agreed = byCheck(
+      checkPeers(config, { ...base, resources: [{ ...resource, order: ['a', 'b', 'c'] }] }),
+    )
+    expect(agreed["order of a's addresses"]).toMatchObject({
+      verdict: 'pass',
+      detail: 'a, b, c, as every live peer says',
+    })
+    const text = "order of a's addresses: a, b, c here, a, c, b on c"
+    const differs = byCheck(
+      checkPeers(config, {
+        ...base,
+        resources: [{ ...resource, order: ['a', 'b', 'c'], orderMismatch: [text] }],
+      }),
+    )
+    expect(differs["order of a's addresses"]).toMatchObject({
+      verdict: 'fail',
+      detail: `${text}: none of them is taken over here until the configs agree`,
+    })
+    // A pair has no order to compare.
+    expect(byCheck(checkPeers(config, base))).not.toHaveProperty("order of a's addresses")
   })
 
   it('fails recent heartbeats signed with another key; ignores old drops', () => {

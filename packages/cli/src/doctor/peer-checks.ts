@@ -78,7 +78,31 @@ export function checkPeers(
       )
     }
   }
+  results.push(...checkOrders(status))
   results.push(...checkDrops(config, status, evidence))
+  return results
+}
+
+/**
+ * Every live peer sees each order (who takes an owner's addresses over, first to last) as this node
+ * does: a disagreement stops this node from taking those addresses over at all (order-mismatch).
+ */
+function checkOrders(status: AgentStatus): CheckResult[] {
+  const results: CheckResult[] = []
+  for (const r of status.resources ?? []) {
+    const check = `order of ${r.owner}'s addresses`
+    const mismatch = r.orderMismatch ?? []
+    if (mismatch.length > 0)
+      results.push(
+        fail(
+          check,
+          `${mismatch.join('; ')}: none of them is taken over here until the configs agree`,
+          `list the same takers, in the same order, with the same addresses, on every node (peers[].takers and "takeover", or "takers" and "owns" on ${r.owner}), then reload each agent (SIGHUP)`,
+        ),
+      )
+    else if ((r.order?.length ?? 0) > 2)
+      results.push(pass(check, `${r.order?.join(', ')}, as every live peer says`))
+  }
   return results
 }
 
@@ -96,7 +120,8 @@ function checkAddresses(
   const everywhere = new Set(
     [...config.owns, ...config.peers.flatMap((p) => p.takeover)].map((a) => `${a.ip}/${a.prefix}`),
   )
-  const unknown = peer.held.filter((h) => !everywhere.has(h))
+  // With more than one peer, a peer may hold a third node's addresses this node has no part in.
+  const unknown = config.peers.length > 1 ? [] : peer.held.filter((h) => !everywhere.has(h))
   if (unknown.length > 0)
     return [
       warn(
@@ -106,8 +131,10 @@ function checkAddresses(
       ),
     ]
   const missing = takeover.filter((a) => !peer.held.includes(a))
-  // Held here (a takeover, a failback under way): nothing to say about the owner's config.
-  if (missing.length > 0 && status.resources.find((r) => r.owner === peer.id)?.status !== 'idle') return []
+  // Held here or by another taker (a takeover, a failback under way): nothing to say about the owner's config.
+  const resource = status.resources.find((r) => r.owner === peer.id)
+  if (missing.length > 0 && (resource?.status !== 'idle' || (resource.holder ?? peer.id) !== peer.id))
+    return []
   // Not held by a healthy owner, nor by this node: the owner's "owns" may lack it.
   if (missing.length > 0)
     return [

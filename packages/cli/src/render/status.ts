@@ -35,11 +35,13 @@ export function renderStatus(s: AgentStatus, style: Style = PLAIN): string {
   for (const p of s.peers) {
     const health = p.lost
       ? style.bold(style.red('LOST'))
-      : p.anomaly
-        ? style.yellow('ANOMALY (some links silent)')
-        : p.alive
-          ? style.green('alive')
-          : style.dim('not heard yet')
+      : p.heardVia
+        ? style.yellow(`SILENT HERE, heard through ${p.heardVia}`)
+        : p.anomaly
+          ? style.yellow('ANOMALY (some links silent)')
+          : p.alive
+            ? style.green('alive')
+            : style.dim('not heard yet')
     lines.push(
       '',
       `peer ${style.bold(p.id)}: ${health}${p.state ? `, says ${p.state}` : ''}${p.held.length ? `, holds ${p.held.join(', ')}` : ''}${p.fit ? `, fit for ${p.fit.join(', ') || 'nothing'}` : ''}`,
@@ -53,6 +55,10 @@ export function renderStatus(s: AgentStatus, style: Style = PLAIN): string {
       ),
     )
   }
+  if (s.hears && s.peers.length > 1)
+    lines.push('', `hears: ${s.hears.length > 0 ? s.hears.join(', ') : style.bold(style.red('nobody'))}`)
+  // More than two nodes: each address's order (owner first) and who holds it.
+  const ordered = s.resources.some((r) => (r.order?.length ?? 0) > 2)
   if (s.resources.length > 0) {
     const rows = s.resources.map((r) => {
       const notes = [
@@ -61,9 +67,19 @@ export function renderStatus(s: AgentStatus, style: Style = PLAIN): string {
         r.blocked && style.red(`blocked (${r.blocked.action})`),
         r.fitHere === false && style.yellow(`unfit here (${r.failingChecks?.join(', ') || 'no carrier'})`),
         r.noNodeFit && style.bold(style.red('NO NODE IS FIT')),
+        ...(r.orderMismatch ?? []).map((m) => style.bold(style.red(`ORDER MISMATCH: ${m}`))),
       ].filter((x): x is string => typeof x === 'string')
       const status = r.status === 'held' ? style.green(r.status) : r.status
-      return [r.owner === s.node ? 'own' : `${r.owner}'s`, r.addresses.join(', '), status, notes.join(', ')]
+      const order = ordered
+        ? [r.order?.join(' > ') ?? '', r.holder ? `held by ${r.holder}` : 'held by nobody']
+        : []
+      return [
+        r.owner === s.node ? 'own' : `${r.owner}'s`,
+        r.addresses.join(', '),
+        status,
+        ...order,
+        notes.join(', '),
+      ]
     })
     lines.push('', ...renderTable(rows))
   }

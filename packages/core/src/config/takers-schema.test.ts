@@ -21,7 +21,7 @@ function accepted(text: string) {
   return result.config
 }
 
-describe('takers: the order of an owner\'s addresses', () => {
+describe("takers: the order of an owner's addresses", () => {
   it('a pair config says none and keeps working: the taker is this node alone, its own order unknown', () => {
     const config = accepted(`${BASE}owns:
   - { interface: eth0, address: 10.0.0.30/24 }
@@ -37,7 +37,7 @@ peers:
     ])
   })
 
-  it('three nodes: c is second of a\'s takers and first of b\'s; its own are taken by a then b', () => {
+  it("three nodes: c is second of a's takers and first of b's; its own are taken by a then b", () => {
     const config = accepted(`${BASE}owns:
   - { interface: eth0, address: 10.0.0.30/24 }
 takers: [a, b]

@@ -3,7 +3,9 @@ import type { DropReason, IpfoEvent } from '../model/events.js'
 import { cidr } from '../model/ip.js'
 import { advertisedHeld, advertisedState } from '../state-machine/advertise.js'
 import { failingChecks, noNodeFit, selfFit } from '../state-machine/fitness.js'
-import type { EngineState } from '../state-machine/state.js'
+import { orderOf } from '../state-machine/order.js'
+import { holdersOf } from '../state-machine/resources.js'
+import type { EngineState, Resource } from '../state-machine/state.js'
 import type { LifetimeStatus } from './address-lifetimes.js'
 import type { CheckStatus } from './check-runner.js'
 
@@ -41,7 +43,14 @@ export interface AgentStatus {
     /** The addresses the peer says it could serve and is fit for; null: it says nothing (no checks). */
     fit: string[] | null
     links: { name: string; up: boolean; lastSeenMsAgo: number | null }[]
+    /**
+     * Heard only through another peer (every link here silent; issue 20): who said so. Null while
+     * heard directly, or not at all.
+     */
+    heardVia: string | null
   }[]
+  /** The peers this node hears directly now (on at least one link). */
+  hears: string[]
   resources: {
     owner: string
     addresses: string[]
@@ -56,6 +65,15 @@ export interface AgentStatus {
     failingChecks: string[]
     /** No live node is fit for them (see the no-node-fit event). */
     noNodeFit: boolean
+    /**
+     * Who may hold them, first to last: the owner, then its takers (issue 20). For this node's own
+     * addresses without a configured order, the owner alone.
+     */
+    order: string[]
+    /** Who holds them as this node sees it: itself, a live peer that says so, or null (nobody heard). */
+    holder: string | null
+    /** Live peers that see the order differently (order-mismatch): what differs. */
+    orderMismatch: string[]
   }[]
   /** The health checks (issue 19), in config order; empty without checks. */
   checks: CheckStatus[]
@@ -134,7 +152,11 @@ export function buildStatus(
           lastSeenMsAgo: link?.lastSeen != null ? ctx.now - link.lastSeen : null,
         }
       }),
+      heardVia: p.indirect ? (p.relay?.via ?? null) : null,
     })),
+    hears: Object.values(s.peers)
+      .filter((p) => p.alive && !p.indirect)
+      .map((p) => p.id),
     resources: Object.values(s.resources).map((r) => ({
       owner: r.owner,
       addresses: r.addresses.map((a) => `${cidr(a)}@${a.interface}`),
@@ -151,6 +173,11 @@ export function buildStatus(
       fitHere: selfFit(s, r),
       failingChecks: failingChecks(s, r),
       noNodeFit: noNodeFit(s, r),
+      order: orderOf(r),
+      holder: holderOf(s, r),
+      orderMismatch: Object.entries(s.mismatches)
+        .filter(([key]) => key.endsWith(` ${r.owner}`) && s.peers[key.split(' ')[0] ?? '']?.alive)
+        .map(([, text]) => text),
     })),
     checks: ctx.checks ?? [],
     counters: structuredClone(ctx.counters),
@@ -159,6 +186,11 @@ export function buildStatus(
       .map(([name]) => name),
     refusedHooks: refusedHooks(ctx.recent),
   }
+}
+
+function holderOf(s: EngineState, r: Resource): string | null {
+  if (r.status === 'held' || r.status === 'acquiring' || r.status === 'releasing') return s.self
+  return holdersOf(s, r, undefined)[0]?.peer.id ?? null
 }
 
 function refusedHooks(recent: readonly IpfoEvent[]): AgentStatus['refusedHooks'] {

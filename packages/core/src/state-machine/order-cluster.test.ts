@@ -17,7 +17,9 @@ function five(): MachineCluster {
 
 /** Whether every two live nodes hear each other, directly or through a third live node. */
 function twoHops(c: MachineCluster, live: string[]): boolean {
-  return live.every((x) => live.every((y) => x === y || c.hears(x, y) || live.some((z) => c.hears(x, z) && c.hears(z, y))))
+  return live.every((x) =>
+    live.every((y) => x === y || c.hears(x, y) || live.some((z) => c.hears(x, z) && c.hears(z, y))),
+  )
 }
 
 describe('five nodes, ten addresses', () => {
@@ -40,7 +42,12 @@ describe('five nodes, ten addresses', () => {
   // Kills, returns, cuts (never past two hops between live nodes) and failing services at random:
   // two nodes never hold one address (but for the grace after a heal or a return, as in the
   // simulator), and once all is well each owner holds its own.
-  it.each(Array.from({ length: Number(process.env.ORDER_SEEDS ?? 20) }, (_, i) => Number(process.env.ORDER_SEED0 ?? 2_000) + i))('seed %i: never two holders', (seed) => {
+  it.each(
+    Array.from(
+      { length: Number(process.env.ORDER_SEEDS ?? 20) },
+      (_, i) => Number(process.env.ORDER_SEED0 ?? 2_000) + i,
+    ),
+  )('seed %i: never two holders', (seed) => {
     const rng = new Prng(`order-cluster:${seed}`)
     const c = five()
     c.run(1_000, c.never2())

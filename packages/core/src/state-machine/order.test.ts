@@ -6,7 +6,11 @@ const VIP_A = vip('10.0.0.100')
 
 /** Three nodes; a owns the address, then b, then c (interval 100 ms, deadAfter 300 ms). */
 function trio(opts: ConstructorParameters<typeof MachineCluster>[2] = {}) {
-  const c = new MachineCluster(['a', 'b', 'c'], [{ owner: 'a', addresses: [VIP_A], takers: ['b', 'c'] }], opts)
+  const c = new MachineCluster(
+    ['a', 'b', 'c'],
+    [{ owner: 'a', addresses: [VIP_A], takers: ['b', 'c'] }],
+    opts,
+  )
   c.run(1_000, c.never2())
   expect(c.holders('a')).toEqual(['a'])
   return c

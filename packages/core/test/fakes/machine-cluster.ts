@@ -60,7 +60,11 @@ export class MachineCluster {
   constructor(
     readonly ids: readonly string[],
     readonly groups: readonly GroupSetup[],
-    opts: { timing?: Partial<Timing>; checklistMs?: number; overrides?: Record<string, Partial<GroupSetup>[]> } = {},
+    opts: {
+      timing?: Partial<Timing>
+      checklistMs?: number
+      overrides?: Record<string, Partial<GroupSetup>[]>
+    } = {},
   ) {
     this.timing = testTiming(opts.timing)
     this.checklistMs = opts.checklistMs ?? 20
@@ -172,7 +176,12 @@ export class MachineCluster {
         const ending = m.running.filter((r) => r.endsAt <= this.now)
         m.running = m.running.filter((r) => r.endsAt > this.now)
         for (const r of ending)
-          this.input(m.id, { kind: 'checklist-finished', id: r.checklist.id, owner: r.checklist.owner, outcome: r.outcome })
+          this.input(m.id, {
+            kind: 'checklist-finished',
+            id: r.checklist.id,
+            owner: r.checklist.owner,
+            outcome: r.outcome,
+          })
         if (m.nextBeatAt <= this.now) {
           m.nextBeatAt += this.timing.intervalMs
           this.beat(m)
