@@ -1,4 +1,7 @@
-/** What a node says about itself in every heartbeat: its state and the addresses it holds, with how. */
+/**
+ * What a node says about itself in every heartbeat: its state and the addresses it holds, with how;
+ * from version 3 also its orders and the peers it hears.
+ */
 
 /** The state of a node as it advertises it in heartbeats. */
 export type NodeStateCode = 'starting' | 'healthy' | 'maintenance' | 'stopping'
@@ -16,4 +19,30 @@ export interface AdvertisedAddress {
   readonly prefix: number
   readonly family: 4 | 6
   readonly status: HoldStatus
+}
+
+/** A node's view of who may hold one owner's addresses, in order: the owner first, then its takers. */
+export interface OrderView {
+  readonly owner: string
+  readonly takers: readonly string[]
+  readonly addresses: readonly string[]
+}
+
+/**
+ * A peer the sender hears directly, and what that peer last said (relayed so nodes that cannot hear it
+ * directly still know it is alive and what it holds).
+ */
+export interface HeardPeer {
+  readonly node: string
+  /** ms since the sender last heard it (capped at 65535). */
+  readonly ageMs: number
+  readonly incarnation: number
+  /** The relayed peer's sentAt of the heartbeat the detail comes from (its own wall clock). */
+  readonly sentAt: number
+  readonly state: NodeStateCode
+  /** Null when left out to keep the packet within MAX_PACKET_BYTES. */
+  readonly detail: {
+    readonly held: readonly AdvertisedAddress[]
+    readonly fit: readonly string[] | null
+  } | null
 }
