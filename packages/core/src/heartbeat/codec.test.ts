@@ -26,6 +26,8 @@ const base: Heartbeat = {
   state: 'healthy',
   held: [{ ip: '192.168.1.100', prefix: 24, family: 4, status: 'held' }],
   fit: null,
+  orders: null,
+  heard: null,
 }
 
 /** Sign a hand-made body, to reach the parser behind the MAC. */
@@ -241,7 +243,9 @@ describe('decodeHeartbeat drops', () => {
       for (let bit = 0; bit < 8; bit++) {
         const flipped = Buffer.from(packet)
         flipped[byte]! ^= 1 << bit
-        const expected = byte < 4 ? 'malformed' : byte === 4 ? 'wrong-version' : 'bad-mac'
+        // A version this node reads (1 to 3) is judged on the MAC, which covers the version byte.
+        const unread = byte === 4 && (flipped[4]! < 1 || flipped[4]! > 3)
+        const expected = byte < 4 ? 'malformed' : unread ? 'wrong-version' : 'bad-mac'
         expect(dropOf(flipped).reason, `byte ${byte} bit ${bit}`).toBe(expected)
       }
     }
@@ -277,18 +281,18 @@ describe('decodeHeartbeat drops', () => {
     }
   })
 
-  it.each([0, 3, 255])('version %d, reported as such even with a bad MAC', (version) => {
+  it.each([0, 4, 255])('version %d, reported as such even with a bad MAC', (version) => {
     const other = Buffer.from(packet)
     other[4] = version
     expect(dropOf(other)).toEqual({
       ok: false,
       reason: 'wrong-version',
-      detail: `heartbeat version ${version}; this node speaks versions 1 to 2`,
+      detail: `heartbeat version ${version}; this node speaks versions 1 to 3`,
     })
   })
 
   it('a short packet of another version, which may be laid out differently', () => {
-    expect(dropOf(Buffer.from('IPFO\x03', 'latin1')).reason).toBe('wrong-version')
+    expect(dropOf(Buffer.from('IPFO\x04', 'latin1')).reason).toBe('wrong-version')
   })
 
   it.each(['ipfo', 'IPF\0', 'XXXX'])('magic %j', (magic) => {

@@ -3,7 +3,7 @@
  *
  *   offset  size  field
  *   0       4     magic "IPFO"
- *   4       1     version: 1, or 2 when the sender tells its fitness (below)
+ *   4       1     version: 1; 2 when the sender tells its fitness; 3 with orders and heard peers (below)
  *   5       1     key id: which key's HMAC closes the packet (key-ring.ts)
  *   6       1     state: 0 starting, 1 healthy, 2 maintenance, 3 stopping
  *   7       1     flags, 0 (reserved; a new meaning gets a new version)
@@ -15,8 +15,21 @@
  *   ..      1+n   link name: length, then 1-32 bytes of UTF-8
  *   ..      1     held count, 0-32; then per held address:
  *                   family (4 | 6), prefix, status (0 held, 1 releasing, 2 kept), 4 or 16 address bytes
- *   ..      1     version 2 only: fit count, 0-32; then per address the sender could serve and is fit
- *                   for (issue 19's health checks): family (4 | 6), 4 or 16 address bytes
+ *   ..      1     versions 2 and 3: fit count, 0-32; then per address the sender could serve and is fit
+ *                   for (issue 19's health checks): family (4 | 6), 4 or 16 address bytes.
+ *                   In version 3 a count of 0xFF is null: says nothing about fitness, as version 1
+ *   ..      1     version 3: order count, 0-32; then per order (who may hold one owner's addresses):
+ *                   owner: a name as the node id
+ *                   1  taker count, 1-16; then that many names, in the order they take over
+ *                   1  address count, 0-32; then per address: family (4 | 6), 4 or 16 address bytes
+ *   ..      1     version 3: heard count, 0-32; then per peer the sender hears directly:
+ *                   node id: a name as the sender's
+ *                   2  ageMs: since the sender last heard it, capped at 65535
+ *                   8  incarnation: the peer's
+ *                   8  sentAt: the peer's, of the heartbeat the detail comes from (the peer's clock)
+ *                   1  state: as in the header
+ *                   1  flags: bit 0, detail follows; no other bit is defined
+ *                   detail: a held list and a fit list (0xFF for null), each as above
  *   end-32  32    HMAC-SHA256 of every preceding byte, with the key named by the key id
  *
  * Version 2 is version 1 with the fit list. A node speaks it only once it has something to say (it has
@@ -24,25 +37,44 @@
  * the same bytes as before and a rolling upgrade mixes versions safely; version 1 says nothing about
  * fitness (see state-machine/fitness.ts for what that means).
  *
+ * Version 3 (issue 20: more than two nodes) is version 2 with the orders and the heard peers, so a
+ * node that cannot hear a peer directly still learns it is alive and what it holds. The codec writes
+ * it whenever a heartbeat has either (a missing one then goes as an empty list); the sender gives
+ * them only once it has an order of two or more takers or hears a peer speak 3, so pairs keep sending
+ * versions 1 and 2 and a rolling upgrade mixes versions safely here too. The encoder keeps every
+ * packet within MAX_PACKET_BYTES: when the whole does not fit it leaves out the heard peers' detail,
+ * last peer first (their liveness still goes), and refuses what does not fit even then.
+ *
  * The 64-bit fields must hold JS safe integers (below 2^53). Decoding checks size, magic and version,
  * then the HMAC, and only then parses the rest, so unauthenticated bytes are never parsed further.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto'
-import { isIPv4, isIPv6 } from 'node:net'
-import type { AdvertisedAddress, NodeStateCode } from '../model/advertised.js'
+import type { AdvertisedAddress, HeardPeer, NodeStateCode, OrderView } from '../model/advertised.js'
 import type { DropReason } from '../model/events.js'
-import { normalizeIp } from '../model/ip.js'
 import type { KeyRing } from './key-ring.js'
+import {
+  addressListSize,
+  checkCount,
+  checkInteger,
+  heldListSize,
+  MAX_AGE_MS,
+  MAX_HEARD_PEERS,
+  MAX_ORDERS,
+  MAX_TAKERS,
+  Malformed,
+  nameSize,
+  Reader,
+  stateCode,
+  Writer,
+} from './wire.js'
 
 export const HEARTBEAT_MAGIC = 'IPFO'
 /** The newest version this node speaks (and reads, with every older one). */
-export const HEARTBEAT_VERSION = 2
+export const HEARTBEAT_VERSION = 3
 /** Room for 32 held and 32 fit IPv6 addresses with the longest names, within a 1500-byte MTU. */
 export const MAX_PACKET_BYTES = 1400
-export const MAX_NAME_BYTES = 32
-export const MAX_HELD_ADDRESSES = 32
 
-export type { NodeStateCode }
+export type { HeardPeer, NodeStateCode, OrderView }
 
 /** An address the sender holds, and how: see AdvertisedAddress. */
 export type HeldAddress = AdvertisedAddress
@@ -68,15 +100,21 @@ export interface Heartbeat {
    * about fitness (version 1). Decoding always sets it; encoding takes it absent as null.
    */
   fit?: string[] | null
+  /**
+   * The sender's view of who may hold each owner's addresses, at most 32 (version 3); null: it says
+   * nothing (versions 1 and 2). Decoding always sets it; encoding takes it absent as null.
+   */
+  orders?: OrderView[] | null
+  /**
+   * The peers the sender hears directly, at most 32 (version 3); null as for orders. Encoding may leave
+   * out their detail, last peer first, to stay within MAX_PACKET_BYTES.
+   */
+  heard?: HeardPeer[] | null
 }
 
 export type DecodeResult =
   | { ok: true; heartbeat: Heartbeat; keyId: number }
   | { ok: false; reason: DropReason; detail: string }
-
-// The wire codes are the indexes: append only.
-const STATES: readonly NodeStateCode[] = ['starting', 'healthy', 'maintenance', 'stopping']
-const STATUSES: readonly HeldAddress['status'][] = ['held', 'releasing', 'kept']
 
 const MAGIC = Buffer.from(HEARTBEAT_MAGIC, 'latin1')
 const MAC_BYTES = 32
@@ -84,48 +122,133 @@ const FIXED_HEADER_BYTES = 36
 /** The fixed header, two one-byte names, an empty held list and the MAC. */
 export const MIN_PACKET_BYTES = FIXED_HEADER_BYTES + 2 * 2 + 1 + MAC_BYTES
 const MAX_U32 = 0xffff_ffff
-const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
+/** The body's room: the packet less its MAC. */
+const MAX_BODY_BYTES = MAX_PACKET_BYTES - MAC_BYTES
+const DETAIL = 0x01
+/** A heard peer without its detail: name aside, ageMs, incarnation, sentAt, state and flags. */
+const HEARD_FIXED_BYTES = 2 + 8 + 8 + 1 + 1
+const EMPTY: readonly never[] = []
 
-/** Throws RangeError when the heartbeat cannot be encoded faithfully. */
+/**
+ * Throws RangeError when the heartbeat cannot be encoded faithfully, or does not fit in
+ * MAX_PACKET_BYTES even without the heard peers' detail.
+ */
 export function encodeHeartbeat(hb: Heartbeat, keys: KeyRing): Buffer {
-  const node = nameBytes(hb.node, 'node id')
-  const link = nameBytes(hb.link, 'link name')
-  const state = STATES.indexOf(hb.state)
-  if (state < 0) throw new RangeError(`state "${hb.state}" is not one of ${STATES.join(', ')}`)
+  let size = FIXED_HEADER_BYTES + nameSize(hb.node, 'node id') + nameSize(hb.link, 'link name')
+  const state = stateCode(hb.state)
   checkInteger(hb.incarnation, 'incarnation', 0, Number.MAX_SAFE_INTEGER)
   checkInteger(hb.seq, 'seq', 1, Number.MAX_SAFE_INTEGER)
   checkInteger(hb.sentAt, 'sentAt', 0, Number.MAX_SAFE_INTEGER)
   checkInteger(hb.intervalMs, 'intervalMs', 0, MAX_U32)
-  if (hb.held.length > MAX_HELD_ADDRESSES) {
-    throw new RangeError(
-      `${hb.held.length} held addresses; a heartbeat carries at most ${MAX_HELD_ADDRESSES}`,
-    )
+  size += heldListSize(hb.held, 'held addresses')
+  const fit = hb.fit ?? null
+  const v3 = hb.orders != null || hb.heard != null
+  const orders = hb.orders ?? EMPTY
+  const heard = hb.heard ?? EMPTY
+  const version = v3 ? 3 : fit !== null ? 2 : 1
+  if (version >= 2) size += addressListSize(fit, 'fit addresses')
+  // Heard peers from this index on go without their detail.
+  let detailEnd = heard.length
+  if (v3) {
+    size += ordersSize(orders) + heardSize(heard)
+    while (size > MAX_BODY_BYTES && detailEnd > 0) size -= detailSize(heard[--detailEnd]!.detail)
+    if (size > MAX_BODY_BYTES) {
+      throw new RangeError(
+        `heartbeat is ${size + MAC_BYTES} bytes even without the heard peers' detail; the limit is ` +
+          `${MAX_PACKET_BYTES} (${orders.length} orders, ${heard.length} heard peers)`,
+      )
+    }
   }
-  const held = hb.held.map(heldBytes)
-  const fitList = hb.fit ?? null
-  if (fitList !== null && fitList.length > MAX_HELD_ADDRESSES) {
-    throw new RangeError(`${fitList.length} fit addresses; a heartbeat carries at most ${MAX_HELD_ADDRESSES}`)
-  }
-  const fit = fitList === null ? [] : [Buffer.of(fitList.length), ...fitList.map(fitBytes)]
 
-  const bodyBytes =
-    FIXED_HEADER_BYTES + 2 + node.length + link.length + 1 + sum([...held, ...fit].map((h) => h.length))
-  const out = Buffer.alloc(bodyBytes + MAC_BYTES)
-  MAGIC.copy(out, 0)
-  out.writeUInt8(fitList === null ? 1 : 2, 4)
-  out.writeUInt8(keys.signing.id, 5)
-  out.writeUInt8(state, 6)
-  out.writeUInt8(0, 7)
-  out.writeBigUInt64BE(BigInt(hb.incarnation), 8)
-  out.writeBigUInt64BE(BigInt(hb.seq), 16)
-  out.writeBigUInt64BE(BigInt(hb.sentAt), 24)
-  out.writeUInt32BE(hb.intervalMs, 32)
-  let offset = FIXED_HEADER_BYTES
-  for (const part of [lengthPrefixed(node), lengthPrefixed(link), Buffer.of(held.length), ...held, ...fit]) {
-    offset += part.copy(out, offset)
+  const w = new Writer(Buffer.alloc(size + MAC_BYTES))
+  w.offset = w.out.write(HEARTBEAT_MAGIC, 0, 'latin1')
+  w.u8(version)
+  w.u8(keys.signing.id)
+  w.u8(state)
+  w.u8(0)
+  w.u64(hb.incarnation)
+  w.u64(hb.seq)
+  w.u64(hb.sentAt)
+  w.u32(hb.intervalMs)
+  w.name(hb.node)
+  w.name(hb.link)
+  w.heldList(hb.held)
+  if (version >= 2) w.addressList(fit)
+  if (v3) {
+    writeOrders(w, orders)
+    writeHeard(w, heard, detailEnd)
   }
-  mac(out.subarray(0, bodyBytes), keys.signing.secret).copy(out, bodyBytes)
-  return out
+  // The sizes above and the writes below must agree, or the MAC would cover a different body.
+  if (w.offset !== size) throw new Error(`heartbeat encoder wrote ${w.offset} bytes, not ${size}`)
+  mac(w.out.subarray(0, size), keys.signing.secret).copy(w.out, size)
+  return w.out
+}
+
+function ordersSize(orders: readonly OrderView[]): number {
+  checkCount(orders.length, MAX_ORDERS, 'orders')
+  let size = 1
+  for (const o of orders) {
+    size += nameSize(o.owner, 'order owner') + 1
+    if (o.takers.length === 0) throw new RangeError(`the order of ${o.owner} lists no takers; at least 1`)
+    checkCount(o.takers.length, MAX_TAKERS, `takers in the order of ${o.owner}`)
+    for (const taker of o.takers) size += nameSize(taker, `a taker in the order of ${o.owner}`)
+    size += addressListSize(o.addresses, `addresses in the order of ${o.owner}`)
+  }
+  return size
+}
+
+function heardSize(heard: readonly HeardPeer[]): number {
+  checkCount(heard.length, MAX_HEARD_PEERS, 'heard peers')
+  let size = 1
+  for (const h of heard) {
+    size += nameSize(h.node, 'heard peer') + HEARD_FIXED_BYTES
+    // Above the cap is fine (it goes as the cap); only what is not an age at all is refused.
+    if (!Number.isInteger(h.ageMs) || h.ageMs < 0) {
+      throw new RangeError(`the ageMs of heard peer ${h.node} is ${h.ageMs}; it must be an integer from 0`)
+    }
+    checkInteger(h.incarnation, `the incarnation of heard peer ${h.node}`, 0, Number.MAX_SAFE_INTEGER)
+    checkInteger(h.sentAt, `the sentAt of heard peer ${h.node}`, 0, Number.MAX_SAFE_INTEGER)
+    stateCode(h.state, `the state of heard peer ${h.node}`)
+    if (h.detail !== null) {
+      size += heldListSize(h.detail.held, `held addresses of heard peer ${h.node}`)
+      size += addressListSize(h.detail.fit, `fit addresses of heard peer ${h.node}`)
+    }
+  }
+  return size
+}
+
+/** What a heard peer's detail adds; checked already by heardSize. */
+function detailSize(detail: HeardPeer['detail']): number {
+  if (detail === null) return 0
+  return heldListSize(detail.held, '') + addressListSize(detail.fit, '')
+}
+
+function writeOrders(w: Writer, orders: readonly OrderView[]): void {
+  w.u8(orders.length)
+  for (const o of orders) {
+    w.name(o.owner)
+    w.u8(o.takers.length)
+    for (const taker of o.takers) w.name(taker)
+    w.addressList(o.addresses)
+  }
+}
+
+function writeHeard(w: Writer, heard: readonly HeardPeer[], detailEnd: number): void {
+  w.u8(heard.length)
+  for (let i = 0; i < heard.length; i++) {
+    const h = heard[i]!
+    const detail = i < detailEnd ? h.detail : null
+    w.name(h.node)
+    w.u16(Math.min(h.ageMs, MAX_AGE_MS))
+    w.u64(h.incarnation)
+    w.u64(h.sentAt)
+    w.u8(stateCode(h.state))
+    w.u8(detail === null ? 0 : DETAIL)
+    if (detail !== null) {
+      w.heldList(detail.held)
+      w.addressList(detail.fit)
+    }
+  }
 }
 
 /** Never throws: anything that is not a valid, authentic heartbeat is a drop with a reason. */
@@ -174,167 +297,76 @@ function decode(data: Buffer, keys: KeyRing): DecodeResult {
 
 /** Parses an authenticated body (everything before the MAC); throws Malformed. */
 function parseBody(body: Buffer): Heartbeat {
+  const version = body[4]!
   const r = new Reader(body, 6)
-  const stateCode = r.u8()
-  const state = STATES[stateCode]
-  if (state === undefined) throw new Malformed(`state code ${stateCode} is unknown`)
-  const flags = r.u8()
+  const state = r.state('header')
+  const flags = r.u8('header')
   if (flags !== 0) throw new Malformed(`flags are ${hexByte(flags)}; no version defines any`)
   const incarnation = r.u64('incarnation')
   const seq = r.u64('seq')
   if (seq === 0) throw new Malformed('seq is 0; sequences start at 1')
   const sentAt = r.u64('sentAt')
-  const intervalMs = r.u32()
+  const intervalMs = r.u32('header')
   const node = r.name('node id')
   const link = r.name('link name')
-  const count = r.u8()
-  if (count > MAX_HELD_ADDRESSES) {
-    throw new Malformed(`${count} held addresses; a heartbeat carries at most ${MAX_HELD_ADDRESSES}`)
+  const held = r.heldList('held addresses')
+  const fit = version === 1 ? null : r.addressList('fit addresses', version === 3)
+  const orders = version === 3 ? readOrders(r) : null
+  const heard = version === 3 ? readHeard(r) : null
+  if (r.remaining !== 0) {
+    const last = version === 3 ? 'heard peers' : `last ${version === 2 ? 'fit' : 'held'} address`
+    throw new Malformed(`${r.remaining} stray bytes after the ${last}`)
   }
-  const held: HeldAddress[] = []
-  for (let i = 0; i < count; i++) held.push(r.heldAddress())
-  const fit = body[4] === 2 ? r.fitList() : null
-  if (r.offset !== body.length) {
-    throw new Malformed(
-      `${body.length - r.offset} stray bytes after the last ${fit ? 'fit' : 'held'} address`,
-    )
-  }
-  return { node, link, incarnation, seq, sentAt, intervalMs, state, held, fit }
+  return { node, link, incarnation, seq, sentAt, intervalMs, state, held, fit, orders, heard }
 }
 
-class Malformed extends Error {}
-
-class Reader {
-  constructor(
-    private readonly data: Buffer,
-    public offset: number,
-  ) {}
-
-  private take(n: number, what: string): Buffer {
-    if (this.offset + n > this.data.length) throw new Malformed(`packet ends inside the ${what}`)
-    const bytes = this.data.subarray(this.offset, this.offset + n)
-    this.offset += n
-    return bytes
-  }
-
-  u8(what = 'header'): number {
-    return this.take(1, what)[0]!
-  }
-
-  u32(): number {
-    return this.take(4, 'header').readUInt32BE(0)
-  }
-
-  u64(what: string): number {
-    const value = this.take(8, what).readBigUInt64BE(0)
-    if (value > BigInt(Number.MAX_SAFE_INTEGER)) throw new Malformed(`${what} ${value} is above 2^53-1`)
-    return Number(value)
-  }
-
-  name(what: string): string {
-    const length = this.u8(what)
-    if (length === 0 || length > MAX_NAME_BYTES) {
-      throw new Malformed(`${what} is ${length} bytes; it must be 1 to ${MAX_NAME_BYTES}`)
+function readOrders(r: Reader): OrderView[] {
+  const section = 'orders'
+  const count = r.u8(section)
+  if (count > MAX_ORDERS) throw new Malformed(`${count} orders; a heartbeat carries at most ${MAX_ORDERS}`)
+  const orders: OrderView[] = []
+  for (let i = 0; i < count; i++) {
+    const owner = r.name('order owner', section)
+    const takerCount = r.u8(section)
+    if (takerCount === 0) throw new Malformed(`order of ${owner} lists no takers; at least 1`)
+    if (takerCount > MAX_TAKERS) {
+      throw new Malformed(`order of ${owner} lists ${takerCount} takers; at most ${MAX_TAKERS}`)
     }
-    const bytes = this.take(length, what)
-    try {
-      return utf8.decode(bytes)
-    } catch {
-      throw new Malformed(`${what} is not valid UTF-8`)
+    const takers: string[] = []
+    for (let t = 0; t < takerCount; t++) takers.push(r.name(`a taker in the order of ${owner}`, section))
+    const addresses = r.addressList(`addresses in the order of ${owner}`, false, section)!
+    orders.push({ owner, takers, addresses })
+  }
+  return orders
+}
+
+function readHeard(r: Reader): HeardPeer[] {
+  const section = 'heard peers'
+  const count = r.u8(section)
+  if (count > MAX_HEARD_PEERS) {
+    throw new Malformed(`${count} heard peers; a heartbeat carries at most ${MAX_HEARD_PEERS}`)
+  }
+  const heard: HeardPeer[] = []
+  for (let i = 0; i < count; i++) {
+    const node = r.name('heard peer', section)
+    const ageMs = r.u16(section)
+    const incarnation = r.u64(`the incarnation of heard peer ${node}`, section)
+    const sentAt = r.u64(`the sentAt of heard peer ${node}`, section)
+    const state = r.state(section, ` of heard peer ${node}`)
+    const flags = r.u8(section)
+    if ((flags & ~DETAIL) !== 0) {
+      throw new Malformed(`heard peer ${node} has flags ${hexByte(flags)}; only bit 0 (detail) is defined`)
     }
+    const detail =
+      flags === DETAIL
+        ? {
+            held: r.heldList(`held addresses of heard peer ${node}`, section),
+            fit: r.addressList(`fit addresses of heard peer ${node}`, true, section),
+          }
+        : null
+    heard.push({ node, ageMs, incarnation, sentAt, state, detail })
   }
-
-  heldAddress(): HeldAddress {
-    const what = 'held addresses'
-    const family = this.u8(what)
-    const prefix = this.u8(what)
-    const statusCode = this.u8(what)
-    if (family !== 4 && family !== 6) throw new Malformed(`address family ${family} is neither 4 nor 6`)
-    const max = family === 4 ? 32 : 128
-    if (prefix > max) throw new Malformed(`prefix /${prefix} is too long for IPv${family}`)
-    const status = STATUSES[statusCode]
-    if (status === undefined) throw new Malformed(`address status code ${statusCode} is unknown`)
-    const bytes = this.take(family === 4 ? 4 : 16, what)
-    return { ip: family === 4 ? [...bytes].join('.') : ipv6Text(bytes), prefix, family, status }
-  }
-
-  fitList(): string[] {
-    const what = 'fit addresses'
-    const count = this.u8(what)
-    if (count > MAX_HELD_ADDRESSES) {
-      throw new Malformed(`${count} fit addresses; a heartbeat carries at most ${MAX_HELD_ADDRESSES}`)
-    }
-    const out: string[] = []
-    for (let i = 0; i < count; i++) {
-      const family = this.u8(what)
-      if (family !== 4 && family !== 6) throw new Malformed(`address family ${family} is neither 4 nor 6`)
-      const bytes = this.take(family === 4 ? 4 : 16, what)
-      out.push(family === 4 ? [...bytes].join('.') : ipv6Text(bytes))
-    }
-    return out
-  }
-}
-
-function nameBytes(text: string, what: string): Buffer {
-  const bytes = Buffer.from(text, 'utf8')
-  // Buffer.from turns lone surrogates into U+FFFD, which would not round-trip.
-  if (bytes.toString('utf8') !== text)
-    throw new RangeError(`${what} ${JSON.stringify(text)} is not valid Unicode`)
-  if (bytes.length === 0 || bytes.length > MAX_NAME_BYTES) {
-    throw new RangeError(
-      `${what} ${JSON.stringify(text)} is ${bytes.length} bytes; it must be 1 to ${MAX_NAME_BYTES}`,
-    )
-  }
-  return bytes
-}
-
-function heldBytes(a: HeldAddress): Buffer {
-  const status = STATUSES.indexOf(a.status)
-  if (status < 0) throw new RangeError(`address status "${a.status}" is not one of ${STATUSES.join(', ')}`)
-  const address = addressBytes(a)
-  checkInteger(a.prefix, `the prefix of ${a.ip}`, 0, address.length * 8)
-  return Buffer.concat([Buffer.of(a.family, a.prefix, status), address])
-}
-
-function fitBytes(ip: string): Buffer {
-  const family = isIPv4(ip) ? 4 : 6
-  return Buffer.concat([Buffer.of(family), addressBytes({ ip, family })])
-}
-
-function addressBytes(a: { readonly ip: string; readonly family: 4 | 6 }): Buffer {
-  if (a.family === 4 && isIPv4(a.ip)) return Buffer.from(a.ip.split('.').map(Number))
-  // Zone ids (fe80::1%eth0) mean nothing to the peer and have no bytes on the wire.
-  if (a.family === 6 && isIPv6(a.ip) && !a.ip.includes('%')) return ipv6Bytes(normalizeIp(a.ip))
-  throw new RangeError(`"${a.ip}" is not an IPv${a.family} address`)
-}
-
-/** `normalized` comes from normalizeIp, so it is hex groups around at most one "::", with no dotted tail. */
-function ipv6Bytes(normalized: string): Buffer {
-  const [head = '', tail] = normalized.split('::')
-  const left = head === '' ? [] : head.split(':')
-  const right = tail === undefined || tail === '' ? [] : tail.split(':')
-  const zeros = tail === undefined ? [] : Array<string>(8 - left.length - right.length).fill('0')
-  const out = Buffer.alloc(16)
-  ;[...left, ...zeros, ...right].forEach((group, i) => {
-    out.writeUInt16BE(Number.parseInt(group, 16), i * 2)
-  })
-  return out
-}
-
-function ipv6Text(bytes: Buffer): string {
-  const groups: string[] = []
-  for (let i = 0; i < 16; i += 2) groups.push(bytes.readUInt16BE(i).toString(16))
-  return normalizeIp(groups.join(':'))
-}
-
-function lengthPrefixed(bytes: Buffer): Buffer {
-  return Buffer.concat([Buffer.of(bytes.length), bytes])
-}
-
-function checkInteger(value: number, what: string, min: number, max: number): void {
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new RangeError(`${what} is ${value}; it must be an integer from ${min} to ${max}`)
-  }
+  return heard
 }
 
 function mac(body: Buffer, secret: Buffer): Buffer {
@@ -347,8 +379,4 @@ function drop(reason: DropReason, detail: string): DecodeResult {
 
 function hexByte(n: number): string {
   return `0x${n.toString(16).padStart(2, '0')}`
-}
-
-function sum(values: number[]): number {
-  return values.reduce((a, b) => a + b, 0)
 }

@@ -1,4 +1,7 @@
-/** What a node says about itself in every heartbeat: its state and the addresses it holds, with how. */
+/**
+ * What a node says about itself in every heartbeat: its state and the addresses it holds, with how;
+ * from version 3 also its orders and the peers it hears.
+ */
 
 /** The state of a node as it advertises it in heartbeats. */
 export type NodeStateCode = 'starting' | 'healthy' | 'maintenance' | 'stopping'
@@ -24,7 +27,11 @@ export interface OrderView {
   readonly takers: readonly string[]
   readonly addresses: readonly string[]
 }
-/** A peer the sender hears directly, and what that peer last said (relayed so nodes that cannot hear it directly still know it is alive and what it holds). */
+
+/**
+ * A peer the sender hears directly, and what that peer last said (relayed so nodes that cannot hear it
+ * directly still know it is alive and what it holds).
+ */
 export interface HeardPeer {
   readonly node: string
   /** ms since the sender last heard it (capped at 65535). */
