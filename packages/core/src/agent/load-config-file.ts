@@ -3,6 +3,7 @@ import { dirname, resolve } from 'node:path'
 import { readKeyFile } from '../adapters/key-file.js'
 import { formatIssues, lineOf, parseConfig } from '../config/load.js'
 import type { Config } from '../config/schema.js'
+import { heartbeatRoomIssues } from '../engine/heartbeat-room.js'
 import { ConfigError } from '../model/errors.js'
 import { checkFilesIssues } from './check-files.js'
 
@@ -48,7 +49,7 @@ export async function loadConfigFile(file: string): Promise<LoadedConfig> {
         cause: error,
       })
     })
-  const fileIssues = await checkFilesIssues(config)
+  const fileIssues = [...heartbeatRoomIssues(config), ...(await checkFilesIssues(config))]
   if (fileIssues.length > 0) {
     const issues = fileIssues.map((issue) => {
       const line = lineOf(text, pathKeys(issue.path))

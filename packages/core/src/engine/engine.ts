@@ -1,6 +1,11 @@
 import { ReplayGuard } from '../heartbeat/replay-guard.js'
 import { noHooks } from '../model/ports.js'
-import { advertisedHeld, advertisedState } from '../state-machine/advertise.js'
+import {
+  advertisedHeard,
+  advertisedHeld,
+  advertisedOrders,
+  advertisedState,
+} from '../state-machine/advertise.js'
 import { nextDeadline } from '../state-machine/deadline.js'
 import type { Effect } from '../state-machine/effects.js'
 import { advertisedFit } from '../state-machine/fitness.js'
@@ -57,6 +62,8 @@ export function createEngine(deps: EngineDeps): Engine {
       state: advertisedState(state),
       held: advertisedHeld(state),
       fit: advertisedFit(state),
+      orders: advertisedOrders(state),
+      heard: advertisedHeard(state, clock.now()),
     }),
     beforeBeat: notePause,
     afterBeat: () => void marks.save(),
@@ -99,7 +106,14 @@ export function createEngine(deps: EngineDeps): Engine {
         clock,
         sink: deps.rehearsal.onEvent,
         state: () => state,
-        encodeHeartbeat: (held) => heartbeats.rehearse(advertisedState(state), held, advertisedFit(state)),
+        encodeHeartbeat: (held) =>
+          heartbeats.rehearse({
+            state: advertisedState(state),
+            held,
+            fit: advertisedFit(state),
+            orders: advertisedOrders(state),
+            heard: advertisedHeard(state, clock.now()),
+          }),
         address: deps.address,
         addresses: allAddresses(config),
         emit,

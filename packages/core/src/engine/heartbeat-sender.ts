@@ -1,10 +1,21 @@
 import type { Config } from '../config/schema.js'
 import { encodeHeartbeat } from '../heartbeat/codec.js'
 import type { KeyRing } from '../heartbeat/key-ring.js'
-import type { AdvertisedAddress, NodeStateCode } from '../model/advertised.js'
+import type { AdvertisedAddress, HeardPeer, NodeStateCode, OrderView } from '../model/advertised.js'
 import type { Clock, LastWord, TimerHandle, Transport } from '../model/ports.js'
 import type { Emit } from './event-stream.js'
 import type { Counters } from './status.js'
+
+/** What one round of heartbeats says, the same on every link. */
+export interface Words {
+  readonly state: NodeStateCode
+  readonly held: AdvertisedAddress[]
+  /** The fit list (heartbeat version 2), or null to say nothing of fitness (version 1). */
+  readonly fit: string[] | null
+  /** The orders and the peers heard directly (version 3); absent or null: an older version. */
+  readonly orders?: OrderView[] | null
+  readonly heard?: HeardPeer[] | null
+}
 
 /** A stall this much beyond the heartbeat timer's due time is reported as `loop-stalled`. */
 const STALL_FACTOR = 1
@@ -17,12 +28,7 @@ export interface HeartbeatSenderDeps {
   readonly incarnation: number
   readonly counters: Counters
   /** What this node says about itself now. */
-  readonly advertise: () => {
-    readonly state: NodeStateCode
-    readonly held: AdvertisedAddress[]
-    /** The fit list (heartbeat version 2), or null to say nothing of fitness (version 1). */
-    readonly fit: string[] | null
-  }
+  readonly advertise: () => Words
   readonly emit: Emit
   /** Runs at every beat before anything is sent (the pause check), and after (saving replay marks). */
   readonly beforeBeat: (now: number) => void
@@ -60,36 +66,41 @@ export function heartbeatSender(deps: HeartbeatSenderDeps) {
     return Math.max(clock.wallNow(), lastSentAt + 1)
   }
 
-  function packet(
-    link: string,
-    seq: number,
-    state: NodeStateCode,
-    held: AdvertisedAddress[],
-    fit: string[] | null,
-    sentAt: number,
-  ): Buffer {
+  function packet(link: string, seq: number, words: Words, sentAt: number): Buffer {
     const { node, interval: intervalMs } = config
     const { incarnation } = deps
-    return encodeHeartbeat({ node, link, incarnation, seq, sentAt, intervalMs, state, held, fit }, deps.keys)
+    const { state, held, fit, orders = null, heard = null } = words
+    return encodeHeartbeat(
+      { node, link, incarnation, seq, sentAt, intervalMs, state, held, fit, orders, heard },
+      deps.keys,
+    )
   }
 
   function now(): void {
-    const { state, held, fit } = deps.advertise()
+    const words = deps.advertise()
     const sentAt = stamp()
     lastSentAt = sentAt
     for (const link of linkNames) {
       const seq = (seqByLink.get(link) ?? 0) + 1
       seqByLink.set(link, seq)
-      deps.transport.send(link, packet(link, seq, state, held, fit, sentAt))
+      deps.transport.send(link, packet(link, seq, words, sentAt))
       counters.sent++
     }
     if (deps.lastWord) {
+      // Fit for nothing, hearing nobody: it will serve nothing more (and speaks the version the
+      // heartbeat did). It holds nothing, so peers take it for gone at once.
+      const goodbye: Words = {
+        state: 'stopping',
+        held: [],
+        fit: words.fit && [],
+        orders: words.orders ?? null,
+        heard: words.heard && [],
+      }
       // The next heartbeat takes the same number, so a peer that hears it refuses this word as a replay.
       deps.lastWord(
         linkNames.map((link) => ({
           link,
-          // Fit for nothing: it will serve nothing more (and speaks the version the heartbeat did).
-          data: packet(link, (seqByLink.get(link) ?? 0) + 1, 'stopping', [], fit && [], stamp()),
+          data: packet(link, (seqByLink.get(link) ?? 0) + 1, goodbye, stamp()),
         })),
       )
     }
@@ -129,8 +140,8 @@ export function heartbeatSender(deps: HeartbeatSenderDeps) {
      * A heartbeat as it would be sent on the first link, never sent: the takeover rehearsal encodes
      * one (seq 1 leaves the numbering of the real ones untouched).
      */
-    rehearse(state: NodeStateCode, held: AdvertisedAddress[], fit: string[] | null): Buffer {
-      return packet(linkNames[0] ?? '', 1, state, held, fit, clock.wallNow())
+    rehearse(words: Words): Buffer {
+      return packet(linkNames[0] ?? '', 1, words, clock.wallNow())
     },
   }
 }

@@ -96,6 +96,8 @@ export function packetIntake(deps: PacketIntakeDeps) {
         fit: hb.fit ?? null,
         state: hb.state,
         held: hb.held,
+        orders: hb.orders ?? null,
+        heard: hb.heard ?? null,
       })
       if (pending.length === 1) clock.afterIo(flush)
     },

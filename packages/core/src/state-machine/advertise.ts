@@ -1,4 +1,6 @@
-import type { AdvertisedAddress, NodeStateCode } from '../model/advertised.js'
+import type { AdvertisedAddress, HeardPeer, NodeStateCode, OrderView } from '../model/advertised.js'
+import { ordersView } from './order.js'
+import { heardView } from './relay.js'
 import { giveBackDue } from './resources.js'
 import type { EngineState } from './state.js'
 
@@ -28,4 +30,14 @@ export function advertisedHeld(s: EngineState): AdvertisedAddress[] {
     for (const a of r.addresses) out.push({ ip: a.ip, prefix: a.prefix, family: a.family, status })
   }
   return out
+}
+
+/** The orders this node knows (heartbeat version 3), or null while it speaks an older version. */
+export function advertisedOrders(s: EngineState): OrderView[] | null {
+  return s.orderOnWire ? ordersView(s) : null
+}
+
+/** The peers this node hears directly, with what they said (version 3), or null while it speaks an older one. */
+export function advertisedHeard(s: EngineState, now: number): HeardPeer[] | null {
+  return s.orderOnWire ? heardView(s, now) : null
 }

@@ -79,7 +79,7 @@ export function ordersView(s: EngineState): OrderView[] {
  * they agree or the peer cannot tell. A peer that says nothing of an order it is a taker in (by this
  * node's view) disagrees: it would not take them.
  */
-export function orderDisagreement(s: EngineState, r: Resource, peer: PeerView): string | undefined {
+export function orderDisagreement(r: Resource, peer: PeerView): string | undefined {
   if (peer.orders === null || r.takers === null) return undefined
   const theirs = peer.orders.find((o) => o.owner === r.owner)
   if (theirs === undefined) {
@@ -121,7 +121,7 @@ export function trackMismatches(s: EngineState, fx: Effect[]): EngineState {
         if (said !== undefined) next[key] = said
         continue
       }
-      const text = orderDisagreement(s, r, peer)
+      const text = orderDisagreement(r, peer)
       if (text === undefined) {
         if (said !== undefined)
           fx.push({ kind: 'emit', event: { kind: 'order-agreed', peer: peer.id, owner: r.owner } })
