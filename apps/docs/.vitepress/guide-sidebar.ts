@@ -16,6 +16,7 @@ export const guideSidebar = [
       { text: 'Detection time', link: '/concepts/detection' },
       { text: 'States and the checklist', link: '/concepts/checklist' },
       { text: 'Failback', link: '/concepts/failback' },
+      { text: 'More than two nodes', link: '/concepts/more-than-two-nodes' },
       { text: 'Split brain', link: '/concepts/split-brain' },
       { text: 'Health checks', link: '/concepts/health-checks' },
       { text: 'When the agent itself dies', link: '/concepts/agent-death' },

@@ -39,6 +39,7 @@ owns:
   - interface: eth0
     address: 192.168.1.10/24
     requires: [web, uplink]
+takers: [beta, gamma]
 peers:
   - id: beta
     takeover:
@@ -47,6 +48,8 @@ peers:
         requires: [web]
       - interface: eth0
         address: fd00::11/64
+    takers: [alpha, gamma]
+  - id: gamma
 checks:
   web:
     kind: https
