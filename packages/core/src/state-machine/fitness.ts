@@ -75,10 +75,10 @@ export function noNodeFit(s: EngineState, r: Resource): boolean {
  * loss calls for), and hears it again once it is over.
  */
 export function advertisedFit(s: EngineState): string[] | null {
-  // A taker whose acquire is blocked (Test said no, a strict hook failed) says it is unfit: the
-  // next taker in the order goes on rather than waiting for it.
+  // A taker whose acquire was refused (Test said no, a strict hook failed) says it is unfit: the
+  // next taker in the order goes on rather than waiting for it (Resource.acquireRefused).
   const unfit = Object.values(s.resources).filter(
-    (r) => !selfFit(s, r) || (r.owner !== s.self && r.blocked?.action === 'acquire' && s.orderOnWire),
+    (r) => !selfFit(s, r) || (r.acquireRefused && s.orderOnWire),
   )
   if (!s.fitnessOnWire && unfit.length === 0) return null
   const out: string[] = []

@@ -96,6 +96,15 @@ describe('the one rule: among the live, fit nodes of the order, the first holds 
     c.kill('a')
     c.run(1_000, c.never2())
     expect(c.holders('a')).toEqual(['c'])
+    // Past the refusal's retry time (60 s), b still says it is unfit: c is not asked to hand the
+    // address back only for b to refuse it again.
+    c.run(65_000, c.never2())
+    expect(c.holders('a')).toEqual(['c'])
+    expect(c.kinds('c').filter((k) => k === 'releasing')).toEqual([])
+    // The owner returns: every refusal is forgotten, and the address goes home.
+    c.revive('a')
+    c.run(1_000, c.never2())
+    expect(c.holders('a')).toEqual(['a'])
   })
 
   it('a taker ahead in maintenance is passed over', () => {

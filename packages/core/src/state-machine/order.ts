@@ -81,20 +81,46 @@ export function ordersView(s: EngineState): OrderView[] {
  */
 export function orderDisagreement(r: Resource, peer: PeerView): string | undefined {
   if (peer.orders === null || r.takers === null) return undefined
-  const theirs = peer.orders.find((o) => o.owner === r.owner)
+  // Judged at every step of the machine, on orders that rarely change: once per orders heard and
+  // resource (whose takers and addresses never change while the machine runs).
+  let byOwner = judged.get(peer.orders)
+  if (byOwner === undefined) {
+    byOwner = new Map()
+    judged.set(peer.orders, byOwner)
+  }
+  const known = byOwner.get(r.owner)
+  if (known?.takers === r.takers && known.addresses === r.addresses) return known.text
+  const text = disagreement(r, r.takers, peer.id, peer.orders)
+  byOwner.set(r.owner, { takers: r.takers, addresses: r.addresses, text })
+  return text
+}
+
+/** orderDisagreement's answers by the peer's orders (as heard) and the owner of this node's resource. */
+const judged = new WeakMap<
+  readonly OrderView[],
+  Map<string, { takers: readonly string[]; addresses: Resource['addresses']; text: string | undefined }>
+>()
+
+function disagreement(
+  r: Resource,
+  takers: readonly string[],
+  peer: string,
+  orders: readonly OrderView[],
+): string | undefined {
+  const theirs = orders.find((o) => o.owner === r.owner)
   if (theirs === undefined) {
-    return r.takers.includes(peer.id)
-      ? `${peer.id} is a taker of ${r.owner}'s addresses here, but its config does not take them over`
+    return takers.includes(peer)
+      ? `${peer} is a taker of ${r.owner}'s addresses here, but its config does not take them over`
       : undefined
   }
   const ours = orderOf(r)
   const theirOrder = [theirs.owner, ...theirs.takers]
   if (ours.join() !== theirOrder.join())
-    return `order of ${r.owner}'s addresses: ${ours.join(', ')} here, ${theirOrder.join(', ')} on ${peer.id}`
+    return `order of ${r.owner}'s addresses: ${ours.join(', ')} here, ${theirOrder.join(', ')} on ${peer}`
   const mine = r.addresses.map((a) => a.ip).sort()
   const other = [...theirs.addresses].sort()
   if (mine.join() !== other.join())
-    return `${r.owner}'s addresses: ${mine.join(', ')} here, ${other.join(', ') || 'none'} on ${peer.id}`
+    return `${r.owner}'s addresses: ${mine.join(', ')} here, ${other.join(', ') || 'none'} on ${peer}`
   return undefined
 }
 

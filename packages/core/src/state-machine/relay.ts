@@ -1,4 +1,4 @@
-import type { HeardPeer } from '../model/advertised.js'
+import type { HeardPeer, OrderView } from '../model/advertised.js'
 import type { EngineState, PeerView } from './state.js'
 
 /**
@@ -78,4 +78,18 @@ export function applyHeard(
 export function sameList(a: readonly string[] | null, b: readonly string[] | null): boolean {
   if (a === null || b === null) return a === b
   return a.length === b.length && a.every((x, i) => x === b[i])
+}
+
+/** Two views of the orders, the same in every owner, taker and address. */
+export function sameOrders(a: readonly OrderView[] | null, b: readonly OrderView[]): boolean {
+  if (a === null || a.length !== b.length) return false
+  return a.every((o, i) => {
+    const p = b[i]
+    return (
+      p !== undefined &&
+      o.owner === p.owner &&
+      sameList(o.takers, p.takers) &&
+      sameList(o.addresses, p.addresses)
+    )
+  })
 }

@@ -378,9 +378,10 @@ function expireBlock(r: Resource, now: number): Resource {
   return r
 }
 
-/** Clears a "until the trigger changes" block when the owner's liveness flips. */
+/** Clears a "until the trigger changes" block, and a refused acquire, when the owner's liveness flips. */
 export function clearBlockOnChange(r: Resource): Resource {
-  return r.blocked?.untilChange ? { ...r, blocked: null } : r
+  const cleared = r.acquireRefused ? { ...r, acquireRefused: false } : r
+  return cleared.blocked?.untilChange ? { ...cleared, blocked: null } : cleared
 }
 
 export function startAcquire(

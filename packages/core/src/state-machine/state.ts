@@ -129,6 +129,13 @@ export interface Resource {
    * configured order, or null when the config does not say (then it is not compared with peers').
    */
   readonly takers: readonly string[] | null
+  /**
+   * A peer's addresses this node tried to take and could not (Test said "notification only", a strict
+   * hook or the add failed, arbitration refused): with an order, it says it is unfit for them until it
+   * takes them or the owner's liveness changes, so the next taker goes on and nobody hands them back
+   * to this node only to see it refuse again.
+   */
+  readonly acquireRefused: boolean
 }
 
 export interface Timing {

@@ -6,7 +6,7 @@ import type { ChecklistOutcome, HeartbeatInput, Input } from './inputs.js'
 import { evaluatePeer } from './liveness.js'
 import { onRelease, onTakeover } from './operator.js'
 import { ordersConfigured, trackMismatches } from './order.js'
-import { applyHeard, sameList } from './relay.js'
+import { applyHeard, sameList, sameOrders } from './relay.js'
 import { clearBlockOnChange, evaluateResource, names, releaseRefusedAtStop } from './resources.js'
 import type { EngineState, PeerView, Resource, Timing } from './state.js'
 
@@ -96,6 +96,7 @@ export function initialState(setup: MachineSetup, now: number): EngineState {
       handedTo: null,
       fromUnfitOwner: false,
       takers: r.takers ?? (r.owner === setup.self ? null : [setup.self]),
+      acquireRefused: false,
     }
   }
   return {
@@ -273,7 +274,8 @@ function onHeartbeat(s: EngineState, input: HeartbeatInput, now: number, fx: Eff
         : peer.held,
     heldSentAt: current ? input.sentAt : peer.heldSentAt,
     ...(current && !sameList(peer.fit, input.fit) ? { fit: input.fit, fitSince: now } : {}),
-    ...(input.orders != null ? { orders: input.orders } : {}),
+    // The same orders as before keep their object: judged once (order.ts orderDisagreement).
+    ...(input.orders != null && !sameOrders(peer.orders, input.orders) ? { orders: input.orders } : {}),
   }
   let resources = s.resources
   const r = resources[peer.id]
@@ -308,6 +310,7 @@ function onChecklistFinished(
       status: acquiring && input.outcome === 'done' ? 'held' : 'idle',
       since: now,
       blocked: null,
+      acquireRefused: acquiring && input.outcome === 'done' ? false : r.acquireRefused,
       waitingSince: null,
       claimClockSince: null,
       heldElsewhereBy: null,
@@ -320,6 +323,7 @@ function onChecklistFinished(
       status: acquiring ? 'idle' : 'held',
       since: now,
       blocked: blockAfter(s, r, input.outcome, now),
+      acquireRefused: r.acquireRefused || (acquiring && r.owner !== s.self),
       waitingSince: null,
       claimClockSince: null,
       heldElsewhereBy: null,
