@@ -19,7 +19,7 @@ import { cpus, hostname, tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs, promisify } from 'node:util'
-import { AgentProcess, IPFO_BIN, loopbackStage, writePairFiles } from '@ipfo/cli/demo'
+import { AgentProcess, IPFO_BIN, loopbackStage, writeNodeFiles } from '@ipfo/cli/demo'
 
 const run = promisify(execFile)
 const { values } = parseArgs({
@@ -51,7 +51,7 @@ async function withAgent<T>(body: (socket: string) => Promise<T>): Promise<T> {
   const dir = await mkdtemp(join(tmpdir(), 'ipfo-bench-cli-'))
   try {
     const stage = loopbackStage(dir, 30_000 + Math.floor(Math.random() * 20_000))
-    const files = await writePairFiles(stage, dir)
+    const files = await writeNodeFiles(stage, dir)
     const agent = new AgentProcess(
       'a',
       stage.agentCommand('a', ['--config', files.config.a]),

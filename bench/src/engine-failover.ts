@@ -11,7 +11,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { cpus, hostname, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { AgentProcess, namespaceStage, writePairFiles } from '@ipfo/cli/demo'
+import { AgentProcess, namespaceStage, writeNodeFiles } from '@ipfo/cli/demo'
 
 const { values } = parseArgs({
   options: {
@@ -49,7 +49,7 @@ async function withPair<T>(
   const stage = await namespaceStage({ ...setting, probeEveryMs: 1 })
   const dir = await mkdtemp(join(tmpdir(), 'ipfo-bench-'))
   try {
-    const files = await writePairFiles(stage, dir)
+    const files = await writeNodeFiles(stage, dir)
     const agent = (node: 'a' | 'b') =>
       new AgentProcess(
         node,

@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { type AgentLogLine, AgentProcess } from '../src/demo/agent-process.js'
 import { loopbackStage } from '../src/demo/loopback-stage.js'
-import { writePairFiles } from '../src/demo/pair-files.js'
+import { writeNodeFiles } from '../src/demo/node-files.js'
 import {
   eventMs,
   handoverReported,
@@ -31,7 +31,7 @@ afterEach(async () => {
 
 async function setup() {
   const stage = loopbackStage(dir, 30_000 + Math.floor(Math.random() * 20_000))
-  const files = await writePairFiles(stage, dir)
+  const files = await writeNodeFiles(stage, dir)
   const agent = (node: 'a' | 'b') =>
     new AgentProcess(
       node,

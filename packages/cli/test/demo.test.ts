@@ -9,6 +9,26 @@ import { runCli } from './run-cli.js'
 
 const namespaces = () => execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' })
 
+/** What `ipfo demo --nodes 3 --json` says when its story went as told: b, then c, then a again, one at a time. */
+function expectTrioStory(json: Record<string, unknown>) {
+  expect(json, JSON.stringify(json)).toMatchObject({
+    doubleHeldSamples: 0,
+    trio: {
+      order: ['a', 'b', 'c'],
+      takeovers: [
+        { died: 'a', holders: ['b'] },
+        { died: 'b', holders: ['c'] },
+      ],
+      failbackHolders: ['a'],
+      acquisitions: ['a', 'b', 'c', 'a'],
+    },
+  })
+  expect(json.holderSamples).toBeGreaterThan(0)
+  const [first, second] = (json.trio as { takeovers: { takeoverMs: number }[] }).takeovers
+  expect(json.takeoverMs).toBe(first?.takeoverMs)
+  expect(second?.takeoverMs).toBeLessThan(2_000)
+}
+
 describe('ipfo demo', () => {
   it('on loopback: takes over, gives back, never two holders, and says it simulated addresses', async () => {
     const human = await runCli(['demo', '--loopback'])
@@ -20,6 +40,26 @@ describe('ipfo demo', () => {
     expect(json).toMatchObject({ mode: 'loopback', doubleHeldSamples: 0, clientOutageMs: null })
     expect(json.takeoverMs).toBeLessThan(2_000)
     expect(json.holderSamples).toBeGreaterThan(0)
+  }, 120_000)
+
+  it('refuses a node count other than 2 or 3, saying which it takes', async () => {
+    const result = await runCli(['demo', '--nodes', '4'])
+    expect(result.code).toBe(2)
+    expect(result.stderr).toContain('Expected --nodes=4 to be one of: 2, 3')
+  })
+
+  it('with three nodes on loopback: b takes over, then c, then a gets it back, never two holders', async () => {
+    const human = await runCli(['demo', '--nodes', '3', '--loopback'])
+    expect(human.code, `${human.stdout}\n${human.stderr}`).toBe(0)
+    expect(human.stdout).toContain('its takers, in order, are b then c')
+    expect(human.stdout).toMatch(/takeover: \d+ms from the kill to b holding/)
+    expect(human.stdout).toMatch(/takeover: \d+ms from the kill to c holding/)
+    expect(human.stdout).toMatch(/a and c both held \S+ in 0 of [1-9]\d* samples/)
+    const result = await runCli(['demo', '--nodes', '3', '--loopback', '--json'])
+    expect(result.code, result.stderr).toBe(0)
+    const json = JSON.parse(result.stdout)
+    expect(json).toMatchObject({ mode: 'loopback', clientOutageMs: null })
+    expectTrioStory(json)
   }, 120_000)
 
   const skip = netnsSkipReason(netnsAvailable(), process.env.CI === 'true')
@@ -35,6 +75,25 @@ describe('ipfo demo', () => {
       expect(namespaces()).not.toContain(`ipfo-${result.pid ?? ''}`)
     },
     // Each run is a real demo; on a busy machine one takes 15-30 s.
+    120_000,
+  )
+
+  it.skipIf(skip !== undefined)(
+    'as root with three nodes: b, then c take over with a measured client outage, a gets it back, nothing left behind',
+    async () => {
+      const result = await runCli(['demo', '--nodes', '3', '--json'])
+      expect(result.code, result.stderr).toBe(0)
+      const json = JSON.parse(result.stdout)
+      expect(json).toMatchObject({ mode: 'namespaces' })
+      expectTrioStory(json)
+      for (const takeover of json.trio.takeovers) {
+        expect(takeover.clientOutageMs).toBeGreaterThan(0)
+        expect(takeover.clientOutageMs).toBeLessThan(2_000)
+      }
+      expect(json.clientOutageMs).toBe(json.trio.takeovers[0].clientOutageMs)
+      expect(namespaces()).not.toContain(`ipfo-${result.pid ?? ''}`)
+    },
+    // A real demo with three agents and two takeovers; on a busy machine one takes 20-40 s.
     120_000,
   )
 

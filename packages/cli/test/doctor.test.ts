@@ -7,7 +7,7 @@ import { netnsAvailable } from '@ipfo/core/netns'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { AgentProcess } from '../src/demo/agent-process.js'
 import { loopbackStage } from '../src/demo/loopback-stage.js'
-import { writePairFiles } from '../src/demo/pair-files.js'
+import { writeNodeFiles } from '../src/demo/node-files.js'
 import { BIN, runCli } from './run-cli.js'
 
 let dir: string
@@ -36,7 +36,7 @@ async function config(extra: string, port = 40_000 + Math.floor(Math.random() * 
 /** Starts a and b on loopback; `keyOfA` gives a a key file of its own. */
 async function startPair(keyOfA?: string) {
   const stage = loopbackStage(dir, 30_000 + Math.floor(Math.random() * 20_000))
-  const files = await writePairFiles(stage, dir)
+  const files = await writeNodeFiles(stage, dir)
   if (keyOfA) {
     const a = JSON.parse(await readFile(files.config.a, 'utf8'))
     await writeFile(files.config.a, JSON.stringify({ ...a, key: keyOfA }))

@@ -5,7 +5,7 @@ import type { AgentStatus } from '@ipfo/core'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { type AgentLogLine, AgentProcess } from '../src/demo/agent-process.js'
 import { loopbackStage } from '../src/demo/loopback-stage.js'
-import { writePairFiles } from '../src/demo/pair-files.js'
+import { writeNodeFiles } from '../src/demo/node-files.js'
 import { until } from './pair-harness.js'
 
 /**
@@ -62,7 +62,7 @@ describe('exec health checks in the agent', () => {
     const checkOf = (program: string) => ({
       script: { kind: 'exec', argv: [program], interval: '200ms', timeout: '150ms', fall: 2, rise: 2 },
     })
-    const files = await writePairFiles(stage, dir, {
+    const files = await writeNodeFiles(stage, dir, {
       a: { checks: checkOf(check), owns: [address] },
       b: { checks: checkOf('/bin/true'), peers: [{ id: 'a', takeover: [address] }] },
     })

@@ -6,7 +6,7 @@ import { createInterface } from 'node:readline'
 import type { AgentStatus, HeapAfterGc } from '@ipfo/core'
 import { type AgentLogLine, AgentProcess } from '../src/demo/agent-process.js'
 import { namespaceStage } from '../src/demo/namespace-stage.js'
-import { type ExtraConfig, type PairFiles, writePairFiles } from '../src/demo/pair-files.js'
+import { type ExtraConfig, type NodeFiles, writeNodeFiles } from '../src/demo/node-files.js'
 import { type HolderView, sampleHolders } from './handover.js'
 
 export type NamespacePair = Awaited<ReturnType<typeof startNamespacePair>>
@@ -33,9 +33,9 @@ export async function startNamespacePair(
     nodeFlags: opts.nodeFlags ?? [],
   })
   const dir = await mkdtemp(join(tmpdir(), 'ipfo-netns-'))
-  let files: PairFiles
+  let files: NodeFiles
   try {
-    files = await writePairFiles(
+    files = await writeNodeFiles(
       stage,
       dir,
       typeof opts.config === 'function' ? opts.config(stage) : opts.config,

@@ -7,7 +7,7 @@ import { isRoot } from '@ipfo/testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { AgentProcess } from '../src/demo/agent-process.js'
 import { loopbackStage } from '../src/demo/loopback-stage.js'
-import { type PairFiles, writePairFiles } from '../src/demo/pair-files.js'
+import { type NodeFiles, writeNodeFiles } from '../src/demo/node-files.js'
 import { BIN, runCli } from './run-cli.js'
 
 /**
@@ -16,7 +16,7 @@ import { BIN, runCli } from './run-cli.js'
  * loopback as root and the CLI as `nobody` (setpriv).
  */
 let dir: string
-let files: PairFiles
+let files: NodeFiles
 
 const asNobody = (command: string, args: string[]) =>
   new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
@@ -33,7 +33,7 @@ describe.skipIf(!isRoot)('a non-root user and a running pair', () => {
     dir = await mkdtemp(join(tmpdir(), 'ipfo-perm-'))
     await chmod(dir, 0o755) // nobody can reach the socket path: only the socket's own mode stops it
     const stage = loopbackStage(dir, 30_000 + Math.floor(Math.random() * 20_000))
-    files = await writePairFiles(stage, dir)
+    files = await writeNodeFiles(stage, dir)
     await chmod(dir, 0o755)
     for (const node of ['a', 'b'] as const) {
       new AgentProcess(

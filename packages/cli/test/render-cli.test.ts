@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { AgentProcess } from '../src/demo/agent-process.js'
 import { loopbackStage } from '../src/demo/loopback-stage.js'
-import { type PairFiles, writePairFiles } from '../src/demo/pair-files.js'
+import { type NodeFiles, writeNodeFiles } from '../src/demo/node-files.js'
 import { BIN, runCli } from './run-cli.js'
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: looking for the escape character itself
@@ -14,11 +14,11 @@ const ANSI = /\x1b\[/
 const piped = { NO_COLOR: undefined, FORCE_COLOR: undefined, TERM: 'xterm-256color' }
 
 let dir: string
-let files: PairFiles
+let files: NodeFiles
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'ipfo-render-'))
   const stage = loopbackStage(dir, 30_000 + Math.floor(Math.random() * 20_000))
-  files = await writePairFiles(stage, dir)
+  files = await writeNodeFiles(stage, dir)
   for (const node of ['a', 'b'] as const)
     new AgentProcess(
       node,

@@ -8,7 +8,7 @@ import { onPath } from '@ipfo/core/agent'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { AgentProcess } from '../src/demo/agent-process.js'
 import { loopbackStage } from '../src/demo/loopback-stage.js'
-import { type ExtraConfig, writePairFiles } from '../src/demo/pair-files.js'
+import { type ExtraConfig, writeNodeFiles } from '../src/demo/node-files.js'
 import { NOTIFY_HELPERS, notifySender } from '../src/service/notify-sender.js'
 
 /**
@@ -102,7 +102,7 @@ function pets(datagrams: readonly Datagram[]) {
 /** Agent a's command and config on loopback; b's too, for a live peer. */
 async function pair(extra: ExtraConfig = {}) {
   const stage = loopbackStage(dir, 30_000 + Math.floor(Math.random() * 20_000))
-  const files = await writePairFiles(stage, dir, extra)
+  const files = await writeNodeFiles(stage, dir, extra)
   return {
     stage,
     files,

@@ -1,7 +1,7 @@
 import { netnsAvailable } from '@ipfo/core/netns'
 import { netnsSkipReason } from '@ipfo/testkit'
 import { afterEach, describe, expect, it } from 'vitest'
-import type { ExtraConfig } from '../src/demo/pair-files.js'
+import type { ExtraConfig } from '../src/demo/node-files.js'
 import { eventMs, handoverReported, reportedHandoverFaults, sampledHandoverFaults } from './handover.js'
 import { type NamespacePair, sampleInterfaces, startNamespacePair, until } from './pair-harness.js'
 

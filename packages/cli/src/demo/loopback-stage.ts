@@ -1,33 +1,43 @@
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { AGENT_NODE_FLAGS, IPFO_BIN } from '../service/agent-command.js'
+import { nodeRoles, PAIR } from './node-roles.js'
 import type { Stage } from './stage.js'
 
 /**
- * Without root: both agents on 127.0.0.1, two "links" on different ports, and a simulated address
- * adapter that records held addresses in a file instead of touching an interface.
+ * Without root: every agent on 127.0.0.1, two "links" on different ports, and a simulated address
+ * adapter that records held addresses in a file instead of touching an interface. The nodes are a
+ * and b unless `nodes` names others; node i listens on `basePort + i` (private) and
+ * `basePort + nodes.length + i` (public).
  */
-export function loopbackStage(dir: string, basePort: number): Stage {
-  const port = { a: basePort, b: basePort + 1, a2: basePort + 2, b2: basePort + 3 }
+export function loopbackStage<N extends string = 'a' | 'b'>(
+  dir: string,
+  basePort: number,
+  // Without `nodes`, N is its default, 'a' | 'b'.
+  nodes: readonly N[] = PAIR as readonly string[] as readonly N[],
+): Stage<N> {
+  const port = (node: N, link: 'private' | 'public') =>
+    basePort + nodes.indexOf(node) + (link === 'public' ? nodes.length : 0)
   const vip = '192.0.2.100/24'
   const stateFile = (node: string) => join(dir, `${node}-addresses.json`)
   return {
     mode: 'loopback',
     description: 'loopback, simulated addresses (not root: no interface is changed)',
     vip,
+    nodes,
     config(node) {
-      const me = node === 'a' ? { p: port.a, q: port.a2 } : { p: port.b, q: port.b2 }
-      const peer = node === 'a' ? { p: port.b, q: port.b2 } : { p: port.a, q: port.a2 }
-      const address = { interface: 'demo0', address: vip }
+      const peers = nodes.filter((n) => n !== node)
+      const link = (name: 'private' | 'public') => ({
+        name,
+        listen: '127.0.0.1',
+        port: port(node, name),
+        targets: peers.map((peer) => `127.0.0.1:${port(peer, name)}`),
+      })
       return {
         interval: '100ms',
         deadAfter: '300ms',
-        links: [
-          { name: 'private', listen: '127.0.0.1', port: me.p, targets: [`127.0.0.1:${peer.p}`] },
-          { name: 'public', listen: '127.0.0.1', port: me.q, targets: [`127.0.0.1:${peer.q}`] },
-        ],
-        owns: node === 'a' ? [address] : [],
-        peers: node === 'a' ? [{ id: 'b' }] : [{ id: 'a', takeover: [address] }],
+        links: [link('private'), link('public')],
+        ...nodeRoles(node, nodes, { interface: 'demo0', address: vip }),
       }
     },
     agentCommand(node, args) {
@@ -47,9 +57,9 @@ export function loopbackStage(dir: string, basePort: number): Stage {
       const { writeFile } = await import('node:fs/promises')
       await writeFile(stateFile(node), '[]')
     },
-    async holders() {
+    async holders(among = nodes) {
       const out: string[] = []
-      for (const node of ['a', 'b']) {
+      for (const node of nodes.filter((n) => among.includes(n))) {
         const held = JSON.parse(await readFile(stateFile(node), 'utf8').catch(() => '[]')) as string[]
         if (held.some((k) => k.startsWith(vip))) out.push(node)
       }

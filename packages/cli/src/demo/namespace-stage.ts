@@ -1,9 +1,12 @@
 import type { Topology } from '@ipfo/core/netns'
 import { AGENT_NODE_FLAGS, IPFO_BIN } from '../service/agent-command.js'
+import { nodeRoles, PAIR } from './node-roles.js'
 import type { ProbeHandle, Stage } from './stage.js'
 import { udpProbe } from './udp-probe.js'
 
-export interface NamespaceStageOptions {
+export interface NamespaceStageOptions<N extends string = 'a' | 'b'> {
+  /** The nodes, the VIP's owner first, then its takers (see `nodeRoles`); default a and b. */
+  readonly nodes?: readonly N[]
   readonly ipv6?: boolean
   readonly interval?: string
   readonly deadAfter?: string
@@ -26,20 +29,25 @@ const QUICK_NEIGHBOUR_CHECKS = [
   'net.ipv4.neigh.pub0.retrans_time_ms=50',
 ]
 
+/** How the stage's description counts its nodes. */
+const COUNT = ['no', 'one', 'two', 'three', 'four', 'five']
+
 /**
- * Real network namespaces: nodes a and b on a bridged public network and a private heartbeat
- * network, plus a client. The VIP lives on `pub0`; "killing" a node is kill -9 of its agent and
- * pulling both its cables, as when a machine dies.
+ * Real network namespaces: the nodes (a and b, or as many as `nodes`) on a bridged public network
+ * and a private heartbeat network, plus a client. The VIP lives on `pub0`; "killing" a node is
+ * kill -9 of its agent and pulling both its cables, as when a machine dies.
  */
-export async function namespaceStage(
-  opts: NamespaceStageOptions = {},
-): Promise<Stage & { topology: Topology }> {
+export async function namespaceStage<N extends string = 'a' | 'b'>(
+  opts: NamespaceStageOptions<N> = {},
+): Promise<Stage<N> & { topology: Topology }> {
+  // Without `nodes`, N is its default, 'a' | 'b'.
+  const nodes = opts.nodes ?? (PAIR as readonly string[] as readonly N[])
   const { createTopology } = await import('@ipfo/core/netns')
   const { onPath } = await import('@ipfo/core/agent')
   const family = opts.ipv6 ? 6 : 4
   const has = onPath(opts.path ?? process.env.PATH)
   const announcer = family === 4 ? ['socat', 'arping'].find(has) : ['na6'].find(has)
-  const topology = await createTopology({ nodes: ['a', 'b'], withClient: true, ipv6: opts.ipv6 ?? false })
+  const topology = await createTopology({ nodes, withClient: true, ipv6: opts.ipv6 ?? false })
   const probes: ProbeHandle[] = []
   try {
     if (!announcer && family === 4) {
@@ -52,7 +60,6 @@ export async function namespaceStage(
   }
   const vipIp = topology.address('public', family, 50)
   const vip = `${vipIp}/${topology.prefixLength[family]}`
-  const peerOf = (node: 'a' | 'b') => (node === 'a' ? 'b' : 'a')
   const holds = async (node: string) => {
     const result = await topology.exec(topology.node(node).ns, 'ip', ['-j', 'addr', 'show', 'dev', 'pub0'])
     return result.stdout.includes(`"${vipIp}"`)
@@ -60,26 +67,25 @@ export async function namespaceStage(
   return {
     topology,
     mode: 'namespaces',
-    description: `network namespaces ${topology.id}-* (two nodes, a switch, a client; real ip${announcer ? ` and ${announcer}` : ''})`,
+    description: `network namespaces ${topology.id}-* (${COUNT[nodes.length] ?? nodes.length} nodes, a switch, a client; real ip${announcer ? ` and ${announcer}` : ''})`,
     ...(announcer
       ? {}
       : {
           caveat: `${family === 4 ? 'neither socat nor arping' : 'na6'} is installed, so the nodes cannot announce a move: the client's neighbour cache is set to check the VIP's address every 100 ms (a real client may take 30 s or more; apt-get install ${family === 4 ? 'socat iputils-arping' : 'ipv6toolkit'})`,
         }),
     vip,
+    nodes,
     config(node) {
-      const peer = topology.node(peerOf(node))
-      const address = { interface: 'pub0', address: vip }
+      const peers = nodes.filter((n) => n !== node).map((n) => topology.node(n))
       const target = (i: { ipv4: string; ipv6: string | undefined }) => (family === 6 ? i.ipv6! : i.ipv4)
       return {
         interval: opts.interval ?? '100ms',
         deadAfter: opts.deadAfter ?? '300ms',
         links: [
-          { name: 'private', targets: [target(peer.private!)] },
-          { name: 'public', targets: [target(peer.public)] },
+          { name: 'private', targets: peers.map((peer) => target(peer.private!)) },
+          { name: 'public', targets: peers.map((peer) => target(peer.public)) },
         ],
-        owns: node === 'a' ? [address] : [],
-        peers: node === 'a' ? [{ id: 'b' }] : [{ id: 'a', takeover: [address] }],
+        ...nodeRoles(node, nodes, { interface: 'pub0', address: vip }),
       }
     },
     agentCommand(node, args) {
@@ -105,16 +111,16 @@ export async function namespaceStage(
       await topology.linkUp(node, 'public')
       await topology.linkUp(node, 'private')
     },
-    async holders() {
+    async holders(among = nodes) {
       // One after the other, a first: in a failback (b to a) a look that shows both is then proof
       // that both held it at once, where two reads at once could each catch a different moment.
-      const a = await holds('a')
-      const b = await holds('b')
-      return [a && 'a', b && 'b'].filter((x): x is string => Boolean(x))
+      const out: string[] = []
+      for (const node of nodes.filter((n) => among.includes(n))) if (await holds(node)) out.push(node)
+      return out
     },
     async startProbe(everyMs) {
-      const nodes = { a: topology.node('a').ns, b: topology.node('b').ns }
-      const probe = await udpProbe(nodes, topology.client!.ns, vipIp, everyMs ?? opts.probeEveryMs ?? 2)
+      const namespaces = Object.fromEntries(nodes.map((node) => [node, topology.node(node).ns]))
+      const probe = await udpProbe(namespaces, topology.client!.ns, vipIp, everyMs ?? opts.probeEveryMs ?? 2)
       probes.push(probe)
       return probe
     },
