@@ -13,25 +13,41 @@ import { Scheduler } from './sim/scheduler.js'
  * simulated time, every schedule it ever found replayed, and proof that its checks can fail.
  */
 
-/** Seeds run on every `npm test`; `npm run sim -- --scenarios 100000` is the long run. */
-const SEEDS = 300
+/**
+ * Seeds run on every `npm test`: pairs, and clusters of three to five nodes with orders of takers
+ * (issue 20; a cluster costs about four pairs). `npm run sim -- --scenarios 100000` is the long run.
+ */
+const SEEDS = 240
+const CLUSTER_SEEDS = 20
 /** Short scenarios: the long ones live in `npm run sim`. */
 const SHORT = { maxSimMs: 30_000, maxBeats: 100 }
 
 describe('the simulator', () => {
-  it(`runs ${SEEDS} seeded scenarios without breaking an invariant`, async () => {
-    const broken: string[] = []
-    for (let seed = 1; seed <= SEEDS; seed++) {
-      const result = await runScenario(generate(seed, SHORT))
-      if (result.violation)
-        broken.push(`seed ${seed}: ${result.violation.invariant}: ${result.violation.message}`)
-    }
-    expect(broken).toEqual([])
-  }, 120_000)
+  it.each([
+    ['pair', SEEDS],
+    ['many', CLUSTER_SEEDS],
+  ] as const)(
+    'runs seeded scenarios (nodes: %s, %i seeds) without breaking an invariant',
+    async (nodes, count) => {
+      const broken: string[] = []
+      for (let seed = 1; seed <= count; seed++) {
+        const result = await runScenario(generate(seed, { ...SHORT, nodes }))
+        if (result.violation)
+          broken.push(`seed ${seed}: ${result.violation.invariant}: ${result.violation.message}`)
+      }
+      expect(broken).toEqual([])
+    },
+    120_000,
+  )
 
   it('gives one trace per seed', async () => {
-    for (const seed of [3, 11, 42]) {
-      const schedule = generate(seed, SHORT)
+    for (const [seed, nodes] of [
+      [3, 'pair'],
+      [11, 'pair'],
+      [42, 'pair'],
+      [7, 'many'],
+    ] as const) {
+      const schedule = generate(seed, { ...SHORT, nodes })
       const first = await runScenario(schedule)
       const again = await runScenario(schedule)
       expect(again.traceHash).toBe(first.traceHash)
@@ -51,6 +67,32 @@ describe('the simulator', () => {
       expect(clean.violation).toBeUndefined()
       const result = await runScenario(quietPair([fault]))
       expect(result.violation?.invariant).toBe(invariant)
+    })
+  })
+
+  describe('three nodes and more (issue 20): the invariants through a relay', () => {
+    // a owns the address, b then c take it over, d is a spare; a dies at 10 s (b takes over) and b and
+    // c lose their link at 5 s: they hear each other only through d.
+    const relayed: Fault[] = [
+      { kind: 'sever', at: 5_000, between: ['b', 'c'] },
+      { kind: 'crash', at: 10_000, node: 'a', wipe: true },
+    ]
+    it('catches two holders that hear each other only through a third node (two-holders)', async () => {
+      const clean = await runScenario(quietFour(relayed))
+      expect(clean.violation).toBeUndefined()
+      const result = await runScenario(quietFour([...relayed, tamper('add', 'c')]))
+      expect(result.violation?.invariant).toBe('two-holders')
+      expect(result.violation?.message).toContain('through a relay')
+      // Without the relay they cannot hear each other: two holders are no violation.
+      const apart = await runScenario(
+        quietFour([...relayed, { kind: 'crash', at: 12_000, node: 'd', wipe: true }, tamper('add', 'c')]),
+      )
+      expect(apart.violation).toBeUndefined()
+    })
+
+    it('catches an address left unheld while the next taker hears nothing of the nodes ahead (unheld)', async () => {
+      const result = await runScenario(quietFour([...relayed, tamper('remove', 'b')]))
+      expect(result.violation?.invariant).toBe('unheld')
     })
   })
 
@@ -129,7 +171,7 @@ describe('the simulator', () => {
 
 /** a owns 10.0.0.100 and b watches it, shipped timers, nothing going wrong for a minute. */
 function quietPair(faults: Fault[], checks?: CheckSetup): Schedule {
-  const base = generate(1, { mode: 'defaults', checks: false })
+  const base = generate(1, { mode: 'defaults', checks: false, nodes: 'pair' })
   return {
     ...base,
     horizonMs: 60_000,
@@ -150,6 +192,27 @@ function quietPair(faults: Fault[], checks?: CheckSetup): Schedule {
       ],
     },
     faults,
+  }
+}
+
+/** As `quietPair`, with four nodes: a owns 10.0.0.100, b then c take it over, d is a spare. */
+function quietFour(faults: Fault[]): Schedule {
+  const pair = quietPair(faults)
+  const node = (id: string, owns: string[], takers?: string[]) => ({
+    id,
+    owns,
+    ...(takers ? { takers } : {}),
+    watches: id === 'b' || id === 'c' ? ['a'] : [],
+    clockRate: 1,
+    wallOffsetMs: 0,
+    startAt: 0,
+  })
+  return {
+    ...pair,
+    setup: {
+      ...pair.setup,
+      nodes: [node('a', ['10.0.0.100/24'], ['b', 'c']), node('b', []), node('c', []), node('d', [])],
+    },
   }
 }
 

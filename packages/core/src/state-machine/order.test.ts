@@ -184,6 +184,58 @@ describe('partial partitions: no second holder while a node still hears the hold
   })
 })
 
+describe('two takers that both took the address while they could not hear each other', () => {
+  it.each(['auto', 'stable', 'manual'] as const)(
+    'failback %s: the one behind lets go as soon as it hears the one ahead hold it',
+    (policy) => {
+      const c = trio({ timing: { failback: { policy, stableForMs: 5_000, claimTimeoutMs: 10_000 } } })
+      c.kill('a')
+      c.cut('b', 'c')
+      c.run(600)
+      expect(c.holders('a').sort()).toEqual(['b', 'c'])
+      c.heal('b', 'c')
+      c.run(600)
+      expect(c.holders('a')).toEqual(['b'])
+      expect(c.events('c')).toContainEqual(
+        expect.objectContaining({
+          kind: 'releasing',
+          reason: 'b, ahead of this node in the order, holds them too',
+        }),
+      )
+    },
+  )
+
+  it('the owner alive and unfit, b cut off from both: b takes it, and so does c (a handed it over); then the same', () => {
+    const c = trio({ timing: { failback: { policy: 'manual', stableForMs: 5_000, claimTimeoutMs: 10_000 } } })
+    c.sick('a', 'a', true)
+    c.cut('b', 'a')
+    c.cut('b', 'c')
+    c.run(1_000)
+    expect(c.holders('a').sort()).toEqual(['b', 'c'])
+    c.heal('b', 'a')
+    c.heal('b', 'c')
+    c.run(600)
+    expect(c.holders('a')).toEqual(['b'])
+  })
+
+  it('the owner fit again as they meet (failback stable): the one behind lets go at once, the one ahead after stableFor', () => {
+    const c = trio({ timing: { failback: { policy: 'stable', stableForMs: 5_000, claimTimeoutMs: 10_000 } } })
+    c.sick('a', 'a', true)
+    c.cut('b', 'a')
+    c.cut('b', 'c')
+    c.run(1_000)
+    expect(c.holders('a').sort()).toEqual(['b', 'c'])
+    c.sick('a', 'a', false)
+    // c hears of b through a at once; b hears c later.
+    c.heal('b', 'a')
+    c.run(1_000)
+    expect(c.holders('a')).toEqual(['b'])
+    c.heal('b', 'c')
+    c.run(6_000, c.never2())
+    expect(c.holders('a')).toEqual(['a'])
+  })
+})
+
 describe('the order is the same on every node, or nothing of it is taken over', () => {
   it('c sees the order differently: both report it, and neither takes the address when a dies', () => {
     const c = new MachineCluster(['a', 'b', 'c'], [{ owner: 'a', addresses: [VIP_A], takers: ['b', 'c'] }], {

@@ -245,6 +245,17 @@ function evaluateTakeover(state: EngineState, r: Resource, now: number, fx: Effe
     return { ...taken, fromUnfitOwner: true }
   }
   // held
+  // A fit taker ahead in the order holds them too (both took them while they could not hear each
+  // other): it holds them by the one rule, so let go now, whatever the failback policy, as for an
+  // owner that holds them itself. The one ahead keeps them (nothing ahead of it holds them).
+  const ahead = holderAhead(state, r)
+  if (ahead !== undefined) {
+    if (r.blocked)
+      return r.blocked.retryAt === null
+        ? { ...r, blocked: { ...r.blocked, retryAt: now + state.timing.retryAfterMs } }
+        : r
+    return startRelease(state, r, now, fx, `${ahead}, ahead of this node in the order, holds them too`)
+  }
   if (!owner.alive) {
     if (r.manual || state.maintenance) return r
     return selfFit(state, r) ? giveBackAhead(state, r, now, fx) : handOverIfUnfit(state, r, now, fx)
@@ -450,6 +461,26 @@ export function startRelease(
     },
   })
   return { ...r, status: 'releasing', since: now, failbackReported: false, contestedBy: null }
+}
+
+/**
+ * A taker ahead of this node in the resource's order heard holding its addresses, and fit for them;
+ * undefined: none. Its status does not matter: a holder whose give-back to the owner is due says
+ * `releasing` while it waits for the policy, and this node's give-back is due then too. One that
+ * says it is unfit (it hands them over, perhaps to this node) or is stopping does not count, nor
+ * one known only through a report without detail (it may hold nothing).
+ */
+function holderAhead(state: EngineState, r: Resource): string | undefined {
+  const takers = r.takers ?? []
+  const ahead = takers.slice(0, Math.max(takers.indexOf(state.self), 0))
+  const found = holdersOf(state, r, r.owner).find(
+    (h) =>
+      ahead.includes(h.peer.id) &&
+      !unknownHolder(h.peer) &&
+      h.peer.state !== 'stopping' &&
+      !saysUnfit(h.peer, r),
+  )
+  return found?.peer.id
 }
 
 /** Live peers (other than `except`) that advertise holding any of the resource's addresses. */

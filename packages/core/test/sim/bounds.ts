@@ -19,6 +19,11 @@ export interface Bounds {
    */
   readonly graceMs: number
   /**
+   * What a relay adds to `graceMs` for two holders that hear each other only through a third node:
+   * the relay says what it heard in its next heartbeat (an interval) and that crosses one more link.
+   */
+  readonly relayMs: number
+  /**
    * `unheld`: how long an address may stay unheld while a fit node could hold it: detection
    * (deadAfter), a heartbeat each way, a release that must end first, and two acquires (two
    * nodes claiming at once both yield, and the owner claims again).
@@ -79,6 +84,7 @@ export function boundsOf(setup: Setup, faults: readonly Fault[]): Bounds {
     acquireMs,
     releaseMs,
     graceMs,
+    relayMs: skew * t.intervalMs + delayMs,
     unheldMs,
     obstructionMs: skew * retryMs + graceMs,
     carrierSettleMs: skew * Math.max(t.carrierSettleMs, t.deadAfterMs),

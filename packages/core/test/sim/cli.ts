@@ -27,7 +27,7 @@ async function main(): Promise<number> {
   if (opts.worker !== undefined) return worker(opts)
   const started = performance.now()
   console.log(
-    `sim: ${opts.scenarios} scenarios from seed ${opts.firstSeed} (${opts.mode ?? 'mixed'} timers${opts.bypassSchema ? ', claimTimeout past the schema' : ''}${opts.checks === undefined ? '' : opts.checks ? ', health checks in all' : ', no health checks'}), ${opts.jobs} job(s)`,
+    `sim: ${opts.scenarios} scenarios from seed ${opts.firstSeed} (${opts.mode ?? 'mixed'} timers${opts.bypassSchema ? ', claimTimeout past the schema' : ''}${opts.checks === undefined ? '' : opts.checks ? ', health checks in all' : ', no health checks'}${opts.nodes === undefined ? '' : `, nodes ${opts.nodes}`}), ${opts.jobs} job(s)`,
   )
   const stats =
     opts.jobs > 1 ? await parallel(opts) : await runBatch({ ...batchOf(opts), onFound: report(opts) })
@@ -52,6 +52,7 @@ function batchOf(opts: CliOptions) {
     maxSimMs: opts.maxSimMs,
     bypassSchema: opts.bypassSchema,
     checks: opts.checks,
+    nodes: opts.nodes,
     shrink: opts.shrink,
     stopAfter: opts.stopAfter,
     onProgress: progress(opts.scenarios),

@@ -32,6 +32,8 @@ interface NodeConditions {
 export class Conditions {
   private readonly nodes = new Map<string, NodeConditions>()
   private readonly connected = new Map<string, number | null>()
+  /** Per pair, since when some third node up has been connected to both (a relay; see `relayedSince`). */
+  private readonly relayed = new Map<string, number | null>()
   private readonly silent = new Map<string, number | null>()
   /** The last accepted `ipfo takeover`: a moment of two holders after it is the operator's doing. */
   lastTakeoverAt = Number.NEGATIVE_INFINITY
@@ -108,6 +110,21 @@ export class Conditions {
         const key = `${a.id}>${b.id}`
         this.silent.set(key, quiet ? (this.silent.get(key) ?? now) : null)
       }
+    // Through a relay: connected to a third node that is connected to the other (three nodes or more).
+    for (const a of nodes)
+      for (const b of nodes) {
+        if (a.id >= b.id) continue
+        let since: number | null = null
+        for (const z of nodes) {
+          if (z === a || z === b) continue
+          const az = this.connectedSince(a.id, z.id)
+          const zb = this.connectedSince(z.id, b.id)
+          if (az === null || zb === null) continue
+          const both = Math.max(az, zb)
+          if (since === null || both < since) since = both
+        }
+        this.relayed.set(`${a.id}|${b.id}`, since)
+      }
     return true
   }
 
@@ -117,6 +134,35 @@ export class Conditions {
 
   connectedSince(a: string, b: string): number | null {
     return this.connected.get(a < b ? `${a}|${b}` : `${b}|${a}`) ?? null
+  }
+
+  /**
+   * Since when `a` and `b` have been connected through a relay: both connected to one node up that
+   * hears each (its heartbeats say what each says, relay.ts); the earliest such node counts. Null
+   * while none is.
+   */
+  relayedSince(a: string, b: string): number | null {
+    return this.relayed.get(a < b ? `${a}|${b}` : `${b}|${a}`) ?? null
+  }
+
+  /**
+   * Since when `to` has heard nothing of `from`, neither directly nor through a third node (a node
+   * that hears `from` and is heard by `to` reports it alive, relay.ts); null while it may. With two
+   * nodes, `silentSince`.
+   */
+  unheardSince(from: string, to: string): number | null {
+    let since = this.silentSince(from, to)
+    if (since === null) return null
+    for (const z of this.sim.nodes) {
+      if (z.id === from || z.id === to) continue
+      const first = this.silentSince(from, z.id)
+      const second = this.silentSince(z.id, to)
+      if (first === null && second === null) return null
+      // The path through z closed when its first leg did.
+      const closed = Math.min(first ?? Number.POSITIVE_INFINITY, second ?? Number.POSITIVE_INFINITY)
+      since = Math.max(since, closed)
+    }
+    return since
   }
 
   /** Since when `to` has heard nothing from `from` (the last packet on its way included); null while it may. */

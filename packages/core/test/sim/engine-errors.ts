@@ -4,6 +4,7 @@ import type { Violation } from './violation.js'
 /**
  * `engine-error`: no `error` event and no failing engine call, except the errors the scenario
  * caused on purpose: a fault made a port fail (an add refused), and the engine reported just that.
+ * Nor an `order-mismatch`: every node's config gives the same orders (node-config.ts).
  */
 export class EngineErrors {
   private readonly expected = new Map<string, string[]>()
@@ -16,6 +17,12 @@ export class EngineErrors {
   }
 
   event(node: string, e: IpfoEvent, now: number): void {
+    if (e.kind === 'order-mismatch')
+      this.violation ??= {
+        invariant: 'engine-error',
+        at: now,
+        message: `${node}: order-mismatch: ${e.detail}`,
+      }
     if (e.kind !== 'error') return
     const list = this.expected.get(node) ?? []
     const i = list.indexOf(e.context)

@@ -44,6 +44,7 @@ function effects(
   const { scheduler, network, table, conditions } = world
   switch (fault.kind) {
     case 'partition':
+    case 'sever':
     case 'cut':
     case 'loss':
     case 'delay': {

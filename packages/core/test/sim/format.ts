@@ -8,7 +8,7 @@ export function formatSchedule(s: Schedule): string {
   const nodes = s.setup.nodes
     .map(
       (n) =>
-        `${n.id} owns [${n.owns.join(' ')}] watches [${n.watches.join(' ')}] clock x${n.clockRate} start @${n.startAt}`,
+        `${n.id} owns [${n.owns.join(' ')}]${n.takers ? ` takers [${n.takers.join(' ')}]` : ''} watches [${n.watches.join(' ')}] clock x${n.clockRate} start @${n.startAt}`,
     )
     .join('\n  ')
   const claim =

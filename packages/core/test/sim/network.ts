@@ -11,6 +11,11 @@ export type NetworkRule =
     }
   | { readonly kind: 'cut'; readonly from: string; readonly to: string; readonly links?: readonly LinkName[] }
   | {
+      readonly kind: 'sever'
+      readonly between: readonly [string, string]
+      readonly links?: readonly LinkName[]
+    }
+  | {
       readonly kind: 'loss'
       readonly p: number
       readonly from?: string
@@ -117,6 +122,7 @@ export class Network {
     for (const rule of this.rules) {
       if (!onLink(rule, link)) continue
       if (rule.kind === 'cut' && rule.from === from && rule.to === to) return true
+      if (rule.kind === 'sever' && severs(rule.between, from, to)) return true
       if (rule.kind === 'partition' && groupOf(rule.groups, from) !== groupOf(rule.groups, to)) return true
     }
     return false
@@ -144,6 +150,8 @@ export class Network {
         return groupOf(rule.groups, from) !== groupOf(rule.groups, to)
       case 'cut':
         return rule.from === from && rule.to === to
+      case 'sever':
+        return severs(rule.between, from, to)
       default:
         return (rule.from === undefined || rule.from === from) && (rule.to === undefined || rule.to === to)
     }
@@ -162,6 +170,10 @@ export class Network {
 
 function onLink(rule: NetworkRule, link: LinkName): boolean {
   return rule.links === undefined || rule.links.includes(link)
+}
+
+function severs(between: readonly [string, string], from: string, to: string): boolean {
+  return (between[0] === from && between[1] === to) || (between[0] === to && between[1] === from)
 }
 
 /** The group a node is in; a node in no group is alone. */

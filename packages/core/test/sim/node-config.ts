@@ -15,7 +15,14 @@ export function nodeConfig(setup: Setup, node: NodeSetup): Config {
     deadAfter: `${t.deadAfterMs}ms`,
     links: setup.links.map((name) => ({ name, targets: [name === 'public' ? '10.0.0.255' : '10.1.0.255'] })),
     owns: node.owns.map(eth0),
-    peers: others.map((p) => ({ id: p.id, takeover: node.watches.includes(p.id) ? p.owns.map(eth0) : [] })),
+    // With orders (three nodes or more): each owner gives its own, each taker the same under the
+    // owner's peer entry; a node outside an order says nothing of it.
+    ...(node.takers && node.owns.length > 0 ? { takers: node.takers } : {}),
+    peers: others.map((p) => ({
+      id: p.id,
+      takeover: node.watches.includes(p.id) ? p.owns.map(eth0) : [],
+      ...(p.takers && node.watches.includes(p.id) ? { takers: p.takers } : {}),
+    })),
     failback: {
       policy: t.policy,
       stableFor: `${t.stableForMs}ms`,
@@ -53,7 +60,12 @@ export function addressOwners(setup: Setup): { address: string; owner: string }[
   return setup.nodes.flatMap((n) => n.owns.map((address) => ({ address, owner: n.id })))
 }
 
-/** The nodes that may hold an address: its owner and every node that watches the owner. */
+/**
+ * The nodes that may hold an owner's addresses, in the order they would (issue 20): the owner, then
+ * its takers first to last; in a pair, every node that watches the owner.
+ */
 export function mayHold(setup: Setup, owner: string): string[] {
+  const takers = setup.nodes.find((n) => n.id === owner)?.takers
+  if (takers) return [owner, ...takers]
   return setup.nodes.filter((n) => n.id === owner || n.watches.includes(owner)).map((n) => n.id)
 }

@@ -1,3 +1,4 @@
+import type { NodeCount } from './generate.js'
 import type { TimerMode } from './schedule.js'
 
 export interface CliOptions {
@@ -9,6 +10,8 @@ export interface CliOptions {
   readonly bypassSchema: boolean
   /** Health checks in every scenario (true) or none (false); undefined: the seed picks. */
   readonly checks: boolean | undefined
+  /** How many nodes (see GenerateOptions.nodes); undefined: the seed picks (`mixed`). */
+  readonly nodes: NodeCount | undefined
   readonly jobs: number
   readonly shrink: boolean
   readonly save: boolean
@@ -31,6 +34,8 @@ export const USAGE = `npm run sim -- [flags]
   --bypass-schema       claimTimeout near stableFor, past the config schema's refusal
   --checks              health checks and service faults in every scenario (default: the seed picks, half)
   --no-checks           no health checks in any scenario
+  --nodes N             pair (two nodes, as before issue 20), 3, 4 or 5 nodes with orders of takers,
+                        many (3 to 5, the seed picks) or mixed (default: the seed picks, a pair in most)
   --jobs J              run in J child processes (default 1)
   --stop-after K        stop after K violations (default 5)
   --no-shrink           report violations as generated, unshrunk
@@ -60,6 +65,7 @@ export function parseArgs(argv: readonly string[]): CliOptions {
     'bypass-schema',
     'checks',
     'no-checks',
+    'nodes',
     'jobs',
     'stop-after',
     'no-shrink',
@@ -86,6 +92,7 @@ export function parseArgs(argv: readonly string[]): CliOptions {
     maxSimMs: seconds === undefined ? undefined : num('max-sim-seconds', 0) * 1000,
     bypassSchema: flags.has('bypass-schema'),
     checks: flags.has('checks') ? true : flags.has('no-checks') ? false : undefined,
+    nodes: nodeCount(flags.get('nodes')),
     jobs: Math.max(1, num('jobs', 1)),
     shrink: !flags.has('no-shrink'),
     save: !flags.has('no-save'),
@@ -97,6 +104,14 @@ export function parseArgs(argv: readonly string[]): CliOptions {
   }
 }
 
+function nodeCount(v: string | true | undefined): NodeCount | undefined {
+  if (v === undefined || v === 'mixed') return undefined
+  if (v === 'pair' || v === '2') return 'pair'
+  if (v === 'many') return 'many'
+  if (v === '3' || v === '4' || v === '5') return Number(v) as 3 | 4 | 5
+  throw new Error(`--nodes needs pair, 3, 4, 5, many or mixed\n\n${USAGE}`)
+}
+
 /** The command that runs this seed again, with the flags that shape its schedule. */
 export function replayCommand(seed: number, opts: CliOptions): string {
   return [
@@ -106,6 +121,7 @@ export function replayCommand(seed: number, opts: CliOptions): string {
     opts.maxSimMs === undefined ? '' : `--max-sim-seconds ${opts.maxSimMs / 1000}`,
     opts.bypassSchema ? '--bypass-schema' : '',
     opts.checks === true ? '--checks' : opts.checks === false ? '--no-checks' : '',
+    opts.nodes === undefined ? '' : `--nodes ${opts.nodes}`,
   ]
     .filter(Boolean)
     .join(' ')

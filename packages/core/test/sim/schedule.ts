@@ -29,6 +29,13 @@ export interface NodeSetup {
   readonly owns: readonly string[]
   /** Peers whose addresses this node takes over (every address they own). */
   readonly watches: readonly string[]
+  /**
+   * The order of this node's own addresses after it (issue 20): who takes them over, first to last.
+   * Absent in a pair (each watcher alone, as before orders). With it, every node's config gives it
+   * (the top-level `takers` here, `peers[].takers` on each taker), and `watches` lists the owners
+   * whose order names this node.
+   */
+  readonly takers?: readonly string[]
   /** Monotonic and wall clock rate against true time (1.001 runs 0.1 % fast). */
   readonly clockRate: number
   /** Offset of its wall clock from true time, ms. */
@@ -111,8 +118,13 @@ interface Span {
 }
 
 export type Fault =
-  /** Nodes in different groups hear nothing from each other. */
+  /** Nodes in different groups hear nothing from each other (a node in no group is alone). */
   | ({ readonly kind: 'partition'; readonly groups: readonly (readonly string[])[] } & Span & OnLinks)
+  /**
+   * Two nodes of three or more hear nothing from each other (both directions), while each still
+   * hears the others: a partial partition.
+   */
+  | ({ readonly kind: 'sever'; readonly between: readonly [string, string] } & Span & OnLinks)
   /** One direction only: `to` hears nothing from `from`. */
   | ({ readonly kind: 'cut'; readonly from: string; readonly to: string } & Span & OnLinks)
   | ({ readonly kind: 'loss'; readonly p: number; readonly from?: string; readonly to?: string } & Span &
