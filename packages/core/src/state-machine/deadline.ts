@@ -1,6 +1,7 @@
 import { handOverAnswerDue } from './fitness.js'
 import { peerDeadline } from './liveness.js'
-import { claimClockStart, giveBackWaitsForOwner } from './resources.js'
+import { returnedAhead } from './order.js'
+import { claimClockStart, giveBackAheadWaits, giveBackWaitsForOwner } from './resources.js'
 import type { EngineState } from './state.js'
 
 /** The next moment the machine must be ticked even if nothing arrives; undefined when none. */
@@ -22,6 +23,11 @@ export function nextDeadline(s: EngineState, now: number): number | undefined {
     if (clock !== null) times.push(clock + claimTimeoutMs)
     const owner = s.peers[r.owner]
     if (owner && r.status === 'held') times.push(giveBackWaitsForOwner(s, r, owner))
+    const ahead = r.status === 'held' ? returnedAhead(s, r) : undefined
+    if (ahead) {
+      times.push(giveBackAheadWaits(s, ahead))
+      if (policy === 'stable') times.push(Math.max(ahead.aliveSince ?? 0, ahead.fitSince ?? 0) + stableForMs)
+    }
     if (policy === 'stable' && r.status === 'held' && owner?.aliveSince != null)
       times.push(Math.max(owner.aliveSince, owner.fitSince ?? 0) + stableForMs)
   }

@@ -223,6 +223,8 @@ function evaluateTakeover(state: EngineState, r: Resource, now: number, fx: Effe
     if (orderDisputed(state, r)) return r
     // A live, fit node ahead in the order takes them, or keeps them from being taken (it hears the owner).
     if (candidateAhead(state, r) !== undefined) return r
+    // Handed over to a fit peer while unfit here: its acquire may not be heard yet (fitness.ts).
+    if (handOverUnanswered(state, r, now)) return r
     if (owner.lost) {
       if (holdersOf(state, r, r.owner).length > 0) return r
       const silentFor = silentForMs(state, owner, now)
@@ -302,6 +304,9 @@ function evaluateTakeover(state: EngineState, r: Resource, now: number, fx: Effe
 function giveBackAhead(state: EngineState, r: Resource, now: number, fx: Effect[]): Resource {
   const ahead = r.blocked || orderDisputed(state, r) ? undefined : returnedAhead(state, r)
   if (ahead === undefined) return r.failbackReported ? { ...r, failbackReported: false } : r
+  // It may have handed them over while unfit: once fit, it waits deadAfter for that answer before it
+  // takes anything (handOverUnanswered); giving back sooner would leave them unheld meanwhile.
+  if (giveBackAheadWaits(state, ahead) > now) return r
   const { policy, stableForMs } = state.timing.failback
   const healthySince = Math.max(ahead.aliveSince ?? now, ahead.fitSince ?? 0)
   if (policy === 'auto')
@@ -323,6 +328,11 @@ function giveBackAhead(state: EngineState, r: Resource, now: number, fx: Effect[
   return { ...r, failbackReported: true }
 }
 
+/** Until when a give-back to a taker ahead must wait: deadAfter after its fitness last changed. */
+export function giveBackAheadWaits(state: EngineState, ahead: PeerView): number {
+  return ahead.fitSince === null ? Number.NEGATIVE_INFINITY : ahead.fitSince + state.timing.deadAfterMs
+}
+
 /** Until when a give-back to an owner that handed its addresses over (it was unfit) must wait. */
 export function giveBackWaitsForOwner(state: EngineState, r: Resource, owner: PeerView): number {
   if (!r.fromUnfitOwner || owner.fitSince === null) return Number.NEGATIVE_INFINITY
@@ -338,7 +348,8 @@ function handOverIfUnfit(state: EngineState, r: Resource, now: number, fx: Effec
   const target = fitTargets(state, r)[0]
   if (target !== undefined) {
     const next = startRelease(state, r, now, fx, `unfit here (${why}); ${target} is fit`)
-    return r.owner === state.self ? { ...next, handedTo: { peer: target, at: now } } : next
+    // Owner or taker, it waits for the answer before it takes them again once fit (handOverUnanswered).
+    return { ...next, handedTo: { peer: target, at: now } }
   }
   if (state.timing.onAllUnfit === 'release')
     return startRelease(state, r, now, fx, `unfit here (${why}) and no node is fit (onAllUnfit: release)`)
