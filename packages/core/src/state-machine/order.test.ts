@@ -107,6 +107,19 @@ describe('the one rule: among the live, fit nodes of the order, the first holds 
     expect(c.holders('a')).toEqual(['a'])
   })
 
+  it('a holder briefly unfit hands over to the next taker and waits for its answer before taking back', () => {
+    const c = trio({ checklistMs: 150 })
+    c.kill('a')
+    c.run(800, c.never2())
+    expect(c.holders('a')).toEqual(['b'])
+    c.sick('b', 'a', true)
+    c.run(180, c.never2())
+    c.sick('b', 'a', false)
+    c.run(2_000, c.never2())
+    // b is ahead of c: the address goes back to b, once c's acquire has been heard and released.
+    expect(c.holders('a')).toEqual(['b'])
+  })
+
   it('a taker ahead in maintenance is passed over', () => {
     const c = trio()
     c.input('b', { kind: 'maintenance', on: true })

@@ -27,6 +27,8 @@ interface Member {
   events: EventBody[]
   /** When the next heartbeat round goes out. */
   nextBeatAt: number
+  /** A round goes out at the next millisecond (the machine asked for one). */
+  beatNow: boolean
 }
 
 /**
@@ -101,6 +103,7 @@ export class MachineCluster {
       running: [],
       events: [],
       nextBeatAt: this.now + ((i * 7) % this.timing.intervalMs),
+      beatNow: false,
     }
   }
 
@@ -152,6 +155,8 @@ export class MachineCluster {
         const { kind, ...rest } = e.event
         this.log.push(`${this.now} ${id} ${kind} ${JSON.stringify(rest)}`)
       }
+      // As the engine: a heartbeat at once when the machine asks, and just after a checklist starts.
+      if (e.kind === 'send-heartbeat' || e.kind === 'run-checklist') m.beatNow = true
       if (e.kind === 'run-checklist') {
         const outcome = this.outcomes.get(`${id} ${e.checklist.action}`) ?? 'done'
         m.running.push({ checklist: e.checklist, endsAt: this.now + this.checklistMs, outcome })
@@ -184,6 +189,10 @@ export class MachineCluster {
           })
         if (m.nextBeatAt <= this.now) {
           m.nextBeatAt += this.timing.intervalMs
+          m.beatNow = false
+          this.beat(m)
+        } else if (m.beatNow) {
+          m.beatNow = false
           this.beat(m)
         }
         const due = nextDeadline(m.state, this.now - 1)
