@@ -120,6 +120,20 @@ describe('the one rule: among the live, fit nodes of the order, the first holds 
     expect(c.holders('a')).toEqual(['b'])
   })
 
+  it('a refusal lapses past its retry time when the holder is unfit: the refused taker is asked again', () => {
+    const c = trio()
+    c.outcome('b', 'acquire', 'notify-only')
+    c.kill('a')
+    c.run(1_000, c.never2())
+    expect(c.holders('a')).toEqual(['c'])
+    c.outcome('b', 'acquire', 'done')
+    c.sick('c', 'a', true)
+    c.run(10_000, c.never2())
+    expect(c.holders('a')).toEqual(['c'])
+    c.run(55_000, c.never2())
+    expect(c.holders('a')).toEqual(['b'])
+  })
+
   it('a taker ahead in maintenance is passed over', () => {
     const c = trio()
     c.input('b', { kind: 'maintenance', on: true })

@@ -213,8 +213,9 @@ export function claimClockStart(state: EngineState, r: Resource): number | null 
 }
 
 /** A watched peer's addresses: take them when it is lost; give them back by the failback policy. */
-function evaluateTakeover(state: EngineState, r: Resource, now: number, fx: Effect[]): Resource {
-  const owner = state.peers[r.owner]
+function evaluateTakeover(state: EngineState, given: Resource, now: number, fx: Effect[]): Resource {
+  const owner = state.peers[given.owner]
+  const r = given.status === 'idle' || given.status === 'waiting' ? refusalLapses(state, given) : given
   if (!owner) return r
   if (r.status === 'idle' || r.status === 'waiting') {
     // An unfit node never takes over; nor while a peer sees the order differently (order-mismatch).
@@ -326,6 +327,18 @@ function giveBackAhead(state: EngineState, r: Resource, now: number, fx: Effect[
     event: { kind: 'failback-pending', owner: r.owner, policy, releaseInMs, to: ahead.id },
   })
   return { ...r, failbackReported: true }
+}
+
+/**
+ * A refused acquire (Test said no) keeps this node saying it is unfit for the addresses while they
+ * are in good hands: held by a peer fit for them. Past its retry time, with nobody holding them or
+ * only an unfit holder, it lapses: this node says it is fit again and may be asked to take them
+ * (and its Test asked again), as a pair retries.
+ */
+function refusalLapses(state: EngineState, r: Resource): Resource {
+  if (!r.acquireRefused || r.blocked) return r
+  const inGoodHands = holdersOf(state, r, undefined).some((h) => !saysUnfit(h.peer, r))
+  return inGoodHands ? r : { ...r, acquireRefused: false }
 }
 
 /** Until when a give-back to a taker ahead must wait: deadAfter after its fitness last changed. */
