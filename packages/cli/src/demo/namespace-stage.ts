@@ -26,6 +26,27 @@ const QUICK_NEIGHBOUR_CHECKS = [
   'net.ipv4.neigh.pub0.retrans_time_ms=50',
 ]
 
+/** How to run `ipfo agent` with `args` in `node`'s namespace, with the installed agent's Node.js flags. */
+export function namespaceAgentCommand(
+  topology: Topology,
+  node: string,
+  args: readonly string[],
+  nodeFlags: readonly string[] = [],
+): string[] {
+  return [
+    'ip',
+    'netns',
+    'exec',
+    topology.node(node).ns,
+    process.execPath,
+    ...AGENT_NODE_FLAGS,
+    ...nodeFlags,
+    IPFO_BIN,
+    'agent',
+    ...args,
+  ]
+}
+
 /**
  * Real network namespaces: nodes a and b on a bridged public network and a private heartbeat
  * network, plus a client. The VIP lives on `pub0`; "killing" a node is kill -9 of its agent and
@@ -83,18 +104,7 @@ export async function namespaceStage(
       }
     },
     agentCommand(node, args) {
-      return [
-        'ip',
-        'netns',
-        'exec',
-        topology.node(node).ns,
-        process.execPath,
-        ...AGENT_NODE_FLAGS,
-        ...(opts.nodeFlags ?? []),
-        IPFO_BIN,
-        'agent',
-        ...args,
-      ]
+      return namespaceAgentCommand(topology, node, args, opts.nodeFlags)
     },
     async isolate(node) {
       await topology.linkDown(node, 'public')
