@@ -1,12 +1,11 @@
-import { spawn } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createInterface } from 'node:readline'
 import type { AgentStatus, HeapAfterGc } from '@ipfo/core'
 import { type AgentLogLine, AgentProcess } from '../src/demo/agent-process.js'
 import { namespaceStage } from '../src/demo/namespace-stage.js'
 import { type ExtraConfig, type NodeFiles, writeNodeFiles } from '../src/demo/node-files.js'
+import { addressReader } from './address-reader.js'
 import { type HolderView, sampleHolders } from './handover.js'
 
 export type NamespacePair = Awaited<ReturnType<typeof startNamespacePair>>
@@ -131,37 +130,16 @@ export function interfaceLooks(
   pair: NamespacePair,
   order: readonly ('a' | 'b')[] = ['a', 'b'],
 ): HolderView & { close(): void } {
-  const readers = order.map((node) => {
-    const child = spawn('ip', ['-j', '-n', pair.topology.node(node).ns, '-force', '-batch', '-'], {
-      stdio: ['pipe', 'pipe', 'ignore'],
-    })
-    child.stdin.on('error', () => {}) // a dead ip: the look times out and says so
-    const waiting: ((line: string) => void)[] = []
-    createInterface({ input: child.stdout }).on('line', (line) => waiting.shift()?.(line))
-    const holds = () =>
-      new Promise<boolean>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no answer from ip in ${node}'s namespace`)), 5_000)
-        waiting.push((line) => {
-          clearTimeout(timer)
-          try {
-            const links = JSON.parse(line) as { addr_info?: { local?: string }[] }[]
-            resolve(links.some((l) => l.addr_info?.some((a) => a.local === pair.vipIp)))
-          } catch {
-            reject(new Error(`ip in ${node}'s namespace answered ${line}`))
-          }
-        })
-        child.stdin.write('addr show dev pub0\n')
-      })
-    return { node, child, holds }
-  })
+  const readers = order.map((node) => ({ node, reader: addressReader(pair.topology.node(node).ns) }))
   return {
     async holders() {
       const out: string[] = []
-      for (const reader of readers) if (await reader.holds()) out.push(reader.node)
+      for (const { node, reader } of readers)
+        if ((await reader.addresses()).includes(pair.vipIp)) out.push(node)
       return out
     },
     close() {
-      for (const { child } of readers) child.kill()
+      for (const { reader } of readers) reader.close()
     },
   }
 }

@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { AgentStatus } from '@ipfo/core'
@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import type { AgentLogLine } from '../src/demo/agent-process.js'
 import { eventMs } from './handover.js'
 import { heapGrowth, tallyHeapSnapshot } from './heap-snapshot.js'
+import { fds, killAgentAndGuard, onlyAgentRuns, onlyAgentsRun } from './netns-processes.js'
 import { type NamespacePair, startNamespacePair, until } from './pair-harness.js'
 
 /**
@@ -110,61 +111,6 @@ function hookRuns(
       PostRel: released + undone,
     },
   }
-}
-
-/**
- * The processes in a namespace, listed from outside it (an `ip` run inside would list itself), less
- * each agent's own long-lived helpers: one `ip -force -batch -` (address changes), one
- * `ip -o monitor link` (carrier changes), one `socat ... INTERFACE:<if>` per interface
- * (gratuitous ARP frames) and its guard (with the guard's own `ip -force -batch -`). A
- * second helper of the same kind, or one whose agent is gone, stays in the list, so a leak shows.
- */
-/** What runs in a namespace besides the agents' helpers, for a failure's message. */
-async function processesIn(ns: string): Promise<string> {
-  const cmds = await Promise.all(
-    (await netnsPids(ns)).map(
-      async (pid) =>
-        `${pid}: ${(await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')).replace(/\0/g, ' ')} [${(await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '')).slice(0, 80)}]`,
-    ),
-  )
-  return cmds.join('; ')
-}
-
-async function netnsPids(ns: string): Promise<string[]> {
-  const { execFile } = await import('node:child_process')
-  const pids = await new Promise<string[]>((resolve) =>
-    execFile('ip', ['netns', 'pids', ns], (_, stdout) =>
-      resolve(String(stdout).trim().split('\n').filter(Boolean)),
-    ),
-  )
-  const seen = new Set<string>()
-  const helpers = new Set<string>()
-  for (const pid of pids) {
-    const argv = (await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')).split('\0')
-    const kind =
-      argv.slice(1, 4).join(' ') === '-force -batch -'
-        ? 'ip-batch'
-        : argv.slice(1, 4).join(' ') === '-o monitor link'
-          ? 'ip-monitor'
-          : argv[0]?.endsWith('socat') && argv.at(-2)?.startsWith('INTERFACE:')
-            ? `socat ${argv.at(-2)}`
-            : argv.at(-2)?.endsWith('/guard/main.js')
-              ? 'guard'
-              : undefined
-    if (kind === undefined) continue
-    const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '')
-    const ppid = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1] ?? ''
-    const key = `${ppid} ${kind}`
-    if (pids.includes(ppid) && !seen.has(key)) {
-      seen.add(key)
-      helpers.add(pid)
-    }
-  }
-  return pids.filter((pid) => !helpers.has(pid))
-}
-
-async function fds(pid: number) {
-  return (await readdir(`/proc/${pid}/fd`)).length
 }
 
 /**
@@ -305,23 +251,11 @@ describe.skipIf(skip !== undefined)('soak', () => {
     const pids = { a: (await p.status('a')).process!.pid, b: (await p.status('b')).process!.pid }
     // Descriptors are compared when nothing but the agents runs (an announcement's arping holds pipes).
     const quiet = async () => {
-      for (const node of ['a', 'b'] as const) {
-        await until(
-          `only ${node}'s agent to run in its namespace`,
-          async () => (await netnsPids(p.topology.node(node).ns)).join() === String(pids[node]),
-          5_000,
-        ).catch(async (error) => {
-          throw new Error(`${(error as Error).message}: ${await processesIn(p.topology.node(node).ns)}`)
-        })
-      }
+      for (const node of ['a', 'b'] as const) await onlyAgentRuns(p.topology.node(node).ns, pids[node])
     }
     await quiet()
     const start = { fds: { a: await fds(pids.a), b: await fds(pids.b) } }
-    const onlyAgentsRun = async () => {
-      for (const node of ['a', 'b'] as const)
-        if ((await netnsPids(p.topology.node(node).ns)).join() !== String(pids[node])) return false
-      return true
-    }
+    const agents = new Map((['a', 'b'] as const).map((node) => [p.topology.node(node).ns, pids[node]]))
     const noChecklistRunning = async () =>
       (await Promise.all([p.status('a'), p.status('b')])).every((st) =>
         st.resources.every((r) => r.status !== 'acquiring' && r.status !== 'releasing'),
@@ -329,7 +263,7 @@ describe.skipIf(skip !== undefined)('soak', () => {
     const atRest = (what: string) =>
       until(
         `${what}: each VIP with its owner, no checklist, no hook or helper running`,
-        async () => (await settled()) && (await noChecklistRunning()) && (await onlyAgentsRun()),
+        async () => (await settled()) && (await noChecklistRunning()) && (await onlyAgentsRun(agents)),
         15_000,
       )
     /**
@@ -426,14 +360,7 @@ describe.skipIf(skip !== undefined)('soak', () => {
     }
     // No leaked processes: once the last announcement's arping has lingered its second, nothing but
     // the two agents runs in the namespaces.
-    for (const node of ['a', 'b'] as const) {
-      const only = async () => {
-        return (await netnsPids(p.topology.node(node).ns)).join() === String(pids[node])
-      }
-      await until(`only ${node}'s agent to run in its namespace`, only, 3_000).catch(async (error) => {
-        throw new Error(`${(error as Error).message}: ${await processesIn(p.topology.node(node).ns)}`)
-      })
-    }
+    for (const node of ['a', 'b'] as const) await onlyAgentRuns(p.topology.node(node).ns, pids[node], 3_000)
     // No leaked descriptors; memory flat.
     await quiet()
     const end = { fds: { a: await fds(pids.a), b: await fds(pids.b) }, heap: await heaps('the end') }
@@ -498,9 +425,10 @@ describe.skipIf(skip !== undefined)('soak', () => {
       // otherwise hand the VIP over) and its cables go dead; its VIP stays on the dead interface.
       // (The guard is stopped first: it can then neither act nor be started again by its agent.)
       const guard = (await p.status(victim)).guard?.pid
-      if (guard) process.kill(guard, 'SIGSTOP')
-      await Promise.all([...AgentProcess.live].filter((x) => x.node === victim).map((x) => x.kill()))
-      if (guard) process.kill(guard, 'SIGKILL')
+      await killAgentAndGuard(
+        [...AgentProcess.live].filter((x) => x.node === victim),
+        guard,
+      )
       await p.topology.linkDown(victim, 'public')
       await p.topology.linkDown(victim, 'private')
       await until(
@@ -529,12 +457,7 @@ describe.skipIf(skip !== undefined)('soak', () => {
         'pub0',
       ])
       expect(r.stdout.trim().split('\n')).toHaveLength(2)
-      const pid = (await p.status(node)).process!.pid
-      await until(
-        `only ${node}'s agent to run in its namespace`,
-        async () => (await netnsPids(p.topology.node(node).ns)).join() === String(pid),
-        5_000,
-      )
+      await onlyAgentRuns(p.topology.node(node).ns, (await p.status(node)).process!.pid)
     }
     const events = p.log.slice(eventsAtStart)
     const hookLines = (await readFile(log, 'utf8')).split('\n').filter(Boolean).slice(hookLinesAtStart)

@@ -32,6 +32,27 @@ const QUICK_NEIGHBOUR_CHECKS = [
 /** How the stage's description counts its nodes. */
 const COUNT = ['no', 'one', 'two', 'three', 'four', 'five']
 
+/** How to run `ipfo agent` with `args` in `node`'s namespace, with the installed agent's Node.js flags. */
+export function namespaceAgentCommand(
+  topology: Topology,
+  node: string,
+  args: readonly string[],
+  nodeFlags: readonly string[] = [],
+): string[] {
+  return [
+    'ip',
+    'netns',
+    'exec',
+    topology.node(node).ns,
+    process.execPath,
+    ...AGENT_NODE_FLAGS,
+    ...nodeFlags,
+    IPFO_BIN,
+    'agent',
+    ...args,
+  ]
+}
+
 /**
  * Real network namespaces: the nodes (a and b, or as many as `nodes`) on a bridged public network
  * and a private heartbeat network, plus a client. The VIP lives on `pub0`; "killing" a node is
@@ -89,18 +110,7 @@ export async function namespaceStage<N extends string = 'a' | 'b'>(
       }
     },
     agentCommand(node, args) {
-      return [
-        'ip',
-        'netns',
-        'exec',
-        topology.node(node).ns,
-        process.execPath,
-        ...AGENT_NODE_FLAGS,
-        ...(opts.nodeFlags ?? []),
-        IPFO_BIN,
-        'agent',
-        ...args,
-      ]
+      return namespaceAgentCommand(topology, node, args, opts.nodeFlags)
     },
     async isolate(node) {
       await topology.linkDown(node, 'public')
