@@ -13,6 +13,7 @@
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
 import { readFileSync } from 'node:fs'
+import { rebootNode } from './node-death.js'
 import { SETTINGS } from './settings.js'
 import { mustUntil, sleep, wallNow } from './wait.js'
 import { withStage } from './with-stage.js'
@@ -89,10 +90,7 @@ await withStage(setting, 20_000, async ({ stage, daemons, monitors }) => {
     console.log(
       `run ${run}: from a's last heartbeat: peer-lost ${rel(at('peer-lost'))}, acquiring ${rel(at('acquiring'))}, kernel add ${rel(added)}, acquired logged ${rel(at('acquired'))}`,
     )
-    await stage.dropVip('a')
-    await daemons.forgetRuntime('a')
-    await stage.reconnect('a')
-    daemons.start('a')
+    await rebootNode({ stage, daemons }, 'a')
     await mustUntil('a to hold the VIP alone', async () => (await stage.holders()).join() === 'a', 10_000)
   }
   perf?.kill('SIGINT')
