@@ -13,7 +13,7 @@ import { ProcessGroup } from './process-group.js'
 import { renderMarkdown } from './report/markdown.js'
 import { renderSvg } from './report/svg.js'
 import { runBenchmark } from './run-benchmark.js'
-import { liveStages } from './with-pair.js'
+import { liveStages } from './with-stage.js'
 
 const RESULTS = fileURLToPath(new URL('../../results/', import.meta.url))
 

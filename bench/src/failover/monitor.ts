@@ -1,5 +1,5 @@
 import { ProcessGroup } from './process-group.js'
-import { NODES, type NodeName, type Stage } from './stage.js'
+import { ALL_NODES, type NodeName, type Stage } from './stage.js'
 
 export interface AddressEvent {
   readonly node: NodeName
@@ -17,7 +17,7 @@ export interface NeighbourEvent {
 
 /**
  * Netlink watchers, the benchmark's ground truth for who holds the VIP and when the client learned
- * where it went: `ip monitor address` in both node namespaces and `ip monitor neigh` in the client.
+ * where it went: `ip monitor address` in every node's namespace and `ip monitor neigh` in the client.
  */
 export interface Monitors {
   readonly addresses: readonly AddressEvent[]
@@ -55,7 +55,7 @@ export async function startMonitors(stage: Stage): Promise<Monitors> {
   const neighbours: NeighbourEvent[] = []
   const env = { ...process.env, TZ: 'UTC' }
   const holding = new Set<NodeName>()
-  const groups = NODES.map(
+  const groups = stage.nodes.map(
     (node) =>
       new ProcessGroup(`monitor-${node}`, ['ip', '-n', stage.ns(node), '-ts', '-o', 'monitor', 'address'], {
         env,
@@ -101,7 +101,7 @@ export function holdersAt(events: readonly AddressEvent[], at: number): NodeName
     if (e.kind === 'add') held.add(e.node)
     else held.delete(e.node)
   }
-  return NODES.filter((n) => held.has(n))
+  return ALL_NODES.filter((n) => held.has(n))
 }
 
 /** How long both nodes held the VIP at once within [from, to], from the address events. */

@@ -1,10 +1,13 @@
 import { parseArgs } from 'node:util'
 import { FAULTS, type Fault } from './faults.js'
 import type { RunOptions } from './run-once.js'
-import { SETTINGS, type Setting } from './settings.js'
+import { runsThree, SETTINGS, type Setting } from './settings.js'
+import type { TopologyName } from './stage.js'
 
 export interface BenchOptions extends RunOptions {
   readonly smoke: boolean
+  /** pair: every fault on nodes a and b; three: a's death, then b's, on nodes a, b and c (issue 20). */
+  readonly topology: TopologyName
   readonly runs: number
   readonly settings: readonly Setting[]
   readonly faults: readonly Fault[]
@@ -27,6 +30,10 @@ export const USAGE = `npm run bench:failover -- [flags]
   --faults F           node-death,link-cut,daemon-crash,service-death (default: all four; ucarp
                        has no health checks and skips service-death); none: the idle and stress
                        windows only
+  --topology T         pair (default): nodes a and b, the faults above, idle and stress windows;
+                       three: nodes a, b and c, ipfo and keepalived fault settings only (default
+                       the fastest: ipfo-10ms, keepalived-10ms): a dies and b takes over, then b
+                       dies and c takes over; no --faults, no idle or stress windows
   --out DIR            write the results here (default bench/results; a temp dir with --smoke)
   --quiet PERCENT      before each run, wait up to 5 min until other work uses at most PERCENT of
                        the CPU (default 20; 0 turns the wait off; off with --smoke)
@@ -42,6 +49,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
       'cost-seconds': { type: 'string' },
       settings: { type: 'string' },
       faults: { type: 'string' },
+      topology: { type: 'string' },
       out: { type: 'string' },
       quiet: { type: 'string' },
       smoke: { type: 'boolean', default: false },
@@ -64,12 +72,28 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
   ) as Fault[]
   if (faults.some((f) => !FAULTS.includes(f)))
     throw new Error(`--faults takes ${FAULTS.join(', ')} or none\n\n${USAGE}`)
+  const topology = values.topology ?? 'pair'
+  if (topology !== 'pair' && topology !== 'three')
+    throw new Error(`--topology takes pair or three\n\n${USAGE}`)
+  const three = topology === 'three'
+  if (three && values.faults !== undefined)
+    throw new Error(
+      `--topology three has one fault of its own (a's death, then b's): leave out --faults\n\n${USAGE}`,
+    )
+  const notThree = SETTINGS.filter((s) => ids?.includes(s.id) && !runsThree(s)).map((s) => s.id)
+  if (three && notThree.length > 0)
+    throw new Error(
+      `--topology three runs ipfo and keepalived's fault settings, not ${notThree.join(', ')}\n\n${USAGE}`,
+    )
   const quiet = number('quiet', values.quiet, smoke ? 0 : 20, 0)
   return {
     smoke,
+    topology,
     runs: Math.floor(number('runs', values.runs, smoke ? 1 : 20, 1)),
-    settings: SETTINGS.filter((s) => (ids ? ids.includes(s.id) : !smoke || s.fastest)),
-    faults,
+    settings: SETTINGS.filter((s) =>
+      ids ? ids.includes(s.id) : three ? s.fastest && runsThree(s) : !smoke || s.fastest,
+    ),
+    faults: three ? [] : faults,
     costSeconds: number('cost-seconds', values['cost-seconds'], smoke ? 2 : 30, 1),
     stressSeconds: number('stress-seconds', values['stress-seconds'], smoke ? 2 : 60, 0),
     // The smoke run shares the machine with the other workspaces' tests: it checks the plumbing,

@@ -1,26 +1,59 @@
 import { loadavg } from 'node:os'
+import { attempt, type Progress, quiet } from './attempts.js'
 import type { Fault } from './faults.js'
 import { describeMachine, toolVersions } from './machine.js'
 import type { BenchOptions } from './options.js'
-import { waitForQuiet } from './quiet-gate.js'
 import { aggregate, ratios, targets } from './report/aggregate.js'
-import type { Report, SteadyEntry } from './report/report.js'
+import type { Report, SteadyEntry, TopologyResults } from './report/report.js'
 import { type RunResult, runOnce } from './run-once.js'
+import { runThreeNodes } from './run-three-nodes.js'
 import { describeSetting, getsStress, runsFault } from './settings.js'
 import { steadyState } from './steady-state.js'
 
-export type Progress = (line: string) => void
+/** The whole benchmark: the pair's faults and steady state, or the three-node runs (--topology three). */
+export async function runBenchmark(opts: BenchOptions, progress: Progress): Promise<Report> {
+  const machine = await describeMachine()
+  const versions = await toolVersions()
+  const three = opts.topology === 'three'
+  const results = three ? await runThreeNodes(opts, progress) : await runPair(opts, progress)
+  return {
+    kind: 'ipfo-failover-benchmark',
+    date: new Date().toISOString(),
+    smoke: opts.smoke,
+    machine: { ...machine, loadAverage: { start: machine.loadAverage?.start ?? 0, end: loadavg()[0]! } },
+    versions,
+    method: {
+      ...(three ? { topology: opts.topology } : {}),
+      runs: opts.runs,
+      faults: opts.faults,
+      probeEveryMs: opts.probeEveryMs,
+      splitHoldMs: opts.splitHoldMs,
+      returnTimeoutMs: opts.returnTimeoutMs,
+      faultJitterMs: opts.faultJitterMs,
+      costSeconds: opts.costSeconds,
+      stressSeconds: opts.stressSeconds,
+      stressNiced: opts.stressNiced,
+      quietPercent: opts.quietPercent,
+    },
+    settings: opts.settings.map((s) => ({
+      id: s.id,
+      system: s.system,
+      label: s.label,
+      fastest: s.fastest,
+      params: describeSetting(s, three),
+    })),
+    ...results,
+  }
+}
 
 /**
- * The whole benchmark. Runs go round-robin over settings and faults (run 1 of each, then run 2 of
+ * The pair's runs. They go round-robin over settings and faults (run 1 of each, then run 2 of
  * each, ...) so a machine that slows down over the hour does not favour whichever system ran
  * first (ucarp skips service death: it has no health checks; steady-only settings skip every
  * fault). Then each setting's idle cost, and CPU stress for each system's fastest setting and the
  * settings that ask for it.
  */
-export async function runBenchmark(opts: BenchOptions, progress: Progress): Promise<Report> {
-  const machine = await describeMachine()
-  const versions = await toolVersions()
+async function runPair(opts: BenchOptions, progress: Progress): Promise<TopologyResults> {
   const cells = opts.settings.flatMap((setting) =>
     opts.faults.filter((fault) => runsFault(setting, fault)).map((fault) => ({ setting, fault })),
   )
@@ -68,68 +101,7 @@ export async function runBenchmark(opts: BenchOptions, progress: Progress): Prom
     aggregate(setting, fault, runs.get(key(setting.id, fault))!, errors.get(key(setting.id, fault))!),
   )
   const ratioList = ratios(results)
-  return {
-    kind: 'ipfo-failover-benchmark',
-    date: new Date().toISOString(),
-    smoke: opts.smoke,
-    machine: { ...machine, loadAverage: { start: machine.loadAverage?.start ?? 0, end: loadavg()[0]! } },
-    versions,
-    method: {
-      runs: opts.runs,
-      faults: opts.faults,
-      probeEveryMs: opts.probeEveryMs,
-      splitHoldMs: opts.splitHoldMs,
-      returnTimeoutMs: opts.returnTimeoutMs,
-      faultJitterMs: opts.faultJitterMs,
-      costSeconds: opts.costSeconds,
-      stressSeconds: opts.stressSeconds,
-      stressNiced: opts.stressNiced,
-      quietPercent: opts.quietPercent,
-    },
-    settings: opts.settings.map((s) => ({
-      id: s.id,
-      system: s.system,
-      label: s.label,
-      fastest: s.fastest,
-      params: describeSetting(s),
-    })),
-    results,
-    steady,
-    ratios: ratioList,
-    targets: targets(results, steady, ratioList),
-  }
+  return { results, steady, ratios: ratioList, targets: targets(results, steady, ratioList) }
 }
 
 const key = (setting: string, fault: Fault) => `${setting}/${fault}`
-
-/** With --quiet: waits for the machine to calm down and returns how busy it was; else undefined. */
-async function quiet(opts: BenchOptions, progress: Progress): Promise<number | undefined> {
-  if (opts.quietPercent === undefined) return undefined
-  return waitForQuiet(opts.quietPercent, opts.quietWaitMs, (busy) =>
-    progress(`waiting for the machine to calm down: other work keeps ${busy}% of the CPU busy`),
-  )
-}
-
-const ATTEMPTS = 3
-
-/**
- * Runs `body` up to ATTEMPTS times. A failed attempt (a daemon that did not start, say) is kept in
- * `failed` for the report, never silently dropped; undefined when every attempt failed.
- */
-async function attempt<T>(
-  label: string,
-  body: () => Promise<T>,
-  failed: string[],
-  progress: Progress,
-): Promise<T | undefined> {
-  for (let i = 1; i <= ATTEMPTS; i++) {
-    try {
-      return await body()
-    } catch (error) {
-      const message = error instanceof Error ? error.message : String(error)
-      failed.push(message)
-      progress(`${label}: attempt ${i}/${ATTEMPTS} FAILED: ${message}`)
-    }
-  }
-  return undefined
-}

@@ -118,26 +118,32 @@ export function runsFault(s: Setting, fault: Fault): boolean {
   return !(fault === 'service-death' && s.system === 'ucarp')
 }
 
+/** Whether the setting runs on three nodes (issue 20): ipfo's and keepalived's fault settings; ucarp runs as a pair only. */
+export function runsThree(s: Setting): boolean {
+  return s.system !== 'ucarp' && !s.steadyOnly
+}
+
 /** Whether the setting gets the CPU-stress window: each system's fastest, and those asked for. */
 export function getsStress(s: Setting): boolean {
   return s.fastest || s.stressed === true
 }
 
 /** The setting's knobs as plain data, for the report. */
-export function describeSetting(s: Setting): Record<string, string | number> {
+export function describeSetting(s: Setting, three = false): Record<string, string | number> {
   switch (s.system) {
     case 'ipfo':
       return {
         interval: s.interval,
         deadAfter: s.deadAfter,
         links: 'private + public',
+        ...(three ? { takers: 'b, c (full mesh)' } : {}),
         ...(s.checks ? { checks: `${s.checks} http at 100ms, required by the VIP` } : {}),
       }
     case 'keepalived':
       return {
         vrrp_version: 3,
         advert_int: s.advertInt,
-        priority: `150 (a) / ${s.backupPriority} (b)`,
+        priority: `150 (a) / ${s.backupPriority} (b)${three ? ' / 50 (c)' : ''}`,
         unicast_peer: 'public link',
       }
     case 'ucarp':

@@ -1,15 +1,25 @@
 import { createTopology, type Topology } from '@ipfo/core/netns'
 
-export type NodeName = 'a' | 'b'
-export const NODES: readonly NodeName[] = ['a', 'b']
+export type NodeName = 'a' | 'b' | 'c'
+/** Every node name, in the order of preference: a owns the VIP, b takes it first, c after b. */
+export const ALL_NODES: readonly NodeName[] = ['a', 'b', 'c']
+/** The topologies: a pair (the default), or three nodes that take the VIP in turn (issue 20). */
+export type TopologyName = 'pair' | 'three'
+export const TOPOLOGY_NODES: Readonly<Record<TopologyName, readonly NodeName[]>> = {
+  pair: ['a', 'b'],
+  three: ['a', 'b', 'c'],
+}
 
 /**
  * The ground every system runs on: @ipfo/core's namespaces (a switch with a public and a private
- * bridge, nodes a and b on both, a client on the public one) and one VIP on the public network.
+ * bridge, the nodes (a and b, or a, b and c) on both, a client on the public one) and one VIP on the
+ * public network, which a owns.
  * Namespace names carry the benchmark's pid and a random suffix; `destroy` deletes them all.
  */
 export interface Stage {
   readonly topology: Topology
+  /** The nodes, a first (see ALL_NODES). */
+  readonly nodes: readonly NodeName[]
   /** The VIP without its prefix, e.g. "10.213.1.50". */
   readonly vip: string
   readonly prefixLength: number
@@ -29,8 +39,8 @@ export interface Stage {
   destroy(): Promise<void>
 }
 
-export async function createStage(): Promise<Stage> {
-  const topology = await createTopology({ nodes: ['a', 'b'], withClient: true, prefix: 'ipfob' })
+export async function createStage(nodes: readonly NodeName[] = TOPOLOGY_NODES.pair): Promise<Stage> {
+  const topology = await createTopology({ nodes, withClient: true, prefix: 'ipfob' })
   const vip = topology.address('public', 4, 50)
   const prefixLength = topology.prefixLength[4]
   const node = (name: NodeName) => topology.node(name)
@@ -40,6 +50,7 @@ export async function createStage(): Promise<Stage> {
   }
   return {
     topology,
+    nodes,
     vip,
     prefixLength,
     broadcast: topology.address('public', 4, 255),
@@ -53,8 +64,8 @@ export async function createStage(): Promise<Stage> {
       await topology.exec(node(name).ns, 'ip', ['addr', 'del', `${vip}/${prefixLength}`, 'dev', 'pub0'])
     },
     async holders() {
-      const [a, b] = await Promise.all([holds('a'), holds('b')])
-      return (['a', 'b'] as const).filter((_, i) => [a, b][i])
+      const held = await Promise.all(nodes.map(holds))
+      return nodes.filter((_, i) => held[i])
     },
     destroy: () => topology.destroy(),
   }

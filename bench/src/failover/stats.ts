@@ -29,12 +29,14 @@ export function percentile(xs: readonly number[], p: number): number {
 export function summarize(xs: readonly number[]): Summary | undefined {
   if (xs.length === 0) return undefined
   const s = sorted(xs)
-  const round = (v: number) => Math.round(v * 10) / 10
   return {
     n: s.length,
-    min: round(s[0]!),
-    median: round(quantile(s, 0.5)),
-    p95: round(percentile(s, 95)),
-    max: round(s.at(-1)!),
+    min: roundMs(s[0]!),
+    median: roundMs(quantile(s, 0.5)),
+    p95: roundMs(percentile(s, 95)),
+    max: roundMs(s.at(-1)!),
   }
 }
+
+/** Milliseconds to one decimal, as the results keep them. */
+export const roundMs = (ms: number): number => Math.round(ms * 10) / 10

@@ -1,11 +1,11 @@
 import { availableParallelism } from 'node:os'
 import { type DaemonCost, measureCost } from './cost.js'
-import type { DaemonPair } from './daemons/create-pair.js'
+import type { Daemons } from './daemons/create-daemons.js'
 import { ProcessGroup } from './process-group.js'
 import type { Setting } from './settings.js'
-import { NODES, type NodeName } from './stage.js'
+import { type NodeName, TOPOLOGY_NODES } from './stage.js'
 import { sleep, wallNow } from './wait.js'
-import { withPair } from './with-pair.js'
+import { withStage } from './with-stage.js'
 
 export interface StressResult {
   readonly seconds: number
@@ -44,12 +44,12 @@ export interface SteadyStateOptions {
  * address watchers count ownership changes, which should be none.
  */
 export function steadyState(setting: Setting, opts: SteadyStateOptions): Promise<SteadyStateResult> {
-  return withPair(setting, opts.startTimeoutMs, async ({ stage, pair, monitors }) => {
+  return withStage(setting, opts.startTimeoutMs, async ({ stage, daemons, monitors }) => {
     await sleep(1_000)
-    const pids = { a: pair.group('a')?.pid, b: pair.group('b')?.pid }
+    const pids = { a: daemons.group('a')?.pid, b: daemons.group('b')?.pid }
     if (pids.a === undefined || pids.b === undefined)
       throw new Error(`${setting.id}: a daemon is not running`)
-    const groups = async (node: 'a' | 'b', pgid: number) => [pgid, ...(await pair.outliving(node))]
+    const groups = async (node: 'a' | 'b', pgid: number) => [pgid, ...(await daemons.outliving(node))]
     const cost = await measureCost(
       { a: await groups('a', pids.a), b: await groups('b', pids.b) },
       opts.costSeconds,
@@ -82,7 +82,7 @@ export function steadyState(setting: Setting, opts: SteadyStateOptions): Promise
         falseTakeovers: events.filter((e) => e.node === 'b' && e.kind === 'add').length,
         addressChanges: events.length,
         holdersAfter: await stage.holders(),
-        ...(setting.system === 'ipfo' ? agentEvents(pair, from, to) : {}),
+        ...(setting.system === 'ipfo' ? agentEvents(daemons, from, to) : {}),
       }
     }
     return { cost: { seconds: opts.costSeconds, a: cost.a!, b: cost.b! }, stress }
@@ -91,12 +91,12 @@ export function steadyState(setting: Setting, opts: SteadyStateOptions): Promise
 
 /** From the agents' JSON log lines within [from, to]: b's takeover reasons and the failed checks. */
 function agentEvents(
-  pair: DaemonPair,
+  daemons: Daemons,
   from: number,
   to: number,
 ): { takeoverReasons: Record<string, number>; checkFailures: number } {
   const events = (node: NodeName) =>
-    pair
+    daemons
       .log(node)
       .filter((l) => l.at >= from && l.at <= to)
       .flatMap((l) => {
@@ -112,6 +112,6 @@ function agentEvents(
     const reason = e.reason ?? 'unknown'
     takeoverReasons[reason] = (takeoverReasons[reason] ?? 0) + 1
   }
-  const checkFailures = NODES.flatMap(events).filter((e) => e.kind === 'check-failed').length
+  const checkFailures = TOPOLOGY_NODES.pair.flatMap(events).filter((e) => e.kind === 'check-failed').length
   return { takeoverReasons, checkFailures }
 }

@@ -11,9 +11,8 @@
 import { bothHeldMs } from './monitor.js'
 import { startClientProbe } from './probe/client-probe.js'
 import { SETTINGS } from './settings.js'
-import type { NodeName } from './stage.js'
 import { mustUntil, sleep, wallNow } from './wait.js'
-import { withPair } from './with-pair.js'
+import { withStage } from './with-stage.js'
 
 const setting = SETTINGS.find((s) => s.id === (process.argv[2] ?? 'ipfo-10ms'))
 if (setting?.system !== 'ipfo') throw new Error(`not an ipfo setting: ${process.argv[2]}`)
@@ -22,7 +21,7 @@ const WINDOW_MS = 500
 const SHOWN =
   /loop-stalled|paused|peer-lost|peer-restored|acquiring|acquired|releasing|released|yielding|conflict|carrier|Scavenge|Mark-Compact/
 
-await withPair(setting, 20_000, async ({ stage, pair, monitors }) => {
+await withStage(setting, 20_000, async ({ stage, daemons, monitors }) => {
   const probe = await startClientProbe(stage, 1)
   let doubleRuns = 0
   try {
@@ -31,7 +30,7 @@ await withPair(setting, 20_000, async ({ stage, pair, monitors }) => {
       await stage.cut('a')
       await mustUntil('b to hold the VIP', async () => (await stage.holders()).includes('b'), 5_000)
       await sleep(1_000)
-      const seen = { a: pair.log('a').length, b: pair.log('b').length }
+      const seen = { a: daemons.log('a').length, b: daemons.log('b').length }
       const tHeal = wallNow()
       await stage.reconnect('a')
       await mustUntil('a to hold the VIP alone', async () => (await stage.holders()).join() === 'a', 10_000)
@@ -39,8 +38,8 @@ await withPair(setting, 20_000, async ({ stage, pair, monitors }) => {
       const both = bothHeldMs(monitors.addresses, tHeal, wallNow())
       if (both > 0) doubleRuns++
       console.log(`run ${run}: both held ${both.toFixed(1)} ms after the heal`)
-      for (const node of ['a', 'b'] as NodeName[]) {
-        for (const line of pair.log(node).slice(seen[node])) {
+      for (const node of ['a', 'b'] as const) {
+        for (const line of daemons.log(node).slice(seen[node])) {
           if (!SHOWN.test(line.text)) continue
           const at = timeOf(line.text) ?? line.at
           if (at - tHeal > WINDOW_MS) continue

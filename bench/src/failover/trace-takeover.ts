@@ -13,15 +13,16 @@
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
 import { readFileSync } from 'node:fs'
+import { rebootNode } from './node-death.js'
 import { SETTINGS } from './settings.js'
 import { mustUntil, sleep, wallNow } from './wait.js'
-import { withPair } from './with-pair.js'
+import { withStage } from './with-stage.js'
 
 const setting = SETTINGS.find((s) => s.id === (process.argv[2] ?? 'ipfo-10ms'))
 if (setting?.system !== 'ipfo') throw new Error(`not an ipfo setting: ${process.argv[2]}`)
 const runs = Number(process.argv[3] ?? 4)
 
-await withPair(setting, 20_000, async ({ stage, pair, monitors }) => {
+await withStage(setting, 20_000, async ({ stage, daemons, monitors }) => {
   let perf: ChildProcess | undefined
   if (process.env.TRACE_PERF) {
     await sleep(1000)
@@ -46,14 +47,14 @@ await withPair(setting, 20_000, async ({ stage, pair, monitors }) => {
   for (let run = 1; run <= runs; run++) {
     await sleep(1000)
     const tFault = wallNow()
-    const seen = pair.log('b').length
+    const seen = daemons.log('b').length
     await stage.cut('a')
-    await pair.kill('a')
+    await daemons.kill('a')
     // Watched through ip monitor, not by running `ip` in a loop: that would load the CPU being measured.
     const bAdd = () => monitors.addresses.find((e) => e.node === 'b' && e.kind === 'add' && e.at >= tFault)
     await mustUntil('b to take over', () => bAdd() !== undefined, 5_000)
     await sleep(300)
-    const events = pair
+    const events = daemons
       .log('b')
       .slice(seen)
       .map((l) => {
@@ -69,7 +70,7 @@ await withPair(setting, 20_000, async ({ stage, pair, monitors }) => {
       return e ? Date.parse(e.time) : Number.NaN
     }
     if (process.env.TRACE_LINES) {
-      const lines = pair
+      const lines = daemons
         .log('b')
         .slice(seen)
         .map((l) => l.text)
@@ -89,10 +90,7 @@ await withPair(setting, 20_000, async ({ stage, pair, monitors }) => {
     console.log(
       `run ${run}: from a's last heartbeat: peer-lost ${rel(at('peer-lost'))}, acquiring ${rel(at('acquiring'))}, kernel add ${rel(added)}, acquired logged ${rel(at('acquired'))}`,
     )
-    await stage.dropVip('a')
-    await pair.forgetRuntime('a')
-    await stage.reconnect('a')
-    pair.start('a')
+    await rebootNode({ stage, daemons }, 'a')
     await mustUntil('a to hold the VIP alone', async () => (await stage.holders()).join() === 'a', 10_000)
   }
   perf?.kill('SIGINT')

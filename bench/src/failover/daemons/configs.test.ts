@@ -1,15 +1,19 @@
 import { checkConfig } from '@ipfo/core'
 import { describe, expect, it } from 'vitest'
 import { SETTINGS } from '../settings.js'
+import { type NodeName, TOPOLOGY_NODES, type TopologyName } from '../stage.js'
 import { ipfoConfig } from './ipfo.js'
 import { KEEPALIVED_SERVICE_CHECK, keepalivedConfig } from './keepalived.js'
 
-const stage = {
+const HOST = { a: 1, b: 2, c: 3 } as const
+const stageOf = (topology: TopologyName) => ({
+  nodes: TOPOLOGY_NODES[topology],
   vip: '10.213.1.50',
   prefixLength: 24,
-  publicIp: (node: 'a' | 'b') => (node === 'a' ? '10.213.1.1' : '10.213.1.2'),
-  privateIp: (node: 'a' | 'b') => (node === 'a' ? '10.213.2.1' : '10.213.2.2'),
-}
+  publicIp: (node: NodeName) => `10.213.1.${HOST[node]}`,
+  privateIp: (node: NodeName) => `10.213.2.${HOST[node]}`,
+})
+const stage = stageOf('pair')
 const files = { key: '/tmp/bench/heartbeat.key', dir: '/tmp/bench' }
 
 describe("the daemons' configs", () => {
@@ -52,5 +56,83 @@ describe("the daemons' configs", () => {
     expect(checked).toContain('weight -60')
     // a's 150 less the weight is below b's priority: b preempts when a's service fails.
     expect(150 + KEEPALIVED_SERVICE_CHECK.weight).toBeLessThan(setting.backupPriority)
+  })
+
+  describe('three nodes (issue 20)', () => {
+    const three = stageOf('three')
+    const vip = { interface: 'pub0', address: '10.213.1.50/24' }
+    const ipfo10 = SETTINGS.find((s) => s.id === 'ipfo-10ms')
+    if (ipfo10?.system !== 'ipfo') throw new Error('no ipfo-10ms')
+    const config = (node: NodeName) =>
+      JSON.parse(JSON.stringify(ipfoConfig(three, ipfo10, node, files, 0))) as Record<string, unknown>
+
+    it('ipfo: a owns the VIP and names its takers b then c; every node hears both others', () => {
+      expect(config('a')).toEqual({
+        node: 'a',
+        key: files.key,
+        paths: { socket: '/tmp/bench/a.sock', stateDir: '/tmp/bench/a-state' },
+        interval: '10ms',
+        deadAfter: '30ms',
+        links: [
+          { name: 'private', targets: ['10.213.2.2', '10.213.2.3'] },
+          { name: 'public', targets: ['10.213.1.2', '10.213.1.3'] },
+        ],
+        owns: [vip],
+        takers: ['b', 'c'],
+        peers: [
+          { id: 'b', takeover: [] },
+          { id: 'c', takeover: [] },
+        ],
+      })
+    })
+
+    it.each([
+      ['b', 'c'],
+      ['c', 'b'],
+    ] as const)(
+      'ipfo: %s takes the VIP over from a in the order [b, c] and takes nothing from %s',
+      (node, other) => {
+        const c = config(node)
+        expect(c).toMatchObject({ node, owns: [], interval: '10ms', deadAfter: '30ms' })
+        expect(c).not.toHaveProperty('takers')
+        expect(c.links).toEqual([
+          { name: 'private', targets: ['10.213.2.1', `10.213.2.${HOST[other]}`] },
+          { name: 'public', targets: ['10.213.1.1', `10.213.1.${HOST[other]}`] },
+        ])
+        expect(c.peers).toEqual([
+          { id: 'a', takeover: [vip], takers: ['b', 'c'] },
+          { id: other, takeover: [] },
+        ])
+      },
+    )
+
+    it('ipfo: the pair has no order (its one taker is the default)', () => {
+      const b = ipfoConfig(stage, ipfo10, 'b', files, 0)
+      expect(b).not.toHaveProperty('takers')
+      expect(b.peers).toEqual([{ id: 'a', takeover: [vip] }])
+      expect(ipfoConfig(stage, ipfo10, 'a', files, 0)).not.toHaveProperty('takers')
+    })
+
+    it('keepalived: one VRRPv3 instance per node at 0.01 s, priorities 150/100/50, unicast to both others', () => {
+      const setting = SETTINGS.find((s) => s.id === 'keepalived-10ms')
+      if (setting?.system !== 'keepalived') throw new Error('no keepalived-10ms')
+      const expected = {
+        a: ['MASTER', 150, [2, 3]],
+        b: ['BACKUP', 100, [1, 3]],
+        c: ['BACKUP', 50, [1, 2]],
+      } as const
+      for (const node of TOPOLOGY_NODES.three) {
+        const [state, priority, peers] = expected[node]
+        const conf = keepalivedConfig(three, setting, node)
+        expect(conf).toContain('  vrrp_version 3\n')
+        expect(conf).toContain(`  state ${state}\n`)
+        expect(conf).toContain(`  priority ${priority}\n`)
+        expect(conf).toContain('  advert_int 0.01\n')
+        expect(conf).toContain(`  unicast_src_ip 10.213.1.${HOST[node]}\n`)
+        expect(conf).toContain(`  unicast_peer {\n${peers.map((h) => `    10.213.1.${h}\n`).join('')}  }`)
+        expect(conf).not.toContain('nopreempt')
+        expect(conf.match(/vrrp_instance/g)).toHaveLength(1)
+      }
+    })
   })
 })

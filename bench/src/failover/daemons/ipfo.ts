@@ -4,7 +4,7 @@ import { AGENT_NODE_FLAGS, IPFO_BIN } from '@ipfo/cli/demo'
 import { SERVICE_URL } from '../probe/client-probe.js'
 import type { Setting } from '../settings.js'
 import type { NodeName, Stage } from '../stage.js'
-import { type DaemonPair, daemonPair } from './pair.js'
+import { type Daemons, daemonSet } from './daemon-set.js'
 
 // The agent runs as `node <AGENT_NODE_FLAGS> <IPFO_BIN>`, with the Node flags `ipfo service install`
 // writes into the systemd unit and the launchd plist: the benchmark measures the agent as installed.
@@ -31,13 +31,15 @@ export function ipfoChecks(count: number): Record<string, typeof IPFO_SERVICE_CH
 }
 
 /** What the config needs of the stage (a pure function of it, for the config's test). */
-type StageAddresses = Pick<Stage, 'vip' | 'prefixLength' | 'publicIp' | 'privateIp'>
+type StageAddresses = Pick<Stage, 'nodes' | 'vip' | 'prefixLength' | 'publicIp' | 'privateIp'>
 
 /**
- * One node's config: heartbeats on the private and the public link, a owns the VIP, b takes it over.
- * With `checks` > 0, that many http checks of the node's service, all required by the VIP on both
- * nodes (in `owns` and in the peer's `takeover`). Everything else is at ipfo's defaults (3
- * gratuitous ARPs 100 ms apart, failback "auto").
+ * One node's config: heartbeats to every other node on the private and the public link, a owns the
+ * VIP, b takes it over. With three nodes (issue 20) every node lists both others as peers (full
+ * mesh), c takes the VIP over too, and the order is given by `takers: [b, c]`: under the peer entry
+ * for a on b and c, and at the top level on a. With `checks` > 0, that many http checks of the
+ * node's service, all required by the VIP on every node (in `owns` and in the peer's `takeover`).
+ * Everything else is at ipfo's defaults (3 gratuitous ARPs 100 ms apart, failback "auto").
  */
 export function ipfoConfig(
   stage: StageAddresses,
@@ -46,13 +48,16 @@ export function ipfoConfig(
   files: { readonly key: string; readonly dir: string },
   checks: number,
 ): Record<string, unknown> {
-  const peer = node === 'a' ? 'b' : 'a'
+  const [owner, ...takers] = stage.nodes
+  const peers = stage.nodes.filter((n) => n !== node)
   const named = ipfoChecks(checks)
   const vip = {
     interface: 'pub0',
     address: `${stage.vip}/${stage.prefixLength}`,
     ...(checks > 0 ? { requires: Object.keys(named) } : {}),
   }
+  // A pair needs no order: its one taker is the default.
+  const order = takers.length > 1 ? { takers } : {}
   return {
     node,
     key: files.key,
@@ -60,34 +65,35 @@ export function ipfoConfig(
     interval: setting.interval,
     deadAfter: setting.deadAfter,
     links: [
-      { name: 'private', targets: [stage.privateIp(peer)] },
-      { name: 'public', targets: [stage.publicIp(peer)] },
+      { name: 'private', targets: peers.map((peer) => stage.privateIp(peer)) },
+      { name: 'public', targets: peers.map((peer) => stage.publicIp(peer)) },
     ],
     ...(checks > 0 ? { checks: named } : {}),
-    owns: node === 'a' ? [vip] : [],
-    peers: node === 'a' ? [{ id: 'b' }] : [{ id: 'a', takeover: [vip] }],
+    owns: node === owner ? [vip] : [],
+    ...(node === owner ? order : {}),
+    peers: peers.map((id) => (id === owner ? { id, takeover: [vip], ...order } : { id, takeover: [] })),
   }
 }
 
 /**
- * Two real `ipfo agent` processes (see ipfoConfig). The setting's checks, or with `serviceCheck` at
- * least one (the service-death fault).
+ * A real `ipfo agent` process on each node (see ipfoConfig). The setting's checks, or with
+ * `serviceCheck` at least one (the service-death fault).
  */
-export async function ipfoPair(
+export async function ipfoDaemons(
   stage: Stage,
   setting: Extract<Setting, { system: 'ipfo' }>,
   dir: string,
   serviceCheck: boolean,
-): Promise<DaemonPair> {
+): Promise<Daemons> {
   const { generateKey, writeKeyFile } = await import('@ipfo/core/agent')
   const key = join(dir, 'heartbeat.key')
   await writeKeyFile(key, generateKey(), { force: true })
   const checks = Math.max(setting.checks ?? 0, serviceCheck ? 1 : 0)
   const config = (node: NodeName) => join(dir, `ipfo-${node}.json`)
-  for (const node of ['a', 'b'] as const) {
+  for (const node of stage.nodes) {
     await writeFile(config(node), JSON.stringify(ipfoConfig(stage, setting, node, { key, dir }, checks)))
   }
-  return daemonPair(
+  return daemonSet(
     stage,
     'ipfo',
     (node) => [

@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import { SERVICE_URL } from '../probe/client-probe.js'
 import type { Setting } from '../settings.js'
 import type { NodeName, Stage } from '../stage.js'
-import { type DaemonPair, daemonPair } from './pair.js'
+import { type Daemons, daemonSet } from './daemon-set.js'
 
 /**
  * keepalived's check of the node's service: a vrrp_script run as a process every second (its
@@ -21,17 +21,22 @@ export const KEEPALIVED_SERVICE_CHECK = {
   weight: -60,
 } as const
 
+/** The node's VRRP priority: a 150 (the master), b the setting's backup priority, c 50 (after b). */
+function keepalivedPriority(setting: Extract<Setting, { system: 'keepalived' }>, node: NodeName) {
+  return { a: 150, b: setting.backupPriority, c: 50 }[node]
+}
+
 /**
- * keepalived.conf for one node: one VRRPv3 instance on pub0, unicast adverts to the peer; with
- * `serviceCheck`, the instance tracks KEEPALIVED_SERVICE_CHECK.
+ * keepalived.conf for one node: one VRRPv3 instance on pub0, unicast adverts to every other node;
+ * with `serviceCheck`, the instance tracks KEEPALIVED_SERVICE_CHECK. Preemption is keepalived's
+ * default (on): a returning a takes the VIP back, as ipfo's failback does.
  */
 export function keepalivedConfig(
-  stage: Pick<Stage, 'vip' | 'prefixLength' | 'publicIp'>,
+  stage: Pick<Stage, 'nodes' | 'vip' | 'prefixLength' | 'publicIp'>,
   setting: Extract<Setting, { system: 'keepalived' }>,
   node: NodeName,
   serviceCheck = false,
 ): string {
-  const peer = node === 'a' ? 'b' : 'a'
   const check = KEEPALIVED_SERVICE_CHECK
   return [
     'global_defs {',
@@ -54,11 +59,11 @@ export function keepalivedConfig(
     `  state ${node === 'a' ? 'MASTER' : 'BACKUP'}`,
     '  interface pub0',
     '  virtual_router_id 51',
-    `  priority ${node === 'a' ? 150 : setting.backupPriority}`,
+    `  priority ${keepalivedPriority(setting, node)}`,
     `  advert_int ${setting.advertInt}`,
     `  unicast_src_ip ${stage.publicIp(node)}`,
     '  unicast_peer {',
-    `    ${stage.publicIp(peer)}`,
+    ...stage.nodes.filter((n) => n !== node).map((peer) => `    ${stage.publicIp(peer)}`),
     '  }',
     '  virtual_ipaddress {',
     `    ${stage.vip}/${stage.prefixLength} dev pub0`,
@@ -73,13 +78,13 @@ export function keepalivedConfig(
  * keepalived 2.x in the foreground (-n), VRRP only (-P), logging to the console (-l -D, no syslog
  * -G), with its own config and pid files per node so two instances can run on one machine.
  */
-export async function keepalivedPair(
+export async function keepalivedDaemons(
   stage: Stage,
   setting: Extract<Setting, { system: 'keepalived' }>,
   dir: string,
   serviceCheck: boolean,
-): Promise<DaemonPair> {
-  for (const node of ['a', 'b'] as const) {
+): Promise<Daemons> {
+  for (const node of stage.nodes) {
     await writeFile(
       join(dir, `keepalived-${node}.conf`),
       keepalivedConfig(stage, setting, node, serviceCheck),
@@ -104,5 +109,5 @@ export async function keepalivedPair(
     join(dir, `keepalived-${node}.pid`),
     join(dir, `keepalived-${node}-vrrp.pid`),
   ]
-  return daemonPair(stage, 'keepalived', command, /Entering MASTER STATE/, pidFiles)
+  return daemonSet(stage, 'keepalived', command, /Entering MASTER STATE/, pidFiles)
 }

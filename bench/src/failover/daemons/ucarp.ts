@@ -3,7 +3,7 @@ import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Setting } from '../settings.js'
 import type { NodeName, Stage } from '../stage.js'
-import { type DaemonPair, daemonPair } from './pair.js'
+import { type Daemons, daemonSet } from './daemon-set.js'
 
 /**
  * ucarp adds no address itself: these scripts do, called as `<script> <interface> <vip>`. ucarp
@@ -23,11 +23,11 @@ export function ucarpScripts(prefixLength: number): { up: string; down: string }
   }
 }
 
-export async function ucarpPair(
+export async function ucarpDaemons(
   stage: Stage,
   setting: Extract<Setting, { system: 'ucarp' }>,
   dir: string,
-): Promise<DaemonPair> {
+): Promise<Daemons> {
   const scripts = ucarpScripts(stage.prefixLength)
   const up = join(dir, 'vip-up.sh')
   const down = join(dir, 'vip-down.sh')
@@ -47,5 +47,5 @@ export async function ucarpPair(
     `--advskew=${node === 'a' ? 0 : setting.backupSkew}`,
     ...(node === 'a' ? ['--preempt'] : []),
   ]
-  return daemonPair(stage, 'ucarp', command, /Switching to state: MASTER/)
+  return daemonSet(stage, 'ucarp', command, /Switching to state: MASTER/)
 }

@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url'
 import { ProcessGroup } from '../process-group.js'
-import { NODES, type NodeName, type Stage } from '../stage.js'
+import type { NodeName, Stage } from '../stage.js'
 import { mustUntil } from '../wait.js'
 import { type Answers, emptyAnswers, record } from './answers.js'
 
@@ -44,7 +44,7 @@ export async function startServices(stage: Stage): Promise<Services> {
       inNs(node, SERVICE, [node, String(PROBE_PORT), String(SERVICE_HTTP_PORT)]),
     )
   const services: Partial<Record<NodeName, ProcessGroup>> = {}
-  const witnesses = NODES.map(
+  const witnesses = stage.nodes.map(
     (node) =>
       new ProcessGroup(`witness-${node}`, inNs(node, WITNESS, [node, stage.vip, String(WITNESS_PORT)])),
   )
@@ -52,7 +52,7 @@ export async function startServices(stage: Stage): Promise<Services> {
     mustUntil(`${group.name} to listen`, () => group.lines.some((l) => l.text === 'ready'), 10_000)
   const all = () => [...witnesses, ...Object.values(services)]
   try {
-    for (const node of NODES) services[node] = service(node)
+    for (const node of stage.nodes) services[node] = service(node)
     for (const group of all()) await listening(group)
   } catch (error) {
     await Promise.all(all().map((g) => g.kill()))

@@ -2,6 +2,7 @@ import type { Fault } from '../faults.js'
 import type { RunResult } from '../run-once.js'
 import type { Setting } from '../settings.js'
 import { quantile, summarize } from '../stats.js'
+import type { TakeoverSteps } from '../takeover-steps.js'
 import type { FaultResult, Ratio, SteadyEntry, Target } from './report.js'
 
 /** Folds one setting's runs of one fault into the figures the table shows. */
@@ -12,10 +13,6 @@ export function aggregate(
   errors: string[],
 ): FaultResult {
   const took = runs.filter((r) => r.outageMs !== null)
-  const median = (xs: (number | null)[]) => {
-    const known = xs.filter((x): x is number => x !== null)
-    return known.length > 0 ? Math.round(quantile(known, 0.5) * 10) / 10 : null
-  }
   return {
     setting: setting.id,
     system: setting.system,
@@ -24,17 +21,8 @@ export function aggregate(
     errors,
     outageMs: summarize(took.map((r) => r.outageMs!)),
     tookOver: took.length,
-    doubleAnswers: {
-      takeover: runs.reduce((n, r) => n + r.doubleAnswers.takeover, 0),
-      return: runs.reduce((n, r) => n + r.doubleAnswers.return, 0),
-      runsWithAny: runs.filter((r) => r.doubleAnswers.takeover + r.doubleAnswers.return > 0).length,
-    },
-    steps: {
-      decided: median(took.map((r) => r.steps.decided)),
-      added: median(took.map((r) => r.steps.added)),
-      learned: median(took.map((r) => r.steps.learned)),
-      answered: median(took.map((r) => r.steps.answered)),
-    },
+    doubleAnswers: doubleTotals(runs),
+    steps: stepMedians(took.map((r) => r.steps)),
     returnOutageMs: summarize(runs.map((r) => r.returnOutageMs)),
     returnCensored: runs.filter((r) => r.returnCensored).length,
     bothHeldMs: summarize(runs.map((r) => r.bothHeldMs)),
@@ -42,22 +30,64 @@ export function aggregate(
   }
 }
 
-const medianOf = (results: readonly FaultResult[], setting: string, fault: Fault) =>
-  results.find((r) => r.setting === setting && r.fault === fault)?.outageMs?.median
+/** Broadcast probes answered by two nodes or more, summed over the runs, and the runs with any. */
+export function doubleTotals(
+  runs: readonly { readonly doubleAnswers: { readonly takeover: number; readonly return: number } }[],
+): FaultResult['doubleAnswers'] {
+  return {
+    takeover: runs.reduce((n, r) => n + r.doubleAnswers.takeover, 0),
+    return: runs.reduce((n, r) => n + r.doubleAnswers.return, 0),
+    runsWithAny: runs.filter((r) => r.doubleAnswers.takeover + r.doubleAnswers.return > 0).length,
+  }
+}
+
+/** The median of each takeover step over the runs that observed it. */
+export function stepMedians(steps: readonly TakeoverSteps[]): FaultResult['steps'] {
+  const median = (xs: (number | null)[]) => {
+    const known = xs.filter((x): x is number => x !== null)
+    return known.length > 0 ? Math.round(quantile(known, 0.5) * 10) / 10 : null
+  }
+  return {
+    decided: median(steps.map((s) => s.decided)),
+    added: median(steps.map((s) => s.added)),
+    learned: median(steps.map((s) => s.learned)),
+    answered: median(steps.map((s) => s.answered)),
+  }
+}
+
+/** numerator / denominator of two medians (to 3 decimals); null when either is missing or 0. */
+export function ratioOf(
+  name: string,
+  numerator: string,
+  denominator: string,
+  median: (id: string) => number | undefined,
+): Ratio {
+  const n = median(numerator)
+  const d = median(denominator)
+  const value = n !== undefined && d !== undefined && d > 0 ? Math.round((n / d) * 1000) / 1000 : null
+  return { name, numerator, denominator, value }
+}
+
+/** A ratio judged against its limit: met, missed (by how much), or not measured. */
+export function judgeRatio(ratio: Ratio | undefined, limit: number, name: string): Target {
+  return ratio?.value == null
+    ? { name, met: null, detail: 'not measured in this run' }
+    : {
+        name,
+        met: ratio.value <= limit,
+        detail: `${ratio.value}x (limit ${limit}x; ${ratio.value <= limit ? 'met' : `over by ${Math.round((ratio.value / limit - 1) * 1000) / 10}%`})`,
+      }
+}
 
 /** The ratios the project tracks, from the medians of this same run. */
 export function ratios(results: readonly FaultResult[]): Ratio[] {
-  const ratio = (
-    name: string,
-    numerator: string,
-    denominator: string,
-    fault: Fault = 'node-death',
-  ): Ratio => {
-    const n = medianOf(results, numerator, fault)
-    const d = medianOf(results, denominator, fault)
-    const value = n !== undefined && d !== undefined && d > 0 ? Math.round((n / d) * 1000) / 1000 : null
-    return { name, numerator, denominator, value }
-  }
+  const ratio = (name: string, numerator: string, denominator: string, fault: Fault = 'node-death') =>
+    ratioOf(
+      name,
+      numerator,
+      denominator,
+      (id) => results.find((r) => r.setting === id && r.fault === fault)?.outageMs?.median,
+    )
   return [
     ratio('ipfo 10ms / keepalived 0.01, median outage (node death)', 'ipfo-10ms', 'keepalived-10ms'),
     ratio(
@@ -92,22 +122,14 @@ export function targets(
   steady: readonly SteadyEntry[],
   ratioList: readonly Ratio[],
 ): Target[] {
-  const byLimit = (ratio: Ratio | undefined, limit: number, name: string): Target =>
-    ratio?.value == null
-      ? { name, met: null, detail: 'not measured in this run' }
-      : {
-          name,
-          met: ratio.value <= limit,
-          detail: `${ratio.value}x (limit ${limit}x; ${ratio.value <= limit ? 'met' : `over by ${Math.round((ratio.value / limit - 1) * 1000) / 10}%`})`,
-        }
   const ipfoRuns = results.filter((r) => r.system === 'ipfo')
   const doubles = ipfoRuns.reduce((n, r) => n + r.doubleAnswers.takeover + r.doubleAnswers.return, 0)
   const faults = [...new Set(ipfoRuns.map((r) => r.fault))].join(' and ')
   const stressed = steady.filter((s) => s.setting.startsWith('ipfo-') && s.stress !== undefined)
   const falseTakeovers = stressed.reduce((n, s) => n + (s.stress?.falseTakeovers ?? 0), 0)
   return [
-    byLimit(ratioList[0], 1.0, 'ipfo 10ms median <= 1.0x keepalived 0.01'),
-    byLimit(ratioList[1], 0.9, 'ipfo default median <= 0.9x keepalived default'),
+    judgeRatio(ratioList[0], 1.0, 'ipfo 10ms median <= 1.0x keepalived 0.01'),
+    judgeRatio(ratioList[1], 0.9, 'ipfo default median <= 0.9x keepalived default'),
     ipfoRuns.length === 0
       ? { name: 'zero double answers in every ipfo run', met: null, detail: 'not measured in this run' }
       : {
@@ -115,13 +137,13 @@ export function targets(
           met: doubles === 0,
           detail: `${doubles} probes answered by both nodes over ${ipfoRuns.reduce((n, r) => n + r.runs.length, 0)} runs (${faults})`,
         },
-    byLimit(ratioList[2], 0.05, 'daemon crash: ipfo default median <= 0.05x keepalived default'),
+    judgeRatio(ratioList[2], 0.05, 'daemon crash: ipfo default median <= 0.05x keepalived default'),
     bothHeldTarget(ipfoRuns.filter((r) => r.fault === 'daemon-crash')),
     // Issue 19: the healthy node answers the client at most 0.25x as long after the service's death.
     // Judged at the defaults: against keepalived 0.01 the ratio is shown, not judged, since there both
     // are bound by their checks' cadence (ipfo's second failed run 100-200 ms after the death, fall 2;
     // keepalived's script 0-1 s after it, fall 1: about 0.35x by construction).
-    byLimit(ratioList[3], 0.25, 'service death: ipfo default median <= 0.25x keepalived default'),
+    judgeRatio(ratioList[3], 0.25, 'service death: ipfo default median <= 0.25x keepalived default'),
     stressed.length === 0
       ? { name: 'zero false failovers under CPU stress', met: null, detail: 'not measured in this run' }
       : {

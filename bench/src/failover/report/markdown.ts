@@ -1,25 +1,17 @@
-import { quantile, type Summary } from '../stats.js'
+import { quantile } from '../stats.js'
+import { threeSection } from './markdown-three.js'
 import { FAULT_LABEL, type FaultResult, type Report } from './report.js'
+import { header, labelOf, ms, row, spread } from './table.js'
 
-const ms = (v: number | null | undefined) => (v == null ? '-' : `${v}`)
-const row = (cells: readonly (string | number)[]) => `| ${cells.join(' | ')} |`
-const header = (cells: readonly string[]) => [row(cells), row(cells.map(() => '---'))]
-const spread = (s: Summary | undefined) => (s ? [s.min, s.median, s.p95, s.max] : ['-', '-', '-', '-'])
 /** The first columns of every fault's table: who, how often b took over, and the outage's spread. */
 const OUTAGE_COLUMNS = ['setting', 'took over', 'outage min', 'median', 'p95', 'max'] as const
 
 /** The results as markdown: tables first, then how they were measured. */
 export function renderMarkdown(report: Report): string {
   const { machine, method } = report
-  const label = (id: string) => report.settings.find((s) => s.id === id)?.label ?? id
-  const ok = (r: FaultResult) =>
-    `${r.tookOver}/${r.runs.length}${r.errors.length > 0 ? ` (+${r.errors.length} failed attempts)` : ''}`
-  const deaths = report.results.filter((r) => r.fault === 'node-death')
-  const cuts = report.results.filter((r) => r.fault === 'link-cut')
-  const crashes = report.results.filter((r) => r.fault === 'daemon-crash')
-  const serviceDeaths = report.results.filter((r) => r.fault === 'service-death')
+  const three = report.three !== undefined
   const lines = [
-    `# Failover benchmark: ipfo, keepalived, ucarp${report.smoke ? ' (smoke run)' : ''}`,
+    `# Failover benchmark${three ? ', three nodes: ipfo, keepalived' : ': ipfo, keepalived, ucarp'}${report.smoke ? ' (smoke run)' : ''}`,
     '',
     `${report.date}. ${machine.cpu}, ${machine.cores} cores, Linux ${machine.kernel} (${machine.os}), Node ${machine.node}` +
       (machine.loadAverage
@@ -28,10 +20,43 @@ export function renderMarkdown(report: Report): string {
     `Versions: ${Object.entries(report.versions)
       .map(([k, v]) => `${k} ${v}`)
       .join(', ')}.`,
-    `${method.runs} runs per setting and fault, client probe every ${method.probeEveryMs} ms; the fault comes a uniformly` +
-      ` random 300-${300 + method.faultJitterMs} ms after the client first hears a. All times in ms.` +
+    `${method.runs} runs per setting${three ? '' : ' and fault'}, client probe every ${method.probeEveryMs} ms; the fault comes a uniformly` +
+      ` random 300-${300 + method.faultJitterMs} ms after the client first hears a${three ? ' (and b, for the second)' : ''}. All times in ms.` +
       quietNote(report),
     '',
+    ...(report.three ? threeSection(report, report.three) : pairSections(report)),
+    '## Ratios and targets',
+    '',
+    ...report.ratios.map((r) => `- ${r.name}: ${r.value ?? 'not measured'}`),
+    ...report.targets.map(
+      (t) => `- ${t.met === null ? 'not measured' : t.met ? 'met' : 'MISSED'}: ${t.name}: ${t.detail}`,
+    ),
+    '',
+    '## Settings',
+    '',
+    ...report.settings.map(
+      (s) =>
+        `- ${s.label} (\`${s.id}\`): ${Object.entries(s.params)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', ')}`,
+    ),
+    '',
+    ...errorsSection(report),
+  ]
+  return `${lines.join('\n')}\n`
+}
+
+/** The pair's tables: one per fault, then the idle cost and false failovers. */
+function pairSections(report: Report): string[] {
+  const { method } = report
+  const label = labelOf(report)
+  const ok = (r: FaultResult) =>
+    `${r.tookOver}/${r.runs.length}${r.errors.length > 0 ? ` (+${r.errors.length} failed attempts)` : ''}`
+  const deaths = report.results.filter((r) => r.fault === 'node-death')
+  const cuts = report.results.filter((r) => r.fault === 'link-cut')
+  const crashes = report.results.filter((r) => r.fault === 'daemon-crash')
+  const serviceDeaths = report.results.filter((r) => r.fault === 'service-death')
+  return [
     `## ${FAULT_LABEL['node-death']}`,
     '',
     'Outage: the longest time the client got no answer from the VIP. Steps: median time from the start of the outage',
@@ -191,25 +216,7 @@ export function renderMarkdown(report: Report): string {
     ),
     '',
     ...checksCost(report),
-    '## Ratios and targets',
-    '',
-    ...report.ratios.map((r) => `- ${r.name}: ${r.value ?? 'not measured'}`),
-    ...report.targets.map(
-      (t) => `- ${t.met === null ? 'not measured' : t.met ? 'met' : 'MISSED'}: ${t.name}: ${t.detail}`,
-    ),
-    '',
-    '## Settings',
-    '',
-    ...report.settings.map(
-      (s) =>
-        `- ${s.label} (\`${s.id}\`): ${Object.entries(s.params)
-          .map(([k, v]) => `${k} ${v}`)
-          .join(', ')}`,
-    ),
-    '',
-    ...errorsSection(report),
   ]
-  return `${lines.join('\n')}\n`
 }
 
 /**
@@ -254,7 +261,9 @@ function whyTaken(stress: NonNullable<Report['steady'][number]['stress']>): stri
 
 /** How busy other work kept the machine just before the runs. */
 function quietNote(report: Report): string {
-  const busy = report.results.flatMap((r) => r.runs.flatMap((run) => run.backgroundBusyPercent ?? []))
+  const busy = [...report.results, ...(report.three ?? [])].flatMap((r) =>
+    r.runs.flatMap((run) => run.backgroundBusyPercent ?? []),
+  )
   if (report.method.quietPercent === undefined || busy.length === 0) return ''
   const median = Math.round(quantile(busy, 0.5) * 10) / 10
   return ` Each run waited (up to 5 min) until other work kept at most ${report.method.quietPercent}% of the CPU busy; measured just before the runs: median ${median}%, max ${Math.max(...busy)}%.`
@@ -263,6 +272,9 @@ function quietNote(report: Report): string {
 function errorsSection(report: Report): string[] {
   const errors = [
     ...report.results.flatMap((r) => r.errors.map((e) => `- ${r.setting} ${r.fault}: ${firstLines(e)}`)),
+    ...(report.three ?? []).flatMap((r) =>
+      r.errors.map((e) => `- ${r.setting} three nodes: ${firstLines(e)}`),
+    ),
     ...report.steady.flatMap((s) =>
       (s.failedAttempts ?? []).map((e) => `- ${s.setting} idle/stress: ${firstLines(e)}`),
     ),

@@ -1,6 +1,8 @@
 import type { Fault } from '../faults.js'
 import type { RunResult } from '../run-once.js'
+import type { ThreeRunResult } from '../run-three.js'
 import type { SystemName } from '../settings.js'
+import type { TopologyName } from '../stage.js'
 import type { Summary } from '../stats.js'
 import type { SteadyStateResult } from '../steady-state.js'
 
@@ -15,9 +17,14 @@ export interface Report {
   readonly settings: readonly ReportSetting[]
   readonly results: readonly FaultResult[]
   readonly steady: readonly SteadyEntry[]
+  /** The three-node topology's results (--topology three: then results and steady are empty). */
+  readonly three?: readonly ThreeResult[]
   readonly ratios: readonly Ratio[]
   readonly targets: readonly Target[]
 }
+
+/** What a topology's runs add to the report. */
+export type TopologyResults = Pick<Report, 'results' | 'steady' | 'three' | 'ratios' | 'targets'>
 
 export interface Machine {
   readonly cpu: string
@@ -30,6 +37,8 @@ export interface Machine {
 }
 
 export interface Method {
+  /** Nodes a and b (absent: the pair), or a, b and c. */
+  readonly topology?: TopologyName
   readonly runs: number
   readonly faults: readonly Fault[]
   readonly probeEveryMs: number
@@ -69,6 +78,35 @@ export interface FaultResult {
   readonly bothHeldMs: Summary | undefined
   /** Runs where a still had the VIP on its interface when the cables came back. */
   readonly aKeptVip: number
+}
+
+/** One failover of the three-node runs, over the runs where the node that should take over answered. */
+export interface ThreeFailover {
+  readonly outageMs: Summary | undefined
+  readonly tookOver: number
+  readonly steps: FaultResult['steps']
+}
+
+/** One setting's runs of the three-node topology (issue 20). */
+export interface ThreeResult {
+  readonly setting: string
+  readonly system: SystemName
+  readonly runs: readonly ThreeRunResult[]
+  readonly errors: readonly string[]
+  /** a dies, b takes over. */
+  readonly first: ThreeFailover
+  /** Then b dies while a is still dead, c takes over. */
+  readonly second: ThreeFailover
+  readonly doubleAnswers: FaultResult['doubleAnswers']
+  /** After a and b reboot, until a holds the VIP alone. */
+  readonly returnOutageMs: Summary | undefined
+  readonly returnCensored: number
+  /** This setting's median first and second outage over keepalived's at the same speed (ipfo only). */
+  readonly ratio: {
+    readonly against: string
+    readonly first: number | null
+    readonly second: number | null
+  } | null
 }
 
 export interface SteadyEntry extends Partial<SteadyStateResult> {

@@ -12,6 +12,10 @@ const TOP = 50
 const esc = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
 const fmt = (ms: number) => (ms >= 1000 ? `${ms / 1000} s` : `${ms} ms`)
 
+/** The setting's label, and how many of its runs had no takeover. */
+const rowLabel = (label: string, tookOver: number, runs: number) =>
+  `${label}${tookOver < runs ? ` (${runs - tookOver} no takeover)` : ''}`
+
 interface PlotRow {
   readonly label: string
   readonly system: string
@@ -19,22 +23,32 @@ interface PlotRow {
 }
 
 /**
- * A horizontal box-and-strip plot of the client-observed outage per setting, one panel per fault,
- * on a log scale (the settings span 30 ms to several seconds). Box: quartiles; line: median;
+ * A horizontal box-and-strip plot of the client-observed outage per setting, one panel per fault
+ * (and per failover of the three-node runs), on a log scale (the settings span 30 ms to several seconds). Box: quartiles; line: median;
  * whiskers: min and max; dots: every run.
  */
 export function renderSvg(report: Report): string {
   const label = (id: string) => report.settings.find((s) => s.id === id)?.label ?? id
-  const panels = FAULTS.map((fault) => ({
-    fault,
-    rows: report.results
-      .filter((r) => r.fault === fault)
-      .map<PlotRow>((r) => ({
-        label: `${label(r.setting)}${r.tookOver < r.runs.length ? ` (${r.runs.length - r.tookOver} no takeover)` : ''}`,
+  const panels = [
+    ...FAULTS.map((fault) => ({
+      title: FAULT_LABEL[fault],
+      rows: report.results
+        .filter((r) => r.fault === fault)
+        .map<PlotRow>((r) => ({
+          label: rowLabel(label(r.setting), r.tookOver, r.runs.length),
+          system: r.system,
+          values: r.runs.flatMap((run) => (run.outageMs === null ? [] : [run.outageMs])),
+        })),
+    })),
+    ...(['first', 'second'] as const).map((which) => ({
+      title: `three nodes, ${which === 'first' ? "first failover: a's death, b takes over" : "second failover: then b's, c takes over"}`,
+      rows: (report.three ?? []).map<PlotRow>((r) => ({
+        label: rowLabel(label(r.setting), r[which].tookOver, r.runs.length),
         system: r.system,
-        values: r.runs.flatMap((run) => (run.outageMs === null ? [] : [run.outageMs])),
+        values: r.runs.flatMap((run) => (run[which]?.outageMs == null ? [] : [run[which].outageMs])),
       })),
-  })).filter((p) => p.rows.length > 0)
+    })),
+  ].filter((p) => p.rows.length > 0)
   const all = panels.flatMap((p) => p.rows.flatMap((r) => r.values)).filter((v) => v > 0)
   const lo = 10 ** Math.floor(Math.log10(Math.min(...all, 10)))
   const hi = 10 ** Math.ceil(Math.log10(Math.max(...all, 100)))
@@ -44,7 +58,7 @@ export function renderSvg(report: Report): string {
   const parts: string[] = []
   let y = TOP
   for (const panel of panels) {
-    parts.push(`<text x="10" y="${y}" font-weight="bold">${esc(FAULT_LABEL[panel.fault])}</text>`)
+    parts.push(`<text x="10" y="${y}" font-weight="bold">${esc(panel.title)}</text>`)
     y += 12
     const top = y
     y = top + panel.rows.length * ROW
@@ -59,7 +73,7 @@ export function renderSvg(report: Report): string {
   const title = `Client-observed outage per failover, ${report.method.runs} runs each (log scale)`
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="sans-serif" font-size="12" role="img" aria-label="${esc(title)}">`,
-    `<title>${esc(`${title}: ipfo, keepalived and ucarp, ${report.date.slice(0, 10)}`)}</title>`,
+    `<title>${esc(`${title}: ipfo, keepalived${report.three ? '' : ' and ucarp'}, ${report.date.slice(0, 10)}`)}</title>`,
     `<rect width="${WIDTH}" height="${height}" fill="white"/>`,
     `<text x="10" y="22" font-size="15" font-weight="bold">${esc(title)}</text>`,
     ...parts,

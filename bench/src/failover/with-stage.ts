@@ -1,24 +1,26 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createPair, type DaemonPair } from './daemons/create-pair.js'
+import { createDaemons, type Daemons } from './daemons/create-daemons.js'
 import { type Monitors, startMonitors } from './monitor.js'
 import { type Services, startServices } from './probe/client-probe.js'
 import type { Setting } from './settings.js'
-import { createStage, NODES, type Stage } from './stage.js'
+import { createStage, type Stage, TOPOLOGY_NODES, type TopologyName } from './stage.js'
 import { sleep, wallNow } from './wait.js'
 
-export interface PairContext {
+export interface StageContext {
   readonly stage: Stage
-  readonly pair: DaemonPair
+  readonly daemons: Daemons
   readonly monitors: Monitors
   /** Each node's service and witness, started before the daemons (their health checks look at it). */
   readonly services: Services
 }
 
-export interface PairOptions {
+export interface StageOptions {
   /** The daemons check the node's service (the service-death fault). */
   readonly serviceCheck?: boolean
+  /** Nodes a and b (default), or a, b and c. */
+  readonly topology?: TopologyName
 }
 
 /** Stages that exist right now, so an interrupted benchmark can delete them. */
@@ -34,32 +36,31 @@ function stableForMs(setting: Setting): number {
 }
 
 /**
- * Builds a fresh stage, starts each node's service, then the setting's two daemons, waits until a
+ * Builds a fresh stage, starts each node's service, then the setting's daemons, waits until a
  * holds the VIP alone and stays so, runs `body`, and always tears everything down: daemons,
  * services, watchers, namespaces, files.
  */
-export async function withPair<T>(
+export async function withStage<T>(
   setting: Setting,
   startTimeoutMs: number,
-  body: (ctx: PairContext) => Promise<T>,
-  opts: PairOptions = {},
+  body: (ctx: StageContext) => Promise<T>,
+  opts: StageOptions = {},
 ): Promise<T> {
-  const stage = await createStage()
+  const stage = await createStage(TOPOLOGY_NODES[opts.topology ?? 'pair'])
   liveStages.add(stage)
   const dir = await mkdtemp(join(tmpdir(), 'ipfo-bench-'))
   let monitors: Monitors | undefined
-  let pair: DaemonPair | undefined
+  let daemons: Daemons | undefined
   let services: Services | undefined
   try {
     monitors = await startMonitors(stage)
     services = await startServices(stage)
-    pair = await createPair(stage, setting, dir, opts.serviceCheck)
-    pair.start('a')
-    pair.start('b')
-    await waitForOwner(stage, pair, stableForMs(setting), startTimeoutMs)
-    return await body({ stage, pair, monitors, services })
+    daemons = await createDaemons(stage, setting, dir, opts.serviceCheck)
+    for (const node of stage.nodes) daemons.start(node)
+    await waitForOwner(stage, daemons, stableForMs(setting), startTimeoutMs)
+    return await body({ stage, daemons, monitors, services })
   } finally {
-    await pair?.killAll()
+    await daemons?.killAll()
     await services?.stop()
     await monitors?.stop()
     await stage.destroy()
@@ -68,30 +69,32 @@ export async function withPair<T>(
   }
 }
 
-async function waitForOwner(stage: Stage, pair: DaemonPair, stableMs: number, timeoutMs: number) {
+async function waitForOwner(stage: Stage, daemons: Daemons, stableMs: number, timeoutMs: number) {
   const end = wallNow() + timeoutMs
   let aloneSince: number | undefined
   for (;;) {
-    // Both daemons must be up: a backup that died at start-up would turn every run into "no takeover".
-    const dead = NODES.filter((node) => pair.group(node) === undefined)
+    // Every daemon must be up: a backup that died at start-up would turn every run into "no takeover".
+    const dead = stage.nodes.filter((node) => daemons.group(node) === undefined)
     if (dead.length > 0)
-      throw new Error(`the daemon on ${dead.join(' and ')} exited at start-up\n${logTail(pair)}`)
+      throw new Error(`the daemon on ${dead.join(' and ')} exited at start-up\n${logTail(daemons)}`)
     const alone = (await stage.holders()).join() === 'a'
     const now = wallNow()
     aloneSince = alone ? (aloneSince ?? now) : undefined
     if (aloneSince !== undefined && now - aloneSince >= stableMs) return
     if (now > end)
-      throw new Error(`a did not come to hold the VIP alone within ${timeoutMs} ms\n${logTail(pair)}`)
+      throw new Error(`a did not come to hold the VIP alone within ${timeoutMs} ms\n${logTail(daemons)}`)
     await sleep(20)
   }
 }
 
 /** The last lines each daemon printed, for errors and for runs that went wrong. */
-export function logTail(pair: DaemonPair, lines = 20): string {
-  return NODES.flatMap((node) =>
-    pair
-      .log(node)
-      .slice(-lines)
-      .map((l) => `  ${node}: ${l.text}`),
-  ).join('\n')
+export function logTail(daemons: Daemons, lines = 20): string {
+  return daemons.nodes
+    .flatMap((node) =>
+      daemons
+        .log(node)
+        .slice(-lines)
+        .map((l) => `  ${node}: ${l.text}`),
+    )
+    .join('\n')
 }

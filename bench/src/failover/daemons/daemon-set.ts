@@ -5,10 +5,13 @@ import { type OutputLine, ProcessGroup } from '../process-group.js'
 import type { NodeName, Stage } from '../stage.js'
 
 /**
- * The two daemons of one system on a stage: a is configured to hold the VIP, b to take it over.
- * Each daemon runs as its own process group inside its node's namespace.
+ * The daemons of one system on a stage, one per node: a is configured to hold the VIP, b to take it
+ * over (and c after b, with three nodes). Each daemon runs as its own process group inside its
+ * node's namespace.
  */
-export interface DaemonPair {
+export interface Daemons {
+  /** The stage's nodes, a first. */
+  readonly nodes: readonly NodeName[]
   start(node: NodeName): void
   /** What a reboot of the node clears (its /run): stale pid files and sockets of the killed daemon. */
   forgetRuntime(node: NodeName): Promise<void>
@@ -25,13 +28,16 @@ export interface DaemonPair {
   group(node: NodeName): ProcessGroup | undefined
   /** The output of the node's latest daemon, running or not. */
   log(node: NodeName): readonly OutputLine[]
-  /** When the node's daemon logged that it takes the VIP, at or after `since` (wall clock, ms). */
+  /**
+   * When the node's daemon logged that it takes the VIP, at or after `since` (wall clock, ms): any
+   * daemon the node ran, so a takeover is still found after the node died and rebooted.
+   */
   decidedAt(node: NodeName, since: number): number | undefined
   killAll(): Promise<void>
 }
 
-/** A pair from the command that runs each node's daemon and the log line that says "I take it". */
-export function daemonPair(
+/** The daemons from the command that runs each node's daemon and the log line that says "I take it". */
+export function daemonSet(
   stage: Stage,
   system: string,
   command: (node: NodeName) => readonly string[],
@@ -39,8 +45,10 @@ export function daemonPair(
   runtimeFiles: (node: NodeName) => readonly string[] = () => [],
   /** The command line of a process the daemon leaves running outside its group (ipfo's guard). */
   outlives?: RegExp,
-): DaemonPair {
+): Daemons {
   const groups: Partial<Record<NodeName, ProcessGroup>> = {}
+  /** Every daemon each node ran, the latest last. */
+  const ran: Partial<Record<NodeName, ProcessGroup[]>> = {}
   /** The process groups, in the node's namespace, of processes whose command line `outlives` matches. */
   const outside = async (node: NodeName): Promise<number[]> => {
     if (!outlives) return []
@@ -59,12 +67,15 @@ export function daemonPair(
     PATH: `${dirname(process.execPath)}:${process.env.PATH ?? '/usr/sbin:/usr/bin'}`,
   }
   return {
+    nodes: stage.nodes,
     start(node) {
-      groups[node] = new ProcessGroup(
+      const group = new ProcessGroup(
         `${system}-${node}`,
         ['ip', 'netns', 'exec', stage.ns(node), ...command(node)],
         { env },
       )
+      groups[node] = group
+      ran[node] = [...(ran[node] ?? []), group]
     },
     async forgetRuntime(node) {
       await Promise.all(runtimeFiles(node).map((file) => rm(file, { force: true })))
@@ -85,7 +96,8 @@ export function daemonPair(
     outliving: (node) => outside(node),
     group: (node) => (groups[node]?.running ? groups[node] : undefined),
     log: (node) => groups[node]?.lines ?? [],
-    decidedAt: (node, since) => groups[node]?.lineAfter(takesOver, since)?.at,
+    decidedAt: (node, since) =>
+      (ran[node] ?? []).map((g) => g.lineAfter(takesOver, since)).find((line) => line !== undefined)?.at,
     async killAll() {
       await Promise.all(Object.values(groups).map((g) => g?.kill()))
     },
