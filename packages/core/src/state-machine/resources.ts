@@ -238,7 +238,11 @@ function evaluateTakeover(state: EngineState, given: Resource, now: number, fx: 
     }
     // The owner is alive but unfit, and has let them go (it releases first: never two holders).
     const handedOver =
-      owner.alive && saysUnfit(owner, r) && owner.state !== 'maintenance' && owner.state !== 'stopping'
+      owner.alive &&
+      saysUnfit(owner, r) &&
+      owner.state !== 'maintenance' &&
+      owner.state !== 'stopping' &&
+      unfitSettled(state, owner, now)
     if (!handedOver || holdersOf(state, r, undefined).length > 0) return r
     const taken = startAcquire(state, r, now, fx, {
       reason: `peer ${r.owner} is unfit for them`,
@@ -339,6 +343,23 @@ function refusalLapses(state: EngineState, r: Resource): Resource {
   if (!r.acquireRefused || r.blocked) return r
   const inGoodHands = holdersOf(state, r, undefined).some((h) => !saysUnfit(h.peer, r))
   return inGoodHands ? r : { ...r, acquireRefused: false }
+}
+
+/**
+ * An owner's "unfit" is taken as letting its addresses go once it is news: its fitness changed while
+ * it was heard, or it has been heard for deadAfter. The first words of an owner back from a silence
+ * (a cable back in before its carrier is seen, a restart) may say "unfit" for a moment, and it
+ * claims its free addresses as soon as it is fit: taking them then would make two holders.
+ */
+function unfitSettled(state: EngineState, owner: PeerView, now: number): boolean {
+  return unfitSettlesAt(state, owner) <= now
+}
+
+/** When an owner's "unfit" counts (see unfitSettled). */
+export function unfitSettlesAt(state: EngineState, owner: PeerView): number {
+  if (owner.aliveSince === null) return Number.POSITIVE_INFINITY
+  if (owner.fitSince !== null && owner.fitSince > owner.aliveSince) return owner.fitSince
+  return owner.aliveSince + state.timing.deadAfterMs
 }
 
 /** Until when a give-back to a taker ahead must wait: deadAfter after its fitness last changed. */
