@@ -1,7 +1,13 @@
 import { handOverAnswerDue } from './fitness.js'
 import { peerDeadline } from './liveness.js'
 import { returnedAhead } from './order.js'
-import { claimClockStart, giveBackAheadWaits, giveBackWaitsForOwner, unfitSettlesAt } from './resources.js'
+import {
+  claimClockStart,
+  fitNewsDue,
+  giveBackAheadWaits,
+  giveBackWaitsForOwner,
+  unfitSettlesAt,
+} from './resources.js'
 import type { EngineState } from './state.js'
 
 /** The next moment the machine must be ticked even if nothing arrives; undefined when none. */
@@ -23,7 +29,7 @@ export function nextDeadline(s: EngineState, now: number): number | undefined {
     if (clock !== null) times.push(clock + claimTimeoutMs)
     const owner = s.peers[r.owner]
     if (owner && r.status === 'held') times.push(giveBackWaitsForOwner(s, r, owner))
-    if (owner && r.status !== 'held') times.push(unfitSettlesAt(s, owner))
+    if (owner && r.status !== 'held') times.push(unfitSettlesAt(s, owner), fitNewsDue(s, r))
     const ahead = r.status === 'held' ? returnedAhead(s, r) : undefined
     if (ahead) {
       times.push(giveBackAheadWaits(s, ahead))

@@ -215,7 +215,8 @@ export function claimClockStart(state: EngineState, r: Resource): number | null 
 /** A watched peer's addresses: take them when it is lost; give them back by the failback policy. */
 function evaluateTakeover(state: EngineState, given: Resource, now: number, fx: Effect[]): Resource {
   const owner = state.peers[given.owner]
-  const r = given.status === 'idle' || given.status === 'waiting' ? refusalLapses(state, given) : given
+  const idle = given.status === 'idle' || given.status === 'waiting'
+  const r = idle ? noteSaidFit(state, refusalLapses(state, given, fx), now, fx) : given
   if (!owner) return r
   if (r.status === 'idle' || r.status === 'waiting') {
     // An unfit node never takes over; nor while a peer sees the order differently (order-mismatch).
@@ -226,6 +227,8 @@ function evaluateTakeover(state: EngineState, given: Resource, now: number, fx: 
     if (candidateAhead(state, r) !== undefined) return r
     // Handed over to a fit peer while unfit here: its acquire may not be heard yet (fitness.ts).
     if (handOverUnanswered(state, r, now)) return r
+    // Just fit again: takers behind this node may act on its old "unfit" (see Resource.saidFit).
+    if (fitNewsPending(state, r, now)) return r
     if (owner.lost) {
       if (holdersOf(state, r, r.owner).length > 0) return r
       const silentFor = silentForMs(state, owner, now)
@@ -339,10 +342,32 @@ function giveBackAhead(state: EngineState, r: Resource, now: number, fx: Effect[
  * only an unfit holder, it lapses: this node says it is fit again and may be asked to take them
  * (and its Test asked again), as a pair retries.
  */
-function refusalLapses(state: EngineState, r: Resource): Resource {
+function refusalLapses(state: EngineState, r: Resource, fx: Effect[]): Resource {
   if (!r.acquireRefused || r.blocked) return r
   const inGoodHands = holdersOf(state, r, undefined).some((h) => !saysUnfit(h.peer, r))
-  return inGoodHands ? r : { ...r, acquireRefused: false }
+  if (inGoodHands) return r
+  fx.push({ kind: 'send-heartbeat' })
+  return { ...r, acquireRefused: false }
+}
+
+/** Keeps Resource.saidFit: whether this node's heartbeats say it is fit for a peer's addresses. */
+function noteSaidFit(state: EngineState, r: Resource, now: number, fx: Effect[]): Resource {
+  const fit = selfFit(state, r) && !(r.acquireRefused && state.orderOnWire)
+  if (fit === r.saidFit) return r
+  if (fit) fx.push({ kind: 'send-heartbeat' })
+  return { ...r, saidFit: fit, saidFitAt: now }
+}
+
+/** Until when this node, just fit again for a peer's addresses, lets takers behind it hear so. */
+export function fitNewsDue(state: EngineState, r: Resource): number {
+  const takers = r.takers ?? []
+  const behind = takers.length - 1 - takers.indexOf(state.self)
+  if (r.owner === state.self || behind <= 0 || !r.saidFit) return Number.NEGATIVE_INFINITY
+  return r.saidFitAt + state.timing.deadAfterMs
+}
+
+function fitNewsPending(state: EngineState, r: Resource, now: number): boolean {
+  return fitNewsDue(state, r) > now
 }
 
 /**

@@ -136,6 +136,13 @@ export interface Resource {
    * to this node only to see it refuse again.
    */
   readonly acquireRefused: boolean
+  /**
+   * A peer's addresses: whether this node last said (in its heartbeats' fit list) that it is fit for
+   * them, and since when. A taker that has just become fit waits deadAfter before it takes them over
+   * while takers behind it may still act on its old "unfit" (they would take them at the same time).
+   */
+  readonly saidFit: boolean
+  readonly saidFitAt: number
 }
 
 export interface Timing {

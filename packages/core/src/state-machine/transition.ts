@@ -97,6 +97,8 @@ export function initialState(setup: MachineSetup, now: number): EngineState {
       fromUnfitOwner: false,
       takers: r.takers ?? (r.owner === setup.self ? null : [setup.self]),
       acquireRefused: false,
+      saidFit: true,
+      saidFitAt: Number.NEGATIVE_INFINITY,
     }
   }
   return {
