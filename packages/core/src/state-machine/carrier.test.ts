@@ -29,6 +29,17 @@ function holdingOwner() {
   return sim
 }
 
+/** Node b, taking a's VIP_A over, before it has heard a. */
+const takerOfA = () =>
+  new MachineSimulation({
+    self: 'b',
+    timing: testTiming(),
+    linkNames: LINKS,
+    peers: ['a'],
+    resources: [{ owner: 'a', addresses: [VIP_A] }],
+    releaseOnStop: true,
+  })
+
 const carrier = (sim: MachineSimulation, up: boolean, iface = 'eth0') =>
   sim.input({ kind: 'carrier', interface: iface, up })
 
@@ -92,14 +103,7 @@ describe('carrier', () => {
   // them"; a, its carrier back a moment later, found it free and claimed it too: two holders for
   // 15 ms. The first words of an owner back from a silence are not a hand-over.
   it('a taker does not take from an owner whose first words after a silence say "unfit"; from one long heard, at once', () => {
-    const b = new MachineSimulation({
-      self: 'b',
-      timing: testTiming(),
-      linkNames: LINKS,
-      peers: ['a'],
-      resources: [{ owner: 'a', addresses: [VIP_A] }],
-      releaseOnStop: true,
-    })
+    const b = takerOfA()
     const unfitA = { fit: [] as string[] }
     for (const link of LINKS) b.heartbeat('a', link, unfitA)
     b.advance(testTiming().deadAfterMs - 10)
@@ -117,14 +121,7 @@ describe('carrier', () => {
   })
 
   it('an owner back from a silence that stays unfit is taken over deadAfter after it was first heard', () => {
-    const b = new MachineSimulation({
-      self: 'b',
-      timing: testTiming(),
-      linkNames: LINKS,
-      peers: ['a'],
-      resources: [{ owner: 'a', addresses: [VIP_A] }],
-      releaseOnStop: true,
-    })
+    const b = takerOfA()
     const first = b.now
     for (let i = 0; i < 3; i++) {
       for (const link of LINKS) b.heartbeat('a', link, { fit: [] })
