@@ -52,13 +52,16 @@ export function applyHeard(
     if (e.node === s.self || e.node === from || peer === undefined) continue
     const seen = now - e.ageMs
     let next = peer
-    if (peer.relay === null || seen > peer.relay.lastSeen || (seen === peer.relay.lastSeen && e.detail)) {
-      next = { ...next, relay: { lastSeen: seen, via: from, detail: e.detail !== null }, everHeard: true }
-    }
+    // Only news counts: a heartbeat of the peer this node has not had itself (a later incarnation, or
+    // sent later). The same last heartbeat heard by everyone (the peer died) refreshes nothing, so a
+    // report never holds a death back: the sender heard it later than this node, not the peer later.
     const newer =
       peer.incarnation === null ||
       e.incarnation > peer.incarnation ||
       (e.incarnation === peer.incarnation && e.sentAt > (peer.heldSentAt ?? Number.NEGATIVE_INFINITY))
+    if (newer && (peer.relay === null || seen > peer.relay.lastSeen)) {
+      next = { ...next, relay: { lastSeen: seen, via: from, detail: e.detail !== null }, everHeard: true }
+    }
     if (e.detail && newer) {
       const fitChanged = !sameList(peer.fit, e.detail.fit)
       next = {
