@@ -17,7 +17,8 @@ export function deadlineTimer(clock: Clock, due: () => void) {
       if (next === at) return
       clear()
       at = next
-      if (next === undefined) return
+      // Infinity would fire at once (Node clamps it to 1 ms), again and again: nothing is due.
+      if (next === undefined || !Number.isFinite(next)) return
       timer = clock.setTimeout(
         () => {
           timer = undefined

@@ -120,6 +120,14 @@ describe('carrier', () => {
     expect(b.lastChecklist()).toMatchObject({ action: 'acquire', reason: 'peer a is unfit for them' })
   })
 
+  it('nothing due is no deadline, never Infinity (a timer of Infinity fires every millisecond)', () => {
+    const b = takerOfA()
+    b.advance(1_000) // a never heard: lost; b takes its address over
+    expect(b.status('a')).toBe('acquiring')
+    const next = nextDeadline(b.state, b.now)
+    expect(next === undefined || Number.isFinite(next)).toBe(true)
+  })
+
   it('an owner back from a silence that stays unfit is taken over deadAfter after it was first heard', () => {
     const b = takerOfA()
     const first = b.now

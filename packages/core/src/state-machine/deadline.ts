@@ -38,6 +38,7 @@ export function nextDeadline(s: EngineState, now: number): number | undefined {
     if (policy === 'stable' && r.status === 'held' && owner?.aliveSince != null)
       times.push(Math.max(owner.aliveSince, owner.fitSince ?? 0) + stableForMs)
   }
-  const future = times.filter((t) => t > now)
+  // Never Infinity (nothing due): a timer of Infinity fires at once, every millisecond.
+  const future = times.filter((t) => t > now && Number.isFinite(t))
   return future.length > 0 ? Math.min(...future) : undefined
 }
