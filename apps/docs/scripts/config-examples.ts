@@ -90,6 +90,19 @@ scheduling:
   realtimePriority: 5
 onCarrierLoss: release
 carrierSettle: 2s
+coordination:
+  kind: etcd
+  endpoints: [https://10.0.0.21:2379, https://10.0.0.22:2379, https://10.0.0.23:2379]
+  tls:
+    ca: /etc/ipfo/etcd-ca.pem
+    cert: /etc/ipfo/etcd-alpha.pem
+    key: /etc/ipfo/etcd-alpha-key.pem
+  user: ipfo-alpha
+  passwordFile: /etc/ipfo/etcd-password
+  prefix: /ipfo/
+  leaseTtl: 5s
+  margin: 1250ms
+  onQuorumLoss: release
 onStop: release
 paths:
   socket: /run/ipfo/ipfo.sock

@@ -127,6 +127,15 @@ peers:
     expect(error.path).toBe('failback.sticky')
   })
 
+  it('says which kinds there are when a kind matches no branch, and what to write when it is missing', () => {
+    expect(errorOf(`${GOOD}checks:\n  web: { kind: tpc, port: 80 }\n`).message).toContain(
+      'checks.web.kind: the text "tpc" is not one of "tcp", "http", "https", "exec", "interface"; did you mean "tcp"?',
+    )
+    expect(errorOf(`${GOOD}checks:\n  web: { port: 80 }\n`).message).toContain(
+      'checks.web.kind: missing; write one of "tcp", "http", "https", "exec", "interface", e.g. `kind: tcp`',
+    )
+  })
+
   it('suggests the nearest option of an enum', () => {
     expect(errorOf(`${GOOD}onStop: relase\n`).message).toContain(
       'onStop: the text "relase" is not one of "release", "keep"; did you mean "release"?',

@@ -131,13 +131,23 @@ function explain(issue: z.core.$ZodIssue): { keys: Keys; message: string }[] {
     }
     case 'invalid_type':
       return [{ keys, message: wrongType(issue.expected, issue.input, keys) }]
-    case 'invalid_value': {
-      const options = issue.values.map((v) => JSON.stringify(v)).join(', ')
-      if (issue.input == null) return [{ keys, message: `is empty; write one of ${options}` }]
-      const guess =
-        typeof issue.input === 'string' ? closest(issue.input, issue.values.map(String)) : undefined
-      const mean = guess ? `; did you mean "${guess}"?` : ''
-      return [{ keys, message: `${show(issue.input)} is not one of ${options}${mean}` }]
+    case 'invalid_value':
+      return [{ keys, message: notOneOf(issue.input, issue.values) }]
+    case 'invalid_union': {
+      // A union keyed on a field (a check's or coordination's "kind") whose key matches no branch.
+      const { discriminator, options } = issue as { discriminator?: string; options?: unknown[] }
+      if (discriminator === undefined || options === undefined) return [{ keys, message: issue.message }]
+      const value = (issue.input as Record<string, unknown> | undefined)?.[discriminator]
+      if (value === undefined) {
+        const list = options.map((v) => JSON.stringify(v)).join(', ')
+        return [
+          {
+            keys,
+            message: `missing; write one of ${list}, e.g. \`${discriminator}: ${String(options[0])}\``,
+          },
+        ]
+      }
+      return [{ keys, message: notOneOf(value, options) }]
     }
     case 'too_small':
       return [{ keys, message: tooSmall(issue) }]
@@ -150,6 +160,14 @@ function explain(issue: z.core.$ZodIssue): { keys: Keys; message: string }[] {
     default:
       return [{ keys, message: issue.message }]
   }
+}
+
+function notOneOf(input: unknown, values: readonly unknown[]): string {
+  const options = values.map((v) => JSON.stringify(v)).join(', ')
+  if (input == null) return `is empty; write one of ${options}`
+  const guess = typeof input === 'string' ? closest(input, values.map(String)) : undefined
+  const mean = guess ? `; did you mean "${guess}"?` : ''
+  return `${show(input)} is not one of ${options}${mean}`
 }
 
 function unknownKey(key: string, known: string[]): string {
@@ -238,6 +256,7 @@ function fieldAt(keys: Keys): { shape?: Record<string, unknown>; description?: s
         schema instanceof z.ZodNullable
       )
         schema = schema.unwrap()
+      else if (schema instanceof z.ZodUnion) schema = branchesAsOne(schema.options)
       else break
     }
     if (key === undefined) break
@@ -247,6 +266,13 @@ function fieldAt(keys: Keys): { shape?: Record<string, unknown>; description?: s
   }
   const shape = schema instanceof z.ZodObject ? (schema.shape as Record<string, unknown>) : undefined
   return { ...(shape && { shape }), ...(description && { description }) }
+}
+
+/** The object branches of a union (the kinds of coordination) as one object: every key any branch has. */
+function branchesAsOne(options: readonly unknown[]): unknown {
+  const objects = options.filter((o): o is z.ZodObject => o instanceof z.ZodObject)
+  if (objects.length === 0) return undefined
+  return z.object(Object.assign({}, ...objects.map((o) => o.shape)))
 }
 
 /** The known word nearest to a typo, if it is near enough to be the likely intent. */

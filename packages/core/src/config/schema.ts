@@ -2,6 +2,7 @@ import { z } from 'zod'
 import { formatDuration } from '../model/duration.js'
 import { parseCidr } from '../model/ip.js'
 import { checksSchema, onAllUnfitSchema, requiresSchema, unknownRequires } from './checks-schema.js'
+import { coordinationSchema } from './coordination-schema.js'
 import { duration } from './duration-field.js'
 import { ownTakersSchema, peerTakersSchema, takerIssues } from './takers-schema.js'
 
@@ -249,6 +250,7 @@ export const configSchema = z
     ).prefault('2s'),
     checks: checksSchema,
     onAllUnfit: onAllUnfitSchema,
+    coordination: coordinationSchema,
     onStop: z
       .enum(['release', 'keep'])
       .default('release')
