@@ -64,3 +64,15 @@ export class ToolMissingError extends IpfoError {
     this.tool = tool
   }
 }
+
+/**
+ * The coordination store (etcd) refused or did not answer. `endpoint` names the member it concerns
+ * when there is one; the message says what failed at each endpoint tried, the hint what to fix.
+ */
+export class CoordinationError extends IpfoError {
+  readonly endpoint: string | undefined
+  constructor(message: string, opts: { endpoint?: string; hint?: string; cause?: unknown } = {}) {
+    super(message, opts)
+    this.endpoint = opts.endpoint
+  }
+}

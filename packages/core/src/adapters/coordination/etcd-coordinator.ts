@@ -1,0 +1,154 @@
+import type { EtcdCoordinationConfig } from '../../config/coordination-schema.js'
+import type { ClaimResult, Coordinator, CoordinatorReport } from '../../model/coordination.js'
+import { CoordinationError } from '../../model/errors.js'
+import type { Clock } from '../../model/ports.js'
+import { systemClock } from '../system-clock.js'
+import { EndpointOrder, EtcdCallError, firstAnswer } from './endpoint-race.js'
+import { connectEtcd, type EtcdClients } from './etcd-clients.js'
+import { etcdLeaseApi } from './etcd-lease-api.js'
+import { claimTxn, holderKey, releaseTxn } from './holder-txn.js'
+import { watchHolder } from './holder-watch.js'
+import { type LeaseKeeper, leaseKeeper } from './lease-keeper.js'
+
+export interface EtcdCoordinatorOptions {
+  readonly config: Pick<
+    EtcdCoordinationConfig,
+    'endpoints' | 'tls' | 'user' | 'passwordFile' | 'prefix' | 'leaseTtl' | 'margin'
+  >
+  /** Monotonic time for the lease's validity (default: the system clock, performance.now()). */
+  readonly clock?: Clock
+  /** How long a claim or release may take, every member included (default: a third of the TTL). */
+  readonly callTimeoutMs?: number
+}
+
+/** A revoke at stop is worth a little wait: it hands over at once instead of after the TTL. */
+const REVOKE_TIMEOUT_MS = 1_000
+
+/**
+ * The Coordinator on an etcd cluster (v3 API): one lease per node, kept by its own loop
+ * (lease-keeper.ts), holder keys taken and given back in transactions bound to it (holder-txn.ts).
+ * Does nothing until `start`.
+ */
+export function etcdCoordinator(options: EtcdCoordinatorOptions): Coordinator {
+  const { config } = options
+  const clock = options.clock ?? systemClock
+  const callTimeoutMs = options.callTimeoutMs ?? Math.floor(config.leaseTtl / 3)
+  const order = new EndpointOrder(config.endpoints)
+  /** Groups won under the current lease, with their fencing tokens. */
+  const held = new Map<string, string>()
+  let clients: EtcdClients | undefined
+  let keeper: LeaseKeeper | undefined
+  let heldUnder: string | undefined
+
+  const running = (what: string) => {
+    if (!clients || !keeper) throw new CoordinationError(`cannot ${what}: the coordinator is not started`)
+    return { clients, keeper }
+  }
+
+  /** The lease to bind to, or a refusal: a claim without a lease would be a claim for nobody. */
+  const leaseFor = (what: string, lease = running(what).keeper.current()) => {
+    if (!lease)
+      throw new CoordinationError(
+        `cannot ${what}: this node has no etcd lease now (lost, a new one is asked for)`,
+      )
+    if (heldUnder !== lease.id) {
+      held.clear()
+      heldUnder = lease.id
+    }
+    return lease
+  }
+
+  /** A call that found the lease gone tells the keeper, which reports it and asks for a new one. */
+  const leaseGoneIn = (error: unknown, leaseId: string) => {
+    if (error instanceof EtcdCallError && error.answer?.kind === 'lease-gone')
+      keeper?.gone(leaseId, 'a claim found the lease gone on the server')
+  }
+
+  return {
+    async start(onReport) {
+      if (clients) throw new CoordinationError('the coordinator is already started')
+      const connected = await connectEtcd(config)
+      const report = (r: CoordinatorReport) => {
+        if (r.kind === 'lease-lost') held.clear()
+        onReport(r)
+      }
+      const kept = leaseKeeper({
+        api: etcdLeaseApi(connected, order, clock),
+        clock,
+        ttlMs: config.leaseTtl,
+        marginMs: config.margin,
+        onReport: report,
+      })
+      try {
+        await kept.start()
+      } catch (error) {
+        connected.close()
+        throw error
+      }
+      clients = connected
+      keeper = kept
+    },
+
+    async claim(group, value) {
+      const what = `claim ${holderKey(config.prefix, group)}`
+      const { clients: c } = running(what)
+      const lease = leaseFor(what)
+      const key = holderKey(config.prefix, group)
+      try {
+        const { value: result } = await firstAnswer<ClaimResult>(
+          order,
+          clock,
+          { what, timeoutMs: callTimeoutMs, hedgeAfterMs: Math.floor(callTimeoutMs / 3) },
+          (member, deadline) => claimTxn(c.member(member), key, value, lease.id, deadline),
+        )
+        if (result.won && keeper?.current()?.id === lease.id) held.set(group, result.revision)
+        return result
+      } catch (error) {
+        leaseGoneIn(error, lease.id)
+        throw error
+      }
+    },
+
+    async release(group) {
+      const what = `release ${holderKey(config.prefix, group)}`
+      const { clients: c, keeper: k } = running(what)
+      const lease = k.current()
+      held.delete(group)
+      // No lease: whatever was bound to the last one is gone, or goes when it expires.
+      if (!lease) return false
+      const key = holderKey(config.prefix, group)
+      const { value: deleted } = await firstAnswer(
+        order,
+        clock,
+        { what, timeoutMs: callTimeoutMs, hedgeAfterMs: Math.floor(callTimeoutMs / 3) },
+        (member, deadline) => releaseTxn(c.member(member), key, lease.id, deadline),
+      )
+      return deleted
+    },
+
+    watch(group, onChange, opts = {}) {
+      const { clients: c } = running(`watch group ${group}`)
+      return watchHolder(c.pooled, holderKey(config.prefix, group), onChange, opts.afterRevision)
+    },
+
+    async stop(opts = {}) {
+      const [c, k] = [clients, keeper]
+      clients = undefined
+      keeper = undefined
+      await k?.stop({ revoke: opts.revoke ?? false, timeoutMs: REVOKE_TIMEOUT_MS })
+      held.clear()
+      c?.close()
+    },
+
+    status() {
+      const lease = keeper?.current()
+      return {
+        endpoints: [...config.endpoints],
+        lastAnswered: order.lastAnswered,
+        leaseId: lease?.id,
+        validForMs: lease ? Math.max(0, lease.validUntil - clock.now()) : 0,
+        held: lease?.id === heldUnder ? [...held].map(([group, revision]) => ({ group, revision })) : [],
+      }
+    },
+  }
+}

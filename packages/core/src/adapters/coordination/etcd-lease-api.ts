@@ -1,0 +1,88 @@
+import type { Clock } from '../../model/ports.js'
+import { type EndpointOrder, firstAnswer } from './endpoint-race.js'
+import type { EtcdClients } from './etcd-clients.js'
+import type { LeaseApi } from './lease-keeper.js'
+
+/**
+ * The lease calls on real etcd members. A renewal is one keep-alive on a fresh stream per call (the
+ * stream's deadline is the renewal's timeout); renewals and revokes may reach two members at once,
+ * which is harmless. A grant never does: two grants would be two leases.
+ */
+export function etcdLeaseApi(clients: EtcdClients, order: EndpointOrder, clock: Clock): LeaseApi {
+  return {
+    async grant(ttlSeconds, timeoutMs) {
+      const { value, endpoint } = await firstAnswer(
+        order,
+        clock,
+        { what: 'grant a lease', timeoutMs },
+        (member, deadline) =>
+          clients.member(member).leaseClient.leaseGrant({ TTL: ttlSeconds }, { deadline }),
+      )
+      return { id: value.ID, ttlSeconds: Number(value.TTL), endpoint }
+    },
+
+    async keepAlive(id, timeoutMs) {
+      const { value, endpoint } = await firstAnswer(
+        order,
+        clock,
+        { what: `renew lease ${id}`, timeoutMs, hedgeAfterMs: hedgeAfter(timeoutMs) },
+        (member, deadline, signal) => keepAliveOnce(clients, member, id, deadline, signal),
+      )
+      return { ttlSeconds: value, endpoint }
+    },
+
+    async revoke(id, timeoutMs) {
+      try {
+        await firstAnswer(
+          order,
+          clock,
+          { what: `revoke lease ${id}`, timeoutMs, hedgeAfterMs: hedgeAfter(timeoutMs) },
+          (member, deadline) => clients.member(member).leaseClient.leaseRevoke({ ID: id }, { deadline }),
+        )
+      } catch (error) {
+        // Already gone is what a revoke wants.
+        if ((error as { answer?: { kind: string } }).answer?.kind !== 'lease-gone') throw error
+      }
+    },
+  }
+}
+
+/** Ask a second member after a third of the time: a cut-off member waits for a leader, it does not fail. */
+function hedgeAfter(timeoutMs: number): number {
+  return Math.max(50, Math.floor(timeoutMs / 3))
+}
+
+/** One keep-alive on its own stream: the server's TTL for the lease (0 when it is gone). */
+async function keepAliveOnce(
+  clients: EtcdClients,
+  member: string,
+  id: string,
+  deadline: Date,
+  signal: AbortSignal,
+): Promise<number> {
+  const stream = await clients.member(member).leaseClient.leaseKeepAlive({ deadline })
+  return new Promise((resolve, reject) => {
+    const abort = () => {
+      stream.cancel()
+      reject(new Error('cancelled: another member answered first'))
+    }
+    if (signal.aborted) return abort()
+    signal.addEventListener('abort', abort, { once: true })
+    const settle = () => signal.removeEventListener('abort', abort)
+    stream.on('data', (answer) => {
+      settle()
+      stream.end()
+      resolve(Number(answer.TTL))
+    })
+    // Stays attached after the answer: a stream that errors late must not throw for want of a listener.
+    stream.on('error', (error) => {
+      settle()
+      reject(error)
+    })
+    stream.on('end', () => {
+      settle()
+      reject(new Error('the keep-alive stream ended without an answer'))
+    })
+    stream.write({ ID: id })
+  })
+}

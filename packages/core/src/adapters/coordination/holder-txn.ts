@@ -1,0 +1,74 @@
+import type { Etcd3, IKeyValue, ITxnResponse } from 'etcd3'
+import type { ClaimResult } from '../../model/coordination.js'
+
+/**
+ * The holder key of a group and the two transactions on it. Both may run twice (a retry, or the
+ * same call sent to two members) with the same outcome: a claim finding the key already bound to this
+ * node's lease is a win, a release deletes only a key bound to this node's lease.
+ */
+
+/** `<prefix>holders/<group>`; the prefix starts and ends with "/" (the config checks it). */
+export function holderKey(prefix: string, group: string): string {
+  return `${prefix}holders/${group}`
+}
+
+/**
+ * If the key has never been created since it was last deleted (create revision 0), put `value` bound
+ * to the lease; else read it. The key's mod revision is the fencing token: it grows with every new
+ * holder, so storage can refuse a write carrying an older one.
+ */
+export async function claimTxn(
+  client: Etcd3,
+  key: string,
+  value: string,
+  leaseId: string,
+  deadline: Date,
+): Promise<ClaimResult> {
+  const name = Buffer.from(key)
+  const answer = await client.kv.txn(
+    {
+      compare: [{ key: name, target: 'Create', result: 'Equal', create_revision: 0 }],
+      success: [{ request_put: { key: name, value: Buffer.from(value), lease: leaseId } }],
+      failure: [{ request_range: { key: name } }],
+    },
+    { deadline },
+  )
+  // The put's revision is the transaction's: the key's new mod revision.
+  if (answer.succeeded) return { won: true, revision: answer.header.revision }
+  const held = heldKey(answer)
+  if (!held) throw new Error(`etcd said ${key} exists but returned no value for it`)
+  if (held.lease === leaseId) return { won: true, revision: held.mod_revision }
+  return { won: false, holder: held.value.toString('utf8'), revision: held.mod_revision }
+}
+
+/** Deletes the key if it is bound to the lease; true if it was. */
+export async function releaseTxn(
+  client: Etcd3,
+  key: string,
+  leaseId: string,
+  deadline: Date,
+): Promise<boolean> {
+  const name = Buffer.from(key)
+  const answer = await client.kv.txn(
+    {
+      compare: [{ key: name, target: 'Lease', result: 'Equal', lease: leaseId }],
+      success: [{ request_delete_range: { key: name } }],
+      failure: [],
+    },
+    { deadline },
+  )
+  return answer.succeeded
+}
+
+/** The key now and the store's revision of that read, for a watch that must start over. */
+export async function readHolder(
+  client: Etcd3,
+  key: string,
+): Promise<{ held: IKeyValue | undefined; revision: string }> {
+  const answer = await client.kv.range({ key: Buffer.from(key) })
+  return { held: answer.kvs[0], revision: answer.header.revision }
+}
+
+function heldKey(answer: ITxnResponse): IKeyValue | undefined {
+  return answer.responses[0]?.response_range?.kvs[0]
+}

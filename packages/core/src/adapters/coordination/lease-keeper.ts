@@ -1,0 +1,165 @@
+import type { CoordinatorReport } from '../../model/coordination.js'
+import type { Clock, TimerHandle } from '../../model/ports.js'
+
+/**
+ * Keeps one lease alive with its own loop, so that this node knows, on its own monotonic clock, until
+ * when the server cannot have expired it. Not etcd3's autoKeepAlive: that one counts from when an
+ * answer arrives (a late answer would stretch the lease past the server's), keeps no deadline on a
+ * stuck renewal and says nothing while it retries.
+ *
+ * Every TTL/3 it renews, reading the clock before sending. The server restarts the TTL when it gets
+ * the renewal, which is after it was sent, so an answered renewal proves the lease alive until
+ * `sentAt + TTL`; the margin before that leaves the holder time to let go. A renewal's timeout ends
+ * before the validity it could extend: a stuck call fails, and is reported, while the lease is valid.
+ */
+
+/** The lease calls the keeper needs, answered by whichever member; gone leases answer ttlSeconds 0. */
+export interface LeaseApi {
+  grant(ttlSeconds: number, timeoutMs: number): Promise<{ id: string; ttlSeconds: number; endpoint: string }>
+  keepAlive(id: string, timeoutMs: number): Promise<{ ttlSeconds: number; endpoint: string }>
+  revoke(id: string, timeoutMs: number): Promise<void>
+}
+
+export interface LeaseKeeperOptions {
+  readonly api: LeaseApi
+  readonly clock: Clock
+  /** Whole seconds, in ms. */
+  readonly ttlMs: number
+  readonly marginMs: number
+  readonly onReport: (report: CoordinatorReport) => void
+}
+
+export interface Lease {
+  readonly id: string
+  /** Known valid until then (monotonic ms). */
+  readonly validUntil: number
+}
+
+export interface LeaseKeeper {
+  /** Takes the first lease (rejects if none is granted) and starts the loop. */
+  start(): Promise<void>
+  /** The lease now, if there is one (known valid or not). */
+  current(): Lease | undefined
+  /** Told by a call that found the lease gone (a claim bound to it): reports it and asks for a new one. */
+  gone(id: string, reason: string): void
+  /** Stops the loop; with `revoke`, revokes the lease first (failures are reported, not thrown). */
+  stop(opts: { revoke: boolean; timeoutMs: number }): Promise<void>
+}
+
+export function leaseKeeper(opts: LeaseKeeperOptions): LeaseKeeper {
+  const { api, clock, ttlMs, marginMs, onReport } = opts
+  const renewEveryMs = Math.floor(ttlMs / 3)
+  let lease: { id: string; validUntil: number } | undefined
+  let timer: TimerHandle | undefined
+  let stopped = false
+  let busy = false
+  let again = false
+
+  const report = (r: CoordinatorReport) => {
+    if (!stopped) onReport(r)
+  }
+
+  const schedule = (atMs: number) => {
+    if (stopped) return
+    if (timer !== undefined) clock.clearTimeout(timer)
+    timer = clock.setTimeout(tick, Math.max(0, atMs - clock.now()))
+  }
+
+  const validFrom = (sentAt: number, serverTtlSeconds: number) =>
+    // A server TTL above ours (its least lease is longer) proves no more than ours.
+    sentAt + Math.min(ttlMs, serverTtlSeconds * 1000) - marginMs
+
+  const grant = async (timeoutMs: number) => {
+    const sentAt = clock.now()
+    const granted = await api.grant(ttlMs / 1000, timeoutMs)
+    lease = { id: granted.id, validUntil: validFrom(sentAt, granted.ttlSeconds) }
+    report({
+      kind: 'lease-granted',
+      leaseId: granted.id,
+      validUntil: lease.validUntil,
+      ttlMs: granted.ttlSeconds * 1000,
+      endpoint: granted.endpoint,
+    })
+  }
+
+  const renew = async (current: { id: string; validUntil: number }, sentAt: number) => {
+    const left = current.validUntil - sentAt
+    // A fifth of what is left stays free: a renewal that fails says so before the validity ends.
+    const timeoutMs = left > 0 ? Math.min(renewEveryMs, Math.floor((left * 4) / 5)) : renewEveryMs
+    const answer = await api.keepAlive(current.id, timeoutMs)
+    if (lease !== current) return
+    if (answer.ttlSeconds <= 0) {
+      lost(current.id, 'the server says the lease expired or was revoked')
+      return
+    }
+    current.validUntil = Math.max(current.validUntil, validFrom(sentAt, answer.ttlSeconds))
+    report({
+      kind: 'lease-renewed',
+      leaseId: current.id,
+      validUntil: current.validUntil,
+      ttlLeft: answer.ttlSeconds * 1000,
+      endpoint: answer.endpoint,
+    })
+  }
+
+  const lost = (id: string, reason: string) => {
+    if (lease?.id !== id) return
+    lease = undefined
+    report({ kind: 'lease-lost', leaseId: id, reason })
+    // The server just answered: ask for a new lease now rather than a third of a TTL later.
+    schedule(clock.now())
+  }
+
+  async function tick() {
+    timer = undefined
+    if (stopped) return
+    if (busy) {
+      // A new lease was asked for while a renewal was under way: once it is done.
+      again = true
+      return
+    }
+    busy = true
+    const sentAt = clock.now()
+    const current = lease
+    try {
+      if (current) await renew(current, sentAt)
+      else await grant(renewEveryMs)
+    } catch (error) {
+      const { message, endpoint } = error as { message?: string; endpoint?: string }
+      report({ kind: 'unreachable', ...(endpoint && { endpoint }), message: message ?? String(error) })
+    } finally {
+      busy = false
+    }
+    if (again) schedule(clock.now())
+    else if (timer === undefined) schedule(sentAt + renewEveryMs)
+    again = false
+  }
+
+  return {
+    async start() {
+      // Connecting (TLS, authentication) may take longer than a renewal; a whole TTL is plenty.
+      await grant(ttlMs)
+      schedule(clock.now() + renewEveryMs)
+    },
+    current: () => lease,
+    gone: lost,
+    async stop({ revoke, timeoutMs }) {
+      if (stopped) return
+      stopped = true
+      if (timer !== undefined) clock.clearTimeout(timer)
+      timer = undefined
+      const last = lease
+      lease = undefined
+      if (!revoke || !last) return
+      try {
+        await api.revoke(last.id, timeoutMs)
+      } catch (error) {
+        // Said even though stopping: the keys stay until the lease expires, and someone should know.
+        onReport({
+          kind: 'unreachable',
+          message: `could not revoke lease ${last.id}; its keys go when it expires: ${(error as Error).message}`,
+        })
+      }
+    },
+  }
+}
