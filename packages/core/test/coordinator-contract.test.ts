@@ -1,0 +1,59 @@
+import { afterAll, beforeAll, describe } from 'vitest'
+import { etcdCoordinator } from '../src/adapters/coordination/etcd-coordinator.js'
+import { systemClock } from '../src/adapters/system-clock.js'
+import { type CoordinatorHarness, coordinatorContract } from './coordination/coordinator-contract.js'
+import { type EtcdCluster, etcdSkipReason, startEtcdCluster } from './etcd/etcd-cluster.js'
+import { FakeClock } from './fakes/fake-clock.js'
+import { FakeEtcd, fakeCoordinator } from './fakes/fake-coordinator.js'
+
+/** The Coordinator contract against the fake (fake time) and against etcd 3.4 (three members on loopback). */
+
+const TTL_MS = 2_000
+const MARGIN_MS = 500
+
+describe('the coordinator contract: fake', () => {
+  coordinatorContract(() => {
+    const clock = new FakeClock()
+    const etcd = new FakeEtcd(clock)
+    let nodes = 0
+    return {
+      ttlMs: TTL_MS,
+      marginMs: MARGIN_MS,
+      coordinator: () => fakeCoordinator(etcd, { node: `n${++nodes}`, ttlMs: TTL_MS, marginMs: MARGIN_MS }),
+      now: () => clock.now(),
+      pass: (ms) => clock.advance(ms),
+    } satisfies CoordinatorHarness
+  })
+})
+
+const skip = etcdSkipReason()
+
+describe.skipIf(skip !== undefined)(
+  `the coordinator contract: etcd${skip ? ` (skipped: ${skip})` : ''}`,
+  () => {
+    let cluster: EtcdCluster | undefined
+    beforeAll(async () => {
+      cluster = await startEtcdCluster()
+    })
+    afterAll(async () => {
+      await cluster?.close()
+    })
+
+    coordinatorContract(() => {
+      if (!cluster) throw new Error('the etcd cluster did not start')
+      const config = {
+        endpoints: [...cluster.endpoints],
+        prefix: '/ipfo-contract/',
+        leaseTtl: TTL_MS,
+        margin: MARGIN_MS,
+      }
+      return {
+        ttlMs: TTL_MS,
+        marginMs: MARGIN_MS,
+        coordinator: () => etcdCoordinator({ config }),
+        now: () => systemClock.now(),
+        pass: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+      } satisfies CoordinatorHarness
+    })
+  },
+)

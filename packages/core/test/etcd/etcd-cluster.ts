@@ -1,0 +1,310 @@
+import { type ChildProcess, execFile, spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { request as httpRequest } from 'node:http'
+import { request as httpsRequest } from 'node:https'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+
+/**
+ * Real etcd clusters for the coordination tests: members of Debian's etcd 3.4 (`/usr/bin/etcd`) on
+ * loopback, on free ports, in fresh data folders (on /dev/shm when there is one: an fsync on a busy
+ * disk would stall raft's heartbeats and make elections the tests did not ask for). Short raft
+ * timings (50 ms heartbeat, 500 ms election) keep the tests quick; etcd's least lease is then 1 s.
+ * `close()` kills every member and removes every folder; the process's exit kills them too, so a
+ * crashed test run leaves no etcd behind.
+ */
+
+export const ETCD = '/usr/bin/etcd'
+export const ETCDCTL = '/usr/bin/etcdctl'
+
+/** undefined when the tests can run; else why they are skipped. On CI a missing etcd is a failure. */
+export function etcdSkipReason(ci = process.env.CI === 'true'): string | undefined {
+  if (existsSync(ETCD) && existsSync(ETCDCTL)) return undefined
+  const reason = `${ETCD} or ${ETCDCTL} is missing (apt-get install etcd-server etcd-client)`
+  if (ci) throw new Error(`etcd tests cannot run on CI: ${reason}`)
+  return reason
+}
+
+export interface EtcdClusterOptions {
+  /** Members (default 3). */
+  readonly size?: number
+  readonly heartbeatMs?: number
+  readonly electionMs?: number
+  /** Serve clients over TLS with this certificate and key (files); peers stay on plain http. */
+  readonly tls?: { readonly certFile: string; readonly keyFile: string }
+}
+
+export interface EtcdMember {
+  readonly name: string
+  readonly clientUrl: string
+  readonly peerUrl: string
+  readonly dataDir: string
+  /** Whether its process runs (started and not stopped or killed). */
+  readonly running: boolean
+}
+
+export interface EtcdCluster {
+  /** The members' client URLs, in member order. */
+  readonly endpoints: readonly string[]
+  readonly members: readonly EtcdMember[]
+  /** SIGKILL: no goodbye, no leadership transfer. Waits until the process is gone. */
+  kill(index: number): Promise<void>
+  /** SIGTERM: etcd hands leadership over first. Waits until the process is gone. */
+  stop(index: number): Promise<void>
+  /** Starts a stopped or killed member again on its data folder and ports; waits until it serves. */
+  start(index: number): Promise<void>
+  /** The index of the member that leads now (waits for a leader). */
+  leader(timeoutMs?: number): Promise<number>
+  /** Waits until every running member says it is healthy (it has a leader). */
+  healthy(timeoutMs?: number): Promise<void>
+  /** Runs etcdctl against the running members, e.g. `['user', 'add', 'root:pw']`. */
+  etcdctl(args: readonly string[], opts?: { readonly user?: string }): Promise<string>
+  /** The last lines a member wrote to stderr, for a failure message. */
+  log(index: number): string
+  /** Kills every member and removes every data folder. Safe to call twice. */
+  close(): Promise<void>
+}
+
+const LOG_LINES = 40
+const run = promisify(execFile)
+
+interface Slot {
+  readonly name: string
+  readonly clientPort: number
+  readonly peerPort: number
+  readonly dataDir: string
+  process: ChildProcess | undefined
+  exited: Promise<void> | undefined
+  readonly log: string[]
+}
+
+/** Every member of every cluster of this process, killed on exit if a test did not close its cluster. */
+const everyProcess = new Set<ChildProcess>()
+let exitHookSet = false
+
+function killAllOnExit(): void {
+  if (exitHookSet) return
+  exitHookSet = true
+  process.once('exit', () => {
+    for (const child of everyProcess) child.kill('SIGKILL')
+  })
+}
+
+/** Starts a cluster and waits until every member is healthy. */
+export async function startEtcdCluster(options: EtcdClusterOptions = {}): Promise<EtcdCluster> {
+  const size = options.size ?? 3
+  const heartbeatMs = options.heartbeatMs ?? 50
+  const electionMs = options.electionMs ?? 500
+  const scheme = options.tls ? 'https' : 'http'
+  const root = await mkdtemp(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'ipfo-etcd-'))
+  const slots: Slot[] = []
+  let closed = false
+  try {
+    for (let i = 0; i < size; i++) {
+      const [clientPort, peerPort] = [await freePort(), await freePort()]
+      slots.push({
+        name: `m${i}`,
+        clientPort,
+        peerPort,
+        dataDir: join(root, `m${i}`),
+        process: undefined,
+        exited: undefined,
+        log: [],
+      })
+    }
+  } catch (error) {
+    await rm(root, { recursive: true, force: true })
+    throw error
+  }
+  const peerUrl = (s: Slot) => `http://127.0.0.1:${s.peerPort}`
+  const clientUrl = (s: Slot) => `${scheme}://127.0.0.1:${s.clientPort}`
+  const initialCluster = slots.map((s) => `${s.name}=${peerUrl(s)}`).join(',')
+  const token = `ipfo-test-${process.pid}-${root.slice(-6)}`
+
+  const argsOf = (s: Slot) => [
+    `--name=${s.name}`,
+    `--data-dir=${s.dataDir}`,
+    `--listen-client-urls=${clientUrl(s)}`,
+    `--advertise-client-urls=${clientUrl(s)}`,
+    `--listen-peer-urls=${peerUrl(s)}`,
+    `--initial-advertise-peer-urls=${peerUrl(s)}`,
+    `--initial-cluster=${initialCluster}`,
+    `--initial-cluster-token=${token}`,
+    '--initial-cluster-state=new',
+    `--heartbeat-interval=${heartbeatMs}`,
+    `--election-timeout=${electionMs}`,
+    '--logger=zap',
+    '--log-outputs=stderr',
+    '--log-level=warn',
+    // No v2 API, no metrics listener, no surprises on the host.
+    '--enable-v2=false',
+    ...(options.tls ? [`--cert-file=${options.tls.certFile}`, `--key-file=${options.tls.keyFile}`] : []),
+  ]
+
+  const launch = (s: Slot) => {
+    const child = spawn(ETCD, argsOf(s), { stdio: ['ignore', 'ignore', 'pipe'] })
+    everyProcess.add(child)
+    killAllOnExit()
+    s.process = child
+    child.stderr?.setEncoding('utf8')
+    child.stderr?.on('data', (chunk: string) => {
+      s.log.push(...chunk.split('\n').filter((l) => l !== ''))
+      s.log.splice(0, Math.max(0, s.log.length - LOG_LINES))
+    })
+    s.exited = new Promise<void>((resolve) => {
+      child.once('exit', () => {
+        everyProcess.delete(child)
+        if (s.process === child) s.process = undefined
+        resolve()
+      })
+    })
+  }
+
+  const slot = (index: number) => {
+    const s = slots[index]
+    if (!s) throw new Error(`no member ${index}; the cluster has ${slots.length}`)
+    return s
+  }
+
+  const end = async (index: number, signal: NodeJS.Signals) => {
+    const s = slot(index)
+    if (!s.process) return
+    s.process.kill(signal)
+    await s.exited
+  }
+
+  const healthy = async (timeoutMs = 30_000) => {
+    const deadline = Date.now() + timeoutMs
+    for (const s of slots) {
+      for (;;) {
+        if (!s.process) break
+        const health = await getJson(`${clientUrl(s)}/health`, options.tls?.certFile).catch(() => undefined)
+        if ((health as { health?: string } | undefined)?.health === 'true') break
+        if (Date.now() > deadline)
+          throw new Error(
+            `etcd member ${s.name} (${clientUrl(s)}) is not healthy after ${timeoutMs} ms:\n${s.log.join('\n')}`,
+          )
+        await sleep(50)
+      }
+    }
+  }
+
+  const cluster: EtcdCluster = {
+    endpoints: slots.map(clientUrl),
+    get members() {
+      return slots.map((s) => ({
+        name: s.name,
+        clientUrl: clientUrl(s),
+        peerUrl: peerUrl(s),
+        dataDir: s.dataDir,
+        running: s.process !== undefined,
+      }))
+    },
+    kill: (index) => end(index, 'SIGKILL'),
+    stop: (index) => end(index, 'SIGTERM'),
+    async start(index) {
+      const s = slot(index)
+      if (s.process) return
+      launch(s)
+      await healthy()
+    },
+    async leader(timeoutMs = 30_000) {
+      const deadline = Date.now() + timeoutMs
+      for (;;) {
+        for (const [i, s] of slots.entries()) {
+          if (!s.process) continue
+          const status = (await postJson(
+            `${clientUrl(s)}/v3/maintenance/status`,
+            options.tls?.certFile,
+          ).catch(() => undefined)) as { header?: { member_id?: string }; leader?: string } | undefined
+          if (status?.leader && status.leader !== '0' && status.header?.member_id === status.leader) return i
+        }
+        if (Date.now() > deadline) throw new Error(`no etcd member leads after ${timeoutMs} ms`)
+        await sleep(50)
+      }
+    },
+    healthy,
+    async etcdctl(args, opts = {}) {
+      const running = slots.filter((s) => s.process).map(clientUrl)
+      const tls = options.tls ? [`--cacert=${options.tls.certFile}`] : []
+      const user = opts.user ? [`--user=${opts.user}`] : []
+      const { stdout } = await run(ETCDCTL, [`--endpoints=${running.join(',')}`, ...tls, ...user, ...args], {
+        env: { ...process.env, ETCDCTL_API: '3' },
+        timeout: 10_000,
+      })
+      return stdout
+    },
+    log: (index) => slot(index).log.join('\n'),
+    async close() {
+      if (closed) return
+      closed = true
+      await Promise.all(slots.map((_, i) => end(i, 'SIGKILL')))
+      await rm(root, { recursive: true, force: true })
+    },
+  }
+
+  try {
+    for (const s of slots) launch(s)
+    await healthy()
+  } catch (error) {
+    await cluster.close()
+    throw error
+  }
+  return cluster
+}
+
+/** A port nobody listens on now (the OS's choice), for a member to bind a moment later. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address()
+      const port = typeof address === 'object' && address ? address.port : 0
+      server.close(() => resolve(port))
+    })
+  })
+}
+
+function getJson(url: string, ca?: string): Promise<unknown> {
+  return requestJson(url, 'GET', undefined, ca)
+}
+
+/** etcd's gRPC gateway: a POST of the request as JSON. */
+function postJson(url: string, ca?: string): Promise<unknown> {
+  return requestJson(url, 'POST', '{}', ca)
+}
+
+async function requestJson(
+  url: string,
+  method: string,
+  body: string | undefined,
+  caFile?: string,
+): Promise<unknown> {
+  const ca = caFile ? await readFile(caFile) : undefined
+  return new Promise((resolve, reject) => {
+    const request = url.startsWith('https:') ? httpsRequest : httpRequest
+    const req = request(url, { method, timeout: 1_000, ...(ca ? { ca } : {}) }, (res) => {
+      let text = ''
+      res.setEncoding('utf8')
+      res.on('data', (chunk: string) => {
+        text += chunk
+      })
+      res.on('end', () => {
+        try {
+          resolve(JSON.parse(text))
+        } catch (error) {
+          reject(error)
+        }
+      })
+    })
+    req.on('timeout', () => req.destroy(new Error(`${url} did not answer within 1 s`)))
+    req.on('error', reject)
+    req.end(body)
+  })
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
