@@ -17,8 +17,10 @@ export {
   type ExecCheckResult,
   startExecChecker,
 } from './adapters/checks/exec-checker.js'
+export { type EtcdCoordinatorOptions, etcdCoordinator } from './adapters/coordination/etcd-coordinator.js'
 export type { ControlMethod, ControlRequest, ControlResponse, HeapAfterGc } from './agent/control-protocol.js'
 export type { ChecksConfig } from './config/checks-schema.js'
+export type { CoordinationConfig, EtcdCoordinationConfig } from './config/coordination-schema.js'
 export { importHostconfig, stringifyConfig } from './config/hostconfig.js'
 export { CONFIG_SCHEMA_ID, configJsonSchema } from './config/json-schema.js'
 export {
@@ -59,9 +61,23 @@ export { type NotifyHooksOptions, notifyHooks } from './hooks/notify-hooks.js'
 export { checkHookSafety, type PathFacts, type SafetyFs, type SafetyVerdict } from './hooks/safety.js'
 export type { AdvertisedAddress, HoldStatus, NodeStateCode } from './model/advertised.js'
 export { type CheckResult, fail, pass, warn } from './model/check-result.js'
+export type {
+  ClaimResult,
+  Coordinator,
+  CoordinatorReport,
+  CoordinatorStatus,
+  HolderChange,
+} from './model/coordination.js'
 export { describeEvent, type Severity, severityOf } from './model/describe-event.js'
 export { type DurationString, type DurationUnit, formatDuration, parseDuration } from './model/duration.js'
-export { AddressError, ConfigError, ControlError, HookContractError, IpfoError } from './model/errors.js'
+export {
+  AddressError,
+  ConfigError,
+  ControlError,
+  CoordinationError,
+  HookContractError,
+  IpfoError,
+} from './model/errors.js'
 export type { DropReason, EventOf, IpfoEvent, IpfoEventKind } from './model/events.js'
 export {
   HOOK_PHASES,
