@@ -5,7 +5,7 @@ import { selfSignedCert } from '@ipfo/testkit'
 import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished } from 'vitest'
 import { etcdCoordinator } from '../src/adapters/coordination/etcd-coordinator.js'
 import { systemClock } from '../src/adapters/system-clock.js'
-import type { Coordinator, CoordinatorReport } from '../src/model/coordination.js'
+import type { Coordinator, CoordinatorReport, HolderChange } from '../src/model/coordination.js'
 import { CoordinationError } from '../src/model/errors.js'
 import { type EtcdCluster, etcdSkipReason, startEtcdCluster } from './etcd/etcd-cluster.js'
 
@@ -104,6 +104,8 @@ describe.skipIf(skip !== undefined)(title('etcd coordinator: members failing und
     while (systemClock.now() < (validities(log).at(-1)?.until ?? 0) + 200) await sleep(50)
     const lapsed = validities(log).at(-1)
     expect(coordinator.status().validForMs).toBe(0)
+    // A win now would be one this node could not act on: it must wait for a renewal.
+    await expect(coordinator.claim('during-the-outage', 'a')).rejects.toThrow(/not known valid now/)
     await Promise.all([cluster.start(leader), cluster.start(second)])
     await renewals(log, 1, 10_000)
     // A new leader keeps the leases it finds (and extends them): the same lease, never reported lost.
@@ -147,6 +149,32 @@ describe.skipIf(skip !== undefined)(title('etcd coordinator: members failing und
     await renewals(log, 1, 10_000)
     expectNoGap(log)
   }, 40_000)
+
+  it('keeps a watch reporting while the members die one at a time, whichever served it', async () => {
+    const [a, watcher] = [await recorded(config(2_000, 500)), await recorded(config(2_000, 500))]
+    const seen: HolderChange[] = []
+    const unwatch = watcher.coordinator.watch('watched', (change) => seen.push(change))
+    onTestFinished(unwatch)
+    await sleep(300)
+    for (const i of [0, 1, 2]) {
+      await cluster.kill(i)
+      await cluster.healthy()
+      const before = seen.length
+      const claimed = await a.coordinator.claim('watched', `round-${i}`)
+      await a.coordinator.release('watched')
+      const end = Date.now() + 10_000
+      while (seen.length < before + 2) {
+        if (Date.now() > end)
+          throw new Error(`the watch missed round ${i} (member ${i} killed): ${JSON.stringify(seen)}`)
+        await sleep(50)
+      }
+      expect(seen.slice(before)).toEqual([
+        { kind: 'put', holder: `round-${i}`, revision: claimed.revision },
+        { kind: 'delete', revision: expect.any(String) },
+      ])
+      await cluster.start(i)
+    }
+  }, 60_000)
 
   it('claims in one round trip or so: one claim and one release, timed for the record', async () => {
     const a = etcdCoordinator({ config: config(2_000, 500) })

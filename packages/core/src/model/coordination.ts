@@ -7,7 +7,7 @@
  * never the wall clock, so that NTP steps cannot stretch a lease.
  */
 
-/** What keeping the lease brings, as it happens. Reported in order; none after `stop`. */
+/** What keeping the lease brings, as it happens, in order. After `stop` only a revoke that failed. */
 export type CoordinatorReport =
   /** A new lease, at start and after one was lost: keys held under an earlier lease are gone. */
   | {
@@ -87,7 +87,7 @@ export interface Coordinator {
   /**
    * In one transaction: takes the group's key for this node's lease when nobody holds it, else
    * reads who does. A key already bound to this node's lease is a win (a retried claim). Rejects
-   * when there is no lease or no majority answers.
+   * when the lease is not known valid now (none, or `validUntil` passed) or no majority answers.
    */
   claim(group: string, value: string): Promise<ClaimResult>
   /**

@@ -185,6 +185,25 @@ export function coordinatorContract(harness: () => CoordinatorHarness): void {
     unwatch()
   })
 
+  it("replays to a watch from a lost claim's revision what it would have missed", async () => {
+    const h = harness()
+    const [a, b] = [await started(h), await started(h)]
+    const group = freshGroup()
+    await a.coordinator.claim(group, 'node-a')
+    const lost = await b.coordinator.claim(group, 'node-b')
+    expect(lost.won).toBe(false)
+    // Released between b's claim and b's watch: the watch from the claim's revision still hears it.
+    await a.coordinator.release(group)
+    const seen: HolderChange[] = []
+    const unwatch = b.coordinator.watch(group, (change) => seen.push(change), {
+      afterRevision: lost.revision,
+    })
+    onTestFinished(unwatch)
+    await eventually(h, 'the replayed delete', () => seen.length >= 1, 2_000)
+    expect(seen[0]).toMatchObject({ kind: 'delete' })
+    expect(BigInt(seen[0]?.revision ?? 0)).toBeGreaterThan(BigInt(lost.revision))
+  })
+
   it('refuses calls before start', async () => {
     const h = harness()
     const idle = h.coordinator()

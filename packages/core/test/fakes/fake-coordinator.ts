@@ -19,6 +19,7 @@ export class FakeEtcd {
   private readonly keys = new Map<string, { value: string; lease: string; modRevision: number }>()
   private readonly leases = new Map<string, { expiry: TimerHandle }>()
   private readonly watchers = new Map<string, Set<(change: HolderChange) => void>>()
+  private readonly history: { key: string; revision: number; change: HolderChange }[] = []
   private readonly cutOff = new Set<string>()
 
   constructor(readonly clock: Clock) {}
@@ -75,7 +76,11 @@ export class FakeEtcd {
     return true
   }
 
-  watch(key: string, onChange: (change: HolderChange) => void): () => void {
+  /** Changes from now on, or from just after `afterRevision` (what came since is replayed first). */
+  watch(key: string, onChange: (change: HolderChange) => void, afterRevision?: string): () => void {
+    if (afterRevision !== undefined)
+      for (const past of this.history)
+        if (past.key === key && past.revision > Number(afterRevision)) onChange(past.change)
     const set = this.watchers.get(key) ?? new Set()
     this.watchers.set(key, set)
     set.add(onChange)
@@ -88,6 +93,7 @@ export class FakeEtcd {
   }
 
   private notify(key: string, change: HolderChange): void {
+    this.history.push({ key, revision: Number(change.revision), change })
     for (const onChange of this.watchers.get(key) ?? []) onChange(change)
   }
 }
@@ -153,6 +159,7 @@ export function fakeCoordinator(
     if (!lease) throw new CoordinationError(`cannot ${what}: this node has no etcd lease now`)
     return lease
   }
+  const unwatchAll = new Set<() => void>()
 
   return {
     async start(report) {
@@ -162,7 +169,10 @@ export function fakeCoordinator(
       timer = clock.setTimeout(tick, Math.floor(opts.ttlMs / 3))
     },
     async claim(group, value) {
-      const result = etcd.claim(key(group), value, current(`claim ${group}`).id)
+      const valid = current(`claim ${group}`)
+      if (valid.validUntil <= clock.now())
+        throw new CoordinationError(`cannot claim ${group}: lease ${valid.id} is not known valid now`)
+      const result = etcd.claim(key(group), value, valid.id)
       if (result.won) held.set(group, result.revision)
       return result
     },
@@ -172,12 +182,17 @@ export function fakeCoordinator(
     },
     watch(group, onChange, watchOpts = {}) {
       if (!onReport) throw new CoordinationError(`cannot watch ${group}: the coordinator is not started`)
-      // Instant calls leave nothing between a claim and its watch to replay.
-      void watchOpts.afterRevision
-      return etcd.watch(key(group), onChange)
+      const stopWatching = etcd.watch(key(group), onChange, watchOpts.afterRevision)
+      const unwatch = () => {
+        unwatchAll.delete(unwatch)
+        stopWatching()
+      }
+      unwatchAll.add(unwatch)
+      return unwatch
     },
     async stop(stopOpts = {}) {
       if (timer !== undefined) clock.clearTimeout(timer)
+      for (const unwatch of [...unwatchAll]) unwatch()
       if (stopOpts.revoke && lease) etcd.revoke(lease.id)
       onReport = undefined
       lease = undefined

@@ -39,17 +39,28 @@ export function etcdCoordinator(options: EtcdCoordinatorOptions): Coordinator {
   let clients: EtcdClients | undefined
   let keeper: LeaseKeeper | undefined
   let heldUnder: string | undefined
+  const watches = new Set<() => void>()
 
   const running = (what: string) => {
     if (!clients || !keeper) throw new CoordinationError(`cannot ${what}: the coordinator is not started`)
     return { clients, keeper }
   }
 
-  /** The lease to bind to, or a refusal: a claim without a lease would be a claim for nobody. */
-  const leaseFor = (what: string, lease = running(what).keeper.current()) => {
+  /**
+   * The lease to bind a claim to, or a refusal: without a lease a claim would be for nobody, and a
+   * win under a lease not known valid now is one the node could not act on.
+   */
+  const validLease = (what: string, k: LeaseKeeper) => {
+    const lease = k.current()
     if (!lease)
       throw new CoordinationError(
-        `cannot ${what}: this node has no etcd lease now (lost, a new one is asked for)`,
+        `cannot ${what}: this node has no etcd lease now (it was lost; a new one is asked for)`,
+      )
+    const late = clock.now() - lease.validUntil
+    if (late >= 0)
+      throw new CoordinationError(
+        `cannot ${what}: lease ${lease.id} is not known valid now (no renewal answered for ${late} ms past its validity)`,
+        { hint: 'wait for the next renewal (a lease-renewed report); etcd may be unreachable' },
       )
     if (heldUnder !== lease.id) {
       held.clear()
@@ -91,8 +102,8 @@ export function etcdCoordinator(options: EtcdCoordinatorOptions): Coordinator {
 
     async claim(group, value) {
       const what = `claim ${holderKey(config.prefix, group)}`
-      const { clients: c } = running(what)
-      const lease = leaseFor(what)
+      const { clients: c, keeper: k } = running(what)
+      const lease = validLease(what, k)
       const key = holderKey(config.prefix, group)
       try {
         const { value: result } = await firstAnswer<ClaimResult>(
@@ -128,13 +139,26 @@ export function etcdCoordinator(options: EtcdCoordinatorOptions): Coordinator {
 
     watch(group, onChange, opts = {}) {
       const { clients: c } = running(`watch group ${group}`)
-      return watchHolder(c.pooled, holderKey(config.prefix, group), onChange, opts.afterRevision)
+      const stopWatching = watchHolder(
+        c.pooled,
+        holderKey(config.prefix, group),
+        onChange,
+        opts.afterRevision,
+      )
+      const unwatch = () => {
+        watches.delete(unwatch)
+        stopWatching()
+      }
+      watches.add(unwatch)
+      return unwatch
     },
 
     async stop(opts = {}) {
       const [c, k] = [clients, keeper]
       clients = undefined
       keeper = undefined
+      // A watch left on a closed client would try to reconnect forever (and keep the process alive).
+      for (const unwatch of [...watches]) unwatch()
       await k?.stop({ revoke: opts.revoke ?? false, timeoutMs: REVOKE_TIMEOUT_MS })
       held.clear()
       c?.close()

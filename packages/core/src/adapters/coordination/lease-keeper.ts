@@ -72,6 +72,8 @@ export function leaseKeeper(opts: LeaseKeeperOptions): LeaseKeeper {
   const grant = async (timeoutMs: number) => {
     const sentAt = clock.now()
     const granted = await api.grant(ttlMs / 1000, timeoutMs)
+    // Granted as the keeper stopped: left to expire, bound to nothing.
+    if (stopped) return
     lease = { id: granted.id, validUntil: validFrom(sentAt, granted.ttlSeconds) }
     report({
       kind: 'lease-granted',
