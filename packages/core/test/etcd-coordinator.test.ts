@@ -176,6 +176,31 @@ describe.skipIf(skip !== undefined)(title('etcd coordinator: members failing und
     }
   }, 60_000)
 
+  it('starts a watch over from now when etcd compacted the revision it asked for, saying what the key holds', async () => {
+    const a = await recorded(config(2_000, 500))
+    const first = await a.coordinator.claim('compacted', 'first')
+    await a.coordinator.release('compacted')
+    const now = await a.coordinator.claim('compacted', 'now')
+    await cluster.etcdctl(['compaction', now.revision])
+    const seen: HolderChange[] = []
+    const unwatch = a.coordinator.watch('compacted', (change) => seen.push(change), {
+      afterRevision: first.revision,
+    })
+    onTestFinished(unwatch)
+    const end = Date.now() + 10_000
+    while (seen.length < 1) {
+      if (Date.now() > end) throw new Error('the watch never started over')
+      await sleep(50)
+    }
+    expect(seen[0]).toEqual({ kind: 'put', holder: 'now', revision: now.revision })
+    await a.coordinator.release('compacted')
+    while (seen.length < 2) {
+      if (Date.now() > end) throw new Error('the watch started over but heard nothing after')
+      await sleep(50)
+    }
+    expect(seen[1]).toMatchObject({ kind: 'delete' })
+  }, 30_000)
+
   it('claims in one round trip or so: one claim and one release, timed for the record', async () => {
     const a = etcdCoordinator({ config: config(2_000, 500) })
     await a.start(() => undefined)

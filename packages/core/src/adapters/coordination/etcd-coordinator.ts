@@ -124,9 +124,11 @@ export function etcdCoordinator(options: EtcdCoordinatorOptions): Coordinator {
       const what = `release ${holderKey(config.prefix, group)}`
       const { clients: c, keeper: k } = running(what)
       const lease = k.current()
-      held.delete(group)
       // No lease: whatever was bound to the last one is gone, or goes when it expires.
-      if (!lease) return false
+      if (!lease) {
+        held.delete(group)
+        return false
+      }
       const key = holderKey(config.prefix, group)
       const { value: deleted } = await firstAnswer(
         order,
@@ -134,6 +136,8 @@ export function etcdCoordinator(options: EtcdCoordinatorOptions): Coordinator {
         { what, timeoutMs: callTimeoutMs, hedgeAfterMs: Math.floor(callTimeoutMs / 3) },
         (member, deadline) => releaseTxn(c.member(member), key, lease.id, deadline),
       )
+      // Only once etcd answered: until then the key may still be this node's.
+      held.delete(group)
       return deleted
     },
 

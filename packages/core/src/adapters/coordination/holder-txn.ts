@@ -64,8 +64,9 @@ export async function releaseTxn(
 export async function readHolder(
   client: Etcd3,
   key: string,
+  deadline: Date,
 ): Promise<{ held: IKeyValue | undefined; revision: string }> {
-  const answer = await client.kv.range({ key: Buffer.from(key) })
+  const answer = await client.kv.range({ key: Buffer.from(key) }, { deadline })
   return { held: answer.kvs[0], revision: answer.header.revision }
 }
 

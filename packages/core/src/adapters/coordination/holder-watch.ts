@@ -4,6 +4,8 @@ import { readHolder } from './holder-txn.js'
 
 /** Before a watch the server cancelled is opened again. */
 const REOPEN_MS = 500
+/** A read of the key to start over from; tried again after REOPEN_MS when it fails. */
+const READ_TIMEOUT_MS = 2_000
 
 /**
  * Watches one holder key through the client over all members: when the member serving the watch
@@ -41,7 +43,7 @@ export function watchHolder(
   const startOver = async () => {
     if (closed) return
     try {
-      const { held, revision } = await readHolder(client, key)
+      const { held, revision } = await readHolder(client, key, new Date(Date.now() + READ_TIMEOUT_MS))
       if (closed) return
       onChange(
         held
