@@ -1,6 +1,7 @@
-import { afterAll, beforeAll, describe } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { etcdCoordinator } from '../src/adapters/coordination/etcd-coordinator.js'
 import { systemClock } from '../src/adapters/system-clock.js'
+import type { CoordinatorReport } from '../src/model/coordination.js'
 import { type CoordinatorHarness, coordinatorContract } from './coordination/coordinator-contract.js'
 import { type EtcdCluster, etcdSkipReason, startEtcdCluster } from './etcd/etcd-cluster.js'
 import { FakeClock } from './fakes/fake-clock.js'
@@ -10,6 +11,33 @@ import { FakeEtcd, fakeCoordinator } from './fakes/fake-coordinator.js'
 
 const TTL_MS = 2_000
 const MARGIN_MS = 500
+
+describe('the fake coordinator cut off from its etcd', () => {
+  it('reports unreachable, refuses claims, and loses its key to another node once its lease ran out', async () => {
+    const clock = new FakeClock()
+    const etcd = new FakeEtcd(clock)
+    const options = { ttlMs: TTL_MS, marginMs: MARGIN_MS }
+    const [a, b] = [
+      fakeCoordinator(etcd, { node: 'a', ...options }),
+      fakeCoordinator(etcd, { node: 'b', ...options }),
+    ]
+    const reports: CoordinatorReport[] = []
+    await a.start((r) => reports.push(r))
+    await b.start(() => undefined)
+    expect((await a.claim('web', 'a')).won).toBe(true)
+    etcd.cut('a', true)
+    await clock.advance(TTL_MS / 3)
+    expect(reports.at(-1)).toMatchObject({ kind: 'unreachable' })
+    await expect(a.claim('web', 'a')).rejects.toThrow(/unreachable/)
+    expect(await b.claim('web', 'b')).toMatchObject({ won: false, holder: 'a' })
+    await clock.advance(TTL_MS)
+    expect(await b.claim('web', 'b')).toMatchObject({ won: true })
+    // Back in touch: the server says the lease is gone, and a new one comes.
+    etcd.cut('a', false)
+    await clock.advance(TTL_MS / 3)
+    expect(reports.slice(-2).map((r) => r.kind)).toEqual(['lease-lost', 'lease-granted'])
+  })
+})
 
 describe('the coordinator contract: fake', () => {
   coordinatorContract(() => {
