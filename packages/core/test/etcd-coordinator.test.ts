@@ -150,6 +150,25 @@ describe.skipIf(skip !== undefined)(title('etcd coordinator: members failing und
     expectNoGap(log)
   }, 40_000)
 
+  it('reports a lease revoked behind its back as lost, and takes a new one at once', async () => {
+    const { coordinator, log } = await recorded(config(2_000, 500))
+    const other = await recorded(config(2_000, 500))
+    expect((await coordinator.claim('revoked', 'a')).won).toBe(true)
+    const first = coordinator.status().leaseId ?? ''
+    await cluster.etcdctl(['lease', 'revoke', BigInt(first).toString(16)])
+    const end = Date.now() + 10_000
+    while (!log.some((r) => r.kind === 'lease-granted' && r.leaseId !== first)) {
+      if (Date.now() > end) throw new Error(`no new lease within 10 s: ${JSON.stringify(log)}`)
+      await sleep(50)
+    }
+    const lost = log.findIndex((r) => r.kind === 'lease-lost')
+    expect(log[lost]).toMatchObject({ kind: 'lease-lost', leaseId: first })
+    expect(log.slice(lost + 1).find((r) => r.kind === 'lease-granted')?.leaseId).not.toBe(first)
+    expect(coordinator.status().held).toEqual([])
+    // The key went with the lease.
+    expect(await other.coordinator.claim('revoked', 'b')).toMatchObject({ won: true })
+  }, 30_000)
+
   it('keeps a watch reporting while the members die one at a time, whichever served it', async () => {
     const [a, watcher] = [await recorded(config(2_000, 500)), await recorded(config(2_000, 500))]
     const seen: HolderChange[] = []

@@ -1,5 +1,5 @@
 import type { Clock } from '../../model/ports.js'
-import { type EndpointOrder, firstAnswer } from './endpoint-race.js'
+import { type EndpointOrder, EtcdCallError, firstAnswer } from './endpoint-race.js'
 import type { EtcdClients } from './etcd-clients.js'
 import type { LeaseApi } from './lease-keeper.js'
 
@@ -22,13 +22,20 @@ export function etcdLeaseApi(clients: EtcdClients, order: EndpointOrder, clock: 
     },
 
     async keepAlive(id, timeoutMs) {
-      const { value, endpoint } = await firstAnswer(
-        order,
-        clock,
-        { what: `renew lease ${id}`, timeoutMs, hedgeAfterMs: hedgeAfter(timeoutMs) },
-        (member, deadline, signal) => keepAliveOnce(clients, member, id, deadline, signal),
-      )
-      return { ttlSeconds: value, endpoint }
+      try {
+        const { value, endpoint } = await firstAnswer(
+          order,
+          clock,
+          { what: `renew lease ${id}`, timeoutMs, hedgeAfterMs: hedgeAfter(timeoutMs) },
+          (member, deadline, signal) => keepAliveOnce(clients, member, id, deadline, signal),
+        )
+        return { ttlSeconds: value, endpoint }
+      } catch (error) {
+        // etcd answers a renewal of a gone lease with TTL 0; should a member say "not found" instead, it means the same.
+        if (error instanceof EtcdCallError && error.answer?.kind === 'lease-gone')
+          return { ttlSeconds: 0, endpoint: error.endpoint ?? '' }
+        throw error
+      }
     },
 
     async revoke(id, timeoutMs) {
@@ -41,7 +48,7 @@ export function etcdLeaseApi(clients: EtcdClients, order: EndpointOrder, clock: 
         )
       } catch (error) {
         // Already gone is what a revoke wants.
-        if ((error as { answer?: { kind: string } }).answer?.kind !== 'lease-gone') throw error
+        if (!(error instanceof EtcdCallError && error.answer?.kind === 'lease-gone')) throw error
       }
     },
   }
