@@ -1,12 +1,11 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
-import { request as httpRequest } from 'node:http'
-import { request as httpsRequest } from 'node:https'
+import { mkdtemp, rm } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
+import { getJson, postJson } from './member-http.js'
 
 /**
  * Real etcd clusters for the coordination tests: members of Debian's etcd 3.4 (`/usr/bin/etcd`) on
@@ -266,44 +265,6 @@ function freePort(): Promise<number> {
       const port = typeof address === 'object' && address ? address.port : 0
       server.close(() => resolve(port))
     })
-  })
-}
-
-function getJson(url: string, ca?: string): Promise<unknown> {
-  return requestJson(url, 'GET', undefined, ca)
-}
-
-/** etcd's gRPC gateway: a POST of the request as JSON. */
-function postJson(url: string, ca?: string): Promise<unknown> {
-  return requestJson(url, 'POST', '{}', ca)
-}
-
-async function requestJson(
-  url: string,
-  method: string,
-  body: string | undefined,
-  caFile?: string,
-): Promise<unknown> {
-  const ca = caFile ? await readFile(caFile) : undefined
-  return new Promise((resolve, reject) => {
-    const request = url.startsWith('https:') ? httpsRequest : httpRequest
-    const req = request(url, { method, timeout: 1_000, ...(ca ? { ca } : {}) }, (res) => {
-      let text = ''
-      res.setEncoding('utf8')
-      res.on('data', (chunk: string) => {
-        text += chunk
-      })
-      res.on('end', () => {
-        try {
-          resolve(JSON.parse(text))
-        } catch (error) {
-          reject(error)
-        }
-      })
-    })
-    req.on('timeout', () => req.destroy(new Error(`${url} did not answer within 1 s`)))
-    req.on('error', reject)
-    req.end(body)
   })
 }
 
