@@ -20,6 +20,15 @@ describe('--topology', () => {
     expect(chosen.settings.map((s) => s.id)).toEqual(['ipfo-default', 'keepalived-10ms'])
   })
 
+  it('runs the real-time variants only when named', () => {
+    const rt = ['ipfo-10ms-rt', 'keepalived-10ms-rt']
+    for (const argv of [[], ['--topology', 'three'], ['--smoke']]) {
+      expect(parseOptions(argv).settings.some((s) => rt.includes(s.id))).toBe(false)
+    }
+    const named = parseOptions(['--topology', 'three', '--settings', rt.join(',')])
+    expect(named.settings.map((s) => s.id)).toEqual(rt)
+  })
+
   it('refuses what three nodes do not run: ucarp, steady-only settings, --faults, another topology', () => {
     expect(() => parseOptions(['--topology', 'three', '--settings', 'ucarp-1s'])).toThrow(/not ucarp-1s/)
     expect(() => parseOptions(['--topology', 'three', '--settings', 'ipfo-checks10'])).toThrow(

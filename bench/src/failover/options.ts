@@ -91,7 +91,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     topology,
     runs: Math.floor(number('runs', values.runs, smoke ? 1 : 20, 1)),
     settings: SETTINGS.filter((s) =>
-      ids ? ids.includes(s.id) : three ? s.fastest && runsThree(s) : !smoke || s.fastest,
+      ids ? ids.includes(s.id) : !s.optIn && (three ? s.fastest && runsThree(s) : !smoke || s.fastest),
     ),
     faults: three ? [] : faults,
     costSeconds: number('cost-seconds', values['cost-seconds'], smoke ? 2 : 30, 1),

@@ -12,6 +12,14 @@ interface SettingBase {
   readonly steadyOnly?: boolean
   /** Gets the CPU-stress window as well, though not the system's fastest. */
   readonly stressed?: boolean
+  /** Run only when named in --settings (a variant to compare, not part of the standard run). */
+  readonly optIn?: boolean
+  /**
+   * The daemon under SCHED_FIFO at this priority: ipfo's `scheduling.realtimePriority`,
+   * keepalived's `vrrp_rt_priority`. On one machine shared by every node, it stands for what
+   * separate machines give each daemon: a core when it needs one.
+   */
+  readonly realtimePriority?: number
 }
 
 export type Setting =
@@ -85,6 +93,27 @@ export const SETTINGS: readonly Setting[] = [
     backupPriority: 100,
     fastest: true,
   },
+  // The 10 ms settings with the daemons at real-time priority 1 (both systems' option for it).
+  {
+    id: 'ipfo-10ms-rt',
+    system: 'ipfo',
+    label: 'ipfo 10ms/30ms, SCHED_FIFO 1',
+    interval: '10ms',
+    deadAfter: '30ms',
+    realtimePriority: 1,
+    fastest: false,
+    optIn: true,
+  },
+  {
+    id: 'keepalived-10ms-rt',
+    system: 'keepalived',
+    label: 'keepalived advert_int 0.01, SCHED_FIFO 1',
+    advertInt: 0.01,
+    backupPriority: 100,
+    realtimePriority: 1,
+    fastest: false,
+    optIn: true,
+  },
   { id: 'ucarp-1s', system: 'ucarp', label: 'ucarp advbase 1', advbase: 1, backupSkew: 1, fastest: true },
   // What health checks cost (issue 19): ipfo's settings again with ten http checks at 100 ms; the
   // difference from the plain setting's idle CPU and RSS is theirs. The 10 ms pair is also stressed:
@@ -138,6 +167,7 @@ export function describeSetting(s: Setting, three = false): Record<string, strin
         links: 'private + public',
         ...(three ? { takers: 'b, c (full mesh)' } : {}),
         ...(s.checks ? { checks: `${s.checks} http at 100ms, required by the VIP` } : {}),
+        ...(s.realtimePriority ? { 'scheduling.realtimePriority': s.realtimePriority } : {}),
       }
     case 'keepalived':
       return {
@@ -145,6 +175,7 @@ export function describeSetting(s: Setting, three = false): Record<string, strin
         advert_int: s.advertInt,
         priority: `150 (a) / ${s.backupPriority} (b)${three ? ' / 50 (c)' : ''}`,
         unicast_peer: 'public link',
+        ...(s.realtimePriority ? { vrrp_rt_priority: s.realtimePriority } : {}),
       }
     case 'ucarp':
       return {

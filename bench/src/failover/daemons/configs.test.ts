@@ -131,8 +131,19 @@ describe("the daemons' configs", () => {
         expect(conf).toContain(`  unicast_src_ip 10.213.1.${HOST[node]}\n`)
         expect(conf).toContain(`  unicast_peer {\n${peers.map((h) => `    10.213.1.${h}\n`).join('')}  }`)
         expect(conf).not.toContain('nopreempt')
+        expect(conf).not.toContain('vrrp_rt_priority')
         expect(conf.match(/vrrp_instance/g)).toHaveLength(1)
       }
     })
+  })
+
+  it('the real-time variants: SCHED_FIFO 1 for both systems, through their own options', () => {
+    const keepalived = SETTINGS.find((s) => s.id === 'keepalived-10ms-rt')
+    const ipfoRt = SETTINGS.find((s) => s.id === 'ipfo-10ms-rt')
+    if (keepalived?.system !== 'keepalived' || ipfoRt?.system !== 'ipfo') throw new Error('no rt settings')
+    expect(keepalivedConfig(stage, keepalived, 'a')).toContain('  vrrp_rt_priority 1\n')
+    expect(ipfoConfig(stage, ipfoRt, 'b', files, 0)).toMatchObject({ scheduling: { realtimePriority: 1 } })
+    const plain = ipfo.find((s) => s.id === 'ipfo-10ms')!
+    expect(ipfoConfig(stage, plain, 'b', files, 0)).not.toHaveProperty('scheduling')
   })
 })

@@ -69,6 +69,7 @@ export function ipfoConfig(
       { name: 'public', targets: peers.map((peer) => stage.publicIp(peer)) },
     ],
     ...(checks > 0 ? { checks: named } : {}),
+    ...(setting.realtimePriority ? { scheduling: { realtimePriority: setting.realtimePriority } } : {}),
     owns: node === owner ? [vip] : [],
     ...(node === owner ? order : {}),
     peers: peers.map((id) => (id === owner ? { id, takeover: [vip], ...order } : { id, takeover: [] })),

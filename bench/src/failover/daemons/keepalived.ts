@@ -42,6 +42,7 @@ export function keepalivedConfig(
     'global_defs {',
     `  router_id bench-${node}`,
     '  vrrp_version 3',
+    ...(setting.realtimePriority ? [`  vrrp_rt_priority ${setting.realtimePriority}`] : []),
     ...(serviceCheck ? ['  script_user root', '  enable_script_security'] : []),
     '}',
     ...(serviceCheck

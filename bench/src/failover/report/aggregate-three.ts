@@ -7,6 +7,7 @@ import type { Ratio, Target, ThreeFailover, ThreeResult } from './report.js'
 /** keepalived's setting each ipfo setting is compared with in the three-node table. */
 const AGAINST: Readonly<Record<string, string>> = {
   'ipfo-10ms': 'keepalived-10ms',
+  'ipfo-10ms-rt': 'keepalived-10ms-rt',
   'ipfo-default': 'keepalived-default',
 }
 

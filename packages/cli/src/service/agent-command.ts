@@ -5,6 +5,9 @@ export const IPFO_BIN = fileURLToPath(new URL('../../bin/run.js', import.meta.ur
 
 /**
  * The Node.js flags the agent runs with where it is installed (the systemd unit and the launchd
- * plist), for agents started as `node <bin>`; the demo starts its agents the same way.
+ * plist), for agents started as `node <bin>`; the demo starts its agents the same way. A small young
+ * generation; garbage collection on the loop's own thread, which `scheduling.realtimePriority` needs
+ * (under SCHED_FIFO, background GC threads starve behind the loop and it spins) and which costs less
+ * CPU for the agent's small heap than handing work to other threads.
  */
-export const AGENT_NODE_FLAGS = ['--max-semi-space-size=1'] as const
+export const AGENT_NODE_FLAGS = ['--max-semi-space-size=1', '--single-threaded-gc'] as const

@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { getPriority } from 'node:os'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, onTestFinished } from 'vitest'
 import { systemCommandRunner } from '../adapters/command-runner.js'
 import { configSchema } from '../config/schema.js'
 import { ConfigError } from '../model/errors.js'
@@ -26,12 +26,37 @@ describe.skipIf(!isRoot)('scheduling (a real process, real chrt)', () => {
       systemCommandRunner,
       'linux',
       pid,
+      ['--single-threaded-gc'],
     )
     expect(done).toEqual(['nice -5', 'SCHED_FIFO 3'])
     expect(getPriority(pid)).toBe(-5)
     const shown = await systemCommandRunner.run('chrt', ['-p', String(pid)])
     expect(shown.stdout).toMatch(/SCHED_FIFO/)
     expect(shown.stdout).toMatch(/priority: 3/)
+    expect(shown.stdout).toMatch(/SCHED_RESET_ON_FORK/)
+  })
+
+  it("starts the agent's children at normal priority (a busy hook must not starve the host)", async () => {
+    // A shell that starts a child only once it was made real-time, then reports the child's policy.
+    const shell = spawn('sh', ['-c', 'read go; sleep 30 & chrt -p $!; wait'], {
+      stdio: ['pipe', 'pipe', 'inherit'],
+      detached: true,
+    })
+    const pid = shell.pid as number
+    onTestFinished(() => {
+      process.kill(-pid, 'SIGKILL')
+    })
+    child = shell
+    await applyScheduling(config({ realtimePriority: 2 }), 'a.yaml', systemCommandRunner, 'linux', pid, [
+      '--single-threaded-gc',
+    ])
+    let out = ''
+    child.stdout?.on('data', (d) => {
+      out += String(d)
+    })
+    child.stdin?.write('go\n')
+    await expect.poll(() => out, { timeout: 10_000 }).toMatch(/scheduling policy: (\S+)/)
+    expect(out).toMatch(/SCHED_OTHER/)
   })
 })
 
@@ -45,6 +70,21 @@ describe('scheduling errors', () => {
     ).catch((e) => e)
     expect(error).toBeInstanceOf(ConfigError)
     expect((error as ConfigError).path).toBe('scheduling.realtimePriority')
+  })
+
+  it('refuses a real-time priority to an agent whose GC runs on background threads', async () => {
+    const error = await applyScheduling(
+      config({ realtimePriority: 3 }),
+      'a.yaml',
+      systemCommandRunner,
+      'linux',
+      process.pid,
+      ['--max-semi-space-size=1'],
+    ).catch((e) => e)
+    expect(error).toBeInstanceOf(ConfigError)
+    expect((error as ConfigError).path).toBe('scheduling.realtimePriority')
+    expect((error as ConfigError).message).toMatch(/--single-threaded-gc/)
+    expect((error as ConfigError).hint).toMatch(/node --single-threaded-gc/)
   })
 
   it('nothing asked, nothing done', async () => {

@@ -3,10 +3,21 @@ import type { Config } from '../config/schema.js'
 import { ConfigError } from '../model/errors.js'
 import type { CommandRunner } from '../model/ports.js'
 
+/** The V8 flag a real-time agent needs: its garbage collector's work stays on the loop's thread. */
+export const SINGLE_THREADED_GC = '--single-threaded-gc'
+
 /**
  * Applies the config's `scheduling` to this process: a nice value, and SCHED_FIFO at a real-time
- * priority for every thread (`chrt -a -f -p`, util-linux). A setting that cannot be applied stops
+ * priority for every thread (`chrt -a -f -R -p`, util-linux). A setting that cannot be applied stops
  * the agent with the reason: it was asked for because timing matters.
+ *
+ * Two things keep a real-time agent from freezing the host:
+ * - `-R` (reset on fork): the processes it starts (hooks, checks, the guard, helpers) run at normal
+ *   priority. A hook at SCHED_FIFO that loops or just works hard would starve everything else.
+ * - the agent must run with `--single-threaded-gc`. Otherwise V8 hands garbage-collection work to
+ *   background threads, which under SCHED_FIFO queue behind the loop's own thread on the same core
+ *   while that thread polls for them: measured here, such a Node process spun at 90-100 % of a core
+ *   (bench: two guards kept both cores busy for minutes).
  */
 export async function applyScheduling(
   config: Config,
@@ -14,6 +25,7 @@ export async function applyScheduling(
   runner: CommandRunner,
   platform: NodeJS.Platform,
   pid: number = process.pid,
+  execArgv: readonly string[] = process.execArgv,
 ): Promise<string[]> {
   const done: string[] = []
   const { nice, realtimePriority } = config.scheduling
@@ -40,7 +52,17 @@ export async function applyScheduling(
         hint: 'remove it, or use scheduling.nice',
       })
     }
-    const args = ['-a', '-f', '-p', String(realtimePriority), String(pid)]
+    if (!execArgv.includes(SINGLE_THREADED_GC) && !execArgv.includes('--single-threaded')) {
+      throw new ConfigError(
+        `${file}: scheduling.realtimePriority: this agent runs without ${SINGLE_THREADED_GC}; under SCHED_FIFO, V8's background GC threads wait behind the agent's own thread and the agent spins at 100 % of a core`,
+        {
+          file,
+          path: 'scheduling.realtimePriority',
+          hint: `start the agent as \`node ${SINGLE_THREADED_GC} $(command -v ipfo) agent\` (the unit \`ipfo service install\` writes does), or remove scheduling.realtimePriority`,
+        },
+      )
+    }
+    const args = ['-a', '-f', '-R', '-p', String(realtimePriority), String(pid)]
     const result = await runner.run('chrt', args)
     if (result.exitCode !== 0) {
       throw new ConfigError(
