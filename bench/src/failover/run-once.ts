@@ -2,7 +2,7 @@ import { loadavg } from 'node:os'
 import { awaitFaultMoment, awaitSettled } from './fault-timing.js'
 import type { Fault } from './faults.js'
 import { type AddressEvent, bothHeldMs, holdersAt } from './monitor.js'
-import { doom, killNode, rebootNode } from './node-death.js'
+import { rebootNode } from './node-death.js'
 import { doubleAnswers, doubleUnicast, firstAnswer, longestGap } from './probe/answers.js'
 import { startClientProbe } from './probe/client-probe.js'
 import type { Setting } from './settings.js'
@@ -84,24 +84,21 @@ async function measure(ctx: StageContext, fault: Fault, opts: RunOptions): Promi
   const probe = await startClientProbe(stage, opts.probeEveryMs)
   const { answers } = probe
   try {
-    const doomed = fault === 'node-death' ? await doom(ctx, 'a') : undefined
     const faultDelayMs = await awaitFaultMoment(answers, 'a', opts.faultJitterMs)
 
     const tFault = wallNow()
     // A crash is its own cut: what follows it (ipfo's guard, b's takeover) may come before kill() returns.
     const crash = fault === 'daemon-crash' || fault === 'service-death'
-    let reap: (() => Promise<void>) | undefined
     if (fault === 'daemon-crash') await daemons.kill('a')
     else if (fault === 'service-death') await services.kill('a')
-    else if (doomed) reap = (await killNode(ctx, doomed)).reap
     else await stage.cut('a')
     const tCut = crash ? tFault : wallNow()
+    if (fault === 'node-death') await daemons.killMachine('a')
     const tookOver = await until(
       () => firstAnswer(answers, 'b', tCut) !== undefined,
       opts.takeoverTimeoutMs,
       2,
     )
-    await reap?.()
     await sleep(fault === 'link-cut' ? opts.splitHoldMs : 300)
     const holdersBeforeReturn = await stage.holders()
 

@@ -1,7 +1,7 @@
 import { loadavg } from 'node:os'
 import { awaitFaultMoment, awaitSettled } from './fault-timing.js'
 import { holdersAt } from './monitor.js'
-import { doom, killNode, rebootNode } from './node-death.js'
+import { killNode, rebootNode } from './node-death.js'
 import { type Answers, doubleAnswers, doubleUnicast, firstAnswer, longestGap } from './probe/answers.js'
 import { startClientProbe } from './probe/client-probe.js'
 import type { RunOptions } from './run-once.js'
@@ -30,7 +30,7 @@ export interface Failover {
 
 /**
  * A run of the three-node topology (issue 20): a dies (the first failover, to b), then b dies while
- * a is still dead (the second, to c); then a reboots and takes the VIP back, and b reboots once a holds it.
+ * a is still dead (the second, to c); then a and b reboot and a takes the VIP back.
  */
 export interface ThreeRunResult {
   readonly first: Failover
@@ -41,7 +41,7 @@ export interface ThreeRunResult {
   readonly doubleUnicast: number
   /** Who had the VIP on their interfaces just before a and b came back. */
   readonly holdersBeforeReturn: readonly NodeName[]
-  /** Longest unanswered time after a's reboot, until it held the VIP alone (failback to a). */
+  /** Longest unanswered time after the reboot of a and b (failback to a). */
   readonly returnOutageMs: number
   /** True when the client was still unanswered by a alone when returnTimeoutMs ran out. */
   readonly returnCensored: boolean
@@ -74,16 +74,14 @@ async function measureThree(ctx: StageContext, opts: RunOptions): Promise<ThreeR
   const probe = await startClientProbe(stage, opts.probeEveryMs)
   const { answers } = probe
   const kill = async (from: NodeName, to: NodeName): Promise<Death> => {
-    const doomed = await doom(ctx, from)
     const faultDelayMs = await awaitFaultMoment(answers, from, opts.faultJitterMs)
     const tFault = wallNow()
-    const { tCut, reap } = await killNode(ctx, doomed)
+    const tCut = await killNode(ctx, from)
     const tookOver = await until(
       () => firstAnswer(answers, to, tCut) !== undefined,
       opts.takeoverTimeoutMs,
       2,
     )
-    await reap()
     return { from, to, tFault, tCut, faultDelayMs, tookOver }
   }
   try {
@@ -93,14 +91,10 @@ async function measureThree(ctx: StageContext, opts: RunOptions): Promise<ThreeR
     const holdersBeforeReturn = await stage.holders()
 
     const tReturn = wallNow()
-    // One at a time, as separate machines come back: a first, which takes the VIP back, then b once a
-    // holds it. Started at the same moment on this 2-core machine, two agents beside the running one
-    // starved all three event loops past deadAfter (30-84 ms), which separate machines do not do.
-    await rebootNode(ctx, 'a')
+    await Promise.all((['a', 'b'] as const).map((node) => rebootNode(ctx, node)))
     const settled = await awaitSettled(stage, answers, tReturn, opts.returnTimeoutMs)
     const tSettled = wallNow()
-    await rebootNode(ctx, 'b')
-    await sleep(1_500) // b's start, and a late flap, still count
+    await sleep(500) // a late flap still counts
     const holdersAtEnd = await stage.holders()
     await probe.stop()
     const tEnd = wallNow()

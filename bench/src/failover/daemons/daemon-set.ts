@@ -84,8 +84,7 @@ export function daemonSet(
       await groups[node]?.kill()
     },
     async killMachine(node) {
-      // What runs outside the group first: ipfo's guard shares the agent's output pipe, so the group
-      // counts as ended only once the guard is gone too (and a frozen guard never goes by itself).
+      await groups[node]?.kill()
       for (const pgid of await outside(node)) {
         try {
           process.kill(-pgid, 'SIGKILL')
@@ -93,7 +92,6 @@ export function daemonSet(
           // Gone already.
         }
       }
-      await groups[node]?.kill()
     },
     outliving: (node) => outside(node),
     group: (node) => (groups[node]?.running ? groups[node] : undefined),
@@ -106,7 +104,7 @@ export function daemonSet(
   }
 }
 
-export function netnsPids(ns: string): Promise<string[]> {
+function netnsPids(ns: string): Promise<string[]> {
   return new Promise((resolve) =>
     execFile('ip', ['netns', 'pids', ns], (_, stdout) =>
       resolve(String(stdout).split(/\s+/).filter(Boolean)),

@@ -98,7 +98,7 @@ export interface ThreeResult {
   /** Then b dies while a is still dead, c takes over. */
   readonly second: ThreeFailover
   readonly doubleAnswers: FaultResult['doubleAnswers']
-  /** After a reboots, until it holds the VIP alone (b reboots after). */
+  /** After a and b reboot, until a holds the VIP alone. */
   readonly returnOutageMs: Summary | undefined
   readonly returnCensored: number
   /** This setting's median first and second outage over keepalived's at the same speed (ipfo only). */
@@ -131,7 +131,7 @@ export interface Target {
 }
 
 export const FAULT_LABEL: Readonly<Record<Fault, string>> = {
-  'node-death': 'node death (frozen, cables pulled, kill -9 after the takeover)',
+  'node-death': 'node death (kill -9 + cables pulled)',
   'link-cut': 'both links cut, daemon running',
   'daemon-crash': 'daemon crash (kill -9 of the daemon alone; host, cables, service and VIP stay)',
   'service-death': "service death (kill -9 of a's service; daemon, host, cables and VIP stay)",
