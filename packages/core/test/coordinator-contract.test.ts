@@ -9,8 +9,9 @@ import { FakeEtcd, fakeCoordinator } from './fakes/fake-coordinator.js'
 
 /** The Coordinator contract against the fake (fake time) and against etcd 3.4 (three members on loopback). */
 
-const TTL_MS = 2_000
-const MARGIN_MS = 500
+// Long enough that a busy CI machine renews in time: the properties, not etcd's speed, are tested.
+const TTL_MS = 4_000
+const MARGIN_MS = 1_000
 
 describe('the fake coordinator cut off from its etcd', () => {
   it('reports unreachable, refuses claims, and loses its key to another node once its lease ran out', async () => {

@@ -36,6 +36,27 @@ describe.skipIf(!isRoot)('scheduling (a real process, real chrt)', () => {
     expect(shown.stdout).toMatch(/SCHED_RESET_ON_FORK/)
   })
 
+  it('applies nothing when the real-time priority cannot be had (no nice without it)', async () => {
+    child = spawn('sleep', ['30'])
+    const pid = child.pid as number
+    const error = await applyScheduling(
+      config({ nice: -5, realtimePriority: 3 }),
+      'a.yaml',
+      systemCommandRunner,
+      'linux',
+      pid,
+      [],
+    ).catch((e) => e)
+    expect(error).toBeInstanceOf(ConfigError)
+    expect(getPriority(pid)).toBe(0)
+    // V8 flags may be written with underscores.
+    expect(
+      await applyScheduling(config({ realtimePriority: 2 }), 'a.yaml', systemCommandRunner, 'linux', pid, [
+        '--single_threaded_gc',
+      ]),
+    ).toEqual(['SCHED_FIFO 2'])
+  })
+
   it("starts the agent's children at normal priority (a busy hook must not starve the host)", async () => {
     // A shell that starts a child only once it was made real-time, then reports the child's policy.
     const shell = spawn('sh', ['-c', 'read go; sleep 30 & chrt -p $!; wait'], {

@@ -29,6 +29,28 @@ export async function applyScheduling(
 ): Promise<string[]> {
   const done: string[] = []
   const { nice, realtimePriority } = config.scheduling
+  // Everything a real-time priority needs is checked before anything is applied: never half done.
+  if (realtimePriority !== undefined) {
+    if (platform !== 'linux') {
+      throw new ConfigError(`${file}: scheduling.realtimePriority is Linux-only`, {
+        file,
+        path: 'scheduling.realtimePriority',
+        hint: 'remove it, or use scheduling.nice',
+      })
+    }
+    // V8 takes its flags with - or _ alike.
+    const flags = execArgv.map((f) => f.replace(/_/g, '-'))
+    if (!flags.includes(SINGLE_THREADED_GC) && !flags.includes('--single-threaded')) {
+      throw new ConfigError(
+        `${file}: scheduling.realtimePriority: this agent runs without ${SINGLE_THREADED_GC}; under SCHED_FIFO, V8's background GC threads wait behind the agent's own thread and the agent spins at 100 % of a core`,
+        {
+          file,
+          path: 'scheduling.realtimePriority',
+          hint: `start the agent as \`node ${SINGLE_THREADED_GC} $(command -v ipfo) agent\` (the unit \`ipfo service install\` writes does), or remove scheduling.realtimePriority`,
+        },
+      )
+    }
+  }
   if (nice !== undefined) {
     try {
       setPriority(pid, nice)
@@ -45,23 +67,6 @@ export async function applyScheduling(
     }
   }
   if (realtimePriority !== undefined) {
-    if (platform !== 'linux') {
-      throw new ConfigError(`${file}: scheduling.realtimePriority is Linux-only`, {
-        file,
-        path: 'scheduling.realtimePriority',
-        hint: 'remove it, or use scheduling.nice',
-      })
-    }
-    if (!execArgv.includes(SINGLE_THREADED_GC) && !execArgv.includes('--single-threaded')) {
-      throw new ConfigError(
-        `${file}: scheduling.realtimePriority: this agent runs without ${SINGLE_THREADED_GC}; under SCHED_FIFO, V8's background GC threads wait behind the agent's own thread and the agent spins at 100 % of a core`,
-        {
-          file,
-          path: 'scheduling.realtimePriority',
-          hint: `start the agent as \`node ${SINGLE_THREADED_GC} $(command -v ipfo) agent\` (the unit \`ipfo service install\` writes does), or remove scheduling.realtimePriority`,
-        },
-      )
-    }
     const args = ['-a', '-f', '-R', '-p', String(realtimePriority), String(pid)]
     const result = await runner.run('chrt', args)
     if (result.exitCode !== 0) {

@@ -131,7 +131,7 @@ export function coordinatorContract(harness: () => CoordinatorHarness): void {
       h,
       'the claim after a clean stop',
       async () => (await b.coordinator.claim(group, 'node-b')).won,
-      1_000,
+      h.ttlMs - h.marginMs,
     )
     // Well before the TTL could have run out: the revoke, not expiry, freed the key.
     expect(h.now() - stoppedAt).toBeLessThan(h.ttlMs - h.marginMs)
@@ -168,15 +168,18 @@ export function coordinatorContract(harness: () => CoordinatorHarness): void {
     const [a, b, watcher] = [await started(h), await started(h), await started(h)]
     const group = freshGroup()
     const seen: HolderChange[] = []
-    const unwatch = watcher.coordinator.watch(group, (change) => seen.push(change))
+    // A watch starts asynchronously on a real store: it watches from a revision read before it, so a
+    // change made before the watch is in place is replayed rather than missed.
+    const mark = await watcher.coordinator.claim(freshGroup(), 'mark')
+    const unwatch = watcher.coordinator.watch(group, (change) => seen.push(change), {
+      afterRevision: mark.revision,
+    })
     onTestFinished(unwatch)
-    // A watch starts asynchronously on a real store: give it a moment before the first change.
-    await h.pass(300)
     const claimed = await a.coordinator.claim(group, 'node-a')
-    await eventually(h, 'the put', () => seen.length >= 1, 2_000)
+    await eventually(h, 'the put', () => seen.length >= 1, 5_000)
     expect(seen[0]).toEqual({ kind: 'put', holder: 'node-a', revision: claimed.revision })
     await a.coordinator.release(group)
-    await eventually(h, 'the delete of a release', () => seen.length >= 2, 2_000)
+    await eventually(h, 'the delete of a release', () => seen.length >= 2, 5_000)
     expect(seen[1]).toMatchObject({ kind: 'delete' })
     expect((await b.coordinator.claim(group, 'node-b')).won).toBe(true)
     await b.coordinator.stop({ revoke: false })
@@ -199,7 +202,7 @@ export function coordinatorContract(harness: () => CoordinatorHarness): void {
       afterRevision: lost.revision,
     })
     onTestFinished(unwatch)
-    await eventually(h, 'the replayed delete', () => seen.length >= 1, 2_000)
+    await eventually(h, 'the replayed delete', () => seen.length >= 1, 5_000)
     expect(seen[0]).toMatchObject({ kind: 'delete' })
     expect(BigInt(seen[0]?.revision ?? 0)).toBeGreaterThan(BigInt(lost.revision))
   })

@@ -30,6 +30,10 @@ export class FakeEtcd {
     else this.cutOff.delete(node)
   }
 
+  reachable(node: string): boolean {
+    return !this.cutOff.has(node)
+  }
+
   reach(node: string): void {
     if (this.cutOff.has(node))
       throw new CoordinationError(`etcd is unreachable from ${node} (cut off in the test)`)
@@ -177,8 +181,10 @@ export function fakeCoordinator(
       return result
     },
     async release(group) {
+      // As the adapter: forgotten only once etcd answered (a node cut off still holds the key).
+      const deleted = etcd.release(key(group), current(`release ${group}`).id)
       held.delete(group)
-      return etcd.release(key(group), current(`release ${group}`).id)
+      return deleted
     },
     watch(group, onChange, watchOpts = {}) {
       if (!onReport) throw new CoordinationError(`cannot watch ${group}: the coordinator is not started`)
@@ -193,7 +199,8 @@ export function fakeCoordinator(
     async stop(stopOpts = {}) {
       if (timer !== undefined) clock.clearTimeout(timer)
       for (const unwatch of [...unwatchAll]) unwatch()
-      if (stopOpts.revoke && lease) etcd.revoke(lease.id)
+      // A node cut off from etcd cannot revoke: its keys go only when the lease expires, as with etcd.
+      if (stopOpts.revoke && lease && etcd.reachable(opts.node)) etcd.revoke(lease.id)
       onReport = undefined
       lease = undefined
       held.clear()

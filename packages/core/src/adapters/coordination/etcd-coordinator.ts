@@ -41,6 +41,9 @@ export function etcdCoordinator(options: EtcdCoordinatorOptions): Coordinator {
   let heldUnder: string | undefined
   const watches = new Set<() => void>()
 
+  /** A start under way, and a stop asked for during it (start ends it once the lease is granted). */
+  let starting = false
+  let stopRequested: { revoke?: boolean } | undefined
   const running = (what: string) => {
     if (!clients || !keeper) throw new CoordinationError(`cannot ${what}: the coordinator is not started`)
     return { clients, keeper }
@@ -90,11 +93,21 @@ export function etcdCoordinator(options: EtcdCoordinatorOptions): Coordinator {
         marginMs: config.margin,
         onReport: report,
       })
+      starting = true
       try {
         await kept.start()
       } catch (error) {
         connected.close()
         throw error
+      } finally {
+        starting = false
+      }
+      if (stopRequested) {
+        // stop() came while the lease was being granted: it must not stay behind, renewing.
+        stopRequested = undefined
+        await kept.stop({ revoke: true, timeoutMs: REVOKE_TIMEOUT_MS })
+        connected.close()
+        throw new CoordinationError('the coordinator was stopped while it started')
       }
       clients = connected
       keeper = kept
@@ -106,13 +119,24 @@ export function etcdCoordinator(options: EtcdCoordinatorOptions): Coordinator {
       const lease = validLease(what, k)
       const key = holderKey(config.prefix, group)
       try {
+        // No answer is worth waiting for past the lease's validity: a win then could not be acted on.
+        const timeoutMs = Math.max(1, Math.min(callTimeoutMs, lease.validUntil - clock.now()))
         const { value: result } = await firstAnswer<ClaimResult>(
           order,
           clock,
-          { what, timeoutMs: callTimeoutMs, hedgeAfterMs: Math.floor(callTimeoutMs / 3) },
+          { what, timeoutMs, hedgeAfterMs: Math.floor(timeoutMs / 3) },
           (member, deadline) => claimTxn(c.member(member), key, value, lease.id, deadline),
         )
-        if (result.won && keeper?.current()?.id === lease.id) held.set(group, result.revision)
+        if (!result.won) return result
+        // Won, but the answer came after the lease was replaced or its validity ran out: the key may
+        // already be gone with the lease, and another node may win it. Not a win to act on.
+        const now = keeper?.current()
+        if (now?.id !== lease.id || clock.now() >= now.validUntil) {
+          throw new CoordinationError(
+            `${what}: won under lease ${lease.id}, but the answer came after that lease ${now?.id === lease.id ? 'stopped being known valid' : 'was replaced'}; claim again`,
+          )
+        }
+        held.set(group, result.revision)
         return result
       } catch (error) {
         leaseGoneIn(error, lease.id)
@@ -158,6 +182,7 @@ export function etcdCoordinator(options: EtcdCoordinatorOptions): Coordinator {
     },
 
     async stop(opts = {}) {
+      if (starting) stopRequested = opts
       const [c, k] = [clients, keeper]
       clients = undefined
       keeper = undefined

@@ -69,11 +69,12 @@ export function leaseKeeper(opts: LeaseKeeperOptions): LeaseKeeper {
     // A server TTL above ours (its least lease is longer) proves no more than ours.
     sentAt + Math.min(ttlMs, serverTtlSeconds * 1000) - marginMs
 
-  const grant = async (timeoutMs: number) => {
+  /** Asks for a lease; resolves to when the request was sent (the lease's TTL runs from about then). */
+  const grant = async (timeoutMs: number): Promise<number> => {
     const sentAt = clock.now()
     const granted = await api.grant(ttlMs / 1000, timeoutMs)
     // Granted as the keeper stopped: left to expire, bound to nothing.
-    if (stopped) return
+    if (stopped) return sentAt
     lease = { id: granted.id, validUntil: validFrom(sentAt, granted.ttlSeconds) }
     report({
       kind: 'lease-granted',
@@ -82,6 +83,7 @@ export function leaseKeeper(opts: LeaseKeeperOptions): LeaseKeeper {
       ttlMs: granted.ttlSeconds * 1000,
       endpoint: granted.endpoint,
     })
+    return sentAt
   }
 
   const renew = async (current: { id: string; validUntil: number }, sentAt: number) => {
@@ -140,8 +142,10 @@ export function leaseKeeper(opts: LeaseKeeperOptions): LeaseKeeper {
   return {
     async start() {
       // Connecting (TLS, authentication) may take longer than a renewal; a whole TTL is plenty.
-      await grant(ttlMs)
-      schedule(clock.now() + renewEveryMs)
+      // The first renewal counts from when the grant was sent, not answered: a slow first answer
+      // (TLS, authentication) must not push the renewal past the lease's life on the server.
+      const sentAt = await grant(ttlMs)
+      schedule(sentAt + renewEveryMs)
     },
     current: () => lease,
     gone: lost,
