@@ -46,6 +46,39 @@ describe('firstAnswer', () => {
     expect(order.lastAnswered).toBe(A)
   })
 
+  it('gives up at its own deadline when no attempt settles (a call that ignores its deadline)', async () => {
+    const clock = new FakeClock()
+    const order = new EndpointOrder([A, B])
+    const { asked, attempt } = members(clock)
+    const call = firstAnswer(
+      order,
+      clock,
+      { what: 'renew lease 7', timeoutMs: 1_000, hedgeAfterMs: 300 },
+      attempt,
+    )
+    let outcome: unknown
+    call.then(
+      () => {
+        outcome = 'resolved'
+      },
+      (error: unknown) => {
+        outcome = error
+      },
+    )
+    await clock.advance(999)
+    expect(outcome).toBeUndefined()
+    expect(asked.map((a) => a.endpoint)).toEqual([A, B])
+    await clock.advance(1)
+    expect(outcome).toBeInstanceOf(EtcdCallError)
+    expect((outcome as EtcdCallError).failures.map((f) => [f.endpoint, f.failure.kind])).toEqual([
+      [A, 'timeout'],
+      [B, 'timeout'],
+    ])
+    expect((outcome as EtcdCallError).message).toMatch(/no etcd member answered to renew lease 7/)
+    // The attempts still running are told to stop.
+    expect(asked.every((a) => a.signal.aborted)).toBe(true)
+  })
+
   it('asks a second member when the first is slow, takes the first answer and aborts the rest', async () => {
     const clock = new FakeClock()
     const order = new EndpointOrder([A, B, C])

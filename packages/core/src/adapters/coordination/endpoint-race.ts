@@ -92,13 +92,26 @@ export function firstAnswer<T>(
   let running = 0
   let settled = false
   let hedge: TimerHandle | undefined
+  let overall: TimerHandle | undefined
+  /** The members asked and not answered yet. */
+  const waiting = new Set<string>()
 
   return new Promise((resolve, reject) => {
     const settle = () => {
       settled = true
       if (hedge !== undefined) clock.clearTimeout(hedge)
+      if (overall !== undefined) clock.clearTimeout(overall)
       controller.abort()
     }
+    // The call's own deadline, whatever the attempts do: a library call that ignores its deadline
+    // (a lazy login, a stream being set up) must not hold a renewal past the lease's validity.
+    overall = clock.setTimeout(() => {
+      if (settled) return
+      settle()
+      for (const endpoint of waiting)
+        failures.push({ endpoint, failure: etcdFailure(new Error(`timed out after ${opts.timeoutMs} ms`)) })
+      reject(new EtcdCallError(opts.what, failures))
+    }, opts.timeoutMs)
     const launchNext = () => {
       if (hedge !== undefined) clock.clearTimeout(hedge)
       hedge = undefined
@@ -106,11 +119,13 @@ export function firstAnswer<T>(
       if (settled || endpoint === undefined) return
       launched++
       running++
+      waiting.add(endpoint)
       if (opts.hedgeAfterMs !== undefined && launched < endpoints.length)
         hedge = clock.setTimeout(launchNext, opts.hedgeAfterMs)
       attempt(endpoint, deadline, controller.signal).then(
         (value) => {
           running--
+          waiting.delete(endpoint)
           if (settled) return
           settle()
           order.answered(endpoint)
@@ -118,6 +133,7 @@ export function firstAnswer<T>(
         },
         (error: unknown) => {
           running--
+          waiting.delete(endpoint)
           if (settled) return
           const failure = etcdFailure(error)
           failures.push({ endpoint, failure })

@@ -70,6 +70,9 @@ describe('lease keeper', () => {
       },
     ])
     expect(keeper.current()).toEqual({ id: 'lease-1', validUntil: 12_500 })
+    // The first renewal too counts from the grant's sending: due at 11 s, not 400 ms later.
+    await clock.advance(600)
+    expect(last()).toMatchObject({ kind: 'keepAlive', id: 'lease-1', at: 11_000 })
   })
 
   it('renews every third of the TTL, valid until sent + TTL - margin however late the answer', async () => {
