@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { held, MachineSimulation, testTiming, vip } from '../../test/fakes/machine-simulation.js'
+import { held, MachineSimulation, pairMachine, testTiming, vip } from '../../test/fakes/machine-simulation.js'
 import type { AdvertisedAddress } from '../model/advertised.js'
 import { advertisedHeld } from './advertise.js'
 import { nextDeadline } from './deadline.js'
@@ -11,17 +11,10 @@ const LINKS = ['private', 'public']
 
 /** Node a owning VIP_A on eth0 (holding it), with b as its peer taking it over; a takes VIP_B. */
 function holdingOwner() {
-  const sim = new MachineSimulation({
-    self: 'a',
-    timing: testTiming(),
-    linkNames: LINKS,
-    peers: ['b'],
-    resources: [
-      { owner: 'a', addresses: [VIP_A] },
-      { owner: 'b', addresses: [VIP_B] },
-    ],
-    releaseOnStop: true,
-  })
+  const sim = pairMachine('a', [
+    { owner: 'a', addresses: [VIP_A] },
+    { owner: 'b', addresses: [VIP_B] },
+  ])
   sim.input({ kind: 'reconciled', held: ['a'] })
   sim.heartbeat('b', 'private', { held: [held(VIP_B)] })
   sim.heartbeat('b', 'public', { held: [held(VIP_B)] })
@@ -30,15 +23,7 @@ function holdingOwner() {
 }
 
 /** Node b, taking a's VIP_A over, before it has heard a. */
-const takerOfA = () =>
-  new MachineSimulation({
-    self: 'b',
-    timing: testTiming(),
-    linkNames: LINKS,
-    peers: ['a'],
-    resources: [{ owner: 'a', addresses: [VIP_A] }],
-    releaseOnStop: true,
-  })
+const takerOfA = () => pairMachine('b', [{ owner: 'a', addresses: [VIP_A] }])
 
 const carrier = (sim: MachineSimulation, up: boolean, iface = 'eth0') =>
   sim.input({ kind: 'carrier', interface: iface, up })
@@ -222,14 +207,7 @@ describe('carrier', () => {
   })
 
   it('a backup without carrier does not take over a lost peer; a carrier on another interface does not matter', () => {
-    const sim = new MachineSimulation({
-      self: 'b',
-      timing: testTiming(),
-      linkNames: LINKS,
-      peers: ['a'],
-      resources: [{ owner: 'a', addresses: [VIP_A] }],
-      releaseOnStop: true,
-    })
+    const sim = pairMachine('b', [{ owner: 'a', addresses: [VIP_A] }])
     sim.heartbeat('a', 'private')
     sim.heartbeat('a', 'public')
     carrier(sim, false, 'eth1')

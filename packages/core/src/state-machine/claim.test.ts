@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { held, MachineSimulation, testTiming, vip } from '../../test/fakes/machine-simulation.js'
+import { held, type MachineSimulation, pairMachine, vip } from '../../test/fakes/machine-simulation.js'
 import type { AdvertisedAddress, NodeStateCode } from '../model/advertised.js'
 import { advertisedHeld } from './advertise.js'
 
@@ -14,13 +14,8 @@ const CLAIM_MS = 2_000
 
 /** a, back from a restart, owning VIP_A; b holds it. a hears b from t=1000 on. */
 function returningOwner() {
-  const sim = new MachineSimulation({
-    self: 'a',
-    timing: testTiming({ failback: { policy: 'auto', stableForMs: 1_000, claimTimeoutMs: CLAIM_MS } }),
-    linkNames: LINKS,
-    peers: ['b'],
-    resources: [{ owner: 'a', addresses: [VIP_A] }],
-    releaseOnStop: true,
+  const sim = pairMachine('a', [{ owner: 'a', addresses: [VIP_A] }], {
+    timing: { failback: { policy: 'auto', stableForMs: 1_000, claimTimeoutMs: CLAIM_MS } },
   })
   sim.input({ kind: 'listening' })
   return sim
@@ -108,13 +103,8 @@ describe('the forced claim', () => {
 describe("the holder's side: it says whether its give-back is due", () => {
   /** b, having taken over a's VIP_A after a fell silent at t=1000. */
   function holder(policy: 'auto' | 'stable' | 'manual') {
-    const sim = new MachineSimulation({
-      self: 'b',
-      timing: testTiming({ failback: { policy, stableForMs: 1_000, claimTimeoutMs: CLAIM_MS } }),
-      linkNames: LINKS,
-      peers: ['a'],
-      resources: [{ owner: 'a', addresses: [VIP_A] }],
-      releaseOnStop: true,
+    const sim = pairMachine('b', [{ owner: 'a', addresses: [VIP_A] }], {
+      timing: { failback: { policy, stableForMs: 1_000, claimTimeoutMs: CLAIM_MS } },
     })
     for (const link of LINKS) sim.heartbeat('a', link)
     sim.advance(300)

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { held, MachineSimulation, testTiming, vip } from '../../test/fakes/machine-simulation.js'
+import { held, pairMachine, vip } from '../../test/fakes/machine-simulation.js'
 import { leases } from './leases.js'
 
 const VIP_A = vip('10.0.0.100')
@@ -7,17 +7,11 @@ const LINKS = ['private', 'public']
 
 /** A node of a pair where b takes over a's address; `mutual`: a takes over b's too. */
 function node(self: 'a' | 'b', failback: 'auto' | 'stable' = 'auto', mutual = false) {
-  return new MachineSimulation({
+  return pairMachine(
     self,
-    timing: testTiming({ failback: { policy: failback, stableForMs: 1_000, claimTimeoutMs: 2_000 } }),
-    linkNames: LINKS,
-    peers: [self === 'a' ? 'b' : 'a'],
-    resources: [
-      { owner: 'a', addresses: [VIP_A] },
-      ...(mutual ? [{ owner: 'b', addresses: [vip('10.0.0.200')] }] : []),
-    ],
-    releaseOnStop: true,
-  })
+    [{ owner: 'a', addresses: [VIP_A] }, ...(mutual ? [{ owner: 'b', addresses: [vip('10.0.0.200')] }] : [])],
+    { timing: { failback: { policy: failback, stableForMs: 1_000, claimTimeoutMs: 2_000 } } },
+  )
 }
 
 describe('an address whose lifetime ran out', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { held, MachineSimulation, testTiming, vip } from '../../test/fakes/machine-simulation.js'
+import { held, type MachineSimulation, pairMachine, vip } from '../../test/fakes/machine-simulation.js'
 import type { AdvertisedAddress } from '../model/advertised.js'
 import { advertisedHeld } from './advertise.js'
 import { advertisedFit } from './fitness.js'
@@ -31,28 +31,12 @@ function hearFor(
 
 /** Node a, owner of VIP_A, just started: nothing held, nothing heard. */
 function freshOwner() {
-  return new MachineSimulation({
-    self: 'a',
-    timing: testTiming(),
-    linkNames: LINKS,
-    peers: ['b'],
-    resources: [{ owner: 'a', addresses: [VIP_A] }],
-    releaseOnStop: true,
-    fitnessOnWire: true,
-  })
+  return pairMachine('a', [{ owner: 'a', addresses: [VIP_A] }], { fitnessOnWire: true })
 }
 
 /** Node a, owner of VIP_A, holding it, with b heard (b says it is fit for VIP_A, or nothing). */
 function owner(bFit: string[] | null = [VIP_A.ip], timing: Partial<Timing> = {}) {
-  const sim = new MachineSimulation({
-    self: 'a',
-    timing: testTiming(timing),
-    linkNames: LINKS,
-    peers: ['b'],
-    resources: [{ owner: 'a', addresses: [VIP_A] }],
-    releaseOnStop: true,
-    fitnessOnWire: true,
-  })
+  const sim = pairMachine('a', [{ owner: 'a', addresses: [VIP_A] }], { timing, fitnessOnWire: true })
   sim.input({ kind: 'reconciled', held: ['a'] })
   hear(sim, 'b', [], bFit)
   expect(sim.status('a')).toBe('held')
@@ -61,15 +45,7 @@ function owner(bFit: string[] | null = [VIP_A.ip], timing: Partial<Timing> = {})
 
 /** Node b, which takes VIP_A over from a; a heard holding it (fit, in version 2). */
 function taker(timing: Partial<Timing> = {}) {
-  const sim = new MachineSimulation({
-    self: 'b',
-    timing: testTiming(timing),
-    linkNames: LINKS,
-    peers: ['a'],
-    resources: [{ owner: 'a', addresses: [VIP_A] }],
-    releaseOnStop: true,
-    fitnessOnWire: true,
-  })
+  const sim = pairMachine('b', [{ owner: 'a', addresses: [VIP_A] }], { timing, fitnessOnWire: true })
   hear(sim, 'a', [held(VIP_A)], [VIP_A.ip])
   sim.advance(10)
   return sim
@@ -346,15 +322,7 @@ describe('fitness and failback', () => {
 
 describe('fitness on the wire', () => {
   it('a node without checks says nothing (version 1) until something is unfit or a peer speaks of it', () => {
-    const quiet = () =>
-      new MachineSimulation({
-        self: 'a',
-        timing: testTiming(),
-        linkNames: LINKS,
-        peers: ['b'],
-        resources: [{ owner: 'a', addresses: [VIP_A] }],
-        releaseOnStop: true,
-      })
+    const quiet = () => pairMachine('a', [{ owner: 'a', addresses: [VIP_A] }])
     const sim = quiet()
     hear(sim, 'b', [], null)
     sim.advance(1_000)

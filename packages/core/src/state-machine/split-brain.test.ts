@@ -1,19 +1,12 @@
 import { describe, expect, it } from 'vitest'
-import { held, MachineSimulation, testTiming, vip } from '../../test/fakes/machine-simulation.js'
+import { held, pairMachine, vip } from '../../test/fakes/machine-simulation.js'
 import type { Timing } from './state.js'
 
 const VIP_A = vip('10.0.0.100')
 const LINKS = ['private', 'public']
 
 function node(self: 'a' | 'b', timing: Partial<Timing> = {}) {
-  return new MachineSimulation({
-    self,
-    timing: testTiming(timing),
-    linkNames: LINKS,
-    peers: [self === 'a' ? 'b' : 'a'],
-    resources: [{ owner: 'a', addresses: [VIP_A] }],
-    releaseOnStop: true,
-  })
+  return pairMachine(self, [{ owner: 'a', addresses: [VIP_A] }], { timing })
 }
 
 /** A holding its own address, having heard B. */

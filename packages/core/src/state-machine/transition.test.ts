@@ -1,7 +1,7 @@
 // Longer than most files: the machine's core table (detection, takeover, failback policies, operator
 // commands, stop) shares one set of helpers; claims, carriers and split brains have their own files.
 import { describe, expect, it } from 'vitest'
-import { held, MachineSimulation, testTiming, vip } from '../../test/fakes/machine-simulation.js'
+import { held, type MachineSimulation, pairMachine, vip } from '../../test/fakes/machine-simulation.js'
 import { advertisedHeld } from './advertise.js'
 import { nextDeadline } from './deadline.js'
 import { takeoverRefusal } from './operator.js'
@@ -13,29 +13,19 @@ const LINKS = ['private', 'public']
 
 /** Node B watching A (Apple's secondary), optionally owning VIP_B too. */
 function backup(opts: { timing?: Partial<Timing>; ownsB?: boolean; releaseOnStop?: boolean } = {}) {
-  return new MachineSimulation({
-    self: 'b',
-    timing: testTiming(opts.timing),
-    linkNames: LINKS,
-    peers: ['a'],
-    resources: [
+  return pairMachine(
+    'b',
+    [
       { owner: 'b', addresses: opts.ownsB ? [VIP_B] : [] },
       { owner: 'a', addresses: [VIP_A] },
     ],
-    releaseOnStop: opts.releaseOnStop ?? true,
-  })
+    { timing: opts.timing, releaseOnStop: opts.releaseOnStop ?? true },
+  )
 }
 
 /** Node A owning VIP_A, with B as its peer. */
 function owner(timing: Partial<Timing> = {}) {
-  return new MachineSimulation({
-    self: 'a',
-    timing: testTiming(timing),
-    linkNames: LINKS,
-    peers: ['b'],
-    resources: [{ owner: 'a', addresses: [VIP_A] }],
-    releaseOnStop: true,
-  })
+  return pairMachine('a', [{ owner: 'a', addresses: [VIP_A] }], { timing })
 }
 
 /** B has heard A on both links and A then goes silent until B takes over. */

@@ -111,6 +111,26 @@ export class MachineSimulation {
   }
 }
 
+/**
+ * One node of the pair a and b, heartbeating on the links 'private' and 'public' and releasing what
+ * it holds when it stops: the machine most table tests start from.
+ */
+export function pairMachine(
+  self: 'a' | 'b',
+  resources: MachineSetup['resources'],
+  opts: { timing?: Partial<Timing>; releaseOnStop?: boolean; fitnessOnWire?: boolean } = {},
+): MachineSimulation {
+  return new MachineSimulation({
+    self,
+    timing: testTiming(opts.timing),
+    linkNames: ['private', 'public'],
+    peers: [self === 'a' ? 'b' : 'a'],
+    resources,
+    releaseOnStop: opts.releaseOnStop ?? true,
+    ...(opts.fitnessOnWire ? { fitnessOnWire: true } : {}),
+  })
+}
+
 export function testTiming(overrides: Partial<Timing> = {}): Timing {
   return {
     intervalMs: 100,
