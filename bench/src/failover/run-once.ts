@@ -27,7 +27,7 @@ export interface RunOptions {
   readonly faultJitterMs: number
 }
 
-export interface RunResult {
+export interface RunResult extends RunAftermath {
   readonly fault: Fault
   /** Longest time without an answer around the fault (ms); null when b never answered. */
   readonly outageMs: number | null
@@ -53,7 +53,11 @@ export interface RunResult {
    * without a fault just before (a false takeover), so that no "VIP added" step follows.
    */
   readonly holdersAtFault: readonly NodeName[]
-  /** Who had the VIP on their interfaces just before the cables came back. */
+}
+
+/** What a run measured after its faults, the same for the pair and for three nodes. */
+export interface RunAftermath {
+  /** Who had the VIP on their interfaces just before the node (or the cables) came back. */
   readonly holdersBeforeReturn: readonly NodeName[]
   /**
    * Longest unanswered time after failback (node death, service death), heal (link cut) or the
@@ -68,7 +72,7 @@ export interface RunResult {
   readonly loadAverage: number
   /** With --quiet: how busy other work kept the CPU (%) just before the run. */
   readonly backgroundBusyPercent?: number
-  /** Both daemons' last output lines, kept for runs where b never answered or a never got back. */
+  /** The daemons' last output lines, kept for runs that went wrong. */
   readonly logTail?: string
 }
 

@@ -4,7 +4,7 @@ import { holdersAt } from './monitor.js'
 import { killNode, rebootNode } from './node-death.js'
 import { type Answers, doubleAnswers, doubleUnicast, firstAnswer, longestGap } from './probe/answers.js'
 import { startClientProbe } from './probe/client-probe.js'
-import type { RunOptions } from './run-once.js'
+import type { RunAftermath, RunOptions } from './run-once.js'
 import type { Setting } from './settings.js'
 import type { NodeName } from './stage.js'
 import { roundMs } from './stats.js'
@@ -32,26 +32,13 @@ export interface Failover {
  * A run of the three-node topology (issue 20): a dies (the first failover, to b), then b dies while
  * a is still dead (the second, to c); then a and b reboot and a takes the VIP back.
  */
-export interface ThreeRunResult {
+export interface ThreeRunResult extends RunAftermath {
   readonly first: Failover
   /** Null when b never took over: then there was no holder to kill. */
   readonly second: Failover | null
   /** Broadcast probes answered by two nodes or more: from the first fault to the reboot, and after it. */
   readonly doubleAnswers: { readonly takeover: number; readonly return: number }
   readonly doubleUnicast: number
-  /** Who had the VIP on their interfaces just before a and b came back. */
-  readonly holdersBeforeReturn: readonly NodeName[]
-  /** Longest unanswered time after the reboot of a and b (failback to a). */
-  readonly returnOutageMs: number
-  /** True when the client was still unanswered by a alone when returnTimeoutMs ran out. */
-  readonly returnCensored: boolean
-  readonly holdersAtEnd: readonly NodeName[]
-  readonly probes: { readonly sent: number; readonly answered: number }
-  readonly loadAverage: number
-  /** With --quiet: how busy other work kept the CPU (%) just before the run. */
-  readonly backgroundBusyPercent?: number
-  /** The daemons' last output lines, kept for runs that went wrong. */
-  readonly logTail?: string
 }
 
 export function runThree(setting: Setting, opts: RunOptions): Promise<ThreeRunResult> {
