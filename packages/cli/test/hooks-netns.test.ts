@@ -247,6 +247,53 @@ describe.skipIf(skip !== undefined)('hooks in a namespace failover', () => {
     expect(at.events).toBeGreaterThan(0)
   })
 
+  it('power loss during PreAcq: the restarted b stops the old hook and undoes PreAcq with PreRel and PostRel before it takes over again', async () => {
+    const { p, folder, log, work } = await open({ timeout: '30s' })
+    const pids = join(work, 'pids')
+    // The first PreAcq hangs (the power goes while it runs, before the add); the next one returns.
+    await loggingHook(
+      folder,
+      'PreAcq-10-slow',
+      log,
+      `[ -e ${pids} ] && exit 0; echo $$ > ${pids}; sleep 1000`,
+    )
+    for (const name of ['PostAcq-10', 'PreRel-10', 'PostRel-10']) await loggingHook(folder, name, log)
+    await killA(p, log)
+    await until(
+      'PreAcq to be running',
+      async () => (await lines(log)).some((l) => l.name === 'PreAcq-10-slow'),
+      5_000,
+    )
+    const stuck = Number((await readFile(pids, 'utf8')).trim())
+    const { AgentProcess } = await import('../src/demo/agent-process.js')
+    await Promise.all([...AgentProcess.live].filter((x) => x.node === 'b').map((x) => x.kill()))
+    expect(await p.stage.holders()).not.toContain('b')
+
+    const hooksAtRestart = (await lines(log)).length
+    const restartedAt = p.log.length
+    p.agent('b').start()
+    const recovered = await until('b to recover the checklist', () =>
+      bLines(p, restartedAt).find((l) => l.kind === 'checklist-recovered'),
+    )
+    expect(recovered).toMatchObject({
+      action: 'acquire',
+      owner: 'a',
+      decision: 'rolled-back',
+      hooksUndone: true,
+    })
+    expect(bLines(p, restartedAt).find((l) => l.kind === 'hook-reaped')).toMatchObject({ pgid: stuck })
+    expect(await liveMembers(stuck)).toEqual([])
+    // a is still dead: b takes over again, after the undo.
+    await until('b to hold the VIP', async () => (await p.stage.holders()).includes('b'), 10_000)
+    await until('PostAcq to run', async () => (await lines(log)).some((l) => l.name === 'PostAcq-10'), 5_000)
+    expect((await lines(log)).slice(hooksAtRestart).map((l) => `${l.name} ${l.action} ${l.has}`)).toEqual([
+      'PreRel-10 release absent',
+      'PostRel-10 release absent',
+      'PreAcq-10-slow acquire absent',
+      'PostAcq-10 acquire present',
+    ])
+  })
+
   it('a Test that is a copy of /usr/bin/false gives notification only: b does not take the VIP', async () => {
     const { p, folder, log } = await open()
     await copyFile('/usr/bin/false', join(folder, 'Test'))

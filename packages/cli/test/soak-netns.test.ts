@@ -76,9 +76,13 @@ function explain(since: number, from = 'the cut') {
 }
 
 /**
- * How often each hook ran on `node`, and how often the events say it should have: once per address
- * set acquired or released, and for an acquire abandoned after its PreAcq (another node held the
- * addresses), PreAcq then PreRel and PostRel to undo it.
+ * How often each hook ran on `node`, and the range the events allow. Once per address set acquired
+ * or released; for an acquire abandoned after its PreAcq (another node held the addresses, or the
+ * add failed), PreAcq then PreRel and PostRel to undo it; for one a kill interrupted after its
+ * PreAcq began, PreRel and PostRel at the restart (`checklist-recovered`, `hooksUndone`). A kill
+ * can land in a checklist even at rest (a takeover that began between the test's look and its kill,
+ * the peer's loop stalled past deadAfter under load): each checklist the restart recovered allows
+ * each phase one run more (a script that had started, or not, when the kill came), never fewer.
  */
 function hookRuns(
   events: readonly { node: string; line: unknown }[],
@@ -93,24 +97,27 @@ function hookRuns(
   const acquired = count('acquired')
   const released = count('released')
   const undone = count('acquire-abandoned', (e) => e.hooksUndone === true)
+  const undoneAtRestart = count('checklist-recovered', (e) => e.hooksUndone === true)
+  const interrupted = count('checklist-recovered')
   const ran = (phase: string) => hookLines.filter((l) => l.startsWith(`${node} ${phase}-10-log `)).length
-  return {
-    acquired,
-    ran: {
-      node,
-      PreAcq: ran('PreAcq'),
-      PostAcq: ran('PostAcq'),
-      PreRel: ran('PreRel'),
-      PostRel: ran('PostRel'),
-    },
-    expected: {
-      node,
-      PreAcq: acquired + undone,
-      PostAcq: acquired,
-      PreRel: released + undone,
-      PostRel: released + undone,
-    },
+  const least = {
+    PreAcq: acquired + undone,
+    PostAcq: acquired,
+    PreRel: released + undone + undoneAtRestart,
+    PostRel: released + undone + undoneAtRestart,
   }
+  const outside = (Object.keys(least) as (keyof typeof least)[]).filter(
+    (phase) => ran(phase) < least[phase] || ran(phase) > least[phase] + interrupted,
+  )
+  const said = events
+    .filter((e) => e.node === node)
+    .map((e) => e.line as Record<string, unknown>)
+    .filter((l) => /acquir|releas|abandon|recovered|peer-lost|peer-restored|checklist/.test(String(l.kind)))
+    .map((l) => `${l.kind}${l.owner ? `(${l.owner})` : l.peer ? `(${l.peer})` : ''}`)
+  const explanation =
+    `${node}: ${outside.map((p) => `${p} ran ${ran(p)}, expected ${least[p]}${interrupted > 0 ? `..${least[p] + interrupted}` : ''}`).join('; ')}` +
+    `; its hooks: ${hookLines.filter((l) => l.startsWith(`${node} `)).join(' | ')}; its events: ${said.join(' ')}`
+  return { acquired, outside, explanation }
 }
 
 /**
@@ -388,8 +395,8 @@ describe.skipIf(skip !== undefined)('soak', () => {
     const events = p.log.slice(eventsAtStart)
     const hookLines = (await readFile(log, 'utf8')).split('\n').filter(Boolean).slice(hookLinesAtStart)
     for (const node of ['a', 'b'] as const) {
-      const { ran, expected, acquired } = hookRuns(events, hookLines, node)
-      expect(ran, report).toEqual(expected)
+      const { outside, explanation, acquired } = hookRuns(events, hookLines, node)
+      expect(outside, `${report}; ${explanation}`).toEqual([])
       expect(acquired).toBeGreaterThanOrEqual(FAILOVERS)
     }
     const statuses: AgentStatus[] = [await p.status('a'), await p.status('b')]
@@ -418,8 +425,9 @@ describe.skipIf(skip !== undefined)('soak', () => {
     for (let i = 0; i < KILLS; i++) {
       const victim = i % 2 === 0 ? 'a' : 'b'
       const other = victim === 'a' ? 'b' : 'a'
-      // Kill at rest, with no checklist running: a kill in the middle of one re-runs its Post phase
-      // after the restart (the crash tests cover that), which this count of hooks would not expect.
+      // Kill at rest, with no checklist running, so that each kill is a failover of a quiet node (a
+      // kill in a checklist is the crash tests' subject; should a takeover begin between this look
+      // and the kill, the count of hooks allows for what the restart recovers).
       await atRest(`kill ${i + 1}`)
       // The machine dies: everything in it is killed (its agent and the agent's guard, which would
       // otherwise hand the VIP over) and its cables go dead; its VIP stays on the dead interface.
@@ -462,8 +470,8 @@ describe.skipIf(skip !== undefined)('soak', () => {
     const events = p.log.slice(eventsAtStart)
     const hookLines = (await readFile(log, 'utf8')).split('\n').filter(Boolean).slice(hookLinesAtStart)
     for (const node of ['a', 'b'] as const) {
-      const { ran, expected, acquired } = hookRuns(events, hookLines, node)
-      expect(ran).toEqual(expected)
+      const { outside, explanation, acquired } = hookRuns(events, hookLines, node)
+      expect(outside, explanation).toEqual([])
       // Each kill of this node makes the other take its VIP once; each restart takes it back.
       expect(acquired).toBeGreaterThanOrEqual(KILLS)
     }

@@ -153,6 +153,22 @@ describe('runPhase', () => {
     ])
   })
 
+  it('awaits beforeFirstScript once, before the first script starts, and not at all for a phase without one', async () => {
+    await hook('10.0.0.50', 'PreAcq-10')
+    await hook('fd00::50', 'PreAcq-10')
+    const seen: string[] = []
+    const beforeFirstScript = async () => {
+      await new Promise((r) => setTimeout(r, 20))
+      // Nothing has run yet when it resolves.
+      seen.push(`before, after ${(await ran()).length} runs`)
+    }
+    expect(await hooks().runPhase('PreAcq', ctx, { beforeFirstScript })).toEqual({ ok: true })
+    expect(seen).toEqual(['before, after 0 runs'])
+    expect(await ran()).toHaveLength(2)
+    expect(await hooks().runPhase('PostAcq', ctx, { beforeFirstScript })).toEqual({ ok: true })
+    expect(seen).toHaveLength(1)
+  })
+
   it('by default reports a failing script and goes on', async () => {
     await hook('10.0.0.50', 'PreAcq-10', 'echo oops >&2; exit 4')
     await hook('10.0.0.50', 'PreAcq-20')

@@ -1,11 +1,12 @@
 import type { Config } from '../config/schema.js'
+import type { HookContext } from '../model/hook-contract.js'
 import type { AddressControl, Arbiter, Clock, HooksPort, Journal, JournalEntry } from '../model/ports.js'
 import type { Checklist, Effect } from '../state-machine/effects.js'
 import type { ChecklistOutcome } from '../state-machine/inputs.js'
 import type { RemainingStep } from '../state-machine/recovery.js'
 import type { EngineState } from '../state-machine/state.js'
 import { type Emit, reportError } from './event-stream.js'
-import { announceAll, type ExecutorDeps, runChecklist } from './executor.js'
+import { announceAll, type ExecutorDeps, runChecklist, undoPreAcq } from './executor.js'
 import { ownersOf } from './machine-setup.js'
 
 export interface ChecklistRunnerDeps {
@@ -129,6 +130,20 @@ export function checklistRunner(deps: ChecklistRunnerDeps) {
         },
         executorDeps(),
       )
+    },
+    /** Undoes the PreAcq of an acquire a crash interrupted before its addresses were all added. */
+    undoAfterRestart(entry: JournalEntry): Promise<void> {
+      const ctx: HookContext = {
+        action: 'acquire',
+        owner: entry.owner,
+        node: config.node,
+        peer: entry.peer,
+        addresses: entry.addresses.map((a) => ({ interface: a.interface, ip: a.ip, prefix: a.prefix })),
+        reason: entry.reason,
+        eventTime: clock.wallNow(),
+        detectionMs: undefined,
+      }
+      return undoPreAcq(ctx, `the acquire was interrupted by a restart: ${entry.reason}`, deps)
     },
     /** At a clean stop: nothing is in the middle of anything, so no entry is left behind. */
     async disarm(): Promise<void> {

@@ -192,9 +192,9 @@ describe('engine: two nodes on a fake network', () => {
     const c = cluster()
     // b's PreAcq hook takes 150 ms, as a real one that mounts a volume does.
     const runPhase = c.b.hooks.runPhase.bind(c.b.hooks)
-    c.b.hooks.runPhase = async (phase, ctx) => {
+    c.b.hooks.runPhase = async (phase, ctx, run) => {
       if (phase === 'PreAcq') await new Promise<void>((resolve) => c.clock.setTimeout(resolve, 150))
-      return runPhase(phase, ctx)
+      return runPhase(phase, ctx, run)
     }
     await c.a.engine.start()
     await c.b.engine.start()

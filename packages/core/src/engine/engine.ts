@@ -178,7 +178,9 @@ export function createEngine(deps: EngineDeps): Engine {
       started = true
       await marks.load()
       const held = await reconcileAddresses(config, deps.address, emit)
-      const unfinished = await recoverInterrupted(deps.journal, held, emit)
+      const unfinished = await recoverInterrupted(deps.journal, held, emit, (entry) =>
+        checklists.undoAfterRestart(entry),
+      )
       apply({ kind: 'reconciled', held })
       // Verdicts start as configured (initial), before anything is claimed.
       checks?.start()

@@ -84,14 +84,29 @@ const acquire: Checklist = {
 }
 
 describe('runChecklist and its journal', () => {
-  it('writes "started" while Test and PreAcq run, and adds only once it is on disk', async () => {
+  it('with no PreAcq script: writes "started" while Test and PreAcq run, and adds only once it is on disk', async () => {
     const w = world()
+    w.deps.hooks.withoutScripts.add('PreAcq')
     const done = runChecklist(acquire, w.deps)
     await w.settle()
-    // The write began before PreAcq (a PreAcq hook may take seconds), and is still not on disk.
+    // The write began before PreAcq, and is still not on disk.
     expect(w.order).toEqual(['Test', 'journal started begins', 'PreAcq'])
     await w.finishWrite()
     expect(w.order.slice(3, 5)).toEqual(['journal started on disk', 'add'])
+    await w.finishWrite()
+    expect(await done).toBe('done')
+  })
+
+  it('PreAcq\'s first script starts only once "prepared" is on disk (a crash after it is undone at restart)', async () => {
+    const w = world()
+    const done = runChecklist(acquire, w.deps)
+    await w.settle()
+    expect(w.order).toEqual(['Test', 'journal started begins'])
+    await w.finishWrite()
+    expect(w.order.slice(2)).toEqual(['journal started on disk', 'journal prepared begins'])
+    await w.finishWrite()
+    // The add needs nothing more from the disk.
+    expect(w.order.slice(4, 8)).toEqual(['journal prepared on disk', 'PreAcq', 'add', 'announce'])
     await w.finishWrite()
     expect(await done).toBe('done')
   })
@@ -100,11 +115,42 @@ describe('runChecklist and its journal', () => {
     const w = world()
     const done = runChecklist(acquire, w.deps)
     await w.finishWrite()
+    await w.finishWrite()
     // "changed" is being written and not on disk yet: the announcement is out, PostAcq has not run.
-    expect(w.order.slice(4)).toEqual(['add', 'announce', 'journal changed begins'])
+    expect(w.order.slice(6)).toEqual(['add', 'announce', 'journal changed begins'])
     await w.finishWrite()
     await done
-    expect(w.order.slice(7)).toEqual(['journal changed on disk', 'PostAcq', 'journal removed'])
+    expect(w.order.slice(9)).toEqual(['journal changed on disk', 'PostAcq', 'journal removed'])
+  })
+
+  it('an add that fails: what was added is removed, PreRel and PostRel undo PreAcq, and it says so', async () => {
+    const w = world()
+    w.deps.hooks.withoutScripts.add('PreAcq')
+    const second = { ...VIP, ip: '10.0.0.101' }
+    let adds = 0
+    const deps = {
+      ...w.deps,
+      address: {
+        ...w.deps.address,
+        add: async () => {
+          if (++adds === 2)
+            throw new AddressError('adding 10.0.0.101', { command: ['ip'], exitCode: 2, stderr: 'no' })
+          w.order.push('add')
+        },
+      },
+    }
+    const done = runChecklist({ ...acquire, addresses: [VIP, second] }, deps)
+    await w.finishWrite()
+    expect(await done).toBe('failed')
+    expect(w.order.slice(4)).toEqual(['add', 'remove', 'PreRel', 'PostRel', 'journal removed'])
+    expect(w.deps.hooks.calls.map((c) => `${c.what}:${c.action}`)).toEqual([
+      'Test:acquire',
+      'PreAcq:acquire',
+      'PreRel:release',
+      'PostRel:release',
+    ])
+    expect(w.events.map((e) => e.kind)).toEqual(['error', 'acquire-abandoned', 'notify'])
+    expect(w.events[1]).toMatchObject({ reason: 'adding them failed', hooksUndone: true })
   })
 
   it('a refused takeover leaves no journal entry behind', async () => {
@@ -124,6 +170,7 @@ describe('an acquire asked to yield (a live peer holds the addresses)', () => {
   it('before its add: no add and no PostAcq; PreRel and PostRel undo the PreAcq that ran; it still notifies', async () => {
     const w = world()
     const yielded = new AbortController()
+    w.deps.hooks.withoutScripts.add('PreAcq')
     const done = runChecklist(acquire, { ...w.deps, yielded: yielded.signal })
     await w.settle()
     // Test and PreAcq have run; the add waits for "started" to be on disk. The peer is heard now.
@@ -145,7 +192,7 @@ describe('an acquire asked to yield (a live peer holds the addresses)', () => {
       { what: 'PostRel', action: 'release', owner: 'a' },
     ])
     expect(w.events.map((e) => e.kind)).toEqual(['acquire-abandoned', 'notify'])
-    expect(w.events[0]).toMatchObject({ hooksUndone: true })
+    expect(w.events[0]).toMatchObject({ reason: 'a live peer holds them', hooksUndone: true })
     expect(w.events[1]).toMatchObject({ subject: expect.stringContaining('did not change (yielded)') })
   })
 
@@ -176,6 +223,7 @@ describe('an acquire asked to yield (a live peer holds the addresses)', () => {
           }),
       },
     )
+    await w.finishWrite()
     await w.finishWrite()
     await w.finishWrite()
     expect(w.order).toContain('add')
@@ -215,8 +263,7 @@ describe('an announcement that fails', () => {
       new AddressError('announcing 10.0.0.100', { command: ['arping'], exitCode: 2, stderr: 'boom' }),
     )
     const done = runChecklist(acquire, deps)
-    await w.finishWrite()
-    await w.finishWrite()
+    for (let i = 0; i < 3; i++) await w.finishWrite()
     expect(await done).toBe('done')
     expect(w.events.filter((e) => e.kind === 'error')).toHaveLength(1)
     expect(w.events.map((e) => e.kind)).not.toContain('announced')
@@ -225,8 +272,7 @@ describe('an announcement that fails', () => {
   it('says nothing when its tool is known missing (the agent warned at start), and claims no announcement', async () => {
     const { w, deps } = failing(new ToolMissingError('arping', 'arping is not installed'))
     const done = runChecklist(acquire, deps)
-    await w.finishWrite()
-    await w.finishWrite()
+    for (let i = 0; i < 3; i++) await w.finishWrite()
     expect(await done).toBe('done')
     expect(w.events.map((e) => e.kind)).not.toContain('error')
     expect(w.events.map((e) => e.kind)).not.toContain('announced')

@@ -38,7 +38,8 @@ export interface ExecutorDeps {
  * - Test says notification-only: skip to notify, change nothing.
  * - a strict Pre phase fails: skip to notify, change nothing.
  * - a strict Post phase fails: reported; the address change stands (it already happened).
- * - adding an address fails: remove the ones this checklist added, then notify.
+ * - adding an address fails: remove the ones this checklist added (PreRel and PostRel undo a PreAcq
+ *   that ran), then notify.
  * - the machine asks an acquire to yield (`yielded`): before the add, skip to notify, change nothing
  *   (PreRel and PostRel undo a PreAcq that ran); after it, stop waiting on announcements (PostAcq
  *   still runs: the address is on the interface).
@@ -74,8 +75,9 @@ export async function runChecklist(checklist: Checklist, deps: ExecutorDeps): Pr
   let journaled = armed !== undefined
   // Journal writes (an fsync each) run one after the other, off the checklist's path: `started`
   // while arbitration, Test and the Pre hooks run (or nothing, when the acquire was armed ahead of
-  // time); `changed` while the first announcement goes out. Only the address change itself and the
-  // hooks after it wait for what was written before them.
+  // time); `changed` while the first announcement goes out. Only the address change itself, the
+  // hooks after it and PreAcq's first script (`prepared`, see below) wait for what was written
+  // before them.
   let journalWrites: Promise<unknown> = armed?.written ?? Promise.resolve()
   const journal = (reached: JournalEntry['reached']) => {
     if (!deps.journal || !changesAddresses) return
@@ -85,6 +87,15 @@ export async function runChecklist(checklist: Checklist, deps: ExecutorDeps): Pr
     )
   }
   if (!armed) journal('started')
+  /**
+   * PreAcq's first script is about to start: once that is on disk, a restart after a crash knows
+   * there may be something to undo. Awaited (a disk write before the hook, not before the add):
+   * written after the script started, a crash in between would leave what it set up behind.
+   */
+  const prepared = async () => {
+    journal('prepared')
+    await journalWrites
+  }
 
   steps: for (const step of checklist.steps) {
     if (skipToNotify && step.step !== 'notify') continue
@@ -93,7 +104,7 @@ export async function runChecklist(checklist: Checklist, deps: ExecutorDeps): Pr
     if (deps.yielded?.aborted && upToItsAdd(checklist, step)) {
       outcome = 'yielded'
       skipToNotify = true
-      await abandon(checklist, ctx, preAcqRan, deps)
+      await abandon(checklist, ctx, preAcqRan, 'a live peer holds them', deps)
       continue
     }
     switch (step.step) {
@@ -129,7 +140,10 @@ export async function runChecklist(checklist: Checklist, deps: ExecutorDeps): Pr
       }
       case 'phase': {
         if (step.phase === 'PreAcq') preAcqRan = true
-        const result = await guard(deps, step.phase, () => deps.hooks.runPhase(step.phase, ctx), { ok: true })
+        const run = step.phase === 'PreAcq' ? { beforeFirstScript: () => prepared() } : undefined
+        const result = await guard(deps, step.phase, () => deps.hooks.runPhase(step.phase, ctx, run), {
+          ok: true,
+        })
         if (!result.ok) {
           const reason = result.reason ?? `a strict ${step.phase} hook failed`
           deps.emit({
@@ -152,6 +166,7 @@ export async function runChecklist(checklist: Checklist, deps: ExecutorDeps): Pr
         if (failure) {
           outcome = 'failed'
           skipToNotify = true
+          await abandon(checklist, ctx, preAcqRan, 'adding them failed', deps)
         } else {
           journal('changed')
           deps.emit({
@@ -299,28 +314,41 @@ function subjectOf(checklist: Checklist, outcome: ChecklistOutcome, self: string
 }
 
 /**
- * An acquire given up before its add because another node holds the addresses. Its PreAcq hooks may
- * have set things up for this node to serve them (a volume mounted, a service started): with the
- * other node serving, those are undone by the release hooks, PreRel then PostRel, as a release
- * would (there is no address to remove). Reported as `acquire-abandoned`.
+ * An acquire given up without its addresses: another node holds them (before the add), or adding
+ * them failed (and what was added is removed again). Reported as `acquire-abandoned`, after PreAcq
+ * is undone if it ran.
  */
 async function abandon(
   checklist: Checklist,
   ctx: HookContext,
   preAcqRan: boolean,
+  reason: string,
   deps: ExecutorDeps,
 ): Promise<void> {
-  if (preAcqRan) {
-    const release: HookContext = { ...ctx, action: 'release', reason: `undoing PreAcq: ${checklist.reason}` }
-    for (const phase of ['PreRel', 'PostRel'] as const)
-      await guard(deps, phase, () => deps.hooks.runPhase(phase, release), { ok: true })
-  }
+  if (preAcqRan) await undoPreAcq(ctx, checklist.reason, deps)
   deps.emit({
     kind: 'acquire-abandoned',
     owner: checklist.owner,
     addresses: checklist.addresses.map((a) => cidr(a)),
+    reason,
     hooksUndone: preAcqRan,
   })
+}
+
+/**
+ * PreAcq hooks may have set things up for this node to serve addresses it does not hold after all (a
+ * volume mounted, a service started): the release hooks undo them, PreRel then PostRel, as a release
+ * would (there is no address to remove). Both run whatever the first says: an undo goes as far as
+ * it can. Also run after a restart, for an acquire a crash interrupted after its PreAcq began.
+ */
+export async function undoPreAcq(
+  ctx: HookContext,
+  why: string,
+  deps: Pick<ExecutorDeps, 'hooks' | 'emit'>,
+): Promise<void> {
+  const release: HookContext = { ...ctx, action: 'release', reason: `undoing PreAcq: ${why}` }
+  for (const phase of ['PreRel', 'PostRel'] as const)
+    await guard(deps, phase, () => deps.hooks.runPhase(phase, release), { ok: true })
 }
 
 /** An acquire's steps up to and including its add: what yielding skips. */

@@ -28,13 +28,17 @@ class MemoryJournal implements Journal {
   }
 }
 
-/** Node b, which takes over a's VIP; its journal and interfaces as an earlier run left them. */
-function nodeB(journal: MemoryJournal, present: boolean) {
+/**
+ * Node b, which takes over a's VIP; its journal and interfaces as an earlier run left them. Its hook
+ * folders have a script for every phase, or none for PreAcq (`preAcqScript` false).
+ */
+function nodeB(journal: MemoryJournal, present: boolean, preAcqScript = true) {
   const clock = new FakeClock()
   const net = new FakeNetwork(() => clock.now())
   const address = new FakeAddressControl(() => clock.now(), 'b')
   if (present) address.held.add('10.0.0.100/24@eth0')
   const hooks = new RecordingHooks()
+  if (!preAcqScript) hooks.withoutScripts.add('PreAcq')
   const events: IpfoEvent[] = []
   const engine = createEngine({
     config: configSchema.parse({
@@ -95,6 +99,7 @@ describe('recovering a checklist an earlier run did not finish', () => {
     expect(b.events.find((e) => e.kind === 'checklist-recovered')).toMatchObject({
       decision: 'rolled-back',
       reason: 'the addresses had not all been added; any that were are removed',
+      hooksUndone: false,
     })
     expect(b.hooks.calls).toEqual([])
     // Only the entry armed for the next takeover is left.
@@ -112,15 +117,47 @@ describe('recovering a checklist an earlier run did not finish', () => {
     expect(b.hooks.calls.map((c) => c.what)).toEqual(['PostAcq'])
   })
 
-  it('a takeover is written down before it starts (armed), then changed, and the entry removed when done', async () => {
-    const journal = new MemoryJournal()
-    const b = nodeB(journal, false)
-    await b.engine.start()
-    await b.clock.advance(400)
-    expect(b.events.map((e) => e.kind)).toContain('acquired')
-    expect(journal.writes).toEqual(['acquire:armed', 'acquire:changed', 'removed'])
-    expect(journal.entries.size).toBe(0)
-  })
+  it.each([
+    ['killed after its PreAcq began', 'prepared'],
+    ['whose addresses a reboot took after its add', 'changed'],
+  ] as const)(
+    'an acquire %s is rolled back, and PreRel and PostRel undo PreAcq before the agent takes part',
+    async (_, reached) => {
+      const journal = new MemoryJournal()
+      journal.entries.set('1-1', entry(reached))
+      const b = nodeB(journal, false)
+      await b.engine.start()
+      // Undone by the time the engine is up: no checklist of the machine's can run beside it.
+      expect(b.hooks.calls).toEqual([
+        { what: 'PreRel', action: 'release', owner: 'a' },
+        { what: 'PostRel', action: 'release', owner: 'a' },
+      ])
+      const kinds = b.events.map((e) => e.kind)
+      expect(kinds.indexOf('checklist-recovered')).toBeLessThan(kinds.indexOf('agent-started'))
+      expect(b.events.find((e) => e.kind === 'checklist-recovered')).toMatchObject({
+        action: 'acquire',
+        decision: 'rolled-back',
+        hooksUndone: true,
+      })
+      expect(b.address.log.map((o) => o.op)).not.toContain('add')
+    },
+  )
+
+  it.each([
+    [false, ['acquire:armed', 'acquire:changed', 'removed']],
+    [true, ['acquire:armed', 'acquire:prepared', 'acquire:changed', 'removed']],
+  ])(
+    'a takeover (PreAcq script: %s) is written down before it starts (armed), then changed, and the entry removed when done',
+    async (preAcqScript, writes) => {
+      const journal = new MemoryJournal()
+      const b = nodeB(journal, false, preAcqScript)
+      await b.engine.start()
+      await b.clock.advance(400)
+      expect(b.events.map((e) => e.kind)).toContain('acquired')
+      expect(journal.writes).toEqual(writes)
+      expect(journal.entries.size).toBe(0)
+    },
+  )
 
   /** b starts again with the entry armed before its last run ended; its interface has the VIP or not. */
   async function restartArmed(present: boolean) {
@@ -146,7 +183,7 @@ describe('recovering a checklist an earlier run did not finish', () => {
     expect(journal.writes).toEqual(['removed', 'acquire:armed'])
   })
 
-  it("the takeover's add does not wait for the disk: the entry was written before the peer was lost", async () => {
+  it("with no PreAcq script, the takeover's add does not wait for the disk: the entry was written before the peer was lost", async () => {
     // Every journal write takes 200 ms (a slow disk's fsync).
     const slow = new MemoryJournal()
     let clock: FakeClock | undefined
@@ -155,7 +192,7 @@ describe('recovering a checklist an earlier run did not finish', () => {
       await new Promise<void>((resolve) => clock!.setTimeout(resolve, 200))
       await write(e)
     }
-    const b = nodeB(slow, false)
+    const b = nodeB(slow, false, false)
     clock = b.clock
     await b.engine.start()
     await b.clock.advance(1_000)

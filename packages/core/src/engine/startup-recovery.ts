@@ -36,12 +36,15 @@ export async function reconcileAddresses(
 /**
  * Checklists an earlier run was killed in the middle of, decided by `recoveryDecision` on what the
  * reconcile found: each gets a `checklist-recovered` and leaves the journal; those to finish are
- * returned with the steps they still have to run, once the engine is up.
+ * returned with the steps they still have to run, once the engine is up. An acquire rolled back
+ * after its PreAcq began is undone here (`undoPreAcq`, awaited), before the machine can start
+ * another checklist for the same addresses: their hooks must not run side by side.
  */
 export async function recoverInterrupted(
   journal: Journal | undefined,
   held: readonly string[],
   emit: Emit,
+  undoPreAcq: (entry: JournalEntry) => Promise<void>,
 ): Promise<{ entry: JournalEntry; steps: readonly RemainingStep[] }[]> {
   const leftovers = journal ? await journal.leftovers().catch(() => []) : []
   const unfinished: { entry: JournalEntry; steps: readonly RemainingStep[] }[] = []
@@ -49,6 +52,7 @@ export async function recoverInterrupted(
     const decision = recoveryDecision(entry, held.includes(entry.owner))
     if (decision.kind !== 'forget') {
       if (decision.kind === 'finished') unfinished.push({ entry, steps: decision.steps })
+      const undo = decision.kind === 'rolled-back' && decision.undoPreAcq
       emit({
         kind: 'checklist-recovered',
         action: entry.action,
@@ -56,7 +60,9 @@ export async function recoverInterrupted(
         addresses: entry.addresses.map((a) => `${a.ip}/${a.prefix}`),
         decision: decision.kind,
         reason: decision.reason,
+        hooksUndone: undo,
       })
+      if (undo) await undoPreAcq(entry)
     }
     await journal?.remove(entry.key).catch(() => undefined)
   }

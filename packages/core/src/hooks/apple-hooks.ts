@@ -67,7 +67,8 @@ type Ran = { readonly script: string; readonly failure: string | undefined; read
  * as unsafe) is reported and the next script runs. With `phases.<phase>.strict`, the first failure
  * ends the phase with `{ ok: false }`: before PreAcq/PreRel the executor then leaves the addresses as
  * they are; after PostAcq/PostRel the address change stands and the phase's remaining scripts are
- * skipped. Everything is asynchronous: heartbeats go on while hooks run.
+ * skipped. `run.beforeFirstScript` is awaited just before the phase's first script starts. Everything
+ * is asynchronous: heartbeats go on while hooks run.
  */
 export function appleHooks(opts: AppleHooksOptions): HooksPort {
   const { config, emit } = opts
@@ -196,9 +197,10 @@ export function appleHooks(opts: AppleHooksOptions): HooksPort {
       return 'proceed'
     },
 
-    async runPhase(phase: HookPhase, ctx): Promise<PhaseOutcome> {
+    async runPhase(phase: HookPhase, ctx, run): Promise<PhaseOutcome> {
       const strict = config.phases[phase]?.strict ?? false
       const results = resultsFile(ctx)
+      let before = run?.beforeFirstScript
       for (const address of ctx.addresses) {
         const folder = addressFolder(opts.dir, address.ip)
         const names = await listFor(ctx, folder)
@@ -208,6 +210,10 @@ export function appleHooks(opts: AppleHooksOptions): HooksPort {
           continue
         }
         for (const name of stageScripts(phase, names)) {
+          if (before) {
+            await before()
+            before = undefined
+          }
           const ran = await runOne(phase, folder, name, ctx, address, results)
           if (ran.failure !== undefined && strict) {
             return { ok: false, reason: `strict ${phase} hook ${ran.script} ${ran.failure}` }

@@ -136,11 +136,11 @@ export function describeEvent(e: IpfoEvent): string {
     case 'address-conflict-resolved':
       return `${e.holder} let go of ${e.addresses.join(', ')}; this node keeps them and announces them again`
     case 'acquire-abandoned':
-      return `gave up acquiring ${e.addresses.join(', ')} of ${e.owner} before adding them${e.hooksUndone ? ': PreRel and PostRel ran to undo PreAcq' : ''}`
+      return `gave up acquiring ${e.addresses.join(', ')} of ${e.owner}: ${e.reason}${e.hooksUndone ? '; PreRel and PostRel ran to undo PreAcq' : ''}`
     case 'acquire-yielding':
       return `${e.holder} holds ${e.addresses.join(', ')} of ${e.owner}: the acquire stops short so that one node keeps them`
     case 'checklist-recovered':
-      return `${e.action} of ${e.addresses.join(', ')} (${e.owner}) interrupted by the last shutdown: ${e.decision === 'finished' ? 'finished' : 'rolled back'} (${e.reason})`
+      return `${e.action} of ${e.addresses.join(', ')} (${e.owner}) interrupted by the last shutdown: ${e.decision === 'finished' ? 'finished' : 'rolled back'} (${e.reason})${e.hooksUndone ? '; PreRel and PostRel undo PreAcq' : ''}`
     case 'hook-reaped':
       return `stopped hook ${e.script} (process group ${e.pgid}) left running by the last run of the agent`
     case 'takeover-refused':

@@ -124,10 +124,11 @@ export type IpfoEvent = At &
      */
     | { kind: 'acquire-yielding'; owner: string; addresses: string[]; holder: string }
     /**
-     * The acquire stopped before its add: the addresses were never added here. `hooksUndone`: its
-     * PreAcq hooks had run, and the release hooks (PreRel, PostRel) ran to undo what they set up.
+     * The acquire ended without the addresses: a live peer holds them (it stopped before its add), or
+     * adding them failed (any it had added were removed again); `reason` says which. `hooksUndone`:
+     * its PreAcq hooks had run, and the release hooks (PreRel, PostRel) ran to undo what they set up.
      */
-    | { kind: 'acquire-abandoned'; owner: string; addresses: string[]; hooksUndone: boolean }
+    | { kind: 'acquire-abandoned'; owner: string; addresses: string[]; reason: string; hooksUndone: boolean }
     /** Arbitration refused an automatic takeover: the address still answers, or the witness does not. */
     | { kind: 'takeover-refused'; owner: string; addresses: string[]; reason: string }
     /**
@@ -141,6 +142,11 @@ export type IpfoEvent = At &
         addresses: string[]
         decision: 'finished' | 'rolled-back'
         reason: string
+        /**
+         * A rolled-back acquire whose PreAcq had begun: the release hooks (PreRel, PostRel) ran to
+         * undo what it set up, before the agent took part in anything.
+         */
+        hooksUndone: boolean
       }
     /** A hook process group an earlier run left behind (the agent was killed while it ran), stopped now. */
     | { kind: 'hook-reaped'; pgid: number; script: string }

@@ -124,8 +124,10 @@ export interface JournalEntry {
    * `armed`: an acquire written down ahead of time, while nothing ran, so that a takeover need not
    * wait for a disk write before its add: found with every address present, the acquire ran and
    * did not finish; found with none, nothing happened.
+   * `prepared`: an acquire's first PreAcq script was about to start (written before it starts), so
+   * what PreAcq set up may need undoing if the addresses were not all added.
    */
-  readonly reached: 'armed' | 'started' | 'changed'
+  readonly reached: 'armed' | 'started' | 'prepared' | 'changed'
 }
 
 /**
@@ -160,7 +162,16 @@ export interface PhaseOutcome {
  */
 export interface HooksPort {
   gate(ctx: HookContext): Promise<GateVerdict>
-  runPhase(phase: HookPhase, ctx: HookContext): Promise<PhaseOutcome>
+  runPhase(phase: HookPhase, ctx: HookContext, run?: PhaseRun): Promise<PhaseOutcome>
+}
+
+export interface PhaseRun {
+  /**
+   * Awaited once, before the phase's first script starts; not called when the phase has none. The
+   * executor writes down there that PreAcq is about to run, so that a restart after a crash knows
+   * whether there is something to undo, without a disk write on a takeover that runs no hook.
+   */
+  readonly beforeFirstScript?: () => Promise<void>
 }
 
 /** Receives every event the engine emits: log, mail, metrics and status all read this one stream. */

@@ -3,27 +3,31 @@ import { recoveryDecision } from './recovery.js'
 
 describe('what a restarted agent does with a checklist the last run did not finish', () => {
   it.each([
-    // action, reached, every address present now, decision, steps left
-    ['acquire', 'armed', false, 'forget', []],
-    ['acquire', 'armed', true, 'finished', ['announce', 'PostAcq', 'notify']],
-    ['acquire', 'started', false, 'rolled-back', []],
-    ['acquire', 'started', true, 'finished', ['announce', 'PostAcq', 'notify']],
-    ['acquire', 'changed', true, 'finished', ['announce', 'PostAcq', 'notify']],
-    ['acquire', 'changed', false, 'rolled-back', []],
-    ['release', 'started', true, 'rolled-back', []],
-    ['release', 'started', false, 'rolled-back', []],
-    ['release', 'changed', false, 'finished', ['PostRel', 'notify']],
-    ['release', 'changed', true, 'rolled-back', []],
-  ] as const)('%s reached %s, complete %s: %s', (action, reached, complete, kind, steps) => {
+    // action, reached, every address present now, decision, steps left, PreAcq undone
+    ['acquire', 'armed', false, 'forget', [], false],
+    ['acquire', 'armed', true, 'finished', ['announce', 'PostAcq', 'notify'], false],
+    ['acquire', 'started', false, 'rolled-back', [], false],
+    ['acquire', 'started', true, 'finished', ['announce', 'PostAcq', 'notify'], false],
+    ['acquire', 'prepared', false, 'rolled-back', [], true],
+    ['acquire', 'prepared', true, 'finished', ['announce', 'PostAcq', 'notify'], false],
+    ['acquire', 'changed', true, 'finished', ['announce', 'PostAcq', 'notify'], false],
+    ['acquire', 'changed', false, 'rolled-back', [], true],
+    ['release', 'started', true, 'rolled-back', [], false],
+    ['release', 'started', false, 'rolled-back', [], false],
+    ['release', 'changed', false, 'finished', ['PostRel', 'notify'], false],
+    ['release', 'changed', true, 'rolled-back', [], false],
+  ] as const)('%s reached %s, complete %s: %s', (action, reached, complete, kind, steps, undo) => {
     const decision = recoveryDecision({ action, reached }, complete)
     expect(decision.kind).toBe(kind)
     expect(decision.kind === 'finished' ? decision.steps : []).toEqual(steps)
+    expect(decision.kind === 'rolled-back' && decision.undoPreAcq).toBe(undo)
   })
 
   it('says why, in words an administrator reads in checklist-recovered', () => {
     expect(recoveryDecision({ action: 'release', reached: 'started' }, true)).toEqual({
       kind: 'rolled-back',
       reason: 'the addresses are still held; the release will be decided again',
+      undoPreAcq: false,
     })
   })
 })

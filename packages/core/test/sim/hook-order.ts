@@ -7,6 +7,11 @@ interface Open {
   readonly action: HookAction
   /** Finishing a checklist an earlier run left (`checklist-recovered`): only its Post phase runs. */
   readonly recovery: boolean
+  /**
+   * Undoing the PreAcq of an acquire an earlier run left (`checklist-recovered`, `hooksUndone`):
+   * PreRel then PostRel, before the restarted agent runs anything else; it has no notify.
+   */
+  readonly undo?: true
   readonly calls: string[]
   changed: boolean
 }
@@ -20,6 +25,8 @@ const FULL: Record<HookAction, string[]> = {
 }
 /** An acquire abandoned before its add undoes its PreAcq with the release hooks. */
 const ABANDONED = ['Test:acquire', 'PreAcq:acquire', 'PreRel:release', 'PostRel:release']
+/** After a restart, the undo of an interrupted acquire's PreAcq. */
+const UNDO = ['PreRel:release', 'PostRel:release']
 
 /**
  * `hook-order`: hooks run once per transition, in order. Each checklist (opened by `acquiring`,
@@ -50,6 +57,14 @@ export class HookOrder {
       case 'checklist-recovered':
         if (e.decision === 'finished')
           this.list(node, e.owner).push({ action: e.action, recovery: true, calls: [], changed: true })
+        else if (e.hooksUndone)
+          this.list(node, e.owner).push({
+            action: 'release',
+            recovery: true,
+            undo: true,
+            calls: [],
+            changed: false,
+          })
         break
       case 'acquired':
       case 'released': {
@@ -79,6 +94,7 @@ export class HookOrder {
       return
     }
     c.calls.push(call)
+    if (c.undo && c.calls.length === UNDO.length) list.splice(list.indexOf(c), 1)
   }
 
   /** The agent is gone (crash, stop): its checklists end without their notify. */
@@ -118,6 +134,7 @@ export class HookOrder {
 
 function accepts(c: Open, call: string): boolean {
   const next = c.calls.length
+  if (c.undo) return UNDO[next] === call
   if (c.recovery)
     return next === 0 && call === (c.action === 'acquire' ? 'PostAcq:acquire' : 'PostRel:release')
   if (FULL[c.action][next] === call) {

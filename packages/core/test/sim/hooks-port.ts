@@ -1,5 +1,5 @@
 import type { HookContext, HookPhase } from '../../src/model/hook-contract.js'
-import type { GateVerdict, HooksPort, PhaseOutcome } from '../../src/model/ports.js'
+import type { GateVerdict, HooksPort, PhaseOutcome, PhaseRun } from '../../src/model/ports.js'
 import type { AgentContext } from './agent-context.js'
 import type { HookStage, Latencies } from './schedule.js'
 
@@ -26,7 +26,9 @@ export function hooksPort(ctx: AgentContext, world: HooksWorld): HooksPort {
       const refused = b.refuse === 'both' || b.refuse === hook.action
       return ctx.after(world.latency.hookMs.Test + b.slowMs, () => (refused ? 'notify-only' : 'proceed'))
     },
-    runPhase: (phase: HookPhase, hook: HookContext): Promise<PhaseOutcome> => {
+    runPhase: async (phase: HookPhase, hook: HookContext, run?: PhaseRun): Promise<PhaseOutcome> => {
+      // Every simulated phase has a script: what the executor writes down before it comes first.
+      await run?.beforeFirstScript?.()
       const b = world.behaviour()
       if (ctx.live) world.onRun(phase, hook)
       const failed = b.fail.has(phase)
