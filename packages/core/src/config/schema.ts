@@ -273,6 +273,14 @@ export const configSchema = z
         message: `deadAfter (${formatDuration(config.deadAfter)}) must be longer than interval (${formatDuration(config.interval)}); three intervals or more is usual`,
       })
     }
+    if (config.coordination && config.onStop === 'keep') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['onStop'],
+        message:
+          'onStop: keep cannot go with coordination: the lease ends with the agent, another node then wins the keys and adds the addresses while this node still has them; use onStop: release (the default)',
+      })
+    }
     const { policy, stableFor, claimTimeout } = config.failback
     const leastClaim = stableFor + 2 * config.deadAfter
     if (policy === 'stable' && claimTimeout !== undefined && claimTimeout < leastClaim) {

@@ -1,4 +1,5 @@
 import type { Config } from '../config/schema.js'
+import type { Claims } from '../model/coordination.js'
 import type { HookContext } from '../model/hook-contract.js'
 import type { AddressControl, Arbiter, Clock, HooksPort, Journal, JournalEntry } from '../model/ports.js'
 import type { Checklist, Effect } from '../state-machine/effects.js'
@@ -15,6 +16,8 @@ export interface ChecklistRunnerDeps {
   readonly address: AddressControl
   readonly hooks: HooksPort
   readonly arbiter?: Arbiter | undefined
+  /** Quorum: claims of the store's keys (config `coordination`). */
+  readonly claims?: Claims | undefined
   readonly journal?: Journal | undefined
   /** Makes journal keys unique across runs of the agent. */
   readonly runId: number
@@ -90,6 +93,7 @@ export function checklistRunner(deps: ChecklistRunnerDeps) {
         checklist,
         executorDeps({
           arbiter: deps.arbiter,
+          claims: deps.claims,
           journal: deps.journal,
           runId: deps.runId,
           armed: written ? { key: armedKey(checklist.owner), written } : undefined,

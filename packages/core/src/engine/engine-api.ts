@@ -1,5 +1,6 @@
 import type { Config } from '../config/schema.js'
 import type { KeyRing } from '../heartbeat/key-ring.js'
+import type { Coordinator } from '../model/coordination.js'
 import type { IpfoEvent } from '../model/events.js'
 import type {
   AddressControl,
@@ -42,6 +43,8 @@ export interface EngineDeps {
   readonly rehearsal?: { readonly onEvent: EventSink }
   /** Runs the config's health checks; required when the config has any (the agent builds it). */
   readonly health?: HealthPort
+  /** Quorum (config `coordination`): the store's lease and keys; required when the config has it. */
+  readonly coordinator?: Coordinator
 }
 
 export interface Engine {

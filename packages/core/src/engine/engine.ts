@@ -23,6 +23,7 @@ import { guardInformant } from './guard-informant.js'
 import { heartbeatSender } from './heartbeat-sender.js'
 import { allAddresses, machineSetup } from './machine-setup.js'
 import { packetIntake } from './packet-intake.js'
+import { quorumLink } from './quorum-link.js'
 import { rehearsalLoop } from './rehearsal.js'
 import { replayMarks } from './replay-marks.js'
 import { reconcileAddresses, recoverInterrupted } from './startup-recovery.js'
@@ -87,12 +88,25 @@ export function createEngine(deps: EngineDeps): Engine {
     accepted: marks.touched,
     deliver: (beats) => applyNow({ kind: 'heartbeats', beats }),
   })
+  if (config.coordination && !deps.coordinator) {
+    throw new Error('the config has a coordination section but the engine was given no Coordinator')
+  }
+  const quorum = deps.coordinator
+    ? quorumLink({
+        coordinator: deps.coordinator,
+        self: config.node,
+        clock,
+        emit,
+        apply: (input) => apply(input),
+      })
+    : undefined
   const checklists = checklistRunner({
     config,
     clock,
     address: deps.address,
     hooks: deps.hooks ?? noHooks,
     arbiter: deps.arbiter,
+    claims: quorum?.claims,
     journal: deps.journal,
     runId: incarnation,
     emit,
@@ -167,6 +181,9 @@ export function createEngine(deps: EngineDeps): Engine {
     const gap = pause.note(now)
     if (gap === undefined) return
     emit({ kind: 'paused', pausedMs: gap })
+    // A lease whose validity ran out during the pause is lost first: its addresses go before any
+    // heartbeat is judged or sent.
+    quorum?.check()
     // Addresses whose lifetime ran out meanwhile are let go in the same step as the peers are judged
     // afresh, before the first heartbeat says anything.
     apply({ kind: 'resumed', pausedMs: gap, expired: lifetimes?.lapsed() ?? [] })
@@ -177,7 +194,9 @@ export function createEngine(deps: EngineDeps): Engine {
       if (started) return
       started = true
       await marks.load()
-      const held = await reconcileAddresses(config, deps.address, emit)
+      // With a quorum store, addresses found on the interfaces are removed: they are held only by a
+      // key won under this run's lease (the last run's lease, if it still lives, is not this one's).
+      const held = await reconcileAddresses(config, deps.address, emit, { keep: !quorum })
       const unfinished = await recoverInterrupted(deps.journal, held, emit, (entry) =>
         checklists.undoAfterRestart(entry),
       )
@@ -196,6 +215,7 @@ export function createEngine(deps: EngineDeps): Engine {
         throw error
       }
       apply({ kind: 'listening' })
+      quorum?.start()
       for (const owner of Object.keys(state.resources)) checklists.arm(owner)
       emit({
         kind: 'agent-started',
@@ -219,6 +239,9 @@ export function createEngine(deps: EngineDeps): Engine {
       await checks?.stop()
       apply({ kind: 'stop', release })
       await stoppedPromise
+      // The releases deleted their keys; a revoke ends the lease and whatever is still bound to it,
+      // so the next holder wins at once, before the last heartbeat sends the peers to claim.
+      await quorum?.stop(release)
       // A last heartbeat says "stopping" and lists what is still held, so peers act at once.
       heartbeats.now()
       heartbeats.stop()

@@ -279,3 +279,104 @@ describe('an announcement that fails', () => {
     expect(w.order).toContain('PostAcq')
   })
 })
+
+describe('claims of a quorum store (coordination)', () => {
+  /** A store's claims: won with token 7, or lost to `holder`; records what the checklist did. */
+  const claims = (opts: { holder?: string; valid?: () => boolean } = {}) => {
+    const did: string[] = []
+    return {
+      did,
+      port: {
+        claim: async (owner: string) => {
+          did.push(`claim ${owner}`)
+          return opts.holder
+            ? { won: false as const, holder: opts.holder, reason: 'taken' }
+            : { won: true as const, token: '7' }
+        },
+        valid: opts.valid ?? (() => true),
+        token: () => '7',
+        release: async (owner: string) => {
+          did.push(`release ${owner}`)
+        },
+      },
+    }
+  }
+  const claimed: Checklist = { ...acquire, steps: [{ step: 'claim' }, ...acquire.steps] }
+
+  it('claims first; the hooks get the key revision as fencing token', async () => {
+    const w = world()
+    w.deps.hooks.withoutScripts.add('PreAcq')
+    const seen: (string | undefined)[] = []
+    const runPhase = w.deps.hooks.runPhase.bind(w.deps.hooks)
+    w.deps.hooks.runPhase = async (phase, ctx, run) => {
+      seen.push(ctx.fencingToken)
+      return runPhase(phase, ctx, run)
+    }
+    const c = claims()
+    const done = runChecklist(claimed, { ...w.deps, claims: c.port })
+    for (let i = 0; i < 3; i++) await w.finishWrite()
+    expect(await done).toBe('done')
+    expect(c.did).toEqual(['claim a'])
+    expect(seen).toEqual(['7', '7'])
+  })
+
+  it('lost to another holder: no hook runs, nothing changes, and it says who holds the key', async () => {
+    const w = world()
+    const c = claims({ holder: 'c' })
+    const done = runChecklist(claimed, { ...w.deps, claims: c.port })
+    await w.finishWrite()
+    expect(await done).toBe('claim-lost')
+    expect(w.deps.hooks.calls).toEqual([])
+    expect(w.order).not.toContain('add')
+    expect(w.events).toEqual([expect.objectContaining({ kind: 'claim-lost', owner: 'a', holder: 'c' })])
+  })
+
+  it('the lease no longer valid at the add: no add, PreAcq undone, the key let go', async () => {
+    const w = world()
+    w.deps.hooks.withoutScripts.add('PreAcq')
+    const c = claims({ valid: () => false })
+    const done = runChecklist(claimed, { ...w.deps, claims: c.port })
+    await w.finishWrite()
+    expect(await done).toBe('claim-lost')
+    expect(w.order).not.toContain('add')
+    expect(w.deps.hooks.calls.map((x) => x.what)).toEqual(['Test', 'PreAcq', 'PreRel', 'PostRel'])
+    expect(c.did).toEqual(['claim a', 'release a'])
+  })
+
+  it('an acquire won but ended without its addresses (Test said no) lets the key go', async () => {
+    const w = world()
+    w.deps.hooks.verdict = 'notify-only'
+    const c = claims()
+    const done = runChecklist(claimed, { ...w.deps, claims: c.port })
+    await w.finishWrite()
+    expect(await done).toBe('notify-only')
+    expect(c.did).toEqual(['claim a', 'release a'])
+  })
+
+  it('a release deletes the key right after its remove, and its hooks get the token it held', async () => {
+    const w = world()
+    const c = claims()
+    const seen: (string | undefined)[] = []
+    const runPhase = w.deps.hooks.runPhase.bind(w.deps.hooks)
+    w.deps.hooks.runPhase = async (phase, ctx, run) => {
+      seen.push(ctx.fencingToken)
+      return runPhase(phase, ctx, run)
+    }
+    const release: Checklist = {
+      ...acquire,
+      action: 'release',
+      steps: [
+        { step: 'phase', phase: 'PreRel' },
+        { step: 'remove' },
+        { step: 'disclaim' },
+        { step: 'phase', phase: 'PostRel' },
+      ],
+    }
+    const address = { ...w.deps.address, remove: async () => void c.did.push('remove') }
+    const done = runChecklist(release, { ...w.deps, address, claims: c.port })
+    for (let i = 0; i < 3; i++) await w.finishWrite()
+    expect(await done).toBe('done')
+    expect(c.did).toEqual(['remove', 'release a'])
+    expect(seen).toEqual(['7', '7'])
+  })
+})

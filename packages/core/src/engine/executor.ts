@@ -1,3 +1,4 @@
+import type { Claims } from '../model/coordination.js'
 import { AddressError, ToolMissingError } from '../model/errors.js'
 import type { HookContext } from '../model/hook-contract.js'
 import { cidr, type InterfaceAddress } from '../model/ip.js'
@@ -11,6 +12,8 @@ export interface ExecutorDeps {
   readonly hooks: HooksPort
   /** Absent: the arbitrate step lets every takeover through. */
   readonly arbiter?: Arbiter | undefined
+  /** Quorum: the store's keys, for the claim and disclaim steps (absent: those steps pass). */
+  readonly claims?: Claims | undefined
   /** Where a running checklist is written down; absent, nothing is. */
   readonly journal?: Journal | undefined
   /** Makes journal keys unique across runs of the agent. */
@@ -54,7 +57,9 @@ const ANNOUNCE_SEND_MARGIN_MS = 20
 
 export async function runChecklist(checklist: Checklist, deps: ExecutorDeps): Promise<ChecklistOutcome> {
   const started = deps.now()
-  const ctx = hookContext(checklist, deps)
+  let ctx = hookContext(checklist, deps)
+  /** The claim step won the key: an acquire that ends without the addresses lets it go again. */
+  let claimed = false
   const names = checklist.addresses.map((a) => cidr(a))
   let outcome: ChecklistOutcome = 'done'
   let skipToNotify = false
@@ -108,6 +113,28 @@ export async function runChecklist(checklist: Checklist, deps: ExecutorDeps): Pr
       continue
     }
     switch (step.step) {
+      case 'claim': {
+        const result = deps.claims
+          ? await deps.claims.claim(checklist.owner)
+          : ({ won: true, token: '' } as const)
+        if (!result.won) {
+          deps.emit({
+            kind: 'claim-lost',
+            owner: checklist.owner,
+            addresses: names,
+            holder: result.holder,
+            reason: result.reason,
+          })
+          outcome = 'claim-lost'
+          break steps
+        }
+        claimed = true
+        if (result.token !== '') ctx = { ...ctx, fencingToken: result.token }
+        break
+      }
+      case 'disclaim':
+        await deps.claims?.release(checklist.owner)
+        break
       case 'arbitrate': {
         const refusal = await guard(
           deps,
@@ -161,6 +188,13 @@ export async function runChecklist(checklist: Checklist, deps: ExecutorDeps): Pr
         break
       }
       case 'add': {
+        if (claimed && deps.claims && !deps.claims.valid()) {
+          // The lease ran out while Test and PreAcq ran: the key may be another's by now.
+          outcome = 'claim-lost'
+          skipToNotify = true
+          await abandon(checklist, ctx, preAcqRan, 'the quorum lease is no longer known valid', deps)
+          break
+        }
         const announce = checklist.steps.some((s) => s.step === 'announce' && s.count > 0)
         const failure = await addAll(checklist.addresses, deps, announce)
         if (failure) {
@@ -212,6 +246,7 @@ export async function runChecklist(checklist: Checklist, deps: ExecutorDeps): Pr
   }
   await journalWrites
   if (journaled) await guard(deps, 'journal', () => deps.journal!.remove(entry.key), undefined)
+  if (claimed && outcome !== 'done') await deps.claims?.release(checklist.owner)
   return outcome
 }
 
@@ -294,7 +329,10 @@ async function guard<T>(
 }
 
 function hookContext(checklist: Checklist, deps: ExecutorDeps): HookContext {
+  // A release's hooks get the token the addresses were held by (an acquire's, once it claims).
+  const fencingToken = checklist.action === 'release' ? deps.claims?.token(checklist.owner) : undefined
   return {
+    ...(fencingToken !== undefined ? { fencingToken } : {}),
     action: checklist.action,
     owner: checklist.owner,
     node: deps.self,

@@ -51,6 +51,7 @@ export function machineSetup(config: Config): MachineSetup {
       retryAfterMs: Math.max(5_000, config.deadAfter),
       arbitrate: config.arbitration.probe || config.arbitration.witness.length > 0,
       onAllUnfit: config.onAllUnfit,
+      quorum: config.coordination ? { onLoss: config.coordination.onQuorumLoss } : null,
     },
     fitnessOnWire: Object.keys(config.checks).length > 0,
     linkNames: config.links.map((l) => l.name),

@@ -8,12 +8,14 @@ import { allAddresses, ownersOf } from './machine-setup.js'
 /**
  * At start: which sets of addresses are on the interfaces. A complete set counts as held, so it is
  * neither added twice nor dropped; half a set (a crash mid-checklist) is removed, so the set is
- * acquired whole, in order. Reports `reconciled`; returns the owners whose sets are held.
+ * acquired whole, in order. Without `keep` (a quorum store decides who holds) every set found is
+ * removed. Reports `reconciled` (what was found); returns the owners whose sets are held.
  */
 export async function reconcileAddresses(
   config: Config,
   address: AddressControl,
   emit: Emit,
+  opts: { keep: boolean } = { keep: true },
 ): Promise<string[]> {
   const all = allAddresses(config)
   const present = await address.present(all)
@@ -22,7 +24,7 @@ export async function reconcileAddresses(
   for (const o of ownersOf(config)) {
     if (o.addresses.length === 0) continue
     const here = o.addresses.filter(isPresent)
-    if (here.length === o.addresses.length) held.push(o.owner)
+    if (here.length === o.addresses.length && opts.keep) held.push(o.owner)
     else for (const a of here) await address.remove(a)
   }
   emit({

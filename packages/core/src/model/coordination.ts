@@ -113,3 +113,24 @@ export interface Coordinator {
   stop(opts?: { revoke?: boolean }): Promise<void>
   status(): CoordinatorStatus
 }
+
+/**
+ * What a checklist needs of the quorum store, per resource (the owner's addresses): the engine keeps
+ * the lease and the watches (engine/quorum-claims.ts). Never throws: a store that cannot be asked is
+ * a lost claim, with the reason.
+ */
+export interface Claims {
+  /** Wins the key of `owner`'s addresses for this node, or says who holds it. */
+  claim(
+    owner: string,
+  ): Promise<
+    | { readonly won: true; readonly token: string }
+    | { readonly won: false; readonly holder: string | undefined; readonly reason: string }
+  >
+  /** Whether this node's lease is known valid now: an add must not happen after it is not. */
+  valid(): boolean
+  /** The fencing token by which this node holds `owner`'s addresses, if it does. */
+  token(owner: string): string | undefined
+  /** Deletes the key of `owner`'s addresses if it is this node's; a failure is reported, not thrown. */
+  release(owner: string): Promise<void>
+}

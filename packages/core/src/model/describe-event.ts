@@ -15,6 +15,7 @@ export function severityOf(event: IpfoEvent): Severity {
     case 'guard-died':
     case 'no-node-fit':
     case 'order-mismatch':
+    case 'quorum-lost':
       return 'error'
     case 'peer-lost':
     case 'carrier-lost':
@@ -27,6 +28,8 @@ export function severityOf(event: IpfoEvent): Severity {
     case 'claim-waiting':
     case 'paused':
     case 'takeover-refused':
+    case 'claim-lost':
+    case 'quorum-unreachable':
     case 'acquire-yielding':
     case 'acquire-abandoned':
     case 'checklist-recovered':
@@ -145,6 +148,18 @@ export function describeEvent(e: IpfoEvent): string {
       return `stopped hook ${e.script} (process group ${e.pgid}) left running by the last run of the agent`
     case 'takeover-refused':
       return `did not take over ${e.addresses.join(', ')} of ${e.owner}: ${e.reason}`
+    case 'claim-lost':
+      return `did not acquire ${e.addresses.join(', ')} of ${e.owner}: ${e.holder !== undefined ? `${e.holder} holds their key` : 'their key could not be claimed'} (${e.reason}); tried again when the key goes`
+    case 'quorum-lost':
+      return `quorum lost (${e.reason}): ${e.onLoss === 'release' ? `releasing ${e.addresses.join(', ') || 'nothing held'}` : `KEEPING ${e.addresses.join(', ') || 'nothing held'} (onQuorumLoss: keep): another node may take them over too`}; nothing is acquired until the lease is valid again`
+    case 'quorum-regained':
+      return 'quorum: the lease is valid; addresses may be claimed'
+    case 'quorum-lease':
+      return `lease ${e.leaseId} granted by ${e.endpoint} (TTL ${formatDuration(e.ttlMs)})`
+    case 'quorum-unreachable':
+      return `the quorum store does not answer${e.endpoint ? ` (last tried ${e.endpoint})` : ''}: ${e.message}; the lease holds until its validity runs out`
+    case 'quorum-reachable':
+      return `the quorum store answers again (${e.endpoint})`
     case 'notify':
       return e.subject
     case 'kept-on-stop':

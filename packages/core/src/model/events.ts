@@ -132,6 +132,29 @@ export type IpfoEvent = At &
     /** Arbitration refused an automatic takeover: the address still answers, or the witness does not. */
     | { kind: 'takeover-refused'; owner: string; addresses: string[]; reason: string }
     /**
+     * Quorum: the store says another node holds the key of these addresses (`holder`), or could not
+     * be asked (`holder` undefined, `reason` says why). Nothing changed and no hook ran; the acquire is
+     * tried again when the key goes or the quorum returns.
+     */
+    | { kind: 'claim-lost'; owner: string; addresses: string[]; holder: string | undefined; reason: string }
+    /**
+     * Quorum: this node's lease is no longer known valid (`reason`): what it holds is released at once
+     * (`onLoss: release`, listed in `addresses`) or kept (`keep`: it may now be held twice), and
+     * nothing is acquired until the lease is valid again.
+     */
+    | { kind: 'quorum-lost'; reason: string; onLoss: 'release' | 'keep'; addresses: string[] }
+    /** Quorum: the lease is known valid (at start, and again after `quorum-lost`); acquires may claim their keys. */
+    | { kind: 'quorum-regained' }
+    /** Quorum: the store granted this node a lease (at start, and after one was lost). */
+    | { kind: 'quorum-lease'; leaseId: string; ttlMs: number; endpoint: string }
+    /**
+     * Quorum: no member answered a renewal (or a grant) with a majority behind it; said once until one
+     * does (`quorum-reachable`). The lease stays valid until its last known validity.
+     */
+    | { kind: 'quorum-unreachable'; message: string; endpoint?: string | undefined }
+    /** Quorum: a member answered again, after `quorum-unreachable`. */
+    | { kind: 'quorum-reachable'; endpoint: string }
+    /**
      * A checklist an earlier run of the agent did not finish (it was killed): `finished` runs the
      * steps that were left, `rolled-back` undoes the part that was done.
      */

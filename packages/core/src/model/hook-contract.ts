@@ -28,6 +28,12 @@ export interface HookContext {
   readonly eventTime: number
   /** How long the peer had been silent when it was declared lost, in ms. */
   readonly detectionMs: number | undefined
+  /**
+   * Quorum (config `coordination`): the revision of the store's key by which this node holds the
+   * addresses, a number that only grows from holder to holder. A hook passes it to storage that
+   * accepts writes only with a token at least as new, so an old holder cannot write after losing.
+   */
+  readonly fencingToken?: string | undefined
 }
 
 /** Every phase a hook folder can hold, the gate first. */
@@ -55,6 +61,8 @@ export const HOOK_STAGES: readonly HookStage[] = ['Test', ...HOOK_PHASES]
  * - IPFO_EVENT_TIME   when the cause happened, ISO 8601 UTC
  * - IPFO_DETECTION_MS how long the peer had been silent when declared lost (empty if not a loss)
  * - IPFO_RESULTS_FILE a JSON-lines file with the results of the hooks run so far in this checklist
+ * - IPFO_FENCING_TOKEN with `coordination`: the revision of the key this node holds the addresses by
+ *   (a decimal number that grows from holder to holder); empty without it
  * - Apple's names: FAILOVER_PEER_IP_PAIRS=`<interface>:<ip>/<prefix>`, FAILOVER_EMAIL_RECIPIENT
  *   (when configured), so Apple-era scripts keep working.
  */
@@ -85,6 +93,7 @@ export function hookInvocation(
     IPFO_EVENT_TIME: new Date(ctx.eventTime).toISOString(),
     IPFO_DETECTION_MS: ctx.detectionMs === undefined ? '' : String(ctx.detectionMs),
     IPFO_RESULTS_FILE: extra.resultsFile,
+    IPFO_FENCING_TOKEN: ctx.fencingToken ?? '',
     FAILOVER_PEER_IP_PAIRS: `${address.interface}:${cidr}`,
   }
   if (extra.emailRecipient) env.FAILOVER_EMAIL_RECIPIENT = extra.emailRecipient
@@ -156,6 +165,8 @@ export interface HookInput {
   readonly detectionMs: number | undefined
   readonly resultsFile: string | undefined
   readonly emailRecipient: string | undefined
+  /** IPFO_FENCING_TOKEN: with `coordination`, the revision of the key the addresses are held by. */
+  readonly fencingToken: string | undefined
 }
 
 /**
@@ -199,6 +210,7 @@ export function parseHookInvocation(argv: readonly string[], env: Env): HookInpu
     detectionMs: parseMs(env, 'IPFO_DETECTION_MS'),
     resultsFile: env.IPFO_RESULTS_FILE || undefined,
     emailRecipient: env.FAILOVER_EMAIL_RECIPIENT || undefined,
+    fencingToken: env.IPFO_FENCING_TOKEN || undefined,
   }
 }
 

@@ -8,6 +8,13 @@ export type { EventBody }
 export type Step =
   /** Arbitration: refuse an automatic takeover while the address still answers. */
   | { readonly step: 'arbitrate' }
+  /**
+   * Quorum (coordination): win the addresses' key in the store before anything else; lost, the
+   * acquire ends with nothing changed (`claim-lost`). Its revision is the hooks' fencing token.
+   */
+  | { readonly step: 'claim' }
+  /** Quorum: delete the addresses' key (right after their remove), so the next holder may win it. */
+  | { readonly step: 'disclaim' }
   | { readonly step: 'gate' }
   | { readonly step: 'phase'; readonly phase: HookPhase }
   | { readonly step: 'add' }
@@ -86,4 +93,17 @@ export function releaseSteps(): Step[] {
     { step: 'phase', phase: 'PostRel' },
     { step: 'notify' },
   ]
+}
+
+/**
+ * A checklist's steps when a quorum store decides who holds (config `coordination`): an acquire
+ * claims the key first, and no longer probes the address (a key won proves the last holder's lease
+ * ended, and with it that holder's addresses, which it removes before its lease can end); a release
+ * deletes the key as soon as the addresses are gone.
+ */
+export function coordinated(steps: readonly Step[], action: HookAction): Step[] {
+  if (action === 'acquire') return [{ step: 'claim' }, ...steps.filter((s) => s.step !== 'arbitrate')]
+  const out: Step[] = []
+  for (const s of steps) out.push(...(s.step === 'remove' ? [s, { step: 'disclaim' } as const] : [s]))
+  return out
 }

@@ -1,6 +1,6 @@
 import { type Effect, expiredReleaseSteps } from './effects.js'
 import { names, startRelease } from './resources.js'
-import type { EngineState } from './state.js'
+import type { EngineState, Resource } from './state.js'
 
 /**
  * The kernel ended the lifetime of a held resource's address (the agent was frozen past it, or its
@@ -12,13 +12,21 @@ export function onExpired(s: EngineState, owner: string, now: number, fx: Effect
   const r = s.resources[owner]
   if (r?.status !== 'held') return s
   fx.push({ kind: 'emit', event: { kind: 'addresses-expired', owner, addresses: names(r) } })
-  const released = startRelease(
-    s,
-    r,
-    now,
-    fx,
-    'their lifetime ran out while the agent did not renew them',
-    expiredReleaseSteps(),
-  )
-  return { ...s, resources: { ...s.resources, [owner]: { ...released, expired: true } } }
+  const released = releaseFirst(s, r, now, fx, 'their lifetime ran out while the agent did not renew them')
+  return { ...s, resources: { ...s.resources, [owner]: released } }
+}
+
+/**
+ * A release that removes first and ends with the resource not held whatever its hooks say: for
+ * addresses that are gone (their lifetime ran out) or must go now (the quorum lease is no longer
+ * known valid: another node may win their key once it expires on the server).
+ */
+export function releaseFirst(
+  s: EngineState,
+  r: Resource,
+  now: number,
+  fx: Effect[],
+  reason: string,
+): Resource {
+  return { ...startRelease(s, r, now, fx, reason, expiredReleaseSteps()), expired: true }
 }

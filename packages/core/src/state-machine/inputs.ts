@@ -56,6 +56,14 @@ export type Input =
    * now (addresses with none are left out).
    */
   | { readonly kind: 'fitness'; readonly failing: Readonly<Record<string, readonly string[]>> }
+  /**
+   * Quorum (coordination): whether this node's lease is known valid now. Lost (the lease ran past
+   * its last known validity, or the store said it is gone): held addresses are released at once
+   * (`onQuorumLoss: release`) and nothing is acquired until it is valid again.
+   */
+  | { readonly kind: 'quorum'; readonly valid: boolean; readonly reason: string }
+  /** Quorum: the key of `owner`'s addresses, which another node held when this one lost a claim, is gone. */
+  | { readonly kind: 'claim-freed'; readonly owner: string }
   /** Stop: release held addresses (running the release checklist) or keep them in place. */
   | { readonly kind: 'stop'; readonly release: boolean }
 
@@ -64,6 +72,15 @@ export type Input =
  * nothing changed. `aborted`: a strict phase failed before the address change. `failed`: the address
  * change itself failed and was rolled back. `refused`: arbitration found the address still in use
  * (or the witness unreachable); nothing changed and no hook ran. `yielded`: an acquire was asked to
- * stop short (a live peer holds the addresses) before its add; nothing changed.
+ * stop short (a live peer holds the addresses) before its add; nothing changed. `claim-lost`: the
+ * quorum store says another node holds the addresses' key, or could not be asked; nothing changed
+ * and no hook ran (not a refusal of this node: it tries again when the key goes).
  */
-export type ChecklistOutcome = 'done' | 'notify-only' | 'aborted' | 'failed' | 'refused' | 'yielded'
+export type ChecklistOutcome =
+  | 'done'
+  | 'notify-only'
+  | 'aborted'
+  | 'failed'
+  | 'refused'
+  | 'yielded'
+  | 'claim-lost'

@@ -1,6 +1,6 @@
 import type { HoldStatus } from '../model/advertised.js'
 import { cidr } from '../model/ip.js'
-import { acquireSteps, type Effect, releaseSteps, type Step } from './effects.js'
+import { acquireSteps, coordinated, type Effect, releaseSteps, type Step } from './effects.js'
 import { fitTargets, handOverUnanswered, noNodeFit, saysUnfit, selfFit, unfitBecause } from './fitness.js'
 import { candidateAhead, inOrder, orderDisputed, returnedAhead, unknownHolder } from './order.js'
 import type { EngineState, PeerView, Resource } from './state.js'
@@ -493,7 +493,11 @@ export function startAcquire(
       addresses: r.addresses,
       reason: why.reason,
       detectionMs: why.detectionMs,
-      steps: acquireSteps(state.timing.announce, why.arbitrate && state.timing.arbitrate),
+      steps: withQuorum(
+        state,
+        'acquire',
+        acquireSteps(state.timing.announce, why.arbitrate && state.timing.arbitrate),
+      ),
     },
   })
   return {
@@ -527,7 +531,7 @@ export function startRelease(
       addresses: r.addresses,
       reason,
       detectionMs: undefined,
-      steps,
+      steps: withQuorum(state, 'release', steps),
     },
   })
   return { ...r, status: 'releasing', since: now, failbackReported: false, contestedBy: null }
@@ -576,4 +580,9 @@ function silentForMs(state: EngineState, peer: PeerView, now: number): number {
 
 export function names(r: Resource): string[] {
   return r.addresses.map((a) => cidr(a))
+}
+
+/** With a quorum store, a checklist claims or deletes the addresses' key (see `coordinated`). */
+function withQuorum(state: EngineState, action: 'acquire' | 'release', steps: Step[]): Step[] {
+  return state.timing.quorum ? coordinated(steps, action) : steps
 }

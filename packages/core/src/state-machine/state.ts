@@ -80,6 +80,8 @@ export interface Resource {
     readonly retryAt: number | null
     /** The block also ends when the owner's liveness changes (Test's "notification only"). */
     readonly untilChange: boolean
+    /** Quorum: the block also ends when the key another node held goes (`claim-freed`) or the quorum returns. */
+    readonly untilFree?: boolean
   } | null
   /** While waiting to claim an own address a peer still holds: since when (claim-waiting reported). */
   readonly waitingSince: number | null
@@ -165,6 +167,11 @@ export interface Timing {
   readonly arbitrate: boolean
   /** When no live node is fit for a resource: keep it where it is, or let it go (an unfit node claims nothing either way). */
   readonly onAllUnfit: 'keep' | 'release'
+  /**
+   * Quorum (config `coordination`): a key in the store decides who holds each resource; when the
+   * lease is not known valid, held addresses are released (`release`) or kept (`keep`). Null: none.
+   */
+  readonly quorum?: { readonly onLoss: 'release' | 'keep' } | null
 }
 
 /** The carrier of an interface this node has addresses on, as last reported (absent: never reported, up). */
@@ -205,6 +212,11 @@ export interface EngineState {
    * takers or this node's own is configured, or a peer speaks version 3. Never turns off.
    */
   readonly orderOnWire: boolean
+  /**
+   * Quorum (timing.quorum): whether this node's lease is known valid now. Starts false: nothing is
+   * acquired before the first lease. Always true without a quorum store.
+   */
+  readonly quorum: boolean
   /** Order disagreements reported (order-mismatch), by `${peer} ${owner}`: the text said. */
   readonly mismatches: Readonly<Record<string, string>>
   readonly nextChecklistId: number

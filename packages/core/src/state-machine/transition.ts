@@ -6,6 +6,7 @@ import type { ChecklistOutcome, HeartbeatInput, Input } from './inputs.js'
 import { evaluatePeer } from './liveness.js'
 import { onRelease, onTakeover } from './operator.js'
 import { ordersConfigured, trackMismatches } from './order.js'
+import { onClaimFreed, onQuorum, quorumDecides } from './quorum.js'
 import { applyHeard, sameList, sameOrders } from './relay.js'
 import { clearBlockOnChange, evaluateResource, names, releaseRefusedAtStop } from './resources.js'
 import type { EngineState, PeerView, Resource, Timing } from './state.js'
@@ -117,6 +118,7 @@ export function initialState(setup: MachineSetup, now: number): EngineState {
     failing: {},
     fitnessOnWire: (setup.fitnessOnWire ?? false) || ordered,
     orderOnWire: ordered,
+    quorum: !setup.timing.quorum,
     mismatches: {},
     nextChecklistId: 1,
   }
@@ -182,6 +184,12 @@ export function transition(state: EngineState, input: Input, now: number): Trans
     case 'fitness':
       s = onFitness(s, input.failing, now, fx)
       break
+    case 'quorum':
+      s = onQuorum(s, input, fx)
+      break
+    case 'claim-freed':
+      s = onClaimFreed(s, input.owner)
+      break
     case 'tick':
       break
   }
@@ -215,7 +223,7 @@ function evaluate(state: EngineState, now: number, fx: Effect[]): EngineState {
   const evaluated: Record<string, Resource> = {}
   for (const r of Object.values(s.resources)) {
     // startAcquire/startRelease number a checklist by the ones already in `fx`: ids stay unique.
-    evaluated[r.owner] = evaluateResource(s, r, now, fx)
+    evaluated[r.owner] = quorumDecides(s, r, now, fx) ?? evaluateResource(s, r, now, fx)
   }
   s = { ...s, resources: evaluated }
 
@@ -325,7 +333,8 @@ function onChecklistFinished(
       status: acquiring ? 'idle' : 'held',
       since: now,
       blocked: blockAfter(s, r, input.outcome, now),
-      acquireRefused: r.acquireRefused || (acquiring && r.owner !== s.self),
+      // A claim lost to the store is not this node refusing: another node holds the key.
+      acquireRefused: r.acquireRefused || (acquiring && r.owner !== s.self && input.outcome !== 'claim-lost'),
       waitingSince: null,
       claimClockSince: null,
       heldElsewhereBy: null,
@@ -350,6 +359,8 @@ function blockAfter(
   now: number,
 ): Resource['blocked'] {
   const action = r.status === 'acquiring' ? 'acquire' : 'release'
+  if (outcome === 'claim-lost')
+    return { action, retryAt: now + s.timing.retryAfterMs, untilChange: false, untilFree: true }
   if (outcome !== 'notify-only') return { action, retryAt: now + s.timing.retryAfterMs, untilChange: false }
   const owner = s.peers[r.owner]
   if (!owner) return { action, retryAt: now + NOTIFY_ONLY_RETRY_MS, untilChange: false }

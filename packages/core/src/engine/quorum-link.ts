@@ -1,0 +1,220 @@
+import type { Claims, Coordinator, CoordinatorReport } from '../model/coordination.js'
+import type { Clock, TimerHandle } from '../model/ports.js'
+import type { Input } from '../state-machine/inputs.js'
+import type { Emit } from './event-stream.js'
+
+export interface QuorumLinkDeps {
+  readonly coordinator: Coordinator
+  /** This node: the value its claims write, so that others can say who holds a key. */
+  readonly self: string
+  /** The same monotonic clock the coordinator measures its lease's validity on. */
+  readonly clock: Clock
+  readonly emit: Emit
+  /** Tells the machine (`quorum`, `claim-freed`). */
+  readonly apply: (input: Input) => void
+  /** How long to wait before asking for a lease again when no member granted one. */
+  readonly retryStartMs?: number
+}
+
+/** A lease asked for again this long after no member granted one, by default. */
+const RETRY_START_MS = 2_000
+
+/**
+ * The engine's side of quorum (config `coordination`): it keeps the machine told whether this
+ * node's lease is known valid, and gives checklists their claims.
+ *
+ * Validity is the coordinator's `validUntil` (renewal sent + TTL − margin, monotonic): a timer at
+ * that moment says `quorum: false` unless a renewal moved it on, so the addresses go before the
+ * lease can expire on the server, even when no report comes at all (etcd unreachable, a renewal that
+ * never answers). A lease the store says is gone is lost at once. `check()` is for a resumed agent:
+ * timers run late after a pause, and the machine must hear of the lapse before anything else.
+ *
+ * A lost claim watches the key from the revision it read; when the key goes (released, or expired
+ * with its holder's lease) the machine hears `claim-freed` and tries again at once, instead of
+ * after retryAfter. One resource's key is `holders/<owner>`.
+ */
+export function quorumLink(deps: QuorumLinkDeps) {
+  const { coordinator, clock, emit, apply } = deps
+  let valid = false
+  let validUntil = Number.NEGATIVE_INFINITY
+  let timer: TimerHandle | undefined
+  let retry: TimerHandle | undefined
+  let stopped = false
+  let unreachableSaid = false
+  /** Fencing tokens of the keys this node won under its current lease, by owner. */
+  const tokens = new Map<string, string>()
+  /** Watches of keys another node held when a claim was lost, by owner. */
+  const watches = new Map<string, () => void>()
+
+  function setValid(next: boolean, reason: string): void {
+    if (valid === next) return
+    valid = next
+    apply({ kind: 'quorum', valid: next, reason })
+  }
+
+  function arm(): void {
+    if (timer !== undefined) clock.clearTimeout(timer)
+    timer = undefined
+    const left = validUntil - clock.now()
+    if (left <= 0) {
+      lapse()
+      return
+    }
+    setValid(true, 'the lease is valid')
+    // At validUntil: lapsed unless a renewal moved it on meanwhile (arm again then).
+    timer = clock.setTimeout(() => {
+      timer = undefined
+      arm()
+    }, left)
+  }
+
+  function lapse(): void {
+    if (timer !== undefined) clock.clearTimeout(timer)
+    timer = undefined
+    setValid(
+      false,
+      'no renewal of the lease was answered before its validity ran out (etcd unreachable or without a majority)',
+    )
+  }
+
+  /** Says the lease is lost if its validity has run out; true while it is valid. */
+  function check(): boolean {
+    if (valid && clock.now() >= validUntil) lapse()
+    return valid
+  }
+
+  function onReport(report: CoordinatorReport): void {
+    if (stopped) return
+    switch (report.kind) {
+      case 'lease-granted':
+        // Keys won under an earlier lease went with it.
+        tokens.clear()
+        emit({
+          kind: 'quorum-lease',
+          leaseId: report.leaseId,
+          ttlMs: report.ttlMs,
+          endpoint: report.endpoint,
+        })
+        reachable(report.endpoint)
+        validUntil = report.validUntil
+        arm()
+        break
+      case 'lease-renewed':
+        reachable(report.endpoint)
+        validUntil = Math.max(validUntil, report.validUntil)
+        arm()
+        break
+      case 'lease-lost':
+        tokens.clear()
+        validUntil = Number.NEGATIVE_INFINITY
+        if (timer !== undefined) clock.clearTimeout(timer)
+        timer = undefined
+        setValid(false, `the store says lease ${report.leaseId} is gone (${report.reason})`)
+        break
+      case 'unreachable':
+        // Said once until a member answers again: renewals fail every third of the TTL meanwhile.
+        if (!unreachableSaid)
+          emit({ kind: 'quorum-unreachable', message: report.message, endpoint: report.endpoint })
+        unreachableSaid = true
+        break
+    }
+  }
+
+  function reachable(endpoint: string): void {
+    if (!unreachableSaid) return
+    unreachableSaid = false
+    emit({ kind: 'quorum-reachable', endpoint })
+  }
+
+  function stopWatch(owner: string): void {
+    watches.get(owner)?.()
+    watches.delete(owner)
+  }
+
+  function watchFree(owner: string, afterRevision: string): void {
+    if (watches.has(owner)) return
+    const stop = coordinator.watch(
+      owner,
+      (change) => {
+        if (change.kind !== 'delete' || stopped) return
+        stopWatch(owner)
+        apply({ kind: 'claim-freed', owner })
+      },
+      { afterRevision },
+    )
+    watches.set(owner, stop)
+  }
+
+  async function begin(): Promise<void> {
+    try {
+      await coordinator.start(onReport)
+    } catch (error) {
+      if (stopped) return
+      if (!unreachableSaid)
+        emit({ kind: 'quorum-unreachable', message: error instanceof Error ? error.message : String(error) })
+      unreachableSaid = true
+      retry = clock.setTimeout(() => void begin(), deps.retryStartMs ?? RETRY_START_MS)
+    }
+  }
+
+  const claims: Claims = {
+    async claim(owner) {
+      if (!check()) return { won: false, holder: undefined, reason: 'the quorum lease is not known valid' }
+      try {
+        const result = await coordinator.claim(owner, deps.self)
+        if (result.won) {
+          stopWatch(owner)
+          tokens.set(owner, result.revision)
+          return { won: true, token: result.revision }
+        }
+        watchFree(owner, result.revision)
+        return {
+          won: false,
+          holder: result.holder,
+          reason: `its key was taken at revision ${result.revision}`,
+        }
+      } catch (error) {
+        return {
+          won: false,
+          holder: undefined,
+          reason: error instanceof Error ? error.message : String(error),
+        }
+      }
+    },
+    valid: () => check(),
+    token: (owner) => tokens.get(owner),
+    async release(owner) {
+      tokens.delete(owner)
+      try {
+        await coordinator.release(owner)
+      } catch (error) {
+        // The key goes with the lease in any case, within the TTL.
+        emit({
+          kind: 'error',
+          message: error instanceof Error ? error.message : String(error),
+          context: `deleting the key of ${owner}'s addresses (it goes with the lease otherwise)`,
+        })
+      }
+    },
+  }
+
+  return {
+    claims,
+    check,
+    /** Asks for the lease; returns at once (a refusal is reported and asked again). */
+    start(): void {
+      void begin()
+    },
+    /** Stops renewing; `revoke` ends the lease at once, so that the next holder takes over now. */
+    async stop(revoke: boolean): Promise<void> {
+      stopped = true
+      if (timer !== undefined) clock.clearTimeout(timer)
+      if (retry !== undefined) clock.clearTimeout(retry)
+      for (const owner of [...watches.keys()]) stopWatch(owner)
+      await coordinator.stop({ revoke }).catch(() => undefined)
+    },
+    status: () => ({ valid, ...coordinator.status() }),
+  }
+}
+
+export type QuorumLink = ReturnType<typeof quorumLink>

@@ -1,0 +1,204 @@
+// Two real engines on a fake network, a fake clock and an in-memory etcd (test/fakes): the engine's
+// side of quorum (issue 21). The real etcd's side is the coordinator contract's (test/coordination).
+import { describe, expect, it } from 'vitest'
+import {
+  type AddressOperation,
+  doubleHolds,
+  FakeAddressControl,
+} from '../../test/fakes/fake-address-control.js'
+import { FakeClock } from '../../test/fakes/fake-clock.js'
+import { FakeEtcd, fakeCoordinator } from '../../test/fakes/fake-coordinator.js'
+import { FakeNetwork } from '../../test/fakes/fake-network.js'
+import { RecordingHooks } from '../../test/fakes/recording-hooks.js'
+import { type ConfigInput, configSchema } from '../config/schema.js'
+import { heartbeatKey, keyRing } from '../heartbeat/key-ring.js'
+import type { Coordinator } from '../model/coordination.js'
+import type { IpfoEvent } from '../model/events.js'
+import { createEngine } from './engine.js'
+
+const KEYS = keyRing(heartbeatKey(Buffer.alloc(32, 7)))
+const VIP = { interface: 'eth0', address: '10.0.0.100/24' }
+const TTL_MS = 2_000
+const MARGIN_MS = 500
+const LINKS = ['private', 'public']
+
+function config(node: string, extra: Partial<ConfigInput>, onQuorumLoss: 'release' | 'keep') {
+  return configSchema.parse({
+    node,
+    key: '/dev/null',
+    interval: '100ms',
+    deadAfter: '300ms',
+    links: [
+      { name: 'private', targets: ['10.1.0.255'] },
+      { name: 'public', targets: ['10.0.0.255'] },
+    ],
+    announce: { count: 1, interval: '10ms' },
+    coordination: {
+      kind: 'etcd',
+      endpoints: ['http://127.0.0.1:2379'],
+      leaseTtl: `${TTL_MS}ms`,
+      margin: `${MARGIN_MS}ms`,
+      onQuorumLoss,
+    },
+    ...extra,
+  })
+}
+
+/** a owns the VIP, b takes it over; both keep their quorum in one in-memory etcd. */
+function cluster(onQuorumLoss: 'release' | 'keep' = 'release') {
+  const clock = new FakeClock()
+  const net = new FakeNetwork(() => clock.now())
+  const etcd = new FakeEtcd(clock)
+  const log: AddressOperation[] = []
+  const events: { node: string; event: IpfoEvent }[] = []
+  const node = (id: string, extra: Partial<ConfigInput>) => {
+    const address = new FakeAddressControl(() => clock.now(), id, log)
+    const hooks = new RecordingHooks()
+    const tokens: (string | undefined)[] = []
+    const runPhase = hooks.runPhase.bind(hooks)
+    hooks.runPhase = async (phase, ctx, run) => {
+      tokens.push(`${phase}:${ctx.fencingToken ?? ''}`)
+      return runPhase(phase, ctx, run)
+    }
+    const coordinator: Coordinator = fakeCoordinator(etcd, { node: id, ttlMs: TTL_MS, marginMs: MARGIN_MS })
+    const engine = createEngine({
+      config: config(id, extra, onQuorumLoss),
+      keys: KEYS,
+      clock,
+      transport: net.transport(id, LINKS),
+      address,
+      hooks,
+      coordinator,
+      onEvent: (event) => events.push({ node: id, event }),
+    })
+    const said = (kind: string) =>
+      events.filter((e) => e.node === id && e.event.kind === kind).map((e) => e.event)
+    return { engine, address, hooks, tokens, coordinator, said }
+  }
+  const a = node('a', { owns: [VIP], peers: [{ id: 'b' }] })
+  const b = node('b', { peers: [{ id: 'a', takeover: [VIP] }] })
+  /** Node `id` stops being heard on every link (dead, or cut off from its peers). */
+  const isolate = (id: string) => {
+    for (const link of LINKS) net.setCut(id, link, true)
+  }
+  const firstAdd = (id: string) => log.find((op) => op.node === id && op.op === 'add')
+  return { clock, net, etcd, log, events, a, b, isolate, firstAdd }
+}
+
+async function started(c: ReturnType<typeof cluster>) {
+  await c.a.engine.start()
+  await c.b.engine.start()
+  await c.clock.advance(1_000)
+  expect(c.a.address.has('10.0.0.100')).toBe(true)
+  expect(c.b.address.has('10.0.0.100')).toBe(false)
+}
+
+describe('quorum on a store (coordination)', () => {
+  it('the owner claims its key before it adds its address, and its hooks get the key revision as fencing token', async () => {
+    const c = cluster()
+    await started(c)
+    expect(c.a.coordinator.status().held).toEqual([{ group: 'a', revision: expect.any(String) }])
+    const token = c.a.coordinator.status().held[0]!.revision
+    expect(c.a.tokens).toEqual([`PreAcq:${token}`, `PostAcq:${token}`])
+    expect(c.b.said('claim-lost')).toEqual([])
+  })
+
+  it('nothing is acquired before the first lease: an owner cut off from etcd at start holds nothing', async () => {
+    const c = cluster()
+    c.etcd.cut('a', true)
+    await c.a.engine.start()
+    await c.clock.advance(3_000)
+    expect(c.a.address.has('10.0.0.100')).toBe(false)
+    expect(c.a.said('quorum-unreachable')).toHaveLength(1)
+    c.etcd.cut('a', false)
+    await c.clock.advance(3_000)
+    expect(c.a.address.has('10.0.0.100')).toBe(true)
+    expect(c.a.said('quorum-reachable')).toHaveLength(1)
+    expect(c.a.said('quorum-lease')).toHaveLength(1)
+  })
+
+  it('a dead holder: the taker claims at once, loses to the key, and takes over when the lease expires on the server, never before', async () => {
+    const c = cluster()
+    await started(c)
+    // a's machine dies: silent on every link, its lease no longer renewed (it stops without a revoke).
+    const diedAt = c.clock.now()
+    c.isolate('a')
+    await c.a.coordinator.stop({ revoke: false })
+    await c.clock.advance(600)
+    expect(c.b.said('claim-lost')).toMatchObject([{ owner: 'a', holder: 'a' }])
+    expect(c.b.address.has('10.0.0.100')).toBe(false)
+    await c.clock.advance(2_000)
+    const taken = c.firstAdd('b')
+    expect(taken).toBeDefined()
+    // The key went with a's lease, TTL after its last renewal: b's add comes after that, and soon.
+    expect(taken!.at).toBeGreaterThan(diedAt + TTL_MS - TTL_MS / 3)
+    expect(taken!.at).toBeLessThanOrEqual(diedAt + TTL_MS + 100)
+    expect(c.b.said('claim-lost')).toHaveLength(1)
+  })
+
+  it('a holder cut off from its peers and from etcd removes its address before the taker can add it', async () => {
+    const c = cluster()
+    await started(c)
+    c.isolate('a')
+    c.etcd.cut('a', true)
+    await c.clock.advance(4_000)
+    expect(c.a.said('quorum-lost')).toMatchObject([{ onLoss: 'release', addresses: ['10.0.0.100/24'] }])
+    expect(c.a.address.has('10.0.0.100')).toBe(false)
+    expect(c.b.address.has('10.0.0.100')).toBe(true)
+    const removed = c.log.find((op) => op.node === 'a' && op.op === 'remove')!
+    expect(removed.at).toBeLessThan(c.firstAdd('b')!.at)
+    expect(doubleHolds(c.log)).toEqual([])
+  })
+
+  it('onQuorumLoss keep: the cut-off holder keeps its address and says so loudly', async () => {
+    const c = cluster('keep')
+    await started(c)
+    c.etcd.cut('a', true)
+    await c.clock.advance(4_000)
+    expect(c.a.said('quorum-lost')).toMatchObject([{ onLoss: 'keep', addresses: ['10.0.0.100/24'] }])
+    expect(c.a.address.has('10.0.0.100')).toBe(true)
+  })
+
+  it('quorum back: the same node claims again (a new lease if the old one expired), one holder throughout', async () => {
+    const c = cluster()
+    await started(c)
+    c.etcd.cut('a', true)
+    await c.clock.advance(4_000)
+    expect(c.a.address.has('10.0.0.100')).toBe(false)
+    c.etcd.cut('a', false)
+    await c.clock.advance(3_000)
+    // Once at start, once now.
+    expect(c.a.said('quorum-regained')).toHaveLength(2)
+    expect(c.a.address.has('10.0.0.100')).toBe(true)
+    expect(doubleHolds(c.log)).toEqual([])
+  })
+
+  it('a clean stop deletes the key and hands over at once: the taker adds within the next heartbeat', async () => {
+    const c = cluster()
+    await started(c)
+    const stopping = c.a.engine.stop()
+    await c.clock.advance(200)
+    await stopping
+    const removed = c.log.find((op) => op.node === 'a' && op.op === 'remove')!
+    const taken = c.firstAdd('b')
+    expect(taken).toBeDefined()
+    expect(taken!.at - removed.at).toBeLessThan(100)
+    expect(c.b.said('claim-lost')).toEqual([])
+    expect(doubleHolds(c.log)).toEqual([])
+  })
+
+  it('failback: the owner back from a cut waits for the taker to delete the key, then claims it', async () => {
+    const c = cluster()
+    await started(c)
+    c.isolate('a')
+    c.etcd.cut('a', true)
+    await c.clock.advance(4_000)
+    expect(c.b.address.has('10.0.0.100')).toBe(true)
+    c.etcd.cut('a', false)
+    for (const link of LINKS) c.net.setCut('a', link, false)
+    await c.clock.advance(4_000)
+    expect(c.a.address.has('10.0.0.100')).toBe(true)
+    expect(c.b.address.has('10.0.0.100')).toBe(false)
+    expect(doubleHolds(c.log)).toEqual([])
+  })
+})
