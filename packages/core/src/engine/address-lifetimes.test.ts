@@ -83,7 +83,7 @@ function stateOf(own: ResourceStatus, peerHealthy: boolean): EngineState {
   }
 }
 
-function setup() {
+function setup(validForMs?: () => number) {
   const clock = new FakeClock(0)
   const kernel = new FakeKernel(clock)
   const expired: string[] = []
@@ -94,6 +94,7 @@ function setup() {
     deadAfterMs: 3_000,
     emit: (e) => events.push(e),
     expired: (owner) => expired.push(owner),
+    ...(validForMs ? { validForMs } : {}),
   })!
   /** The agent's own acquire: added, then held. */
   const acquire = async (peerHealthy = true) => {
@@ -122,6 +123,21 @@ describe('kernel lifetimes of held addresses', () => {
     expect(ops('change').length).toBeGreaterThanOrEqual(10_000 / RENEW_EVERY_MS)
     expect(ops('look')).toEqual([])
     expect(ops('created')).toEqual([])
+  })
+
+  it("with a quorum lease, never gives a lifetime that reaches past the lease's validity", async () => {
+    // The lease is valid until 2.6 s and never renewed (etcd unreachable): 2 s, then 1 s, then none.
+    let clockNow = () => 0
+    const { clock, kernel, acquire, ops } = setup(() => 2_600 - clockNow())
+    clockNow = () => clock.now()
+    await acquire()
+    await clock.advance(5_000)
+    const changes = ops('change')
+    expect(changes[0]).toMatchObject({ at: 0, lifetime: 2 })
+    for (const c of changes) expect(c.at + Number(c.lifetime) * 1000).toBeLessThanOrEqual(2_600)
+    expect(changes.map((c) => c.lifetime)).toContain(1)
+    // Frozen or not, the address is gone by the end of the validity.
+    expect(kernel.has(A)).toBe(false)
   })
 
   it('keeps an address forever while no peer would take it, and gives it a lifetime when one would', async () => {

@@ -86,12 +86,21 @@ export function lifetimeKeeper(opts: {
   readonly deadAfterMs: number
   readonly emit: (event: EventBody) => void
   readonly expired: (owner: string) => void
+  /**
+   * Quorum: how long from now the lease is known valid, in ms. A lifetime never reaches past it, so
+   * that an agent frozen with its lease lapsing loses the address before another node can win its
+   * key (the store lets it only once the lease has expired there, after this validity). Absent: no cap.
+   */
+  readonly validForMs?: () => number
 }): LifetimeKeeper | undefined {
   const { clock, address, emit } = opts
   const setLifetime = address.setLifetime?.bind(address)
   const lifetimes = address.lifetimes?.bind(address)
   if (!setLifetime || !lifetimes) return undefined
   const seconds = lifetimeSeconds(opts.deadAfterMs)
+  /** The lifetime to give now: `seconds`, or the whole seconds of validity the lease has left if fewer. */
+  const capped = () =>
+    opts.validForMs ? Math.min(seconds, Math.max(0, Math.floor(opts.validForMs() / 1000))) : seconds
   const kept = new Map<string, Kept>()
   const statusBefore = new Map<string, string>()
   let timer: TimerHandle | undefined
@@ -186,8 +195,13 @@ export function lifetimeKeeper(opts: {
     if (!due) return
     // Then again at once if it worked (the machine may have changed its mind meanwhile); on a failure,
     // or with too little left to change it safely, at the next tick.
-    if (room(k) > 0) void change(k, k.expires ? seconds : 'forever').then((made) => made && act(k))
-    else
+    if (room(k) > 0) {
+      const lifetime = k.expires ? capped() : 'forever'
+      // Less than a second of validity left: no lifetime can be that short; the fence at the end of
+      // the validity removes the address, and the lifetime set before still ends it if frozen.
+      if (lifetime === 0) return
+      void change(k, lifetime).then((made) => made && act(k))
+    } else
       void look(k).then(() => {
         if (room(k) > 0) act(k)
       })

@@ -77,6 +77,7 @@ export function createEngine(deps: EngineDeps): Engine {
     deadAfterMs: config.deadAfter,
     emit,
     expired: (owner) => apply({ kind: 'expired', owner }),
+    ...(config.coordination ? { validForMs: () => quorum?.validForMs() ?? 0 } : {}),
   })
   const intake = packetIntake({
     config,
