@@ -201,8 +201,8 @@ export function quorumLink(deps: QuorumLinkDeps) {
   return {
     claims,
     check,
-    /** How long from now the lease is known valid, in ms (0 when it is not). */
-    validForMs: () => (check() ? validUntil - clock.now() : 0),
+    /** How long from now the lease is known valid, in ms (0 when it is not). Tells the machine nothing. */
+    validForMs: () => (valid ? Math.max(0, validUntil - clock.now()) : 0),
     /** Asks for the lease; returns at once (a refusal is reported and asked again). */
     start(): void {
       void begin()
