@@ -231,6 +231,25 @@ describe('renderStatus', () => {
     )
   })
 
+  it('with a quorum store: the lease and how long it is valid, the keys with their fencing tokens, loudly when not valid', () => {
+    const quorum: NonNullable<AgentStatus['quorum']> = {
+      valid: true,
+      onLoss: 'release',
+      leaseId: '7587883',
+      validForMs: 3_250,
+      endpoints: ['http://10.9.0.1:2379', 'http://10.9.0.2:2379'],
+      lastAnswered: 'http://10.9.0.2:2379',
+      held: [{ group: 'b', revision: '42' }],
+    }
+    expect(renderStatus({ ...status, quorum }, PLAIN)).toContain(
+      "quorum: valid for 3.3s (lease 7587883); keys held: b's (fencing token 42)\n  etcd http://10.9.0.1:2379, http://10.9.0.2:2379; last answer from http://10.9.0.2:2379",
+    )
+    expect(renderStatus({ ...status, quorum: { ...quorum, valid: false, held: [] } }, PLAIN)).toContain(
+      'quorum: NOT VALID: nothing is held or claimed until it is; keys held: none',
+    )
+    expect(renderStatus(status, PLAIN)).not.toContain('quorum')
+  })
+
   it('says what the guard would do if the agent died now, and loudly when there is none', () => {
     const guard: NonNullable<AgentStatus['guard']> = {
       pid: 4242,

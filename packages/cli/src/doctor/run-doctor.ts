@@ -49,5 +49,10 @@ export async function runDoctor(configFile: string, deps: DoctorDeps): Promise<C
   const { checkPeers } = await import('./peer-checks.js')
   const keyIds = [loaded.key, ...loaded.acceptedKeys].map((k) => keyId(k))
   checks.push(...checkPeers(config, status, { events, keyIds, now: Date.now() }))
+  if (config.coordination) {
+    progress('asking the quorum store for a lease')
+    const { checkQuorum } = await import('./quorum-checks.js')
+    checks.push(...(await checkQuorum(config, status)))
+  }
   return checks
 }

@@ -27,6 +27,7 @@ export function renderStatus(s: AgentStatus, style: Style = PLAIN): string {
   )
   if (s.guard) lines.push(guardLine(s.guard, style))
   if (s.lifetimes && s.lifetimes.addresses.length > 0) lines.push(lifetimeLine(s.lifetimes))
+  if (s.quorum) lines.push(...quorumLines(s.quorum, style))
   for (const iface of s.noCarrier ?? [])
     lines.push(
       style.bold(style.red(`NO CARRIER on ${iface}`)) +
@@ -140,4 +141,20 @@ function lifetimeLine(l: NonNullable<AgentStatus['lifetimes']>): string {
     by('unknown').length > 0 && `${by('unknown').join(', ')} being checked`,
   ].filter((x): x is string => typeof x === 'string')
   return `lifetimes, if the agent freezes: ${parts.join('; ')}`
+}
+
+/** Quorum (coordination): the lease and how long it is known valid, the keys held, the store. */
+function quorumLines(q: NonNullable<AgentStatus['quorum']>, style: Style): string[] {
+  const lease = q.valid
+    ? `${style.green('valid')} for ${(q.validForMs / 1000).toFixed(1)}s (lease ${q.leaseId})`
+    : style.bold(
+        style.red(
+          `NOT VALID: ${q.onLoss === 'release' ? 'nothing is held or claimed' : 'held addresses are KEPT (onQuorumLoss: keep)'} until it is`,
+        ),
+      )
+  const keys = q.held.map((h) => `${h.group}'s (fencing token ${h.revision})`).join(', ') || 'none'
+  return [
+    `quorum: ${lease}; keys held: ${keys}`,
+    `  etcd ${q.endpoints.join(', ')}; last answer from ${q.lastAnswered ?? 'none yet'}`,
+  ]
 }

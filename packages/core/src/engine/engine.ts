@@ -268,6 +268,9 @@ export function createEngine(deps: EngineDeps): Engine {
         checks: checks?.status() ?? [],
       }),
       ...(lifetimes ? { lifetimes: lifetimes.status() } : {}),
+      ...(quorum && config.coordination
+        ? { quorum: { ...quorum.status(), onLoss: config.coordination.onQuorumLoss } }
+        : {}),
       nextEvaluationInMs: deadline.at() === undefined ? null : (deadline.at() as number) - clock.now(),
     }),
     takeover(owner) {

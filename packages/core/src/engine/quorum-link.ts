@@ -215,7 +215,17 @@ export function quorumLink(deps: QuorumLinkDeps) {
       for (const owner of [...watches.keys()]) stopWatch(owner)
       await coordinator.stop({ revoke }).catch(() => undefined)
     },
-    status: () => ({ valid, ...coordinator.status() }),
+    status: () => {
+      const c = coordinator.status()
+      return {
+        valid,
+        leaseId: c.leaseId ?? null,
+        validForMs: valid ? Math.max(0, validUntil - clock.now()) : 0,
+        endpoints: [...c.endpoints],
+        lastAnswered: c.lastAnswered ?? null,
+        held: c.held.map((h) => ({ group: h.group, revision: h.revision })),
+      }
+    },
   }
 }
 

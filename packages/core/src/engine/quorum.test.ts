@@ -101,6 +101,13 @@ describe('quorum on a store (coordination)', () => {
     const token = c.a.coordinator.status().held[0]!.revision
     expect(c.a.tokens).toEqual([`PreAcq:${token}`, `PostAcq:${token}`])
     expect(c.b.said('claim-lost')).toEqual([])
+    expect(c.a.engine.status().quorum).toMatchObject({
+      valid: true,
+      onLoss: 'release',
+      held: [{ group: 'a', revision: token }],
+      validForMs: expect.any(Number),
+    })
+    expect(c.a.engine.status().quorum!.validForMs).toBeGreaterThan(0)
   })
 
   it('nothing is acquired before the first lease: an owner cut off from etcd at start holds nothing', async () => {

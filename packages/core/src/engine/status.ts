@@ -101,6 +101,21 @@ export interface AgentStatus {
    * Absent where the platform has no address lifetimes (macOS).
    */
   lifetimes?: LifetimeStatus
+  /**
+   * Quorum (config `coordination`): whether the lease is known valid and for how long, the store's
+   * endpoints and the last that answered, and the keys this node holds with their fencing tokens.
+   * Absent without coordination.
+   */
+  quorum?: {
+    valid: boolean
+    onLoss: 'release' | 'keep'
+    leaseId: string | null
+    validForMs: number
+    endpoints: string[]
+    lastAnswered: string | null
+    /** Keys held under the lease: the owner of the addresses (the group) and the key's revision. */
+    held: { group: string; revision: string }[]
+  }
   /** The agent process (added by the control socket): for monitoring memory and finding its pid. */
   process?: { pid: number; rssBytes: number; heapUsedBytes: number }
 }
