@@ -80,7 +80,10 @@ describe.skipIf(skip !== undefined)(title('etcd coordinator: members failing und
   afterEach(async () => {
     // No cluster: beforeAll failed, and its error is the one to see.
     if (!cluster) return
-    for (const [i, member] of cluster.members.entries()) if (!member.running) await cluster.start(i)
+    for (const [i, member] of cluster.members.entries()) {
+      cluster.resume(i)
+      if (!member.running) await cluster.start(i)
+    }
     await cluster.healthy()
   })
 
@@ -237,6 +240,22 @@ describe.skipIf(skip !== undefined)(title('etcd coordinator: members failing und
       await sleep(50)
     }
     expect(seen[1]).toMatchObject({ kind: 'delete' })
+  }, 30_000)
+
+  it('starts when the first member it asks is frozen (a grant is asked of a second member too)', async () => {
+    const leader = await cluster.leader()
+    const frozen = (leader + 1) % 3
+    cluster.pause(frozen)
+    // The frozen member first: it accepts the connection and then answers nothing, like a member
+    // cut off from the majority waiting for a leader.
+    const endpoints = [frozen, (frozen + 1) % 3, (frozen + 2) % 3].map((i) => cluster.endpoints[i] ?? '')
+    const coordinator = etcdCoordinator({ config: { ...config(5_000, 1_250), endpoints } })
+    const reports: CoordinatorReport[] = []
+    await coordinator.start((r) => reports.push(r))
+    onTestFinished(() => coordinator.stop({ revoke: true }))
+    expect(reports[0]).toMatchObject({ kind: 'lease-granted' })
+    expect(reports[0]).not.toMatchObject({ endpoint: cluster.endpoints[frozen] })
+    expect(await coordinator.claim('frozen-first', 'a')).toMatchObject({ won: true })
   }, 30_000)
 
   it('claims in one round trip or so: one claim and one release, timed for the record', async () => {
