@@ -258,6 +258,45 @@ describe.skipIf(skip !== undefined)(title('etcd coordinator: members failing und
     expect(await coordinator.claim('frozen-first', 'a')).toMatchObject({ won: true })
   }, 30_000)
 
+  it('says a release deleted the key when another try of it (to another member) already had', async () => {
+    const { coordinator } = await recorded(config(5_000, 1_250))
+    await coordinator.claim('released-twice', 'a')
+    // What a release hedged to a slow member and answered by the other would find: the key gone.
+    await cluster.etcdctl(['del', '/ipfo-members/holders/released-twice'])
+    expect(await coordinator.release('released-twice')).toBe(true)
+    expect(await coordinator.release('released-twice')).toBe(false)
+  })
+
+  it('goes on watching when onChange throws, handing what it threw over', async () => {
+    const thrown: string[] = []
+    const coordinator = etcdCoordinator({
+      config: config(5_000, 1_250),
+      onHandlerError: (error, where) => thrown.push(`${where}: ${(error as Error).message}`),
+    })
+    await coordinator.start(() => undefined)
+    onTestFinished(() => coordinator.stop({ revoke: true }))
+    const mark = await coordinator.claim('throwing-mark', 'mark')
+    const seen: HolderChange[] = []
+    const unwatch = coordinator.watch(
+      'throwing',
+      (change) => {
+        seen.push(change)
+        if (seen.length === 1) throw new Error('a bug in the taker')
+      },
+      { afterRevision: mark.revision },
+    )
+    onTestFinished(unwatch)
+    await coordinator.claim('throwing', 'a')
+    await coordinator.release('throwing')
+    const end = Date.now() + 10_000
+    while (seen.length < 2) {
+      if (Date.now() > end) throw new Error(`the watch stopped after onChange threw: ${JSON.stringify(seen)}`)
+      await sleep(50)
+    }
+    expect(seen.map((c) => c.kind)).toEqual(['put', 'delete'])
+    expect(thrown).toEqual(['onChange of the watch of group throwing: a bug in the taker'])
+  })
+
   it('claims in one round trip or so: one claim and one release, timed for the record', async () => {
     const a = etcdCoordinator({ config: config(5_000, 1_250) })
     await a.start(() => undefined)

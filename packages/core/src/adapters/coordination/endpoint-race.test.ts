@@ -146,8 +146,9 @@ describe('firstAnswer', () => {
       { what: 'grant a lease', timeoutMs: 500, onLate: (value, endpoint) => late.push([value, endpoint]) },
       attempt,
     )
+    const failed = expect(timedOut).rejects.toThrow(/no etcd member answered to grant a lease/)
     await clock.advance(500)
-    await expect(timedOut).rejects.toThrow(/no etcd member answered to grant a lease/)
+    await failed
     asked.at(-1)?.ok('after-the-deadline')
     await flushPromises()
     expect(late).toEqual([
@@ -176,7 +177,7 @@ describe('firstAnswer', () => {
         `  ${A}: cannot connect (connect ECONNREFUSED 10.0.0.1:2379)`,
         `  ${B}: no answer in time`,
         '  fix: check that etcd runs there and listens on this address and port (its --listen-client-urls), that no firewall is in the way, and the scheme (https:// for a member with TLS)',
-        '  fix: a member that does not answer in time may be down, cut off from this node, overloaded, or without a majority of the cluster',
+        '  fix: a member that does not answer in time may be down, cut off from this node, overloaded, or without a majority of the cluster (`etcdctl endpoint status --cluster`); if etcd is only slow, raise coordination.leaseTtl: a renewal, claim or release gets a third of it',
       ].join('\n'),
     )
     expect((error as EtcdCallError).endpoint).toBe(B)

@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events'
 import { describe, expect, it } from 'vitest'
 import { FakeClock, flushPromises } from '../../../test/fakes/fake-clock.js'
 import { EndpointOrder } from './endpoint-race.js'
@@ -44,5 +45,31 @@ describe('etcd lease API', () => {
     grants[0]?.answer('11')
     await flushPromises()
     expect(revoked).toEqual([[A, '11']])
+  })
+
+  it('makes a new client, so a new login, for a member whose keep-alive stream was refused for an expired token', async () => {
+    const clock = new FakeClock()
+    const renewed: string[] = []
+    const refusingStream = () => {
+      const stream = Object.assign(new EventEmitter(), {
+        write: () => {
+          queueMicrotask(() =>
+            stream.emit('error', new Error('16 UNAUTHENTICATED: etcdserver: invalid auth token')),
+          )
+        },
+        end: () => undefined,
+        cancel: () => undefined,
+      })
+      return stream
+    }
+    const clients = {
+      member: () => ({ leaseClient: { leaseKeepAlive: async () => refusingStream() } }),
+      renew: (endpoint: string) => renewed.push(endpoint),
+    } as unknown as EtcdClients
+    const api = etcdLeaseApi(clients, new EndpointOrder([A]), clock)
+    const error = await api.keepAlive('7', 1_000).catch((e: unknown) => e as Error)
+    expect(error).toBeInstanceOf(Error)
+    expect((error as Error).message).toContain(`${A}: login expired`)
+    expect(renewed).toEqual([A])
   })
 })

@@ -1,6 +1,7 @@
 import type { Clock } from '../../model/ports.js'
 import { type EndpointOrder, EtcdCallError, firstAnswer } from './endpoint-race.js'
 import type { EtcdClients } from './etcd-clients.js'
+import { etcdFailure } from './etcd-errors.js'
 import type { LeaseApi } from './lease-keeper.js'
 
 /**
@@ -103,6 +104,8 @@ async function keepAliveOnce(
     // Stays attached after the answer: a stream that errors late must not throw for want of a listener.
     stream.on('error', (error) => {
       settle()
+      // The library keeps a token a stream was refused for: the next renewal there needs a new login.
+      if (etcdFailure(error).kind === 'auth-token') clients.renew(member)
       reject(error)
     })
     stream.on('end', () => {
