@@ -80,7 +80,10 @@ describe.skipIf(skip !== undefined)(title('etcd coordinator: members failing und
   afterEach(async () => {
     // No cluster: beforeAll failed, and its error is the one to see.
     if (!cluster) return
-    for (const [i, member] of cluster.members.entries()) if (!member.running) await cluster.start(i)
+    for (const [i, member] of cluster.members.entries()) {
+      cluster.resume(i)
+      if (!member.running) await cluster.start(i)
+    }
     await cluster.healthy()
   })
 
@@ -238,6 +241,61 @@ describe.skipIf(skip !== undefined)(title('etcd coordinator: members failing und
     }
     expect(seen[1]).toMatchObject({ kind: 'delete' })
   }, 30_000)
+
+  it('starts when the first member it asks is frozen (a grant is asked of a second member too)', async () => {
+    const leader = await cluster.leader()
+    const frozen = (leader + 1) % 3
+    cluster.pause(frozen)
+    // The frozen member first: it accepts the connection and then answers nothing, like a member
+    // cut off from the majority waiting for a leader.
+    const endpoints = [frozen, (frozen + 1) % 3, (frozen + 2) % 3].map((i) => cluster.endpoints[i] ?? '')
+    const coordinator = etcdCoordinator({ config: { ...config(5_000, 1_250), endpoints } })
+    const reports: CoordinatorReport[] = []
+    await coordinator.start((r) => reports.push(r))
+    onTestFinished(() => coordinator.stop({ revoke: true }))
+    expect(reports[0]).toMatchObject({ kind: 'lease-granted' })
+    expect(reports[0]).not.toMatchObject({ endpoint: cluster.endpoints[frozen] })
+    expect(await coordinator.claim('frozen-first', 'a')).toMatchObject({ won: true })
+  }, 30_000)
+
+  it('says a release deleted the key when another try of it (to another member) already had', async () => {
+    const { coordinator } = await recorded(config(5_000, 1_250))
+    await coordinator.claim('released-twice', 'a')
+    // What a release hedged to a slow member and answered by the other would find: the key gone.
+    await cluster.etcdctl(['del', '/ipfo-members/holders/released-twice'])
+    expect(await coordinator.release('released-twice')).toBe(true)
+    expect(await coordinator.release('released-twice')).toBe(false)
+  })
+
+  it('goes on watching when onChange throws, handing what it threw over', async () => {
+    const thrown: string[] = []
+    const coordinator = etcdCoordinator({
+      config: config(5_000, 1_250),
+      onHandlerError: (error, where) => thrown.push(`${where}: ${(error as Error).message}`),
+    })
+    await coordinator.start(() => undefined)
+    onTestFinished(() => coordinator.stop({ revoke: true }))
+    const mark = await coordinator.claim('throwing-mark', 'mark')
+    const seen: HolderChange[] = []
+    const unwatch = coordinator.watch(
+      'throwing',
+      (change) => {
+        seen.push(change)
+        if (seen.length === 1) throw new Error('a bug in the taker')
+      },
+      { afterRevision: mark.revision },
+    )
+    onTestFinished(unwatch)
+    await coordinator.claim('throwing', 'a')
+    await coordinator.release('throwing')
+    const end = Date.now() + 10_000
+    while (seen.length < 2) {
+      if (Date.now() > end) throw new Error(`the watch stopped after onChange threw: ${JSON.stringify(seen)}`)
+      await sleep(50)
+    }
+    expect(seen.map((c) => c.kind)).toEqual(['put', 'delete'])
+    expect(thrown).toEqual(['onChange of the watch of group throwing: a bug in the taker'])
+  })
 
   it('claims in one round trip or so: one claim and one release, timed for the record', async () => {
     const a = etcdCoordinator({ config: config(5_000, 1_250) })

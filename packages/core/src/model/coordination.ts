@@ -47,6 +47,16 @@ export type CoordinatorReport =
       /** What failed at each endpoint tried, and what to check. */
       readonly message: string
     }
+  /**
+   * etcd refused to watch a group's key (permission, authentication): the watch hears nothing until
+   * the administrator fixes it, and is tried again every few seconds. Said once per run of refusals.
+   */
+  | {
+      readonly kind: 'watch-failed'
+      readonly group: string
+      /** What etcd said, and what to fix. */
+      readonly message: string
+    }
 
 export type ClaimResult =
   /** This node holds the group; `revision` (the key's mod revision) is the fencing token. */
@@ -79,9 +89,16 @@ export interface CoordinatorStatus {
  */
 export interface Coordinator {
   /**
+   * Loads what `start` needs and would block the event loop loading (etcd3 parses its protocol
+   * files synchronously, 100 to 300 ms): call it before heartbeats start. `start` loads it too.
+   */
+  prepare(): Promise<void>
+  /**
    * Connects and takes a lease for this node; then keeps it on its own, reporting through
    * `onReport`. Rejects (a CoordinationError naming each endpoint and what to fix) when no endpoint
-   * grants one; nothing keeps running then.
+   * grants one; nothing keeps running then. `onReport` may claim at once (from `lease-granted`).
+   * Should it (or a watch's `onChange`) throw, the coordinator goes on: the error is passed to
+   * the adapter's handler-error callback.
    */
   start(onReport: (report: CoordinatorReport) => void): Promise<void>
   /**
@@ -91,9 +108,10 @@ export interface Coordinator {
    */
   claim(group: string, value: string): Promise<ClaimResult>
   /**
-   * Deletes the group's key if it is still bound to this node's lease; resolves true if it was
-   * deleted, false if the key was not this node's (already gone, or another's). Rejects only when
-   * no majority answers.
+   * Deletes the group's key if it is still bound to this node's lease; resolves true if this node's
+   * key is gone now because of this call (deleted by whichever member it asked) or was held by this
+   * node and already gone, false if the key was not this node's (another's, or never claimed under
+   * this lease). Rejects only when no majority answers.
    */
   release(group: string): Promise<boolean>
   /**

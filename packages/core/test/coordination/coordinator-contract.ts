@@ -62,6 +62,18 @@ async function eventually<T>(
 }
 
 export function coordinatorContract(harness: () => CoordinatorHarness): void {
+  it('lets the handler of lease-granted claim at once', async () => {
+    const h = harness()
+    const coordinator = h.coordinator()
+    const group = freshGroup()
+    let claimed: Promise<unknown> | undefined
+    await coordinator.start((r) => {
+      if (r.kind === 'lease-granted' && !claimed) claimed = coordinator.claim(group, 'first-thing')
+    })
+    onTestFinished(() => coordinator.stop({ revoke: true }))
+    expect(await claimed).toMatchObject({ won: true })
+  })
+
   it('grants a lease at start and renews it: validUntil moves on', async () => {
     const h = harness()
     const before = h.now()

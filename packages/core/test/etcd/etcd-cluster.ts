@@ -1,6 +1,6 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp, rm, statfs } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -9,15 +9,21 @@ import { getJson, postJson } from './member-http.js'
 
 /**
  * Real etcd clusters for the coordination tests: members of Debian's etcd 3.4 (`/usr/bin/etcd`) on
- * loopback, on free ports, in fresh data folders (on /dev/shm when there is one: an fsync on a busy
+ * loopback, on free ports, in fresh data folders (on /dev/shm when it has room: an fsync on a busy
  * disk would stall raft's heartbeats and make elections the tests did not ask for). Short raft
  * timings (50 ms heartbeat, 500 ms election) keep the tests quick; etcd's least lease is then 1 s.
- * `close()` kills every member and removes every folder; the process's exit kills them too, so a
- * crashed test run leaves no etcd behind.
+ * `close()` kills every member and removes every folder; the process's exit kills them too, and
+ * members run under `setpriv --pdeathsig KILL`, so even a test worker killed outright (a timeout,
+ * SIGKILL) leaves no etcd behind.
  */
 
 export const ETCD = '/usr/bin/etcd'
 export const ETCDCTL = '/usr/bin/etcdctl'
+const SETPRIV = '/usr/bin/setpriv'
+/** etcd preallocates a 64 MB WAL segment per member; the rest is the database and slack. */
+const BYTES_PER_MEMBER = 100 * 1024 * 1024
+/** Under the tests' hook timeout (30 s), so that a cluster that does not come up says why, with its log. */
+const HEALTHY_TIMEOUT_MS = 20_000
 
 /** undefined when the tests can run; else why they are skipped. On CI a missing etcd is a failure. */
 export function etcdSkipReason(ci = process.env.CI === 'true'): string | undefined {
@@ -34,6 +40,8 @@ export interface EtcdClusterOptions {
   readonly electionMs?: number
   /** Serve clients over TLS with this certificate and key (files); peers stay on plain http. */
   readonly tls?: { readonly certFile: string; readonly keyFile: string }
+  /** More etcd flags for every member, e.g. `--auth-token-ttl=1`. */
+  readonly extraArgs?: readonly string[]
 }
 
 export interface EtcdMember {
@@ -43,6 +51,8 @@ export interface EtcdMember {
   readonly dataDir: string
   /** Whether its process runs (started and not stopped or killed). */
   readonly running: boolean
+  /** Its process id while it runs. */
+  readonly pid: number | undefined
 }
 
 export interface EtcdCluster {
@@ -55,6 +65,13 @@ export interface EtcdCluster {
   stop(index: number): Promise<void>
   /** Starts a stopped or killed member again on its data folder and ports; waits until it serves. */
   start(index: number): Promise<void>
+  /**
+   * SIGSTOP: a frozen member (a paused VM, a blackholed host). Its connections stay open and its
+   * kernel still accepts new ones, but it answers nothing, not even with an error.
+   */
+  pause(index: number): void
+  /** SIGCONT: the paused member goes on where it was. */
+  resume(index: number): void
   /** The index of the member that leads now (waits for a leader). */
   leader(timeoutMs?: number): Promise<number>
   /** Waits until every running member says it is healthy (it has a leader). */
@@ -77,6 +94,7 @@ interface Slot {
   readonly dataDir: string
   process: ChildProcess | undefined
   exited: Promise<void> | undefined
+  paused: boolean
   readonly log: string[]
 }
 
@@ -98,7 +116,7 @@ export async function startEtcdCluster(options: EtcdClusterOptions = {}): Promis
   const heartbeatMs = options.heartbeatMs ?? 50
   const electionMs = options.electionMs ?? 500
   const scheme = options.tls ? 'https' : 'http'
-  const root = await mkdtemp(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'ipfo-etcd-'))
+  const root = await mkdtemp(join(await dataParent(size), 'ipfo-etcd-'))
   const slots: Slot[] = []
   let closed = false
   try {
@@ -111,6 +129,7 @@ export async function startEtcdCluster(options: EtcdClusterOptions = {}): Promis
         dataDir: join(root, `m${i}`),
         process: undefined,
         exited: undefined,
+        paused: false,
         log: [],
       })
     }
@@ -141,10 +160,16 @@ export async function startEtcdCluster(options: EtcdClusterOptions = {}): Promis
     // No v2 API, no metrics listener, no surprises on the host.
     '--enable-v2=false',
     ...(options.tls ? [`--cert-file=${options.tls.certFile}`, `--key-file=${options.tls.keyFile}`] : []),
+    ...(options.extraArgs ?? []),
   ]
 
   const launch = (s: Slot) => {
-    const child = spawn(ETCD, argsOf(s), { stdio: ['ignore', 'ignore', 'pipe'] })
+    // setpriv execs etcd (same pid): signals sent to the child reach etcd itself.
+    const [command, args] = existsSync(SETPRIV)
+      ? [SETPRIV, ['--pdeathsig', 'KILL', '--', ETCD, ...argsOf(s)]]
+      : [ETCD, argsOf(s)]
+    const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'] })
+    s.paused = false
     everyProcess.add(child)
     killAllOnExit()
     s.process = child
@@ -172,14 +197,17 @@ export async function startEtcdCluster(options: EtcdClusterOptions = {}): Promis
     const s = slot(index)
     if (!s.process) return
     s.process.kill(signal)
+    // A stopped process acts on SIGTERM only once it runs again (SIGKILL needs no help).
+    if (s.paused) s.process.kill('SIGCONT')
+    s.paused = false
     await s.exited
   }
 
-  const healthy = async (timeoutMs = 30_000) => {
+  const healthy = async (timeoutMs = HEALTHY_TIMEOUT_MS) => {
     const deadline = Date.now() + timeoutMs
     for (const s of slots) {
       for (;;) {
-        if (!s.process) break
+        if (!s.process || s.paused) break
         const health = await getJson(`${clientUrl(s)}/health`, options.tls?.certFile).catch(() => undefined)
         if ((health as { health?: string } | undefined)?.health === 'true') break
         if (Date.now() > deadline)
@@ -200,6 +228,7 @@ export async function startEtcdCluster(options: EtcdClusterOptions = {}): Promis
         peerUrl: peerUrl(s),
         dataDir: s.dataDir,
         running: s.process !== undefined,
+        pid: s.process?.pid,
       }))
     },
     kill: (index) => end(index, 'SIGKILL'),
@@ -210,11 +239,23 @@ export async function startEtcdCluster(options: EtcdClusterOptions = {}): Promis
       launch(s)
       await healthy()
     },
-    async leader(timeoutMs = 30_000) {
+    pause(index) {
+      const s = slot(index)
+      if (!s.process || s.paused) return
+      s.process.kill('SIGSTOP')
+      s.paused = true
+    },
+    resume(index) {
+      const s = slot(index)
+      if (!s.process || !s.paused) return
+      s.process.kill('SIGCONT')
+      s.paused = false
+    },
+    async leader(timeoutMs = HEALTHY_TIMEOUT_MS) {
       const deadline = Date.now() + timeoutMs
       for (;;) {
         for (const [i, s] of slots.entries()) {
-          if (!s.process) continue
+          if (!s.process || s.paused) continue
           const status = (await postJson(
             `${clientUrl(s)}/v3/maintenance/status`,
             options.tls?.certFile,
@@ -227,7 +268,7 @@ export async function startEtcdCluster(options: EtcdClusterOptions = {}): Promis
     },
     healthy,
     async etcdctl(args, opts = {}) {
-      const running = slots.filter((s) => s.process).map(clientUrl)
+      const running = slots.filter((s) => s.process && !s.paused).map(clientUrl)
       const tls = options.tls ? [`--cacert=${options.tls.certFile}`] : []
       const user = opts.user ? [`--user=${opts.user}`] : []
       const { stdout } = await run(ETCDCTL, [`--endpoints=${running.join(',')}`, ...tls, ...user, ...args], {
@@ -253,6 +294,21 @@ export async function startEtcdCluster(options: EtcdClusterOptions = {}): Promis
     throw error
   }
   return cluster
+}
+
+/**
+ * /dev/shm when it has room for the members (Docker gives it 64 MB, less than one member's WAL),
+ * else the temp folder.
+ */
+export async function dataParent(size: number, roomIn = freeBytes): Promise<string> {
+  return (await roomIn('/dev/shm')) >= size * BYTES_PER_MEMBER ? '/dev/shm' : tmpdir()
+}
+
+function freeBytes(path: string): Promise<number> {
+  return statfs(path).then(
+    (fs) => fs.bavail * fs.bsize,
+    () => 0,
+  )
 }
 
 /** A port nobody listens on now (the OS's choice), for a member to bind a moment later. */

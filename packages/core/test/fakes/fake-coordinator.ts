@@ -166,6 +166,8 @@ export function fakeCoordinator(
   const unwatchAll = new Set<() => void>()
 
   return {
+    // Nothing to load.
+    async prepare() {},
     async start(report) {
       etcd.reach(opts.node)
       onReport = report

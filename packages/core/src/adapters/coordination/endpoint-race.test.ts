@@ -103,17 +103,58 @@ describe('firstAnswer', () => {
     expect(asked).toHaveLength(2)
   })
 
-  it('never asks two members at once without hedgeAfterMs (a grant must not make two leases)', async () => {
+  it('never asks two members at once without hedgeAfterMs (a call that must not run twice)', async () => {
     const clock = new FakeClock()
     const { asked, attempt } = members(clock)
     void firstAnswer(
       new EndpointOrder([A, B, C]),
       clock,
-      { what: 'grant a lease', timeoutMs: 1_000 },
+      { what: 'release /ipfo/holders/web', timeoutMs: 1_000 },
       attempt,
     )
     await clock.advance(900)
     expect(asked.map((a) => a.endpoint)).toEqual([A])
+  })
+
+  it('hands every success after the first to onLate, even past the deadline (a second lease to undo)', async () => {
+    const clock = new FakeClock()
+    const { asked, attempt, ask } = members(clock)
+    const late: [string, string][] = []
+    const call = firstAnswer(
+      new EndpointOrder([A, B, C]),
+      clock,
+      {
+        what: 'grant a lease',
+        timeoutMs: 900,
+        hedgeAfterMs: 300,
+        onLate: (value, endpoint) => late.push([value, endpoint]),
+      },
+      attempt,
+    )
+    await clock.advance(500)
+    ask(B).ok('lease-b')
+    await expect(call).resolves.toEqual({ value: 'lease-b', endpoint: B })
+    ask(A).ok('lease-a')
+    await flushPromises()
+    expect(late).toEqual([['lease-a', A]])
+    // C was never asked: B answered before its turn.
+    expect(() => ask(C)).toThrow(/was not asked/)
+
+    const timedOut = firstAnswer(
+      new EndpointOrder([A]),
+      clock,
+      { what: 'grant a lease', timeoutMs: 500, onLate: (value, endpoint) => late.push([value, endpoint]) },
+      attempt,
+    )
+    const failed = expect(timedOut).rejects.toThrow(/no etcd member answered to grant a lease/)
+    await clock.advance(500)
+    await failed
+    asked.at(-1)?.ok('after-the-deadline')
+    await flushPromises()
+    expect(late).toEqual([
+      ['lease-a', A],
+      ['after-the-deadline', A],
+    ])
   })
 
   it('rejects naming every member and what to fix when none answers', async () => {
@@ -136,7 +177,7 @@ describe('firstAnswer', () => {
         `  ${A}: cannot connect (connect ECONNREFUSED 10.0.0.1:2379)`,
         `  ${B}: no answer in time`,
         '  fix: check that etcd runs there and listens on this address and port (its --listen-client-urls), that no firewall is in the way, and the scheme (https:// for a member with TLS)',
-        '  fix: a member that does not answer in time may be down, cut off from this node, overloaded, or without a majority of the cluster',
+        '  fix: a member that does not answer in time may be down, cut off from this node, overloaded, or without a majority of the cluster (`etcdctl endpoint status --cluster`); if etcd is only slow, raise coordination.leaseTtl: a renewal, claim or release gets a third of it',
       ].join('\n'),
     )
     expect((error as EtcdCallError).endpoint).toBe(B)

@@ -69,6 +69,15 @@ export interface RaceOptions {
   readonly hedgeAfterMs?: number
 }
 
+export interface RaceOptionsOf<T> extends RaceOptions {
+  /**
+   * Given every success that comes after the call was settled (a hedged attempt that also
+   * succeeded, or one that answered past the deadline): for calls whose extra successes must be
+   * undone, such as a grant (one lease too many).
+   */
+  readonly onLate?: (value: T, endpoint: string) => void
+}
+
 export type Attempt<T> = (endpoint: string, deadline: Date, signal: AbortSignal) => Promise<T>
 
 /**
@@ -79,7 +88,7 @@ export type Attempt<T> = (endpoint: string, deadline: Date, signal: AbortSignal)
 export function firstAnswer<T>(
   order: EndpointOrder,
   clock: Clock,
-  opts: RaceOptions,
+  opts: RaceOptionsOf<T>,
   attempt: Attempt<T>,
 ): Promise<{ value: T; endpoint: string }> {
   const endpoints = [...order.current]
@@ -126,7 +135,10 @@ export function firstAnswer<T>(
         (value) => {
           running--
           waiting.delete(endpoint)
-          if (settled) return
+          if (settled) {
+            opts.onLate?.(value, endpoint)
+            return
+          }
           settle()
           order.answered(endpoint)
           resolve({ value, endpoint })

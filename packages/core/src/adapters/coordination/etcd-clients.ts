@@ -7,12 +7,27 @@ import { CoordinationError } from '../../model/errors.js'
 /**
  * The etcd clients of one coordinator: one per member, so that every call knows which member
  * answered or failed (and no hidden retry or circuit breaker of the library stretches a renewal past
- * its deadline), and one over all members for watches, whose streams the library moves to another
- * member and resumes where they were when one goes away.
+ * its deadline), and one over all members for each watch, whose stream the library moves to another
+ * member and resumes where it was when one goes away. A watch has a client of its own because a
+ * stream keeps the login it was opened with: a watch refused for an expired login needs a new
+ * stream, which only a new client opens (the other watches keep theirs).
  */
 export interface EtcdClients {
   readonly member: (endpoint: string) => Etcd3
-  readonly pooled: Etcd3
+  /** A new client over all members, for one watch; the caller closes it. */
+  pooled(): Etcd3
+  /**
+   * Replaces a member's client with a new one, which logs in again: etcd3 drops a token etcd no
+   * longer takes (it expires after etcd's --auth-token-ttl unused) only when a unary call is
+   * refused for it, never when a stream is (a keep-alive, a watch), so the old client would send it
+   * again and again.
+   */
+  renew(endpoint: string): void
+  /**
+   * With a user set, logs in to every member now (a login goes through raft: paid here, not by the
+   * first renewal a member is asked for). Failures are left to the calls: a member may be down.
+   */
+  logInEverywhere(timeoutMs: number): Promise<void>
   close(): void
 }
 
@@ -25,24 +40,33 @@ const WATCH_RETRY_MS = 250
  */
 export type EtcdConnectConfig = Pick<EtcdCoordinationConfig, 'endpoints' | 'tls' | 'user' | 'passwordFile'>
 
-export async function connectEtcd(config: EtcdConnectConfig): Promise<EtcdClients> {
-  const [{ Etcd3 }, { ConstantBackoff, noop }] = await Promise.all([import('etcd3'), import('cockatiel')])
-  const shared = await sharedOptions(config)
-  const members = new Map(
-    config.endpoints.map((endpoint) => [
-      endpoint,
-      new Etcd3({ ...shared, hosts: endpoint, faultHandling: { host: () => noop, global: noop } }),
-    ]),
-  )
-  const pooled = new Etcd3({
-    ...shared,
-    hosts: [...config.endpoints],
-    faultHandling: {
-      host: () => noop,
-      global: noop,
-      watchBackoff: new ConstantBackoff(WATCH_RETRY_MS).next(),
-    },
-  })
+let loading: Promise<readonly [typeof import('etcd3'), typeof import('cockatiel')]> | undefined
+
+/**
+ * Loads etcd3 and cockatiel once. etcd3 parses its protocol files synchronously as it loads (100 to
+ * 300 ms with the event loop blocked): done before heartbeats start, it delays none of them.
+ */
+export function loadEtcd(): Promise<readonly [typeof import('etcd3'), typeof import('cockatiel')]> {
+  loading ??= Promise.all([import('etcd3'), import('cockatiel')] as const)
+  return loading
+}
+
+export async function connectEtcd(config: EtcdConnectConfig, loginTimeoutMs: number): Promise<EtcdClients> {
+  const [{ Etcd3 }, { ConstantBackoff, noop }] = await loadEtcd()
+  const shared = await etcdClientOptions(config, loginTimeoutMs)
+  const memberClient = (endpoint: string) =>
+    new Etcd3({ ...shared, hosts: endpoint, faultHandling: { host: () => noop, global: noop } })
+  const members = new Map(config.endpoints.map((endpoint) => [endpoint, memberClient(endpoint)]))
+  const pooled = () =>
+    new Etcd3({
+      ...shared,
+      hosts: [...config.endpoints],
+      faultHandling: {
+        host: () => noop,
+        global: noop,
+        watchBackoff: new ConstantBackoff(WATCH_RETRY_MS).next(),
+      },
+    })
   return {
     member(endpoint) {
       const client = members.get(endpoint)
@@ -50,14 +74,36 @@ export async function connectEtcd(config: EtcdConnectConfig): Promise<EtcdClient
       return client
     },
     pooled,
+    renew(endpoint) {
+      const old = members.get(endpoint)
+      if (!old) return
+      members.set(endpoint, memberClient(endpoint))
+      old.close()
+    },
+    async logInEverywhere(timeoutMs) {
+      if (!shared.auth) return
+      // Any call logs in first; a status needs no permission on any key.
+      await Promise.allSettled(
+        [...members.values()].map((client) =>
+          client.maintenance.status({ deadline: new Date(Date.now() + timeoutMs) }),
+        ),
+      )
+    },
     close() {
       for (const client of members.values()) client.close()
-      pooled.close()
     },
   }
 }
 
-async function sharedOptions(config: EtcdConnectConfig): Promise<Omit<IOptions, 'hosts'>> {
+/**
+ * The options every client shares. A login gets its own deadline: etcd3 makes it lazily, inside the
+ * first call, without the call's deadline, and every later call of that client waits on it; a login
+ * that hangs (a member cut off from the majority waits for a leader) would make the member useless.
+ */
+export async function etcdClientOptions(
+  config: EtcdConnectConfig,
+  loginTimeoutMs: number,
+): Promise<Omit<IOptions, 'hosts'>> {
   const { tls, user, passwordFile } = config
   const options: Omit<IOptions, 'hosts'> = {}
   if (tls) {
@@ -78,7 +124,11 @@ async function sharedOptions(config: EtcdConnectConfig): Promise<Omit<IOptions, 
       throw new CoordinationError(`coordination.passwordFile (${passwordFile}) is empty`, {
         hint: `write the etcd password of "${user}" in it, on one line`,
       })
-    options.auth = { username: user, password }
+    options.auth = {
+      username: user,
+      password,
+      callOptions: () => ({ deadline: new Date(Date.now() + loginTimeoutMs) }),
+    }
   }
   return options
 }

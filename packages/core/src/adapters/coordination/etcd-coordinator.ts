@@ -4,7 +4,7 @@ import { CoordinationError } from '../../model/errors.js'
 import type { Clock } from '../../model/ports.js'
 import { systemClock } from '../system-clock.js'
 import { EndpointOrder, EtcdCallError, firstAnswer } from './endpoint-race.js'
-import { connectEtcd, type EtcdClients } from './etcd-clients.js'
+import { connectEtcd, type EtcdClients, loadEtcd } from './etcd-clients.js'
 import { etcdLeaseApi } from './etcd-lease-api.js'
 import { claimTxn, holderKey, releaseTxn } from './holder-txn.js'
 import { watchHolder } from './holder-watch.js'
@@ -19,6 +19,12 @@ export interface EtcdCoordinatorOptions {
   readonly clock?: Clock
   /** How long a claim or release may take, every member included (default: a third of the TTL). */
   readonly callTimeoutMs?: number
+  /**
+   * Given what `onReport` or a watch's `onChange` threw (a bug of the caller's): the coordinator
+   * goes on, since a lease that stopped being renewed would cost this node its addresses. Default:
+   * a process warning (on stderr, in the journal).
+   */
+  readonly onHandlerError?: (error: unknown, where: string) => void
 }
 
 /** A revoke at stop is worth a little wait: it hands over at once instead of after the TTL. */
@@ -33,6 +39,7 @@ export function etcdCoordinator(options: EtcdCoordinatorOptions): Coordinator {
   const { config } = options
   const clock = options.clock ?? systemClock
   const callTimeoutMs = options.callTimeoutMs ?? Math.floor(config.leaseTtl / 3)
+  const handlerFailed = options.onHandlerError ?? warnHandlerFailed
   const order = new EndpointOrder(config.endpoints)
   /** Groups won under the current lease, with their fencing tokens. */
   const held = new Map<string, string>()
@@ -42,7 +49,7 @@ export function etcdCoordinator(options: EtcdCoordinatorOptions): Coordinator {
   const watches = new Set<() => void>()
 
   /** A start under way, and a stop asked for during it (start ends it once the lease is granted). */
-  let starting = false
+  let starting: Promise<void> | undefined
   let stopRequested: { revoke?: boolean } | undefined
   const running = (what: string) => {
     if (!clients || !keeper) throw new CoordinationError(`cannot ${what}: the coordinator is not started`)
@@ -78,39 +85,70 @@ export function etcdCoordinator(options: EtcdCoordinatorOptions): Coordinator {
       keeper?.gone(leaseId, 'a claim found the lease gone on the server')
   }
 
-  return {
-    async start(onReport) {
-      if (clients) throw new CoordinationError('the coordinator is already started')
-      const connected = await connectEtcd(config)
-      const report = (r: CoordinatorReport) => {
-        if (r.kind === 'lease-lost') held.clear()
-        onReport(r)
-      }
-      const kept = leaseKeeper({
-        api: etcdLeaseApi(connected, order, clock),
-        clock,
-        ttlMs: config.leaseTtl,
-        marginMs: config.margin,
-        onReport: report,
-      })
-      starting = true
+  /** Reports from the coordinator itself (not the keeper's), guarded as the keeper guards its own. */
+  let tell: (r: CoordinatorReport) => void = () => undefined
+
+  const begin = async (onReport: (r: CoordinatorReport) => void) => {
+    const connected = await connectEtcd(config, callTimeoutMs)
+    const report = (r: CoordinatorReport) => {
+      if (r.kind === 'lease-lost') held.clear()
+      onReport(r)
+    }
+    tell = (r) => {
       try {
-        await kept.start()
+        onReport(r)
       } catch (error) {
-        connected.close()
-        throw error
+        handlerFailed(error, `onReport (${r.kind})`)
+      }
+    }
+    const kept = leaseKeeper({
+      api: etcdLeaseApi(connected, order, clock),
+      clock,
+      ttlMs: config.leaseTtl,
+      marginMs: config.margin,
+      onReport: report,
+      onReportFailed: (error, r) => handlerFailed(error, `onReport (${r.kind})`),
+    })
+    // Set before the grant: the handler of lease-granted may claim at once.
+    clients = connected
+    keeper = kept
+    // Not waited for: a member down now must not hold the start; its calls will say so.
+    void connected.logInEverywhere(callTimeoutMs)
+    try {
+      await kept.start()
+    } catch (error) {
+      clients = undefined
+      keeper = undefined
+      connected.close()
+      throw error
+    }
+    if (stopRequested) {
+      // stop() came while the lease was being granted: it must not stay behind, renewing.
+      const revoke = stopRequested.revoke ?? false
+      stopRequested = undefined
+      clients = undefined
+      keeper = undefined
+      for (const unwatch of [...watches]) unwatch()
+      await kept.stop({ revoke, timeoutMs: REVOKE_TIMEOUT_MS })
+      held.clear()
+      connected.close()
+      throw new CoordinationError('the coordinator was stopped while it started')
+    }
+  }
+
+  return {
+    async prepare() {
+      await loadEtcd()
+    },
+
+    async start(onReport) {
+      if (clients || starting) throw new CoordinationError('the coordinator is already started')
+      starting = begin(onReport)
+      try {
+        await starting
       } finally {
-        starting = false
+        starting = undefined
       }
-      if (stopRequested) {
-        // stop() came while the lease was being granted: it must not stay behind, renewing.
-        stopRequested = undefined
-        await kept.stop({ revoke: true, timeoutMs: REVOKE_TIMEOUT_MS })
-        connected.close()
-        throw new CoordinationError('the coordinator was stopped while it started')
-      }
-      clients = connected
-      keeper = kept
     },
 
     async claim(group, value) {
@@ -154,7 +192,8 @@ export function etcdCoordinator(options: EtcdCoordinatorOptions): Coordinator {
         return false
       }
       const key = holderKey(config.prefix, group)
-      const { value: deleted } = await firstAnswer(
+      const wasHeld = heldUnder === lease.id && held.has(group)
+      const { value: outcome } = await firstAnswer(
         order,
         clock,
         { what, timeoutMs: callTimeoutMs, hedgeAfterMs: Math.floor(callTimeoutMs / 3) },
@@ -162,7 +201,9 @@ export function etcdCoordinator(options: EtcdCoordinatorOptions): Coordinator {
       )
       // Only once etcd answered: until then the key may still be this node's.
       held.delete(group)
-      return deleted
+      // Asked of two members (a slow first one), the try that answers may be the one that found the
+      // key already deleted by the other: a key this node held and that is gone now was released.
+      return outcome === 'deleted' || (outcome === 'absent' && wasHeld)
     },
 
     watch(group, onChange, opts = {}) {
@@ -171,6 +212,10 @@ export function etcdCoordinator(options: EtcdCoordinatorOptions): Coordinator {
         c.pooled,
         holderKey(config.prefix, group),
         onChange,
+        {
+          refused: (message) => tell({ kind: 'watch-failed', group, message }),
+          handlerFailed: (error) => handlerFailed(error, `onChange of the watch of group ${group}`),
+        },
         opts.afterRevision,
       )
       const unwatch = () => {
@@ -182,7 +227,12 @@ export function etcdCoordinator(options: EtcdCoordinatorOptions): Coordinator {
     },
 
     async stop(opts = {}) {
-      if (starting) stopRequested = opts
+      if (starting) {
+        // The start ends what it began (a lease granted meanwhile is revoked there).
+        stopRequested = opts
+        await starting.catch(() => undefined)
+        return
+      }
       const [c, k] = [clients, keeper]
       clients = undefined
       keeper = undefined
@@ -204,4 +254,10 @@ export function etcdCoordinator(options: EtcdCoordinatorOptions): Coordinator {
       }
     },
   }
+}
+
+function warnHandlerFailed(error: unknown, where: string): void {
+  process.emitWarning(
+    `the etcd coordinator's ${where} threw; it goes on: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+  )
 }

@@ -9,6 +9,8 @@ export type EtcdFailureKind =
   | 'lease-gone'
   /** Wrong user or password. An answer. */
   | 'auth'
+  /** The login's token expired (etcd's --auth-token-ttl) or etcd restarted: log in again. */
+  | 'auth-token'
   /** etcd has auth on and this node sent no user. An answer. */
   | 'auth-required'
   /** The user may not touch the prefix. An answer. */
@@ -34,6 +36,7 @@ export interface EtcdFailure {
 const PATTERNS: readonly [EtcdFailureKind, RegExp][] = [
   ['lease-gone', /requested lease not found|lease .*(invalid|expired)|EtcdLeaseInvalid/i],
   ['auth', /authentication failed|invalid user ID or password/i],
+  ['auth-token', /invalid auth token|EtcdInvalidAuthTokenError/i],
   ['auth-required', /user name is empty|user name not found/i],
   ['permission', /permission denied/i],
   ['not-tls', /socket disconnected before secure TLS connection/i],
@@ -62,6 +65,8 @@ export function isAnswer(failure: EtcdFailure): boolean {
 const FIXES: Record<EtcdFailureKind, string> = {
   'lease-gone': 'nothing to fix: the lease expired or was revoked, and a new one is taken',
   auth: 'check coordination.user and the password in coordination.passwordFile (`etcdctl --user <user> endpoint health` tries them)',
+  'auth-token':
+    'nothing to fix: the login expired (etcd forgets a token unused for its --auth-token-ttl) and a new one is made',
   'auth-required': 'etcd has authentication on: set coordination.user and coordination.passwordFile',
   permission:
     "give the user's role read and write on the prefix: `etcdctl role grant-permission <role> --prefix=true readwrite <prefix>`",
@@ -72,7 +77,7 @@ const FIXES: Record<EtcdFailureKind, string> = {
     'check that etcd runs there and listens on this address and port (its --listen-client-urls), that no firewall is in the way, and the scheme (https:// for a member with TLS)',
   dns: "the host name does not resolve: write the member's IP address, or fix DNS or /etc/hosts",
   timeout:
-    'a member that does not answer in time may be down, cut off from this node, overloaded, or without a majority of the cluster',
+    'a member that does not answer in time may be down, cut off from this node, overloaded, or without a majority of the cluster (`etcdctl endpoint status --cluster`); if etcd is only slow, raise coordination.leaseTtl: a renewal, claim or release gets a third of it',
   'no-leader':
     'the member has no leader: fewer than a majority of etcd members are up or reach each other (`etcdctl endpoint status --cluster`)',
   other: "see etcd's log on that member",
@@ -84,6 +89,8 @@ function whatOf(kind: EtcdFailureKind, error: unknown): string {
       return 'the lease is gone (expired or revoked)'
     case 'auth':
       return 'user or password refused'
+    case 'auth-token':
+      return 'login expired'
     case 'auth-required':
       return 'authentication required'
     case 'permission':

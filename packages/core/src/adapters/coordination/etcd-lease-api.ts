@@ -1,12 +1,16 @@
 import type { Clock } from '../../model/ports.js'
 import { type EndpointOrder, EtcdCallError, firstAnswer } from './endpoint-race.js'
 import type { EtcdClients } from './etcd-clients.js'
+import { etcdFailure } from './etcd-errors.js'
 import type { LeaseApi } from './lease-keeper.js'
 
 /**
  * The lease calls on real etcd members. A renewal is one keep-alive on a fresh stream per call (the
  * stream's deadline is the renewal's timeout); renewals and revokes may reach two members at once,
- * which is harmless. A grant never does: two grants would be two leases.
+ * which is harmless. So may a grant: a member cut off from the majority waits for a leader rather
+ * than failing, and without a second member asked it would use up the whole time (a start would
+ * fail). Two grants are two leases: the one not used is revoked (bound to nothing, it would
+ * otherwise only expire after its TTL).
  */
 export function etcdLeaseApi(clients: EtcdClients, order: EndpointOrder, clock: Clock): LeaseApi {
   return {
@@ -14,8 +18,14 @@ export function etcdLeaseApi(clients: EtcdClients, order: EndpointOrder, clock: 
       const { value, endpoint } = await firstAnswer(
         order,
         clock,
-        { what: 'grant a lease', timeoutMs },
-        (member, deadline) =>
+        {
+          what: 'grant a lease',
+          timeoutMs,
+          hedgeAfterMs: hedgeAfter(timeoutMs),
+          onLate: (extra, member) => revokeExtra(clients, member, extra.ID, timeoutMs),
+        },
+        // Typed, so that the answer's type comes from here and not from onLate.
+        (member: string, deadline: Date) =>
           clients.member(member).leaseClient.leaseGrant({ TTL: ttlSeconds }, { deadline }),
       )
       return { id: value.ID, ttlSeconds: Number(value.TTL), endpoint }
@@ -54,6 +64,16 @@ export function etcdLeaseApi(clients: EtcdClients, order: EndpointOrder, clock: 
   }
 }
 
+/** A lease granted after another was taken: nobody will renew it; revoked on the member that granted it. */
+function revokeExtra(clients: EtcdClients, member: string, id: string, timeoutMs: number): void {
+  const deadline = new Date(Date.now() + timeoutMs)
+  // A failure leaves it to expire after its TTL, bound to nothing: not worth a report.
+  clients
+    .member(member)
+    .leaseClient.leaseRevoke({ ID: id }, { deadline })
+    .catch(() => undefined)
+}
+
 /** Ask a second member after a third of the time: a cut-off member waits for a leader, it does not fail. */
 function hedgeAfter(timeoutMs: number): number {
   return Math.max(50, Math.floor(timeoutMs / 3))
@@ -84,6 +104,8 @@ async function keepAliveOnce(
     // Stays attached after the answer: a stream that errors late must not throw for want of a listener.
     stream.on('error', (error) => {
       settle()
+      // The library keeps a token a stream was refused for: the next renewal there needs a new login.
+      if (etcdFailure(error).kind === 'auth-token') clients.renew(member)
       reject(error)
     })
     stream.on('end', () => {

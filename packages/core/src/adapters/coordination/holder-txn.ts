@@ -41,23 +41,27 @@ export async function claimTxn(
   return { won: false, holder: held.value.toString('utf8'), revision: held.mod_revision }
 }
 
-/** Deletes the key if it is bound to the lease; true if it was. */
+/**
+ * Deletes the key if it is bound to the lease: `deleted`; else says whether the key is `absent` or
+ * bound to `another` lease.
+ */
 export async function releaseTxn(
   client: Etcd3,
   key: string,
   leaseId: string,
   deadline: Date,
-): Promise<boolean> {
+): Promise<'deleted' | 'absent' | 'another'> {
   const name = Buffer.from(key)
   const answer = await client.kv.txn(
     {
       compare: [{ key: name, target: 'Lease', result: 'Equal', lease: leaseId }],
       success: [{ request_delete_range: { key: name } }],
-      failure: [],
+      failure: [{ request_range: { key: name, keys_only: true } }],
     },
     { deadline },
   )
-  return answer.succeeded
+  if (answer.succeeded) return 'deleted'
+  return heldKey(answer) ? 'another' : 'absent'
 }
 
 /** The key now and the store's revision of that read, for a watch that must start over. */

@@ -35,12 +35,23 @@ function scriptedApi(clock: FakeClock) {
   return { api, calls, last: () => calls.at(-1) as Call }
 }
 
+const onReportFailed = (error: unknown) => {
+  throw new Error(`onReport threw in a test that does not expect it: ${error}`)
+}
+
 /** A keeper of a 3 s lease with a 500 ms margin: renewals every second, valid until sent + 2.5 s. */
 async function started() {
   const clock = new FakeClock(10_000)
   const { api, calls, last } = scriptedApi(clock)
   const reports: CoordinatorReport[] = []
-  const keeper = leaseKeeper({ api, clock, ttlMs: 3_000, marginMs: 500, onReport: (r) => reports.push(r) })
+  const keeper = leaseKeeper({
+    api,
+    clock,
+    ttlMs: 3_000,
+    marginMs: 500,
+    onReport: (r) => reports.push(r),
+    onReportFailed,
+  })
   const starting = keeper.start()
   await clock.advance(0)
   last().answer({ id: 'lease-1', ttlSeconds: 3 })
@@ -53,7 +64,14 @@ describe('lease keeper', () => {
     const clock = new FakeClock(10_000)
     const { api, last } = scriptedApi(clock)
     const reports: CoordinatorReport[] = []
-    const keeper = leaseKeeper({ api, clock, ttlMs: 3_000, marginMs: 500, onReport: (r) => reports.push(r) })
+    const keeper = leaseKeeper({
+      api,
+      clock,
+      ttlMs: 3_000,
+      marginMs: 500,
+      onReport: (r) => reports.push(r),
+      onReportFailed,
+    })
     const starting = keeper.start()
     await clock.advance(0)
     expect(last()).toMatchObject({ kind: 'grant', at: 10_000, timeoutMs: 3_000 })
@@ -178,5 +196,70 @@ describe('lease keeper', () => {
     await flushPromises()
     await clock.advance(5_000)
     expect(reports.map((r) => r.kind)).toEqual(['lease-granted'])
+  })
+
+  it('ignores the answer of a renewal that comes after a claim found the lease gone, and asks for a new lease', async () => {
+    const { clock, calls, last, reports, keeper } = await started()
+    await clock.advance(1_000)
+    const renewal = last()
+    keeper.gone('lease-1', 'a claim found the lease gone on the server')
+    await clock.advance(0)
+    // The renewal is still under way: the grant waits for it.
+    expect(calls.filter((c) => c.kind === 'grant')).toHaveLength(1)
+    renewal.answer({ ttlSeconds: 3 })
+    await flushPromises()
+    await clock.advance(0)
+    expect(reports.map((r) => r.kind)).toEqual(['lease-granted', 'lease-lost'])
+    expect(keeper.current()).toBeUndefined()
+    expect(last()).toMatchObject({ kind: 'grant', at: 11_000 })
+    last().answer({ id: 'lease-2', ttlSeconds: 3 })
+    await flushPromises()
+    expect(reports.at(-1)).toMatchObject({ kind: 'lease-granted', leaseId: 'lease-2' })
+  })
+
+  it('reports a renewal that never settles as a failure at its timeout, and goes on renewing', async () => {
+    const { clock, calls, reports } = await started()
+    await clock.advance(1_000)
+    // Never answered nor failed (a library call that ignores its deadline).
+    await clock.advance(1_000)
+    expect(reports.at(-1)).toEqual({
+      kind: 'unreachable',
+      message: 'could not renew lease lease-1: no answer nor failure within 1000 ms',
+    })
+    await flushPromises()
+    expect(calls.filter((c) => c.kind === 'keepAlive').map((c) => c.at)).toEqual([11_000, 12_000])
+  })
+
+  it('goes on renewing when onReport throws, handing what it threw over', async () => {
+    const clock = new FakeClock(10_000)
+    const { api, calls, last } = scriptedApi(clock)
+    const thrown: [string, string][] = []
+    const keeper = leaseKeeper({
+      api,
+      clock,
+      ttlMs: 3_000,
+      marginMs: 500,
+      onReport: (r) => {
+        throw new Error(`handler bug on ${r.kind}`)
+      },
+      onReportFailed: (error, r) => thrown.push([(error as Error).message, r.kind]),
+    })
+    const starting = keeper.start()
+    await clock.advance(0)
+    last().answer({ id: 'lease-1', ttlSeconds: 3 })
+    await starting
+    for (let i = 0; i < 2; i++) {
+      await clock.advance(1_000)
+      last().answer({ ttlSeconds: 3 })
+      await flushPromises()
+    }
+    await clock.advance(1_000)
+    expect(calls.filter((c) => c.kind === 'keepAlive').map((c) => c.at)).toEqual([11_000, 12_000, 13_000])
+    expect(thrown).toEqual([
+      ['handler bug on lease-granted', 'lease-granted'],
+      ['handler bug on lease-renewed', 'lease-renewed'],
+      ['handler bug on lease-renewed', 'lease-renewed'],
+    ])
+    expect(keeper.current()?.validUntil).toBe(14_500)
   })
 })

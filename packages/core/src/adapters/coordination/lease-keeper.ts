@@ -27,6 +27,8 @@ export interface LeaseKeeperOptions {
   readonly ttlMs: number
   readonly marginMs: number
   readonly onReport: (report: CoordinatorReport) => void
+  /** Given what `onReport` threw: the loop goes on (an exception must not stop the renewals). */
+  readonly onReportFailed: (error: unknown, report: CoordinatorReport) => void
 }
 
 export interface Lease {
@@ -47,7 +49,7 @@ export interface LeaseKeeper {
 }
 
 export function leaseKeeper(opts: LeaseKeeperOptions): LeaseKeeper {
-  const { api, clock, ttlMs, marginMs, onReport } = opts
+  const { api, clock, ttlMs, marginMs, onReportFailed } = opts
   const renewEveryMs = Math.floor(ttlMs / 3)
   let lease: { id: string; validUntil: number } | undefined
   let timer: TimerHandle | undefined
@@ -55,9 +57,38 @@ export function leaseKeeper(opts: LeaseKeeperOptions): LeaseKeeper {
   let busy = false
   let again = false
 
+  const onReport = (r: CoordinatorReport) => {
+    try {
+      opts.onReport(r)
+    } catch (error) {
+      onReportFailed(error, r)
+    }
+  }
   const report = (r: CoordinatorReport) => {
     if (!stopped) onReport(r)
   }
+
+  /**
+   * The call, or a failure once its time is up: the API gives up at its own deadline, but should
+   * a call never settle the loop would stop with nothing reported (busy for ever).
+   */
+  const bounded = <T>(what: string, call: Promise<T>, timeoutMs: number): Promise<T> =>
+    new Promise<T>((resolve, reject) => {
+      const timer = clock.setTimeout(
+        () => reject(new Error(`could not ${what}: no answer nor failure within ${timeoutMs} ms`)),
+        timeoutMs,
+      )
+      call.then(
+        (value) => {
+          clock.clearTimeout(timer)
+          resolve(value)
+        },
+        (error: unknown) => {
+          clock.clearTimeout(timer)
+          reject(error)
+        },
+      )
+    })
 
   const schedule = (atMs: number) => {
     if (stopped) return
@@ -72,7 +103,7 @@ export function leaseKeeper(opts: LeaseKeeperOptions): LeaseKeeper {
   /** Asks for a lease; resolves to when the request was sent (the lease's TTL runs from about then). */
   const grant = async (timeoutMs: number): Promise<number> => {
     const sentAt = clock.now()
-    const granted = await api.grant(ttlMs / 1000, timeoutMs)
+    const granted = await bounded('grant a lease', api.grant(ttlMs / 1000, timeoutMs), timeoutMs)
     // Granted as the keeper stopped: left to expire, bound to nothing.
     if (stopped) return sentAt
     lease = { id: granted.id, validUntil: validFrom(sentAt, granted.ttlSeconds) }
@@ -90,7 +121,7 @@ export function leaseKeeper(opts: LeaseKeeperOptions): LeaseKeeper {
     const left = current.validUntil - sentAt
     // A fifth of what is left stays free: a renewal that fails says so before the validity ends.
     const timeoutMs = left > 0 ? Math.min(renewEveryMs, Math.floor((left * 4) / 5)) : renewEveryMs
-    const answer = await api.keepAlive(current.id, timeoutMs)
+    const answer = await bounded(`renew lease ${current.id}`, api.keepAlive(current.id, timeoutMs), timeoutMs)
     if (lease !== current) return
     if (answer.ttlSeconds <= 0) {
       lost(current.id, 'the server says the lease expired or was revoked')
