@@ -206,6 +206,7 @@ export function createEngine(deps: EngineDeps): Engine {
       checks?.start()
       await watchCarrier(deps.carrier, allAddresses(config), apply, emit)
       deps.address.prepare?.(allAddresses(config))
+      await quorum?.prepare()
       try {
         await transport.start(intake.onPacket)
       } catch (error) {

@@ -111,6 +111,14 @@ export function quorumLink(deps: QuorumLinkDeps) {
         timer = undefined
         setValid(false, `the store says lease ${report.leaseId} is gone (${report.reason})`)
         break
+      case 'watch-failed':
+        // Refused (permissions): the watch is tried again; a lost claim is then retried after retryAfter.
+        emit({
+          kind: 'error',
+          message: report.message,
+          context: `watching the key of ${report.group}'s addresses`,
+        })
+        break
       case 'unreachable':
         // Said once until a member answers again: renewals fail every third of the TTL meanwhile.
         if (!unreachableSaid)
@@ -203,6 +211,8 @@ export function quorumLink(deps: QuorumLinkDeps) {
     check,
     /** How long from now the lease is known valid, in ms (0 when it is not). Tells the machine nothing. */
     validForMs: () => (valid ? Math.max(0, validUntil - clock.now()) : 0),
+    /** Loads the store's client before heartbeats start: loading it later would stall them. */
+    prepare: () => coordinator.prepare(),
     /** Asks for the lease; returns at once (a refusal is reported and asked again). */
     start(): void {
       void begin()
