@@ -27,6 +27,8 @@ export function lifetimeSeconds(deadAfterMs: number): number {
 const RECHECK_MS = 5_000
 /** The kernel's IPv4 lifetime check may end an address this much before its time (HZ/50). */
 const KERNEL_EARLY_MS = 50
+/** ...and this much after it: its timer is rounded up to whole seconds (80-370 ms late measured here). */
+const KERNEL_LATE_MS = 1_000
 
 interface Kept {
   readonly owner: string
@@ -87,20 +89,30 @@ export function lifetimeKeeper(opts: {
   readonly emit: (event: EventBody) => void
   readonly expired: (owner: string) => void
   /**
-   * Quorum: how long from now the lease is known valid, in ms. A lifetime never reaches past it, so
-   * that an agent frozen with its lease lapsing loses the address before another node can win its
-   * key (the store lets it only once the lease has expired there, after this validity). Absent: no cap.
+   * Quorum: how long from now the store could expire this node's lease at the earliest (its validity
+   * plus the margin), in ms. Another node can win the address's key only after that, so a lifetime
+   * ends before it, the kernel's lateness included, when it can be a whole second or more: an agent
+   * frozen while it holds the key loses the address before the key can go to another node. Absent:
+   * no cap.
    */
-  readonly validForMs?: () => number
+  readonly leaseEndsInMs?: () => number
 }): LifetimeKeeper | undefined {
   const { clock, address, emit } = opts
   const setLifetime = address.setLifetime?.bind(address)
   const lifetimes = address.lifetimes?.bind(address)
   if (!setLifetime || !lifetimes) return undefined
   const seconds = lifetimeSeconds(opts.deadAfterMs)
-  /** The lifetime to give now: `seconds`, or the whole seconds of validity the lease has left if fewer. */
+  /**
+   * The lifetime to give now: `seconds`, or fewer so that the kernel removes the address (up to
+   * KERNEL_LATE_MS after its lifetime) before the lease can end. Never under 1 s, the kernel's
+   * least: with a lease that short (leaseTtl under 3 s, or renewals failing near the end of the
+   * validity) a frozen agent may keep the address up to a second past the lease; a running one
+   * removes it at the end of the validity in any case.
+   */
   const capped = () =>
-    opts.validForMs ? Math.min(seconds, Math.max(0, Math.floor(opts.validForMs() / 1000))) : seconds
+    opts.leaseEndsInMs
+      ? Math.min(seconds, Math.max(1, Math.floor((opts.leaseEndsInMs() - KERNEL_LATE_MS) / 1000)))
+      : seconds
   const kept = new Map<string, Kept>()
   const statusBefore = new Map<string, string>()
   let timer: TimerHandle | undefined
@@ -195,13 +207,8 @@ export function lifetimeKeeper(opts: {
     if (!due) return
     // Then again at once if it worked (the machine may have changed its mind meanwhile); on a failure,
     // or with too little left to change it safely, at the next tick.
-    if (room(k) > 0) {
-      const lifetime = k.expires ? capped() : 'forever'
-      // Less than a second of validity left: no lifetime can be that short; the fence at the end of
-      // the validity removes the address, and the lifetime set before still ends it if frozen.
-      if (lifetime === 0) return
-      void change(k, lifetime).then((made) => made && act(k))
-    } else
+    if (room(k) > 0) void change(k, k.expires ? capped() : 'forever').then((made) => made && act(k))
+    else
       void look(k).then(() => {
         if (room(k) > 0) act(k)
       })

@@ -77,7 +77,9 @@ export function createEngine(deps: EngineDeps): Engine {
     deadAfterMs: config.deadAfter,
     emit,
     expired: (owner) => apply({ kind: 'expired', owner }),
-    ...(config.coordination ? { validForMs: () => quorum?.validForMs() ?? 0 } : {}),
+    ...(config.coordination
+      ? { leaseEndsInMs: () => (quorum?.validForMs() ?? 0) + (config.coordination?.margin ?? 0) }
+      : {}),
   })
   const intake = packetIntake({
     config,
