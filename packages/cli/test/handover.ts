@@ -93,3 +93,50 @@ export function reportedHandoverFaults(log: Log, from: string, to: string, since
 /** Whether `from`'s released and `to`'s acquired since `sinceMs` have both been read into the log. */
 export const handoverReported = (log: Log, from: string, to: string, sinceMs: number) => () =>
   said(log, from, 'released', sinceMs).length > 0 && said(log, to, 'acquired', sinceMs).length > 0
+
+/**
+ * A stall that makes a live node look dead, by design: `node` said `paused`, or `loop-stalled` for at
+ * least deadAfter less one interval (its heartbeats then stopped for deadAfter), at or after
+ * `sinceMs`. On a shared machine under load an agent's loop can stall that long, and a peer then
+ * takes its addresses as it would a dead node's: two holders for a moment, which the design settles
+ * (the non-owner lets go). Returns what was said, or undefined when no such stall was.
+ */
+export function stallPastDeadAfter(
+  log: Log,
+  nodes: readonly string[],
+  sinceMs: number,
+  timing: { deadAfterMs: number; intervalMs: number },
+): string | undefined {
+  const stall = log.find(
+    (l) =>
+      nodes.includes(l.node) &&
+      eventMs(l.line) >= sinceMs &&
+      (l.line.kind === 'paused' ||
+        (l.line.kind === 'loop-stalled' &&
+          Number(l.line.stalledMs) >= timing.deadAfterMs - timing.intervalMs)),
+  )
+  return stall ? `${stall.node} said ${stall.line.kind} ${JSON.stringify(stall.line)}` : undefined
+}
+
+/**
+ * The handover's faults, both ways (looks and events), unless a stall past deadAfter explains them:
+ * then only that the VIP ended with `to` alone. Logs the stall, so that how often it happens shows.
+ */
+export function handoverFaults(
+  samples: readonly string[][],
+  log: Log,
+  from: string,
+  to: string,
+  sinceMs: number,
+  timing: { deadAfterMs: number; intervalMs: number },
+): string[] {
+  const stall = stallPastDeadAfter(log, [from, to], sinceMs, timing)
+  if (stall === undefined)
+    return [...sampledHandoverFaults(samples, from, to), ...reportedHandoverFaults(log, from, to, sinceMs)]
+  console.log(
+    `handover from ${from} to ${to} during a stall past deadAfter (${stall}): only the end is checked`,
+  )
+  return samples.at(-1)?.join() === to
+    ? []
+    : [`the last look shows [${samples.at(-1)?.join(', ')}], not ${to} alone`]
+}

@@ -15,6 +15,9 @@ export type NamespacePair = Awaited<ReturnType<typeof startNamespacePair>>
  * interfaces and the agents' logs. `config` adds sections to a node's config (e.g. `hooks`).
  * `close()` kills every agent and removes every namespace.
  */
+/** The pair's timers unless a test sets its own: short, so that the tests are quick. */
+export const PAIR_TIMING = { intervalMs: 50, deadAfterMs: 150 }
+
 export async function startNamespacePair(
   opts: {
     ipv6?: boolean
@@ -27,8 +30,8 @@ export async function startNamespacePair(
 ) {
   const stage = await namespaceStage({
     ipv6: opts.ipv6 ?? false,
-    interval: opts.interval ?? '50ms',
-    deadAfter: opts.deadAfter ?? '150ms',
+    interval: opts.interval ?? `${PAIR_TIMING.intervalMs}ms`,
+    deadAfter: opts.deadAfter ?? `${PAIR_TIMING.deadAfterMs}ms`,
     nodeFlags: opts.nodeFlags ?? [],
   })
   const dir = await mkdtemp(join(tmpdir(), 'ipfo-netns-'))
