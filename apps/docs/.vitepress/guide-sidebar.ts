@@ -7,6 +7,7 @@ export const guideSidebar = [
       { text: 'Install', link: '/guide/install' },
       { text: 'Quick start', link: '/guide/quick-start' },
       { text: 'AFP failover', link: '/guide/afp' },
+      { text: 'A cluster on etcd', link: '/guide/etcd' },
     ],
   },
   {
@@ -18,6 +19,7 @@ export const guideSidebar = [
       { text: 'Failback', link: '/concepts/failback' },
       { text: 'More than two nodes', link: '/concepts/more-than-two-nodes' },
       { text: 'Split brain', link: '/concepts/split-brain' },
+      { text: 'Quorum and fencing', link: '/concepts/quorum' },
       { text: 'Health checks', link: '/concepts/health-checks' },
       { text: 'When the agent itself dies', link: '/concepts/agent-death' },
       { text: 'Simulation testing', link: '/concepts/simulation' },

@@ -8,7 +8,7 @@ import { HookInputError } from './errors.js'
 
 describe('readHookEvent', () => {
   it('reads argv and every IPFO_* variable of the contract', async () => {
-    const { env, argv } = invocation({ emailRecipient: 'admin@example.com' })
+    const { env, argv } = invocation({ emailRecipient: 'admin@example.com', fencingToken: '4711' })
     const event = await readHookEvent(env, argv)
     expect(event).toEqual({
       phase: 'PostAcq',
@@ -29,6 +29,7 @@ describe('readHookEvent', () => {
       detectionMs: 3000,
       results: [],
       emailRecipient: 'admin@example.com',
+      fencingToken: '4711',
     })
   })
 

@@ -40,6 +40,8 @@ export interface HookEvent {
   readonly detectionMs: number | undefined
   readonly results: readonly HookResult[]
   readonly emailRecipient: string | undefined
+  /** With quorum (`coordination`): the revision of the key the addresses are held by (IPFO_FENCING_TOKEN). */
+  readonly fencingToken: string | undefined
 }
 
 export interface HookOutcome {
@@ -126,6 +128,7 @@ export async function readHookEvent(env: Env, argv: readonly string[]): Promise<
     detectionMs: input.detectionMs,
     results: input.resultsFile ? await readResults(input.resultsFile) : [],
     emailRecipient: input.emailRecipient,
+    fencingToken: input.fencingToken,
   }
 }
 

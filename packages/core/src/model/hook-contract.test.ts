@@ -21,6 +21,7 @@ const checklist: HookContext = {
   reason: 'peer a lost',
   eventTime: Date.parse('2026-11-25T10:00:00.123Z'),
   detectionMs: 3120,
+  fencingToken: '9007199254740993',
 }
 
 function contractError(read: () => unknown): HookContractError {
@@ -54,20 +55,30 @@ describe('parseHookInvocation', () => {
           detectionMs: 3120,
           resultsFile: '/var/lib/ipfo/hook-results/1.jsonl',
           emailRecipient: 'admin@example.com',
+          fencingToken: '9007199254740993',
         })
+        expect(env.IPFO_FENCING_TOKEN).toBe('9007199254740993')
       }
     }
   })
 
   it('reads what was left out (no peer, no detection, no recipient) as undefined', () => {
-    const release = { ...checklist, action: 'release' as const, peer: undefined, detectionMs: undefined }
+    const release = {
+      ...checklist,
+      action: 'release' as const,
+      peer: undefined,
+      detectionMs: undefined,
+      fencingToken: undefined,
+    }
     const { argv, env } = hookInvocation('PreRel', release, checklist.addresses[0]!, { resultsFile: '' })
+    expect(env.IPFO_FENCING_TOKEN).toBe('')
     expect(parseHookInvocation(argv, env)).toMatchObject({
       action: 'release',
       peer: undefined,
       detectionMs: undefined,
       resultsFile: undefined,
       emailRecipient: undefined,
+      fencingToken: undefined,
     })
   })
 

@@ -117,6 +117,7 @@ export const NOTIFY_EVENTS = [
   'unfit',
   'order-mismatch',
   'peer-indirect',
+  'quorum-lost',
 ] as const
 export type NotifyEventKind = (typeof NOTIFY_EVENTS)[number]
 
