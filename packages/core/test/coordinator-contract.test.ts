@@ -1,9 +1,9 @@
+import { type EtcdCluster, etcdSkipReason, startEtcdCluster } from '@ipfo/testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { etcdCoordinator } from '../src/adapters/coordination/etcd-coordinator.js'
 import { systemClock } from '../src/adapters/system-clock.js'
 import type { CoordinatorReport } from '../src/model/coordination.js'
 import { type CoordinatorHarness, coordinatorContract } from './coordination/coordinator-contract.js'
-import { type EtcdCluster, etcdSkipReason, startEtcdCluster } from './etcd/etcd-cluster.js'
 import { FakeClock } from './fakes/fake-clock.js'
 import { FakeEtcd, fakeCoordinator } from './fakes/fake-coordinator.js'
 

@@ -1,10 +1,10 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { type EtcdCluster, etcdSkipReason, startEtcdCluster } from '@ipfo/testkit'
 import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished } from 'vitest'
 import { etcdCoordinator } from '../src/adapters/coordination/etcd-coordinator.js'
 import type { CoordinatorReport, HolderChange } from '../src/model/coordination.js'
-import { type EtcdCluster, etcdSkipReason, startEtcdCluster } from './etcd/etcd-cluster.js'
 
 /**
  * The etcd adapter with authentication on, against real members whose logins expire after one

@@ -2,11 +2,11 @@ import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { dirname, join } from 'node:path'
+import { dirname } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
+import { dataParent, etcdSkipReason } from '@ipfo/testkit'
 import { describe, expect, it } from 'vitest'
-import { dataParent, etcdSkipReason } from './etcd/etcd-cluster.js'
 
 /** The test etcd clusters themselves: where their data goes, and that no member outlives its test process. */
 
@@ -34,7 +34,7 @@ describe('test etcd clusters', () => {
     async () => {
       // A test process that starts a one-member cluster, says its pid and folder, and waits to be killed.
       const script = `
-        import { startEtcdCluster } from ${JSON.stringify(join(here, 'etcd/etcd-cluster.ts'))}
+        import { startEtcdCluster } from '@ipfo/testkit'
         const cluster = await startEtcdCluster({ size: 1 })
         console.log(JSON.stringify(cluster.members.map((m) => ({ pid: m.pid, dataDir: m.dataDir }))))
         setInterval(() => undefined, 1_000)

@@ -1,13 +1,12 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { selfSignedCert } from '@ipfo/testkit'
+import { type EtcdCluster, etcdSkipReason, selfSignedCert, startEtcdCluster } from '@ipfo/testkit'
 import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished } from 'vitest'
 import { etcdCoordinator } from '../src/adapters/coordination/etcd-coordinator.js'
 import { systemClock } from '../src/adapters/system-clock.js'
 import type { Coordinator, CoordinatorReport, HolderChange } from '../src/model/coordination.js'
 import { CoordinationError } from '../src/model/errors.js'
-import { type EtcdCluster, etcdSkipReason, startEtcdCluster } from './etcd/etcd-cluster.js'
 
 /**
  * The etcd adapter against real etcd 3.4 members on loopback, where the fake cannot go: members

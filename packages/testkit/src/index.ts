@@ -1,6 +1,7 @@
 export { type AfpNodeFixture, afpNode } from './afp/afp-node.js'
 export { afpPlistValue, binaryPlist, xmlPlist } from './afp/afp-plist-fixture.js'
 export { bindMount, isRoot, mountTmpfs, type TestVolume } from './afp/tmpfs.js'
+export { dataParent, type EtcdCluster, etcdSkipReason, startEtcdCluster } from './etcd/etcd-cluster.js'
 export { netnsSkipReason } from './netns-skip.js'
 export { type CallMatcher, type RecordedCall, RecordingRunner } from './recording-runner.js'
 export { selfSignedCert } from './tls.js'

@@ -9,7 +9,8 @@ import { getJson, postJson } from './member-http.js'
 
 /**
  * Real etcd clusters for the coordination tests: members of Debian's etcd 3.4 (`/usr/bin/etcd`) on
- * loopback, on free ports, in fresh data folders (on /dev/shm when it has room: an fsync on a busy
+ * loopback, on free ports (or each on its address in a network namespace, `placement`), in fresh
+ * data folders (on /dev/shm when it has room: an fsync on a busy
  * disk would stall raft's heartbeats and make elections the tests did not ask for). Short raft
  * timings (50 ms heartbeat, 500 ms election) keep the tests quick; etcd's least lease is then 1 s.
  * `close()` kills every member and removes every folder; the process's exit kills them too, and
@@ -42,6 +43,12 @@ export interface EtcdClusterOptions {
   readonly tls?: { readonly certFile: string; readonly keyFile: string }
   /** More etcd flags for every member, e.g. `--auth-token-ttl=1`. */
   readonly extraArgs?: readonly string[]
+  /**
+   * Where each member runs (one per member): inside network namespace `ns`, on its address `ip`
+   * (etcd's ports 2379 and 2380). This process cannot reach them there: health, status and
+   * etcdctl go through `ip netns exec`. Default: loopback here, on free ports.
+   */
+  readonly placement?: readonly { readonly ns: string; readonly ip: string }[]
 }
 
 export interface EtcdMember {
@@ -89,6 +96,8 @@ const run = promisify(execFile)
 
 interface Slot {
   readonly name: string
+  readonly ns: string | undefined
+  readonly host: string
   readonly clientPort: number
   readonly peerPort: number
   readonly dataDir: string
@@ -112,7 +121,8 @@ function killAllOnExit(): void {
 
 /** Starts a cluster and waits until every member is healthy. */
 export async function startEtcdCluster(options: EtcdClusterOptions = {}): Promise<EtcdCluster> {
-  const size = options.size ?? 3
+  const { placement } = options
+  const size = placement?.length ?? options.size ?? 3
   const heartbeatMs = options.heartbeatMs ?? 50
   const electionMs = options.electionMs ?? 500
   const scheme = options.tls ? 'https' : 'http'
@@ -121,9 +131,12 @@ export async function startEtcdCluster(options: EtcdClusterOptions = {}): Promis
   let closed = false
   try {
     for (let i = 0; i < size; i++) {
-      const [clientPort, peerPort] = [await freePort(), await freePort()]
+      const place = placement?.[i]
+      const [clientPort, peerPort] = place ? [2379, 2380] : [await freePort(), await freePort()]
       slots.push({
         name: `m${i}`,
+        ns: place?.ns,
+        host: place?.ip ?? '127.0.0.1',
         clientPort,
         peerPort,
         dataDir: join(root, `m${i}`),
@@ -137,8 +150,48 @@ export async function startEtcdCluster(options: EtcdClusterOptions = {}): Promis
     await rm(root, { recursive: true, force: true })
     throw error
   }
-  const peerUrl = (s: Slot) => `http://127.0.0.1:${s.peerPort}`
-  const clientUrl = (s: Slot) => `${scheme}://127.0.0.1:${s.clientPort}`
+  const peerUrl = (s: Slot) => `http://${s.host}:${s.peerPort}`
+  const clientUrl = (s: Slot) => `${scheme}://${s.host}:${s.clientPort}`
+  /** etcdctl where the member runs (its namespace), `ETCDCTL_API=3`; rejects on a failure. */
+  const etcdctlIn = async (ns: string | undefined, args: readonly string[], timeout = 10_000) => {
+    const [command, argv] = ns ? ['ip', ['netns', 'exec', ns, ETCDCTL, ...args]] : [ETCDCTL, [...args]]
+    const { stdout } = await run(command, argv, { env: { ...process.env, ETCDCTL_API: '3' }, timeout })
+    return stdout
+  }
+  const tlsArgs = options.tls ? [`--cacert=${options.tls.certFile}`] : []
+  /** Whether the member says it is healthy (it has a leader). */
+  const isHealthy = async (s: Slot): Promise<boolean> => {
+    if (s.ns === undefined) {
+      const health = await getJson(`${clientUrl(s)}/health`, options.tls?.certFile).catch(() => undefined)
+      return (health as { health?: string } | undefined)?.health === 'true'
+    }
+    return etcdctlIn(
+      s.ns,
+      [`--endpoints=${clientUrl(s)}`, ...tlsArgs, '--command-timeout=1s', 'endpoint', 'health'],
+      3_000,
+    ).then(
+      () => true,
+      () => false,
+    )
+  }
+  /** Whether the member leads now. */
+  const isLeader = async (s: Slot): Promise<boolean> => {
+    if (s.ns === undefined) {
+      const status = (await postJson(`${clientUrl(s)}/v3/maintenance/status`, options.tls?.certFile).catch(
+        () => undefined,
+      )) as { header?: { member_id?: string }; leader?: string } | undefined
+      return Boolean(status?.leader && status.leader !== '0' && status.header?.member_id === status.leader)
+    }
+    // etcdctl's JSON has the ids as numbers past 2^53: compared as the digits they are written in.
+    const out = await etcdctlIn(
+      s.ns,
+      [`--endpoints=${clientUrl(s)}`, ...tlsArgs, '--command-timeout=1s', '-w', 'json', 'endpoint', 'status'],
+      3_000,
+    ).catch(() => '')
+    const member = /"member_id":(\d+)/.exec(out)?.[1]
+    const leader = /"leader":(\d+)/.exec(out)?.[1]
+    return member !== undefined && leader !== undefined && leader !== '0' && member === leader
+  }
   const initialCluster = slots.map((s) => `${s.name}=${peerUrl(s)}`).join(',')
   const token = `ipfo-test-${process.pid}-${root.slice(-6)}`
 
@@ -164,11 +217,10 @@ export async function startEtcdCluster(options: EtcdClusterOptions = {}): Promis
   ]
 
   const launch = (s: Slot) => {
-    // setpriv execs etcd (same pid): signals sent to the child reach etcd itself.
-    const [command, args] = existsSync(SETPRIV)
-      ? [SETPRIV, ['--pdeathsig', 'KILL', '--', ETCD, ...argsOf(s)]]
-      : [ETCD, argsOf(s)]
-    const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'] })
+    // setpriv execs etcd (same pid), as `ip netns exec` does: signals sent to the child reach etcd itself.
+    const member = existsSync(SETPRIV) ? [SETPRIV, '--pdeathsig', 'KILL', '--', ETCD] : [ETCD]
+    const [command, ...args] = [...(s.ns ? ['ip', 'netns', 'exec', s.ns] : []), ...member, ...argsOf(s)]
+    const child = spawn(command!, args, { stdio: ['ignore', 'ignore', 'pipe'] })
     s.paused = false
     everyProcess.add(child)
     killAllOnExit()
@@ -208,8 +260,7 @@ export async function startEtcdCluster(options: EtcdClusterOptions = {}): Promis
     for (const s of slots) {
       for (;;) {
         if (!s.process || s.paused) break
-        const health = await getJson(`${clientUrl(s)}/health`, options.tls?.certFile).catch(() => undefined)
-        if ((health as { health?: string } | undefined)?.health === 'true') break
+        if (await isHealthy(s)) break
         if (Date.now() > deadline)
           throw new Error(
             `etcd member ${s.name} (${clientUrl(s)}) is not healthy after ${timeoutMs} ms:\n${s.log.join('\n')}`,
@@ -255,12 +306,7 @@ export async function startEtcdCluster(options: EtcdClusterOptions = {}): Promis
       const deadline = Date.now() + timeoutMs
       for (;;) {
         for (const [i, s] of slots.entries()) {
-          if (!s.process || s.paused) continue
-          const status = (await postJson(
-            `${clientUrl(s)}/v3/maintenance/status`,
-            options.tls?.certFile,
-          ).catch(() => undefined)) as { header?: { member_id?: string }; leader?: string } | undefined
-          if (status?.leader && status.leader !== '0' && status.header?.member_id === status.leader) return i
+          if (s.process && !s.paused && (await isLeader(s))) return i
         }
         if (Date.now() > deadline) throw new Error(`no etcd member leads after ${timeoutMs} ms`)
         await sleep(50)
@@ -268,14 +314,14 @@ export async function startEtcdCluster(options: EtcdClusterOptions = {}): Promis
     },
     healthy,
     async etcdctl(args, opts = {}) {
-      const running = slots.filter((s) => s.process && !s.paused).map(clientUrl)
-      const tls = options.tls ? [`--cacert=${options.tls.certFile}`] : []
+      const running = slots.filter((s) => s.process && !s.paused)
       const user = opts.user ? [`--user=${opts.user}`] : []
-      const { stdout } = await run(ETCDCTL, [`--endpoints=${running.join(',')}`, ...tls, ...user, ...args], {
-        env: { ...process.env, ETCDCTL_API: '3' },
-        timeout: 10_000,
-      })
-      return stdout
+      return etcdctlIn(running[0]?.ns, [
+        `--endpoints=${running.map(clientUrl).join(',')}`,
+        ...tlsArgs,
+        ...user,
+        ...args,
+      ])
     },
     log: (index) => slot(index).log.join('\n'),
     async close() {
