@@ -33,8 +33,15 @@ export interface MeshOptions {
    * for 60 ms once at 150ms, the stalled holder's `paused` event the cause).
    */
   readonly deadAfter?: string
-  /** Config sections added to every node's config (`announce`, say). */
-  readonly extra?: Readonly<Record<string, unknown>>
+  /**
+   * Config sections added to every node's config (`announce`, say), or per node, knowing the
+   * topology (the addresses of its services).
+   */
+  readonly extra?:
+    | Readonly<Record<string, unknown>>
+    | ((node: string, topology: Topology) => Readonly<Record<string, unknown>>)
+  /** Namespaces of their own on the private network, for servers the nodes use (`Topology.services`). */
+  readonly services?: readonly string[]
   /** Node.js flags for the agents (`--expose-gc` lets `collectGarbage` ask for a collection). */
   readonly nodeFlags?: readonly string[]
 }
@@ -61,7 +68,12 @@ export function meshPerTest(): (opts: MeshOptions) => Promise<NamespaceMesh> {
 export async function startNamespaceMesh(opts: MeshOptions) {
   const { createTopology } = await import('@ipfo/core/netns')
   const nodes = [...opts.nodes]
-  const topology = await createTopology({ nodes, withClient: true, ipv6: false })
+  const topology = await createTopology({
+    nodes,
+    withClient: true,
+    ipv6: false,
+    ...(opts.services ? { services: opts.services } : {}),
+  })
   let dir: string | undefined
   try {
     dir = await mkdtemp(join(tmpdir(), 'ipfo-mesh-'))
@@ -102,7 +114,7 @@ function meshConfigs(topology: Topology, opts: MeshOptions): Record<string, Reco
           ...(order.length > 0 ? { takers: order } : {}),
         }
       }),
-      ...opts.extra,
+      ...(typeof opts.extra === 'function' ? opts.extra(node, topology) : opts.extra),
     }
   }
   return configs
@@ -302,6 +314,8 @@ export interface WatchReport {
   readonly seen: Record<string, string[]>
   /** Per address, each change of its holders as the looks saw it (ms since the watch began). */
   readonly changes: string[]
+  /** The same changes as data: `at` is when the look ended, on this process's performance.now(). */
+  readonly moves: { readonly at: number; readonly vip: string; readonly holders: string[] }[]
   /** The last look: per address, who held it. */
   readonly last: Record<string, string[]>
 }
@@ -338,6 +352,7 @@ function watchHolders(
   const doubles: string[] = []
   let doubleCount = 0
   const changes: string[] = []
+  const moves: WatchReport['moves'] = []
   const seen: Record<string, string[]> = Object.fromEntries(vips.map((vip) => [vip, []]))
   let last: Record<string, string[]> = {}
   const key = (vip: string, node: string) => `${vip} ${node}`
@@ -376,7 +391,9 @@ function watchHolders(
     }
     looks++
     for (const vip of vips) {
-      if ((last[vip] ?? []).join() !== now[vip]!.join() && changes.length < REPORT_LINES * 4)
+      if ((last[vip] ?? []).join() === now[vip]!.join()) continue
+      moves.push({ at: performance.now(), vip, holders: now[vip]! })
+      if (changes.length < REPORT_LINES * 4)
         changes.push(`${Date.now() - began} ms ${vip}: [${now[vip]!.join(', ')}]`)
     }
     last = now
@@ -395,7 +412,7 @@ function watchHolders(
       // A look begun before the caller saw what it waited for may end after it: one more, begun now.
       await lookOnce()
       if (doubleCount > doubles.length) doubles.push(`(and ${doubleCount - doubles.length} more)`)
-      return { looks, doubles, seen, changes, last }
+      return { looks, doubles, seen, changes, moves, last }
     },
   }
 }

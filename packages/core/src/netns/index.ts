@@ -6,4 +6,5 @@ export {
   type TopologyInterface,
   type TopologyNode,
   type TopologyOptions,
+  type TopologyService,
 } from './topology.js'

@@ -32,12 +32,21 @@ export interface TopologyNode {
   readonly private: TopologyInterface | undefined
 }
 
+/** A namespace of its own on one network (an etcd member, say): no agent, one address. */
+export interface TopologyService {
+  readonly name: string
+  readonly ns: string
+  /** Its address: host 200 + its index on the private network (the public one without it). */
+  readonly ipv4: string
+}
+
 export interface Topology {
   /** Every namespace name starts with this. */
   readonly id: string
   readonly switchNs: string
   readonly nodes: readonly TopologyNode[]
   readonly client: TopologyNode | undefined
+  readonly services: readonly TopologyService[]
   /** Prefix length of every network: 24 (IPv4) and 64 (IPv6). */
   readonly prefixLength: { readonly 4: 24; readonly 6: 64 }
   /** A node by name (`'client'` for the client); throws for an unknown name. */
@@ -68,15 +77,20 @@ export interface TopologyOptions {
   /** A private network among the nodes; default true when there are two nodes or more. */
   readonly privateLink?: boolean
   readonly ipv6?: boolean
+  /** Namespaces plugged into the private network (the public one without it) for servers the nodes use. */
+  readonly services?: readonly string[]
   readonly runner?: CommandRunner
 }
+
+const SERVICE_HOST = 200
 
 const CLIENT_HOST = 100
 
 export async function createTopology(opts: TopologyOptions): Promise<Topology> {
   const runner = opts.runner ?? systemCommandRunner
   const prefix = opts.prefix ?? 'ipfo'
-  for (const name of opts.nodes) {
+  const services = opts.services ?? []
+  for (const name of [...opts.nodes, ...services]) {
     if (!/^[a-z0-9]{1,8}$/.test(name) || name === 'sw' || name === 'client') {
       throw new Error(`node name "${name}" must be 1-8 lowercase letters or digits, not "sw" or "client"`)
     }
@@ -188,6 +202,19 @@ export async function createTopology(opts: TopologyOptions): Promise<Topology> {
       return s.value
     })
     const client = (opts.withClient ?? true) ? await buildNode('client', 0, true) : undefined
+    const serviceNodes: TopologyService[] = []
+    for (const [i, name] of services.entries()) {
+      const ns = `${id}-${name}`
+      await addNamespace(ns, hostSysctls)
+      const network = withPrivate ? 'private' : 'public'
+      const { ipv4 } = await plug(
+        ns,
+        network,
+        `${network === 'public' ? 'pub' : 'priv'}-${name}`,
+        SERVICE_HOST + i,
+      )
+      serviceNodes.push({ name, ns, ipv4 })
+    }
 
     const node = (name: string): TopologyNode => {
       const found = name === 'client' ? client : nodes.find((n) => n.name === name)
@@ -216,6 +243,7 @@ export async function createTopology(opts: TopologyOptions): Promise<Topology> {
       switchNs,
       nodes,
       client,
+      services: serviceNodes,
       prefixLength: { 4: 24, 6: 64 },
       node,
       address,
