@@ -27,8 +27,17 @@ export function lifetimeSeconds(deadAfterMs: number): number {
 const RECHECK_MS = 5_000
 /** The kernel's IPv4 lifetime check may end an address this much before its time (HZ/50). */
 const KERNEL_EARLY_MS = 50
-/** ...and this much after it: its timer is rounded up to whole seconds (80-370 ms late measured here). */
-const KERNEL_LATE_MS = 1_000
+/**
+ * ...and this much after it: its timer is rounded up (to whole seconds when that is within HZ/4), and
+ * runs on a shared workqueue: 12-370 ms late measured here. A whole second, as first chosen, left a
+ * 4-5 s lease too little room for a 2 s lifetime: an agent whose renewal an etcd election delayed by
+ * a second lost its address while its lease was still valid.
+ */
+const KERNEL_LATE_MS = 500
+/** With a quorum cap: how long a lifetime's change may take to reach the kernel (else it is not sent). */
+const QUORUM_SEND_MS = 100
+/** A lifetime's last chance is taken this much before the lease leaves less than 2 s for it (a late timer). */
+const LAST_CHANCE_EARLY_MS = 50
 
 interface Kept {
   readonly owner: string
@@ -57,6 +66,8 @@ export interface LifetimeStatus {
 export interface LifetimeKeeper {
   /** After every step of the machine: what is held now, and whether each should expire. */
   update(state: EngineState): void
+  /** Quorum: the lease was renewed, so a capped lifetime may be renewed now, before it runs short. */
+  renewNow(): void
   /**
    * After a pause: the owners of addresses whose lifetime may have run out (or is about to) while the
    * agent was frozen. They are forgotten here; the machine releases them (the remove makes sure).
@@ -89,13 +100,13 @@ export function lifetimeKeeper(opts: {
   readonly emit: (event: EventBody) => void
   readonly expired: (owner: string) => void
   /**
-   * Quorum: how long from now the store could expire this node's lease at the earliest (its validity
-   * plus the margin), in ms. Another node can win the address's key only after that, so a lifetime
-   * ends before it, the kernel's lateness included, when it can be a whole second or more: an agent
-   * frozen while it holds the key loses the address before the key can go to another node. Absent:
-   * no cap.
+   * Quorum (onQuorumLoss release): how long from now the store could expire this node's lease at
+   * the earliest (its validity plus the margin), in ms, while the lease is known valid; undefined
+   * when it is not. Another node can win the address's key only after that, so a lifetime ends
+   * before it, the kernel's lateness included: an agent frozen while it holds the key loses the
+   * address before the key can go to another node. Absent: no cap.
    */
-  readonly leaseEndsInMs?: () => number
+  readonly leaseEndsInMs?: () => number | undefined
 }): LifetimeKeeper | undefined {
   const { clock, address, emit } = opts
   const setLifetime = address.setLifetime?.bind(address)
@@ -103,19 +114,26 @@ export function lifetimeKeeper(opts: {
   if (!setLifetime || !lifetimes) return undefined
   const seconds = lifetimeSeconds(opts.deadAfterMs)
   /**
-   * The lifetime to give now: `seconds`, or fewer so that the kernel removes the address (up to
-   * KERNEL_LATE_MS after its lifetime) before the lease can end. Never under 1 s, the kernel's
-   * least: with a lease that short (leaseTtl under 3 s, or renewals failing near the end of the
-   * validity) a frozen agent may keep the address up to a second past the lease; a running one
-   * removes it at the end of the validity in any case.
+   * The lifetime to give now, and how soon the change must reach the kernel: `seconds`, or fewer so
+   * that the kernel removes the address (up to KERNEL_LATE_MS after its lifetime) before the lease
+   * can end. Undefined, no change, when that would be under 2 s: a lifetime of 1 s cannot be renewed
+   * (a renewal needs SLACK_MS left, and a look cannot tell what is left under a second), so it would
+   * lapse under a running agent whose lease is valid; the lifetime the kernel has, capped when it was
+   * set, ends before the lease anyway, and a renewal of the lease (`renewNow`) renews it in time.
+   * A lease of 4 s and more leaves 2 s after every renewal answered.
    */
-  const capped = () =>
-    opts.leaseEndsInMs
-      ? Math.min(seconds, Math.max(1, Math.floor((opts.leaseEndsInMs() - KERNEL_LATE_MS) / 1000)))
-      : seconds
+  const capped = (): { lifetime: number; sendWithinMs?: number } | undefined => {
+    const endsIn = opts.leaseEndsInMs?.()
+    if (endsIn === undefined) return { lifetime: seconds }
+    const cap = Math.floor((endsIn - KERNEL_LATE_MS - QUORUM_SEND_MS) / 1000)
+    if (cap < 2) return undefined
+    const lifetime = Math.min(seconds, cap)
+    return { lifetime, sendWithinMs: endsIn - KERNEL_LATE_MS - lifetime * 1000 }
+  }
   const kept = new Map<string, Kept>()
   const statusBefore = new Map<string, string>()
   let timer: TimerHandle | undefined
+  let lastChance: TimerHandle | undefined
   let stopped = false
   let failing = false
 
@@ -134,9 +152,9 @@ export function lifetimeKeeper(opts: {
         : 0
 
   /** Resolves to whether the change was made. */
-  const change = (k: Kept, lifetime: AddressLifetime): Promise<boolean> => {
+  const change = (k: Kept, lifetime: AddressLifetime, sendWithinMs?: number): Promise<boolean> => {
     const queuedAt = clock.now()
-    const within = room(k)
+    const within = Math.min(room(k), sendWithinMs ?? Number.POSITIVE_INFINITY)
     let made = false
     const done = setLifetime(
       k.address,
@@ -193,7 +211,7 @@ export function lifetimeKeeper(opts: {
   }
 
   /** Does what `k` needs now, if anything: a change when it is safe, else a look. */
-  function act(k: Kept): void {
+  function act(k: Kept, lastChance = false): void {
     if (k.pending || stopped || kept.get(addressKey(k.address)) !== k) return
     const now = clock.now()
     if (k.goneAt !== undefined) {
@@ -202,13 +220,17 @@ export function lifetimeKeeper(opts: {
       return
     }
     const due = k.expires
-      ? k.known !== 'finite' || now - k.changedAt >= RENEW_EVERY_MS
+      ? k.known !== 'finite' || now - k.changedAt >= RENEW_EVERY_MS || lastChance
       : k.known !== 'forever'
     if (!due) return
     // Then again at once if it worked (the machine may have changed its mind meanwhile); on a failure,
     // or with too little left to change it safely, at the next tick.
-    if (room(k) > 0) void change(k, k.expires ? capped() : 'forever').then((made) => made && act(k))
-    else
+    if (room(k) > 0) {
+      const next: { lifetime: AddressLifetime; sendWithinMs?: number } | undefined = k.expires
+        ? capped()
+        : { lifetime: 'forever' }
+      if (next) void change(k, next.lifetime, next.sendWithinMs).then((made) => made && act(k))
+    } else
       void look(k).then(() => {
         if (room(k) > 0) act(k)
       })
@@ -219,6 +241,25 @@ export function lifetimeKeeper(opts: {
     if (stopped) return
     for (const k of kept.values()) act(k)
     if (kept.size > 0) timer = clock.setTimeout(tick, RENEW_EVERY_MS)
+    lastChanceBeforeTick()
+  }
+
+  /**
+   * Quorum: the last moment a lifetime of 2 s still ends before the lease can, when it comes before
+   * the next tick. A lifetime given then lasts as long as the lease allows, whatever the ticks'
+   * phase: a renewal of the lease delayed by an election has that much longer to come.
+   */
+  const lastChanceBeforeTick = () => {
+    const endsIn = opts.leaseEndsInMs?.()
+    if (endsIn === undefined || kept.size === 0) return
+    const inMs = endsIn - KERNEL_LATE_MS - QUORUM_SEND_MS - 2_000 - LAST_CHANCE_EARLY_MS
+    if (inMs <= 0 || inMs >= RENEW_EVERY_MS) return
+    if (lastChance !== undefined) clock.clearTimeout(lastChance)
+    lastChance = clock.setTimeout(() => {
+      lastChance = undefined
+      if (stopped) return
+      for (const k of kept.values()) if (k.expires) act(k, true)
+    }, inMs)
   }
 
   const fresh = (lease: Lease, acquiredHere: boolean): Kept => ({
@@ -254,6 +295,11 @@ export function lifetimeKeeper(opts: {
       if (kept.size > 0 && timer === undefined) timer = clock.setTimeout(tick, RENEW_EVERY_MS)
     },
 
+    renewNow() {
+      if (stopped) return
+      for (const k of kept.values()) act(k)
+    },
+
     lapsed() {
       const owners = new Set<string>()
       for (const [key, k] of kept)
@@ -267,7 +313,9 @@ export function lifetimeKeeper(opts: {
     async keepForever() {
       stopped = true
       if (timer !== undefined) clock.clearTimeout(timer)
+      if (lastChance !== undefined) clock.clearTimeout(lastChance)
       timer = undefined
+      lastChance = undefined
       // What is under way first: a change to a lifetime may be about to land.
       await Promise.all([...kept.values()].map((k) => k.pending))
       await Promise.all(
@@ -291,7 +339,9 @@ export function lifetimeKeeper(opts: {
     stop() {
       stopped = true
       if (timer !== undefined) clock.clearTimeout(timer)
+      if (lastChance !== undefined) clock.clearTimeout(lastChance)
       timer = undefined
+      lastChance = undefined
     },
 
     status() {

@@ -77,8 +77,14 @@ export function createEngine(deps: EngineDeps): Engine {
     deadAfterMs: config.deadAfter,
     emit,
     expired: (owner) => apply({ kind: 'expired', owner }),
-    ...(config.coordination
-      ? { leaseEndsInMs: () => (quorum?.validForMs() ?? 0) + (config.coordination?.margin ?? 0) }
+    // With onQuorumLoss keep, addresses outlast the lease by choice: their lifetimes are not capped.
+    ...(config.coordination?.onQuorumLoss === 'release'
+      ? {
+          leaseEndsInMs: () => {
+            const validFor = quorum?.validForMs() ?? 0
+            return validFor > 0 ? validFor + (config.coordination?.margin ?? 0) : undefined
+          },
+        }
       : {}),
   })
   const intake = packetIntake({
@@ -101,6 +107,7 @@ export function createEngine(deps: EngineDeps): Engine {
         clock,
         emit,
         apply: (input) => apply(input),
+        onRenewed: () => lifetimes?.renewNow(),
       })
     : undefined
   const checklists = checklistRunner({

@@ -12,6 +12,8 @@ export interface QuorumLinkDeps {
   readonly emit: Emit
   /** Tells the machine (`quorum`, `claim-freed`). */
   readonly apply: (input: Input) => void
+  /** After a lease was granted or renewed (the kernel lifetimes capped by it are renewed at once). */
+  readonly onRenewed?: () => void
   /** How long to wait before asking for a lease again when no member granted one. */
   readonly retryStartMs?: number
 }
@@ -103,6 +105,7 @@ export function quorumLink(deps: QuorumLinkDeps) {
         reachable(report.endpoint)
         validUntil = Math.max(validUntil, report.validUntil)
         arm()
+        deps.onRenewed?.()
         break
       case 'lease-lost':
         tokens.clear()
@@ -238,5 +241,3 @@ export function quorumLink(deps: QuorumLinkDeps) {
     },
   }
 }
-
-export type QuorumLink = ReturnType<typeof quorumLink>

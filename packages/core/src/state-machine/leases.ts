@@ -7,8 +7,8 @@ export interface Lease {
   readonly owner: string
   readonly address: InterfaceAddress
   /**
-   * True when a peer would take the address over once this node fell silent: it then gets a kernel
-   * lifetime, so that a frozen agent loses it by itself. False when nobody would: kept forever, since
+   * True when a peer would take the address over once this node fell silent, or (quorum, onQuorumLoss
+   * release) while this node's lease is known valid: it then gets a kernel lifetime, so that a frozen agent loses it by itself. False when nobody would: kept forever, since
    * an address on a frozen node still serves its clients better than none.
    */
   readonly expires: boolean
@@ -25,7 +25,11 @@ export function leases(s: EngineState): Lease[] {
   const stopping = s.phase === 'stopping' || s.phase === 'stopped'
   for (const r of Object.values(s.resources)) {
     if (r.status !== 'held') continue
-    const expires = !stopping && takenOverIfSilent(s, r)
+    // With quorum (onQuorumLoss release), any node may win the key once this node's lease has
+    // expired, heard or not: while the lease is known valid, every held address gets a lifetime,
+    // which the engine ends before the lease. With keep, addresses outlast the lease by choice.
+    const fenced = s.timing.quorum?.onLoss === 'release' && s.quorum
+    const expires = !stopping && (fenced || takenOverIfSilent(s, r))
     for (const address of r.addresses) out.push({ owner: r.owner, address, expires })
   }
   return out
