@@ -10,6 +10,7 @@ import { createEngine } from '../engine/engine.js'
 import type { Engine } from '../engine/engine-api.js'
 import { heartbeatKey, keyRing } from '../heartbeat/key-ring.js'
 import { defaultHooksDir } from '../hooks/layout.js'
+import type { Coordinator } from '../model/coordination.js'
 import type { IpfoEvent } from '../model/events.js'
 import type {
   AddressControl,
@@ -121,6 +122,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     replayStore: fileReplayStore(config.paths.stateDir),
     ...(await carrierWatchFor(config, opts, report, batch)),
     ...(await healthFor(config, report)),
+    ...(await coordinatorFor(config, report)),
     onEvent,
     ...(opts.guard ? { guard: { brief: (b) => guard?.brief(b), lastWord: (w) => guard?.lastWord(w) } } : {}),
     // The same log, writing nowhere: rehearsals compile its code for the real takeover's events.
@@ -214,6 +216,31 @@ function passedEnv(config: Config): Record<string, string> {
       process.env[name] === undefined ? [] : [[name, process.env[name] as string]],
     ),
   )
+}
+
+/**
+ * The quorum store of the config's `coordination` section: the etcd coordinator, on the agent's clock
+ * (the engine's quorum link measures the lease's validity on the same one). The engine loads its
+ * client (`prepare`) before heartbeats start.
+ */
+async function coordinatorFor(
+  config: Config,
+  report: (event: EventBody) => void,
+): Promise<{ coordinator?: Coordinator }> {
+  if (!config.coordination) return {}
+  const { etcdCoordinator } = await import('../adapters/coordination/etcd-coordinator.js')
+  return {
+    coordinator: etcdCoordinator({
+      config: config.coordination,
+      clock: systemClock,
+      onHandlerError: (error, where) =>
+        report({
+          kind: 'error',
+          message: error instanceof Error ? error.message : String(error),
+          context: where,
+        }),
+    }),
+  }
 }
 
 /** On Linux, unless the config says to ignore carriers and unless the address control is replaced (demo). */

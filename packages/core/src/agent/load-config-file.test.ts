@@ -50,16 +50,18 @@ describe('loadConfigFile', () => {
     expect((await loadConfigFile(file)).config.key).toBe(join(dir, 'abs.key'))
   })
 
-  it('refuses coordination on etcd until the agent keeps its quorum, naming the line', async () => {
+  it('takes coordination on etcd (the agent keeps its quorum)', async () => {
     const file = await writeConfig(
-      `${config('hb.key')}coordination:\n  kind: etcd\n  endpoints: [https://10.0.0.9:2379]\n`,
+      `${config('hb.key')}coordination:\n  kind: etcd\n  endpoints: [https://10.0.0.9:2379]\n  leaseTtl: 4s\n`,
     )
-    const error = await rejection(loadConfigFile(file))
-    expect(error.message).toBe(
-      `${file}:4: coordination: this agent does not use etcd yet, so it would hold addresses without the quorum the section asks for`,
-    )
-    expect(error.path).toBe('coordination')
-    expect(error.hint).toMatch(/remove the coordination section/)
+    await writeKeyFile(join(dir, 'etc', 'hb.key'), generateKey())
+    expect((await loadConfigFile(file)).config.coordination).toMatchObject({
+      kind: 'etcd',
+      endpoints: ['https://10.0.0.9:2379'],
+      leaseTtl: 4000,
+      margin: 1000,
+      onQuorumLoss: 'release',
+    })
   })
 
   it('says a missing config file is not found and how to make one', async () => {

@@ -18,11 +18,6 @@ export interface LoadedConfig {
   readonly acceptedKeys: Buffer[]
 }
 
-const lineSuffix = (text: string, key: string) => {
-  const line = lineOf(text, [key])
-  return line === undefined ? '' : `:${line}`
-}
-
 export async function loadConfigFile(file: string): Promise<LoadedConfig> {
   const text = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT') {
@@ -39,17 +34,6 @@ export async function loadConfigFile(file: string): Promise<LoadedConfig> {
     })
   })
   const parsed = parseConfig(text, file)
-  if (parsed.coordination) {
-    // An agent that took the section and ran on heartbeats alone would promise a quorum it does not keep.
-    throw new ConfigError(
-      `${file}${lineSuffix(text, 'coordination')}: coordination: this agent does not use etcd yet, so it would hold addresses without the quorum the section asks for`,
-      {
-        file,
-        path: 'coordination',
-        hint: 'remove the coordination section for now (the section is checked already; the agent will use it in a later version)',
-      },
-    )
-  }
   const config = {
     ...parsed,
     key: resolve(dirname(file), parsed.key),

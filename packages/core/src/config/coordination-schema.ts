@@ -127,7 +127,7 @@ export const coordinationSchema = z
   }))
   .optional()
   .describe(
-    'Quorum: a node holds an address only while it holds its key in etcd, under a lease it renews; a node cut off from the etcd majority lets its addresses go before the lease can expire, so two nodes never hold one. Off when absent: heartbeats alone decide, as in a pair. Not in use yet: this version checks the section, and its agent refuses to start with it rather than run without the quorum it asks for.',
+    'Quorum: a node holds an address only while it holds its key in etcd, under a lease it renews; a node cut off from the etcd majority lets its addresses go before the lease can expire, so two nodes never hold one. Off when absent: heartbeats alone decide, as in a pair.',
   )
 
 /** A quarter of the TTL: three renewals fit in the rest. Never under 500 ms. */
