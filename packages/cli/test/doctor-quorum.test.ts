@@ -58,13 +58,13 @@ afterAll(async () => {
   if (work) await rm(work, { recursive: true, force: true })
 })
 
-const config = async (endpoints: string[]) => {
+const config = async (endpoints: string[], leaseTtl = '5s') => {
   await writeFile(join(work!, 'key'), 'x')
   return configSchema.parse({
     node: 'a',
     key: join(work!, 'key'),
     links: [{ name: 'private', targets: ['10.1.0.255'] }],
-    coordination: { kind: 'etcd', endpoints, leaseTtl: '5s' },
+    coordination: { kind: 'etcd', endpoints, leaseTtl },
   })
 }
 
@@ -79,6 +79,15 @@ describe.skipIf(skip !== undefined)('ipfo doctor with a quorum store', () => {
       leases?: unknown[]
     }
     expect(leases.leases ?? []).toEqual([])
+  })
+
+  it('warns that a lease under 4 s leaves a frozen agent without the kernel fence', async () => {
+    const checks = await checkQuorum(await config([endpoint], '3s'), undefined)
+    expect(checks.map((c) => [c.check, c.verdict])).toEqual([
+      ['quorum store', 'pass'],
+      ['quorum lease', 'warn'],
+    ])
+    expect(checks[1]!.hint).toContain('4s')
   })
 
   it('fails naming the endpoint when nothing answers there, with what to do', async () => {

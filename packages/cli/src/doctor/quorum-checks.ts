@@ -1,6 +1,9 @@
 import type { AgentStatus, Config, Coordinator } from '@ipfo/core'
 import { type CheckResult, fail, pass, warn } from './check.js'
 
+/** Below this lease TTL the capped kernel lifetimes (2 s at least) cannot end before the lease does. */
+const KERNEL_FENCE_LEAST_TTL_MS = 4_000
+
 /** Makes the coordinator `ipfo doctor` asks for a lease; a seam for tests. */
 export type CoordinatorFactory = (coordination: NonNullable<Config['coordination']>) => Promise<Coordinator>
 
@@ -50,6 +53,14 @@ export async function checkQuorum(
   } finally {
     await coordinator?.stop({ revoke: true }).catch(() => undefined)
   }
+  if (coordination.leaseTtl < KERNEL_FENCE_LEAST_TTL_MS && coordination.onQuorumLoss === 'release')
+    checks.push(
+      warn(
+        'quorum lease',
+        `leaseTtl ${coordination.leaseTtl / 1000}s is too short for the kernel to fence a frozen agent (its address lifetimes are never cut below 2 s): only a running agent removes its addresses when its lease lapses`,
+        'use leaseTtl: 4s or more (the default is 5s)',
+      ),
+    )
   if (status?.quorum) {
     const q = status.quorum
     checks.push(
