@@ -199,6 +199,28 @@ export function createEngine(deps: EngineDeps): Engine {
     apply({ kind: 'resumed', pausedMs: gap, expired: lifetimes?.lapsed() ?? [] })
   }
 
+  /**
+   * Quorum, at a stop: addresses a release did not remove (Test refused it, a strict hook or the
+   * remove failed) cannot stay once the agent no longer renews its lease; another node may win their
+   * key then. They are removed without hooks, loudly.
+   */
+  async function removeKept(): Promise<void> {
+    for (const r of Object.values(state.resources)) {
+      if (r.status !== 'held') continue
+      emit({
+        kind: 'error',
+        message: `${r.addresses.map((a) => `${a.ip}/${a.prefix}`).join(', ')} of ${r.owner} were not released; removed without their hooks, since the lease ends with the agent`,
+        context: 'stopping with a quorum lease',
+      })
+      for (const a of r.addresses)
+        await deps.address
+          .remove(a)
+          .catch((error: unknown) =>
+            emit({ kind: 'error', message: String(error), context: `removing ${a.ip}/${a.prefix} at stop` }),
+          )
+    }
+  }
+
   return {
     async start() {
       if (started) return
@@ -244,7 +266,8 @@ export function createEngine(deps: EngineDeps): Engine {
       rehearsals?.start()
     },
     async stop(opts = {}) {
-      const release = opts.release ?? config.onStop === 'release'
+      // With quorum an address is held only while the lease is renewed: what the stop would keep goes.
+      const release = config.coordination ? true : (opts.release ?? config.onStop === 'release')
       emit({ kind: 'agent-stopping', node: config.node, release })
       // Verdicts stop changing: the stop releases by what is known now.
       await checks?.stop()
@@ -252,7 +275,10 @@ export function createEngine(deps: EngineDeps): Engine {
       await stoppedPromise
       // The releases deleted their keys; a revoke ends the lease and whatever is still bound to it,
       // so the next holder wins at once, before the last heartbeat sends the peers to claim.
-      await quorum?.stop(release)
+      if (quorum) {
+        await removeKept()
+        await quorum.stop(true)
+      }
       // A last heartbeat says "stopping" and lists what is still held, so peers act at once.
       heartbeats.now()
       heartbeats.stop()

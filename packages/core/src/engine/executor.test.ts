@@ -293,7 +293,7 @@ describe('claims of a quorum store (coordination)', () => {
             ? { won: false as const, holder: opts.holder, reason: 'taken' }
             : { won: true as const, token: '7' }
         },
-        valid: opts.valid ?? (() => true),
+        holds: opts.valid ?? (() => true),
         token: () => '7',
         release: async (owner: string) => {
           did.push(`release ${owner}`)

@@ -188,8 +188,8 @@ export async function runChecklist(checklist: Checklist, deps: ExecutorDeps): Pr
         break
       }
       case 'add': {
-        if (claimed && deps.claims && !deps.claims.valid()) {
-          // The lease ran out while Test and PreAcq ran: the key may be another's by now.
+        if (claimed && deps.claims && !deps.claims.holds(checklist.owner)) {
+          // The lease ran out (or was replaced) while Test and PreAcq ran: the key may be another's.
           outcome = 'claim-lost'
           skipToNotify = true
           await abandon(checklist, ctx, preAcqRan, 'the quorum lease is no longer known valid', deps)
@@ -243,6 +243,17 @@ export async function runChecklist(checklist: Checklist, deps: ExecutorDeps): Pr
         })
         break
     }
+  }
+  if (claimed && outcome === 'done' && deps.claims?.holds(checklist.owner) === false) {
+    // The lease ended (or was replaced) while PostAcq ran: no key holds these addresses now, and
+    // another node may win it. They go before the checklist ends, so that it ends not held.
+    deps.emit({
+      kind: 'error',
+      message: `the quorum lease was lost while the acquire of ${names.join(', ')} ran: removing them`,
+      context: `acquiring ${checklist.owner}'s addresses`,
+    })
+    await removeAll(checklist.addresses, deps)
+    outcome = 'claim-lost'
   }
   await journalWrites
   if (journaled) await guard(deps, 'journal', () => deps.journal!.remove(entry.key), undefined)

@@ -45,6 +45,8 @@ export function quorumLink(deps: QuorumLinkDeps) {
   let unreachableSaid = false
   /** Fencing tokens of the keys this node won under its current lease, by owner. */
   const tokens = new Map<string, string>()
+  /** Owners whose key this node let go of but could not delete (the store did not answer). */
+  const undeleted = new Set<string>()
   /** Watches of keys another node held when a claim was lost, by owner. */
   const watches = new Map<string, () => void>()
 
@@ -91,6 +93,7 @@ export function quorumLink(deps: QuorumLinkDeps) {
       case 'lease-granted':
         // Keys won under an earlier lease went with it.
         tokens.clear()
+        undeleted.clear()
         emit({
           kind: 'quorum-lease',
           leaseId: report.leaseId,
@@ -106,9 +109,11 @@ export function quorumLink(deps: QuorumLinkDeps) {
         validUntil = Math.max(validUntil, report.validUntil)
         arm()
         deps.onRenewed?.()
+        for (const owner of [...undeleted]) if (!tokens.has(owner)) void claims.release(owner)
         break
       case 'lease-lost':
         tokens.clear()
+        undeleted.clear()
         validUntil = Number.NEGATIVE_INFINITY
         if (timer !== undefined) clock.clearTimeout(timer)
         timer = undefined
@@ -175,6 +180,7 @@ export function quorumLink(deps: QuorumLinkDeps) {
         const result = await coordinator.claim(owner, deps.self)
         if (result.won) {
           stopWatch(owner)
+          undeleted.delete(owner)
           tokens.set(owner, result.revision)
           return { won: true, token: result.revision }
         }
@@ -192,19 +198,23 @@ export function quorumLink(deps: QuorumLinkDeps) {
         }
       }
     },
-    valid: () => check(),
+    holds: (owner) => check() && tokens.has(owner),
     token: (owner) => tokens.get(owner),
     async release(owner) {
       tokens.delete(owner)
       try {
         await coordinator.release(owner)
+        undeleted.delete(owner)
       } catch (error) {
-        // The key goes with the lease in any case, within the TTL.
-        emit({
-          kind: 'error',
-          message: error instanceof Error ? error.message : String(error),
-          context: `deleting the key of ${owner}'s addresses (it goes with the lease otherwise)`,
-        })
+        // Tried again after each renewal: a lease that lives on would keep the key from the next holder.
+        const first = !undeleted.has(owner)
+        undeleted.add(owner)
+        if (first)
+          emit({
+            kind: 'error',
+            message: error instanceof Error ? error.message : String(error),
+            context: `deleting the key of ${owner}'s addresses (tried again after each renewal of the lease; it goes with the lease if that ends)`,
+          })
       }
     },
   }

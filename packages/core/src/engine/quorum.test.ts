@@ -208,4 +208,73 @@ describe('quorum on a store (coordination)', () => {
     expect(c.b.address.has('10.0.0.100')).toBe(false)
     expect(doubleHolds(c.log)).toEqual([])
   })
+
+  it('a stop whose release Test refuses still removes the address before the lease ends: never kept without a lease', async () => {
+    const c = cluster()
+    await started(c)
+    c.a.hooks.verdict = 'notify-only'
+    const stopping = c.a.engine.stop()
+    await c.clock.advance(500)
+    await stopping
+    expect(c.a.address.has('10.0.0.100')).toBe(false)
+    expect(c.a.said('error').map((e) => (e as { context: string }).context)).toContain(
+      'stopping with a quorum lease',
+    )
+    await c.clock.advance(3_000)
+    expect(c.b.address.has('10.0.0.100')).toBe(true)
+    expect(doubleHolds(c.log)).toEqual([])
+  })
+
+  it('a lease replaced while PostAcq runs: the acquire ends by removing the address, never held without a key', async () => {
+    const c = cluster()
+    // a's PostAcq takes 2 s; meanwhile etcd forgets a's lease, and a gets a new one at its next renewal.
+    const runPhase = c.a.hooks.runPhase.bind(c.a.hooks)
+    c.a.hooks.runPhase = async (phase, ctx, run) => {
+      if (phase === 'PostAcq') await new Promise<void>((resolve) => c.clock.setTimeout(resolve, 2_000))
+      return runPhase(phase, ctx, run)
+    }
+    await c.a.engine.start()
+    await c.b.engine.start()
+    await c.clock.advance(1_000)
+    expect(c.a.address.has('10.0.0.100')).toBe(true)
+    c.etcd.revoke(c.a.coordinator.status().leaseId!)
+    await c.clock.advance(2_000)
+    expect(
+      c.a
+        .said('error')
+        .map((e) => (e as { message: string }).message)
+        .join(),
+    ).toContain('the quorum lease was lost while the acquire')
+    // Then claimed again under the new lease after retryAfter (5 s); one holder throughout.
+    await c.clock.advance(6_000)
+    expect(c.a.address.has('10.0.0.100')).toBe(true)
+    expect(c.a.coordinator.status().held).toEqual([{ group: 'a', revision: expect.any(String) }])
+    expect(doubleHolds(c.log)).toEqual([])
+  })
+
+  it('a key whose delete failed is deleted at the next renewal of the same lease', async () => {
+    const c = cluster()
+    await started(c)
+    // The operator releases a's address while etcd does not answer a, for less than its margin.
+    c.etcd.cut('a', true)
+    expect(c.a.engine.release('a')).toBeUndefined()
+    await c.clock.advance(100)
+    expect(c.a.address.has('10.0.0.100')).toBe(false)
+    expect(c.a.coordinator.status().held).toHaveLength(1)
+    c.etcd.cut('a', false)
+    await c.clock.advance(1_000)
+    expect(c.a.said('quorum-lost')).toEqual([])
+    expect(c.a.coordinator.status().held).toEqual([])
+  })
+
+  it('quorum lost and the remove fails: the release is tried again after retryAfter, not in a loop', async () => {
+    const c = cluster()
+    await started(c)
+    c.a.address.failRemove = true
+    c.etcd.cut('a', true)
+    await c.clock.advance(12_000)
+    const releases = c.a.said('releasing').length
+    expect(releases).toBeGreaterThanOrEqual(2)
+    expect(releases).toBeLessThanOrEqual(4)
+  })
 })

@@ -145,8 +145,11 @@ export interface Claims {
     | { readonly won: true; readonly token: string }
     | { readonly won: false; readonly holder: string | undefined; readonly reason: string }
   >
-  /** Whether this node's lease is known valid now: an add must not happen after it is not. */
-  valid(): boolean
+  /**
+   * Whether this node's lease is known valid now and the key of `owner`'s addresses was won under it:
+   * an add must not happen otherwise, nor an acquire end with the addresses held.
+   */
+  holds(owner: string): boolean
   /** The fencing token by which this node holds `owner`'s addresses, if it does. */
   token(owner: string): string | undefined
   /** Deletes the key of `owner`'s addresses if it is this node's; a failure is reported, not thrown. */

@@ -34,8 +34,8 @@ export function onQuorum(
       addresses: held.flatMap(names),
     },
   })
-  // Acquires still running stop short: before their add nothing changes; after it, the address is
-  // released as soon as the checklist ends (fenceIfQuorumLost).
+  // Acquires still running stop short: before their add nothing changes; after it, the checklist
+  // ends without waiting on announcements and the address is released then (quorumDecides).
   if (quorum.onLoss === 'release')
     for (const r of held) if (r.status === 'acquiring') fx.push({ kind: 'yield-checklist', owner: r.owner })
   return { ...s, quorum: false }
@@ -56,10 +56,12 @@ export function onClaimFreed(s: EngineState, owner: string): EngineState {
 export function quorumDecides(s: EngineState, r: Resource, now: number, fx: Effect[]): Resource | undefined {
   if (!s.timing.quorum || s.quorum) return undefined
   if (r.status === 'acquiring' || r.status === 'releasing') return undefined
-  if (r.status === 'held')
-    return s.timing.quorum.onLoss === 'release'
-      ? releaseFirst(s, r, now, fx, 'the quorum lease is not known valid')
-      : undefined
+  if (r.status === 'held') {
+    if (s.timing.quorum.onLoss !== 'release') return undefined
+    // A release that failed (its remove) is tried again after retryAfter, not at every step.
+    if (r.blocked?.action === 'release' && (r.blocked.retryAt === null || now < r.blocked.retryAt)) return r
+    return releaseFirst(s, r, now, fx, 'the quorum lease is not known valid')
+  }
   return r
 }
 

@@ -52,7 +52,16 @@ export class FakeAddressControl implements AddressControl {
     this.record('add', a)
   }
 
+  /** Removes fail while set, as `ip` does without CAP_NET_ADMIN. */
+  failRemove = false
+
   async remove(a: InterfaceAddress): Promise<void> {
+    if (this.failRemove)
+      throw new AddressError(`cannot remove ${cidr(a)}: Operation not permitted`, {
+        command: ['ip', 'addr', 'del', cidr(a), 'dev', a.interface],
+        exitCode: 2,
+        stderr: 'RTNETLINK answers: Operation not permitted',
+      })
     this.held.delete(addressKey(a))
     this.record('remove', a)
   }
