@@ -77,6 +77,8 @@ export interface LifetimeKeeper {
   /** A stop that keeps the addresses: none may end after the agent is gone. */
   keepForever(): Promise<void>
   stop(): void
+  /** Stops, then waits for the changes already under way: none lands after it resolves. */
+  stopAndSettle(): Promise<void>
   status(): LifetimeStatus
 }
 
@@ -342,6 +344,11 @@ export function lifetimeKeeper(opts: {
       if (lastChance !== undefined) clock.clearTimeout(lastChance)
       timer = undefined
       lastChance = undefined
+    },
+
+    async stopAndSettle() {
+      this.stop()
+      await Promise.all([...kept.values()].map((k) => k.pending))
     },
 
     status() {

@@ -276,6 +276,8 @@ export function createEngine(deps: EngineDeps): Engine {
       // The releases deleted their keys; a revoke ends the lease and whatever is still bound to it,
       // so the next holder wins at once, before the last heartbeat sends the peers to claim.
       if (quorum) {
+        // No lifetime renewal may land after the remove: a change of an absent address adds it back.
+        await lifetimes?.stopAndSettle()
         await removeKept()
         await quorum.stop(true)
       }
@@ -284,8 +286,9 @@ export function createEngine(deps: EngineDeps): Engine {
       heartbeats.stop()
       deadline.clear()
       rehearsals?.stop()
-      // What the stop keeps stays after the agent: nothing expires once it no longer renews.
-      await lifetimes?.keepForever()
+      // What the stop keeps stays after the agent: nothing expires once it no longer renews. With
+      // quorum nothing is kept (removeKept): a lifetime made permanent would add a removed address back.
+      if (!quorum) await lifetimes?.keepForever()
       await transport.close()
       deps.address.close?.()
       deps.carrier?.close()

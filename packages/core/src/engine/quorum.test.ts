@@ -14,6 +14,8 @@ import { type ConfigInput, configSchema } from '../config/schema.js'
 import { heartbeatKey, keyRing } from '../heartbeat/key-ring.js'
 import type { Coordinator } from '../model/coordination.js'
 import type { IpfoEvent } from '../model/events.js'
+import type { InterfaceAddress } from '../model/ip.js'
+import type { AddressLifetime, PresentAddress } from '../model/ports.js'
 import { createEngine } from './engine.js'
 
 const KEYS = keyRing(heartbeatKey(Buffer.alloc(32, 7)))
@@ -45,6 +47,23 @@ function config(node: string, extra: Partial<ConfigInput>, onQuorumLoss: 'releas
 }
 
 /** a owns the VIP, b takes it over; both keep their quorum in one in-memory etcd. */
+/**
+ * An interface table with Linux's address lifetimes, as the agent's `ip -batch` has them: a change of
+ * an absent address adds it (`added` says which: what a stop must never do to a removed address).
+ */
+class LifetimeAddressControl extends FakeAddressControl {
+  readonly added: string[] = []
+  async setLifetime(a: InterfaceAddress, _lifetime: AddressLifetime): Promise<void> {
+    if (!this.has(a.ip)) {
+      this.added.push(a.ip)
+      await this.add(a)
+    }
+  }
+  async lifetimes(candidates: readonly InterfaceAddress[]): Promise<PresentAddress[]> {
+    return candidates.filter((a) => this.has(a.ip)).map((address) => ({ address, left: 60 }))
+  }
+}
+
 function cluster(onQuorumLoss: 'release' | 'keep' = 'release') {
   const clock = new FakeClock()
   const net = new FakeNetwork(() => clock.now())
@@ -52,7 +71,7 @@ function cluster(onQuorumLoss: 'release' | 'keep' = 'release') {
   const log: AddressOperation[] = []
   const events: { node: string; event: IpfoEvent }[] = []
   const node = (id: string, extra: Partial<ConfigInput>) => {
-    const address = new FakeAddressControl(() => clock.now(), id, log)
+    const address = new LifetimeAddressControl(() => clock.now(), id, log)
     const hooks = new RecordingHooks()
     const tokens: (string | undefined)[] = []
     const runPhase = hooks.runPhase.bind(hooks)
@@ -220,6 +239,8 @@ describe('quorum on a store (coordination)', () => {
     expect(c.a.said('error').map((e) => (e as { context: string }).context)).toContain(
       'stopping with a quorum lease',
     )
+    // Nor made permanent after its remove (a lifetime change of an absent address adds it back).
+    expect(c.a.address.added).toEqual([])
     await c.clock.advance(3_000)
     expect(c.b.address.has('10.0.0.100')).toBe(true)
     expect(doubleHolds(c.log)).toEqual([])
