@@ -213,7 +213,9 @@ describe.skipIf(skip !== undefined)('the guard: an address never outlives its ag
     const { a } = await startPair(p)
     await until('the spy to hear a', () => captured.length >= 3, 10_000)
     await a.kill()
-    await until('b to take over', async () => (await holders(p)) === 'b', 1_500)
+    // How fast the last word hands over is the kill test's to assert; here it only has to happen
+    // (CI under load once took longer than 1.5 s).
+    await until('b to take over', async () => (await holders(p)) === 'b', 5_000)
     await until('a’s guard to log what it did', () => linesOf(p, 'a', 'guard-acted')[0], 5_000)
     const lastWord = captured.at(-1)!
     // a comes back (a new incarnation) and b hears it.
