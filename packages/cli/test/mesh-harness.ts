@@ -249,6 +249,18 @@ function meshControls(topology: Topology, opts: MeshOptions, files: NodeFiles<st
       await killAgentAndGuard(agent ? [agent] : [], guard)
       await topology.unplug(node)
     },
+    /**
+     * The agent crashes (kill -9 of it and its guard, which would hand over): the machine lives on,
+     * cables in, its addresses on its interface, as a crash leaves them. `start` starts it again.
+     */
+    async crash(node: string) {
+      const guard = await control<AgentStatus>(node, { method: 'status' }).then(
+        (s) => s.guard?.pid,
+        () => undefined,
+      )
+      const agent = agents.get(node)
+      await killAgentAndGuard(agent ? [agent] : [], guard)
+    },
     /** The machine comes back: rebooted without its addresses, cables in, the agent started. */
     async revive(node: string) {
       for (const vip of vips)

@@ -64,6 +64,42 @@ async function leases(q: QuorumMesh): Promise<string[]> {
 
 describe.skipIf(skip !== undefined)(`quorum on etcd, real agents${skip ? ` (skipped: ${skip})` : ''}`, () => {
   it(
+    "holds its addresses again at once after its agent crashed and started again: its last run's lease is revoked, not waited out",
+    async () => {
+      // A TTL long enough that the restart (1-3 s here: node, the guard, the control socket) is well
+      // within what the last run's lease would still hold the key without the revoke.
+      const ttl = 8_000
+      const q = await openTrio({ leaseTtl: `${ttl / 1000}s` })
+      const [vip] = q.owned('a') as [string]
+      const watch = q.watch()
+      const crashedAt = Date.now()
+      const since = q.log.length
+      await q.crash('a')
+      q.start('a')
+      // The restarted agent removes the address the crash left (only a key won under its own lease
+      // holds it), then acquires it again.
+      const acquiredAgain = () => q.log.slice(since).find((l) => l.node === 'a' && l.line.kind === 'acquired')
+      await until(
+        'a to acquire the VIP again and hold it with its key',
+        async () =>
+          acquiredAgain() !== undefined &&
+          (await q.look())[vip]!.join() === 'a' &&
+          (await q.keyHolder('a')) === 'a',
+        15_000,
+      )
+      const report = await watch.stop()
+      expect(report.doubles).toEqual([])
+      const acquired = acquiredAgain()
+      const after = Date.parse(String(acquired!.line.eventTime)) - crashedAt
+      console.log(`quorum: a held the VIP again ${after} ms after its agent was killed (TTL ${ttl} ms)`)
+      // Before the last run's lease could have expired by itself (its last renewal at most a third of
+      // the TTL before the kill): the restarted agent revoked it to take its key back.
+      expect(after).toBeLessThan(ttl - ttl / 3 - 200)
+    },
+    TEST_TIMEOUT_MS,
+  )
+
+  it(
     'takes a killed holder over once its lease expired, and a stopped one at once',
     async () => {
       const q = await openTrio()

@@ -70,8 +70,23 @@ function cluster(onQuorumLoss: 'release' | 'keep' = 'release') {
   const etcd = new FakeEtcd(clock)
   const log: AddressOperation[] = []
   const events: { node: string; event: IpfoEvent }[] = []
-  const node = (id: string, extra: Partial<ConfigInput>) => {
-    const address = new LifetimeAddressControl(() => clock.now(), id, log)
+  /**
+   * A node's agent. `address`: the kernel's addresses of an earlier run (a restart). `kill()` stops
+   * it as kill -9 would: none of its timers fires again, nothing it does reaches anyone.
+   */
+  const node = (
+    id: string,
+    extra: Partial<ConfigInput>,
+    address = new LifetimeAddressControl(() => clock.now(), id, log),
+  ) => {
+    let dead = false
+    const ownClock = {
+      now: () => clock.now(),
+      wallNow: () => clock.wallNow(),
+      setTimeout: (fn: () => void, ms: number) => clock.setTimeout(() => dead || fn(), ms),
+      clearTimeout: (handle: Parameters<FakeClock['clearTimeout']>[0]) => clock.clearTimeout(handle),
+      afterIo: (fn: () => void) => clock.afterIo(() => dead || fn()),
+    }
     const hooks = new RecordingHooks()
     const tokens: (string | undefined)[] = []
     const runPhase = hooks.runPhase.bind(hooks)
@@ -83,7 +98,7 @@ function cluster(onQuorumLoss: 'release' | 'keep' = 'release') {
     const engine = createEngine({
       config: config(id, extra, onQuorumLoss),
       keys: KEYS,
-      clock,
+      clock: ownClock,
       transport: net.transport(id, LINKS),
       address,
       hooks,
@@ -92,16 +107,24 @@ function cluster(onQuorumLoss: 'release' | 'keep' = 'release') {
     })
     const said = (kind: string) =>
       events.filter((e) => e.node === id && e.event.kind === kind).map((e) => e.event)
-    return { engine, address, hooks, tokens, coordinator, said }
+    const kill = async () => {
+      dead = true
+      // Its lease is no longer renewed, and nobody revokes it.
+      await coordinator.stop({ revoke: false })
+    }
+    return { engine, address, hooks, tokens, coordinator, said, kill }
   }
-  const a = node('a', { owns: [VIP], peers: [{ id: 'b' }] })
+  const A_CONFIG: Partial<ConfigInput> = { owns: [VIP], peers: [{ id: 'b' }] }
+  const a = node('a', A_CONFIG)
   const b = node('b', { peers: [{ id: 'a', takeover: [VIP] }] })
   /** Node `id` stops being heard on every link (dead, or cut off from its peers). */
   const isolate = (id: string) => {
     for (const link of LINKS) net.setCut(id, link, true)
   }
   const firstAdd = (id: string) => log.find((op) => op.node === id && op.op === 'add')
-  return { clock, net, etcd, log, events, a, b, isolate, firstAdd }
+  /** a's agent started again on the same machine (its addresses as the last run left them). */
+  const restartA = () => node('a', A_CONFIG, a.address)
+  return { clock, net, etcd, log, events, a, b, isolate, firstAdd, restartA }
 }
 
 async function started(c: ReturnType<typeof cluster>) {
@@ -160,6 +183,29 @@ describe('quorum on a store (coordination)', () => {
     expect(taken!.at).toBeGreaterThan(diedAt + TTL_MS - TTL_MS / 3)
     expect(taken!.at).toBeLessThanOrEqual(diedAt + TTL_MS + 100)
     expect(c.b.said('claim-lost')).toHaveLength(1)
+  })
+
+  it("an agent killed and started again within the TTL takes its key back at once (its last run's lease revoked), not after the TTL", async () => {
+    const c = cluster()
+    await started(c)
+    const killedAt = c.clock.now()
+    await c.a.kill()
+    const again = c.restartA()
+    await again.engine.start()
+    await c.clock.advance(1_000)
+    expect(c.a.address.has('10.0.0.100')).toBe(true)
+    const readded = c.log.find((op) => op.node === 'a' && op.op === 'add' && op.at >= killedAt)
+    // Removed at start (only a key won under this run's lease holds it), then added again before the
+    // last run's lease could have expired by itself (TTL after its last renewal, at most TTL/3 ago).
+    expect(c.log.filter((op) => op.node === 'a' && op.at >= killedAt).map((op) => op.op)).toEqual([
+      'remove',
+      'add',
+      'announce',
+    ])
+    expect(readded!.at).toBeLessThan(killedAt + TTL_MS - TTL_MS / 3)
+    expect(again.said('claim-lost')).toEqual([])
+    expect(c.b.address.has('10.0.0.100')).toBe(false)
+    expect(doubleHolds(c.log)).toEqual([])
   })
 
   it('a holder cut off from its peers and from etcd removes its address before the taker can add it', async () => {

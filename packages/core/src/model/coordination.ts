@@ -103,7 +103,9 @@ export interface Coordinator {
   start(onReport: (report: CoordinatorReport) => void): Promise<void>
   /**
    * In one transaction: takes the group's key for this node's lease when nobody holds it, else
-   * reads who does. A key already bound to this node's lease is a win (a retried claim). Rejects
+   * reads who does. A key already bound to this node's lease is a win (a retried claim). A key
+   * holding `value` under another lease is an earlier run's of this node (killed, and started again
+   * before that lease expired): that lease is revoked and the claim made again. Rejects
    * when the lease is not known valid now (none, or `validUntil` passed) or no majority answers.
    */
   claim(group: string, value: string): Promise<ClaimResult>

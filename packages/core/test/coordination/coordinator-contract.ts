@@ -149,6 +149,30 @@ export function coordinatorContract(harness: () => CoordinatorHarness): void {
     expect(h.now() - stoppedAt).toBeLessThan(h.ttlMs - h.marginMs)
   })
 
+  it("takes its own earlier run's key at once (killed and started again within the TTL): that run's lease is revoked, another node's key is never taken", async () => {
+    const h = harness()
+    const earlier = await started(h)
+    const [group, other] = [freshGroup(), freshGroup()]
+    const first = await earlier.coordinator.claim(group, 'node-a')
+    expect(first.won).toBe(true)
+    expect((await earlier.coordinator.claim(other, 'node-a')).won).toBe(true)
+    // Killed: no more renewals, no revoke; its lease lives on for the TTL.
+    const killedAt = h.now()
+    await earlier.coordinator.stop({ revoke: false })
+    const b = await started(h)
+    expect(await b.coordinator.claim(group, 'node-b')).toMatchObject({ won: false, holder: 'node-a' })
+    const again = await started(h)
+    const won = await again.coordinator.claim(group, 'node-a')
+    expect(won.won).toBe(true)
+    expect(BigInt(won.revision)).toBeGreaterThan(BigInt(first.revision))
+    // The earlier lease is gone, with every key bound to it: b wins the other group at once.
+    expect((await b.coordinator.claim(other, 'node-b')).won).toBe(true)
+    // Before the earlier lease could have run out by itself: the revoke freed them, not expiry.
+    expect(h.now() - killedAt).toBeLessThan(h.ttlMs - h.marginMs)
+    // And the new run's key is its own: b cannot take it.
+    expect(await b.coordinator.claim(group, 'node-b')).toMatchObject({ won: false, holder: 'node-a' })
+  })
+
   it('frees the key of a node that stopped renewing only after its lease ran out, never before its validUntil', async () => {
     const h = harness()
     const [a, b] = [await started(h), await started(h)]

@@ -74,6 +74,11 @@ export class FakeEtcd {
     return { won: true, revision: String(modRevision) }
   }
 
+  /** The lease the key is bound to, if it is held. */
+  leaseOf(key: string): string | undefined {
+    return this.keys.get(key)?.lease
+  }
+
   release(key: string, lease: string): boolean {
     if (this.keys.get(key)?.lease !== lease) return false
     this.delete(key)
@@ -178,7 +183,13 @@ export function fakeCoordinator(
       const valid = current(`claim ${group}`)
       if (valid.validUntil <= clock.now())
         throw new CoordinationError(`cannot claim ${group}: lease ${valid.id} is not known valid now`)
-      const result = etcd.claim(key(group), value, valid.id)
+      let result = etcd.claim(key(group), value, valid.id)
+      // As the adapter: this node's value under another lease is an earlier run's, revoked.
+      const stale = etcd.leaseOf(key(group))
+      if (!result.won && result.holder === value && stale !== undefined && stale !== valid.id) {
+        etcd.revoke(stale)
+        result = etcd.claim(key(group), value, valid.id)
+      }
       if (result.won) held.set(group, result.revision)
       return result
     },

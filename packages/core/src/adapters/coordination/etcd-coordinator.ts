@@ -1,12 +1,12 @@
 import type { EtcdCoordinationConfig } from '../../config/coordination-schema.js'
-import type { ClaimResult, Coordinator, CoordinatorReport } from '../../model/coordination.js'
+import type { Coordinator, CoordinatorReport } from '../../model/coordination.js'
 import { CoordinationError } from '../../model/errors.js'
 import type { Clock } from '../../model/ports.js'
 import { systemClock } from '../system-clock.js'
 import { EndpointOrder, EtcdCallError, firstAnswer } from './endpoint-race.js'
 import { connectEtcd, type EtcdClients, loadEtcd } from './etcd-clients.js'
 import { etcdLeaseApi } from './etcd-lease-api.js'
-import { claimTxn, holderKey, releaseTxn } from './holder-txn.js'
+import { type ClaimAnswer, claimTxn, holderKey, releaseTxn } from './holder-txn.js'
 import { watchHolder } from './holder-watch.js'
 import { type LeaseKeeper, leaseKeeper } from './lease-keeper.js'
 
@@ -159,13 +159,24 @@ export function etcdCoordinator(options: EtcdCoordinatorOptions): Coordinator {
       try {
         // No answer is worth waiting for past the lease's validity: a win then could not be acted on.
         const timeoutMs = Math.max(1, Math.min(callTimeoutMs, lease.validUntil - clock.now()))
-        const { value: result } = await firstAnswer<ClaimResult>(
-          order,
-          clock,
-          { what, timeoutMs, hedgeAfterMs: Math.floor(timeoutMs / 3) },
-          (member, deadline) => claimTxn(c.member(member), key, value, lease.id, deadline),
-        )
-        if (!result.won) return result
+        const ask = (ms: number) =>
+          firstAnswer<ClaimAnswer>(
+            order,
+            clock,
+            { what, timeoutMs: ms, hedgeAfterMs: Math.floor(ms / 3) },
+            (member, deadline) => claimTxn(c.member(member), key, value, lease.id, deadline),
+          )
+        let { value: result } = await ask(timeoutMs)
+        if (!result.won && 'lease' in result && result.holder === value && result.lease !== lease.id) {
+          // The key names this node under another lease: an earlier run's, killed and started again
+          // within the TTL (one agent runs per node: the control socket says so), which removed the
+          // addresses at start. Waiting for that lease to expire would keep them down for the TTL;
+          // revoking it frees the key now, and fences that run's lease should anything still use it.
+          const left = () => Math.max(1, Math.min(callTimeoutMs, lease.validUntil - clock.now()))
+          await etcdLeaseApi(c, order, clock).revoke(result.lease, left())
+          ;({ value: result } = await ask(left()))
+        }
+        if (!result.won) return { won: false, holder: result.holder, revision: result.revision }
         // Won, but the answer came after the lease was replaced or its validity ran out: the key may
         // already be gone with the lease, and another node may win it. Not a win to act on.
         const now = keeper?.current()

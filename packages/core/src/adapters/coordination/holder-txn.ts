@@ -23,7 +23,7 @@ export async function claimTxn(
   value: string,
   leaseId: string,
   deadline: Date,
-): Promise<ClaimResult> {
+): Promise<ClaimAnswer> {
   const name = Buffer.from(key)
   const answer = await client.kv.txn(
     {
@@ -38,8 +38,11 @@ export async function claimTxn(
   const held = heldKey(answer)
   if (!held) throw new Error(`etcd said ${key} exists but returned no value for it`)
   if (held.lease === leaseId) return { won: true, revision: held.mod_revision }
-  return { won: false, holder: held.value.toString('utf8'), revision: held.mod_revision }
+  return { won: false, holder: held.value.toString('utf8'), revision: held.mod_revision, lease: held.lease }
 }
+
+/** A claim's outcome, and when it was lost, the lease the key is bound to. */
+export type ClaimAnswer = ClaimResult | (Extract<ClaimResult, { won: false }> & { readonly lease: string })
 
 /**
  * Deletes the key if it is bound to the lease: `deleted`; else says whether the key is `absent` or
