@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { type EtcdCluster, etcdSkipReason, selfSignedCert, startEtcdCluster } from '@ipfo/testkit'
 import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished } from 'vitest'
 import { etcdCoordinator } from '../src/adapters/coordination/etcd-coordinator.js'
+import { claimTxn, releaseTxn } from '../src/adapters/coordination/holder-txn.js'
 import { systemClock } from '../src/adapters/system-clock.js'
 import type { Coordinator, CoordinatorReport, HolderChange } from '../src/model/coordination.js'
 import { CoordinationError } from '../src/model/errors.js'
@@ -215,6 +216,81 @@ describe.skipIf(skip !== undefined)(title('etcd coordinator: members failing und
       await cluster.start(i)
     }
   }, 90_000)
+
+  it('hears a change while a member is frozen, whichever it is: a member cut off from the majority hears nothing', async () => {
+    const watcher = await recorded(config(5_000, 1_250))
+    const seen: HolderChange[] = []
+    const unwatch = watcher.coordinator.watch('frozen-watch', (change) => seen.push(change))
+    onTestFinished(unwatch)
+    // Every member in turn, so that the one a single watch would have been on is frozen once.
+    for (const i of [0, 1, 2]) {
+      cluster.pause(i)
+      // The changes are made through the other members only: a request the frozen one got would be
+      // carried out when it resumes (gRPC deadlines count from when the server reads the request).
+      const others = cluster.endpoints.filter((_, j) => j !== i)
+      const a = await recorded({ ...config(5_000, 1_250), endpoints: others })
+      const before = seen.length
+      const claimed = await claimOnceValid(a.coordinator, 'frozen-watch', `round-${i}`)
+      await a.coordinator.release('frozen-watch')
+      const end = Date.now() + 5_000
+      while (seen.length < before + 2) {
+        if (Date.now() > end)
+          throw new Error(`the watch missed round ${i} (member ${i} frozen): ${JSON.stringify(seen)}`)
+        await sleep(50)
+      }
+      // Once each, though two members told them.
+      expect(seen.slice(before)).toEqual([
+        { kind: 'put', holder: `round-${i}`, revision: claimed.revision },
+        { kind: 'delete', revision: expect.any(String) },
+      ])
+      await a.coordinator.stop({ revoke: true })
+      cluster.resume(i)
+      await cluster.healthy()
+    }
+    await sleep(500)
+    expect(seen).toHaveLength(6)
+  }, 90_000)
+
+  it('a late copy of a release deletes nothing but the key it was for: not the one claimed again since', async () => {
+    const { Etcd3 } = await import('etcd3')
+    const client = new Etcd3({ hosts: [...cluster.endpoints] })
+    onTestFinished(() => client.close())
+    const lease = await client.leaseClient.leaseGrant({ TTL: 10 })
+    onTestFinished(() => client.leaseClient.leaseRevoke({ ID: lease.ID }).then(() => undefined))
+    const key = '/ipfo-members/holders/late-release'
+    const deadline = () => new Date(Date.now() + 5_000)
+    const first = await claimTxn(client, key, 'a', lease.ID, deadline())
+    expect(first.won).toBe(true)
+    expect(await releaseTxn(client, key, lease.ID, deadline(), first.revision)).toBe('deleted')
+    const again = await claimTxn(client, key, 'a', lease.ID, deadline())
+    expect(again.won).toBe(true)
+    // The first release again, as a member that was frozen would carry it out on resuming.
+    expect(await releaseTxn(client, key, lease.ID, deadline(), first.revision)).toBe('another')
+    expect((await client.get(key).string()) ?? null).toBe('a')
+    expect(await releaseTxn(client, key, lease.ID, deadline(), again.revision)).toBe('deleted')
+  })
+
+  it('deletes a key bound to its lease that it does not hold (a claim carried out late) after a renewal, and never one it holds', async () => {
+    const a = await recorded(config(3_000, 750))
+    expect((await a.coordinator.claim('kept', 'a')).won).toBe(true)
+    const leaseId = a.coordinator.status().leaseId!
+    const { Etcd3 } = await import('etcd3')
+    const client = new Etcd3({ hosts: [...cluster.endpoints] })
+    onTestFinished(() => client.close())
+    // What a late claim leaves: the node's value under the node's lease, unknown to the node.
+    await client.put('/ipfo-members/holders/ghost').value('a').lease(leaseId).exec()
+    const end = Date.now() + 10_000
+    while (!a.log.some((r) => r.kind === 'stale-key-deleted')) {
+      if (Date.now() > end) throw new Error(`the ghost key was not deleted: ${JSON.stringify(a.log)}`)
+      await sleep(50)
+    }
+    expect(a.log.filter((r) => r.kind === 'stale-key-deleted')).toMatchObject([{ group: 'ghost' }])
+    expect(await client.get('/ipfo-members/holders/ghost').string()).toBeNull()
+    // Two more renewals: the key it holds stays.
+    await renewals(a.log, 2, 5_000)
+    expect(await client.get('/ipfo-members/holders/kept').string()).toBe('a')
+    expect(a.coordinator.status().held).toMatchObject([{ group: 'kept' }])
+  }, 30_000)
 
   it('starts a watch over from now when etcd compacted the revision it asked for, saying what the key holds', async () => {
     const a = await recorded(config(5_000, 1_250))

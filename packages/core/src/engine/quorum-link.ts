@@ -49,6 +49,43 @@ export function quorumLink(deps: QuorumLinkDeps) {
   const undeleted = new Set<string>()
   /** Watches of keys another node held when a claim was lost, by owner. */
   const watches = new Map<string, () => void>()
+  /**
+   * The last claim or key delete of each owner under way. They run one after the other: a claim
+   * takes a key still bound to this node's lease as won, and a retried delete of that key begun
+   * before the claim answered would then delete the key the node now holds by.
+   */
+  const inTurn = new Map<string, Promise<void>>()
+
+  function serial<T>(owner: string, fn: () => Promise<T>): Promise<T> {
+    const run = (inTurn.get(owner) ?? Promise.resolve()).then(fn)
+    const tail = run.then(
+      () => undefined,
+      () => undefined,
+    )
+    inTurn.set(owner, tail)
+    void tail.then(() => {
+      if (inTurn.get(owner) === tail) inTurn.delete(owner)
+    })
+    return run
+  }
+
+  /** Deletes the key of `owner`'s addresses; remembers a failure, to try again after each renewal. */
+  async function deleteKey(owner: string): Promise<void> {
+    try {
+      await coordinator.release(owner)
+      undeleted.delete(owner)
+    } catch (error) {
+      // Tried again after each renewal: a lease that lives on would keep the key from the next holder.
+      const first = !undeleted.has(owner)
+      undeleted.add(owner)
+      if (first)
+        emit({
+          kind: 'error',
+          message: error instanceof Error ? error.message : String(error),
+          context: `deleting the key of ${owner}'s addresses (tried again after each renewal of the lease; it goes with the lease if that ends)`,
+        })
+    }
+  }
 
   function setValid(next: boolean, reason: string): void {
     if (valid === next) return
@@ -109,7 +146,11 @@ export function quorumLink(deps: QuorumLinkDeps) {
         validUntil = Math.max(validUntil, report.validUntil)
         arm()
         deps.onRenewed?.()
-        for (const owner of [...undeleted]) if (!tokens.has(owner)) void claims.release(owner)
+        // Unless a claim since took the key (still bound to this lease) as won: the node holds by it.
+        for (const owner of [...undeleted])
+          void serial(owner, async () => {
+            if (!tokens.has(owner)) await deleteKey(owner)
+          })
         break
       case 'lease-lost':
         tokens.clear()
@@ -118,6 +159,9 @@ export function quorumLink(deps: QuorumLinkDeps) {
         if (timer !== undefined) clock.clearTimeout(timer)
         timer = undefined
         setValid(false, `the store says lease ${report.leaseId} is gone (${report.reason})`)
+        break
+      case 'stale-key-deleted':
+        emit({ kind: 'quorum-stale-key', owner: report.group, revision: report.revision })
         break
       case 'watch-failed':
         // Refused (permissions): the watch is tried again; a lost claim is then retried after retryAfter.
@@ -174,49 +218,43 @@ export function quorumLink(deps: QuorumLinkDeps) {
   }
 
   const claims: Claims = {
-    async claim(owner) {
-      if (!check()) return { won: false, holder: undefined, reason: 'the quorum lease is not known valid' }
-      try {
-        const result = await coordinator.claim(owner, deps.self)
-        if (result.won) {
-          stopWatch(owner)
-          undeleted.delete(owner)
-          tokens.set(owner, result.revision)
-          return { won: true, token: result.revision }
-        }
-        watchFree(owner, result.revision)
-        return {
-          won: false,
-          holder: result.holder,
-          reason: `its key was taken at revision ${result.revision}`,
-        }
-      } catch (error) {
-        return {
-          won: false,
-          holder: undefined,
-          reason: error instanceof Error ? error.message : String(error),
-        }
-      }
-    },
+    claim: (owner) => serial(owner, () => claim(owner)),
     holds: (owner) => check() && tokens.has(owner),
     token: (owner) => tokens.get(owner),
-    async release(owner) {
+    release(owner) {
+      // At once: the node no longer holds by the key, whatever the delete's fate; and again in turn,
+      // should a claim begun before have won it meanwhile.
       tokens.delete(owner)
-      try {
-        await coordinator.release(owner)
-        undeleted.delete(owner)
-      } catch (error) {
-        // Tried again after each renewal: a lease that lives on would keep the key from the next holder.
-        const first = !undeleted.has(owner)
-        undeleted.add(owner)
-        if (first)
-          emit({
-            kind: 'error',
-            message: error instanceof Error ? error.message : String(error),
-            context: `deleting the key of ${owner}'s addresses (tried again after each renewal of the lease; it goes with the lease if that ends)`,
-          })
-      }
+      return serial(owner, async () => {
+        tokens.delete(owner)
+        await deleteKey(owner)
+      })
     },
+  }
+
+  async function claim(owner: string): ReturnType<Claims['claim']> {
+    if (!check()) return { won: false, holder: undefined, reason: 'the quorum lease is not known valid' }
+    try {
+      const result = await coordinator.claim(owner, deps.self)
+      if (result.won) {
+        stopWatch(owner)
+        undeleted.delete(owner)
+        tokens.set(owner, result.revision)
+        return { won: true, token: result.revision }
+      }
+      watchFree(owner, result.revision)
+      return {
+        won: false,
+        holder: result.holder,
+        reason: `its key was taken at revision ${result.revision}`,
+      }
+    } catch (error) {
+      return {
+        won: false,
+        holder: undefined,
+        reason: error instanceof Error ? error.message : String(error),
+      }
+    }
   }
 
   return {

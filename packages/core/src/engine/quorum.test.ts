@@ -319,6 +319,27 @@ describe('quorum on a store (coordination)', () => {
     expect(doubleHolds(c.log)).toEqual([])
   })
 
+  it('quorum lost and back under the same lease, the key delete having failed: the owner acquires again and holds its key', async () => {
+    const c = cluster()
+    await started(c)
+    // etcd does not answer a past its validity (a releases, and its key delete fails), but answers
+    // again before the lease expires on the server: the same lease, renewed.
+    c.etcd.cut('a', true)
+    await c.clock.advance(TTL_MS - MARGIN_MS + 100)
+    expect(c.a.said('quorum-lost')).toHaveLength(1)
+    expect(c.a.address.has('10.0.0.100')).toBe(false)
+    c.etcd.cut('a', false)
+    await c.clock.advance(2_000)
+    expect(c.a.said('quorum-lease')).toHaveLength(1)
+    expect(c.a.address.has('10.0.0.100')).toBe(true)
+    // Its key names it: the retried delete of the old one did not take the one the new acquire won.
+    expect(c.etcd.leaseOf('/ipfo/holders/a')).toBeDefined()
+    expect(c.a.coordinator.status().held).toMatchObject([{ group: 'a' }])
+    await c.clock.advance(2_000)
+    expect(c.etcd.leaseOf('/ipfo/holders/a')).toBeDefined()
+    expect(doubleHolds(c.log)).toEqual([])
+  })
+
   it('a key whose delete failed is deleted at the next renewal of the same lease', async () => {
     const c = cluster()
     await started(c)

@@ -48,6 +48,11 @@ export type CoordinatorReport =
       readonly message: string
     }
   /**
+   * A key bound to this node's lease that the node does not hold was deleted: a claim carried out
+   * late by a member that was frozen or cut off (answered meanwhile by another, or timed out).
+   */
+  | { readonly kind: 'stale-key-deleted'; readonly group: string; readonly revision: string }
+  /**
    * etcd refused to watch a group's key (permission, authentication): the watch hears nothing until
    * the administrator fixes it, and is tried again every few seconds. Said once per run of refusals.
    */

@@ -24,6 +24,7 @@ export function severityOf(event: IpfoEvent): Severity {
     case 'heartbeat-lost':
     case 'packet-dropped':
     case 'loop-stalled':
+    case 'quorum-stale-key':
     case 'notification-only':
     case 'claim-waiting':
     case 'paused':
@@ -160,6 +161,8 @@ export function describeEvent(e: IpfoEvent): string {
       return `the quorum store does not answer${e.endpoint ? ` (last tried ${e.endpoint})` : ''}: ${e.message}; the lease holds until its validity runs out`
     case 'quorum-reachable':
       return `the quorum store answers again (${e.endpoint})`
+    case 'quorum-stale-key':
+      return `deleted the key of ${e.owner}'s addresses that an etcd member wrote for this node late (revision ${e.revision}, a claim carried out after it was answered elsewhere): it held them from the other nodes`
     case 'notify':
       return e.subject
     case 'kept-on-stop':

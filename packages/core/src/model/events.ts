@@ -155,6 +155,11 @@ export type IpfoEvent = At &
     /** Quorum: a member answered again, after `quorum-unreachable`. */
     | { kind: 'quorum-reachable'; endpoint: string }
     /**
+     * A key bound to this node's lease that it does not hold (a claim a slow or cut-off member carried
+     * out late) was deleted: it kept the addresses from every other node while the lease lived.
+     */
+    | { kind: 'quorum-stale-key'; owner: string; revision: string }
+    /**
      * A checklist an earlier run of the agent did not finish (it was killed): `finished` runs the
      * steps that were left, `rolled-back` undoes the part that was done.
      */

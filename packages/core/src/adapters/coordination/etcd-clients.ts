@@ -7,15 +7,15 @@ import { CoordinationError } from '../../model/errors.js'
 /**
  * The etcd clients of one coordinator: one per member, so that every call knows which member
  * answered or failed (and no hidden retry or circuit breaker of the library stretches a renewal past
- * its deadline), and one over all members for each watch, whose stream the library moves to another
- * member and resumes where it was when one goes away. A watch has a client of its own because a
- * stream keeps the login it was opened with: a watch refused for an expired login needs a new
- * stream, which only a new client opens (the other watches keep theirs).
+ * its deadline), and for each watch one of its own per member (the coordinator watches a key on
+ * every member: one cut off from the majority hears nothing). A watch has a client of its own
+ * because a stream keeps the login it was opened with: a watch refused for an expired login needs a
+ * new stream, which only a new client opens (the other watches keep theirs).
  */
 export interface EtcdClients {
   readonly member: (endpoint: string) => Etcd3
-  /** A new client over all members, for one watch; the caller closes it. */
-  pooled(): Etcd3
+  /** A new client of one member, for one watch (broken streams tried again); the caller closes it. */
+  memberWatch(endpoint: string): Etcd3
   /**
    * Replaces a member's client with a new one, which logs in again: etcd3 drops a token etcd no
    * longer takes (it expires after etcd's --auth-token-ttl unused) only when a unary call is
@@ -57,10 +57,10 @@ export async function connectEtcd(config: EtcdConnectConfig, loginTimeoutMs: num
   const memberClient = (endpoint: string) =>
     new Etcd3({ ...shared, hosts: endpoint, faultHandling: { host: () => noop, global: noop } })
   const members = new Map(config.endpoints.map((endpoint) => [endpoint, memberClient(endpoint)]))
-  const pooled = () =>
+  const watchClient = (hosts: string) =>
     new Etcd3({
       ...shared,
-      hosts: [...config.endpoints],
+      hosts,
       faultHandling: {
         host: () => noop,
         global: noop,
@@ -73,7 +73,10 @@ export async function connectEtcd(config: EtcdConnectConfig, loginTimeoutMs: num
       if (!client) throw new Error(`${endpoint} is not one of the configured etcd endpoints`)
       return client
     },
-    pooled,
+    memberWatch(endpoint) {
+      if (!members.has(endpoint)) throw new Error(`${endpoint} is not one of the configured etcd endpoints`)
+      return watchClient(endpoint)
+    },
     renew(endpoint) {
       const old = members.get(endpoint)
       if (!old) return

@@ -1,11 +1,12 @@
 import type { EtcdCoordinationConfig } from '../../config/coordination-schema.js'
-import type { Coordinator, CoordinatorReport } from '../../model/coordination.js'
+import type { Coordinator, CoordinatorReport, HolderChange } from '../../model/coordination.js'
 import { CoordinationError } from '../../model/errors.js'
 import type { Clock } from '../../model/ports.js'
 import { systemClock } from '../system-clock.js'
 import { EndpointOrder, EtcdCallError, firstAnswer } from './endpoint-race.js'
 import { connectEtcd, type EtcdClients, loadEtcd } from './etcd-clients.js'
 import { etcdLeaseApi } from './etcd-lease-api.js'
+import { type GhostSweeper, ghostSweeper } from './ghost-keys.js'
 import { type ClaimAnswer, claimTxn, holderKey, releaseTxn } from './holder-txn.js'
 import { watchHolder } from './holder-watch.js'
 import { type LeaseKeeper, leaseKeeper } from './lease-keeper.js'
@@ -46,6 +47,7 @@ export function etcdCoordinator(options: EtcdCoordinatorOptions): Coordinator {
   let clients: EtcdClients | undefined
   let keeper: LeaseKeeper | undefined
   let heldUnder: string | undefined
+  let sweeper: GhostSweeper | undefined
   const watches = new Set<() => void>()
 
   /** A start under way, and a stop asked for during it (start ends it once the lease is granted). */
@@ -90,9 +92,20 @@ export function etcdCoordinator(options: EtcdCoordinatorOptions): Coordinator {
 
   const begin = async (onReport: (r: CoordinatorReport) => void) => {
     const connected = await connectEtcd(config, callTimeoutMs)
+    const ghosts = ghostSweeper({
+      clients: connected,
+      order,
+      clock,
+      keyPrefix: holderKey(config.prefix, ''),
+      timeoutMs: callTimeoutMs,
+      holds: (group, leaseId) => heldUnder === leaseId && held.has(group),
+      deleted: (group, revision) => tell({ kind: 'stale-key-deleted', group, revision }),
+    })
     const report = (r: CoordinatorReport) => {
       if (r.kind === 'lease-lost') held.clear()
       onReport(r)
+      // After the report: a claim its handler makes is under way before the sweep looks.
+      if (r.kind === 'lease-renewed') void ghosts.sweep(r.leaseId).catch(() => undefined)
     }
     tell = (r) => {
       try {
@@ -112,6 +125,7 @@ export function etcdCoordinator(options: EtcdCoordinatorOptions): Coordinator {
     // Set before the grant: the handler of lease-granted may claim at once.
     clients = connected
     keeper = kept
+    sweeper = ghosts
     // Not waited for: a member down now must not hold the start; its calls will say so.
     void connected.logInEverywhere(callTimeoutMs)
     try {
@@ -119,6 +133,7 @@ export function etcdCoordinator(options: EtcdCoordinatorOptions): Coordinator {
     } catch (error) {
       clients = undefined
       keeper = undefined
+      sweeper = undefined
       connected.close()
       throw error
     }
@@ -128,6 +143,7 @@ export function etcdCoordinator(options: EtcdCoordinatorOptions): Coordinator {
       stopRequested = undefined
       clients = undefined
       keeper = undefined
+      sweeper = undefined
       for (const unwatch of [...watches]) unwatch()
       await kept.stop({ revoke, timeoutMs: REVOKE_TIMEOUT_MS })
       held.clear()
@@ -156,6 +172,8 @@ export function etcdCoordinator(options: EtcdCoordinatorOptions): Coordinator {
       const { clients: c, keeper: k } = running(what)
       const lease = validLease(what, k)
       const key = holderKey(config.prefix, group)
+      // Not swept while under way, and not begun while its group is being swept.
+      const claimed = await (sweeper?.claiming(group) ?? Promise.resolve(() => undefined))
       try {
         // No answer is worth waiting for past the lease's validity: a win then could not be acted on.
         const timeoutMs = Math.max(1, Math.min(callTimeoutMs, lease.validUntil - clock.now()))
@@ -190,6 +208,8 @@ export function etcdCoordinator(options: EtcdCoordinatorOptions): Coordinator {
       } catch (error) {
         leaseGoneIn(error, lease.id)
         throw error
+      } finally {
+        claimed()
       }
     },
 
@@ -204,11 +224,13 @@ export function etcdCoordinator(options: EtcdCoordinatorOptions): Coordinator {
       }
       const key = holderKey(config.prefix, group)
       const wasHeld = heldUnder === lease.id && held.has(group)
+      // The revision it was won at, when known: a late copy of this release deletes nothing else.
+      const revision = wasHeld ? held.get(group) : undefined
       const { value: outcome } = await firstAnswer(
         order,
         clock,
         { what, timeoutMs: callTimeoutMs, hedgeAfterMs: Math.floor(callTimeoutMs / 3) },
-        (member, deadline) => releaseTxn(c.member(member), key, lease.id, deadline),
+        (member, deadline) => releaseTxn(c.member(member), key, lease.id, deadline, revision),
       )
       // Only once etcd answered: until then the key may still be this node's.
       held.delete(group)
@@ -219,19 +241,38 @@ export function etcdCoordinator(options: EtcdCoordinatorOptions): Coordinator {
 
     watch(group, onChange, opts = {}) {
       const { clients: c } = running(`watch group ${group}`)
-      const stopWatching = watchHolder(
-        c.pooled,
-        holderKey(config.prefix, group),
-        onChange,
-        {
-          refused: (message) => tell({ kind: 'watch-failed', group, message }),
-          handlerFailed: (error) => handlerFailed(error, `onChange of the watch of group ${group}`),
-        },
-        opts.afterRevision,
+      // A watch on every member, not one over all: a member cut off from the majority drops packets
+      // rather than refusing them, and hears no change; a watch served by it alone would wait there
+      // (a taker missing the expiry it waits for, until its next retry). Each change is passed on
+      // once, from whichever member tells it first: revisions only grow.
+      let told = opts.afterRevision === undefined ? -1n : BigInt(opts.afterRevision)
+      let refusedSaid = false
+      const once = (change: HolderChange) => {
+        const revision = BigInt(change.revision)
+        if (revision <= told) return
+        told = revision
+        onChange(change)
+      }
+      const stops = config.endpoints.map((endpoint) =>
+        watchHolder(
+          () => c.memberWatch(endpoint),
+          holderKey(config.prefix, group),
+          once,
+          {
+            // Said once per watch: a refusal (permissions) is the same on every member.
+            refused: (message) => {
+              if (refusedSaid) return
+              refusedSaid = true
+              tell({ kind: 'watch-failed', group, message })
+            },
+            handlerFailed: (error) => handlerFailed(error, `onChange of the watch of group ${group}`),
+          },
+          opts.afterRevision,
+        ),
       )
       const unwatch = () => {
         watches.delete(unwatch)
-        stopWatching()
+        for (const stop of stops) stop()
       }
       watches.add(unwatch)
       return unwatch
@@ -247,6 +288,7 @@ export function etcdCoordinator(options: EtcdCoordinatorOptions): Coordinator {
       const [c, k] = [clients, keeper]
       clients = undefined
       keeper = undefined
+      sweeper = undefined
       // A watch left on a closed client would try to reconnect forever (and keep the process alive).
       for (const unwatch of [...watches]) unwatch()
       await k?.stop({ revoke: opts.revoke ?? false, timeoutMs: REVOKE_TIMEOUT_MS })

@@ -25,7 +25,7 @@ function grantingMembers() {
     },
   })
   // Only what the grant uses of etcd3's client.
-  const clients = { member, pooled: undefined, close: () => undefined } as unknown as EtcdClients
+  const clients = { member, memberWatch: undefined, close: () => undefined } as unknown as EtcdClients
   return { clients, grants, revoked }
 }
 

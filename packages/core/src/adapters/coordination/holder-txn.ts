@@ -45,19 +45,30 @@ export async function claimTxn(
 export type ClaimAnswer = ClaimResult | (Extract<ClaimResult, { won: false }> & { readonly lease: string })
 
 /**
- * Deletes the key if it is bound to the lease: `deleted`; else says whether the key is `absent` or
- * bound to `another` lease.
+ * Deletes the key if it is bound to the lease (and, given `modRevision`, is still the one claimed
+ * then): `deleted`; else says whether the key is `absent` or held `another` way.
+ *
+ * The revision matters because a request can be carried out long after it was sent: a member frozen
+ * or cut off keeps it in its socket, and gRPC deadlines are relative, counted from when the member
+ * reads it. A release asked of such a member as well as of a quick one could otherwise delete, later,
+ * the key this node claimed again meanwhile, which it believes it holds: another node would win it.
  */
 export async function releaseTxn(
   client: Etcd3,
   key: string,
   leaseId: string,
   deadline: Date,
+  modRevision?: string,
 ): Promise<'deleted' | 'absent' | 'another'> {
   const name = Buffer.from(key)
   const answer = await client.kv.txn(
     {
-      compare: [{ key: name, target: 'Lease', result: 'Equal', lease: leaseId }],
+      compare: [
+        { key: name, target: 'Lease', result: 'Equal', lease: leaseId },
+        ...(modRevision === undefined
+          ? []
+          : [{ key: name, target: 'Mod' as const, result: 'Equal' as const, mod_revision: modRevision }]),
+      ],
       success: [{ request_delete_range: { key: name } }],
       failure: [{ request_range: { key: name, keys_only: true } }],
     },

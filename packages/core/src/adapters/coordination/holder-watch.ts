@@ -18,9 +18,10 @@ export interface HolderWatchEvents {
 }
 
 /**
- * Watches one holder key through a client over all members (its own, from `connect`): when the
- * member serving the watch goes away, the library opens it again on another from the revision it
- * had seen, so no change is missed. When the server cancels the watch (its history was compacted
+ * Watches one holder key through a client of its own (from `connect`; the coordinator gives it one
+ * member's): when the stream breaks (the member goes away and comes back, or a client over several
+ * members moves to another), the library opens it again from the revision it had seen, so no change
+ * is missed. When the server cancels the watch (its history was compacted
  * past that revision), it is opened again from now, first saying what the key holds now: a taker
  * never waits on a delete it will not hear. A watch refused for an expired login is opened again
  * from where it was on a new client (a new login, a new stream).
