@@ -277,6 +277,59 @@ describe('kernel lifetimes of held addresses', () => {
     expect(expired).toEqual(['a'])
   })
 
+  it('with quorum, an address a running acquire adopted gets a capped lifetime at once and keeps it renewed through PostAcq; forgotten, it is never changed again', async () => {
+    let clockNow = () => 0
+    // A lease renewed all along: 4 s from now at the earliest.
+    const { clock, kernel, keeper, ops } = setup(() => 4_000 - (clockNow() % 1_000))
+    clockNow = () => clock.now()
+    keeper.update(stateOf('acquiring', true, { valid: true }))
+    await kernel.add(A)
+    keeper.adopt('a', [A])
+    await clock.advance(0)
+    expect(ops('change')[0]).toMatchObject({ at: 0, lifetime: 3 })
+    // PostAcq runs 10 s: every step of the machine meanwhile keeps it, and it is renewed.
+    for (let i = 0; i < 10; i++) {
+      await clock.advance(1_000)
+      keeper.update(stateOf('acquiring', true, { valid: true }))
+    }
+    expect(kernel.has(A)).toBe(true)
+    expect(ops('change').length).toBeGreaterThanOrEqual(10_000 / RENEW_EVERY_MS)
+    // The checklist removes it (its lease was lost): forgotten first, nothing re-adds it after.
+    await keeper.forget('a')
+    await kernel.remove(A)
+    const changes = ops('change').length
+    await clock.advance(5_000)
+    keeper.update(stateOf('acquiring', true, { valid: true }))
+    await clock.advance(5_000)
+    expect(ops('change')).toHaveLength(changes)
+    expect(ops('created')).toEqual([])
+    expect(kernel.has(A)).toBe(false)
+  })
+
+  it('an adopted address is kept on as a held one when the acquire ends, and dropped when it ends otherwise', async () => {
+    const { clock, kernel, keeper, ops } = setup(() => 4_000)
+    keeper.update(stateOf('acquiring', true, { valid: true }))
+    await kernel.add(A)
+    keeper.adopt('a', [A])
+    await clock.advance(1_000)
+    keeper.update(stateOf('held', true, { valid: true }))
+    await clock.advance(2_000)
+    expect(ops('look')).toEqual([])
+    const renewing = ops('change').length
+    await clock.advance(1_000)
+    expect(ops('change').length).toBeGreaterThan(renewing)
+
+    // Another acquire that ends idle (its address removed by the checklist): no more changes.
+    keeper.update(stateOf('acquiring', true, { valid: true }))
+    keeper.adopt('a', [A])
+    keeper.update(stateOf('idle', true, { valid: true }))
+    await kernel.remove(A)
+    const after = ops('change').length
+    await clock.advance(5_000)
+    expect(ops('change')).toHaveLength(after)
+    expect(ops('created')).toEqual([])
+  })
+
   it('stops renewing once the machine releases the address, and a stop that keeps it makes it permanent', async () => {
     const { clock, kernel, keeper, acquire, ops } = setup()
     await acquire()

@@ -69,6 +69,14 @@ export interface LifetimeKeeper {
   /** Quorum: the lease was renewed, so a capped lifetime may be renewed now, before it runs short. */
   renewNow(): void
   /**
+   * Quorum: addresses a running acquire of `owner` just added (on the interface, with no end). They
+   * get an expiring lifetime at once and keep it renewed while the acquire runs; once it ends, they
+   * are kept as held addresses are, or forgotten (see acquire-fence.ts).
+   */
+  adopt(owner: string, addresses: readonly InterfaceAddress[]): void
+  /** Stops renewing `owner`'s adopted addresses and waits for the changes under way. */
+  forget(owner: string): Promise<void>
+  /**
    * After a pause: the owners of addresses whose lifetime may have run out (or is about to) while the
    * agent was frozen. They are forgotten here; the machine releases them (the remove makes sure).
    * Told before the first heartbeat after the pause, so that it does not claim them.
@@ -134,6 +142,8 @@ export function lifetimeKeeper(opts: {
   }
   const kept = new Map<string, Kept>()
   const statusBefore = new Map<string, string>()
+  /** Adopted addresses of running acquires, by owner (kept only while the owner is acquiring). */
+  const adopted = new Map<string, readonly InterfaceAddress[]>()
   let timer: TimerHandle | undefined
   let lastChance: TimerHandle | undefined
   let stopped = false
@@ -279,7 +289,12 @@ export function lifetimeKeeper(opts: {
   return {
     update(state) {
       if (stopped) return
-      const now = new Map(leases(state).map((l) => [addressKey(l.address), l]))
+      const list = leases(state)
+      for (const [owner, addresses] of adopted) {
+        if (state.resources[owner]?.status !== 'acquiring') adopted.delete(owner)
+        else for (const address of addresses) list.push({ owner, address, expires: true })
+      }
+      const now = new Map(list.map((l) => [addressKey(l.address), l]))
       for (const key of kept.keys()) if (!now.has(key)) kept.delete(key)
       for (const [key, lease] of now) {
         const k = kept.get(key)
@@ -300,6 +315,26 @@ export function lifetimeKeeper(opts: {
     renewNow() {
       if (stopped) return
       for (const k of kept.values()) act(k)
+    },
+
+    adopt(owner, addresses) {
+      if (stopped) return
+      adopted.set(owner, addresses)
+      for (const address of addresses) {
+        const key = addressKey(address)
+        if (kept.has(key)) continue
+        const k = fresh({ owner, address, expires: true }, true)
+        kept.set(key, k)
+        act(k)
+      }
+      if (timer === undefined) timer = clock.setTimeout(tick, RENEW_EVERY_MS)
+    },
+
+    async forget(owner) {
+      adopted.delete(owner)
+      const gone = [...kept].filter(([, k]) => k.owner === owner)
+      for (const [key] of gone) kept.delete(key)
+      await Promise.all(gone.map(([, k]) => k.pending))
     },
 
     lapsed() {

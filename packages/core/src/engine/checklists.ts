@@ -6,6 +6,7 @@ import type { Checklist, Effect } from '../state-machine/effects.js'
 import type { ChecklistOutcome } from '../state-machine/inputs.js'
 import type { RemainingStep } from '../state-machine/recovery.js'
 import type { EngineState } from '../state-machine/state.js'
+import type { AcquireFence } from './acquire-fence.js'
 import { type Emit, reportError } from './event-stream.js'
 import { announceAll, type ExecutorDeps, runChecklist, undoPreAcq } from './executor.js'
 import { ownersOf } from './machine-setup.js'
@@ -18,6 +19,8 @@ export interface ChecklistRunnerDeps {
   readonly arbiter?: Arbiter | undefined
   /** Quorum: claims of the store's keys (config `coordination`). */
   readonly claims?: Claims | undefined
+  /** Quorum (onQuorumLoss release): what running acquires added, fenced (acquire-fence.ts). */
+  readonly fence?: AcquireFence | undefined
   readonly journal?: Journal | undefined
   /** Makes journal keys unique across runs of the agent. */
   readonly runId: number
@@ -94,6 +97,7 @@ export function checklistRunner(deps: ChecklistRunnerDeps) {
         executorDeps({
           arbiter: deps.arbiter,
           claims: deps.claims,
+          fence: deps.fence,
           journal: deps.journal,
           runId: deps.runId,
           armed: written ? { key: armedKey(checklist.owner), written } : undefined,

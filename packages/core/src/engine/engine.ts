@@ -12,6 +12,7 @@ import { advertisedFit } from '../state-machine/fitness.js'
 import type { Input } from '../state-machine/inputs.js'
 import { releaseRefusal, takeoverRefusal } from '../state-machine/operator.js'
 import { initialState, transition } from '../state-machine/transition.js'
+import { acquireFence } from './acquire-fence.js'
 import { lifetimeKeeper } from './address-lifetimes.js'
 import { watchCarrier } from './carrier.js'
 import { checkRunner } from './check-runner.js'
@@ -110,6 +111,10 @@ export function createEngine(deps: EngineDeps): Engine {
         onRenewed: () => lifetimes?.renewNow(),
       })
     : undefined
+  const fence =
+    quorum && config.coordination?.onQuorumLoss === 'release'
+      ? acquireFence({ address: deps.address, lifetimes, emit })
+      : undefined
   const checklists = checklistRunner({
     config,
     clock,
@@ -117,6 +122,7 @@ export function createEngine(deps: EngineDeps): Engine {
     hooks: deps.hooks ?? noHooks,
     arbiter: deps.arbiter,
     claims: quorum?.claims,
+    fence,
     journal: deps.journal,
     runId: incarnation,
     emit,
@@ -161,6 +167,8 @@ export function createEngine(deps: EngineDeps): Engine {
     const now = clock.now()
     const result = transition(state, input, now)
     state = result.state
+    // Before anything else: what running acquires added goes now, not when their checklists end.
+    if (input.kind === 'quorum' && !input.valid) void fence?.lapsed()
     for (const effect of result.effects) perform(effect)
     deadline.schedule(nextDeadline(state, now))
     informGuard(state)

@@ -5,6 +5,7 @@ import { cidr, type InterfaceAddress } from '../model/ip.js'
 import type { AddressControl, Arbiter, HooksPort, Journal, JournalEntry } from '../model/ports.js'
 import type { Checklist, EventBody, Step } from '../state-machine/effects.js'
 import type { ChecklistOutcome } from '../state-machine/inputs.js'
+import type { AcquireFence } from './acquire-fence.js'
 
 export interface ExecutorDeps {
   readonly self: string
@@ -29,6 +30,8 @@ export interface ExecutorDeps {
    * add that has not started does not run, and the checklist does not wait on its announcements.
    */
   readonly yielded?: AbortSignal | undefined
+  /** Quorum (onQuorumLoss release): the addresses an acquire added, fenced while it runs on. */
+  readonly fence?: AcquireFence | undefined
   readonly emit: (event: EventBody) => void
   readonly now: () => number
   readonly wallNow: () => number
@@ -202,6 +205,7 @@ export async function runChecklist(checklist: Checklist, deps: ExecutorDeps): Pr
           skipToNotify = true
           await abandon(checklist, ctx, preAcqRan, 'adding them failed', deps)
         } else {
+          if (claimed) deps.fence?.added(checklist.owner, checklist.addresses)
           journal('changed')
           deps.emit({
             kind: 'acquired',
@@ -244,17 +248,22 @@ export async function runChecklist(checklist: Checklist, deps: ExecutorDeps): Pr
         break
     }
   }
-  if (claimed && outcome === 'done' && deps.claims?.holds(checklist.owner) === false) {
+  const fenced = deps.fence?.fenced(checklist.owner) === true
+  if (claimed && outcome === 'done' && (fenced || deps.claims?.holds(checklist.owner) === false)) {
     // The lease ended (or was replaced) while PostAcq ran: no key holds these addresses now, and
-    // another node may win it. They go before the checklist ends, so that it ends not held.
-    deps.emit({
-      kind: 'error',
-      message: `the quorum lease was lost while the acquire of ${names.join(', ')} ran: removing them`,
-      context: `acquiring ${checklist.owner}'s addresses`,
-    })
+    // another node may win it. They go before the checklist ends, so that it ends not held (the
+    // fence may have removed them already, the moment the lease lapsed).
+    if (!fenced)
+      deps.emit({
+        kind: 'error',
+        message: `the quorum lease was lost while the acquire of ${names.join(', ')} ran: removing them`,
+        context: `acquiring ${checklist.owner}'s addresses`,
+      })
+    await deps.fence?.removing(checklist.owner)
     await removeAll(checklist.addresses, deps)
     outcome = 'claim-lost'
   }
+  deps.fence?.ended(checklist.owner)
   await journalWrites
   if (journaled) await guard(deps, 'journal', () => deps.journal!.remove(entry.key), undefined)
   if (claimed && outcome !== 'done') await deps.claims?.release(checklist.owner)

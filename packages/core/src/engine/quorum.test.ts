@@ -15,7 +15,7 @@ import { heartbeatKey, keyRing } from '../heartbeat/key-ring.js'
 import type { Coordinator } from '../model/coordination.js'
 import type { IpfoEvent } from '../model/events.js'
 import type { InterfaceAddress } from '../model/ip.js'
-import type { AddressLifetime, PresentAddress } from '../model/ports.js'
+import type { AddressLifetime, PresentAddress, TimerHandle } from '../model/ports.js'
 import { createEngine } from './engine.js'
 
 const KEYS = keyRing(heartbeatKey(Buffer.alloc(32, 7)))
@@ -24,7 +24,12 @@ const TTL_MS = 2_000
 const MARGIN_MS = 500
 const LINKS = ['private', 'public']
 
-function config(node: string, extra: Partial<ConfigInput>, onQuorumLoss: 'release' | 'keep') {
+function config(
+  node: string,
+  extra: Partial<ConfigInput>,
+  onQuorumLoss: 'release' | 'keep',
+  lease = { ttlMs: TTL_MS, marginMs: MARGIN_MS },
+) {
   return configSchema.parse({
     node,
     key: '/dev/null',
@@ -38,8 +43,8 @@ function config(node: string, extra: Partial<ConfigInput>, onQuorumLoss: 'releas
     coordination: {
       kind: 'etcd',
       endpoints: ['http://127.0.0.1:2379'],
-      leaseTtl: `${TTL_MS}ms`,
-      margin: `${MARGIN_MS}ms`,
+      leaseTtl: `${lease.ttlMs}ms`,
+      margin: `${lease.marginMs}ms`,
       onQuorumLoss,
     },
     ...extra,
@@ -53,18 +58,61 @@ function config(node: string, extra: Partial<ConfigInput>, onQuorumLoss: 'releas
  */
 class LifetimeAddressControl extends FakeAddressControl {
   readonly added: string[] = []
-  async setLifetime(a: InterfaceAddress, _lifetime: AddressLifetime): Promise<void> {
+  /** The kernel's removal of each address whose lifetime is finite, on the test's clock. */
+  private readonly ends = new Map<string, { at: number; timer: TimerHandle }>()
+
+  constructor(
+    private readonly clock: FakeClock,
+    node: string,
+    journal: AddressOperation[],
+  ) {
+    super(() => clock.now(), node, journal)
+  }
+
+  async setLifetime(a: InterfaceAddress, lifetime: AddressLifetime): Promise<void> {
     if (!this.has(a.ip)) {
       this.added.push(a.ip)
       await this.add(a)
     }
+    this.endLifetime(a.ip)
+    if (lifetime === 'forever') return
+    const timer = this.clock.setTimeout(() => {
+      this.ends.delete(a.ip)
+      if (this.has(a.ip)) void this.remove(a)
+    }, lifetime * 1000)
+    this.ends.set(a.ip, { at: this.clock.now() + lifetime * 1000, timer })
   }
+
+  override async remove(a: InterfaceAddress): Promise<void> {
+    if (!this.failRemove) this.endLifetime(a.ip)
+    await super.remove(a)
+  }
+
   async lifetimes(candidates: readonly InterfaceAddress[]): Promise<PresentAddress[]> {
-    return candidates.filter((a) => this.has(a.ip)).map((address) => ({ address, left: 60 }))
+    return candidates
+      .filter((a) => this.has(a.ip))
+      .map((address) => {
+        const end = this.ends.get(address.ip)
+        return { address, left: end ? Math.ceil((end.at - this.clock.now()) / 1000) : 60 }
+      })
+  }
+
+  /** Whether the kernel will remove the address by itself (a finite lifetime). */
+  expiring(ip: string): boolean {
+    return this.ends.has(ip)
+  }
+
+  private endLifetime(ip: string): void {
+    const end = this.ends.get(ip)
+    if (end) this.clock.clearTimeout(end.timer)
+    this.ends.delete(ip)
   }
 }
 
-function cluster(onQuorumLoss: 'release' | 'keep' = 'release') {
+function cluster(
+  onQuorumLoss: 'release' | 'keep' = 'release',
+  lease = { ttlMs: TTL_MS, marginMs: MARGIN_MS },
+) {
   const clock = new FakeClock()
   const net = new FakeNetwork(() => clock.now())
   const etcd = new FakeEtcd(clock)
@@ -77,7 +125,7 @@ function cluster(onQuorumLoss: 'release' | 'keep' = 'release') {
   const node = (
     id: string,
     extra: Partial<ConfigInput>,
-    address = new LifetimeAddressControl(() => clock.now(), id, log),
+    address = new LifetimeAddressControl(clock, id, log),
   ) => {
     let dead = false
     const ownClock = {
@@ -94,9 +142,9 @@ function cluster(onQuorumLoss: 'release' | 'keep' = 'release') {
       tokens.push(`${phase}:${ctx.fencingToken ?? ''}`)
       return runPhase(phase, ctx, run)
     }
-    const coordinator: Coordinator = fakeCoordinator(etcd, { node: id, ttlMs: TTL_MS, marginMs: MARGIN_MS })
+    const coordinator: Coordinator = fakeCoordinator(etcd, { node: id, ...lease })
     const engine = createEngine({
-      config: config(id, extra, onQuorumLoss),
+      config: config(id, extra, onQuorumLoss, lease),
       keys: KEYS,
       clock: ownClock,
       transport: net.transport(id, LINKS),
@@ -259,6 +307,30 @@ describe('quorum on a store (coordination)', () => {
     expect(doubleHolds(c.log)).toEqual([])
   })
 
+  it('failback waits for the owner to have a lease: heard again without one, it is not given its address back into a gap', async () => {
+    const c = cluster()
+    await started(c)
+    c.isolate('a')
+    c.etcd.cut('a', true)
+    await c.clock.advance(4_000)
+    expect(c.b.address.has('10.0.0.100')).toBe(true)
+    // The heartbeat links heal first; etcd answers a only 2 s later.
+    for (const link of LINKS) c.net.setCut('a', link, false)
+    await c.clock.advance(2_000)
+    expect(c.a.engine.status().quorum?.valid).toBe(false)
+    expect(c.b.address.has('10.0.0.100')).toBe(true)
+    const healedAt = c.clock.now()
+    c.etcd.cut('a', false)
+    await c.clock.advance(4_000)
+    expect(c.a.address.has('10.0.0.100')).toBe(true)
+    expect(c.b.address.has('10.0.0.100')).toBe(false)
+    // Handed over once a could claim: unheld between b's remove and a's add only.
+    const removed = c.log.find((op) => op.node === 'b' && op.op === 'remove' && op.at >= healedAt)!
+    const added = c.log.find((op) => op.node === 'a' && op.op === 'add' && op.at >= healedAt)!
+    expect(added.at - removed.at).toBeLessThan(200)
+    expect(doubleHolds(c.log)).toEqual([])
+  })
+
   it('failback: the owner back from a cut waits for the taker to delete the key, then claims it', async () => {
     const c = cluster()
     await started(c)
@@ -304,6 +376,7 @@ describe('quorum on a store (coordination)', () => {
     await c.b.engine.start()
     await c.clock.advance(1_000)
     expect(c.a.address.has('10.0.0.100')).toBe(true)
+    const revokedAt = c.clock.now()
     c.etcd.revoke(c.a.coordinator.status().leaseId!)
     await c.clock.advance(2_000)
     expect(
@@ -311,7 +384,10 @@ describe('quorum on a store (coordination)', () => {
         .said('error')
         .map((e) => (e as { message: string }).message)
         .join(),
-    ).toContain('the quorum lease was lost while the acquire')
+    ).toContain('the quorum lease stopped being known valid while the acquire of 10.0.0.100/24 ran')
+    // Removed when a heard its lease was gone (its next renewal), not when PostAcq ended.
+    const removed = c.log.find((op) => op.node === 'a' && op.op === 'remove' && op.at >= revokedAt)
+    expect(removed!.at).toBeLessThanOrEqual(revokedAt + TTL_MS / 3 + 10)
     // Then claimed again under the new lease after retryAfter (5 s); one holder throughout.
     await c.clock.advance(6_000)
     expect(c.a.address.has('10.0.0.100')).toBe(true)
@@ -337,6 +413,60 @@ describe('quorum on a store (coordination)', () => {
     expect(c.a.coordinator.status().held).toMatchObject([{ group: 'a' }])
     await c.clock.advance(2_000)
     expect(c.etcd.leaseOf('/ipfo/holders/a')).toBeDefined()
+    expect(doubleHolds(c.log)).toEqual([])
+  })
+
+  it('an agent frozen in its own PostAcq loses the address to the kernel before its lease can expire: the taker adds it only after', async () => {
+    const lease = { ttlMs: 4_000, marginMs: 1_000 }
+    const c = cluster('release', lease)
+    // a's PostAcq never ends: a is frozen in it.
+    const runPhase = c.a.hooks.runPhase.bind(c.a.hooks)
+    c.a.hooks.runPhase = async (phase, ctx, run) => {
+      if (phase === 'PostAcq') await new Promise<void>(() => undefined)
+      return runPhase(phase, ctx, run)
+    }
+    await c.a.engine.start()
+    await c.b.engine.start()
+    await c.clock.advance(300)
+    expect(c.a.address.has('10.0.0.100')).toBe(true)
+    // Acquiring still, and the kernel already has a lifetime for it.
+    expect(c.a.engine.status().resources.find((r) => r.owner === 'a')?.status).toBe('acquiring')
+    expect(c.a.address.expiring('10.0.0.100')).toBe(true)
+    await c.a.kill()
+    c.isolate('a')
+    await c.clock.advance(lease.ttlMs + 2_000)
+    const gone = c.log.find((op) => op.node === 'a' && op.op === 'remove')
+    const taken = c.firstAdd('b')
+    expect(gone).toBeDefined()
+    expect(taken).toBeDefined()
+    expect(gone!.at).toBeLessThan(taken!.at)
+    expect(doubleHolds(c.log)).toEqual([])
+  })
+
+  it('the lease lapses while a long PostAcq runs: the address goes at once, not when PostAcq ends', async () => {
+    const c = cluster()
+    const runPhase = c.a.hooks.runPhase.bind(c.a.hooks)
+    c.a.hooks.runPhase = async (phase, ctx, run) => {
+      if (phase === 'PostAcq') await new Promise<void>((resolve) => c.clock.setTimeout(resolve, 10_000))
+      return runPhase(phase, ctx, run)
+    }
+    await c.a.engine.start()
+    await c.b.engine.start()
+    await c.clock.advance(300)
+    expect(c.a.address.has('10.0.0.100')).toBe(true)
+    const cutAt = c.clock.now()
+    c.isolate('a')
+    c.etcd.cut('a', true)
+    await c.clock.advance(TTL_MS + 1_000)
+    expect(c.a.said('quorum-lost')).toHaveLength(1)
+    const gone = c.log.find((op) => op.node === 'a' && op.op === 'remove')
+    // At the end of its validity (TTL - margin after its last renewal), long before PostAcq's end.
+    expect(gone!.at).toBeLessThanOrEqual(cutAt + TTL_MS - MARGIN_MS + 10)
+    expect(c.b.address.has('10.0.0.100')).toBe(true)
+    expect(gone!.at).toBeLessThan(c.firstAdd('b')!.at)
+    // PostAcq ends; the acquire ends without the address, which stays with b.
+    await c.clock.advance(10_000)
+    expect(c.a.address.has('10.0.0.100')).toBe(false)
     expect(doubleHolds(c.log)).toEqual([])
   })
 

@@ -75,10 +75,14 @@ export function noNodeFit(s: EngineState, r: Resource): boolean {
  * loss calls for), and hears it again once it is over.
  */
 export function advertisedFit(s: EngineState): string[] | null {
+  // Quorum (onQuorumLoss release): without a lease known valid this node can hold nothing, and says
+  // so: a holder then keeps the addresses until this node can claim them, rather than giving them
+  // back into a gap (an owner back from a partition, or just started, before its lease is granted).
+  const leaseless = s.timing.quorum?.onLoss === 'release' && !s.quorum
   // A taker whose acquire was refused (Test said no, a strict hook failed) says it is unfit: the
   // next taker in the order goes on rather than waiting for it (Resource.acquireRefused).
   const unfit = Object.values(s.resources).filter(
-    (r) => !selfFit(s, r) || (r.acquireRefused && s.orderOnWire),
+    (r) => leaseless || !selfFit(s, r) || (r.acquireRefused && s.orderOnWire),
   )
   if (!s.fitnessOnWire && unfit.length === 0) return null
   const out: string[] = []
