@@ -98,10 +98,12 @@ describe.skipIf(skip !== undefined)('bench:failover --smoke', () => {
       'ipfo/daemon-crash',
       'ipfo/link-cut',
       'ipfo/node-death',
+      'ipfo/partition',
       'ipfo/service-death',
       'keepalived/daemon-crash',
       'keepalived/link-cut',
       'keepalived/node-death',
+      'keepalived/partition',
       'keepalived/service-death',
       'ucarp/daemon-crash',
       'ucarp/link-cut',
@@ -125,7 +127,7 @@ describe.skipIf(skip !== undefined)('bench:failover --smoke', () => {
     expect(
       report.ratios.find((r) => r.name.includes('10ms') && r.name.includes('service death'))?.value,
     ).toBeGreaterThan(0)
-    expect(report.targets).toHaveLength(7)
+    expect(report.targets).toHaveLength(9)
     expect(typeof report.targets.find((t) => t.name.includes('zero ms with the VIP on both'))?.met).toBe(
       'boolean',
     )
@@ -135,7 +137,8 @@ describe.skipIf(skip !== undefined)('bench:failover --smoke', () => {
     expect(markdown).toContain('| keepalived advert_int 0.01 |')
     const svg = await readFile(join(out, `${stem}.svg`), 'utf8')
     expect(svg).toMatch(/^<svg [^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/)
-    // A dot per run: three systems through three faults, ipfo and keepalived through service death.
-    expect(svg.match(/<circle /g)?.length).toBe(11)
+    // A dot per run: three systems through three faults, ipfo and keepalived through service death
+    // and the partition.
+    expect(svg.match(/<circle /g)?.length).toBe(13)
   })
 })

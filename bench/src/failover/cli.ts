@@ -1,7 +1,8 @@
 /**
  * `npm run bench:failover`: ipfo against keepalived and ucarp in network namespaces (root). For each
  * system and setting, N runs of each fault (node death; both links cut with the daemon running; the
- * daemon's crash; the service's death, which the daemons' health checks see), measured by a client
+ * daemon's crash; the service's death, which the daemons' health checks see; the holder partitioned
+ * from its peer and etcd while the client still reaches it), measured by a client
  * probing the VIP every millisecond; then idle CPU/RSS and false failovers under CPU stress. Writes failover-<date>.{md,json,svg} to bench/results (or --out).
  */
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises'
@@ -13,18 +14,19 @@ import { ProcessGroup } from './process-group.js'
 import { renderMarkdown } from './report/markdown.js'
 import { renderSvg } from './report/svg.js'
 import { runBenchmark } from './run-benchmark.js'
-import { liveStages } from './with-stage.js'
+import { liveClusters, liveStages } from './with-stage.js'
 
 const RESULTS = fileURLToPath(new URL('../../results/', import.meta.url))
 
 async function cleanUp(): Promise<void> {
   await ProcessGroup.killAll()
+  await Promise.all([...liveClusters].map((etcd) => etcd.close()))
   await Promise.all([...liveStages].map((stage) => stage.destroy()))
 }
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
-    process.stderr.write(`\n${signal}: stopping daemons and deleting namespaces...\n`)
+    process.stderr.write(`\n${signal}: stopping daemons and etcd, deleting namespaces...\n`)
     void cleanUp().finally(() => process.exit(130))
   })
 }

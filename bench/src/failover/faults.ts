@@ -11,7 +11,16 @@
  * what the health checks look at); a's daemon, host, cables and VIP stay. The pair runs a health
  * check of the service (ipfo: an http check; keepalived: a vrrp_script; ucarp has none and is left
  * out). Later the service is started again and the VIP comes back (failback).
+ * partition: the holder is cut off from the other node on every link and from every etcd member by
+ * nftables in its namespace, while its cables stay in and the client still reaches it (partition.ts):
+ * the split brain that only a quorum prevents. Later the table goes (heal).
  */
-export type Fault = 'node-death' | 'link-cut' | 'daemon-crash' | 'service-death'
+export type Fault = 'node-death' | 'link-cut' | 'daemon-crash' | 'service-death' | 'partition'
 
-export const FAULTS: readonly Fault[] = ['node-death', 'link-cut', 'daemon-crash', 'service-death']
+export const FAULTS: readonly Fault[] = [
+  'node-death',
+  'link-cut',
+  'daemon-crash',
+  'service-death',
+  'partition',
+]

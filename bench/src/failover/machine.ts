@@ -38,6 +38,7 @@ export async function toolVersions(): Promise<Record<string, string>> {
     ipfo: cli.version,
     keepalived: await versionOf('keepalived', ['--version'], /Keepalived v(\S+)/),
     ucarp: await versionOf('ucarp', ['--help'], /ucarp (\S+)/),
+    etcd: await versionOf('etcd', ['--version'], /etcd Version: (\S+)/),
     'stress-ng': await versionOf('stress-ng', ['--version'], /version (\S+)/),
     iproute2: await versionOf('ip', ['-V'], /iproute2-([\w.]*\w)/),
   }

@@ -5,7 +5,7 @@ describe('--topology', () => {
   it('is the pair by default, with every fault and the idle and stress windows', () => {
     const opts = parseOptions([])
     expect(opts.topology).toBe('pair')
-    expect(opts.faults).toEqual(['node-death', 'link-cut', 'daemon-crash', 'service-death'])
+    expect(opts.faults).toEqual(['node-death', 'link-cut', 'daemon-crash', 'service-death', 'partition'])
   })
 
   it('three: ipfo 10ms and keepalived 0.01 unless told, no faults of the pair', () => {

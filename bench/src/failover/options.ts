@@ -27,8 +27,9 @@ export const USAGE = `npm run bench:failover -- [flags]
   --stress-seconds S   CPU stress window for the false-failover count (default 60; 0 skips it)
   --cost-seconds S     idle window for CPU and RSS (default 30)
   --settings IDS       comma-separated setting ids (default: all): ${SETTINGS.map((s) => s.id).join(', ')}
-  --faults F           node-death,link-cut,daemon-crash,service-death (default: all four; ucarp
-                       has no health checks and skips service-death); none: the idle and stress
+  --faults F           node-death,link-cut,daemon-crash,service-death,partition (default: all
+                       five; ucarp skips service-death, having no health checks, and partition,
+                       its adverts passing below IP filtering); none: the idle and stress
                        windows only
   --topology T         pair (default): nodes a and b, the faults above, idle and stress windows;
                        three: nodes a, b and c, ipfo and keepalived fault settings only (default

@@ -3,6 +3,7 @@ import { awaitFaultMoment, awaitSettled } from './fault-timing.js'
 import type { Fault } from './faults.js'
 import { type AddressEvent, bothHeldMs, holdersAt } from './monitor.js'
 import { rebootNode } from './node-death.js'
+import { healPartition, partition } from './partition.js'
 import { doubleAnswers, doubleUnicast, firstAnswer, longestGap } from './probe/answers.js'
 import { startClientProbe } from './probe/client-probe.js'
 import type { Setting } from './settings.js'
@@ -53,6 +54,30 @@ export interface RunResult extends RunAftermath {
    * without a fault just before (a false takeover), so that no "VIP added" step follows.
    */
   readonly holdersAtFault: readonly NodeName[]
+  /**
+   * The VIP's move between the interfaces (ip monitor), ms from the cut: a's first removal and b's
+   * first add before the return, and the gap between them (null: a kept it, or b never added it).
+   * A negative gap is an overlap: b added the VIP while a still had it.
+   */
+  readonly handover: Handover
+  /** Quorum settings: what etcd and the leases did during the run. */
+  readonly quorum?: QuorumRun
+}
+
+export interface Handover {
+  readonly droppedMs: number | null
+  readonly addedMs: number | null
+  readonly gapMs: number | null
+}
+
+export interface QuorumRun {
+  /** Raft terms the cluster went through during the run (each is an election; null: not read). */
+  readonly elections: number | null
+  /**
+   * Leases that lapsed where no fault explains it: "quorum-lost" logged by a before the fault or by
+   * b at any time (an etcd election or a starved agent longer than the lease's margin allows).
+   */
+  readonly lapses: number
 }
 
 /** What a run measured after its faults, the same for the pair and for three nodes. */
@@ -83,18 +108,23 @@ export function runOnce(setting: Setting, fault: Fault, opts: RunOptions): Promi
 }
 
 async function measure(ctx: StageContext, fault: Fault, opts: RunOptions): Promise<RunResult> {
-  const { stage, daemons, monitors, services } = ctx
+  const { stage, daemons, monitors, services, etcd } = ctx
   const loadAverage = Math.round(loadavg()[0]! * 100) / 100
+  const termAtStart = await etcd?.term()
+  const tStart = wallNow()
   const probe = await startClientProbe(stage, opts.probeEveryMs)
   const { answers } = probe
   try {
     const faultDelayMs = await awaitFaultMoment(answers, 'a', opts.faultJitterMs)
 
     const tFault = wallNow()
+    // Now: a's log is its first daemon's only until a node death reboots it.
+    const lapsesBeforeFault = etcd ? quorumLost(daemons, 'a', tStart, tFault) : 0
     // A crash is its own cut: what follows it (ipfo's guard, b's takeover) may come before kill() returns.
     const crash = fault === 'daemon-crash' || fault === 'service-death'
     if (fault === 'daemon-crash') await daemons.kill('a')
     else if (fault === 'service-death') await services.kill('a')
+    else if (fault === 'partition') await partition(stage, 'a')
     else await stage.cut('a')
     const tCut = crash ? tFault : wallNow()
     if (fault === 'node-death') await daemons.killMachine('a')
@@ -103,7 +133,7 @@ async function measure(ctx: StageContext, fault: Fault, opts: RunOptions): Promi
       opts.takeoverTimeoutMs,
       2,
     )
-    await sleep(fault === 'link-cut' ? opts.splitHoldMs : 300)
+    await sleep(fault === 'link-cut' || fault === 'partition' ? opts.splitHoldMs : 300)
     const holdersBeforeReturn = await stage.holders()
 
     const tReturn = wallNow()
@@ -114,6 +144,8 @@ async function measure(ctx: StageContext, fault: Fault, opts: RunOptions): Promi
       daemons.start('a')
     } else if (fault === 'service-death') {
       await services.start('a')
+    } else if (fault === 'partition') {
+      await healPartition(stage, 'a')
     } else {
       await stage.reconnect('a')
     }
@@ -123,6 +155,7 @@ async function measure(ctx: StageContext, fault: Fault, opts: RunOptions): Promi
     const holdersAtEnd = await stage.holders()
     await probe.stop()
     const tEnd = wallNow()
+    const termAtEnd = await etcd?.term()
 
     const outage = longestGap(answers, tFault - 100, tReturn)
     const outageStart = outage.from?.at ?? tCut
@@ -139,6 +172,16 @@ async function measure(ctx: StageContext, fault: Fault, opts: RunOptions): Promi
       doubleUnicast: doubleUnicast(answers),
       bothHeldMs: roundMs(bothHeldDuring(fault, monitors.addresses, { tFault, tCut, tReturn, tEnd })),
       holdersAtFault: holdersAt(monitors.addresses, tFault),
+      handover: handover(monitors.addresses, tCut, tReturn),
+      ...(etcd
+        ? {
+            quorum: {
+              elections:
+                termAtStart === undefined || termAtEnd === undefined ? null : termAtEnd - termAtStart,
+              lapses: lapsesBeforeFault + quorumLost(daemons, 'b', tStart, Number.POSITIVE_INFINITY),
+            },
+          }
+        : {}),
       holdersBeforeReturn,
       returnOutageMs: roundMs(longestGap(answers, tReturn, tSettled).ms),
       returnCensored: !settled,
@@ -146,16 +189,38 @@ async function measure(ctx: StageContext, fault: Fault, opts: RunOptions): Promi
       probes: { sent: answers.sent, answered: answers.unicast.length },
       loadAverage,
       // A run that went wrong (no takeover, no settling, two nodes answering) keeps the daemons' last words.
-      ...(tookOver && settled && doubles === 0 ? {} : { logTail: logTail(daemons, 40) }),
+      ...(tookOver && settled && doubles === 0
+        ? {}
+        : { logTail: logTail(daemons, 40) + (etcd ? `\n${etcd.log()}` : '') }),
     }
   } finally {
     await probe.stop()
   }
 }
 
+/** a's first removal of the VIP and b's first add in [tCut, tReturn], from the cut (see RunResult.handover). */
+export function handover(events: readonly AddressEvent[], tCut: number, tReturn: number): Handover {
+  const first = (node: NodeName, kind: AddressEvent['kind']) =>
+    events.find((e) => e.node === node && e.kind === kind && e.at >= tCut && e.at <= tReturn)?.at
+  const dropped = first('a', 'del')
+  const added = first('b', 'add')
+  return {
+    droppedMs: dropped === undefined ? null : roundMs(dropped - tCut),
+    addedMs: added === undefined ? null : roundMs(added - tCut),
+    gapMs: dropped === undefined || added === undefined ? null : roundMs(added - dropped),
+  }
+}
+
+/** How many times the node's agent logged "quorum-lost" in [from, to]. */
+function quorumLost(daemons: StageContext['daemons'], node: NodeName, from: number, to: number): number {
+  return daemons
+    .log(node)
+    .filter((l) => l.at >= from && l.at <= to && l.text.includes('"kind":"quorum-lost"')).length
+}
+
 /**
  * Which both-held time a fault reports: after a node's death, from its return (its VIP is gone until
- * then); after a link cut, from the cut on (the split brain); after a daemon's crash or the service's
+ * then); after a link cut or a partition, from the cut on (the split brain); after a daemon's crash or the service's
  * death, from then until the daemon or the service starts again (a's VIP outliving its daemon, or
  * staying on a node that cannot serve it; what follows the restart is failback, counted by the double
  * answers).
@@ -166,6 +231,6 @@ function bothHeldDuring(
   t: { tFault: number; tCut: number; tReturn: number; tEnd: number },
 ): number {
   if (fault === 'node-death') return bothHeldMs(events, t.tReturn, t.tEnd)
-  if (fault === 'link-cut') return bothHeldMs(events, t.tCut, t.tEnd)
+  if (fault === 'link-cut' || fault === 'partition') return bothHeldMs(events, t.tCut, t.tEnd)
   return bothHeldMs(events, t.tFault, t.tReturn)
 }

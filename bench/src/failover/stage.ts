@@ -10,16 +10,29 @@ export const TOPOLOGY_NODES: Readonly<Record<TopologyName, readonly NodeName[]>>
   three: ['a', 'b', 'c'],
 }
 
+/** The names (and namespace suffixes) of the etcd members of a quorum stage. */
+export const ETCD_MEMBERS = ['e0', 'e1', 'e2'] as const
+
+/** An etcd member's place: a namespace of its own on the private network. */
+export interface EtcdPlace {
+  readonly name: string
+  readonly ns: string
+  readonly ip: string
+}
+
 /**
  * The ground every system runs on: @ipfo/core's namespaces (a switch with a public and a private
  * bridge, the nodes (a and b, or a, b and c) on both, a client on the public one) and one VIP on the
- * public network, which a owns.
+ * public network, which a owns. With `etcd`, three more namespaces on the private network for the
+ * members of an etcd cluster (ETCD_MEMBERS; quorum settings).
  * Namespace names carry the benchmark's pid and a random suffix; `destroy` deletes them all.
  */
 export interface Stage {
   readonly topology: Topology
   /** The nodes, a first (see ALL_NODES). */
   readonly nodes: readonly NodeName[]
+  /** Where the etcd members run (quorum settings; none otherwise). */
+  readonly etcd: readonly EtcdPlace[]
   /** The VIP without its prefix, e.g. "10.213.1.50". */
   readonly vip: string
   readonly prefixLength: number
@@ -39,8 +52,16 @@ export interface Stage {
   destroy(): Promise<void>
 }
 
-export async function createStage(nodes: readonly NodeName[] = TOPOLOGY_NODES.pair): Promise<Stage> {
-  const topology = await createTopology({ nodes, withClient: true, prefix: 'ipfob' })
+export async function createStage(
+  nodes: readonly NodeName[] = TOPOLOGY_NODES.pair,
+  opts: { readonly etcd?: boolean } = {},
+): Promise<Stage> {
+  const topology = await createTopology({
+    nodes,
+    withClient: true,
+    prefix: 'ipfob',
+    ...(opts.etcd ? { services: ETCD_MEMBERS } : {}),
+  })
   const vip = topology.address('public', 4, 50)
   const prefixLength = topology.prefixLength[4]
   const node = (name: NodeName) => topology.node(name)
@@ -51,6 +72,7 @@ export async function createStage(nodes: readonly NodeName[] = TOPOLOGY_NODES.pa
   return {
     topology,
     nodes,
+    etcd: topology.services.map((s) => ({ name: s.name, ns: s.ns, ip: s.ipv4 })),
     vip,
     prefixLength,
     broadcast: topology.address('public', 4, 255),

@@ -2,9 +2,10 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createDaemons, type Daemons } from './daemons/create-daemons.js'
+import { type EtcdMembers, startEtcdMembers } from './etcd-members.js'
 import { type Monitors, startMonitors } from './monitor.js'
 import { type Services, startServices } from './probe/client-probe.js'
-import type { Setting } from './settings.js'
+import { needsEtcd, type Setting } from './settings.js'
 import { createStage, type Stage, TOPOLOGY_NODES, type TopologyName } from './stage.js'
 import { sleep, wallNow } from './wait.js'
 
@@ -14,6 +15,8 @@ export interface StageContext {
   readonly monitors: Monitors
   /** Each node's service and witness, started before the daemons (their health checks look at it). */
   readonly services: Services
+  /** The etcd cluster the agents keep their quorum on (quorum settings only). */
+  readonly etcd: EtcdMembers | undefined
 }
 
 export interface StageOptions {
@@ -25,6 +28,8 @@ export interface StageOptions {
 
 /** Stages that exist right now, so an interrupted benchmark can delete them. */
 export const liveStages = new Set<Stage>()
+/** etcd clusters that run right now, so an interrupted benchmark can stop them and remove their data. */
+export const liveClusters = new Set<EtcdMembers>()
 
 /**
  * How long a must hold the VIP alone before a run starts. Two ucarp nodes that start together can
@@ -36,9 +41,9 @@ function stableForMs(setting: Setting): number {
 }
 
 /**
- * Builds a fresh stage, starts each node's service, then the setting's daemons, waits until a
- * holds the VIP alone and stays so, runs `body`, and always tears everything down: daemons,
- * services, watchers, namespaces, files.
+ * Builds a fresh stage, starts each node's service (and, for a quorum setting, the etcd cluster),
+ * then the setting's daemons, waits until a holds the VIP alone and stays so, runs `body`, and
+ * always tears everything down: daemons, services, watchers, etcd, namespaces, files.
  */
 export async function withStage<T>(
   setting: Setting,
@@ -46,23 +51,31 @@ export async function withStage<T>(
   body: (ctx: StageContext) => Promise<T>,
   opts: StageOptions = {},
 ): Promise<T> {
-  const stage = await createStage(TOPOLOGY_NODES[opts.topology ?? 'pair'])
+  const quorum = needsEtcd(setting)
+  const stage = await createStage(TOPOLOGY_NODES[opts.topology ?? 'pair'], { etcd: quorum })
   liveStages.add(stage)
   const dir = await mkdtemp(join(tmpdir(), 'ipfo-bench-'))
   let monitors: Monitors | undefined
   let daemons: Daemons | undefined
   let services: Services | undefined
+  let etcd: EtcdMembers | undefined
   try {
     monitors = await startMonitors(stage)
     services = await startServices(stage)
+    if (quorum) {
+      etcd = await startEtcdMembers(stage)
+      liveClusters.add(etcd)
+    }
     daemons = await createDaemons(stage, setting, dir, opts.serviceCheck)
     for (const node of stage.nodes) daemons.start(node)
     await waitForOwner(stage, daemons, stableForMs(setting), startTimeoutMs)
-    return await body({ stage, daemons, monitors, services })
+    return await body({ stage, daemons, monitors, services, etcd })
   } finally {
     await daemons?.killAll()
     await services?.stop()
     await monitors?.stop()
+    await etcd?.close()
+    if (etcd) liveClusters.delete(etcd)
     await stage.destroy()
     liveStages.delete(stage)
     await rm(dir, { recursive: true, force: true })

@@ -1,6 +1,6 @@
 import { checkConfig } from '@ipfo/core'
 import { describe, expect, it } from 'vitest'
-import { SETTINGS } from '../settings.js'
+import { describeSetting, needsEtcd, runsThree, SETTINGS } from '../settings.js'
 import { type NodeName, TOPOLOGY_NODES, type TopologyName } from '../stage.js'
 import { ipfoConfig } from './ipfo.js'
 import { KEEPALIVED_SERVICE_CHECK, keepalivedConfig } from './keepalived.js'
@@ -12,6 +12,11 @@ const stageOf = (topology: TopologyName) => ({
   prefixLength: 24,
   publicIp: (node: NodeName) => `10.213.1.${HOST[node]}`,
   privateIp: (node: NodeName) => `10.213.2.${HOST[node]}`,
+  etcd: ['e0', 'e1', 'e2'].map((name, i) => ({
+    name,
+    ns: `ipfob-1-abcdef-${name}`,
+    ip: `10.213.2.${200 + i}`,
+  })),
 })
 const stage = stageOf('pair')
 const files = { key: '/tmp/bench/heartbeat.key', dir: '/tmp/bench' }
@@ -134,6 +139,48 @@ describe("the daemons' configs", () => {
         expect(conf).not.toContain('vrrp_rt_priority')
         expect(conf.match(/vrrp_instance/g)).toHaveLength(1)
       }
+    })
+  })
+
+  describe('quorum on etcd (issue 21)', () => {
+    const etcd = SETTINGS.find((s) => s.id === 'ipfo-etcd-10ms')
+    const pair = SETTINGS.find((s) => s.id === 'ipfo-10ms')
+    if (etcd?.system !== 'ipfo' || pair?.system !== 'ipfo') throw new Error('no ipfo-etcd-10ms or ipfo-10ms')
+
+    it("ipfo-etcd-10ms is ipfo-10ms's config plus a coordination section on the stage's members", () => {
+      for (const node of ['a', 'b'] as const) {
+        const { coordination, ...rest } = ipfoConfig(stage, etcd, node, files, 0)
+        expect(coordination).toEqual({
+          kind: 'etcd',
+          endpoints: ['http://10.213.2.200:2379', 'http://10.213.2.201:2379', 'http://10.213.2.202:2379'],
+          prefix: '/ipfo-bench/',
+          leaseTtl: '2s',
+          margin: '500ms',
+        })
+        expect(rest).toEqual(ipfoConfig(stage, pair, node, files, 0))
+      }
+      expect(ipfoConfig(stage, pair, 'a', files, 0)).not.toHaveProperty('coordination')
+    })
+
+    it('ipfo reads it as the issue asks: a 2 s lease, a 500 ms margin, release on quorum loss', () => {
+      const result = checkConfig(JSON.stringify(ipfoConfig(stage, etcd, 'b', files, 1)))
+      if (!result.ok) throw new Error(JSON.stringify(result.issues))
+      expect(result.config.coordination).toMatchObject({
+        kind: 'etcd',
+        leaseTtl: 2_000,
+        margin: 500,
+        onQuorumLoss: 'release',
+        prefix: '/ipfo-bench/',
+      })
+    })
+
+    it('runs as a pair only, with the etcd cluster its agents name', () => {
+      expect(runsThree(etcd)).toBe(false)
+      expect(needsEtcd(etcd)).toBe(true)
+      expect(SETTINGS.filter(needsEtcd).map((s) => s.id)).toEqual(['ipfo-etcd-10ms'])
+      expect(describeSetting(etcd)).toMatchObject({
+        coordination: 'etcd, leaseTtl 2s, margin 500ms, onQuorumLoss release',
+      })
     })
   })
 

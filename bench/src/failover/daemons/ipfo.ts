@@ -1,6 +1,7 @@
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { AGENT_NODE_FLAGS, IPFO_BIN } from '@ipfo/cli/demo'
+import { etcdEndpoints } from '../etcd-members.js'
 import { SERVICE_URL } from '../probe/client-probe.js'
 import type { Setting } from '../settings.js'
 import type { NodeName, Stage } from '../stage.js'
@@ -31,7 +32,10 @@ export function ipfoChecks(count: number): Record<string, typeof IPFO_SERVICE_CH
 }
 
 /** What the config needs of the stage (a pure function of it, for the config's test). */
-type StageAddresses = Pick<Stage, 'nodes' | 'vip' | 'prefixLength' | 'publicIp' | 'privateIp'>
+type StageAddresses = Pick<Stage, 'nodes' | 'vip' | 'prefixLength' | 'publicIp' | 'privateIp' | 'etcd'>
+
+/** The etcd key prefix of the benchmark's agents. */
+export const BENCH_ETCD_PREFIX = '/ipfo-bench/'
 
 /**
  * One node's config: heartbeats to every other node on the private and the public link, a owns the
@@ -39,6 +43,8 @@ type StageAddresses = Pick<Stage, 'nodes' | 'vip' | 'prefixLength' | 'publicIp' 
  * mesh), c takes the VIP over too, and the order is given by `takers: [b, c]`: under the peer entry
  * for a on b and c, and at the top level on a. With `checks` > 0, that many http checks of the
  * node's service, all required by the VIP on every node (in `owns` and in the peer's `takeover`).
+ * A quorum setting adds a `coordination` section: etcd at the stage's members, the setting's
+ * leaseTtl and margin, onQuorumLoss at its default (release).
  * Everything else is at ipfo's defaults (3 gratuitous ARPs 100 ms apart, failback "auto").
  */
 export function ipfoConfig(
@@ -70,6 +76,17 @@ export function ipfoConfig(
     ],
     ...(checks > 0 ? { checks: named } : {}),
     ...(setting.realtimePriority ? { scheduling: { realtimePriority: setting.realtimePriority } } : {}),
+    ...(setting.quorum
+      ? {
+          coordination: {
+            kind: 'etcd',
+            endpoints: etcdEndpoints(stage),
+            prefix: BENCH_ETCD_PREFIX,
+            leaseTtl: setting.quorum.leaseTtl,
+            margin: setting.quorum.margin,
+          },
+        }
+      : {}),
     owns: node === owner ? [vip] : [],
     ...(node === owner ? order : {}),
     peers: peers.map((id) => (id === owner ? { id, takeover: [vip], ...order } : { id, takeover: [] })),

@@ -1,9 +1,10 @@
+import { parseDuration } from '@ipfo/core'
 import type { Fault } from '../faults.js'
 import type { RunResult } from '../run-once.js'
 import type { Setting } from '../settings.js'
 import { quantile, summarize } from '../stats.js'
 import type { TakeoverSteps } from '../takeover-steps.js'
-import type { FaultResult, Ratio, SteadyEntry, Target } from './report.js'
+import type { FaultResult, QuorumTotals, Ratio, SteadyEntry, Target } from './report.js'
 
 /** Folds one setting's runs of one fault into the figures the table shows. */
 export function aggregate(
@@ -27,7 +28,30 @@ export function aggregate(
     returnCensored: runs.filter((r) => r.returnCensored).length,
     bothHeldMs: summarize(runs.map((r) => r.bothHeldMs)),
     aKeptVip: runs.filter((r) => r.holdersBeforeReturn.includes('a')).length,
+    handover: {
+      droppedMs: medianOf(runs.map((r) => r.handover.droppedMs)),
+      addedMs: medianOf(runs.map((r) => r.handover.addedMs)),
+      gapMs: medianOf(runs.map((r) => r.handover.gapMs)),
+    },
+    ...(setting.system === 'ipfo' && setting.quorum ? { quorum: quorumTotals(setting.quorum, runs) } : {}),
   }
+}
+
+function quorumTotals(quorum: { readonly leaseTtl: string }, runs: readonly RunResult[]): QuorumTotals {
+  const elections = runs.map((r) => r.quorum?.elections ?? null)
+  const ttl = parseDuration(quorum.leaseTtl)
+  if (!ttl.ok) throw new Error(`leaseTtl ${quorum.leaseTtl}: ${ttl.reason}`)
+  return {
+    leaseTtlMs: ttl.ms,
+    elections: elections.includes(null) ? null : elections.reduce<number>((n, e) => n + e!, 0),
+    lapses: runs.reduce((n, r) => n + (r.quorum?.lapses ?? 0), 0),
+  }
+}
+
+/** The median of the known values (to 0.1 ms); null when none is known. */
+function medianOf(xs: readonly (number | null)[]): number | null {
+  const known = xs.filter((x): x is number => x !== null)
+  return known.length > 0 ? Math.round(quantile(known, 0.5) * 10) / 10 : null
 }
 
 /** Broadcast probes answered by two nodes or more, summed over the runs, and the runs with any. */
@@ -43,10 +67,7 @@ export function doubleTotals(
 
 /** The median of each takeover step over the runs that observed it. */
 export function stepMedians(steps: readonly TakeoverSteps[]): FaultResult['steps'] {
-  const median = (xs: (number | null)[]) => {
-    const known = xs.filter((x): x is number => x !== null)
-    return known.length > 0 ? Math.round(quantile(known, 0.5) * 10) / 10 : null
-  }
+  const median = medianOf
   return {
     decided: median(steps.map((s) => s.decided)),
     added: median(steps.map((s) => s.added)),
@@ -122,7 +143,9 @@ export function targets(
   steady: readonly SteadyEntry[],
   ratioList: readonly Ratio[],
 ): Target[] {
-  const ipfoRuns = results.filter((r) => r.system === 'ipfo')
+  // A partition is the split brain a pair cannot tell from a death: only quorum is judged through it.
+  const ipfoRuns = results.filter((r) => r.system === 'ipfo' && (r.fault !== 'partition' || r.quorum))
+  const pairPartitions = results.some((r) => r.system === 'ipfo' && r.fault === 'partition' && !r.quorum)
   const doubles = ipfoRuns.reduce((n, r) => n + r.doubleAnswers.takeover + r.doubleAnswers.return, 0)
   const faults = [...new Set(ipfoRuns.map((r) => r.fault))].join(' and ')
   const stressed = steady.filter((s) => s.setting.startsWith('ipfo-') && s.stress !== undefined)
@@ -135,7 +158,11 @@ export function targets(
       : {
           name: 'zero double answers in every ipfo run',
           met: doubles === 0,
-          detail: `${doubles} probes answered by both nodes over ${ipfoRuns.reduce((n, r) => n + r.runs.length, 0)} runs (${faults})`,
+          detail:
+            `${doubles} probes answered by both nodes over ${ipfoRuns.reduce((n, r) => n + r.runs.length, 0)} runs (${faults})` +
+            (pairPartitions
+              ? '; the partition of ipfo without quorum is not judged (a split brain by design)'
+              : ''),
         },
     judgeRatio(ratioList[2], 0.05, 'daemon crash: ipfo default median <= 0.05x keepalived default'),
     bothHeldTarget(ipfoRuns.filter((r) => r.fault === 'daemon-crash')),
@@ -150,6 +177,43 @@ export function targets(
           name: 'zero false failovers under CPU stress',
           met: falseTakeovers === 0,
           detail: `${falseTakeovers} false takeovers (${stressed.map((s) => s.setting).join(', ')}, ${stressed[0]!.stress!.seconds} s)`,
+        },
+    ...quorumTargets(results),
+  ]
+}
+
+/**
+ * Issue 21: with quorum on etcd, zero double answers in every run (the partition included, where a
+ * pair and keepalived answer twice), and a dead holder's VIP answered from b within leaseTtl + 500 ms
+ * in every run (etcd expires a lease up to 500 ms late: its lessor looks every 500 ms).
+ */
+export function quorumTargets(results: readonly FaultResult[]): Target[] {
+  const quorum = results.filter((r) => r.quorum !== undefined)
+  const doublesName = 'quorum on etcd: zero double answers in every run, the partition included'
+  const deathName = 'quorum on etcd: node death within leaseTtl + 500 ms in every run'
+  if (quorum.length === 0)
+    return [doublesName, deathName].map((name) => ({ name, met: null, detail: 'not measured in this run' }))
+  const runs = quorum.flatMap((r) => r.runs)
+  const withDoubles = runs.filter((r) => r.doubleAnswers.takeover + r.doubleAnswers.return > 0).length
+  const doubles = runs.reduce((n, r) => n + r.doubleAnswers.takeover + r.doubleAnswers.return, 0)
+  const deaths = quorum.filter((r) => r.fault === 'node-death')
+  const deathRuns = deaths.flatMap((r) => r.runs.map((run) => ({ run, limit: r.quorum!.leaseTtlMs + 500 })))
+  const late = deathRuns.filter(({ run, limit }) => run.outageMs === null || run.outageMs > limit)
+  const outages = deathRuns.flatMap(({ run }) => (run.outageMs === null ? [] : [run.outageMs]))
+  return [
+    {
+      name: doublesName,
+      met: doubles === 0,
+      detail: `${doubles} probes answered by both nodes over ${runs.length} runs (${withDoubles} runs with any; ${[...new Set(quorum.map((r) => r.fault))].join(' and ')})`,
+    },
+    deathRuns.length === 0
+      ? { name: deathName, met: null, detail: 'not measured in this run' }
+      : {
+          name: deathName,
+          met: late.length === 0,
+          detail:
+            `${late.length} of ${deathRuns.length} runs over ${deathRuns.map((d) => d.limit).join(', ')} ms` +
+            ` (median ${Math.round(quantile(outages, 0.5) * 10) / 10} ms, max ${Math.max(...outages)} ms; ${deaths.map((r) => r.setting).join(', ')})`,
         },
   ]
 }

@@ -1,4 +1,5 @@
 import { quantile } from '../stats.js'
+import { doublesPerRun, partitionSection, quorumNotes } from './markdown-partition.js'
 import { threeSection } from './markdown-three.js'
 import { FAULT_LABEL, type FaultResult, type Report } from './report.js'
 import { header, labelOf, ms, row, spread } from './table.js'
@@ -56,6 +57,7 @@ function pairSections(report: Report): string[] {
   const cuts = report.results.filter((r) => r.fault === 'link-cut')
   const crashes = report.results.filter((r) => r.fault === 'daemon-crash')
   const serviceDeaths = report.results.filter((r) => r.fault === 'service-death')
+  const partitions = report.results.filter((r) => r.fault === 'partition')
   return [
     `## ${FAULT_LABEL['node-death']}`,
     '',
@@ -181,6 +183,9 @@ function pairSections(report: Report): string[] {
       ]),
     ),
     '',
+    ...(partitions.length > 0 ? partitionSection(report, partitions) : []),
+    ...doublesPerRun(report),
+    ...quorumNotes(report),
     '## Idle cost and false failovers',
     '',
     `Idle: ${method.costSeconds} s with a holding the VIP, no probes; CPU in % of one core (utime+stime of the daemon's`,

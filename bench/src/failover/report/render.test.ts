@@ -16,6 +16,7 @@ const run = (outageMs: number | null, doubles = 0): RunResult => ({
   doubleUnicast: 0,
   bothHeldMs: 0,
   holdersAtFault: ['a'],
+  handover: { droppedMs: null, addedMs: 30, gapMs: null },
   holdersBeforeReturn: ['a', 'b'],
   returnOutageMs: 5,
   returnCensored: false,
@@ -75,8 +76,8 @@ describe('report rendering', () => {
     expect(r.results[0]!.outageMs).toMatchObject({ n: 2, median: 43 })
     expect(r.ratios[0]!.value).toBe(1.162)
     // The 10 ms ratio, the default ratio, doubles, the crash ratio, both held after a crash, the
-    // service-death ratio, stress.
-    expect(r.targets.map((t) => t.met)).toEqual([false, null, false, null, null, null, null])
+    // service-death ratio, stress, quorum's doubles and node death (issue 21).
+    expect(r.targets.map((t) => t.met)).toEqual([false, null, false, null, null, null, null, null, null])
     expect(r.targets[0]!.detail).toContain('over by 16.2%')
   })
 
@@ -125,6 +126,57 @@ describe('report rendering', () => {
     expect(md).toContain('| ipfo 1s/3s (default) | 2/2 | 300 | 320 | 340 | 340 |')
     expect(md).toContain('ucarp has no health')
     expect(renderSvg({ ...report(), results }).match(/<circle /g)).toHaveLength(6)
+  })
+
+  it('judges quorum through the partition and node death; the pair is not judged through the partition', () => {
+    const setting = (id: string) => SETTINGS.find((s) => s.id === id)!
+    const partitioned = (outageMs: number, doubles: number, quorum = true): RunResult => ({
+      ...run(outageMs, 0),
+      fault: 'partition',
+      doubleAnswers: { takeover: doubles, return: 0 },
+      holdersBeforeReturn: doubles > 0 ? ['a', 'b'] : ['b'],
+      bothHeldMs: doubles > 0 ? 1000 : 0,
+      handover: quorum
+        ? { droppedMs: 1400, addedMs: 2150 + outageMs / 100, gapMs: 750 }
+        : { droppedMs: null, addedMs: 25, gapMs: null },
+      ...(quorum ? { quorum: { elections: 0, lapses: 0 } } : {}),
+    })
+    const died = (outageMs: number): RunResult => ({ ...run(outageMs), quorum: { elections: 1, lapses: 0 } })
+    const results = [
+      aggregate(setting('ipfo-etcd-10ms'), 'node-death', [died(1980), died(2200), died(2420)], []),
+      aggregate(setting('ipfo-etcd-10ms'), 'partition', [partitioned(750, 0), partitioned(760, 0)], []),
+      aggregate(setting('ipfo-10ms'), 'partition', [partitioned(15, 940, false)], []),
+      aggregate(setting('keepalived-10ms'), 'partition', [partitioned(5, 950, false)], []),
+    ]
+    expect(results[0]!.quorum).toEqual({ leaseTtlMs: 2000, elections: 3, lapses: 0 })
+    expect(results[2]!.quorum).toBeUndefined()
+    expect(results[1]!.handover).toEqual({ droppedMs: 1400, addedMs: 2157.6, gapMs: 750 })
+    const judged = targets(results, [], ratios(results))
+    expect(judged[2]).toMatchObject({ met: true, detail: expect.stringContaining('not judged') })
+    expect(judged[7]).toMatchObject({
+      met: true,
+      detail: '0 probes answered by both nodes over 5 runs (0 runs with any; node-death and partition)',
+    })
+    expect(judged[8]).toMatchObject({
+      met: true,
+      detail: '0 of 3 runs over 2500, 2500, 2500 ms (median 2200 ms, max 2420 ms; ipfo-etcd-10ms)',
+    })
+    const late = [aggregate(setting('ipfo-etcd-10ms'), 'node-death', [died(2000), died(2600)], [])]
+    expect(targets(late, [], ratios(late))[8]).toMatchObject({ met: false })
+
+    const md = renderMarkdown({ ...report(), results, targets: judged })
+    expect(md).toContain('## partitioned holder')
+    expect(md).toContain(
+      '| ipfo 10ms/30ms, quorum on etcd (TTL 2s) | 2/2 | 750 | 755 | 760 | 760 | 0/2 | 0 | 1400 | 2157.6 | 750 | 0 (0 runs) |',
+    )
+    expect(md).toContain(
+      '| keepalived advert_int 0.01 | 1/1 | 5 | 5 | 5 | 5 | 1/1 | 1000 | - | 25 | - | 950 (1 runs) |',
+    )
+    expect(md).toContain('- ipfo 10ms/30ms, partition: 940')
+    expect(md).toContain('- ipfo 10ms/30ms, quorum on etcd (TTL 2s), node-death: 0, 0, 0')
+    expect(md).toContain('node-death: 3 elections, 0 lapses over 3 runs (leaseTtl 2000 ms)')
+    expect(md).toContain('met: quorum on etcd: zero double answers in every run, the partition included')
+    expect(renderSvg({ ...report(), results }).match(/<circle /g)).toHaveLength(7)
   })
 
   it('shows what ten checks cost next to the same setting without them', () => {

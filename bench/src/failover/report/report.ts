@@ -78,6 +78,18 @@ export interface FaultResult {
   readonly bothHeldMs: Summary | undefined
   /** Runs where a still had the VIP on its interface when the cables came back. */
   readonly aKeptVip: number
+  /** Medians over the runs of the VIP's move between the interfaces, ms from the cut (RunResult.handover). */
+  readonly handover: Readonly<Record<'droppedMs' | 'addedMs' | 'gapMs', number | null>>
+  /** Quorum settings (issue 21): the lease's TTL, and the elections and lapses summed over the runs. */
+  readonly quorum?: QuorumTotals
+}
+
+export interface QuorumTotals {
+  readonly leaseTtlMs: number
+  /** Raft elections during the runs (null: a run could not read the term). */
+  readonly elections: number | null
+  /** Leases that lapsed where no fault explains it (see RunResult.quorum). */
+  readonly lapses: number
 }
 
 /** One failover of the three-node runs, over the runs where the node that should take over answered. */
@@ -135,4 +147,5 @@ export const FAULT_LABEL: Readonly<Record<Fault, string>> = {
   'link-cut': 'both links cut, daemon running',
   'daemon-crash': 'daemon crash (kill -9 of the daemon alone; host, cables, service and VIP stay)',
   'service-death': "service death (kill -9 of a's service; daemon, host, cables and VIP stay)",
+  partition: 'partitioned holder (a cut off from b and etcd by nftables; the client still reaches a)',
 }
