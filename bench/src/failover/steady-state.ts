@@ -22,6 +22,8 @@ export interface StressResult {
    */
   readonly takeoverReasons?: Readonly<Record<string, number>>
   readonly checkFailures?: number
+  /** Quorum settings: how often either agent's lease lapsed ("quorum-lost"), say in an etcd election the load caused. */
+  readonly quorumLost?: number
 }
 
 export interface SteadyStateResult {
@@ -82,19 +84,23 @@ export function steadyState(setting: Setting, opts: SteadyStateOptions): Promise
         falseTakeovers: events.filter((e) => e.node === 'b' && e.kind === 'add').length,
         addressChanges: events.length,
         holdersAfter: await stage.holders(),
-        ...(setting.system === 'ipfo' ? agentEvents(daemons, from, to) : {}),
+        ...(setting.system === 'ipfo' ? agentEvents(daemons, from, to, setting.quorum !== undefined) : {}),
       }
     }
     return { cost: { seconds: opts.costSeconds, a: cost.a!, b: cost.b! }, stress }
   })
 }
 
-/** From the agents' JSON log lines within [from, to]: b's takeover reasons and the failed checks. */
+/**
+ * From the agents' JSON log lines within [from, to]: b's takeover reasons, the failed checks, and
+ * with quorum the lapsed leases.
+ */
 function agentEvents(
   daemons: Daemons,
   from: number,
   to: number,
-): { takeoverReasons: Record<string, number>; checkFailures: number } {
+  quorum: boolean,
+): { takeoverReasons: Record<string, number>; checkFailures: number; quorumLost?: number } {
   const events = (node: NodeName) =>
     daemons
       .log(node)
@@ -112,6 +118,8 @@ function agentEvents(
     const reason = e.reason ?? 'unknown'
     takeoverReasons[reason] = (takeoverReasons[reason] ?? 0) + 1
   }
-  const checkFailures = TOPOLOGY_NODES.pair.flatMap(events).filter((e) => e.kind === 'check-failed').length
-  return { takeoverReasons, checkFailures }
+  const both = TOPOLOGY_NODES.pair.flatMap(events)
+  const checkFailures = both.filter((e) => e.kind === 'check-failed').length
+  const quorumLost = both.filter((e) => e.kind === 'quorum-lost').length
+  return { takeoverReasons, checkFailures, ...(quorum ? { quorumLost } : {}) }
 }

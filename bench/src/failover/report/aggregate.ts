@@ -212,7 +212,7 @@ export function quorumTargets(results: readonly FaultResult[]): Target[] {
           name: deathName,
           met: late.length === 0,
           detail:
-            `${late.length} of ${deathRuns.length} runs over ${deathRuns.map((d) => d.limit).join(', ')} ms` +
+            `${late.length} of ${deathRuns.length} runs over leaseTtl + 500 ms = ${[...new Set(deathRuns.map((d) => d.limit))].join(', ')} ms` +
             ` (median ${Math.round(quantile(outages, 0.5) * 10) / 10} ms, max ${Math.max(...outages)} ms; ${deaths.map((r) => r.setting).join(', ')})`,
         },
   ]

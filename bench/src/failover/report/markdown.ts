@@ -260,7 +260,8 @@ function checksCost(report: Report): string[] {
 function whyTaken(stress: NonNullable<Report['steady'][number]['stress']>): string {
   const reasons = Object.entries(stress.takeoverReasons ?? {}).map(([why, n]) => `${n}x ${why}`)
   const checks = stress.checkFailures ? [`${stress.checkFailures} checks failed`] : []
-  const all = [...reasons, ...checks]
+  const lapses = stress.quorumLost ? [`${stress.quorumLost} leases lapsed`] : []
+  const all = [...reasons, ...checks, ...lapses]
   return all.length > 0 ? ` (${all.join('; ')})` : ''
 }
 

@@ -159,7 +159,7 @@ describe('report rendering', () => {
     })
     expect(judged[8]).toMatchObject({
       met: true,
-      detail: '0 of 3 runs over 2500, 2500, 2500 ms (median 2200 ms, max 2420 ms; ipfo-etcd-10ms)',
+      detail: '0 of 3 runs over leaseTtl + 500 ms = 2500 ms (median 2200 ms, max 2420 ms; ipfo-etcd-10ms)',
     })
     const late = [aggregate(setting('ipfo-etcd-10ms'), 'node-death', [died(2000), died(2600)], [])]
     expect(targets(late, [], ratios(late))[8]).toMatchObject({ met: false })
