@@ -108,7 +108,10 @@ export function createEngine(deps: EngineDeps): Engine {
         clock,
         emit,
         apply: (input) => apply(input),
-        onRenewed: () => lifetimes?.renewNow(),
+        onRenewed: () => {
+          lifetimes?.renewNow()
+          claimKeptAgain()
+        },
       })
     : undefined
   const fence =
@@ -156,6 +159,28 @@ export function createEngine(deps: EngineDeps): Engine {
   const checks = deps.health
     ? checkRunner({ config, clock, health: deps.health, emit, apply: (input) => apply(input) })
     : undefined
+
+  /** Held owners whose key is being claimed again (see claimKeptAgain). */
+  const claimingAgain = new Set<string>()
+  /**
+   * Quorum: a held resource whose key this node does not hold under its current lease (kept through
+   * a lease it lost, `onQuorumLoss: keep`: the key went with that lease) claims it again; should
+   * another node hold it now, the machine releases the addresses (`key-lost`). A claim that could
+   * not be asked is asked again at the next renewal.
+   */
+  function claimKeptAgain(): void {
+    if (!quorum) return
+    for (const r of Object.values(state.resources)) {
+      const owner = r.owner
+      if (r.status !== 'held' || quorum.claims.holds(owner) || claimingAgain.has(owner)) continue
+      claimingAgain.add(owner)
+      void quorum.claims.claim(owner).then((result) => {
+        claimingAgain.delete(owner)
+        if (!result.won && result.holder !== undefined && state.resources[owner]?.status === 'held')
+          apply({ kind: 'key-lost', owner, holder: result.holder })
+      })
+    }
+  }
 
   /** Heartbeats already read are part of what is known now: they go in before any other input. */
   function apply(input: Input): void {

@@ -12,7 +12,10 @@ export interface QuorumLinkDeps {
   readonly emit: Emit
   /** Tells the machine (`quorum`, `claim-freed`). */
   readonly apply: (input: Input) => void
-  /** After a lease was granted or renewed (the kernel lifetimes capped by it are renewed at once). */
+  /**
+   * After a lease was granted or renewed: the kernel lifetimes capped by it are renewed at once, and
+   * held addresses whose key is not held under it are claimed again (kept through a lost lease).
+   */
   readonly onRenewed?: () => void
   /** How long to wait before asking for a lease again when no member granted one. */
   readonly retryStartMs?: number
@@ -140,6 +143,7 @@ export function quorumLink(deps: QuorumLinkDeps) {
         reachable(report.endpoint)
         validUntil = report.validUntil
         arm()
+        deps.onRenewed?.()
         break
       case 'lease-renewed':
         reachable(report.endpoint)

@@ -279,6 +279,44 @@ describe('quorum on a store (coordination)', () => {
     expect(c.a.address.has('10.0.0.100')).toBe(true)
   })
 
+  it('keep: the key that went with a lost lease is claimed again under the next one', async () => {
+    const c = cluster('keep')
+    await started(c)
+    // etcd does not answer a past its lease's TTL: the lease and the key expire on the server. a keeps
+    // its address (keep); b hears a all along and takes nothing.
+    c.etcd.cut('a', true)
+    await c.clock.advance(TTL_MS + 2_000)
+    expect(c.etcd.leaseOf('/ipfo/holders/a')).toBeUndefined()
+    expect(c.a.address.has('10.0.0.100')).toBe(true)
+    c.etcd.cut('a', false)
+    await c.clock.advance(3_000)
+    expect(c.a.said('quorum-lease')).toHaveLength(2)
+    expect(c.etcd.leaseOf('/ipfo/holders/a')).toBe(c.a.coordinator.status().leaseId)
+    expect(c.a.engine.status().quorum?.held).toMatchObject([{ group: 'a' }])
+    expect(c.a.address.has('10.0.0.100')).toBe(true)
+  })
+
+  it('keep: a node that kept its address through a lost lease lets it go when its next lease finds the key won by another node', async () => {
+    const c = cluster('keep')
+    await started(c)
+    c.isolate('a')
+    c.etcd.cut('a', true)
+    await c.clock.advance(TTL_MS + 2_000)
+    // b took it over once a's lease expired; a kept it (keep: two holders, said loudly).
+    expect(c.b.address.has('10.0.0.100')).toBe(true)
+    expect(c.a.address.has('10.0.0.100')).toBe(true)
+    // etcd answers a again (its peers still do not hear it): its new lease does not hold the key.
+    c.etcd.cut('a', false)
+    await c.clock.advance(3_000)
+    // Then again by its own acquire (it hears nobody hold them), which waits for the key to go.
+    expect(c.a.said('claim-lost')[0]).toMatchObject({ owner: 'a', holder: 'b' })
+    expect(c.a.address.has('10.0.0.100')).toBe(false)
+    await c.clock.advance(5_000)
+    expect(c.a.address.has('10.0.0.100')).toBe(false)
+    expect(c.b.address.has('10.0.0.100')).toBe(true)
+    expect(c.b.address.has('10.0.0.100')).toBe(true)
+  })
+
   it('quorum back: the same node claims again (a new lease if the old one expired), one holder throughout', async () => {
     const c = cluster()
     await started(c)

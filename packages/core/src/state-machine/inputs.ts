@@ -64,6 +64,11 @@ export type Input =
   | { readonly kind: 'quorum'; readonly valid: boolean; readonly reason: string }
   /** Quorum: the key of `owner`'s addresses, which another node held when this one lost a claim, is gone. */
   | { readonly kind: 'claim-freed'; readonly owner: string }
+  /**
+   * Quorum: the key of `owner`'s addresses, held here, is another node's (`holder`): this node kept
+   * them through a lease it lost (`onQuorumLoss: keep`), and the key went with that lease.
+   */
+  | { readonly kind: 'key-lost'; readonly owner: string; readonly holder: string }
   /** Stop: release held addresses (running the release checklist) or keep them in place. */
   | { readonly kind: 'stop'; readonly release: boolean }
 

@@ -49,6 +49,34 @@ export function onClaimFreed(s: EngineState, owner: string): EngineState {
 }
 
 /**
+ * A held resource whose key another node won: kept through a lost lease (`onQuorumLoss: keep`), its
+ * key went with that lease, and the addresses are now on two nodes. Released at once, removed first;
+ * the usual rules then try again, and the claim waits for the key to go.
+ */
+export function onKeyLost(
+  s: EngineState,
+  input: Extract<Input, { kind: 'key-lost' }>,
+  now: number,
+  fx: Effect[],
+): EngineState {
+  const r = s.resources[input.owner]
+  if (r?.status !== 'held') return s
+  fx.push({
+    kind: 'emit',
+    event: {
+      kind: 'claim-lost',
+      owner: r.owner,
+      addresses: names(r),
+      holder: input.holder,
+      reason:
+        'this node kept them through a lease it lost, and another node won their key since: releasing them',
+    },
+  })
+  const released = releaseFirst(s, r, now, fx, `${input.holder} holds their key`)
+  return { ...s, resources: { ...s.resources, [r.owner]: released } }
+}
+
+/**
  * Whether quorum rules decide this resource's next step: while the lease is not known valid, a held
  * resource is released at once (`onLoss: release`), and nothing is acquired. Returns the resource
  * after that decision, or undefined when the usual rules decide.

@@ -6,7 +6,7 @@ import type { ChecklistOutcome, HeartbeatInput, Input } from './inputs.js'
 import { evaluatePeer } from './liveness.js'
 import { onRelease, onTakeover } from './operator.js'
 import { ordersConfigured, trackMismatches } from './order.js'
-import { onClaimFreed, onQuorum, quorumDecides } from './quorum.js'
+import { onClaimFreed, onKeyLost, onQuorum, quorumDecides } from './quorum.js'
 import { applyHeard, sameList, sameOrders } from './relay.js'
 import { clearBlockOnChange, evaluateResource, names, releaseRefusedAtStop } from './resources.js'
 import type { EngineState, PeerView, Resource, Timing } from './state.js'
@@ -189,6 +189,9 @@ export function transition(state: EngineState, input: Input, now: number): Trans
       break
     case 'claim-freed':
       s = onClaimFreed(s, input.owner)
+      break
+    case 'key-lost':
+      s = onKeyLost(s, input, now, fx)
       break
     case 'tick':
       break
