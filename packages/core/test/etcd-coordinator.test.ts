@@ -268,6 +268,18 @@ describe.skipIf(skip !== undefined)(title('etcd coordinator: members failing und
     expect(await releaseTxn(client, key, lease.ID, deadline(), first.revision)).toBe('another')
     expect((await client.get(key).string()) ?? null).toBe('a')
     expect(await releaseTxn(client, key, lease.ID, deadline(), again.revision)).toBe('deleted')
+
+    // A release that never answered leaves the key; the claim after it must not take it as it is,
+    // or the release, carried out late, would delete the key the node holds by again.
+    const kept = await claimTxn(client, key, 'a', lease.ID, deadline())
+    const retried = await claimTxn(client, key, 'a', lease.ID, deadline(), kept.revision)
+    expect(retried).toEqual(kept)
+    const reclaimed = await claimTxn(client, key, 'a', lease.ID, deadline())
+    expect(reclaimed.won).toBe(true)
+    expect(BigInt(reclaimed.revision)).toBeGreaterThan(BigInt(kept.revision))
+    expect(await releaseTxn(client, key, lease.ID, deadline(), kept.revision)).toBe('another')
+    expect(await client.get(key).string()).toBe('a')
+    expect(await releaseTxn(client, key, lease.ID, deadline(), reclaimed.revision)).toBe('deleted')
   })
 
   it('deletes a key bound to its lease that it does not hold (a claim carried out late) after a renewal, and never one it holds', async () => {

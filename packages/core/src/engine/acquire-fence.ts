@@ -13,11 +13,13 @@ import type { Emit } from './event-stream.js'
  * at once instead of after PostAcq. The checklist then ends without them (`fenced`).
  */
 export interface AcquireFence {
-  /** The acquire of `owner` added these addresses under its claim. */
-  added(owner: string, addresses: readonly InterfaceAddress[]): void
+  /** The acquire of `owner` is about to add these addresses under its claim. */
+  adding(owner: string, addresses: readonly InterfaceAddress[]): void
+  /** The add succeeded: unless the lease lapsed meanwhile (`fenced`), they get their lifetime now. */
+  added(owner: string): void
   /** The checklist is about to remove them itself: the lifetimes stop first (a change would re-add). */
   removing(owner: string): Promise<void>
-  /** The checklist ended (its addresses now held or gone): the machine's rules apply again. */
+  /** The checklist ended and the machine heard it (its addresses now held or gone). */
   ended(owner: string): void
   /** Whether the lease lapsed while the acquire ran and its addresses were removed for it. */
   fenced(owner: string): boolean
@@ -33,27 +35,33 @@ export function acquireFence(deps: {
   const added = new Map<string, readonly InterfaceAddress[]>()
   const fenced = new Set<string>()
 
-  const removing = async (owner: string) => {
-    added.delete(owner)
-    await deps.lifetimes?.forget(owner)
-  }
-
   return {
-    added(owner, addresses) {
+    adding(owner, addresses) {
       added.set(owner, addresses)
       fenced.delete(owner)
-      deps.lifetimes?.adopt(owner, addresses)
     },
-    removing,
+    added(owner) {
+      const addresses = added.get(owner)
+      if (addresses && !fenced.has(owner)) deps.lifetimes?.adopt(owner, addresses)
+    },
+    async removing(owner) {
+      added.delete(owner)
+      await deps.lifetimes?.forget(owner)
+    },
     ended(owner) {
       added.delete(owner)
       fenced.delete(owner)
     },
     fenced: (owner) => fenced.has(owner),
     async lapsed() {
-      for (const [owner, addresses] of [...added]) {
+      const all = [...added]
+      // Every owner at once, before anything is awaited: none of their lifetimes is renewed again.
+      for (const [owner] of all) {
+        added.delete(owner)
         fenced.add(owner)
-        await removing(owner)
+      }
+      await Promise.all(all.map(([owner]) => deps.lifetimes?.forget(owner)))
+      for (const [owner, addresses] of all) {
         deps.emit({
           kind: 'error',
           message: `the quorum lease stopped being known valid while the acquire of ${addresses.map(cidr).join(', ')} ran: removing them now, before its checklist ends`,

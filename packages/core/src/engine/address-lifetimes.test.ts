@@ -375,6 +375,43 @@ describe('kernel lifetimes of held addresses', () => {
     expect(ops('created')).toEqual([])
   })
 
+  it('an adopted address that lapsed while the agent was frozen in its acquire is looked at, never changed blind, once the acquire ends', async () => {
+    const { clock, kernel, keeper, ops, expired } = setup(() => 4_000)
+    keeper.update(stateOf('acquiring', true, { valid: true }))
+    await kernel.add(A)
+    keeper.adopt('a', [A])
+    await clock.advance(1_000)
+    // Frozen past its lifetime (3 s, capped by the lease): the kernel removed it.
+    clock.jump(4_000)
+    expect(kernel.has(A)).toBe(false)
+    expect(keeper.lapsed()).toEqual(['a'])
+    // The acquire then ends, held: a look finds it gone and says so; nothing adds it back.
+    keeper.update(stateOf('acquiring', true, { valid: true }))
+    keeper.update(stateOf('held', true, { valid: true }))
+    await clock.advance(2_000)
+    expect(ops('look').length).toBeGreaterThan(0)
+    expect(ops('created')).toEqual([])
+    expect(kernel.has(A)).toBe(false)
+    expect(expired).toEqual(['a'])
+  })
+
+  it('with quorum, gives no lifetime while the lease is not known valid: none may outlast it', async () => {
+    let valid = true
+    const { clock, kernel, keeper, ops } = setup(() => (valid ? 4_000 : undefined))
+    keeper.update(stateOf('acquiring', true, { valid: true }))
+    await kernel.add(A)
+    keeper.adopt('a', [A])
+    await clock.advance(0)
+    expect(ops('change')).toHaveLength(1)
+    valid = false
+    await clock.advance(2_000)
+    // The one lifetime given (3 s) runs out; no renewal stretched it past the lease.
+    expect(ops('change')).toHaveLength(1)
+    await clock.advance(1_500)
+    expect(kernel.has(A)).toBe(false)
+    expect(ops('created')).toEqual([])
+  })
+
   it('a renewal that fails is reported once, and retried', async () => {
     const { clock, kernel, events, acquire } = setup()
     await acquire()

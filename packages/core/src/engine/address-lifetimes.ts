@@ -133,8 +133,11 @@ export function lifetimeKeeper(opts: {
    * A lease of 4 s and more leaves 2 s after every renewal answered.
    */
   const capped = (): { lifetime: number; sendWithinMs?: number } | undefined => {
-    const endsIn = opts.leaseEndsInMs?.()
-    if (endsIn === undefined) return { lifetime: seconds }
+    if (!opts.leaseEndsInMs) return { lifetime: seconds }
+    // The lease not known valid: no lifetime may be given that outlasts it (the addresses are being
+    // removed), so none is.
+    const endsIn = opts.leaseEndsInMs()
+    if (endsIn === undefined) return undefined
     const cap = Math.floor((endsIn - KERNEL_LATE_MS - QUORUM_SEND_MS) / 1000)
     if (cap < 2) return undefined
     const lifetime = Math.min(seconds, cap)
@@ -144,6 +147,11 @@ export function lifetimeKeeper(opts: {
   const statusBefore = new Map<string, string>()
   /** Adopted addresses of running acquires, by owner (kept only while the owner is acquiring). */
   const adopted = new Map<string, readonly InterfaceAddress[]>()
+  /**
+   * Owners whose addresses may have lapsed while the agent was frozen (`lapsed`): until they are
+   * released or added again, an address of theirs is looked at before any change, never changed blind.
+   */
+  const lapsedOwners = new Set<string>()
   let timer: TimerHandle | undefined
   let lastChance: TimerHandle | undefined
   let stopped = false
@@ -294,12 +302,19 @@ export function lifetimeKeeper(opts: {
         if (state.resources[owner]?.status !== 'acquiring') adopted.delete(owner)
         else for (const address of addresses) list.push({ owner, address, expires: true })
       }
+      for (const owner of lapsedOwners) {
+        const status = state.resources[owner]?.status
+        if (status !== 'acquiring' && status !== 'held') lapsedOwners.delete(owner)
+      }
       const now = new Map(list.map((l) => [addressKey(l.address), l]))
       for (const key of kept.keys()) if (!now.has(key)) kept.delete(key)
       for (const [key, lease] of now) {
         const k = kept.get(key)
         if (!k) {
-          const next = fresh(lease, statusBefore.get(lease.owner) === 'acquiring')
+          const next = fresh(
+            lease,
+            statusBefore.get(lease.owner) === 'acquiring' && !lapsedOwners.has(lease.owner),
+          )
           kept.set(key, next)
           act(next)
         } else if (k.expires !== lease.expires) {
@@ -319,6 +334,7 @@ export function lifetimeKeeper(opts: {
 
     adopt(owner, addresses) {
       if (stopped) return
+      lapsedOwners.delete(owner)
       adopted.set(owner, addresses)
       for (const address of addresses) {
         const key = addressKey(address)
@@ -344,6 +360,10 @@ export function lifetimeKeeper(opts: {
           kept.delete(key)
           owners.add(k.owner)
         }
+      for (const owner of owners) {
+        adopted.delete(owner)
+        lapsedOwners.add(owner)
+      }
       return [...owners]
     },
 

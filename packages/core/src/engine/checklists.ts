@@ -106,6 +106,8 @@ export function checklistRunner(deps: ChecklistRunnerDeps) {
       ).then((outcome) => {
         if (yielding.get(checklist.owner) === yielded) yielding.delete(checklist.owner)
         deps.finished(checklist, outcome)
+        // Only once the machine knows: until then a lapse of the lease still removes what it added.
+        deps.fence?.ended(checklist.owner)
         // Not held after all (a release, a refusal, a failure): ready for the next acquire.
         arm(checklist.owner)
       })

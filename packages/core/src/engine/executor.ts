@@ -199,13 +199,32 @@ export async function runChecklist(checklist: Checklist, deps: ExecutorDeps): Pr
           break
         }
         const announce = checklist.steps.some((s) => s.step === 'announce' && s.count > 0)
+        // Fenced from before the add: a lease that lapses while it runs removes them too.
+        if (claimed) deps.fence?.adding(checklist.owner, checklist.addresses)
         const failure = await addAll(checklist.addresses, deps, announce)
         if (failure) {
+          await deps.fence?.removing(checklist.owner)
           outcome = 'failed'
           skipToNotify = true
           await abandon(checklist, ctx, preAcqRan, 'adding them failed', deps)
+        } else if (
+          claimed &&
+          (deps.fence?.fenced(checklist.owner) || deps.claims?.holds(checklist.owner) === false)
+        ) {
+          // The lease stopped being known valid while they were added: they go now, PreAcq undone.
+          await deps.fence?.removing(checklist.owner)
+          await removeAll(checklist.addresses, deps)
+          outcome = 'claim-lost'
+          skipToNotify = true
+          await abandon(
+            checklist,
+            ctx,
+            preAcqRan,
+            'the quorum lease stopped being known valid as they were added',
+            deps,
+          )
         } else {
-          if (claimed) deps.fence?.added(checklist.owner, checklist.addresses)
+          if (claimed) deps.fence?.added(checklist.owner)
           journal('changed')
           deps.emit({
             kind: 'acquired',
@@ -263,7 +282,6 @@ export async function runChecklist(checklist: Checklist, deps: ExecutorDeps): Pr
     await removeAll(checklist.addresses, deps)
     outcome = 'claim-lost'
   }
-  deps.fence?.ended(checklist.owner)
   await journalWrites
   if (journaled) await guard(deps, 'journal', () => deps.journal!.remove(entry.key), undefined)
   if (claimed && outcome !== 'done') await deps.claims?.release(checklist.owner)

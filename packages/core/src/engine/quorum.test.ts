@@ -481,6 +481,41 @@ describe('quorum on a store (coordination)', () => {
     expect(doubleHolds(c.log)).toEqual([])
   })
 
+  it('the lease lapses while the add runs: the address goes as soon as it lands, PreAcq is undone, nothing is acquired', async () => {
+    const c = cluster()
+    // a's adds take 2 s, and its address commands run in order (as its ip -batch does); etcd stops
+    // answering a as its PreAcq runs, so the lease lapses in the middle of the add.
+    let queue: Promise<void> = Promise.resolve()
+    const add = c.a.address.add.bind(c.a.address)
+    const remove = c.a.address.remove.bind(c.a.address)
+    c.a.address.add = (a) => {
+      queue = queue.then(async () => {
+        await new Promise<void>((resolve) => c.clock.setTimeout(resolve, 2_000))
+        await add(a)
+      })
+      return queue
+    }
+    c.a.address.remove = (a) => {
+      queue = queue.then(() => remove(a))
+      return queue
+    }
+    const runPhase = c.a.hooks.runPhase.bind(c.a.hooks)
+    c.a.hooks.runPhase = async (phase, ctx, run) => {
+      if (phase === 'PreAcq') c.etcd.cut('a', true)
+      return runPhase(phase, ctx, run)
+    }
+    await c.a.engine.start()
+    await c.b.engine.start()
+    await c.clock.advance(5_000)
+    expect(c.a.address.has('10.0.0.100')).toBe(false)
+    // Removed by the fence at the lapse and again by the acquire itself (a remove of nothing is nothing).
+    const ops = c.log.filter((op) => op.node === 'a').map((op) => op.op)
+    expect(ops[0]).toBe('add')
+    expect(new Set(ops.slice(1))).toEqual(new Set(['remove']))
+    expect(c.a.said('acquired')).toEqual([])
+    expect(c.a.said('acquire-abandoned')).toMatchObject([{ owner: 'a', hooksUndone: true }])
+  })
+
   it('the lease lapses while a long PostAcq runs: the address goes at once, not when PostAcq ends', async () => {
     const c = cluster()
     const runPhase = c.a.hooks.runPhase.bind(c.a.hooks)
@@ -516,11 +551,13 @@ describe('quorum on a store (coordination)', () => {
     expect(c.a.engine.release('a')).toBeUndefined()
     await c.clock.advance(100)
     expect(c.a.address.has('10.0.0.100')).toBe(false)
-    expect(c.a.coordinator.status().held).toHaveLength(1)
+    // Not held by a any more, but its key is still there, bound to its lease.
+    expect(c.a.coordinator.status().held).toEqual([])
+    expect(c.etcd.leaseOf('/ipfo/holders/a')).toBe(c.a.coordinator.status().leaseId)
     c.etcd.cut('a', false)
     await c.clock.advance(1_000)
     expect(c.a.said('quorum-lost')).toEqual([])
-    expect(c.a.coordinator.status().held).toEqual([])
+    expect(c.etcd.leaseOf('/ipfo/holders/a')).toBeUndefined()
   })
 
   it('quorum lost and the remove fails: the release is tried again after retryAfter, not in a loop', async () => {

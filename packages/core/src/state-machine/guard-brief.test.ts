@@ -68,6 +68,32 @@ describe('an operator’s takeover', () => {
   })
 })
 
+describe('quorum', () => {
+  const withQuorum = (s: EngineState, onLoss: 'release' | 'keep') => ({
+    ...s,
+    timing: { ...s.timing, quorum: { onLoss } },
+  })
+
+  it('onQuorumLoss release: hands every address over, even with no peer to take it: nothing outlives the lease', () => {
+    // b silent: without quorum, a would keep both.
+    expect(guardBrief(aWith('held', 'held', silent))).toEqual({ handOver: [], keep: [A, B] })
+    expect(guardBrief(withQuorum(aWith('held', 'held', silent), 'release'))).toEqual({
+      handOver: [A, B],
+      keep: [],
+    })
+    const s = aWith('idle', 'held', healthy)
+    const manual = { ...s, resources: { ...s.resources, b: { ...s.resources.b!, manual: true } } }
+    expect(guardBrief(withQuorum(manual, 'release'))).toEqual({ handOver: [B], keep: [] })
+  })
+
+  it('onQuorumLoss keep: as without quorum', () => {
+    expect(guardBrief(withQuorum(aWith('held', 'held', silent), 'keep'))).toEqual({
+      handOver: [],
+      keep: [A, B],
+    })
+  })
+})
+
 describe('all or nothing', () => {
   it('keeps every address when one has no peer to take it (c, whose addresses a holds, is silent)', () => {
     const C = vip('10.0.0.250')

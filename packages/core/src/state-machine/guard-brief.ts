@@ -17,9 +17,12 @@ import type { EngineState, Resource } from './state.js'
 export function guardBrief(s: EngineState): GuardBrief {
   const handOver: InterfaceAddress[] = []
   const keep: InterfaceAddress[] = []
+  // Quorum (onQuorumLoss release): nothing may outlive the lease, which ends with the agent (another
+  // node wins the key once it expires, whoever this node hears now): every address goes.
+  const fenced = s.timing.quorum?.onLoss === 'release'
   for (const r of Object.values(s.resources)) {
     if (r.status === 'idle' || r.status === 'waiting') continue
-    ;(takenOverIfSilent(s, r) ? handOver : keep).push(...r.addresses)
+    ;(fenced || takenOverIfSilent(s, r) ? handOver : keep).push(...r.addresses)
   }
   // The last word says this node holds nothing: it cannot go out while an address stays.
   return keep.length > 0 ? { handOver: [], keep: [...handOver, ...keep] } : { handOver, keep }

@@ -74,6 +74,16 @@ export class FakeEtcd {
     return { won: true, revision: String(modRevision) }
   }
 
+  /** Writes a key bound to `lease` again, at a new revision (a claim of this node's own leftover key). */
+  rewrite(key: string, value: string, lease: string): ClaimResult {
+    const held = this.keys.get(key)
+    if (held?.lease !== lease) return this.claim(key, value, lease)
+    const modRevision = ++this.revision
+    this.keys.set(key, { value, lease, modRevision })
+    this.notify(key, { kind: 'put', holder: value, revision: String(modRevision) })
+    return { won: true, revision: String(modRevision) }
+  }
+
   /** The lease the key is bound to, if it is held. */
   leaseOf(key: string): string | undefined {
     return this.keys.get(key)?.lease
@@ -183,6 +193,7 @@ export function fakeCoordinator(
       const valid = current(`claim ${group}`)
       if (valid.validUntil <= clock.now())
         throw new CoordinationError(`cannot claim ${group}: lease ${valid.id} is not known valid now`)
+      const before = etcd.leaseOf(key(group))
       let result = etcd.claim(key(group), value, valid.id)
       // As the adapter: this node's value under another lease is an earlier run's, revoked.
       const stale = etcd.leaseOf(key(group))
@@ -190,14 +201,17 @@ export function fakeCoordinator(
         etcd.revoke(stale)
         result = etcd.claim(key(group), value, valid.id)
       }
+      // As the adapter: its own key at a revision it does not hold by (a release unanswered) is
+      // written again, at a new revision.
+      if (result.won && before === valid.id && held.get(group) !== result.revision)
+        result = etcd.rewrite(key(group), value, valid.id)
       if (result.won) held.set(group, result.revision)
       return result
     },
     async release(group) {
-      // As the adapter: forgotten only once etcd answered (a node cut off still holds the key).
-      const deleted = etcd.release(key(group), current(`release ${group}`).id)
+      // As the adapter: not held from the moment it is asked, whatever etcd answers.
       held.delete(group)
-      return deleted
+      return etcd.release(key(group), current(`release ${group}`).id)
     },
     watch(group, onChange, watchOpts = {}) {
       if (!onReport) throw new CoordinationError(`cannot watch ${group}: the coordinator is not started`)

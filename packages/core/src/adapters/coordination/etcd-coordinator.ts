@@ -7,7 +7,7 @@ import { EndpointOrder, EtcdCallError, firstAnswer } from './endpoint-race.js'
 import { connectEtcd, type EtcdClients, loadEtcd } from './etcd-clients.js'
 import { etcdLeaseApi } from './etcd-lease-api.js'
 import { type GhostSweeper, ghostSweeper } from './ghost-keys.js'
-import { type ClaimAnswer, claimTxn, holderKey, releaseTxn } from './holder-txn.js'
+import { type ClaimAnswer, claimTxn, holderKey, readHolder, releaseTxn } from './holder-txn.js'
 import { watchHolder } from './holder-watch.js'
 import { type LeaseKeeper, leaseKeeper } from './lease-keeper.js'
 
@@ -182,7 +182,15 @@ export function etcdCoordinator(options: EtcdCoordinatorOptions): Coordinator {
             order,
             clock,
             { what, timeoutMs: ms, hedgeAfterMs: Math.floor(ms / 3) },
-            (member, deadline) => claimTxn(c.member(member), key, value, lease.id, deadline),
+            (member, deadline) =>
+              claimTxn(
+                c.member(member),
+                key,
+                value,
+                lease.id,
+                deadline,
+                heldUnder === lease.id ? held.get(group) : undefined,
+              ),
           )
         let { value: result } = await ask(timeoutMs)
         if (!result.won && 'lease' in result && result.holder === value && result.lease !== lease.id) {
@@ -223,17 +231,25 @@ export function etcdCoordinator(options: EtcdCoordinatorOptions): Coordinator {
         return false
       }
       const key = holderKey(config.prefix, group)
-      const wasHeld = heldUnder === lease.id && held.has(group)
-      // The revision it was won at, when known: a late copy of this release deletes nothing else.
-      const revision = wasHeld ? held.get(group) : undefined
-      const { value: outcome } = await firstAnswer(
-        order,
-        clock,
-        { what, timeoutMs: callTimeoutMs, hedgeAfterMs: Math.floor(callTimeoutMs / 3) },
-        (member, deadline) => releaseTxn(c.member(member), key, lease.id, deadline, revision),
-      )
-      // Only once etcd answered: until then the key may still be this node's.
+      // Not held from now on, whatever etcd answers: a claim after this one (the delete unanswered)
+      // writes the key again, at a new revision, rather than taking the old one as its own.
+      let revision = heldUnder === lease.id ? held.get(group) : undefined
       held.delete(group)
+      const wasHeld = revision !== undefined
+      // Always with the revision it was won at (read first when not known): a late copy of this
+      // release, carried out by a member that was frozen, deletes nothing claimed since.
+      const race = { what, timeoutMs: callTimeoutMs, hedgeAfterMs: Math.floor(callTimeoutMs / 3) }
+      if (revision === undefined) {
+        const { value: now } = await firstAnswer(order, clock, race, (member, deadline) =>
+          readHolder(c.member(member), key, deadline),
+        )
+        if (now.held?.lease !== lease.id) return false
+        revision = now.held.mod_revision
+      }
+      const known = revision
+      const { value: outcome } = await firstAnswer(order, clock, race, (member, deadline) =>
+        releaseTxn(c.member(member), key, lease.id, deadline, known),
+      )
       // Asked of two members (a slow first one), the try that answers may be the one that found the
       // key already deleted by the other: a key this node held and that is gone now was released.
       return outcome === 'deleted' || (outcome === 'absent' && wasHeld)

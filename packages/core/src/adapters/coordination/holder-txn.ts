@@ -16,6 +16,12 @@ export function holderKey(prefix: string, group: string): string {
  * If the key has never been created since it was last deleted (create revision 0), put `value` bound
  * to the lease; else read it. The key's mod revision is the fencing token: it grows with every new
  * holder, so storage can refuse a write carrying an older one.
+ *
+ * A key already bound to the lease is a win. At `heldRevision` (a retried claim of a key this node
+ * holds) it is taken as it is; at any other revision (a key this node let go of but whose delete has
+ * not answered, or one a late claim left) it is written again, in a transaction that holds only if
+ * it is still that key, so that it is won at a new revision: a late copy of the delete meant for the
+ * old one (guarded by its revision) then deletes nothing.
  */
 export async function claimTxn(
   client: Etcd3,
@@ -23,6 +29,7 @@ export async function claimTxn(
   value: string,
   leaseId: string,
   deadline: Date,
+  heldRevision?: string,
 ): Promise<ClaimAnswer> {
   const name = Buffer.from(key)
   const answer = await client.kv.txn(
@@ -37,7 +44,26 @@ export async function claimTxn(
   if (answer.succeeded) return { won: true, revision: answer.header.revision }
   const held = heldKey(answer)
   if (!held) throw new Error(`etcd said ${key} exists but returned no value for it`)
-  if (held.lease === leaseId) return { won: true, revision: held.mod_revision }
+  if (held.lease === leaseId) {
+    if (held.mod_revision === heldRevision) return { won: true, revision: held.mod_revision }
+    const rewritten = await client.kv.txn(
+      {
+        compare: [
+          { key: name, target: 'Lease', result: 'Equal', lease: leaseId },
+          { key: name, target: 'Mod', result: 'Equal', mod_revision: held.mod_revision },
+        ],
+        success: [{ request_put: { key: name, value: Buffer.from(value), lease: leaseId } }],
+        failure: [{ request_range: { key: name } }],
+      },
+      { deadline },
+    )
+    if (rewritten.succeeded) return { won: true, revision: rewritten.header.revision }
+    const now = heldKey(rewritten)
+    // Changed in between: deleted (free: claim again) or another's.
+    if (!now) throw new Error(`${key} changed while it was claimed; claim again`)
+    if (now.lease === leaseId) return { won: true, revision: now.mod_revision }
+    return { won: false, holder: now.value.toString('utf8'), revision: now.mod_revision, lease: now.lease }
+  }
   return { won: false, holder: held.value.toString('utf8'), revision: held.mod_revision, lease: held.lease }
 }
 
@@ -45,8 +71,8 @@ export async function claimTxn(
 export type ClaimAnswer = ClaimResult | (Extract<ClaimResult, { won: false }> & { readonly lease: string })
 
 /**
- * Deletes the key if it is bound to the lease (and, given `modRevision`, is still the one claimed
- * then): `deleted`; else says whether the key is `absent` or held `another` way.
+ * Deletes the key if it is bound to the lease and is still the one claimed at `modRevision`:
+ * `deleted`; else says whether the key is `absent` or held `another` way.
  *
  * The revision matters because a request can be carried out long after it was sent: a member frozen
  * or cut off keeps it in its socket, and gRPC deadlines are relative, counted from when the member
@@ -58,16 +84,14 @@ export async function releaseTxn(
   key: string,
   leaseId: string,
   deadline: Date,
-  modRevision?: string,
+  modRevision: string,
 ): Promise<'deleted' | 'absent' | 'another'> {
   const name = Buffer.from(key)
   const answer = await client.kv.txn(
     {
       compare: [
         { key: name, target: 'Lease', result: 'Equal', lease: leaseId },
-        ...(modRevision === undefined
-          ? []
-          : [{ key: name, target: 'Mod' as const, result: 'Equal' as const, mod_revision: modRevision }]),
+        { key: name, target: 'Mod', result: 'Equal', mod_revision: modRevision },
       ],
       success: [{ request_delete_range: { key: name } }],
       failure: [{ request_range: { key: name, keys_only: true } }],
