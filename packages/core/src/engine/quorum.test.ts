@@ -170,9 +170,18 @@ function cluster(
     for (const link of LINKS) net.setCut(id, link, true)
   }
   const firstAdd = (id: string) => log.find((op) => op.node === id && op.op === 'add')
+  /** Runs `first` before each run of `phase` on `node` (a hook that takes long, never ends, or cuts). */
+  const before = (node: 'a' | 'b', phase: string, first: () => Promise<void>) => {
+    const hooks = (node === 'a' ? a : b).hooks
+    const runPhase = hooks.runPhase.bind(hooks)
+    hooks.runPhase = async (p, ctx, run) => {
+      if (p === phase) await first()
+      return runPhase(p, ctx, run)
+    }
+  }
   /** a's agent started again on the same machine (its addresses as the last run left them). */
   const restartA = () => node('a', A_CONFIG, a.address)
-  return { clock, net, etcd, log, events, a, b, isolate, firstAdd, restartA }
+  return { clock, net, etcd, log, events, a, b, isolate, firstAdd, restartA, before }
 }
 
 async function started(c: ReturnType<typeof cluster>) {
@@ -405,11 +414,7 @@ describe('quorum on a store (coordination)', () => {
   it('a lease replaced while PostAcq runs: the acquire ends by removing the address, never held without a key', async () => {
     const c = cluster()
     // a's PostAcq takes 2 s; meanwhile etcd forgets a's lease, and a gets a new one at its next renewal.
-    const runPhase = c.a.hooks.runPhase.bind(c.a.hooks)
-    c.a.hooks.runPhase = async (phase, ctx, run) => {
-      if (phase === 'PostAcq') await new Promise<void>((resolve) => c.clock.setTimeout(resolve, 2_000))
-      return runPhase(phase, ctx, run)
-    }
+    c.before('a', 'PostAcq', () => new Promise<void>((resolve) => c.clock.setTimeout(resolve, 2_000)))
     await c.a.engine.start()
     await c.b.engine.start()
     await c.clock.advance(1_000)
@@ -458,11 +463,7 @@ describe('quorum on a store (coordination)', () => {
     const lease = { ttlMs: 4_000, marginMs: 1_000 }
     const c = cluster('release', lease)
     // a's PostAcq never ends: a is frozen in it.
-    const runPhase = c.a.hooks.runPhase.bind(c.a.hooks)
-    c.a.hooks.runPhase = async (phase, ctx, run) => {
-      if (phase === 'PostAcq') await new Promise<void>(() => undefined)
-      return runPhase(phase, ctx, run)
-    }
+    c.before('a', 'PostAcq', () => new Promise<void>(() => undefined))
     await c.a.engine.start()
     await c.b.engine.start()
     await c.clock.advance(300)
@@ -499,11 +500,7 @@ describe('quorum on a store (coordination)', () => {
       queue = queue.then(() => remove(a))
       return queue
     }
-    const runPhase = c.a.hooks.runPhase.bind(c.a.hooks)
-    c.a.hooks.runPhase = async (phase, ctx, run) => {
-      if (phase === 'PreAcq') c.etcd.cut('a', true)
-      return runPhase(phase, ctx, run)
-    }
+    c.before('a', 'PreAcq', async () => c.etcd.cut('a', true))
     await c.a.engine.start()
     await c.b.engine.start()
     await c.clock.advance(5_000)
@@ -518,11 +515,7 @@ describe('quorum on a store (coordination)', () => {
 
   it('the lease lapses while a long PostAcq runs: the address goes at once, not when PostAcq ends', async () => {
     const c = cluster()
-    const runPhase = c.a.hooks.runPhase.bind(c.a.hooks)
-    c.a.hooks.runPhase = async (phase, ctx, run) => {
-      if (phase === 'PostAcq') await new Promise<void>((resolve) => c.clock.setTimeout(resolve, 10_000))
-      return runPhase(phase, ctx, run)
-    }
+    c.before('a', 'PostAcq', () => new Promise<void>((resolve) => c.clock.setTimeout(resolve, 10_000)))
     await c.a.engine.start()
     await c.b.engine.start()
     await c.clock.advance(300)
