@@ -1,6 +1,7 @@
 import type { Config } from '../config/schema.js'
 import type { Claims } from '../model/coordination.js'
 import type { HookContext } from '../model/hook-contract.js'
+import { cidr, type InterfaceAddress } from '../model/ip.js'
 import type { AddressControl, Arbiter, Clock, HooksPort, Journal, JournalEntry } from '../model/ports.js'
 import type { Checklist, Effect } from '../state-machine/effects.js'
 import type { ChecklistOutcome } from '../state-machine/inputs.js'
@@ -8,7 +9,7 @@ import type { RemainingStep } from '../state-machine/recovery.js'
 import type { EngineState } from '../state-machine/state.js'
 import type { AcquireFence } from './acquire-fence.js'
 import { type Emit, reportError } from './event-stream.js'
-import { announceAll, type ExecutorDeps, runChecklist, undoPreAcq } from './executor.js'
+import { announceAll, type ExecutorDeps, releaseHooks, runChecklist, undoPreAcq } from './executor.js'
 import { ownersOf } from './machine-setup.js'
 
 export interface ChecklistRunnerDeps {
@@ -154,6 +155,26 @@ export function checklistRunner(deps: ChecklistRunnerDeps) {
         detectionMs: undefined,
       }
       return undoPreAcq(ctx, `the acquire was interrupted by a restart: ${entry.reason}`, deps)
+    },
+    /**
+     * Quorum: the addresses the last run held, found at start and removed (only a key won under this
+     * run's lease may hold them): their release hooks run, PreRel then PostRel, as a release's would.
+     */
+    async releaseAfterRestart(owner: string, addresses: readonly InterfaceAddress[]): Promise<void> {
+      const reason =
+        'held by the last run of the agent: removed at start, since only a key won under this run’s lease may hold them'
+      deps.emit({ kind: 'released-at-start', owner, addresses: addresses.map(cidr), reason })
+      const ctx: HookContext = {
+        action: 'release',
+        owner,
+        node: config.node,
+        peer: owner === config.node ? undefined : owner,
+        addresses: addresses.map((a) => ({ interface: a.interface, ip: a.ip, prefix: a.prefix })),
+        reason,
+        eventTime: clock.wallNow(),
+        detectionMs: undefined,
+      }
+      await releaseHooks(ctx, deps)
     },
     /** At a clean stop: nothing is in the middle of anything, so no entry is left behind. */
     async disarm(): Promise<void> {

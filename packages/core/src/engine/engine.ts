@@ -261,10 +261,14 @@ export function createEngine(deps: EngineDeps): Engine {
       await marks.load()
       // With a quorum store, addresses found on the interfaces are removed: they are held only by a
       // key won under this run's lease (the last run's lease, if it still lives, is not this one's).
-      const held = await reconcileAddresses(config, deps.address, emit, { keep: !quorum })
-      const unfinished = await recoverInterrupted(deps.journal, held, emit, (entry) =>
+      const { held, dropped } = await reconcileAddresses(config, deps.address, emit, { keep: !quorum })
+      const { unfinished, undone } = await recoverInterrupted(deps.journal, held, emit, (entry) =>
         checklists.undoAfterRestart(entry),
       )
+      // What the last run held and this one removed: its release hooks run (a service PostAcq
+      // started, a volume it mounted), before anything is claimed, unless the recovery undid it.
+      for (const { owner, addresses } of dropped)
+        if (!undone.includes(owner)) await checklists.releaseAfterRestart(owner, addresses)
       apply({ kind: 'reconciled', held })
       // Verdicts start as configured (initial), before anything is claimed.
       checks?.start()

@@ -422,7 +422,14 @@ export async function undoPreAcq(
   why: string,
   deps: Pick<ExecutorDeps, 'hooks' | 'emit'>,
 ): Promise<void> {
-  const release: HookContext = { ...ctx, action: 'release', reason: `undoing PreAcq: ${why}` }
+  await releaseHooks({ ...ctx, action: 'release', reason: `undoing PreAcq: ${why}` }, deps)
+}
+
+/** PreRel then PostRel, outside a checklist: a failure is reported and the next runs all the same. */
+export async function releaseHooks(
+  release: HookContext,
+  deps: Pick<ExecutorDeps, 'hooks' | 'emit'>,
+): Promise<void> {
   for (const phase of ['PreRel', 'PostRel'] as const)
     await guard(deps, phase, () => deps.hooks.runPhase(phase, release), { ok: true })
 }

@@ -261,6 +261,10 @@ describe('quorum on a store (coordination)', () => {
     ])
     expect(readded!.at).toBeLessThan(killedAt + TTL_MS - TTL_MS / 3)
     expect(again.said('claim-lost')).toEqual([])
+    // What the last run's PostAcq set up is undone before the new run claims: release hooks first.
+    expect(again.said('released-at-start')).toMatchObject([{ owner: 'a', addresses: ['10.0.0.100/24'] }])
+    const token = again.coordinator.status().held[0]!.revision
+    expect(again.tokens).toEqual(['PreRel:', 'PostRel:', `PreAcq:${token}`, `PostAcq:${token}`])
     expect(c.b.address.has('10.0.0.100')).toBe(false)
     expect(doubleHolds(c.log)).toEqual([])
   })

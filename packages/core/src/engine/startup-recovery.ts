@@ -9,30 +9,36 @@ import { allAddresses, ownersOf } from './machine-setup.js'
  * At start: which sets of addresses are on the interfaces. A complete set counts as held, so it is
  * neither added twice nor dropped; half a set (a crash mid-checklist) is removed, so the set is
  * acquired whole, in order. Without `keep` (a quorum store decides who holds) every set found is
- * removed. Reports `reconciled` (what was found); returns the owners whose sets are held.
+ * removed. Reports `reconciled` (what was found); returns the owners whose sets are held, and those
+ * whose whole set was found and removed (`dropped`: what their PostAcq set up is still in place).
  */
 export async function reconcileAddresses(
   config: Config,
   address: AddressControl,
   emit: Emit,
   opts: { keep: boolean } = { keep: true },
-): Promise<string[]> {
+): Promise<{ held: string[]; dropped: { owner: string; addresses: InterfaceAddress[] }[] }> {
   const all = allAddresses(config)
   const present = await address.present(all)
   const isPresent = (a: InterfaceAddress) => present.some((p) => p.ip === a.ip && p.interface === a.interface)
   const held: string[] = []
+  const dropped: { owner: string; addresses: InterfaceAddress[] }[] = []
   for (const o of ownersOf(config)) {
     if (o.addresses.length === 0) continue
     const here = o.addresses.filter(isPresent)
-    if (here.length === o.addresses.length && opts.keep) held.push(o.owner)
-    else for (const a of here) await address.remove(a)
+    const whole = here.length === o.addresses.length
+    if (whole && opts.keep) held.push(o.owner)
+    else {
+      for (const a of here) await address.remove(a)
+      if (whole) dropped.push({ owner: o.owner, addresses: [...o.addresses] })
+    }
   }
   emit({
     kind: 'reconciled',
     present: all.filter(isPresent).map((a) => `${a.ip}/${a.prefix}`),
     absent: all.filter((a) => !isPresent(a)).map((a) => `${a.ip}/${a.prefix}`),
   })
-  return held
+  return { held, dropped }
 }
 
 /**
@@ -47,9 +53,10 @@ export async function recoverInterrupted(
   held: readonly string[],
   emit: Emit,
   undoPreAcq: (entry: JournalEntry) => Promise<void>,
-): Promise<{ entry: JournalEntry; steps: readonly RemainingStep[] }[]> {
+): Promise<{ unfinished: { entry: JournalEntry; steps: readonly RemainingStep[] }[]; undone: string[] }> {
   const leftovers = journal ? await journal.leftovers().catch(() => []) : []
   const unfinished: { entry: JournalEntry; steps: readonly RemainingStep[] }[] = []
+  const undone: string[] = []
   for (const entry of leftovers) {
     const decision = recoveryDecision(entry, held.includes(entry.owner))
     if (decision.kind !== 'forget') {
@@ -64,9 +71,12 @@ export async function recoverInterrupted(
         reason: decision.reason,
         hooksUndone: undo,
       })
-      if (undo) await undoPreAcq(entry)
+      if (undo) {
+        await undoPreAcq(entry)
+        undone.push(entry.owner)
+      }
     }
     await journal?.remove(entry.key).catch(() => undefined)
   }
-  return unfinished
+  return { unfinished, undone }
 }

@@ -34,6 +34,7 @@ export function severityOf(event: IpfoEvent): Severity {
     case 'acquire-yielding':
     case 'acquire-abandoned':
     case 'checklist-recovered':
+    case 'released-at-start':
     case 'hook-reaped':
     case 'tools-missing':
     case 'guard-acted':
@@ -145,6 +146,8 @@ export function describeEvent(e: IpfoEvent): string {
       return `${e.holder} holds ${e.addresses.join(', ')} of ${e.owner}: the acquire stops short so that one node keeps them`
     case 'checklist-recovered':
       return `${e.action} of ${e.addresses.join(', ')} (${e.owner}) interrupted by the last shutdown: ${e.decision === 'finished' ? 'finished' : 'rolled back'} (${e.reason})${e.hooksUndone ? '; PreRel and PostRel undo PreAcq' : ''}`
+    case 'released-at-start':
+      return `removed ${e.addresses.join(', ')} (${e.owner}) at start and ran their release hooks: ${e.reason}`
     case 'hook-reaped':
       return `stopped hook ${e.script} (process group ${e.pgid}) left running by the last run of the agent`
     case 'takeover-refused':

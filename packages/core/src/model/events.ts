@@ -178,6 +178,12 @@ export type IpfoEvent = At &
       }
     /** A hook process group an earlier run left behind (the agent was killed while it ran), stopped now. */
     | { kind: 'hook-reaped'; pgid: number; script: string }
+    /**
+     * Quorum, at start: addresses the last run held were found and removed (only a key won under
+     * this run's lease may hold them); their release hooks (PreRel, PostRel) run before anything is
+     * claimed, to undo what PostAcq set up.
+     */
+    | { kind: 'released-at-start'; owner: string; addresses: string[]; reason: string }
     | { kind: 'notify'; subject: string; owner: string; action: HookAction; addresses: string[] }
     /**
      * Optional tools the config needs are not installed: said once at start, with what is lost
