@@ -276,6 +276,7 @@ describe('quorum on a store (coordination)', () => {
     c.etcd.cut('a', true)
     await c.clock.advance(4_000)
     expect(c.a.said('quorum-lost')).toMatchObject([{ onLoss: 'release', addresses: ['10.0.0.100/24'] }])
+    expect(c.a.said('releasing')).toMatchObject([{ owner: 'a', cause: 'quorum-lost' }])
     expect(c.a.address.has('10.0.0.100')).toBe(false)
     expect(c.b.address.has('10.0.0.100')).toBe(true)
     const removed = c.log.find((op) => op.node === 'a' && op.op === 'remove')!
@@ -323,6 +324,7 @@ describe('quorum on a store (coordination)', () => {
     await c.clock.advance(3_000)
     // Then again by its own acquire (it hears nobody hold them), which waits for the key to go.
     expect(c.a.said('claim-lost')[0]).toMatchObject({ owner: 'a', holder: 'b' })
+    expect(c.a.said('releasing')).toMatchObject([{ owner: 'a', cause: 'key-lost' }])
     expect(c.a.address.has('10.0.0.100')).toBe(false)
     await c.clock.advance(5_000)
     expect(c.a.address.has('10.0.0.100')).toBe(false)

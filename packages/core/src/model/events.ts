@@ -1,5 +1,28 @@
 import type { HookAction, HookPhase } from './hook-contract.js'
 
+/**
+ * Why an acquire started, in one word from a closed list: what metrics and alerts group by (a
+ * bounded label). The event's `reason` says it in full, with names and numbers.
+ */
+export const ACQUIRE_CAUSES = ['own-free', 'claim-timeout', 'peer-lost', 'peer-unfit', 'operator'] as const
+export type AcquireCause = (typeof ACQUIRE_CAUSES)[number]
+
+/** Why a release started, in one word from a closed list (see ACQUIRE_CAUSES). */
+export const RELEASE_CAUSES = [
+  'failback',
+  'order',
+  'owner-holds',
+  'carrier-lost',
+  'unfit',
+  'no-node-fit',
+  'stopping',
+  'operator',
+  'expired',
+  'key-lost',
+  'quorum-lost',
+] as const
+export type ReleaseCause = (typeof RELEASE_CAUSES)[number]
+
 /** Why a received packet was dropped. Each is counted in status. */
 export type DropReason =
   | 'malformed'
@@ -44,9 +67,9 @@ export type IpfoEvent = At &
     | { kind: 'link-anomaly-cleared'; peer: string }
     | { kind: 'peer-lost'; peer: string; silentForMs: number; links: string[] }
     | { kind: 'peer-restored'; peer: string; incarnation: number; restarted: boolean }
-    | { kind: 'acquiring'; owner: string; addresses: string[]; reason: string }
+    | { kind: 'acquiring'; owner: string; addresses: string[]; reason: string; cause: AcquireCause }
     | { kind: 'acquired'; owner: string; addresses: string[]; durationMs: number }
-    | { kind: 'releasing'; owner: string; addresses: string[]; reason: string }
+    | { kind: 'releasing'; owner: string; addresses: string[]; reason: string; cause: ReleaseCause }
     | { kind: 'released'; owner: string; addresses: string[]; durationMs: number }
     | { kind: 'notification-only'; owner: string; action: HookAction; addresses: string[]; reason: string }
     | { kind: 'checklist-aborted'; owner: string; action: HookAction; step: string; reason: string }

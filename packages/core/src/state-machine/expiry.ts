@@ -1,3 +1,4 @@
+import type { ReleaseCause } from '../model/events.js'
 import { type Effect, expiredReleaseSteps } from './effects.js'
 import { names, startRelease } from './resources.js'
 import type { EngineState, Resource } from './state.js'
@@ -12,7 +13,14 @@ export function onExpired(s: EngineState, owner: string, now: number, fx: Effect
   const r = s.resources[owner]
   if (r?.status !== 'held') return s
   fx.push({ kind: 'emit', event: { kind: 'addresses-expired', owner, addresses: names(r) } })
-  const released = releaseFirst(s, r, now, fx, 'their lifetime ran out while the agent did not renew them')
+  const released = releaseFirst(
+    s,
+    r,
+    now,
+    fx,
+    'their lifetime ran out while the agent did not renew them',
+    'expired',
+  )
   return { ...s, resources: { ...s.resources, [owner]: released } }
 }
 
@@ -27,6 +35,7 @@ export function releaseFirst(
   now: number,
   fx: Effect[],
   reason: string,
+  cause: ReleaseCause,
 ): Resource {
-  return { ...startRelease(s, r, now, fx, reason, expiredReleaseSteps()), expired: true }
+  return { ...startRelease(s, r, now, fx, reason, cause, expiredReleaseSteps()), expired: true }
 }

@@ -15,6 +15,7 @@ export function onTakeover(s: EngineState, owner: string, now: number, fx: Effec
   const manual = owner !== s.self
   const next = startAcquire(s, { ...r, manual, heldBack: false, blocked: null }, now, fx, {
     reason: 'operator takeover',
+    cause: 'operator',
     peer: manual ? owner : undefined,
     arbitrate: false,
   })
@@ -34,7 +35,14 @@ export function onRelease(s: EngineState, owner: string, now: number, fx: Effect
       },
     }
   }
-  const next = startRelease(s, { ...r, manual: false, heldBack, blocked: null }, now, fx, 'operator release')
+  const next = startRelease(
+    s,
+    { ...r, manual: false, heldBack, blocked: null },
+    now,
+    fx,
+    'operator release',
+    'operator',
+  )
   return { ...s, resources: { ...s.resources, [owner]: next } }
 }
 

@@ -72,7 +72,7 @@ export function onKeyLost(
         'this node kept them through a lease it lost, and another node won their key since: releasing them',
     },
   })
-  const released = releaseFirst(s, r, now, fx, `${input.holder} holds their key`)
+  const released = releaseFirst(s, r, now, fx, `${input.holder} holds their key`, 'key-lost')
   return { ...s, resources: { ...s.resources, [r.owner]: released } }
 }
 
@@ -88,7 +88,7 @@ export function quorumDecides(s: EngineState, r: Resource, now: number, fx: Effe
     if (s.timing.quorum.onLoss !== 'release') return undefined
     // A release that failed (its remove) is tried again after retryAfter, not at every step.
     if (r.blocked?.action === 'release' && (r.blocked.retryAt === null || now < r.blocked.retryAt)) return r
-    return releaseFirst(s, r, now, fx, 'the quorum lease is not known valid')
+    return releaseFirst(s, r, now, fx, 'the quorum lease is not known valid', 'quorum-lost')
   }
   return r
 }

@@ -1,4 +1,5 @@
 import type { HoldStatus } from '../model/advertised.js'
+import type { AcquireCause, ReleaseCause } from '../model/events.js'
 import { cidr } from '../model/ip.js'
 import { acquireSteps, coordinated, type Effect, releaseSteps, type Step } from './effects.js'
 import { fitTargets, handOverUnanswered, noNodeFit, saysUnfit, selfFit, unfitBecause } from './fitness.js'
@@ -127,7 +128,7 @@ function onCarrierHold(
 ): Resource {
   if (r.status === 'held') {
     if (hold.settling || r.blocked?.action === 'release') return r
-    return startRelease(state, r, now, fx, `${hold.interface} lost its carrier`)
+    return startRelease(state, r, now, fx, `${hold.interface} lost its carrier`, 'carrier-lost')
   }
   // A claim waiting on a holder starts its claim timeout afresh once the interface serves again.
   return r.waitingSince === null && r.claimClockSince === null
@@ -164,6 +165,7 @@ function evaluateOwn(state: EngineState, r: Resource, now: number, fx: Effect[])
     if (handOverUnanswered(state, r, now)) return r
     return startAcquire(state, r, now, fx, {
       reason: 'own addresses are free',
+      cause: 'own-free',
       peer: undefined,
       arbitrate: true,
     })
@@ -187,6 +189,7 @@ function evaluateOwn(state: EngineState, r: Resource, now: number, fx: Effect[])
     })
     return startAcquire(state, waiting, now, fx, {
       reason: `${holder.peer.id} did not release within the claim timeout`,
+      cause: 'claim-timeout',
       peer: undefined,
       arbitrate: false,
       over: holder.peer.id,
@@ -234,6 +237,7 @@ function evaluateTakeover(state: EngineState, given: Resource, now: number, fx: 
       const silentFor = silentForMs(state, owner, now)
       return startAcquire(state, r, now, fx, {
         reason: `peer ${r.owner} lost`,
+        cause: 'peer-lost',
         peer: r.owner,
         detectionMs: silentFor,
         arbitrate: true,
@@ -249,6 +253,7 @@ function evaluateTakeover(state: EngineState, given: Resource, now: number, fx: 
     if (!handedOver || holdersOf(state, r, undefined).length > 0) return r
     const taken = startAcquire(state, r, now, fx, {
       reason: `peer ${r.owner} is unfit for them`,
+      cause: 'peer-unfit',
       peer: r.owner,
       arbitrate: true,
     })
@@ -264,7 +269,14 @@ function evaluateTakeover(state: EngineState, given: Resource, now: number, fx: 
       return r.blocked.retryAt === null
         ? { ...r, blocked: { ...r.blocked, retryAt: now + state.timing.retryAfterMs } }
         : r
-    return startRelease(state, r, now, fx, `${ahead}, ahead of this node in the order, holds them too`)
+    return startRelease(
+      state,
+      r,
+      now,
+      fx,
+      `${ahead}, ahead of this node in the order, holds them too`,
+      'order',
+    )
   }
   if (!owner.alive) {
     if (r.manual || state.maintenance) return r
@@ -281,7 +293,8 @@ function evaluateTakeover(state: EngineState, given: Resource, now: number, fx: 
     }
     return r
   }
-  if (ownerHoldsToo) return startRelease(state, r, now, fx, `peer ${r.owner} holds its addresses itself`)
+  if (ownerHoldsToo)
+    return startRelease(state, r, now, fx, `peer ${r.owner} holds its addresses itself`, 'owner-holds')
   if (r.manual || state.maintenance) return r
   // Unfit here: hand them to a fit node (the owner, by any failback policy), or keep them.
   if (!selfFit(state, r)) return handOverIfUnfit(state, r, now, fx)
@@ -291,11 +304,11 @@ function evaluateTakeover(state: EngineState, given: Resource, now: number, fx: 
   // claims (fitness.ts handOverUnanswered). Giving back sooner would leave the addresses unheld.
   if (giveBackWaitsForOwner(state, r, owner) > now) return r
   const { policy, stableForMs } = state.timing.failback
-  if (policy === 'auto') return startRelease(state, r, now, fx, `peer ${r.owner} returned`)
+  if (policy === 'auto') return startRelease(state, r, now, fx, `peer ${r.owner} returned`, 'failback')
   // Stable counts from when the owner came back or, if later, when its fitness last changed.
   const healthySince = owner.aliveSince === null ? null : Math.max(owner.aliveSince, owner.fitSince ?? 0)
   if (policy === 'stable' && healthySince !== null && now - healthySince >= stableForMs) {
-    return startRelease(state, r, now, fx, `peer ${r.owner} healthy for ${stableForMs}ms`)
+    return startRelease(state, r, now, fx, `peer ${r.owner} healthy for ${stableForMs}ms`, 'failback')
   }
   if (r.failbackReported) return r
   const releaseInMs = policy === 'stable' && healthySince !== null ? healthySince + stableForMs - now : null
@@ -318,7 +331,7 @@ function giveBackAhead(state: EngineState, r: Resource, now: number, fx: Effect[
   const { policy, stableForMs } = state.timing.failback
   const healthySince = Math.max(ahead.aliveSince ?? now, ahead.fitSince ?? 0)
   if (policy === 'auto')
-    return startRelease(state, r, now, fx, `${ahead.id} is back, ahead of this node in the order`)
+    return startRelease(state, r, now, fx, `${ahead.id} is back, ahead of this node in the order`, 'failback')
   if (policy === 'stable' && now - healthySince >= stableForMs)
     return startRelease(
       state,
@@ -326,6 +339,7 @@ function giveBackAhead(state: EngineState, r: Resource, now: number, fx: Effect[
       now,
       fx,
       `${ahead.id}, ahead of this node in the order, healthy for ${stableForMs}ms`,
+      'failback',
     )
   if (r.failbackReported) return r
   const releaseInMs = policy === 'stable' ? healthySince + stableForMs - now : null
@@ -406,12 +420,19 @@ function handOverIfUnfit(state: EngineState, r: Resource, now: number, fx: Effec
   const why = unfitBecause(state, r)
   const target = fitTargets(state, r)[0]
   if (target !== undefined) {
-    const next = startRelease(state, r, now, fx, `unfit here (${why}); ${target} is fit`)
+    const next = startRelease(state, r, now, fx, `unfit here (${why}); ${target} is fit`, 'unfit')
     // Owner or taker, it waits for the answer before it takes them again once fit (handOverUnanswered).
     return { ...next, handedTo: { peer: target, at: now } }
   }
   if (state.timing.onAllUnfit === 'release')
-    return startRelease(state, r, now, fx, `unfit here (${why}) and no node is fit (onAllUnfit: release)`)
+    return startRelease(
+      state,
+      r,
+      now,
+      fx,
+      `unfit here (${why}) and no node is fit (onAllUnfit: release)`,
+      'no-node-fit',
+    )
   return stopClaimClock(r)
 }
 
@@ -444,7 +465,7 @@ export function giveBackDue(state: EngineState, r: Resource): boolean {
 function evaluateStopping(state: EngineState, r: Resource, now: number, fx: Effect[]): Resource {
   if (r.status !== 'held' || !state.releaseOnStop) return r
   if (releaseRefusedAtStop(r)) return r
-  return startRelease(state, r, now, fx, 'agent stopping')
+  return startRelease(state, r, now, fx, 'agent stopping', 'stopping')
 }
 
 /** A held resource whose release, asked for by the stop, was refused or failed. */
@@ -472,6 +493,8 @@ export function startAcquire(
   fx: Effect[],
   why: {
     reason: string
+    /** The reason in a word, from a closed list (metrics). */
+    cause: AcquireCause
     peer: string | undefined
     detectionMs?: number
     arbitrate: boolean
@@ -481,7 +504,7 @@ export function startAcquire(
 ): Resource {
   fx.push({
     kind: 'emit',
-    event: { kind: 'acquiring', owner: r.owner, addresses: names(r), reason: why.reason },
+    event: { kind: 'acquiring', owner: r.owner, addresses: names(r), reason: why.reason, cause: why.cause },
   })
   fx.push({
     kind: 'run-checklist',
@@ -518,9 +541,10 @@ export function startRelease(
   now: number,
   fx: Effect[],
   reason: string,
+  cause: ReleaseCause,
   steps: Step[] = releaseSteps(),
 ): Resource {
-  fx.push({ kind: 'emit', event: { kind: 'releasing', owner: r.owner, addresses: names(r), reason } })
+  fx.push({ kind: 'emit', event: { kind: 'releasing', owner: r.owner, addresses: names(r), reason, cause } })
   fx.push({
     kind: 'run-checklist',
     checklist: {

@@ -2,6 +2,7 @@
 // commands, stop) shares one set of helpers; claims, carriers and split brains have their own files.
 import { describe, expect, it } from 'vitest'
 import { held, type MachineSimulation, pairMachine, vip } from '../../test/fakes/machine-simulation.js'
+import { ACQUIRE_CAUSES, RELEASE_CAUSES } from '../model/events.js'
 import { advertisedHeld } from './advertise.js'
 import { nextDeadline } from './deadline.js'
 import { takeoverRefusal } from './operator.js'
@@ -373,5 +374,34 @@ describe('operator and lifecycle', () => {
     takenOver(sim)
     expect(sim.input({ kind: 'stop', release: sim.state.releaseOnStop })).toContainEqual({ kind: 'stopped' })
     expect(sim.status('a')).toBe('held')
+  })
+})
+
+describe('causes', () => {
+  it('says why each checklist started in a word from a closed list: takeover, failback, operator, stop', () => {
+    const sim = backup()
+    takenOver(sim)
+    // a is heard again: auto failback.
+    sim.heartbeatsUntil('a', LINKS, 100, sim.now + 1_000)
+    sim.finish(sim.lastChecklist())
+    sim.input({ kind: 'takeover', owner: 'a' })
+    sim.finish(sim.lastChecklist())
+    sim.input({ kind: 'release', owner: 'a' })
+    sim.finish(sim.lastChecklist())
+    sim.input({ kind: 'takeover', owner: 'a' })
+    sim.finish(sim.lastChecklist())
+    sim.input({ kind: 'stop', release: true })
+    const started = sim.events().filter((e) => e.kind === 'acquiring' || e.kind === 'releasing')
+    expect(started.map((e) => `${e.kind} ${'cause' in e ? e.cause : ''}`)).toEqual([
+      'acquiring peer-lost',
+      'releasing failback',
+      'acquiring operator',
+      'releasing operator',
+      'acquiring operator',
+      'releasing stopping',
+    ])
+    for (const e of started)
+      if (e.kind === 'acquiring') expect(ACQUIRE_CAUSES).toContain(e.cause)
+      else if (e.kind === 'releasing') expect(RELEASE_CAUSES).toContain(e.cause)
   })
 })
