@@ -78,7 +78,15 @@ export {
   HookContractError,
   IpfoError,
 } from './model/errors.js'
-export type { DropReason, EventOf, IpfoEvent, IpfoEventKind } from './model/events.js'
+export type {
+  AcquireCause,
+  DropReason,
+  EventOf,
+  IpfoEvent,
+  IpfoEventKind,
+  ReleaseCause,
+} from './model/events.js'
+export { ACQUIRE_CAUSES, EVENT_KINDS, RELEASE_CAUSES } from './model/events.js'
 export {
   HOOK_PHASES,
   HOOK_STAGES,

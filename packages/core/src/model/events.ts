@@ -259,5 +259,77 @@ export type IpfoEvent = At &
 export type IpfoEventKind = IpfoEvent['kind']
 export type EventOf<K extends IpfoEventKind> = Extract<IpfoEvent, { kind: K }>
 
+/**
+ * Every kind of event, in the order the union lists them: what a counter per kind starts at 0 for
+ * (a series that first appears at 1 is no increase to Prometheus, and an alert on it would miss it).
+ * The compiler checks that it lists every kind and nothing else.
+ */
+export const EVENT_KINDS = [
+  'agent-started',
+  'agent-stopping',
+  'kept-on-stop',
+  'reconciled',
+  'heartbeat-lost',
+  'heartbeat-restored',
+  'link-anomaly',
+  'link-anomaly-cleared',
+  'peer-lost',
+  'peer-restored',
+  'acquiring',
+  'acquired',
+  'releasing',
+  'released',
+  'notification-only',
+  'checklist-aborted',
+  'announced',
+  'hook-finished',
+  'hook-refused',
+  'claim-waiting',
+  'claim-forced',
+  'failback-pending',
+  'peer-indirect',
+  'peer-indirect-cleared',
+  'order-mismatch',
+  'order-agreed',
+  'maintenance',
+  'packet-dropped',
+  'loop-stalled',
+  'carrier-lost',
+  'carrier-restored',
+  'paused',
+  'addresses-expired',
+  'address-conflict',
+  'address-conflict-resolved',
+  'acquire-yielding',
+  'acquire-abandoned',
+  'takeover-refused',
+  'claim-lost',
+  'quorum-lost',
+  'quorum-regained',
+  'quorum-lease',
+  'quorum-unreachable',
+  'quorum-reachable',
+  'quorum-stale-key',
+  'checklist-recovered',
+  'hook-reaped',
+  'released-at-start',
+  'notify',
+  'tools-missing',
+  'guard-started',
+  'guard-died',
+  'guard-acted',
+  'check-failed',
+  'check-recovered',
+  'unfit',
+  'fit',
+  'no-node-fit',
+  'error',
+] as const satisfies readonly IpfoEventKind[]
+
+/** Fails to compile, naming the kinds, when EVENT_KINDS misses one. */
+type MissingKinds = Exclude<IpfoEventKind, (typeof EVENT_KINDS)[number]>
+const everyKindListed: [MissingKinds] extends [never] ? true : MissingKinds = true
+void everyKindListed
+
 /** An event without its timestamp: the machine is pure, the engine stamps the wall clock. */
 export type EventBody = IpfoEvent extends infer E ? (E extends IpfoEvent ? Omit<E, 'time'> : never) : never
