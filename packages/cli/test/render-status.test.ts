@@ -72,6 +72,10 @@ const status: AgentStatus = {
     dropped: { 'bad-mac': 2, 'own-packet': 9 },
     loopStalls: 0,
     maxLoopLagMs: 3,
+    links: {
+      private: { sent: 420, received: { a: 395 }, dropped: {} },
+      public: { sent: 420, received: { a: 395 }, dropped: {} },
+    },
   },
   hears: ['a'],
   noCarrier: [],

@@ -58,7 +58,7 @@ const status = (p: Peer, resource: AgentStatus['resources'][number]['status'] = 
       orderMismatch: [],
     },
   ],
-  counters: { sent: 1, received: 1, dropped: {}, loopStalls: 0, maxLoopLagMs: 0 },
+  counters: { sent: 1, received: 1, dropped: {}, loopStalls: 0, maxLoopLagMs: 0, links: {} },
   hears: ['a'],
   noCarrier: [],
   refusedHooks: [],

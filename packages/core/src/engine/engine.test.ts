@@ -167,11 +167,16 @@ describe('engine: two nodes on a fake network', () => {
     expect(c.b.address.has('10.0.0.100')).toBe(true)
     expect(c.a.engine.status().noCarrier).toEqual(['eth0'])
 
-    const sentBefore = c.a.engine.status().counters.sent
+    const before = c.a.engine.status().counters
+    const sentBefore = before.sent
+    const perLink = { private: before.links.private!.sent, public: before.links.public!.sent }
     for (const link of ['private', 'public']) c.net.setCut('a', link, false)
     c.aCarrier.set('eth0', true)
-    // Heartbeats go out at once, not at the next interval.
-    expect(c.a.engine.status().counters.sent).toBe(sentBefore + 2)
+    // Heartbeats go out at once, not at the next interval: one on each link.
+    const after = c.a.engine.status().counters
+    expect(after.sent).toBe(sentBefore + 2)
+    expect(after.links.private!.sent).toBe(perLink.private + 1)
+    expect(after.links.public!.sent).toBe(perLink.public + 1)
     await c.clock.advance(2_000)
     expect(c.a.address.has('10.0.0.100')).toBe(true)
     expect(c.b.address.has('10.0.0.100')).toBe(false)
@@ -385,9 +390,13 @@ describe('engine: two nodes on a fake network', () => {
       c.net.inject('b', encodeHeartbeat({ ...forged, state: 'healthy', held: [], fit: null }, forger))
     }
     expect(c.b.address.has('10.0.0.100')).toBe(true)
-    const dropped = c.b.engine.status().counters.dropped
+    const { dropped, links } = c.b.engine.status().counters
     expect(dropped.replay).toBe(10)
     expect(dropped['bad-mac']).toBe(10)
+    // Per link: the replays say theirs; a forged packet fails to decode and says none.
+    const replayed = Object.values(links).reduce((n, l) => n + (l.dropped.replay ?? 0), 0)
+    expect(replayed).toBe(10)
+    expect(Object.values(links).every((l) => l.dropped['bad-mac'] === undefined)).toBe(true)
     await stopAll(c.clock, c.a.engine, c.b.engine)
   })
 
@@ -397,6 +406,12 @@ describe('engine: two nodes on a fake network', () => {
     await c.b.engine.start()
     await c.clock.advance(1_000)
     const status = c.b.engine.status()
+    // What b accepted from a, link by link, adds up to what it accepted in all.
+    const links = status.counters.links
+    expect(Object.keys(links).sort()).toEqual(['private', 'public'])
+    expect(links.private!.received.a).toBeGreaterThan(0)
+    expect(links.public!.received.a).toBeGreaterThan(0)
+    expect(links.private!.received.a! + links.public!.received.a!).toBe(status.counters.received)
     expect(status.timing).toEqual({ intervalMs: 100, deadAfterMs: 300, detectionMs: 300 })
     expect(status.peers[0]).toMatchObject({
       id: 'a',

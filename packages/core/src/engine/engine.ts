@@ -28,7 +28,7 @@ import { quorumLink } from './quorum-link.js'
 import { rehearsalLoop } from './rehearsal.js'
 import { replayMarks } from './replay-marks.js'
 import { reconcileAddresses, recoverInterrupted } from './startup-recovery.js'
-import { buildStatus, type Counters } from './status.js'
+import { buildStatus, type Counters, newCounters } from './status.js'
 
 /**
  * Wires the pure state machine to its surroundings: packets in (packet-intake), heartbeats out
@@ -38,7 +38,7 @@ import { buildStatus, type Counters } from './status.js'
 export function createEngine(deps: EngineDeps): Engine {
   const { config, clock, transport } = deps
   const incarnation = clock.wallNow()
-  const counters: Counters = { sent: 0, received: 0, dropped: {}, loopStalls: 0, maxLoopLagMs: 0 }
+  const counters: Counters = newCounters(config.links.map((l) => l.name))
   const events = eventStream(clock, deps.onEvent)
   const { emit } = events
   const guard = new ReplayGuard()

@@ -85,6 +85,8 @@ export function heartbeatSender(deps: HeartbeatSenderDeps) {
       seqByLink.set(link, seq)
       deps.transport.send(link, packet(link, seq, words, sentAt))
       counters.sent++
+      const onLink = counters.links[link]
+      if (onLink) onLink.sent++
     }
     if (deps.lastWord) {
       // Fit for nothing, hearing nobody: it will serve nothing more (and speaks the version the

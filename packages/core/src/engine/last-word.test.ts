@@ -6,6 +6,7 @@ import { heartbeatKey, keyRing } from '../heartbeat/key-ring.js'
 import { ReplayGuard } from '../heartbeat/replay-guard.js'
 import type { LastWord } from '../model/ports.js'
 import { heartbeatSender } from './heartbeat-sender.js'
+import { newCounters } from './status.js'
 
 /**
  * The last word the guard would send is a goodbye one number past the last heartbeat on its link:
@@ -36,7 +37,7 @@ function sender() {
       close: async () => {},
     },
     incarnation: 5,
-    counters: { sent: 0, received: 0, dropped: {}, loopStalls: 0, maxLoopLagMs: 0 },
+    counters: newCounters(['lan']),
     advertise: () => ({
       state: 'healthy',
       held: [{ ip: '10.0.0.100', prefix: 24, family: 4, status: 'held' }],

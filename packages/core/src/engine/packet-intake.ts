@@ -53,8 +53,10 @@ export function packetIntake(deps: PacketIntakeDeps) {
     return undefined
   }
 
-  function drop(reason: DropReason, packet: ReceivedPacket, detail: string): void {
+  function drop(reason: DropReason, packet: ReceivedPacket, detail: string, link?: string): void {
     counters.dropped[reason] = (counters.dropped[reason] ?? 0) + 1
+    const onLink = link === undefined ? undefined : counters.links[link]
+    if (onLink) onLink.dropped[reason] = (onLink.dropped[reason] ?? 0) + 1
     if (reason === 'own-packet') return
     const last = dropReported.get(reason)
     const now = clock.now()
@@ -75,16 +77,19 @@ export function packetIntake(deps: PacketIntakeDeps) {
       const decoded = decodeHeartbeat(packet.data, deps.keys)
       const rejection = rejectionOf(decoded)
       if (rejection || !decoded.ok) {
-        if (rejection) drop(rejection.reason, packet, rejection.detail)
+        if (rejection)
+          drop(rejection.reason, packet, rejection.detail, decoded.ok ? decoded.heartbeat.link : undefined)
         return
       }
       const hb = decoded.heartbeat
       const fresh = deps.guard.accept(hb.node, hb.link, hb.incarnation, hb.seq)
       if (!fresh.ok) {
-        drop('replay', packet, fresh.detail)
+        drop('replay', packet, fresh.detail, hb.link)
         return
       }
       counters.received++
+      const onLink = counters.links[hb.link]
+      if (onLink) onLink.received[hb.node] = (onLink.received[hb.node] ?? 0) + 1
       deps.accepted()
       peerWire.set(hb.node, { intervalMs: hb.intervalMs, clockOffsetMs: hb.sentAt - clock.wallNow() })
       pending.push({

@@ -15,6 +15,30 @@ export interface Counters {
   dropped: Partial<Record<DropReason, number>>
   loopStalls: number
   maxLoopLagMs: number
+  /**
+   * The same per configured link: heartbeats sent, accepted per peer, and dropped by reason where the
+   * packet says its link (one that fails to decode cannot: it counts in `dropped` only). Keys come
+   * from the config alone, so a metric labelled by them stays bounded.
+   */
+  links: Record<string, LinkCounters>
+}
+
+export interface LinkCounters {
+  sent: number
+  received: Record<string, number>
+  dropped: Partial<Record<DropReason, number>>
+}
+
+/** Counters at zero for these links. */
+export function newCounters(links: readonly string[]): Counters {
+  return {
+    sent: 0,
+    received: 0,
+    dropped: {},
+    loopStalls: 0,
+    maxLoopLagMs: 0,
+    links: Object.fromEntries(links.map((link) => [link, { sent: 0, received: {}, dropped: {} }])),
+  }
 }
 
 /** What `ipfo status --json` prints. A stable, documented shape: add fields, never rename them. */
