@@ -2,6 +2,7 @@ import { cidr, type InterfaceAddress } from '../model/ip.js'
 import type { AddressControl } from '../model/ports.js'
 import type { LifetimeKeeper } from './address-lifetimes.js'
 import type { Emit } from './event-stream.js'
+import { removeAll } from './remove-addresses.js'
 
 /**
  * Quorum (onQuorumLoss release): the addresses an acquire has added while its checklist still runs
@@ -67,14 +68,7 @@ export function acquireFence(deps: {
           message: `the quorum lease stopped being known valid while the acquire of ${addresses.map(cidr).join(', ')} ran: removing them now, before its checklist ends`,
           context: `acquiring ${owner}'s addresses`,
         })
-        for (const a of addresses)
-          await deps.address.remove(a).catch((error: unknown) =>
-            deps.emit({
-              kind: 'error',
-              message: error instanceof Error ? error.message : String(error),
-              context: `removing ${cidr(a)} from ${a.interface}`,
-            }),
-          )
+        await removeAll(addresses, deps)
       }
     },
   }

@@ -48,6 +48,26 @@ export function checklistRunner(deps: ChecklistRunnerDeps) {
   /** The running checklist of each owner, to stop short when the machine says so. */
   const yielding = new Map<string, AbortController>()
 
+  /** The hooks' context for what start-up runs outside a checklist (a crashed run's leftovers). */
+  function contextAtStart(
+    action: HookContext['action'],
+    owner: string,
+    peer: string | undefined,
+    addresses: readonly InterfaceAddress[],
+    reason: string,
+  ): HookContext {
+    return {
+      action,
+      owner,
+      node: config.node,
+      peer,
+      addresses: addresses.map((a) => ({ interface: a.interface, ip: a.ip, prefix: a.prefix })),
+      reason,
+      eventTime: clock.wallNow(),
+      detectionMs: undefined,
+    }
+  }
+
   function executorDeps(extra: Partial<ExecutorDeps> = {}): ExecutorDeps {
     return {
       self: config.node,
@@ -144,16 +164,7 @@ export function checklistRunner(deps: ChecklistRunnerDeps) {
     },
     /** Undoes the PreAcq of an acquire a crash interrupted before its addresses were all added. */
     undoAfterRestart(entry: JournalEntry): Promise<void> {
-      const ctx: HookContext = {
-        action: 'acquire',
-        owner: entry.owner,
-        node: config.node,
-        peer: entry.peer,
-        addresses: entry.addresses.map((a) => ({ interface: a.interface, ip: a.ip, prefix: a.prefix })),
-        reason: entry.reason,
-        eventTime: clock.wallNow(),
-        detectionMs: undefined,
-      }
+      const ctx = contextAtStart('acquire', entry.owner, entry.peer, entry.addresses, entry.reason)
       return undoPreAcq(ctx, `the acquire was interrupted by a restart: ${entry.reason}`, deps)
     },
     /**
@@ -164,17 +175,8 @@ export function checklistRunner(deps: ChecklistRunnerDeps) {
       const reason =
         'held by the last run of the agent: removed at start, since only a key won under this run’s lease may hold them'
       deps.emit({ kind: 'released-at-start', owner, addresses: addresses.map(cidr), reason })
-      const ctx: HookContext = {
-        action: 'release',
-        owner,
-        node: config.node,
-        peer: owner === config.node ? undefined : owner,
-        addresses: addresses.map((a) => ({ interface: a.interface, ip: a.ip, prefix: a.prefix })),
-        reason,
-        eventTime: clock.wallNow(),
-        detectionMs: undefined,
-      }
-      await releaseHooks(ctx, deps)
+      const peer = owner === config.node ? undefined : owner
+      await releaseHooks(contextAtStart('release', owner, peer, addresses, reason), deps)
     },
     /** At a clean stop: nothing is in the middle of anything, so no entry is left behind. */
     async disarm(): Promise<void> {

@@ -26,6 +26,7 @@ import { allAddresses, machineSetup } from './machine-setup.js'
 import { packetIntake } from './packet-intake.js'
 import { quorumLink } from './quorum-link.js'
 import { rehearsalLoop } from './rehearsal.js'
+import { removeAll } from './remove-addresses.js'
 import { replayMarks } from './replay-marks.js'
 import { reconcileAddresses, recoverInterrupted } from './startup-recovery.js'
 import { buildStatus, type Counters, newCounters } from './status.js'
@@ -245,12 +246,7 @@ export function createEngine(deps: EngineDeps): Engine {
         message: `${r.addresses.map((a) => `${a.ip}/${a.prefix}`).join(', ')} of ${r.owner} were not released; removed without their hooks, since the lease ends with the agent`,
         context: 'stopping with a quorum lease',
       })
-      for (const a of r.addresses)
-        await deps.address
-          .remove(a)
-          .catch((error: unknown) =>
-            emit({ kind: 'error', message: String(error), context: `removing ${a.ip}/${a.prefix} at stop` }),
-          )
+      await removeAll(r.addresses, { address: deps.address, emit })
     }
   }
 

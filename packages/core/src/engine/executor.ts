@@ -1,11 +1,12 @@
 import type { Claims } from '../model/coordination.js'
-import { AddressError, ToolMissingError } from '../model/errors.js'
+import { ToolMissingError } from '../model/errors.js'
 import type { HookContext } from '../model/hook-contract.js'
 import { cidr, type InterfaceAddress } from '../model/ip.js'
 import type { AddressControl, Arbiter, HooksPort, Journal, JournalEntry } from '../model/ports.js'
 import type { Checklist, EventBody, Step } from '../state-machine/effects.js'
 import type { ChecklistOutcome } from '../state-machine/inputs.js'
 import type { AcquireFence } from './acquire-fence.js'
+import { describeFailure as describe, removeAll } from './remove-addresses.js'
 
 export interface ExecutorDeps {
   readonly self: string
@@ -308,23 +309,6 @@ async function addAll(
   return false
 }
 
-async function removeAll(addresses: readonly InterfaceAddress[], deps: ExecutorDeps): Promise<boolean> {
-  let failed = false
-  for (const a of addresses) {
-    try {
-      await deps.address.remove(a)
-    } catch (error) {
-      failed = true
-      deps.emit({
-        kind: 'error',
-        message: describe(error),
-        context: `removing ${cidr(a)} from ${a.interface}`,
-      })
-    }
-  }
-  return failed
-}
-
 /** Announces addresses outside a checklist (after an address conflict ended). */
 export async function announceAll(
   addresses: readonly InterfaceAddress[],
@@ -451,10 +435,4 @@ function abortedOf(signal: AbortSignal): Promise<void> {
 function waitsForJournal(step: Step): boolean {
   if (step.step === 'add' || step.step === 'remove') return true
   return step.step === 'phase' && (step.phase === 'PostAcq' || step.phase === 'PostRel')
-}
-
-function describe(error: unknown): string {
-  if (error instanceof AddressError)
-    return `${error.message} (${error.command.join(' ')}: ${error.stderr.trim()})${error.hint ? `; ${error.hint}` : ''}`
-  return error instanceof Error ? error.message : String(error)
 }
