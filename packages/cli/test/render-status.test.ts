@@ -72,6 +72,7 @@ const status: AgentStatus = {
     dropped: { 'bad-mac': 2, 'own-packet': 9 },
     loopStalls: 0,
     maxLoopLagMs: 3,
+    beatLag: { boundsMs: [0, 1, 2, 5], counts: [800, 30, 8, 2, 0], sumMs: 62 },
     links: {
       private: { sent: 420, received: { a: 395 }, dropped: {} },
       public: { sent: 420, received: { a: 395 }, dropped: {} },

@@ -6,6 +6,7 @@ import type { Clock, TimerHandle } from '../model/ports.js'
  */
 export const systemClock: Clock = {
   now: () => Math.round(performance.now()),
+  preciseNow: () => performance.now(),
   wallNow: () => Date.now(),
   setTimeout: (fn, ms) => setTimeout(fn, ms) as unknown as TimerHandle,
   clearTimeout: (handle) => clearTimeout(handle as unknown as NodeJS.Timeout),

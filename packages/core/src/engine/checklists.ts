@@ -75,6 +75,7 @@ export function checklistRunner(deps: ChecklistRunnerDeps) {
       hooks: deps.hooks,
       emit: deps.emit,
       now: () => clock.now(),
+      preciseNow: () => clock.preciseNow?.() ?? clock.now(),
       wallNow: () => clock.wallNow(),
       delay: (ms) => new Promise((resolve) => clock.setTimeout(resolve, ms)),
       ...extra,

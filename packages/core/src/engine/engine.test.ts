@@ -400,6 +400,27 @@ describe('engine: two nodes on a fake network', () => {
     await stopAll(c.clock, c.a.engine, c.b.engine)
   })
 
+  it('counts how late each heartbeat timer fired, in a histogram of fixed bounds', async () => {
+    const c = cluster()
+    await c.a.engine.start()
+    // Beats every 100 ms from 1000 to 2000, on time; then the one due at 2100 fires at 2137, and the
+    // one due at 2200 at 2600.
+    await c.clock.advance(1_000)
+    c.clock.jump(137)
+    await c.clock.advance(50)
+    c.clock.jump(413)
+    await c.clock.advance(50)
+    const { beatLag, maxLoopLagMs } = c.a.engine.status().counters
+    const at = (bound: number) => beatLag.counts[beatLag.boundsMs.indexOf(bound)]
+    expect(beatLag.counts.reduce((n, k) => n + k, 0)).toBe(13)
+    expect(at(0)).toBe(11)
+    expect(at(50)).toBe(1)
+    expect(at(1000)).toBe(1)
+    expect(beatLag.sumMs).toBe(437)
+    expect(maxLoopLagMs).toBe(400)
+    await stopAll(c.clock, c.a.engine)
+  })
+
   it('reports a detection time, held addresses and per-link state in status', async () => {
     const c = cluster()
     await c.a.engine.start()

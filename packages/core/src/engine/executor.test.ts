@@ -149,7 +149,12 @@ describe('runChecklist and its journal', () => {
       'PreRel:release',
       'PostRel:release',
     ])
-    expect(w.events.map((e) => e.kind)).toEqual(['error', 'acquire-abandoned', 'notify'])
+    expect(w.events.map((e) => e.kind)).toEqual([
+      'error',
+      'acquire-abandoned',
+      'notify',
+      'checklist-finished',
+    ])
     expect(w.events[1]).toMatchObject({ reason: 'adding them failed', hooksUndone: true })
   })
 
@@ -162,7 +167,8 @@ describe('runChecklist and its journal', () => {
     await w.finishWrite()
     expect(await done).toBe('refused')
     expect(w.order).toEqual(['journal started begins', 'journal started on disk', 'journal removed'])
-    expect(w.events.map((e) => e.kind)).toEqual(['takeover-refused'])
+    expect(w.events.map((e) => e.kind)).toEqual(['takeover-refused', 'checklist-finished'])
+    expect(w.events[1]).toMatchObject({ outcome: 'refused', steps: [{ step: 'arbitrate' }] })
   })
 })
 
@@ -191,7 +197,7 @@ describe('an acquire asked to yield (a live peer holds the addresses)', () => {
       { what: 'PreRel', action: 'release', owner: 'a' },
       { what: 'PostRel', action: 'release', owner: 'a' },
     ])
-    expect(w.events.map((e) => e.kind)).toEqual(['acquire-abandoned', 'notify'])
+    expect(w.events.map((e) => e.kind)).toEqual(['acquire-abandoned', 'notify', 'checklist-finished'])
     expect(w.events[0]).toMatchObject({ reason: 'a live peer holds them', hooksUndone: true })
     expect(w.events[1]).toMatchObject({ subject: expect.stringContaining('did not change (yielded)') })
   })
@@ -328,7 +334,14 @@ describe('claims of a quorum store (coordination)', () => {
     expect(await done).toBe('claim-lost')
     expect(w.deps.hooks.calls).toEqual([])
     expect(w.order).not.toContain('add')
-    expect(w.events).toEqual([expect.objectContaining({ kind: 'claim-lost', owner: 'a', holder: 'c' })])
+    expect(w.events).toEqual([
+      expect.objectContaining({ kind: 'claim-lost', owner: 'a', holder: 'c' }),
+      expect.objectContaining({
+        kind: 'checklist-finished',
+        outcome: 'claim-lost',
+        steps: [{ step: 'claim', ms: 0 }],
+      }),
+    ])
   })
 
   it('the lease no longer valid at the add: no add, PreAcq undone, the key let go', async () => {
@@ -378,5 +391,73 @@ describe('claims of a quorum store (coordination)', () => {
     expect(await done).toBe('done')
     expect(c.did).toEqual(['remove', 'release a'])
     expect(seen).toEqual(['7', '7'])
+  })
+})
+
+describe('checklist-finished: how long each step took', () => {
+  it('times each step that ran, in order, the announcements once they were sent, with the outcome', async () => {
+    let clock = 0
+    const costs: Record<string, number> = { Test: 3, PreAcq: 40, add: 1.5, announce: 12, PostAcq: 250 }
+    let sendAnnouncement: () => void = () => undefined
+    const hooks = new RecordingHooks((what) => {
+      clock += costs[what] ?? 0
+    })
+    const deps = {
+      self: 'b',
+      hooks,
+      address: {
+        present: async () => [],
+        add: async () => {
+          clock += costs.add!
+        },
+        remove: async () => undefined,
+        announce: () =>
+          new Promise<void>((resolve) => {
+            sendAnnouncement = () => {
+              clock += costs.announce!
+              resolve()
+            }
+          }),
+      },
+      events: [] as EventBody[],
+      emit: (e: EventBody) => deps.events.push(e),
+      now: () => Math.round(clock),
+      preciseNow: () => clock,
+      wallNow: () => 0,
+      delay: async () => undefined,
+    }
+    expect(await runChecklist(acquire, deps)).toBe('done')
+    await Promise.resolve()
+    // Not before every announcement was sent.
+    expect(deps.events.map((e) => e.kind)).not.toContain('checklist-finished')
+    sendAnnouncement()
+    await new Promise((resolve) => setImmediate(resolve))
+    const finished = deps.events.find((e) => e.kind === 'checklist-finished')
+    expect(finished).toEqual({
+      kind: 'checklist-finished',
+      owner: 'a',
+      action: 'acquire',
+      outcome: 'done',
+      durationMs: 294.5,
+      detectionMs: 30,
+      steps: [
+        { step: 'gate', ms: 3 },
+        { step: 'PreAcq', ms: 40 },
+        { step: 'add', ms: 1.5 },
+        { step: 'PostAcq', ms: 250 },
+        { step: 'notify', ms: 0 },
+        { step: 'announce', ms: 262 },
+      ],
+    })
+  })
+
+  it('a step that ended the checklist early is timed too, and the steps it skipped are not', async () => {
+    const w = world()
+    w.deps.hooks.verdict = 'notify-only'
+    const done = runChecklist(acquire, { ...w.deps, journal: undefined })
+    expect(await done).toBe('notify-only')
+    await new Promise((resolve) => setImmediate(resolve))
+    const finished = w.events.find((e) => e.kind === 'checklist-finished')
+    expect(finished).toMatchObject({ outcome: 'notify-only', steps: [{ step: 'gate' }, { step: 'notify' }] })
   })
 })

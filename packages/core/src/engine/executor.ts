@@ -1,5 +1,6 @@
 import type { Claims } from '../model/coordination.js'
 import { ToolMissingError } from '../model/errors.js'
+import type { ChecklistStep } from '../model/events.js'
 import type { HookContext } from '../model/hook-contract.js'
 import { cidr, type InterfaceAddress } from '../model/ip.js'
 import type { AddressControl, Arbiter, HooksPort, Journal, JournalEntry } from '../model/ports.js'
@@ -35,6 +36,8 @@ export interface ExecutorDeps {
   readonly fence?: AcquireFence | undefined
   readonly emit: (event: EventBody) => void
   readonly now: () => number
+  /** now() with its fraction, to time the steps (checklist-finished); absent: now(). */
+  readonly preciseNow?: () => number
   readonly wallNow: () => number
   readonly delay: (ms: number) => Promise<void>
 }
@@ -61,6 +64,11 @@ const ANNOUNCE_SEND_MARGIN_MS = 20
 
 export async function runChecklist(checklist: Checklist, deps: ExecutorDeps): Promise<ChecklistOutcome> {
   const started = deps.now()
+  const precise = deps.preciseNow ?? deps.now
+  const preciseStart = precise()
+  /** Each step that ran, timed, in order (the announcements' time is added when they were sent). */
+  const timings: { step: ChecklistStep; ms: number }[] = []
+  let announced: Promise<{ step: ChecklistStep; ms: number } | undefined> = Promise.resolve(undefined)
   let ctx = hookContext(checklist, deps)
   /** The claim step won the key: an acquire that ends without the addresses lets it go again. */
   let claimed = false
@@ -108,6 +116,7 @@ export async function runChecklist(checklist: Checklist, deps: ExecutorDeps): Pr
 
   steps: for (const step of checklist.steps) {
     if (skipToNotify && step.step !== 'notify') continue
+    const stepStart = precise()
     if (waitsForJournal(step)) await journalWrites
     // Checked as late as possible: the journal wait above may be when the peer is heard.
     if (deps.yielded?.aborted && upToItsAdd(checklist, step)) {
@@ -116,156 +125,164 @@ export async function runChecklist(checklist: Checklist, deps: ExecutorDeps): Pr
       await abandon(checklist, ctx, preAcqRan, 'a live peer holds them', deps)
       continue
     }
-    switch (step.step) {
-      case 'claim': {
-        const result = deps.claims
-          ? await deps.claims.claim(checklist.owner)
-          : ({ won: true, token: '' } as const)
-        if (!result.won) {
-          deps.emit({
-            kind: 'claim-lost',
-            owner: checklist.owner,
-            addresses: names,
-            holder: result.holder,
-            reason: result.reason,
-          })
-          outcome = 'claim-lost'
-          break steps
-        }
-        claimed = true
-        if (result.token !== '') ctx = { ...ctx, fencingToken: result.token }
-        break
-      }
-      case 'disclaim':
-        await deps.claims?.release(checklist.owner)
-        break
-      case 'arbitrate': {
-        const refusal = await guard(
-          deps,
-          'arbitration',
-          async () => deps.arbiter?.refusal(checklist.addresses),
-          undefined,
-        )
-        if (refusal !== undefined) {
-          // Nothing changed and no hook ran; the machine retries later, and the probe decides again.
-          deps.emit({ kind: 'takeover-refused', owner: checklist.owner, addresses: names, reason: refusal })
-          outcome = 'refused'
-          break steps
-        }
-        break
-      }
-      case 'gate': {
-        const verdict = await guard(deps, 'Test', () => deps.hooks.gate(ctx), 'proceed' as const)
-        if (verdict === 'notify-only') {
-          deps.emit({
-            kind: 'notification-only',
-            owner: checklist.owner,
-            action: checklist.action,
-            addresses: names,
-            reason: 'Test exited non-zero',
-          })
-          outcome = 'notify-only'
-          skipToNotify = true
-        }
-        break
-      }
-      case 'phase': {
-        if (step.phase === 'PreAcq') preAcqRan = true
-        const run = step.phase === 'PreAcq' ? { beforeFirstScript: () => prepared() } : undefined
-        const result = await guard(deps, step.phase, () => deps.hooks.runPhase(step.phase, ctx, run), {
-          ok: true,
-        })
-        if (!result.ok) {
-          const reason = result.reason ?? `a strict ${step.phase} hook failed`
-          deps.emit({
-            kind: 'checklist-aborted',
-            owner: checklist.owner,
-            action: checklist.action,
-            step: step.phase,
-            reason,
-          })
-          if (step.phase === 'PreAcq' || step.phase === 'PreRel') {
-            outcome = 'aborted'
-            skipToNotify = true
+    try {
+      switch (step.step) {
+        case 'claim': {
+          const result = deps.claims
+            ? await deps.claims.claim(checklist.owner)
+            : ({ won: true, token: '' } as const)
+          if (!result.won) {
+            deps.emit({
+              kind: 'claim-lost',
+              owner: checklist.owner,
+              addresses: names,
+              holder: result.holder,
+              reason: result.reason,
+            })
+            outcome = 'claim-lost'
+            break steps
           }
-        }
-        break
-      }
-      case 'add': {
-        if (claimed && deps.claims && !deps.claims.holds(checklist.owner)) {
-          // The lease ran out (or was replaced) while Test and PreAcq ran: the key may be another's.
-          outcome = 'claim-lost'
-          skipToNotify = true
-          await abandon(checklist, ctx, preAcqRan, 'the quorum lease is no longer known valid', deps)
+          claimed = true
+          if (result.token !== '') ctx = { ...ctx, fencingToken: result.token }
           break
         }
-        const announce = checklist.steps.some((s) => s.step === 'announce' && s.count > 0)
-        // Fenced from before the add: a lease that lapses while it runs removes them too.
-        if (claimed) deps.fence?.adding(checklist.owner, checklist.addresses)
-        const failure = await addAll(checklist.addresses, deps, announce)
-        if (failure) {
-          await deps.fence?.removing(checklist.owner)
-          outcome = 'failed'
-          skipToNotify = true
-          await abandon(checklist, ctx, preAcqRan, 'adding them failed', deps)
-        } else if (
-          claimed &&
-          (deps.fence?.fenced(checklist.owner) || deps.claims?.holds(checklist.owner) === false)
-        ) {
-          // The lease stopped being known valid while they were added: they go now, PreAcq undone.
-          await deps.fence?.removing(checklist.owner)
-          await removeAll(checklist.addresses, deps)
-          outcome = 'claim-lost'
-          skipToNotify = true
-          await abandon(
-            checklist,
-            ctx,
-            preAcqRan,
-            'the quorum lease stopped being known valid as they were added',
+        case 'disclaim':
+          await deps.claims?.release(checklist.owner)
+          break
+        case 'arbitrate': {
+          const refusal = await guard(
             deps,
+            'arbitration',
+            async () => deps.arbiter?.refusal(checklist.addresses),
+            undefined,
           )
-        } else {
-          if (claimed) deps.fence?.added(checklist.owner)
-          journal('changed')
-          deps.emit({
-            kind: 'acquired',
-            owner: checklist.owner,
-            addresses: names,
-            durationMs: deps.now() - started,
-          })
+          if (refusal !== undefined) {
+            // Nothing changed and no hook ran; the machine retries later, and the probe decides again.
+            deps.emit({ kind: 'takeover-refused', owner: checklist.owner, addresses: names, reason: refusal })
+            outcome = 'refused'
+            break steps
+          }
+          break
         }
-        break
-      }
-      case 'announce':
-        void Promise.all(checklist.addresses.map((a) => announce(a, step, deps)))
-        announcing = deps.delay(Math.max(0, step.count - 1) * step.intervalMs + ANNOUNCE_SEND_MARGIN_MS)
-        break
-      case 'remove': {
-        const failed = await removeAll(checklist.addresses, deps)
-        if (failed) {
-          outcome = 'failed'
-          skipToNotify = true
-        } else {
-          journal('changed')
-          deps.emit({
-            kind: 'released',
-            owner: checklist.owner,
-            addresses: names,
-            durationMs: deps.now() - started,
-          })
+        case 'gate': {
+          const verdict = await guard(deps, 'Test', () => deps.hooks.gate(ctx), 'proceed' as const)
+          if (verdict === 'notify-only') {
+            deps.emit({
+              kind: 'notification-only',
+              owner: checklist.owner,
+              action: checklist.action,
+              addresses: names,
+              reason: 'Test exited non-zero',
+            })
+            outcome = 'notify-only'
+            skipToNotify = true
+          }
+          break
         }
-        break
+        case 'phase': {
+          if (step.phase === 'PreAcq') preAcqRan = true
+          const run = step.phase === 'PreAcq' ? { beforeFirstScript: () => prepared() } : undefined
+          const result = await guard(deps, step.phase, () => deps.hooks.runPhase(step.phase, ctx, run), {
+            ok: true,
+          })
+          if (!result.ok) {
+            const reason = result.reason ?? `a strict ${step.phase} hook failed`
+            deps.emit({
+              kind: 'checklist-aborted',
+              owner: checklist.owner,
+              action: checklist.action,
+              step: step.phase,
+              reason,
+            })
+            if (step.phase === 'PreAcq' || step.phase === 'PreRel') {
+              outcome = 'aborted'
+              skipToNotify = true
+            }
+          }
+          break
+        }
+        case 'add': {
+          if (claimed && deps.claims && !deps.claims.holds(checklist.owner)) {
+            // The lease ran out (or was replaced) while Test and PreAcq ran: the key may be another's.
+            outcome = 'claim-lost'
+            skipToNotify = true
+            await abandon(checklist, ctx, preAcqRan, 'the quorum lease is no longer known valid', deps)
+            break
+          }
+          const announce = checklist.steps.some((s) => s.step === 'announce' && s.count > 0)
+          // Fenced from before the add: a lease that lapses while it runs removes them too.
+          if (claimed) deps.fence?.adding(checklist.owner, checklist.addresses)
+          const failure = await addAll(checklist.addresses, deps, announce)
+          if (failure) {
+            await deps.fence?.removing(checklist.owner)
+            outcome = 'failed'
+            skipToNotify = true
+            await abandon(checklist, ctx, preAcqRan, 'adding them failed', deps)
+          } else if (
+            claimed &&
+            (deps.fence?.fenced(checklist.owner) || deps.claims?.holds(checklist.owner) === false)
+          ) {
+            // The lease stopped being known valid while they were added: they go now, PreAcq undone.
+            await deps.fence?.removing(checklist.owner)
+            await removeAll(checklist.addresses, deps)
+            outcome = 'claim-lost'
+            skipToNotify = true
+            await abandon(
+              checklist,
+              ctx,
+              preAcqRan,
+              'the quorum lease stopped being known valid as they were added',
+              deps,
+            )
+          } else {
+            if (claimed) deps.fence?.added(checklist.owner)
+            journal('changed')
+            deps.emit({
+              kind: 'acquired',
+              owner: checklist.owner,
+              addresses: names,
+              durationMs: deps.now() - started,
+            })
+          }
+          break
+        }
+        case 'announce':
+          announced = Promise.all(checklist.addresses.map((a) => announce(a, step, deps))).then(() => ({
+            step: 'announce',
+            ms: precise() - stepStart,
+          }))
+          announcing = deps.delay(Math.max(0, step.count - 1) * step.intervalMs + ANNOUNCE_SEND_MARGIN_MS)
+          break
+        case 'remove': {
+          const failed = await removeAll(checklist.addresses, deps)
+          if (failed) {
+            outcome = 'failed'
+            skipToNotify = true
+          } else {
+            journal('changed')
+            deps.emit({
+              kind: 'released',
+              owner: checklist.owner,
+              addresses: names,
+              durationMs: deps.now() - started,
+            })
+          }
+          break
+        }
+        case 'notify':
+          await Promise.race([announcing, ...(deps.yielded ? [abortedOf(deps.yielded)] : [])])
+          deps.emit({
+            kind: 'notify',
+            subject: subjectOf(checklist, outcome, deps.self),
+            owner: checklist.owner,
+            action: checklist.action,
+            addresses: names,
+          })
+          break
       }
-      case 'notify':
-        await Promise.race([announcing, ...(deps.yielded ? [abortedOf(deps.yielded)] : [])])
-        deps.emit({
-          kind: 'notify',
-          subject: subjectOf(checklist, outcome, deps.self),
-          owner: checklist.owner,
-          action: checklist.action,
-          addresses: names,
-        })
-        break
+    } finally {
+      // The announcements go on in the background: their time is known once they were sent.
+      if (step.step !== 'announce') timings.push({ step: stepName(step), ms: precise() - stepStart })
     }
   }
   const fenced = deps.fence?.fenced(checklist.owner) === true
@@ -286,7 +303,28 @@ export async function runChecklist(checklist: Checklist, deps: ExecutorDeps): Pr
   await journalWrites
   if (journaled) await guard(deps, 'journal', () => deps.journal!.remove(entry.key), undefined)
   if (claimed && outcome !== 'done') await deps.claims?.release(checklist.owner)
+  const durationMs = precise() - preciseStart
+  void announced.then((sent) =>
+    deps.emit({
+      kind: 'checklist-finished',
+      owner: checklist.owner,
+      action: checklist.action,
+      outcome,
+      durationMs: micros(durationMs),
+      detectionMs: checklist.detectionMs ?? null,
+      steps: [...timings, ...(sent ? [sent] : [])].map((t) => ({ step: t.step, ms: micros(t.ms) })),
+    }),
+  )
   return outcome
+}
+
+function stepName(step: Step): ChecklistStep {
+  return step.step === 'phase' ? step.phase : step.step
+}
+
+/** Whole microseconds: enough for a step, without a float's noise in logs and JSON. */
+function micros(ms: number): number {
+  return Math.round(ms * 1000) / 1000
 }
 
 async function addAll(

@@ -4,7 +4,7 @@ import type { KeyRing } from '../heartbeat/key-ring.js'
 import type { AdvertisedAddress, HeardPeer, NodeStateCode, OrderView } from '../model/advertised.js'
 import type { Clock, LastWord, TimerHandle, Transport } from '../model/ports.js'
 import type { Emit } from './event-stream.js'
-import type { Counters } from './status.js'
+import type { BeatLag, Counters } from './status.js'
 
 /** What one round of heartbeats says, the same on every link. */
 export interface Words {
@@ -113,6 +113,7 @@ export function heartbeatSender(deps: HeartbeatSenderDeps) {
     deps.beforeBeat(at)
     const lag = at - nextBeatAt
     counters.maxLoopLagMs = Math.max(counters.maxLoopLagMs, lag)
+    countLag(counters.beatLag, lag)
     if (lag > config.interval * STALL_FACTOR) {
       counters.loopStalls++
       deps.emit({ kind: 'loop-stalled', stalledMs: lag })
@@ -146,4 +147,14 @@ export function heartbeatSender(deps: HeartbeatSenderDeps) {
       return packet(linkNames[0] ?? '', 1, words, clock.wallNow())
     },
   }
+}
+
+/** One beat's lag into the histogram: no allocation, at most a dozen comparisons. */
+function countLag(histogram: BeatLag, lag: number): void {
+  const late = Math.max(0, lag)
+  const { boundsMs, counts } = histogram
+  let i = 0
+  while (i < boundsMs.length && late > boundsMs[i]!) i++
+  counts[i]!++
+  histogram.sumMs += late
 }

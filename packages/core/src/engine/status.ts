@@ -21,7 +21,22 @@ export interface Counters {
    * from the config alone, so a metric labelled by them stays bounded.
    */
   links: Record<string, LinkCounters>
+  /**
+   * How late each heartbeat's timer fired, in whole ms, as a histogram: `counts[i]` beats were at
+   * most `boundsMs[i]` late and more than the bound before; the last count, beyond the largest bound.
+   * Not cumulative (Prometheus's buckets are: sum them up to each bound).
+   */
+  beatLag: BeatLag
 }
+
+export interface BeatLag {
+  readonly boundsMs: readonly number[]
+  readonly counts: number[]
+  sumMs: number
+}
+
+/** The beat lag histogram's bounds, ms: a 10 ms interval's lag is mostly 0 or 1. */
+export const BEAT_LAG_BOUNDS_MS = [0, 1, 2, 5, 10, 20, 50, 100, 250, 1000] as const
 
 export interface LinkCounters {
   sent: number
@@ -38,6 +53,7 @@ export function newCounters(links: readonly string[]): Counters {
     loopStalls: 0,
     maxLoopLagMs: 0,
     links: Object.fromEntries(links.map((link) => [link, { sent: 0, received: {}, dropped: {} }])),
+    beatLag: { boundsMs: BEAT_LAG_BOUNDS_MS, counts: BEAT_LAG_BOUNDS_MS.map(() => 0).concat(0), sumMs: 0 },
   }
 }
 

@@ -47,6 +47,7 @@ export function severityOf(event: IpfoEvent): Severity {
     case 'hook-finished':
       return event.exitCode === 0 ? 'info' : 'warn'
     case 'announced':
+    case 'checklist-finished':
       return 'debug'
     default:
       return 'info'
@@ -108,6 +109,8 @@ export function describeEvent(e: IpfoEvent): string {
       return `notification only for ${e.addresses.join(', ')} (${e.action}): ${e.reason}`
     case 'checklist-aborted':
       return `${e.action} of ${e.owner}'s addresses stopped at ${e.step}: ${e.reason}`
+    case 'checklist-finished':
+      return `${e.action} of ${e.owner}'s addresses ended ${e.outcome} after ${formatDuration(+e.durationMs.toFixed(1))}: ${e.steps.map((s) => `${s.step} ${formatDuration(+s.ms.toFixed(1))}`).join(', ')}`
     case 'announced':
       return `announced ${e.address} ${e.count} times`
     case 'hook-finished':

@@ -23,6 +23,48 @@ export const RELEASE_CAUSES = [
 ] as const
 export type ReleaseCause = (typeof RELEASE_CAUSES)[number]
 
+/**
+ * How a checklist ended. `done`: the addresses changed as asked. `notify-only`: the Test gate said so,
+ * nothing changed. `aborted`: a strict phase failed before the address change. `failed`: the address
+ * change itself failed and was rolled back. `refused`: arbitration found the address still in use
+ * (or the witness unreachable); nothing changed and no hook ran. `yielded`: an acquire was asked to
+ * stop short (a live peer holds the addresses) before its add; nothing changed. `claim-lost`: the
+ * quorum store says another node holds the addresses' key, or could not be asked; nothing changed
+ * and no hook ran (not a refusal of this node: it tries again when the key goes).
+ */
+export const CHECKLIST_OUTCOMES = [
+  'done',
+  'notify-only',
+  'aborted',
+  'failed',
+  'refused',
+  'yielded',
+  'claim-lost',
+] as const
+export type ChecklistOutcome = (typeof CHECKLIST_OUTCOMES)[number]
+
+/**
+ * The steps a checklist times (`checklist-finished`), a closed list: `claim` and `disclaim` (the
+ * quorum key), `arbitrate`, `gate` (the Test hook), each hook phase by name, `add` (with the first
+ * announcement, and the journal write it waits for), `announce` (until every announcement was
+ * sent), `remove`, `notify` (waiting for the last announcement, then the notice).
+ */
+export const CHECKLIST_STEPS = [
+  'claim',
+  'disclaim',
+  'arbitrate',
+  'gate',
+  'PreAcq',
+  'PostAcq',
+  'PreRel',
+  'PostRel',
+  'add',
+  'announce',
+  'remove',
+  'notify',
+] as const
+export type ChecklistStep = (typeof CHECKLIST_STEPS)[number]
+
 /** Why a received packet was dropped. Each is counted in status. */
 export type DropReason =
   | 'malformed'
@@ -73,6 +115,20 @@ export type IpfoEvent = At &
     | { kind: 'released'; owner: string; addresses: string[]; durationMs: number }
     | { kind: 'notification-only'; owner: string; action: HookAction; addresses: string[]; reason: string }
     | { kind: 'checklist-aborted'; owner: string; action: HookAction; step: string; reason: string }
+    /**
+     * A checklist ended (any outcome): how long it took and each step that ran, in the order run,
+     * in fractional ms. `detectionMs` is the silence that decided a takeover (null otherwise).
+     * Emitted once its announcements were all sent, so it may follow the next checklist's start.
+     */
+    | {
+        kind: 'checklist-finished'
+        owner: string
+        action: HookAction
+        outcome: ChecklistOutcome
+        durationMs: number
+        detectionMs: number | null
+        steps: { step: ChecklistStep; ms: number }[]
+      }
     | { kind: 'announced'; address: string; count: number }
     | {
         kind: 'hook-finished'
@@ -281,6 +337,7 @@ export const EVENT_KINDS = [
   'released',
   'notification-only',
   'checklist-aborted',
+  'checklist-finished',
   'announced',
   'hook-finished',
   'hook-refused',

@@ -12,6 +12,8 @@ export type TimerHandle = { readonly __timer: unique symbol } | object
  */
 export interface Clock {
   now(): number
+  /** now() with its fraction, for timing steps of a millisecond or two; absent: now(). */
+  preciseNow?(): number
   wallNow(): number
   setTimeout(fn: () => void, ms: number): TimerHandle
   clearTimeout(handle: TimerHandle): void

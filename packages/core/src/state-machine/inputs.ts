@@ -1,4 +1,5 @@
 import type { AdvertisedAddress, HeardPeer, NodeStateCode, OrderView } from '../model/advertised.js'
+import type { ChecklistOutcome } from '../model/events.js'
 
 /** What a heartbeat says, once it is known to be authentic and fresh. */
 export interface HeartbeatInput {
@@ -72,20 +73,5 @@ export type Input =
   /** Stop: release held addresses (running the release checklist) or keep them in place. */
   | { readonly kind: 'stop'; readonly release: boolean }
 
-/**
- * How a checklist ended. `done`: the addresses changed as asked. `notify-only`: the Test gate said so,
- * nothing changed. `aborted`: a strict phase failed before the address change. `failed`: the address
- * change itself failed and was rolled back. `refused`: arbitration found the address still in use
- * (or the witness unreachable); nothing changed and no hook ran. `yielded`: an acquire was asked to
- * stop short (a live peer holds the addresses) before its add; nothing changed. `claim-lost`: the
- * quorum store says another node holds the addresses' key, or could not be asked; nothing changed
- * and no hook ran (not a refusal of this node: it tries again when the key goes).
- */
-export type ChecklistOutcome =
-  | 'done'
-  | 'notify-only'
-  | 'aborted'
-  | 'failed'
-  | 'refused'
-  | 'yielded'
-  | 'claim-lost'
+/** How a checklist ended (see model/events.ts). */
+export type { ChecklistOutcome }
