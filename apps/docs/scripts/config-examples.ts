@@ -103,6 +103,10 @@ coordination:
   leaseTtl: 5s
   margin: 1250ms
   onQuorumLoss: release
+metrics:
+  listen: 127.0.0.1:9694
+  path: /metrics
+  defaultMetrics: true
 onStop: release
 paths:
   socket: /run/ipfo/ipfo.sock

@@ -65,11 +65,16 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   const fileLog = config.paths.eventLog ? eventLogger(config.paths.eventLog) : undefined
   let control: Awaited<ReturnType<typeof startControlServer>> | undefined
   let notify: ((event: IpfoEvent) => void) | undefined
+  // Built before the engine, so it counts the first events; rehearsals have a sink of their own.
+  const metrics = config.metrics
+    ? await (await import('./metrics/agent-metrics.js')).agentMetrics(config, config.metrics, opts.configFile)
+    : undefined
   const onEvent = (event: IpfoEvent) => {
     log(event)
     fileLog?.(event)
     control?.publish(event)
     notify?.(event)
+    metrics?.onEvent(event)
     opts.onEvent?.(event)
   }
   // Hook and transport events go through the engine, so they are stamped and kept for `ipfo events`.
@@ -141,15 +146,16 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   if (record?.damaged)
     report({ kind: 'error', message: record.damaged, context: "reading the guard's record" })
   if (opts.guard) guard = startGuardProcess(guardOptions(config, opts, opts.guard, report))
+  const more = () => (guard ? { guard: guard.status() } : {})
   try {
-    control = await startControlServer(config.paths.socket, engine, () =>
-      guard ? { guard: guard.status() } : {},
-    )
+    control = await startControlServer(config.paths.socket, engine, more)
+    await metrics?.listen(() => ({ ...engine.status(), ...more() }))
     await engine.start()
   } catch (error) {
     // A start that fails (a second agent on the same socket, a port in use) is not a crash.
     await guard?.standDown()
     await control?.close()
+    await metrics?.close()
     throw error
   }
   return {
@@ -163,6 +169,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
         await guard?.standDown()
       }
       await control?.close()
+      await metrics?.close()
       log.flush()
       fileLog?.flush()
     },

@@ -4,6 +4,7 @@ import { parseCidr } from '../model/ip.js'
 import { checksSchema, onAllUnfitSchema, requiresSchema, unknownRequires } from './checks-schema.js'
 import { coordinationSchema } from './coordination-schema.js'
 import { duration } from './duration-field.js'
+import { metricsSchema } from './metrics-schema.js'
 import { ownTakersSchema, peerTakersSchema, takerIssues } from './takers-schema.js'
 
 /**
@@ -251,6 +252,7 @@ export const configSchema = z
     checks: checksSchema,
     onAllUnfit: onAllUnfitSchema,
     coordination: coordinationSchema,
+    metrics: metricsSchema,
     onStop: z
       .enum(['release', 'keep'])
       .default('release')

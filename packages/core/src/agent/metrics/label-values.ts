@@ -1,0 +1,73 @@
+import type { Config } from '../../config/schema.js'
+import type { DropReason } from '../../model/events.js'
+import { HOOK_PHASES } from '../../model/hook-contract.js'
+
+/**
+ * The values a metric label may take: closed lists, and what the config names (links, peers,
+ * addresses, checks). Nothing here comes from a packet or an event's text.
+ */
+
+export const DROP_REASONS = [
+  'malformed',
+  'wrong-version',
+  'oversized',
+  'bad-mac',
+  'unknown-node',
+  'replay',
+  'own-packet',
+] as const satisfies readonly DropReason[]
+type MissingReasons = Exclude<DropReason, (typeof DROP_REASONS)[number]>
+const everyReasonListed: [MissingReasons] extends [never] ? true : MissingReasons = true
+void everyReasonListed
+
+/** Drops whose packet did not say (or could not be trusted to say) a configured link. */
+export const UNKNOWN_LINK = 'unknown'
+export const AGENT_STATES = ['starting', 'healthy', 'maintenance', 'stopping'] as const
+export const RESOURCE_STATUSES = ['waiting', 'idle', 'acquiring', 'held', 'releasing'] as const
+export const CHECKLIST_ACTIONS = ['acquire', 'release'] as const
+export const CHECKLIST_OUTCOMES = [
+  'done',
+  'notify-only',
+  'aborted',
+  'failed',
+  'refused',
+  'yielded',
+  'claim-lost',
+] as const
+/** decision: from the peer's last heartbeat to peer-lost; total: the acquire checklist's whole run. */
+export const TAKEOVER_STEPS = [
+  'decision',
+  'claim',
+  'arbitrate',
+  'gate',
+  'PreAcq',
+  'add',
+  'announce',
+  'PostAcq',
+  'notify',
+  'total',
+] as const
+export const HOOK_RUN_PHASES = ['Test', ...HOOK_PHASES, 'Notify'] as const
+export const HOOK_RESULTS = ['ok', 'failed', 'timeout', 'signal'] as const
+
+/** Seconds. The default 5 ms..10 s would hide the steps that take a millisecond or two. */
+export const STEP_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60]
+export const HOOK_BUCKETS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120]
+
+/** The config's bounded label values. */
+export function domains(config: Config) {
+  const addresses = [
+    ...config.owns.map((a) => ({ owner: config.node, a })),
+    ...config.peers.flatMap((p) => p.takeover.map((a) => ({ owner: p.id, a }))),
+  ]
+  return {
+    links: config.links.map((l) => l.name),
+    peers: config.peers.map((p) => p.id),
+    /** Nodes whose addresses this node holds or may take over: the resources. */
+    owners: [...new Set(addresses.map((x) => x.owner))],
+    addresses: addresses.map(({ owner, a }) => ({ owner, address: a.ip, interface: a.interface })),
+    interfaces: [...new Set(addresses.map((x) => x.a.interface))],
+    checks: Object.entries(config.checks).map(([check, c]) => ({ check, kind: c.kind })),
+    endpoints: config.coordination?.endpoints ?? [],
+  }
+}
