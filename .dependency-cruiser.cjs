@@ -88,6 +88,26 @@ module.exports = {
       },
     },
     {
+      name: 'prom-client-only-for-metrics',
+      comment:
+        'prom-client is for the metrics endpoint alone (agent/metrics/), so an agent without a metrics section never loads it',
+      severity: 'error',
+      from: { path: '^packages/', pathNot: [`${CORE}agent/metrics/`, TESTS, TEST_SUPPORT, '/test/fakes/'] },
+      to: { path: 'node_modules/prom-client/' },
+    },
+    {
+      name: 'metrics-loaded-on-demand',
+      comment:
+        'the agent loads its metrics endpoint (and with it prom-client) with import() when the config has a metrics section; the catalogue and its label values are pure and may be imported (the docs do)',
+      severity: 'error',
+      from: { path: CORE, pathNot: [`${CORE}agent/metrics/`, TESTS] },
+      to: {
+        path: `${CORE}agent/metrics/`,
+        pathNot: `${CORE}agent/metrics/(catalogue|label-values)\\.ts$`,
+        dependencyTypesNot: ['dynamic-import'],
+      },
+    },
+    {
       name: 'no-circular',
       comment: 'modules import each other in a loop: split out what both need',
       severity: 'error',

@@ -31,6 +31,7 @@ export {
   parseConfig,
   readablePath,
 } from './config/load.js'
+export { isLoopbackHost, type MetricsConfig, parseListen } from './config/metrics-schema.js'
 export {
   type AddressConfig,
   type Config,

@@ -41,6 +41,11 @@ export async function runDoctor(configFile: string, deps: DoctorDeps): Promise<C
   checks.push(...(await checkInterfaces(config, deps.runner)))
   progress('checking the heartbeat port')
   checks.push(...(await checkPorts(config, status !== undefined)))
+  if (config.metrics) {
+    progress('checking the metrics endpoint')
+    const { checkMetrics } = await import('./metrics-checks.js')
+    checks.push(...(await checkMetrics(config, status !== undefined)))
+  }
   progress('reading the firewall rules')
   const { checkFirewall } = await import('./firewall-checks.js')
   checks.push(...(await checkFirewall(config, deps.runner)))

@@ -17,6 +17,8 @@ export default class ConfigCheck extends IpfoCommand {
     peers: string[]
     /** Each health check, with the addresses that require it. */
     checks: { name: string; kind: string; intervalMs: number; requiredBy: string[] }[]
+    /** The Prometheus endpoint's URL, or null without a metrics section. */
+    metrics: string | null
   }> {
     const { flags } = await this.parse(ConfigCheck)
     const { loadConfigFile } = await import('@ipfo/core/agent')
@@ -36,6 +38,14 @@ export default class ConfigCheck extends IpfoCommand {
       this.log(
         `check ${c.name}: ${c.kind} every ${c.intervalMs}ms, required by ${c.requiredBy.join(', ') || 'no address (it runs, and moves nothing)'}`,
       )
+    const metrics = await metricsUrl(config.metrics)
+    if (metrics) {
+      this.log(`metrics: ${metrics.url}`)
+      if (!metrics.loopback)
+        this.warn(
+          `metrics.listen ${config.metrics?.listen} is reachable from other machines, without authentication; ipfo doctor says more`,
+        )
+    }
     return {
       file: flags.config,
       ok: true,
@@ -44,6 +54,18 @@ export default class ConfigCheck extends IpfoCommand {
       links: config.links.map((l) => l.name),
       peers: config.peers.map((p) => p.id),
       checks,
+      metrics: metrics?.url ?? null,
     }
   }
+}
+
+async function metricsUrl(
+  metrics: { listen: string; path: string } | undefined,
+): Promise<{ url: string; loopback: boolean } | undefined> {
+  if (!metrics) return undefined
+  const { isLoopbackHost, parseListen } = await import('@ipfo/core')
+  const listen = parseListen(metrics.listen)
+  if (!listen.ok) return undefined
+  const host = listen.host.includes(':') ? `[${listen.host}]` : listen.host
+  return { url: `http://${host}:${listen.port}${metrics.path}`, loopback: isLoopbackHost(listen.host) }
 }
