@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { type AgentLogLine, AgentProcess } from '../src/demo/agent-process.js'
 import { loopbackStage } from '../src/demo/loopback-stage.js'
-import { writeNodeFiles } from '../src/demo/node-files.js'
+import { type ExtraConfig, writeNodeFiles } from '../src/demo/node-files.js'
 import { eventMs, handoverFaults, handoverReported, sampleHolders } from './handover.js'
 import { BIN, runCli } from './run-cli.js'
 
@@ -23,9 +23,9 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true })
 })
 
-async function setup() {
+async function setup(extra: ExtraConfig = {}) {
   const stage = loopbackStage(dir, 30_000 + Math.floor(Math.random() * 20_000))
-  const files = await writeNodeFiles(stage, dir)
+  const files = await writeNodeFiles(stage, dir, extra)
   const agent = (node: 'a' | 'b') =>
     new AgentProcess(
       node,
@@ -213,6 +213,63 @@ describe('ipfo agent on loopback', () => {
     expect(status.timing.intervalMs).toBe(50)
     expect(status.held).toEqual(['192.0.2.100/24'])
     await a.stop()
+  })
+
+  it('serves Prometheus metrics: a takeover is counted step by step; SIGHUP binds the new address', async () => {
+    const port = 50_000 + Math.floor(Math.random() * 10_000)
+    const metrics = (p: number) => ({ metrics: { listen: `127.0.0.1:${p}` } })
+    const { stage, agent, files } = await setup({ a: metrics(port), b: metrics(port + 1) })
+    const scrape = async (p: number) => {
+      const response = await fetch(`http://127.0.0.1:${p}/metrics`)
+      expect(response.headers.get('content-type')).toBe('text/plain; version=0.0.4; charset=utf-8')
+      return response.text()
+    }
+    const value = (text: string, series: string) =>
+      text
+        .split('\n')
+        .find((l) => l.startsWith(`${series} `))
+        ?.slice(series.length + 1)
+    const { a, b } = await startBoth(stage, agent)
+    const before = await until('b to hear a', async () => {
+      const text = await scrape(port + 1).catch(() => undefined)
+      return text && value(text, 'ipfo_peer_up{peer="a"}') === '1' ? text : undefined
+    })
+    expect(value(before, 'ipfo_address_held{owner="a",address="192.0.2.100",interface="demo0"}')).toBe('0')
+    expect(Number(value(before, 'ipfo_heartbeats_received_total{link="private",peer="a"}'))).toBeGreaterThan(
+      0,
+    )
+    expect(
+      value(await scrape(port), 'ipfo_address_held{owner="a",address="192.0.2.100",interface="demo0"}'),
+    ).toBe('1')
+
+    await a.kill()
+    await until(
+      'b to take over',
+      async () => ((await stage.holders()).includes('b') ? true : undefined),
+      5_000,
+    )
+    await until('b to count the takeover', async () => {
+      const text = await scrape(port + 1)
+      return value(text, 'ipfo_takeover_step_seconds_count{step="total"}') === '1' ? text : undefined
+    }).then((text) => {
+      expect(value(text, 'ipfo_acquires_total{owner="a",cause="peer-lost"}')).toBe('1')
+      expect(value(text, 'ipfo_checklists_total{action="acquire",outcome="done"}')).toBe('1')
+      expect(value(text, 'ipfo_takeover_step_seconds_count{step="add"}')).toBe('1')
+      expect(value(text, 'ipfo_takeover_step_seconds_count{step="decision"}')).toBe('1')
+      expect(value(text, 'ipfo_address_held{owner="a",address="192.0.2.100",interface="demo0"}')).toBe('1')
+      expect(value(text, 'ipfo_peer_up{peer="a"}')).toBe('0')
+      expect(Number(value(text, 'ipfo_heartbeat_timer_lag_seconds_count'))).toBeGreaterThan(0)
+    })
+
+    const { readFile: read, writeFile } = await import('node:fs/promises')
+    const config = JSON.parse(await read(files.config.b, 'utf8'))
+    await writeFile(files.config.b, JSON.stringify({ ...config, ...metrics(port + 2) }))
+    b.signal('SIGHUP')
+    const reloaded = await until('b to serve on its new port', () => scrape(port + 2).catch(() => undefined))
+    expect(value(reloaded, 'ipfo_address_held{owner="a",address="192.0.2.100",interface="demo0"}')).toBe('1')
+    expect(reloaded.match(/^# TYPE process_cpu_user_seconds_total /gm)).toHaveLength(1)
+    await expect(fetch(`http://127.0.0.1:${port + 1}/metrics`)).rejects.toThrow()
+    await b.stop()
   })
 
   it('says clearly when no agent is listening', async () => {

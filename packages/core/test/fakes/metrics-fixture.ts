@@ -2,7 +2,7 @@ import promClient from 'prom-client'
 import { createMeter, type Meter } from '../../src/agent/metrics/meter.js'
 import { checkConfig } from '../../src/config/load.js'
 import type { Config } from '../../src/config/schema.js'
-import type { AgentStatus } from '../../src/engine/status.js'
+import { type AgentStatus, BEAT_LAG_BOUNDS_MS } from '../../src/engine/status.js'
 
 /** A pair on two links: a owns one address, takes over two of b's, one health check, quorum on etcd. */
 export const METRICS_CONFIG_TEXT = `node: a
@@ -91,6 +91,7 @@ export function metricsStatus(over: Partial<AgentStatus> = {}): AgentStatus {
       dropped: { 'bad-mac': 5, malformed: 2 },
       loopStalls: 1,
       maxLoopLagMs: 12,
+      beatLag: { boundsMs: BEAT_LAG_BOUNDS_MS, counts: [...BEAT_LAG_BOUNDS_MS, 0].map(() => 0), sumMs: 0 },
       links: {
         private: { sent: 600, received: { b: 590 }, dropped: { 'bad-mac': 3 } },
         public: { sent: 600, received: {}, dropped: {} },

@@ -1,9 +1,8 @@
 import type { Config } from '../../config/schema.js'
-import { ACQUIRE_CAUSES, EVENT_KINDS, RELEASE_CAUSES } from '../../model/events.js'
+import { ACQUIRE_CAUSES, CHECKLIST_OUTCOMES, EVENT_KINDS, RELEASE_CAUSES } from '../../model/events.js'
 import {
   AGENT_STATES,
   CHECKLIST_ACTIONS,
-  CHECKLIST_OUTCOMES,
   DROP_REASONS,
   domains,
   HOOK_BUCKETS,
@@ -237,8 +236,8 @@ export const METRICS: readonly MetricSpec[] = [
   spec(
     'ipfo_takeover_step_seconds',
     'histogram',
-    'How long each step of a takeover took: decision (last heartbeat to peer-lost), the acquire checklist steps, and total.',
-    'peer-lost and checklist-finished events',
+    'How long each step of a takeover took: every step of an acquire checklist; for one that was done, also decision (the silence that decided it) and total (the whole checklist).',
+    'checklist-finished events',
     () => one('step', TAKEOVER_STEPS),
     { step: TAKEOVER_STEPS.join(', ') },
     STEP_BUCKETS,

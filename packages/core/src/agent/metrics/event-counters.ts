@@ -1,25 +1,17 @@
 import type * as PromClient from 'prom-client'
 import type { Config } from '../../config/schema.js'
-import { ACQUIRE_CAUSES, type IpfoEvent, RELEASE_CAUSES } from '../../model/events.js'
+import {
+  ACQUIRE_CAUSES,
+  CHECKLIST_OUTCOMES,
+  type EventOf,
+  type IpfoEvent,
+  RELEASE_CAUSES,
+} from '../../model/events.js'
 import { METRICS } from './catalogue.js'
 import type { PromClientModule } from './default-metrics.js'
-import { CHECKLIST_OUTCOMES, domains, HOOK_RUN_PHASES, TAKEOVER_STEPS } from './label-values.js'
+import { domains, HOOK_RUN_PHASES, TAKEOVER_STEPS } from './label-values.js'
 
-/**
- * The end of a checklist with the time of each step (issue 22, step 5: the engine's side). Declared
- * here until model/events.ts has it; the meter reads only these fields.
- */
-export interface ChecklistFinished {
-  readonly kind: 'checklist-finished'
-  readonly time: number
-  readonly owner: string
-  readonly action: 'acquire' | 'release'
-  readonly outcome: string
-  readonly durationMs: number
-  readonly steps: readonly { readonly step: string; readonly ms: number }[]
-}
-
-type Event = IpfoEvent | ChecklistFinished
+type ChecklistFinished = EventOf<'checklist-finished'>
 
 const EVENT_METRICS = [
   'ipfo_acquires_total',
@@ -68,7 +60,7 @@ export function eventCounters(config: Config, client: PromClientModule, registry
   reachable?.set(1)
 
   const owners = new Set(domains(config).owners)
-  const stepNames = new Set<string>(TAKEOVER_STEPS)
+  const acquireSteps = new Set<string>(TAKEOVER_STEPS.filter((s) => s !== 'decision' && s !== 'total'))
   const phases = new Set<string>(HOOK_RUN_PHASES)
   const outcomes = new Set<string>(CHECKLIST_OUTCOMES)
   const acquireCauses = new Set<string>(ACQUIRE_CAUSES)
@@ -83,8 +75,7 @@ export function eventCounters(config: Config, client: PromClientModule, registry
   return {
     /** Whether events feed the metric (ipfo_quorum_reachable has no series without coordination). */
     has: isEventMetric,
-    onEvent(event: Event): void {
-      // Kinds outside EVENT_KINDS (the checklist-finished event before it is in the union) are not counted.
+    onEvent(event: IpfoEvent): void {
       if (kinds.has(event.kind)) events.inc({ kind: event.kind })
       switch (event.kind) {
         case 'acquiring':
@@ -94,9 +85,6 @@ export function eventCounters(config: Config, client: PromClientModule, registry
         case 'releasing':
           if (owners.has(event.owner) && releaseCauses.has(event.cause))
             releases.inc({ owner: event.owner, cause: event.cause })
-          return
-        case 'peer-lost':
-          observe(steps, 'decision', event.silentForMs)
           return
         case 'checklist-finished':
           checklistFinished(event)
@@ -129,12 +117,17 @@ export function eventCounters(config: Config, client: PromClientModule, registry
     },
   }
 
+  /**
+   * Every step of an acquire is timed, whatever its outcome (a refused acquire's arbitration took
+   * its time too); decision and total only for a takeover that was done.
+   */
   function checklistFinished(event: ChecklistFinished): void {
-    if (event.action !== 'acquire' && event.action !== 'release') return
-    if (outcomes.has(event.outcome)) checklists.inc({ action: event.action, outcome: event.outcome })
+    if (outcomes.has(event.outcome) && (event.action === 'acquire' || event.action === 'release'))
+      checklists.inc({ action: event.action, outcome: event.outcome })
     if (event.action !== 'acquire' || !owners.has(event.owner)) return
-    for (const { step, ms } of event.steps)
-      if (stepNames.has(step) && step !== 'decision' && step !== 'total') observe(steps, step, ms)
+    for (const { step, ms } of event.steps) if (acquireSteps.has(step)) observe(steps, step, ms)
+    if (event.outcome !== 'done') return
+    if (event.detectionMs !== null) observe(steps, 'decision', event.detectionMs)
     observe(steps, 'total', event.durationMs)
   }
 }

@@ -1,5 +1,5 @@
 import type { Config } from '../../config/schema.js'
-import type { DropReason } from '../../model/events.js'
+import type { ChecklistStep, DropReason } from '../../model/events.js'
 import { HOOK_PHASES } from '../../model/hook-contract.js'
 
 /**
@@ -25,18 +25,9 @@ export const UNKNOWN_LINK = 'unknown'
 export const AGENT_STATES = ['starting', 'healthy', 'maintenance', 'stopping'] as const
 export const RESOURCE_STATUSES = ['waiting', 'idle', 'acquiring', 'held', 'releasing'] as const
 export const CHECKLIST_ACTIONS = ['acquire', 'release'] as const
-export const CHECKLIST_OUTCOMES = [
-  'done',
-  'notify-only',
-  'aborted',
-  'failed',
-  'refused',
-  'yielded',
-  'claim-lost',
-] as const
-/** decision: from the peer's last heartbeat to peer-lost; total: the acquire checklist's whole run. */
-export const TAKEOVER_STEPS = [
-  'decision',
+
+/** The steps of an acquire checklist (checklist-finished), in the order they run. */
+const ACQUIRE_STEPS = [
   'claim',
   'arbitrate',
   'gate',
@@ -45,8 +36,12 @@ export const TAKEOVER_STEPS = [
   'announce',
   'PostAcq',
   'notify',
-  'total',
-] as const
+] as const satisfies readonly ChecklistStep[]
+/**
+ * A takeover's steps: decision (the silence that decided it, from the last heartbeat), the acquire
+ * checklist's steps, and total (the checklist's whole run).
+ */
+export const TAKEOVER_STEPS = ['decision', ...ACQUIRE_STEPS, 'total'] as const
 export const HOOK_RUN_PHASES = ['Test', ...HOOK_PHASES, 'Notify'] as const
 export const HOOK_RESULTS = ['ok', 'failed', 'timeout', 'signal'] as const
 

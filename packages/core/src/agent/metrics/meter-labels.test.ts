@@ -1,24 +1,23 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { fixtureMeter, ipfoLines, metricsConfig, metricsStatus } from '../../../test/fakes/metrics-fixture.js'
-import type { AgentStatus } from '../../engine/status.js'
+import { type AgentStatus, BEAT_LAG_BOUNDS_MS } from '../../engine/status.js'
 import { EVENT_KINDS, type IpfoEvent } from '../../model/events.js'
 import { seriesBound } from './catalogue.js'
-import type { ChecklistFinished } from './event-counters.js'
 import { DROP_REASONS } from './label-values.js'
 
-const BEAT_LAG_BOUNDS = [1, 2, 5, 10, 20, 50, 100, 250, 1000]
+const BEAT_LAG_BOUNDS = [...BEAT_LAG_BOUNDS_MS]
 
 /** Names a packet or a broken config could carry: unknown ids, label syntax, newlines, long text. */
 const hostile = fc.oneof(
   fc.constantFrom('a', 'b', 'c', 'private', 'unknown', '', 'b"} 1\nipfo_x{', 'x'.repeat(300)),
   fc.string({ maxLength: 40 }),
 )
-const anyKind = fc.oneof(fc.constantFrom(...EVENT_KINDS), fc.constant('checklist-finished'), fc.string())
+const anyKind = fc.oneof(fc.constantFrom(...EVENT_KINDS), fc.string())
 const ms = fc.oneof(fc.double({ noNaN: false }), fc.integer({ min: 0, max: 120_000 }))
 
 /** Events of any kind with fields that are wrong in every way a bug or an attacker could make them. */
-const event: fc.Arbitrary<IpfoEvent | ChecklistFinished> = fc
+const event: fc.Arbitrary<IpfoEvent> = fc
   .record({
     kind: anyKind,
     owner: hostile,
@@ -36,11 +35,12 @@ const event: fc.Arbitrary<IpfoEvent | ChecklistFinished> = fc
     timedOut: fc.boolean(),
     durationMs: ms,
     silentForMs: ms,
+    detectionMs: fc.option(ms),
     steps: fc.array(fc.record({ step: hostile, ms }), { maxLength: 12 }),
     check: hostile,
     endpoint: hostile,
   })
-  .map((e) => ({ ...e, time: 0 }) as unknown as IpfoEvent | ChecklistFinished)
+  .map((e) => ({ ...e, time: 0 }) as unknown as IpfoEvent)
 
 /** A status whose peers, links, checks and counters name things the config never did. */
 const status: fc.Arbitrary<AgentStatus> = fc
@@ -70,7 +70,7 @@ const status: fc.Arbitrary<AgentStatus> = fc
       counters: {
         ...base.counters,
         dropped: counts,
-        beatLag: { boundsMs: BEAT_LAG_BOUNDS, counts: BEAT_LAG_BOUNDS.map(() => 1), sumMs: 3 },
+        beatLag: { boundsMs: BEAT_LAG_BOUNDS, counts: [...BEAT_LAG_BOUNDS, 0].map(() => 1), sumMs: 3 },
         links: Object.fromEntries(
           [...links, 'private'].map((l) => [
             l,

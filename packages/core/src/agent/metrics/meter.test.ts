@@ -8,7 +8,6 @@ import {
 } from '../../../test/fakes/metrics-fixture.js'
 import type { IpfoEvent } from '../../model/events.js'
 import { METRICS } from './catalogue.js'
-import type { ChecklistFinished } from './event-counters.js'
 
 const at = { time: 1_796_000_000_000 }
 
@@ -63,7 +62,7 @@ describe('the meter', () => {
     // Never heard on public: no age rather than a made-up one. No guard runs: no guard series.
     expect(sample(text, 'ipfo_peer_last_heard_seconds{peer="b",link="public"}')).toBeUndefined()
     expect(text).not.toMatch(/^ipfo_guard_up/m)
-    expect(text).not.toMatch(/^ipfo_heartbeat_timer_lag_seconds/m)
+    expect(sample(text, 'ipfo_heartbeat_timer_lag_seconds_bucket{le="0"}')).toBe(0)
   })
 
   it('has every counter of the catalogue at 0 before anything happened', async () => {
@@ -79,7 +78,7 @@ describe('the meter', () => {
 
   it('counts events by their bounded fields, and a takeover step by step', async () => {
     const meter = fixtureMeter()
-    const events: (IpfoEvent | ChecklistFinished)[] = [
+    const events: IpfoEvent[] = [
       { ...at, kind: 'peer-lost', peer: 'b', silentForMs: 320, links: ['private', 'public'] },
       {
         ...at,
@@ -96,6 +95,7 @@ describe('the meter', () => {
         action: 'acquire',
         outcome: 'done',
         durationMs: 42,
+        detectionMs: 320,
         steps: [
           { step: 'gate', ms: 0.4 },
           { step: 'PreAcq', ms: 20 },

@@ -4,14 +4,14 @@ import type { AgentStatus } from '../../engine/status.js'
 import type { IpfoEvent } from '../../model/events.js'
 import { type Labels, METRICS, type MetricSpec } from './catalogue.js'
 import { defaultMetricsRegistry, type PromClientModule } from './default-metrics.js'
-import { type ChecklistFinished, eventCounters } from './event-counters.js'
+import { eventCounters } from './event-counters.js'
 import { snapshotValues } from './snapshot-values.js'
 
 type Client = PromClientModule
 
 export interface Meter {
   /** Counts an event of the agent's stream (never a rehearsal's). O(1): a switch on its kind. */
-  onEvent(event: IpfoEvent | ChecklistFinished): void
+  onEvent(event: IpfoEvent): void
   /** The exposition text, from one status snapshot taken now. */
   render(): Promise<string>
   readonly contentType: string

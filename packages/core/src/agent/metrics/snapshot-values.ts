@@ -1,5 +1,5 @@
 import type { Config } from '../../config/schema.js'
-import type { AgentStatus, Counters } from '../../engine/status.js'
+import type { AgentStatus, BeatLag, Counters } from '../../engine/status.js'
 import type { Labels } from './catalogue.js'
 import { AGENT_STATES, DROP_REASONS, domains, RESOURCE_STATUSES, UNKNOWN_LINK } from './label-values.js'
 
@@ -7,16 +7,6 @@ interface Value {
   readonly value: number
   readonly labels: Labels
   readonly metricName?: string
-}
-
-/**
- * The heartbeat timer's lag as a cumulative histogram (issue 22, step 5: the engine's side), in
- * `counters.beatLag` once the engine keeps it; until then the metric has no series.
- */
-export interface BeatLag {
-  readonly boundsMs: readonly number[]
-  readonly counts: readonly number[]
-  readonly sumMs: number
 }
 
 type Read = (s: AgentStatus) => Value[]
@@ -160,11 +150,10 @@ function dropped(counters: Counters, links: readonly string[]): Value[] {
 
 /**
  * The engine's buckets in Prometheus's form: `counts[i]` beats fell in bucket i (at most
- * `boundsMs[i]`, above the one before; a last count past the bounds is the overflow), counted since
- * the agent started. Prometheus wants each bucket with every beat at or under its bound.
+ * `boundsMs[i]`, above the one before; the last count past the bounds), counted since the agent
+ * started. Prometheus wants each bucket with every beat at or under its bound.
  */
-function beatLag(lag: BeatLag | undefined): Value[] {
-  if (!lag) return []
+function beatLag(lag: BeatLag): Value[] {
   const name = 'ipfo_heartbeat_timer_lag_seconds'
   let running = 0
   const buckets = lag.boundsMs.map((ms, i) => {
