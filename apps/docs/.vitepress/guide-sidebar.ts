@@ -45,6 +45,7 @@ export const guideSidebar = [
     text: 'Operations',
     items: [
       { text: 'Monitoring', link: '/operations/monitoring' },
+      { text: 'Metrics (Prometheus)', link: '/operations/metrics' },
       { text: 'Maintenance', link: '/operations/maintenance' },
       { text: 'Troubleshooting', link: '/operations/troubleshooting' },
       { text: 'Upgrades and key rotation', link: '/operations/upgrades' },

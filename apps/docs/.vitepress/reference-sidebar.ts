@@ -5,6 +5,7 @@ export const referenceSidebar: { text: string; items: { text: string; link: stri
     items: [
       { text: 'Configuration', link: '/reference/config' },
       { text: 'CLI', link: '/reference/cli' },
+      { text: 'Metrics', link: '/reference/metrics' },
     ],
   },
 ]

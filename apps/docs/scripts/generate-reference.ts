@@ -2,15 +2,18 @@
  * Writes the generated reference pages before every docs build (`npm run generate`):
  *   reference/config.md  from the config JSON Schema of @ipfo/core
  *   reference/cli.md     from the oclif manifest of @ipfo/cli
- * Both are .gitignored: edit the schema, the commands or these scripts, never the pages.
+ *   reference/metrics.md from the metrics catalogue of @ipfo/core
+ * All are .gitignored: edit the schema, the commands or these scripts, never the pages.
  */
 import { copyFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
 import { checkConfig, configJsonSchema, formatIssues } from '@ipfo/core'
+import { METRICS } from '@ipfo/core/agent'
 import { loadCliManifest } from './cli-manifest.js'
 import { cliReference } from './cli-reference.js'
 import { COMPLETE, SMALL } from './config-examples.js'
 import { configReference, fieldsWithoutExample, type JsonSchema } from './config-reference.js'
+import { metricsReference } from './metrics-reference.js'
 import { outagePlot } from './outage-plot.js'
 
 const OUT = fileURLToPath(new URL('../reference/', import.meta.url))
@@ -69,7 +72,8 @@ async function main(): Promise<void> {
   await mkdir(OUT, { recursive: true })
   await writeFile(`${OUT}config.md`, config)
   await writeFile(`${OUT}cli.md`, cli)
-  console.log(`wrote ${OUT}config.md and ${OUT}cli.md`)
+  await writeFile(`${OUT}metrics.md`, metricsReference(METRICS))
+  console.log(`wrote ${OUT}config.md, ${OUT}cli.md and ${OUT}metrics.md`)
   await writePerformancePlot()
   await copyFailoverPlot()
 }

@@ -41,7 +41,23 @@ describe('ipfo config check', () => {
       links: ['private'],
       peers: ['a'],
       checks: [],
+      metrics: null,
     })
+  })
+
+  it('prints the metrics endpoint, and warns when other machines can reach it', async () => {
+    const file = join(dir, 'metrics.yaml')
+    await writeFile(file, `${good(key)}metrics: { listen: "127.0.0.1:9694" }\n`)
+    const local = await runCli(['config', 'check', '--config', file])
+    expect(local.stdout).toContain('metrics: http://127.0.0.1:9694/metrics')
+    expect(local.stderr).not.toContain('reachable from other machines')
+    await writeFile(file, `${good(key)}metrics: { listen: "[::]:9694", path: /m }\n`)
+    const open = await runCli(['config', 'check', '--config', file, '--json'])
+    expect(JSON.parse(open.stdout).metrics).toBe('http://[::]:9694/m')
+    // oclif wraps warnings (with "›" at each line's start): read them as one line.
+    expect(
+      (await runCli(['config', 'check', '--config', file])).stderr.replace(/\s+(›\s+)?/g, ' '),
+    ).toContain('metrics.listen [::]:9694 is reachable from other machines, without authentication')
   })
 
   it('lists the health checks with the addresses that require them', async () => {
