@@ -6,7 +6,9 @@ import { fileURLToPath } from 'node:url'
 
 export const DOCS = fileURLToPath(new URL('..', import.meta.url))
 export const DIST = join(DOCS, '.vitepress', 'dist')
-const GENERATED = ['reference/config.md', 'reference/cli.md', 'reference/metrics.md'].map((p) => join(DOCS, p))
+const GENERATED = ['reference/config.md', 'reference/cli.md', 'reference/metrics.md'].map((p) =>
+  join(DOCS, p),
+)
 
 /** Folders of the docs package that are not site sources (tests, outputs, caches). */
 const NOT_SOURCES = new Set(['node_modules', 'test', 'test-artifacts', '.vitest', '.turbo', 'dist', 'cache'])

@@ -9,7 +9,9 @@ const site = useSite()
 describe('every page of the built site', () => {
   it('has the home page and both reference pages', () => {
     expect(pages).toContain('/')
-    expect(pages).toEqual(expect.arrayContaining(['/reference/config', '/reference/cli', '/reference/metrics']))
+    expect(pages).toEqual(
+      expect.arrayContaining(['/reference/config', '/reference/cli', '/reference/metrics']),
+    )
   })
 
   it('loads with no console error, no uncaught exception and no failed or outside request', async () => {
