@@ -265,8 +265,12 @@ describe('ipfo agent on loopback', () => {
     const config = JSON.parse(await read(files.config.b, 'utf8'))
     await writeFile(files.config.b, JSON.stringify({ ...config, ...metrics(port + 2) }))
     b.signal('SIGHUP')
-    const reloaded = await until('b to serve on its new port', () => scrape(port + 2).catch(() => undefined))
-    expect(value(reloaded, 'ipfo_address_held{owner="a",address="192.0.2.100",interface="demo0"}')).toBe('1')
+    // Served from before the restarted engine has found its address again (reconciliation): wait for it.
+    const reloaded = await until('b to serve on its new port, holding the address', async () => {
+      const text = await scrape(port + 2).catch(() => undefined)
+      const held = 'ipfo_address_held{owner="a",address="192.0.2.100",interface="demo0"}'
+      return text && value(text, held) === '1' ? text : undefined
+    })
     expect(reloaded.match(/^# TYPE process_cpu_user_seconds_total /gm)).toHaveLength(1)
     await expect(fetch(`http://127.0.0.1:${port + 1}/metrics`)).rejects.toThrow()
     await b.stop()
