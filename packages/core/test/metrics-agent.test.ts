@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -113,6 +114,19 @@ describe('an agent with a metrics endpoint', () => {
     expect(sample(text, 'ipfo_agent_state{state="starting"}')).toBe(1)
     // Once in the process, for the three agents started so far.
     expect(collect).toHaveBeenCalledTimes(1)
+  })
+
+  it('is not loaded by an agent without the section: importing @ipfo/core and its agent loads no prom-client', () => {
+    const script = [
+      "import { createRequire } from 'node:module'",
+      "await import('@ipfo/core/agent')",
+      "await import('@ipfo/core')",
+      'const loaded = Object.keys(createRequire(import.meta.url).cache)',
+      "console.log(loaded.filter((k) => k.includes('prom-client')).length)",
+    ].join('\n')
+    const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' })
+    expect(child.stderr).toBe('')
+    expect(child.stdout.trim()).toBe('0')
   })
 
   it('refuses to start on a port in use, naming the field', async () => {
