@@ -2,9 +2,9 @@ export { type AfpNodeFixture, afpNode } from './afp/afp-node.js'
 export { afpPlistValue, binaryPlist, xmlPlist } from './afp/afp-plist-fixture.js'
 export { bindMount, isRoot, mountTmpfs, type TestVolume } from './afp/tmpfs.js'
 export { dataParent, type EtcdCluster, etcdSkipReason, startEtcdCluster } from './etcd/etcd-cluster.js'
-export { freePort } from './free-port.js'
 export { netnsSkipReason } from './netns-skip.js'
 export {
+  catalogueExposition,
   IPFO_METRICS,
   knownSeriesNames,
   PROCESS_METRICS,

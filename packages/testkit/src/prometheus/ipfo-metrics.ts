@@ -71,9 +71,6 @@ export const PROMETHEUS_SERIES = {
   ALERTS: { type: 'gauge', labels: ['alertname', 'alertstate'] },
 } as const satisfies Record<string, MetricSpec>
 
-/** Labels Prometheus puts on every scraped series (and the dashboard's `node` from `ipfo_info`). */
-export const TARGET_LABELS = ['job', 'instance'] as const
-
 /** Every name a dashboard or rule of ipfo's docs may use: histograms with their `_bucket`, `_sum`, `_count`. */
 export function knownSeriesNames(): Set<string> {
   const names = new Set<string>()
@@ -83,4 +80,30 @@ export function knownSeriesNames(): Set<string> {
     else names.add(name)
   }
   return names
+}
+
+/**
+ * Exposition text with one series of every metric of the catalogue (and the process metrics),
+ * every label set to `value`: something shaped like an agent's endpoint for Prometheus to scrape
+ * before the endpoint exists, so that every dashboard query has a series to find. Counters and
+ * histograms grow with `tick`, so rates are not all 0 once it has been scraped twice.
+ */
+export function catalogueExposition(tick = 0, value = 'x'): string {
+  const lines: string[] = []
+  for (const [name, spec] of Object.entries({ ...IPFO_METRICS, ...PROCESS_METRICS })) {
+    const labels = spec.labels.map((label) => `${label}="${value}"`)
+    const series = (suffix: string, more: string[] = []) => {
+      const all = [...labels, ...more]
+      return `${name}${suffix}${all.length > 0 ? `{${all.join(',')}}` : ''}`
+    }
+    lines.push(`# TYPE ${name} ${spec.type}`)
+    if (spec.type === 'histogram') {
+      for (const le of ['0.01', '0.1', '1', '+Inf'])
+        lines.push(`${series('_bucket', [`le="${le}"`])} ${tick * 2}`)
+      lines.push(`${series('_sum')} ${tick * 0.1}`, `${series('_count')} ${tick * 2}`)
+    } else {
+      lines.push(`${series('')} ${spec.type === 'counter' ? tick : 1}`)
+    }
+  }
+  return `${lines.join('\n')}\n`
 }
