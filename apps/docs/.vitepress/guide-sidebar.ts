@@ -45,6 +45,7 @@ export const guideSidebar = [
     text: 'Operations',
     items: [
       { text: 'Monitoring', link: '/operations/monitoring' },
+      { text: 'Alerting and dashboards', link: '/operations/alerting' },
       { text: 'Maintenance', link: '/operations/maintenance' },
       { text: 'Troubleshooting', link: '/operations/troubleshooting' },
       { text: 'Upgrades and key rotation', link: '/operations/upgrades' },

@@ -34,8 +34,14 @@ export function prometheusSkipReason(ci = process.env.CI === 'true'): string | u
 export interface ScrapeJob {
   /** Becomes the `job` label. */
   readonly job: string
-  /** `host:port` of each target, as Prometheus (in its namespace) reaches them. */
-  readonly targets: readonly string[]
+  /**
+   * `host:port` of each target, as Prometheus (in its namespace) reaches them; with labels of its
+   * own, e.g. `{ address: '10.0.0.1:9694', labels: { instance: 'alpha' } }`.
+   */
+  readonly targets: readonly (
+    | string
+    | { readonly address: string; readonly labels: Readonly<Record<string, string>> }
+  )[]
   /** Default `/metrics`. */
   readonly metricsPath?: string
   /** Labels added to every series of these targets, e.g. `{ node: 'a' }`. */
@@ -246,7 +252,11 @@ function configOf(options: PrometheusOptions): unknown {
     scrape_configs: options.scrapeTargets.map((job) => ({
       job_name: job.job,
       metrics_path: job.metricsPath ?? '/metrics',
-      static_configs: [{ targets: job.targets, labels: job.labels ?? {} }],
+      static_configs: job.targets.map((target) =>
+        typeof target === 'string'
+          ? { targets: [target], labels: job.labels ?? {} }
+          : { targets: [target.address], labels: { ...job.labels, ...target.labels } },
+      ),
     })),
   }
 }
