@@ -1,12 +1,17 @@
 import { existsSync } from 'node:fs'
 import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
-import { type Prometheus, prometheusSkipReason, startPrometheus } from '@ipfo/testkit'
+import {
+  grafanaToPromql,
+  type Prometheus,
+  prometheusSkipReason,
+  readDashboard,
+  startPrometheus,
+} from '@ipfo/testkit'
 import { chromium } from 'playwright-core'
 import { afterAll, describe, expect, it, vi } from 'vitest'
 import { ARTIFACTS, CHROMIUM, CHROMIUM_FLAGS } from './browser.js'
 import { DOCS } from './built-site.js'
-import { grafanaToPromql, readDashboard } from './dashboard.js'
 import { type FakeAgents, startFakeAgents } from './preview/fake-agents.js'
 import { CAPTION, legend, type PanelData, previewPage } from './preview/preview-page.js'
 

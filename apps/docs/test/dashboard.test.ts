@@ -2,15 +2,18 @@ import { createServer, type Server } from 'node:http'
 import { join } from 'node:path'
 import {
   catalogueExposition,
+  type Dashboard,
+  dashboardQueries,
+  grafanaToPromql,
   knownSeriesNames,
   type Prometheus,
   prometheusSkipReason,
+  readDashboard,
   seriesNamesIn,
   startPrometheus,
 } from '@ipfo/testkit'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { DOCS } from './built-site.js'
-import { type Dashboard, dashboardQueries, grafanaToPromql, readDashboard } from './dashboard.js'
 
 const DASHBOARD_FILE = join(DOCS, 'public', 'monitoring', 'ipfo-dashboard.json')
 // biome-ignore lint/suspicious/noTemplateCurlyInString: Grafana's placeholder, filled in on import

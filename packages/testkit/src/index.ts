@@ -4,6 +4,13 @@ export { bindMount, isRoot, mountTmpfs, type TestVolume } from './afp/tmpfs.js'
 export { dataParent, type EtcdCluster, etcdSkipReason, startEtcdCluster } from './etcd/etcd-cluster.js'
 export { netnsSkipReason } from './netns-skip.js'
 export {
+  type Dashboard,
+  dashboardQueries,
+  grafanaToPromql,
+  type Panel,
+  readDashboard,
+} from './prometheus/grafana-dashboard.js'
+export {
   catalogueExposition,
   IPFO_METRICS,
   knownSeriesNames,

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import type { Dashboard } from '../dashboard.js'
+import type { Dashboard } from '@ipfo/testkit'
 
 /**
  * A page that draws a Grafana dashboard's panels (their titles, grid places, units and legends)

@@ -1,6 +1,9 @@
 import { readFileSync } from 'node:fs'
 
-/** The parts of a Grafana dashboard JSON the tests read. */
+/**
+ * The parts of a Grafana dashboard JSON the tests read (the docs' ipfo-dashboard.json): its queries,
+ * and each as the PromQL Grafana would send, to run on a real Prometheus.
+ */
 export interface Dashboard {
   readonly __inputs: readonly { name: string; type: string; pluginId: string }[]
   readonly title: string
