@@ -5,10 +5,18 @@
 // installed machine starts no apt at all. Not root, or not Debian: it says what is missing and
 // leaves it to you (the tests that need those tools then skip, or fail under CI=true).
 import { spawnSync } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 
 const LIST = fileURLToPath(new URL('../.ci/apt-packages.txt', import.meta.url))
+/**
+ * Packages whose postinst enables and starts a system service the tests never use: each test runs
+ * its own daemon (in a namespace or on a free port). A system Prometheus would scrape itself every
+ * 5 s on :9090 and an etcd would hold :2379, costing CPU on a 2-core runner and taking ports.
+ */
+const SERVICES_OFF = { prometheus: 'prometheus.service', 'etcd-server': 'etcd.service' }
+/** Debian's hook for "may a package start its service now": exit 101 says no (Docker images ship one). */
+const POLICY_RC_D = '/usr/sbin/policy-rc.d'
 
 /** The packages of the list that dpkg does not know as installed. */
 export function missingPackages() {
@@ -47,16 +55,40 @@ export function ensureSystemPackages(log = (line) => console.log(line)) {
   }
   log(`system packages: installing what the tests need and this machine lacks: ${missing.join(' ')}`)
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }
-  for (const args of [['update'], ['install', '-y', '--no-install-recommends', ...missing]]) {
-    const run = spawnSync('apt-get', args, { stdio: ['ignore', 'inherit', 'inherit'], env })
-    if (run.status !== 0) {
-      log(
-        `system packages: apt-get ${args[0]} failed (${run.error?.message ?? `exit ${run.status}`}); run it yourself: apt-get update && ${command}`,
-      )
-      return false
+  const refuseStarts = !existsSync(POLICY_RC_D)
+  if (refuseStarts)
+    writeFileSync(POLICY_RC_D, '#!/bin/sh\n# ipfo tests: no service starts while apt-get runs\nexit 101\n', {
+      mode: 0o755,
+    })
+  try {
+    for (const args of [['update'], ['install', '-y', '--no-install-recommends', ...missing]]) {
+      const run = spawnSync('apt-get', args, { stdio: ['ignore', 'inherit', 'inherit'], env })
+      if (run.status !== 0) {
+        log(
+          `system packages: apt-get ${args[0]} failed (${run.error?.message ?? `exit ${run.status}`}); run it yourself: apt-get update && ${command}`,
+        )
+        return false
+      }
     }
+  } finally {
+    if (refuseStarts) rmSync(POLICY_RC_D, { force: true })
   }
+  disableServices(missing, log)
   return true
+}
+
+/**
+ * The policy above kept the services from starting; their units stay enabled, so they would start
+ * at the next boot. Disables those this run installed (never one an administrator installed before).
+ */
+function disableServices(installed, log) {
+  const units = installed.flatMap((name) => (name in SERVICES_OFF ? [SERVICES_OFF[name]] : []))
+  if (units.length === 0 || !existsSync('/run/systemd/system')) return
+  const run = spawnSync('systemctl', ['disable', '--now', ...units], {
+    stdio: ['ignore', 'inherit', 'inherit'],
+  })
+  if (run.status !== 0)
+    log(`system packages: could not disable ${units.join(' ')}; the tests do not need them running`)
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) process.exit(ensureSystemPackages() ? 0 : 1)

@@ -46,6 +46,7 @@ export const guideSidebar = [
     items: [
       { text: 'Monitoring', link: '/operations/monitoring' },
       { text: 'Metrics (Prometheus)', link: '/operations/metrics' },
+      { text: 'Alerting and dashboards', link: '/operations/alerting' },
       { text: 'Maintenance', link: '/operations/maintenance' },
       { text: 'Troubleshooting', link: '/operations/troubleshooting' },
       { text: 'Upgrades and key rotation', link: '/operations/upgrades' },

@@ -9,7 +9,7 @@ import { type StaticServer, serveStatic } from './static-server.js'
 /** Debian's chromium; playwright-core never downloads a browser here. */
 export const CHROMIUM = process.env.IPFO_DOCS_CHROMIUM ?? '/usr/bin/chromium'
 /** Flags that work as root in a container, with no network chatter of Chromium's own. */
-const FLAGS = [
+export const CHROMIUM_FLAGS = [
   '--headless',
   '--no-sandbox',
   '--disable-gpu',
@@ -75,7 +75,7 @@ export async function openSite(): Promise<Site> {
   const server = await serveStatic(DIST)
   let browser: Browser
   try {
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: FLAGS })
+    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_FLAGS })
   } catch (error) {
     await server.close()
     throw error
