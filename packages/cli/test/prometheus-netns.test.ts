@@ -27,10 +27,7 @@ const RULES = `${DOCS}ipfo-alert-rules.yml`
 const DASHBOARD = `${DOCS}ipfo-dashboard.json`
 const PORT = 9694
 
-/** Until the agent has a metrics endpoint (the config's `metrics` section), there is nothing to scrape. */
-const noEndpoint =
-  'parseListen' in (await import('@ipfo/core')) ? undefined : 'the agent has no metrics endpoint yet'
-const skip = netnsSkipReason(netnsAvailable(), ci) ?? prometheusSkipReason(ci) ?? noEndpoint
+const skip = netnsSkipReason(netnsAvailable(), ci) ?? prometheusSkipReason(ci)
 
 let pair: NamespacePair | undefined
 let prometheus: Prometheus | undefined
