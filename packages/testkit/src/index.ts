@@ -3,6 +3,10 @@ export { afpPlistValue, binaryPlist, xmlPlist } from './afp/afp-plist-fixture.js
 export { bindMount, isRoot, mountTmpfs, type TestVolume } from './afp/tmpfs.js'
 export { dataParent, type EtcdCluster, etcdSkipReason, startEtcdCluster } from './etcd/etcd-cluster.js'
 export { netnsSkipReason } from './netns-skip.js'
+export { type InstalledPackages, installPacked } from './packages/install-packed.js'
+export { filesMentioning, linksLeaving } from './packages/installed-tree.js'
+export type { PackedPackage } from './packages/pack-workspaces.js'
+export { type InstalledRun, runInstalled } from './packages/run-installed.js'
 export {
   type Dashboard,
   dashboardQueries,
