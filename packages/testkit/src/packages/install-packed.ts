@@ -26,6 +26,11 @@ export interface InstallPackedOptions {
   readonly workspaces: readonly string[]
   /** What to `npm install -g`, e.g. `@ipfo/cli`. */
   readonly spec: string
+  /**
+   * Packed packages of another scope (a third party's hook package) installed next to `spec`
+   * afterwards, from their tarballs, as `npm install -g <name>` from their own registry would.
+   */
+  readonly alsoInstall?: readonly string[]
 }
 
 /**
@@ -48,6 +53,11 @@ export async function installPacked(opts: InstallPackedOptions): Promise<Install
     const packed = await packWorkspaces({ root: opts.root, workspaces: opts.workspaces, dest: tarballs })
     registry = await scopedRegistry(packed)
     const npmOutput = await installGlobal({ prefix, registryUrl: registry.url, spec: opts.spec })
+    for (const name of opts.alsoInstall ?? []) {
+      const tarball = packed.find((p) => p.name === name)
+      if (!tarball) throw new Error(`alsoInstall: ${name} is not among the packed workspaces`)
+      await installGlobal({ prefix, registryUrl: registry.url, spec: tarball.file })
+    }
     return { prefix, modules: join(prefix, 'lib', 'node_modules'), packed, registry, npmOutput, close }
   } catch (error) {
     await close()
