@@ -19,7 +19,7 @@ else {
   // That was 16 MB of an agent's 30 MB heap and 0.7 s of start-up, for nothing.
   globalThis.oclif = { ...globalThis.oclif, enableAutoTranspile: false }
   if (!preset) process.env.OCLIF_DISABLE_ENGINE_WARNING = '1'
-  const { execute } = await import('@oclif/core')
+  const { execute } = await import('@oclif/core/execute')
   if (!preset) delete process.env.OCLIF_DISABLE_ENGINE_WARNING
   await execute({ dir: import.meta.url })
 }

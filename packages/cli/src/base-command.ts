@@ -1,5 +1,6 @@
 import { AddressError, ConfigError, ControlError, IpfoError } from '@ipfo/core/errors'
-import { Command, Flags } from '@oclif/core'
+import { Command } from '@oclif/core/command'
+import * as Flags from '@oclif/core/flags'
 import { EXIT } from './exit-codes.js'
 
 /** Where the agent's config lives unless --config says otherwise. */

@@ -1,5 +1,5 @@
 import type { IpfoEvent } from '@ipfo/core'
-import { Flags } from '@oclif/core'
+import * as Flags from '@oclif/core/flags'
 import { AgentClientCommand } from '../base-command.js'
 
 export default class Events extends AgentClientCommand {

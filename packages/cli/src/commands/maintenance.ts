@@ -1,4 +1,4 @@
-import { Args } from '@oclif/core'
+import * as Args from '@oclif/core/args'
 import { AgentClientCommand } from '../base-command.js'
 
 export default class Maintenance extends AgentClientCommand {

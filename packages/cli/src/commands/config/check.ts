@@ -1,4 +1,4 @@
-import { Flags } from '@oclif/core'
+import * as Flags from '@oclif/core/flags'
 import { DEFAULT_CONFIG, IpfoCommand } from '../../base-command.js'
 
 export default class ConfigCheck extends IpfoCommand {
@@ -19,7 +19,7 @@ export default class ConfigCheck extends IpfoCommand {
     checks: { name: string; kind: string; intervalMs: number; requiredBy: string[] }[]
   }> {
     const { flags } = await this.parse(ConfigCheck)
-    const { loadConfigFile } = await import('@ipfo/core/agent')
+    const { loadConfigFile } = await import('@ipfo/core/config-file')
     const { config } = await loadConfigFile(flags.config)
     this.log(
       `${flags.config} is valid: node ${config.node}, ${config.links.length} link(s), ${config.peers.length} peer(s)`,
