@@ -1,11 +1,10 @@
 import { AddressError, ConfigError, ControlError, IpfoError } from '@ipfo/core/errors'
 import { Command } from '@oclif/core/command'
 import * as Flags from '@oclif/core/flags'
+import { DEFAULT_CONFIG, socketPath } from './config/agent-paths.js'
 import { EXIT } from './exit-codes.js'
 
-/** Where the agent's config lives unless --config says otherwise. */
-export const DEFAULT_CONFIG = '/etc/ipfo/ipfo.yaml'
-export const DEFAULT_SOCKET = '/run/ipfo/ipfo.sock'
+export { DEFAULT_CONFIG }
 
 /**
  * The base of every ipfo command: `--json` everywhere (oclif's enableJsonFlag makes a command's return
@@ -65,13 +64,9 @@ export abstract class AgentClientCommand extends IpfoCommand {
     }),
   }
 
-  protected async socketPath(flags: { config: string; socket?: string | undefined }): Promise<string> {
-    if (flags.socket) return flags.socket
-    const { readFile } = await import('node:fs/promises')
-    const text = await readFile(flags.config, 'utf8').catch(() => undefined)
-    if (text === undefined) return DEFAULT_SOCKET
-    const { parseConfig } = await import('@ipfo/core')
-    return parseConfig(text, flags.config).paths.socket
+  /** --socket, else `paths.socket` of --config (read without the schema), else the default. */
+  protected socketPath(flags: { config: string; socket?: string | undefined }): Promise<string> {
+    return socketPath(flags)
   }
 }
 
