@@ -38,7 +38,7 @@ async function parsed(text: string): Promise<unknown> {
       // Not strict JSON: YAML, which the agent reads JSON with, has the last word.
     }
   }
-  const { parseDocument } = await import('yaml')
+  const { parseDocument } = await import('./yaml-document.js')
   const doc = parseDocument(text)
   if (doc.errors.length > 0) return undefined
   try {
