@@ -3,12 +3,14 @@
 // 10 MB less RSS at fast intervals) from whatever starts it: the systemd unit and launchd plist of
 // `ipfo service install`, and the demo (AGENT_NODE_FLAGS in src/service/agent-command.ts). Other
 // commands start without it: the small young generation costs some 20 ms of start-up.
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { arch, platform, release } from 'node:os'
 
-const line = versionLine(process.argv.slice(2))
+const FAST_WORDS = new Set(['status', 'events', 'takeover', 'release', 'maintenance', 'config', 'hooks'])
+const argv = process.argv.slice(2)
+const line = versionLine(argv)
 if (line !== undefined) process.stdout.write(`${line}\n`)
-else {
+else if ((await everyday(argv)) === undefined) {
   // On import, oclif checks Node against its own engines field (>=18) with the whole of semver, 47
   // files and some 10 ms; ipfo's engines (>=20.19) is stricter and checked by npm at install. The
   // variable is set only for the import, so child processes see the environment as it was.
@@ -19,9 +21,26 @@ else {
   // That was 16 MB of an agent's 30 MB heap and 0.7 s of start-up, for nothing.
   globalThis.oclif = { ...globalThis.oclif, enableAutoTranspile: false }
   if (!preset) process.env.OCLIF_DISABLE_ENGINE_WARNING = '1'
-  const { execute } = await import('@oclif/core')
+  const { execute } = await import('@oclif/core/execute')
   if (!preset) delete process.env.OCLIF_DISABLE_ENGINE_WARNING
   await execute({ dir: import.meta.url })
+}
+
+/**
+ * The everyday commands (status, events, takeover, release, maintenance, config check, hooks list)
+ * run without oclif when installed (with the oclif manifest, which a repository checkout does not
+ * have): dist/fast/dispatch.js parses argv against the manifest and runs the same body as the
+ * command's class. It returns undefined, before doing anything, for whatever it would not handle
+ * exactly as oclif does (--help, an unknown flag, --debug, status --watch, ...): oclif runs those.
+ * test/fast-path.test.ts compares the two.
+ */
+async function everyday(argv) {
+  if (!FAST_WORDS.has(argv[0])) return undefined
+  if (!existsSync(new URL('../oclif.manifest.json', import.meta.url))) return undefined
+  const { runFast } = await import('../dist/fast/dispatch.js')
+  const code = await runFast(argv)
+  if (code !== undefined) process.exitCode = code
+  return code
 }
 
 /**

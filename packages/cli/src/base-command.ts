@@ -1,10 +1,12 @@
-import { AddressError, ConfigError, ControlError, IpfoError } from '@ipfo/core/errors'
-import { Command, Flags } from '@oclif/core'
+import { IpfoError } from '@ipfo/core/errors'
+import { Command } from '@oclif/core/command'
+import * as Flags from '@oclif/core/flags'
+import { DEFAULT_CONFIG, socketPath } from './config/agent-paths.js'
+import type { Output } from './everyday/output.js'
+import { exitCodeFor, reportError } from './everyday/report-error.js'
 import { EXIT } from './exit-codes.js'
 
-/** Where the agent's config lives unless --config says otherwise. */
-export const DEFAULT_CONFIG = '/etc/ipfo/ipfo.yaml'
-export const DEFAULT_SOCKET = '/run/ipfo/ipfo.sock'
+export { DEFAULT_CONFIG }
 
 /**
  * The base of every ipfo command: `--json` everywhere (oclif's enableJsonFlag makes a command's return
@@ -27,25 +29,18 @@ export abstract class IpfoCommand extends Command {
       process.stderr.write(`${stack}\n`)
       return this.exit(error instanceof IpfoError ? exitCodeFor(error) : EXIT.failure)
     }
-    if (!(error instanceof IpfoError)) {
-      // A bug or an unforeseen system error: one line, and how to see more.
-      process.stderr.write(
-        `ipfo: ${error.message}\nhint: run again with --debug for the stack trace, and please report it\n`,
-      )
-      return this.exit(EXIT.failure)
-    }
-    const where =
-      error instanceof ConfigError && error.path && !error.message.includes('\n') ? ` (at ${error.path})` : ''
-    const code = exitCodeFor(error)
-    if (this.jsonEnabled()) {
-      this.logJson({
-        error: { kind: error.name, message: error.message, hint: error.hint ?? null, exitCode: code },
-      })
-    } else {
-      // Written here, unwrapped: oclif would fold long lines at 80 columns, which breaks copy and paste.
-      process.stderr.write(`ipfo: ${error.message}${where}\n${error.hint ? `hint: ${error.hint}\n` : ''}`)
-    }
-    return this.exit(code)
+    return this.exit(
+      reportError(error, {
+        json: this.jsonEnabled(),
+        logJson: (value) => this.logJson(value),
+        stderr: (text) => process.stderr.write(text),
+      }),
+    )
+  }
+
+  /** Where the everyday commands' shared bodies (src/everyday/) write: this command's log. */
+  protected output(): Output {
+    return { json: this.jsonEnabled(), log: (text) => this.log(text) }
   }
 }
 
@@ -64,19 +59,8 @@ export abstract class AgentClientCommand extends IpfoCommand {
     }),
   }
 
-  protected async socketPath(flags: { config: string; socket?: string | undefined }): Promise<string> {
-    if (flags.socket) return flags.socket
-    const { readFile } = await import('node:fs/promises')
-    const text = await readFile(flags.config, 'utf8').catch(() => undefined)
-    if (text === undefined) return DEFAULT_SOCKET
-    const { parseConfig } = await import('@ipfo/core')
-    return parseConfig(text, flags.config).paths.socket
+  /** --socket, else `paths.socket` of --config (read without the schema), else the default. */
+  protected socketPath(flags: { config: string; socket?: string | undefined }): Promise<string> {
+    return socketPath(flags)
   }
-}
-
-function exitCodeFor(error: IpfoError): number {
-  if (error instanceof ConfigError) return EXIT.config
-  if (error instanceof AddressError) return EXIT.address
-  if (error instanceof ControlError) return EXIT.control
-  return EXIT.failure
 }

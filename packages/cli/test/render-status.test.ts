@@ -3,85 +3,9 @@ import { describe, expect, it } from 'vitest'
 import { renderEvent } from '../src/render/events.js'
 import { renderStatus } from '../src/render/status.js'
 import { createStyle, PLAIN, visibleText } from '../src/render/style.js'
+import { STATUS } from './status-fixture.js'
 
-const status: AgentStatus = {
-  node: 'b',
-  state: 'healthy',
-  maintenance: false,
-  incarnation: 1_795_600_000_000,
-  startedAt: '2026-11-25T12:00:00.000Z',
-  uptimeMs: 42_400,
-  timing: { intervalMs: 100, deadAfterMs: 300, detectionMs: 300 },
-  links: ['private', 'public'],
-  held: [],
-  peers: [
-    {
-      id: 'a',
-      alive: true,
-      lost: false,
-      anomaly: true,
-      state: 'healthy',
-      incarnation: 1_795_600_000_000,
-      intervalMs: 100,
-      clockOffsetMs: 3,
-      held: ['192.0.2.100/24'],
-      fit: null,
-      links: [
-        { name: 'private', up: true, lastSeenMsAgo: 52 },
-        { name: 'public', up: false, lastSeenMsAgo: 2_500 },
-      ],
-      heardVia: null,
-    },
-  ],
-  resources: [
-    {
-      owner: 'a',
-      addresses: ['192.0.2.100/24@eth0'],
-      status: 'idle',
-      sinceMsAgo: 40_000,
-      manual: false,
-      heldBack: false,
-      blocked: null,
-      fitHere: true,
-      failingChecks: [],
-      noNodeFit: false,
-      order: ['a', 'b'],
-      holder: null,
-      orderMismatch: [],
-    },
-    {
-      owner: 'b',
-      addresses: ['192.0.2.101/24@eth0', '2001:db8::101/64@eth0'],
-      status: 'held',
-      sinceMsAgo: 40_000,
-      manual: true,
-      heldBack: false,
-      blocked: { action: 'release', retryInMs: null },
-      fitHere: true,
-      failingChecks: [],
-      noNodeFit: false,
-      order: ['a', 'b'],
-      holder: null,
-      orderMismatch: [],
-    },
-  ],
-  checks: [],
-  counters: {
-    sent: 840,
-    received: 790,
-    dropped: { 'bad-mac': 2, 'own-packet': 9 },
-    loopStalls: 0,
-    maxLoopLagMs: 3,
-    beatLag: { boundsMs: [0, 1, 2, 5], counts: [800, 30, 8, 2, 0], sumMs: 62 },
-    links: {
-      private: { sent: 420, received: { a: 395 }, dropped: {} },
-      public: { sent: 420, received: { a: 395 }, dropped: {} },
-    },
-  },
-  hears: ['a'],
-  noCarrier: [],
-  refusedHooks: [],
-}
+const status = STATUS
 
 const PLAIN_STATUS = [
   'node b: healthy, up 42s',

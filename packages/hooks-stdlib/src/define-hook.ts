@@ -1,15 +1,14 @@
 import { readFile } from 'node:fs/promises'
+import type { CommandRunner } from '@ipfo/core'
+import { HookContractError } from '@ipfo/core/errors'
 import {
-  type CommandRunner,
   type HookAction,
   type HookAddress,
-  HookContractError,
   type HookStage,
   parseHookInvocation,
   parseNotifyInvocation,
-  parseResultLines,
-  type RecordedHookResult,
-} from '@ipfo/core'
+} from '@ipfo/core/hook-contract'
+import { parseResultLines, type RecordedHookResult } from '@ipfo/core/hook-results'
 import type { z } from 'zod'
 import { HookInputError } from './errors.js'
 

@@ -1,4 +1,4 @@
-import { parseDuration as parseCoreDuration } from '@ipfo/core'
+import { parseDuration as parseCoreDuration } from '@ipfo/core/duration'
 import { z } from 'zod'
 
 /** "250ms", "20s", "2m" (or a number of ms) to milliseconds; undefined when it is not one. Same rules as the agent's config. */

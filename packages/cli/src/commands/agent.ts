@@ -1,4 +1,4 @@
-import { Flags } from '@oclif/core'
+import * as Flags from '@oclif/core/flags'
 import { DEFAULT_CONFIG, IpfoCommand } from '../base-command.js'
 import { GUARD_COMMAND } from '../guard/command.js'
 import { runUntilSignal } from '../runtime/signals.js'

@@ -1,4 +1,4 @@
-import { Flags } from '@oclif/core'
+import * as Flags from '@oclif/core/flags'
 import { IpfoCommand } from '../base-command.js'
 import type { DemoResult } from '../demo/demo-result.js'
 

@@ -1,5 +1,4 @@
-import type { IpfoEvent } from '@ipfo/core'
-import { Flags } from '@oclif/core'
+import * as Flags from '@oclif/core/flags'
 import { AgentClientCommand } from '../base-command.js'
 
 export default class Events extends AgentClientCommand {
@@ -17,16 +16,12 @@ export default class Events extends AgentClientCommand {
 
   async run(): Promise<void> {
     const { flags } = await this.parse(Events)
-    const { controlRequest, followEvents } = await import('@ipfo/core/control-client')
-    const { renderEvent } = await import('../render/events.js')
-    const { styleFor } = await import('../render/style.js')
-    const style = styleFor(process.stdout, process.env)
+    const { eventPrinter, showEvents } = await import('../everyday/events.js')
+    // Without --follow, the body the fast path in bin/run.js runs too.
+    if (!flags.follow) return showEvents(flags, this.output())
+    const { followEvents } = await import('@ipfo/core/control-client')
+    const print = await eventPrinter(flags.json, this.output())
     const path = await this.socketPath(flags)
-    const print = (e: IpfoEvent) => this.log(flags.json ? JSON.stringify(e) : renderEvent(e, style))
-    if (!flags.follow) {
-      for (const e of await controlRequest<IpfoEvent[]>(path, { method: 'events' })) print(e)
-      return
-    }
     const abort = new AbortController()
     process.once('SIGINT', () => abort.abort())
     await followEvents(path, print, abort.signal)

@@ -1,4 +1,4 @@
-import { Args } from '@oclif/core'
+import * as Args from '@oclif/core/args'
 import { AgentClientCommand } from '../base-command.js'
 
 export default class Maintenance extends AgentClientCommand {
@@ -8,14 +8,7 @@ export default class Maintenance extends AgentClientCommand {
 
   async run(): Promise<{ maintenance: boolean }> {
     const { args, flags } = await this.parse(Maintenance)
-    const { controlRequest } = await import('@ipfo/core/control-client')
-    const on = args.mode === 'on'
-    await controlRequest(await this.socketPath(flags), { method: 'maintenance', on })
-    this.log(
-      on
-        ? 'maintenance mode ON: no automatic takeover or failback until "ipfo maintenance off"'
-        : 'maintenance mode off',
-    )
-    return { maintenance: on }
+    const { maintenance } = await import('../everyday/agent-requests.js')
+    return maintenance(flags, args.mode, this.output())
   }
 }

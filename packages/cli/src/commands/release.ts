@@ -1,4 +1,4 @@
-import { Args } from '@oclif/core'
+import * as Args from '@oclif/core/args'
 import { AgentClientCommand } from '../base-command.js'
 
 export default class Release extends AgentClientCommand {
@@ -12,9 +12,7 @@ export default class Release extends AgentClientCommand {
 
   async run(): Promise<{ owner: string; accepted: boolean }> {
     const { args, flags } = await this.parse(Release)
-    const { controlRequest } = await import('@ipfo/core/control-client')
-    await controlRequest(await this.socketPath(flags), { method: 'release', owner: args.owner })
-    this.log(`releasing ${args.owner}'s addresses; follow with "ipfo status"`)
-    return { owner: args.owner, accepted: true }
+    const { release } = await import('../everyday/agent-requests.js')
+    return release(flags, args.owner, this.output())
   }
 }

@@ -1,5 +1,5 @@
 import type { AgentStatus } from '@ipfo/core'
-import { Flags } from '@oclif/core'
+import * as Flags from '@oclif/core/flags'
 import { AgentClientCommand } from '../base-command.js'
 
 export default class Status extends AgentClientCommand {
@@ -18,22 +18,12 @@ export default class Status extends AgentClientCommand {
 
   async run(): Promise<AgentStatus | undefined> {
     const { flags } = await this.parse(Status)
+    const { renderForPeople: render, showStatus } = await import('../everyday/status.js')
+    // Without --watch, the body the fast path in bin/run.js runs too.
+    if (!flags.watch) return showStatus(flags, this.output())
     const { controlRequest } = await import('@ipfo/core/control-client')
     const path = await this.socketPath(flags)
     const fetch = () => controlRequest<AgentStatus>(path, { method: 'status' })
-    // The renderer is loaded only for people: `status --json` is what scripts poll, so it starts lean.
-    const render = async (status: AgentStatus) => {
-      const [{ renderStatus }, { styleFor }] = await Promise.all([
-        import('../render/status.js'),
-        import('../render/style.js'),
-      ])
-      return renderStatus(status, styleFor(process.stdout, process.env))
-    }
-    if (!flags.watch) {
-      const status = await fetch()
-      if (!this.jsonEnabled()) this.log(await render(status))
-      return status
-    }
     let stop = false
     process.once('SIGINT', () => {
       stop = true

@@ -1,4 +1,4 @@
-import { Args } from '@oclif/core'
+import * as Args from '@oclif/core/args'
 import { AgentClientCommand } from '../base-command.js'
 
 export default class Takeover extends AgentClientCommand {
@@ -15,9 +15,7 @@ export default class Takeover extends AgentClientCommand {
 
   async run(): Promise<{ owner: string; accepted: boolean }> {
     const { args, flags } = await this.parse(Takeover)
-    const { controlRequest } = await import('@ipfo/core/control-client')
-    await controlRequest(await this.socketPath(flags), { method: 'takeover', owner: args.owner })
-    this.log(`taking over ${args.owner}'s addresses; follow with "ipfo status"`)
-    return { owner: args.owner, accepted: true }
+    const { takeover } = await import('../everyday/agent-requests.js')
+    return takeover(flags, args.owner, this.output())
   }
 }

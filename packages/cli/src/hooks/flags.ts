@@ -1,4 +1,4 @@
-import { Flags } from '@oclif/core'
+import * as Flags from '@oclif/core/flags'
 import { DEFAULT_CONFIG } from '../base-command.js'
 
 /** The flags every `ipfo hooks` command shares: where the hook folders are. */

@@ -1,7 +1,8 @@
 import { chmod, chown, mkdir, unlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { ConfigError, type HookPhase, parseCidr, stageFile } from '@ipfo/core'
+import { ConfigError, type HookPhase, stageFile } from '@ipfo/core'
 import { assertNoInlineSecrets, HookInputError, parseHookOptions, sidecarPath } from '@ipfo/hooks-stdlib'
+import { addressFolderName } from './address-folder.js'
 import type { ResolvedHook } from './resolve-hook.js'
 
 /**
@@ -53,16 +54,6 @@ export function checkOptions(hook: ResolvedHook, options: Record<string, unknown
       cause: error,
     })
   }
-}
-
-/** The address folder's name: the IP as ipfo spells it (a prefix, if given, is dropped). */
-export function addressFolderName(address: string): string {
-  const parsed = parseCidr(address)
-  if (!parsed.ok)
-    throw new ConfigError(parsed.reason, {
-      hint: 'give the address the hooks are for, e.g. --address 192.168.1.100',
-    })
-  return parsed.ip
 }
 
 export interface InstallRequest {

@@ -1,9 +1,12 @@
 import { existsSync } from 'node:fs'
 import { lstat, readdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { byteOrder, ConfigError, checkHookSafety, HOOK_PHASES, stageScripts } from '@ipfo/core'
-import { sidecarPath } from '@ipfo/hooks-stdlib'
-import { addressFolderName } from './install.js'
+import { ConfigError } from '@ipfo/core/errors'
+import { HOOK_PHASES } from '@ipfo/core/hook-contract'
+import { checkHookSafety } from '@ipfo/core/hook-safety'
+import { byteOrder, stageScripts } from '@ipfo/core/hooks-layout'
+import { sidecarPath } from '@ipfo/hooks-stdlib/sidecar'
+import { addressFolderName } from './address-folder.js'
 
 /**
  * What `ipfo hooks list` shows: every script of every address folder, in the order the agent runs

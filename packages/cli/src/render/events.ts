@@ -1,4 +1,5 @@
-import { describeEvent, type IpfoEvent, severityOf } from '@ipfo/core'
+import type { IpfoEvent } from '@ipfo/core'
+import { describeEvent, severityOf } from '@ipfo/core/describe-event'
 import type { Style } from './style.js'
 
 /** An event kind, padded to line up, coloured by how loud the event is. */

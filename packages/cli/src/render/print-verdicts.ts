@@ -1,4 +1,4 @@
-import type { Command } from '@oclif/core'
+import type { Command } from '@oclif/core/command'
 import { styleFor } from './style.js'
 import { renderVerdicts, type Verdict } from './verdicts.js'
 

@@ -7,6 +7,9 @@ import { heartbeatRoomIssues } from '../engine/heartbeat-room.js'
 import { ConfigError } from '../model/errors.js'
 import { checkFilesIssues } from './check-files.js'
 
+/** For `ipfo config check`'s summary of the endpoint, from the same small bundle as the check. */
+export { isLoopbackHost, parseListen } from '../config/metrics-schema.js'
+
 /**
  * Reads, validates and completes the agent's config file: `key` is resolved against the config file's
  * folder (so a config and its key can move together) and the key itself is read and checked, so a

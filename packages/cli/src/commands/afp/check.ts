@@ -1,5 +1,5 @@
 import type { AfpCheckReport } from '@ipfo/afp'
-import { Flags } from '@oclif/core'
+import * as Flags from '@oclif/core/flags'
 import { IpfoCommand } from '../../base-command.js'
 
 export default class AfpCheck extends IpfoCommand {

@@ -1,5 +1,5 @@
 import type { Config } from '@ipfo/core'
-import { Flags } from '@oclif/core'
+import * as Flags from '@oclif/core/flags'
 import { DEFAULT_CONFIG, IpfoCommand } from '../../base-command.js'
 
 export default class ConfigShow extends IpfoCommand {

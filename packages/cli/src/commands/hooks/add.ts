@@ -1,5 +1,6 @@
 import { HOOK_PHASES, NOTIFY_EVENTS } from '@ipfo/core'
-import { Args, Flags } from '@oclif/core'
+import * as Args from '@oclif/core/args'
+import * as Flags from '@oclif/core/flags'
 import { IpfoCommand } from '../../base-command.js'
 import { hooksDirFlags } from '../../hooks/flags.js'
 import type { Installed } from '../../hooks/install.js'

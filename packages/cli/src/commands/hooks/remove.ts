@@ -1,4 +1,4 @@
-import { Args } from '@oclif/core'
+import * as Args from '@oclif/core/args'
 import { IpfoCommand } from '../../base-command.js'
 import { hooksDirFlags } from '../../hooks/flags.js'
 

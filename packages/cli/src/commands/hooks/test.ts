@@ -1,4 +1,5 @@
-import { Args, Flags } from '@oclif/core'
+import * as Args from '@oclif/core/args'
+import * as Flags from '@oclif/core/flags'
 import { IpfoCommand } from '../../base-command.js'
 import type { DryRunResult } from '../../hooks/dry-run.js'
 import { hooksDirFlags } from '../../hooks/flags.js'

@@ -1,4 +1,4 @@
-import { Flags } from '@oclif/core'
+import * as Flags from '@oclif/core/flags'
 import { DEFAULT_CONFIG, IpfoCommand } from '../../base-command.js'
 import type { InstalledService } from '../../service/install.js'
 

@@ -1,4 +1,4 @@
-import { Flags } from '@oclif/core'
+import * as Flags from '@oclif/core/flags'
 import { IpfoCommand } from '../../base-command.js'
 
 export default class ServiceUninstall extends IpfoCommand {

@@ -1,5 +1,5 @@
 import type { NetatalkCheckReport } from '@ipfo/afp'
-import { Flags } from '@oclif/core'
+import * as Flags from '@oclif/core/flags'
 import { IpfoCommand } from '../../../base-command.js'
 
 export default class AfpNetatalkCheck extends IpfoCommand {

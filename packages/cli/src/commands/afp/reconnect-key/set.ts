@@ -1,5 +1,6 @@
 import type { SetReconnectKeyResult } from '@ipfo/afp'
-import { Args, Flags } from '@oclif/core'
+import * as Args from '@oclif/core/args'
+import * as Flags from '@oclif/core/flags'
 import { IpfoCommand } from '../../../base-command.js'
 
 export default class AfpReconnectKeySet extends IpfoCommand {
