@@ -17,6 +17,8 @@ const LIST = fileURLToPath(new URL('../.ci/apt-packages.txt', import.meta.url))
 const SERVICES_OFF = { prometheus: 'prometheus.service', 'etcd-server': 'etcd.service' }
 /** Debian's hook for "may a package start its service now": exit 101 says no (Docker images ship one). */
 const POLICY_RC_D = '/usr/sbin/policy-rc.d'
+/** Marks the policy file as this script's: one left by a killed run is removed at the next. */
+const OURS = '# ipfo tests: no service starts while apt-get runs'
 
 /** The packages of the list that dpkg does not know as installed. */
 export function missingPackages() {
@@ -55,11 +57,20 @@ export function ensureSystemPackages(log = (line) => console.log(line)) {
   }
   log(`system packages: installing what the tests need and this machine lacks: ${missing.join(' ')}`)
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }
+  // A run killed while apt-get ran (kill -9) left its policy behind: every service on the machine
+  // would stay refused. It is ours: remove it, then write it again for this run.
+  if (isOurs()) rmSync(POLICY_RC_D, { force: true })
   const refuseStarts = !existsSync(POLICY_RC_D)
-  if (refuseStarts)
-    writeFileSync(POLICY_RC_D, '#!/bin/sh\n# ipfo tests: no service starts while apt-get runs\nexit 101\n', {
-      mode: 0o755,
-    })
+  const removePolicy = () => {
+    if (refuseStarts && isOurs()) rmSync(POLICY_RC_D, { force: true })
+  }
+  // Ctrl-C reaches apt-get too; the policy goes before this script does.
+  const interrupted = (signal) => {
+    removePolicy()
+    process.exit(128 + (signal === 'SIGINT' ? 2 : signal === 'SIGHUP' ? 1 : 15))
+  }
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.once(signal, interrupted)
+  if (refuseStarts) writeFileSync(POLICY_RC_D, `#!/bin/sh\n${OURS}\nexit 101\n`, { mode: 0o755 })
   try {
     for (const args of [['update'], ['install', '-y', '--no-install-recommends', ...missing]]) {
       const run = spawnSync('apt-get', args, { stdio: ['ignore', 'inherit', 'inherit'], env })
@@ -71,10 +82,19 @@ export function ensureSystemPackages(log = (line) => console.log(line)) {
       }
     }
   } finally {
-    if (refuseStarts) rmSync(POLICY_RC_D, { force: true })
+    removePolicy()
+    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.off(signal, interrupted)
   }
   disableServices(missing, log)
   return true
+}
+
+function isOurs() {
+  try {
+    return readFileSync(POLICY_RC_D, 'utf8').includes(OURS)
+  } catch {
+    return false
+  }
 }
 
 /**
