@@ -1,9 +1,9 @@
 /**
  * ipfo CLI start-up benchmark: every everyday command against `node -e 0`, as installed.
  *
- * The CLI is staged in a temporary folder as a package installs it (bin, dist, package.json and the
- * oclif manifest `npm pack` adds, generated there: packages/cli never gets one), with the
- * repository's node_modules beside it. A real agent runs on loopback with simulated addresses (no
+ * The CLI is installed as users install it: every workspace packed (`npm pack`, which adds the CLI's
+ * oclif manifest), served by a local registry for the @ipfo scope, and `npm install -g @ipfo/cli`
+ * into a temporary prefix (testkit's installPacked). A real agent runs on loopback with simulated addresses (no
  * root needed); its config is written as YAML, the usual form. Then, in rounds, each command runs
  * once per round in turn, `node -e 0` first: on a busy machine every command sees the same load,
  * and the ratio of medians is what counts (target: at most 2.2x `node -e 0`).
@@ -13,14 +13,14 @@
  *   npx tsx bench/cli-startup.ts [--runs 30] [--warmup 3]
  */
 import { execFile, spawn } from 'node:child_process'
-import { cp, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises'
-import { createRequire } from 'node:module'
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { cpus, hostname, loadavg, tmpdir } from 'node:os'
-import { dirname, join } from 'node:path'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs, promisify } from 'node:util'
 import { AgentProcess, loopbackStage, writeNodeFiles } from '@ipfo/cli/demo'
 import { stringifyConfig } from '@ipfo/core'
+import { type InstalledPackages, installPacked } from '@ipfo/testkit'
 
 const run = promisify(execFile)
 const { values } = parseArgs({
@@ -31,9 +31,7 @@ const { values } = parseArgs({
 })
 const runs = Number(values.runs)
 const warmup = Number(values.warmup)
-const CLI_DIR = dirname(createRequire(import.meta.url).resolve('@ipfo/cli/package.json'))
-/** Resolves as the CLI does (its node_modules, its devDependencies such as oclif). */
-const fromCli = createRequire(join(CLI_DIR, 'package.json'))
+const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const TARGET_RATIO = 2.2
 
 interface Timed {
@@ -48,18 +46,13 @@ const median = (xs: readonly number[]) => {
   return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2
 }
 
-/** A copy of the CLI as installed, with its oclif manifest. */
-async function stageCli(dir: string): Promise<string> {
-  const root = join(dir, 'cli')
-  await mkdir(root)
-  for (const part of ['bin', 'dist', 'package.json'])
-    await cp(join(CLI_DIR, part), join(root, part), { recursive: true })
-  // .../node_modules/@oclif/core/package.json -> .../node_modules
-  const modules = dirname(dirname(dirname(fromCli.resolve('@oclif/core/package.json'))))
-  await symlink(modules, join(root, 'node_modules'))
-  const oclif = join(dirname(fromCli.resolve('oclif/package.json')), 'bin', 'run.js')
-  await run(process.execPath, [oclif, 'manifest'], { cwd: root })
-  return join(root, 'bin', 'run.js')
+/** The CLI installed globally from the packed workspaces, as `npm install -g @ipfo/cli` does. */
+async function installCli(): Promise<InstalledPackages> {
+  return installPacked({
+    root: ROOT,
+    workspaces: ['packages/core', 'packages/afp', 'packages/hooks-stdlib', 'packages/cli'],
+    spec: '@ipfo/cli',
+  })
 }
 
 async function withAgent<T>(dir: string, body: (config: string, socket: string) => Promise<T>): Promise<T> {
@@ -116,8 +109,10 @@ function time({ name, argv }: Timed): Promise<number> {
 
 async function main(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'ipfo-bench-cli-'))
+  let installed: InstalledPackages | undefined
   try {
-    const bin = await stageCli(dir)
+    installed = await installCli()
+    const bin = join(installed.modules, '@ipfo/cli', 'bin', 'run.js')
     const hooks = join(dir, 'hooks')
     await mkdir(join(hooks, '192.0.2.100'), { recursive: true })
     const times = await withAgent(dir, async (config, socket) => {
@@ -149,6 +144,7 @@ async function main(): Promise<void> {
     })
     await report(times.samples, times.load)
   } finally {
+    await installed?.close()
     await rm(dir, { recursive: true, force: true })
   }
 }
@@ -186,7 +182,7 @@ async function report(samples: Map<string, number[]>, load: number[]): Promise<v
   const md = [
     `# ipfo CLI start-up, ${date}`,
     '',
-    `${machine.cpus} cores (${machine.cpu}), Node ${machine.node}; the CLI staged as installed (with its oclif manifest); ${warmup} warm-up rounds and ${runs} timed rounds, each running every command once in turn (interleaved, \`node -e 0\` first); wall time from spawn to exit; a real agent on loopback, its config as YAML; 1-minute load average ${loadRange} during the run.`,
+    `${machine.cpus} cores (${machine.cpu}), Node ${machine.node}; the CLI installed with \`npm install -g @ipfo/cli\` from the packed workspaces (with its oclif manifest); ${warmup} warm-up rounds and ${runs} timed rounds, each running every command once in turn (interleaved, \`node -e 0\` first); wall time from spawn to exit; a real agent on loopback, its config as YAML; 1-minute load average ${loadRange} during the run.`,
     '',
     `Target: at most ${TARGET_RATIO}x \`node -e 0\` (ratio of medians). Only the ratios compare across machines and loads.`,
     '',
@@ -199,7 +195,7 @@ async function report(samples: Map<string, number[]>, load: number[]): Promise<v
     '',
     "`--config` is the agent's YAML config; it sets `paths.socket`, so those commands load core's bundled YAML parser (with `--socket` they do not). `hooks list` reads `--dir`.",
     '',
-    'Reproduce: `npm run bench:cli` (builds, stages the CLI with its manifest, starts an agent, runs the rounds).',
+    'Reproduce: `npm run bench:cli` (builds, packs and installs the CLI into a temporary prefix, starts an agent, runs the rounds).',
     '',
   ].join('\n')
   const stem = fileURLToPath(new URL(`results/cli-startup-${date.slice(0, 10)}`, import.meta.url))
