@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { type AgentLogLine, AgentProcess, loopbackStage, writeNodeFiles } from '@ipfo/cli/demo'
-import { freePort } from '@ipfo/testkit'
+import { type EtcdCluster, freePort, startEtcdCluster } from '@ipfo/testkit'
 
 /**
  * The dashboard preview's pair: two real `ipfo agent` processes (nodes a and b) on loopback, as
@@ -11,7 +11,8 @@ import { freePort } from '@ipfo/testkit'
  * each serving its Prometheus endpoint on a free port. a owns the VIP and b takes it over. Both run
  * an http health check (`web`, which the VIP requires) against a small server of this module's, and
  * the same hook folder: a PostAcq script that sleeps 200 ms and a PreRel script that sleeps 100 ms.
- * No coordination section (no etcd), so the agents serve no quorum series.
+ * They keep their quorum on a real etcd (one member on loopback, testkit's), with a 2 s lease: a
+ * node takes a dead peer's address once the peer's lease has expired.
  */
 export type Node = 'a' | 'b'
 
@@ -48,9 +49,11 @@ export async function startRealPair(): Promise<RealPair> {
     res.end(failing.has(node) ? 'down\n' : 'ok\n')
   })
   const agents = new Set<AgentProcess>()
+  let etcd: EtcdCluster | undefined
   const close = async () => {
     await Promise.all([...agents].map((agent) => agent.kill()))
     agents.clear()
+    await etcd?.close()
     if (web.listening) {
       web.closeAllConnections()
       await new Promise((resolve) => web.close(resolve))
@@ -59,6 +62,9 @@ export async function startRealPair(): Promise<RealPair> {
   }
   try {
     const webPort = await listen(web)
+    // Raft at 100/1000 ms, as the quorum tests run it on the shared two-core machine.
+    etcd = await startEtcdCluster({ size: 1, heartbeatMs: 100, electionMs: 1_000 })
+    const coordination = { kind: 'etcd', endpoints: [...etcd.endpoints], leaseTtl: '2s' }
     const stage = loopbackStage(dir, 30_000 + Math.floor(Math.random() * 20_000))
     const vip = stage.vip.split('/')[0]!
     const hooks = join(dir, 'hooks')
@@ -70,6 +76,7 @@ export async function startRealPair(): Promise<RealPair> {
     const extra = (node: Node) => ({
       metrics: { listen: `127.0.0.1:${metrics[node]}` },
       hooks: { dir: hooks },
+      coordination,
       checks: {
         web: {
           kind: 'http',
