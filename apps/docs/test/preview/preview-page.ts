@@ -5,17 +5,21 @@ import type { Dashboard } from '@ipfo/testkit'
 /**
  * A page that draws a Grafana dashboard's panels (their titles, grid places, units and legends)
  * from data already queried, with uPlot: a stand-in for a screenshot of Grafana, which cannot be
- * installed here. It says so in its caption. The page loads nothing: uPlot is inlined.
+ * installed here. It says so in its caption. A panel's note (why it has no data) is written on it.
+ * The page loads nothing: uPlot is inlined.
  */
 export interface PanelData {
   readonly id: number
   /** One per series: its legend and its points (seconds, value or null for NaN or a gap). */
   readonly series: readonly { label: string; points: readonly [number, number | null][] }[]
+  /** Said on the panel, e.g. why it has no data. */
+  readonly note?: string
 }
 
 export const CAPTION =
   'Preview rendered from ipfo-dashboard.json (its panels, queries, units and legends) by a small uPlot page, ' +
-  'with data from a live Prometheus 2.42 scraping two stand-in agents through a failover. Not Grafana.'
+  'with data from a live Prometheus 2.42 scraping two real ipfo agents (on loopback, simulated addresses) ' +
+  'through a failover and a failback. Not Grafana.'
 
 const require = createRequire(import.meta.url)
 const UPLOT_CSS = require.resolve('uplot/dist/uPlot.min.css')
@@ -27,7 +31,16 @@ export function legend(format: string | undefined, labels: Record<string, string
   return format.replace(/\{\{\s*(\w+)\s*\}\}/g, (_, name: string) => labels[name] ?? '')
 }
 
-export function previewPage(dashboard: Dashboard, data: readonly PanelData[], subtitle: string): string {
+/**
+ * The page. `range` is the dashboard's time range (unix seconds), the same on every panel, as in
+ * Grafana; times are drawn in the browser's time zone.
+ */
+export function previewPage(
+  dashboard: Dashboard,
+  data: readonly PanelData[],
+  subtitle: string,
+  range: { readonly from: number; readonly to: number },
+): string {
   const panels = dashboard.panels.map((p) => ({
     id: p.id,
     type: p.type,
@@ -35,6 +48,7 @@ export function previewPage(dashboard: Dashboard, data: readonly PanelData[], su
     unit: p.fieldConfig?.defaults?.unit ?? 'short',
     grid: p.gridPos,
     series: data.find((d) => d.id === p.id)?.series ?? [],
+    note: data.find((d) => d.id === p.id)?.note ?? '',
   }))
   // JSON in a script element: `<` escaped so no text can close it.
   const json = JSON.stringify(panels).replaceAll('<', '\\u003c')
@@ -49,7 +63,8 @@ header p { margin: 0 0 4px; color: #9fa7b3; }
 .row { font-weight: 600; font-size: 15px; align-self: end; border-bottom: 1px solid #2c3235; }
 .panel { background: #181b1f; border: 1px solid #2c3235; border-radius: 2px; padding: 4px 8px; overflow: hidden; display: flex; flex-direction: column; }
 .panel h2 { font-size: 13px; margin: 0 0 2px; font-weight: 500; }
-.chart { flex: 1; min-height: 0; }
+.chart { flex: 1; min-height: 0; position: relative; }
+.note { position: absolute; inset: 30% 8% auto 8%; text-align: center; color: #9fa7b3; font-style: italic; z-index: 1; }
 .legend { font-size: 11px; max-height: 4.5em; overflow: hidden; }
 .legend span { display: inline-block; margin-right: 12px; white-space: nowrap; }
 .legend i { display: inline-block; width: 12px; height: 3px; margin-right: 4px; vertical-align: middle; }
@@ -59,6 +74,7 @@ header p { margin: 0 0 4px; color: #9fa7b3; }
 <script>${readFileSync(UPLOT_JS, 'utf8')}</script>
 <script>
 const PANELS = ${json};
+const RANGE = [${range.from}, ${range.to}];
 const COLORS = ['#73bf69', '#f2cc0c', '#8ab8ff', '#ff780a', '#f2495c', '#5794f2', '#b877d9', '#fade2a', '#96d98d', '#ffb357'];
 function format(unit, v) {
   if (v == null || !isFinite(v)) return '';
@@ -70,7 +86,8 @@ function format(unit, v) {
   return String(+v.toPrecision(3));
 }
 const grid = document.getElementById('grid');
-let drawn = 0, withData = 0;
+let drawn = 0;
+const withData = [], empty = [];
 for (const p of PANELS) {
   const el = document.createElement('div');
   el.style.gridColumn = (p.grid.x + 1) + ' / span ' + p.grid.w;
@@ -91,6 +108,7 @@ for (const p of PANELS) {
   const ys = p.series.map((s) => { const m = new Map(s.points); return xs.map((x) => m.has(x) ? m.get(x) : null); });
   const opts = {
     width: chart.clientWidth, height: chart.clientHeight,
+    scales: { x: { time: true, range: () => RANGE } },
     series: [{}, ...p.series.map((s, i) => ({ label: s.label, stroke: COLORS[i % COLORS.length], width: 1.5, spanGaps: false, value: (u, v) => format(p.unit, v) }))],
     axes: [
       { stroke: '#9fa7b3', grid: { stroke: '#2c3235' }, ticks: { stroke: '#2c3235' } },
@@ -100,11 +118,12 @@ for (const p of PANELS) {
     cursor: { show: false },
   };
   new uPlot(opts, [xs, ...ys], chart);
+  if (p.note) { const note = document.createElement('div'); note.className = 'note'; note.textContent = p.note; chart.appendChild(note); }
   drawn++;
-  if (ys.some((y) => y.some((v) => v != null))) withData++;
+  (ys.some((y) => y.some((v) => v != null)) ? withData : empty).push(p.title);
   el.dataset.series = String(p.series.length);
 }
-window.__preview = { drawn, withData };
+window.__preview = { drawn, withData, empty };
 </script></body></html>`
 }
 
