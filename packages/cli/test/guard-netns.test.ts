@@ -119,13 +119,15 @@ describe.skipIf(skip !== undefined)('the guard: an address never outlives its ag
       const handover = (async () => {
         killedAt = Date.now()
         await a.kill()
-        await until('b to hold the VIP alone', async () => (await holders(p)) === 'b', 1_500)
+        await until('b to hold the VIP alone', async () => (await holders(p)) === 'b', 10_000)
         return Date.now() - killedAt
       })()
       const looks = [first, ...(await sampleHolders(view, handover))]
       const tookMs = await handover
       expect(sampledHandoverFaults(looks, 'a', 'b')).toEqual([])
-      expect(tookMs).toBeLessThan(1_500)
+      // How fast, in wall time, depends on the machine's load; that b did not wait out deadAfter, its
+      // peer-lost says below (on b's own clock).
+      console.log(`kill -9: b held the VIP alone ${tookMs} ms after the kill`)
     } finally {
       view.close()
     }
@@ -363,8 +365,12 @@ describe.skipIf(skip !== undefined)('the guard: an address never outlives its ag
     // The new guard works: a's death is handed over as before.
     const a = p.log.length
     process.kill((await statusOf(p, 'a'))!.process!.pid, 'SIGKILL')
-    await until('b to take over through the new guard', async () => (await holders(p)) === 'b', 1_500)
+    await until('b to take over through the new guard', async () => (await holders(p)) === 'b', 10_000)
     await until('the new guard to log what it did', () => linesOf(p, 'a', 'guard-acted')[0], 5_000)
     expect(p.log.length).toBeGreaterThan(a)
+    // b heard a leave through the new guard's last word: it did not wait out deadAfter (3 s).
+    const lost = p.log.slice(a).filter((l) => l.node === 'b' && l.line.kind === 'peer-lost')
+    expect(lost.length).toBeGreaterThan(0)
+    for (const l of lost) expect(Number((l.line as { silentForMs?: number }).silentForMs)).toBeLessThan(1_000)
   })
 })

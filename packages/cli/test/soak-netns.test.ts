@@ -123,6 +123,32 @@ function hookRuns(
 }
 
 /**
+ * The agents' logs, read through their stdout pipes, have caught up with what their status says: every
+ * checklist started (`acquiring`, `releasing`) has its outcome line. An agent says a checklist ended
+ * (its status) only after it wrote that line, but this test may read the status before the pipe:
+ * hooks counted then would lack the event that explains them.
+ */
+function logsCaughtUp(events: readonly { node: string; line: unknown }[]): boolean {
+  return ['a', 'b'].every((node) => {
+    const count = (kind: string, action?: string) =>
+      events.filter((e) => {
+        const line = e.line as Record<string, unknown>
+        return e.node === node && line.kind === kind && (action === undefined || line.action === action)
+      }).length
+    const acquireEnds =
+      count('acquired') +
+      count('acquire-abandoned') +
+      count('takeover-refused') +
+      count('claim-lost') +
+      count('notification-only', 'acquire') +
+      count('checklist-aborted', 'acquire')
+    const releaseEnds =
+      count('released') + count('notification-only', 'release') + count('checklist-aborted', 'release')
+    return count('acquiring') <= acquireEnds && count('releasing') <= releaseEnds
+  })
+}
+
+/**
  * An agent's heap right after a full collection (`used`); of it what is not V8's compiled code and
  * bytecode (`live`), which keep growing a little for hundreds of failovers while V8 optimises the
  * failover path (no leak, but enough to hide one of a KB a failover); and from a heap snapshot, its
@@ -352,6 +378,7 @@ describe.skipIf(skip !== undefined)('soak', () => {
       ).catch(explain(since))
     }
     await new Promise((r) => setTimeout(r, 500))
+    await until("the agents' logs to show how each checklist ended", () => logsCaughtUp(p.log), 15_000)
 
     // One holder per VIP, nothing else on the interfaces.
     expect(await holdersOf(vips.a)).toBe('a')
@@ -458,8 +485,8 @@ describe.skipIf(skip !== undefined)('soak', () => {
     // holding it); the pair must then settle again by itself, and only a stall past deadAfter may
     // explain the loss: a live peer heard on time is never taken over.
     await until(
-      'the end: each VIP with its owner alone, no checklist running',
-      async () => (await settled()) && (await noChecklist()),
+      "the end: each VIP with its owner alone, no checklist running, each one's outcome in the logs",
+      async () => (await settled()) && (await noChecklist()) && logsCaughtUp(p.log),
       30_000,
     )
     const lostSinceRestart = p.log
