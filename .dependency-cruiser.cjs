@@ -98,12 +98,12 @@ module.exports = {
     {
       name: 'metrics-loaded-on-demand',
       comment:
-        'the agent loads its metrics endpoint (and with it prom-client) with import() when the config has a metrics section; the catalogue and its label values are pure and may be imported (the docs do)',
+        'the agent loads its metrics endpoint (and with it prom-client) with import() when the config has a metrics section; the catalogue, its label values and the listen hints are pure and may be imported (the docs and doctor do)',
       severity: 'error',
       from: { path: CORE, pathNot: [`${CORE}agent/metrics/`, TESTS] },
       to: {
         path: `${CORE}agent/metrics/`,
-        pathNot: `${CORE}agent/metrics/(catalogue|label-values)\\.ts$`,
+        pathNot: `${CORE}agent/metrics/(catalogue|label-values|listen-hints)\\.ts$`,
         dependencyTypesNot: ['dynamic-import'],
       },
     },

@@ -1,6 +1,7 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { freePort } from '@ipfo/testkit'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { type AgentLogLine, AgentProcess } from '../src/demo/agent-process.js'
 import { loopbackStage } from '../src/demo/loopback-stage.js'
@@ -24,7 +25,8 @@ afterEach(async () => {
 })
 
 async function setup(extra: ExtraConfig = {}) {
-  const stage = loopbackStage(dir, 30_000 + Math.floor(Math.random() * 20_000))
+  // UDP heartbeat ports below the ephemeral range (32768 and up), where no client socket lands.
+  const stage = loopbackStage(dir, 10_000 + Math.floor(Math.random() * 20_000))
   const files = await writeNodeFiles(stage, dir, extra)
   const agent = (node: 'a' | 'b') =>
     new AgentProcess(
@@ -216,11 +218,13 @@ describe('ipfo agent on loopback', () => {
   })
 
   it('serves Prometheus metrics: a takeover is counted step by step; SIGHUP binds the new address', async () => {
-    const port = 50_000 + Math.floor(Math.random() * 10_000)
+    const [port, portB, portB2] = [await freePort(), await freePort(), await freePort()]
     const metrics = (p: number) => ({ metrics: { listen: `127.0.0.1:${p}` } })
-    const { stage, agent, files } = await setup({ a: metrics(port), b: metrics(port + 1) })
+    const { stage, agent, files, socket } = await setup({ a: metrics(port), b: metrics(portB) })
+    /** The text of a 200; undefined for a 503 (starting) or no answer. */
     const scrape = async (p: number) => {
-      const response = await fetch(`http://127.0.0.1:${p}/metrics`)
+      const response = await fetch(`http://127.0.0.1:${p}/metrics`).catch(() => undefined)
+      if (response?.status !== 200) return undefined
       expect(response.headers.get('content-type')).toBe('text/plain; version=0.0.4; charset=utf-8')
       return response.text()
     }
@@ -229,18 +233,21 @@ describe('ipfo agent on loopback', () => {
         .split('\n')
         .find((l) => l.startsWith(`${series} `))
         ?.slice(series.length + 1)
+    const heldA = 'ipfo_address_held{owner="a",address="192.0.2.100",interface="demo0"}'
     const { a, b } = await startBoth(stage, agent)
     const before = await until('b to hear a', async () => {
-      const text = await scrape(port + 1).catch(() => undefined)
+      const text = await scrape(portB)
       return text && value(text, 'ipfo_peer_up{peer="a"}') === '1' ? text : undefined
     })
-    expect(value(before, 'ipfo_address_held{owner="a",address="192.0.2.100",interface="demo0"}')).toBe('0')
+    expect(value(before, heldA)).toBe('0')
     expect(Number(value(before, 'ipfo_heartbeats_received_total{link="private",peer="a"}'))).toBeGreaterThan(
       0,
     )
-    expect(
-      value(await scrape(port), 'ipfo_address_held{owner="a",address="192.0.2.100",interface="demo0"}'),
-    ).toBe('1')
+    // Held once a's acquire has finished (not while it runs, although the address is on already).
+    await until('a to say it holds the address', async () => {
+      const text = await scrape(port)
+      return text && value(text, heldA) === '1' ? true : undefined
+    })
 
     await a.kill()
     await until(
@@ -249,30 +256,47 @@ describe('ipfo agent on loopback', () => {
       5_000,
     )
     await until('b to count the takeover', async () => {
-      const text = await scrape(port + 1)
-      return value(text, 'ipfo_takeover_step_seconds_count{step="total"}') === '1' ? text : undefined
+      const text = await scrape(portB)
+      return text && value(text, 'ipfo_takeover_step_seconds_count{step="total"}') === '1' ? text : undefined
     }).then((text) => {
       expect(value(text, 'ipfo_acquires_total{owner="a",cause="peer-lost"}')).toBe('1')
       expect(value(text, 'ipfo_checklists_total{action="acquire",outcome="done"}')).toBe('1')
       expect(value(text, 'ipfo_takeover_step_seconds_count{step="add"}')).toBe('1')
       expect(value(text, 'ipfo_takeover_step_seconds_count{step="decision"}')).toBe('1')
-      expect(value(text, 'ipfo_address_held{owner="a",address="192.0.2.100",interface="demo0"}')).toBe('1')
+      expect(value(text, heldA)).toBe('1')
       expect(value(text, 'ipfo_peer_up{peer="a"}')).toBe('0')
       expect(Number(value(text, 'ipfo_heartbeat_timer_lag_seconds_count'))).toBeGreaterThan(0)
     })
 
+    // The new port is taken: the reload goes on without the endpoint, which comes up once it is free.
+    const { createServer } = await import('node:net')
+    const squatter = createServer()
+    await new Promise<void>((resolve) => squatter.listen(portB2, '127.0.0.1', () => resolve()))
+    const sent = async () =>
+      JSON.parse((await runCli(['status', '--socket', socket('b'), '--json'])).stdout).counters.links.private
+        .sent as number
     const { readFile: read, writeFile } = await import('node:fs/promises')
     const config = JSON.parse(await read(files.config.b, 'utf8'))
-    await writeFile(files.config.b, JSON.stringify({ ...config, ...metrics(port + 2) }))
+    await writeFile(files.config.b, JSON.stringify({ ...config, ...metrics(portB2) }))
+    const hupAt = Date.now()
     b.signal('SIGHUP')
-    // Served from before the restarted engine has found its address again (reconciliation): wait for it.
-    const reloaded = await until('b to serve on its new port, holding the address', async () => {
-      const text = await scrape(port + 2).catch(() => undefined)
-      const held = 'ipfo_address_held{owner="a",address="192.0.2.100",interface="demo0"}'
-      return text && value(text, held) === '1' ? text : undefined
-    })
+    const bSaidSince = () =>
+      lines.filter((l) => l.node === 'b' && eventMs(l.line) >= hupAt).map((l) => l.line)
+    await until('b to restart', () => bSaidSince().some((l) => l.kind === 'agent-started') || undefined)
+    const error = await until('b to report the endpoint', () =>
+      bSaidSince().find((l) => l.kind === 'error' && l.context === 'metrics endpoint'),
+    )
+    expect(error.message).toContain(`metrics.listen: 127.0.0.1:${portB2} is in use`)
+    expect(error.message).toContain('tried again every 5 s')
+    const sentAfterHup = await sent()
+    await until('b to go on beating', async () => ((await sent()) > sentAfterHup + 5 ? true : undefined))
+    // a was killed: its simulated address stays listed; b holds it too.
+    expect(await stage.holders()).toContain('b')
+    await new Promise<void>((resolve) => squatter.close(() => resolve()))
+    // 503 until the engine has reconciled: the first 200 already says the address is held.
+    const reloaded = await until('b to serve on its new port', () => scrape(portB2), 10_000)
+    expect(value(reloaded, heldA)).toBe('1')
     expect(reloaded.match(/^# TYPE process_cpu_user_seconds_total /gm)).toHaveLength(1)
-    await expect(fetch(`http://127.0.0.1:${port + 1}/metrics`)).rejects.toThrow()
     await b.stop()
   })
 

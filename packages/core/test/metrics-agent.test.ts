@@ -1,7 +1,10 @@
 import { spawnSync } from 'node:child_process'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { createRequire } from 'node:module'
+import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { freePort } from '@ipfo/testkit'
 import promClient from 'prom-client'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { simulatedAddressControl } from '../src/adapters/address/simulated-address-control.js'
@@ -40,7 +43,9 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true })
 })
 
-const base = 20_000 + Math.floor(Math.random() * 20_000)
+// UDP heartbeat ports below the ephemeral range (32768 and up); metrics ports from freePort().
+const base = 10_000 + Math.floor(Math.random() * 20_000)
+const { version } = createRequire(import.meta.url)('../package.json') as { version: string }
 
 /** Node a alone (b never runs), on loopback with simulated addresses; b is lost only after a minute. */
 async function configFile(metricsPort: number, tag: string): Promise<string> {
@@ -82,12 +87,12 @@ async function scrape(port: number): Promise<string> {
 
 describe('an agent with a metrics endpoint', () => {
   it('serves its metrics and counts its own events, never a rehearsal', async () => {
-    const port = base + 2
+    const port = await freePort()
     const seen: IpfoEvent[] = []
     await start(port, seen)
     await vi.waitFor(() => expect(rehearsed.map((e) => e.kind)).toContain('acquiring'), { timeout: 5_000 })
     const text = await scrape(port)
-    expect(sample(text, 'ipfo_info{node="a",version="0.1.0"}')).toBe(1)
+    expect(sample(text, `ipfo_info{node="a",version="${version}"}`)).toBe(1)
     // Starting: b has not been heard, and is not lost for a minute.
     expect(sample(text, 'ipfo_agent_state{state="starting"}')).toBe(1)
     expect(sample(text, 'ipfo_heartbeats_sent_total{link="private"}')).toBeGreaterThan(0)
@@ -103,13 +108,13 @@ describe('an agent with a metrics endpoint', () => {
   })
 
   it('a reload (stop, start) binds the new address, and registers the default metrics once', async () => {
-    const first = await start(base + 3)
-    expect((await scrape(base + 3)).match(/^# TYPE nodejs_heap_size_used_bytes /gm)).toHaveLength(1)
+    const [one, two] = [await freePort(), await freePort()]
+    const first = await start(one)
+    expect((await scrape(one)).match(/^# TYPE nodejs_heap_size_used_bytes /gm)).toHaveLength(1)
     await first.stop({ release: false })
     agents.splice(agents.indexOf(first), 1)
-    await expect(fetch(`http://127.0.0.1:${base + 3}/metrics`)).rejects.toThrow()
-    await start(base + 4)
-    const text = await scrape(base + 4)
+    await start(two)
+    const text = await scrape(two)
     expect(text.match(/^# TYPE nodejs_heap_size_used_bytes /gm)).toHaveLength(1)
     expect(sample(text, 'ipfo_agent_state{state="starting"}')).toBe(1)
     // Once in the process, for the three agents started so far.
@@ -129,11 +134,60 @@ describe('an agent with a metrics endpoint', () => {
     expect(child.stdout.trim()).toBe('0')
   })
 
-  it('refuses to start on a port in use, naming the field', async () => {
-    await start(base + 5)
-    await expect(start(base + 5, [], 'second')).rejects.toMatchObject({
-      path: 'metrics.listen',
-      message: expect.stringContaining(`metrics.listen: 127.0.0.1:${base + 5} is in use`),
+  it('starts on a port in use, says so naming the field, and binds it once it is free', async () => {
+    const port = await freePort()
+    const squatter = createServer()
+    await new Promise<void>((resolve) => squatter.listen(port, '127.0.0.1', () => resolve()))
+    const seen: IpfoEvent[] = []
+    const agent = await start(port, seen)
+    const error = seen.find((e) => e.kind === 'error' && e.context === 'metrics endpoint')
+    expect(error).toMatchObject({
+      message: expect.stringContaining(`metrics.listen: 127.0.0.1:${port} is in use`),
     })
+    // Failover runs: heartbeats go out.
+    const sent = agent.engine.status().counters.links.private?.sent ?? 0
+    await vi.waitFor(() =>
+      expect(agent.engine.status().counters.links.private?.sent).toBeGreaterThan(sent + 3),
+    )
+    await new Promise<void>((resolve) => squatter.close(() => resolve()))
+    await vi.waitFor(async () => expect(await scrape(port)).toContain('ipfo_info'), {
+      timeout: 8_000,
+      interval: 200,
+    })
+    // Reported once, not at every retry.
+    expect(seen.filter((e) => e.kind === 'error' && e.context === 'metrics endpoint')).toHaveLength(1)
+  }, 15_000)
+
+  it('answers 503 until the engine has started, then the addresses it found held', async () => {
+    const port = await freePort()
+    const file = await configFile(port, 'held')
+    // The address is on the interface already (the agent held it before a restart): found at start.
+    const simulated = simulatedAddressControl(join(dir, 'addresses.json'))
+    await simulated.add({ interface: 'demo0', ip: '192.0.2.100', prefix: 24, family: 4 })
+    // Reconciliation waits until the test has scraped the endpoint in between.
+    let reconcile = () => {}
+    const reconciling = new Promise<void>((resolve) => {
+      reconcile = resolve
+    })
+    const address = {
+      ...simulated,
+      present: async (...args: Parameters<typeof simulated.present>) => {
+        await reconciling
+        return simulated.present(...args)
+      },
+    }
+    const starting = startAgent({ configFile: file, platform: 'linux', address, log: '/dev/null' })
+    const early = await vi.waitFor(async () => {
+      const response = await fetch(`http://127.0.0.1:${port}/metrics`)
+      return { status: response.status, text: await response.text() }
+    })
+    expect(early).toEqual({
+      status: 503,
+      text: 'the agent is starting: its addresses are not reconciled yet\n',
+    })
+    reconcile()
+    agents.push(await starting)
+    const text = await scrape(port)
+    expect(sample(text, 'ipfo_address_held{owner="b",address="192.0.2.100",interface="demo0"}')).toBe(1)
   })
 })

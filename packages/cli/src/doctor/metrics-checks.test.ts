@@ -48,9 +48,25 @@ describe('checkMetrics', () => {
     const [, taken] = await checkMetrics(config(`127.0.0.1:${port}`), false)
     expect(taken).toMatchObject({
       verdict: 'fail',
-      detail: `TCP 127.0.0.1:${port} cannot be bound: EADDRINUSE`,
+      detail: `TCP 127.0.0.1:${port} cannot be bound: is in use by another program (another agent on this machine?) (EADDRINUSE)`,
+      hint: expect.stringContaining(`ss -tlnp 'sport = :${port}'`),
     })
     const [, answers] = await checkMetrics(config(`127.0.0.1:${port}`), true)
     expect(answers).toMatchObject({ verdict: 'pass', detail: `http://127.0.0.1:${port}/metrics answers` })
+  })
+
+  it("gives the agent's hint for an address not of this machine, and says reload where a reload applies", async () => {
+    // TEST-NET-1: never an address of this machine.
+    const [, absent] = await checkMetrics(config('192.0.2.1:9694'), false)
+    expect(absent).toMatchObject({
+      verdict: 'fail',
+      detail: expect.stringContaining('is not an address of this machine (or not up yet) (EADDRNOTAVAIL)'),
+      hint: expect.stringContaining('ip -br addr'),
+    })
+    const [, silent] = await checkMetrics(config('127.0.0.1:1'), true)
+    expect(silent).toMatchObject({
+      verdict: 'fail',
+      hint: expect.stringContaining('systemctl reload ipfo / SIGHUP'),
+    })
   })
 })

@@ -32,18 +32,20 @@ export async function checkMetrics(config: Config, agentRunning: boolean): Promi
         ? fail(
             'metrics endpoint',
             `${url} does not answer: ${answer}`,
-            'see ipfo events for errors, or restart the agent',
+            'see ipfo events for errors (a metrics.listen the agent cannot bind is retried every 5 s and reported there); after fixing the config, reload (systemctl reload ipfo / SIGHUP)',
           )
         : pass('metrics endpoint', `${url} answers`),
     )
   } else {
     const error = await tryListen(listen.host, listen.port)
+    // The agent's own words for the code (EADDRINUSE, EADDRNOTAVAIL, EACCES), so both say the same.
+    const known = error ? (await import('@ipfo/core/agent')).listenHint(error, listen.port) : undefined
     checks.push(
       error
         ? fail(
             'metrics endpoint',
-            `TCP ${metrics.listen} cannot be bound: ${error}`,
-            `find the process with "ss -tlnp 'sport = :${listen.port}'", or change metrics.listen`,
+            `TCP ${metrics.listen} cannot be bound: ${known ? `${known.problem} (${error})` : error}`,
+            `${known?.hint ?? 'change metrics.listen'}; the agent starts without the endpoint and retries every 5 s`,
           )
         : pass('metrics endpoint', `TCP ${metrics.listen} is free`),
     )

@@ -4,6 +4,10 @@ import type { RunningAgent } from '@ipfo/core/agent'
  * The only place ipfo touches process signals. SIGTERM/SIGINT stop the agent cleanly; SIGHUP stops and
  * starts it on the reloaded config (held addresses that are still configured are found again by
  * reconciliation, so they are kept, not flapped). A second SIGINT while stopping exits at once.
+ *
+ * A reload never leaves the node without an agent: if the start on the new config fails (a link
+ * address not up, a socket taken), the agent starts again on the config it ran, and only if that
+ * fails too does the process end. The metrics endpoint cannot fail a start at all (it retries).
  */
 export async function runUntilSignal<Loaded>(
   start: (loaded?: Loaded) => Promise<RunningAgent>,
@@ -12,7 +16,9 @@ export async function runUntilSignal<Loaded>(
   report: (message: string) => void,
   onStopping: () => void = () => {},
 ): Promise<{ agent: RunningAgent; signal: string }> {
-  let agent = await start()
+  // Read here, not by the start: a failed reload restarts on what the agent ran, not on the file.
+  let running: Loaded = await load()
+  let agent = await start(running)
   let reloading: Promise<void> | undefined
   return new Promise((resolve, reject) => {
     let stopping = false
@@ -47,7 +53,15 @@ export async function runUntilSignal<Loaded>(
         )
         if (!loaded) return
         await agent.stop({ release: false })
-        agent = await start(loaded.value)
+        try {
+          agent = await start(loaded.value)
+          running = loaded.value
+        } catch (error) {
+          report(
+            `SIGHUP: the new config did not start, restarting on the one that ran: ${error instanceof Error ? error.message : error}`,
+          )
+          agent = await start(running)
+        }
       })()
         .catch((error: unknown) => reject(error))
         .finally(() => {

@@ -149,7 +149,12 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   const more = () => (guard ? { guard: guard.status() } : {})
   try {
     control = await startControlServer(config.paths.socket, engine, more)
-    await metrics?.listen(() => ({ ...engine.status(), ...more() }))
+    // Never throws on a port in use or an address not up: a monitoring endpoint never takes failover down.
+    await metrics?.listen({
+      status: () => ({ ...engine.status(), ...more() }),
+      slot: (run) => engine.afterNextBeat(run),
+      report,
+    })
     await engine.start()
   } catch (error) {
     // A start that fails (a second agent on the same socket, a port in use) is not a crash.

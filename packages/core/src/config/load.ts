@@ -218,6 +218,9 @@ function wrongType(expected: string, input: unknown, keys: Keys): string {
   if (expected === 'string' && typeof input === 'number' && field?.description?.includes('A duration')) {
     return `${base}; add a unit, e.g. "${input}s" or "${input}ms"`
   }
+  if (expected === 'string' && typeof input === 'number' && keys.join('.') === 'metrics.listen') {
+    return `${base}; write an address and the port, quoted: "127.0.0.1:${input}"`
+  }
   if (expected === 'array' && input !== null && typeof input !== 'object') {
     return `${base}; write a list, e.g. [${String(input)}]`
   }

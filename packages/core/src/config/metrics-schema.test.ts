@@ -59,6 +59,9 @@ describe('metrics in the config', () => {
       'metrics.path: "metrics?x" is not a URL path; write one that starts with "/", without "?", "#" or spaces: "/metrics"',
     ])
     expect(issues('metrics: { path: /metrics }\n')[0]).toMatch(/^metrics\.listen: /)
+    expect(issues('metrics: { listen: 9694 }\n')[0]).toBe(
+      'metrics.listen: expected text, got 9694; write an address and the port, quoted: "127.0.0.1:9694"',
+    )
     expect(issues('metrics: { listen: "127.0.0.1:9694", port: 1 }\n')[0]).toMatch(/port/)
   })
 })
@@ -67,7 +70,10 @@ describe('parseListen and isLoopbackHost', () => {
   it('split host and port, and know loopback', () => {
     expect(parseListen('0.0.0.0:9694')).toEqual({ ok: true, host: '0.0.0.0', port: 9694 })
     expect(parseListen('[fd00::1]:80')).toEqual({ ok: true, host: 'fd00::1', port: 80 })
-    expect(parseListen('localhost:9694')).toEqual({ ok: true, host: 'localhost', port: 9694 })
+    expect(parseListen('localhost:9694')).toEqual({
+      ok: false,
+      reason: expect.stringContaining('write the address: "127.0.0.1:9694" (or "[::1]:9694")'),
+    })
     expect(['127.0.0.1', '127.3.2.1', '::1', 'localhost', '::ffff:127.0.0.1'].map(isLoopbackHost)).toEqual([
       true,
       true,

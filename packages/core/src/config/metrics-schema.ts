@@ -17,8 +17,9 @@ export function parseListen(
   const plain = /^([^:[\]]*):(\d+)$/.exec(listen)
   const match = bracketed ?? plain
   if (!match) {
-    if (isIPv4(listen) || listen === 'localhost')
+    if (isIPv4(listen))
       return { ok: false, reason: `"${listen}" has no port; write "${listen}:${DEFAULT_METRICS_PORT}"` }
+    if (listen === 'localhost') return { ok: false, reason: localhostReason(example) }
     // "::1:9694" is itself an IPv6 address: read as one with its port, the brackets settle it.
     const v6 = /^(.*:.*):(\d+)$/.exec(listen)
     if (v6?.[1] && isIPv6(v6[1]))
@@ -35,7 +36,8 @@ export function parseListen(
   }
   const host = match[1] ?? ''
   const port = Number(match[2])
-  if (bracketed ? !isIPv6(host) : !(isIPv4(host) || host === 'localhost'))
+  if (host.toLowerCase() === 'localhost') return { ok: false, reason: localhostReason(`127.0.0.1:${port}`) }
+  if (bracketed ? !isIPv6(host) : !isIPv4(host))
     return {
       ok: false,
       reason: bracketed
@@ -48,6 +50,11 @@ export function parseListen(
       reason: `port ${match[2]} is not 1 to 65535; e.g. "${bracketed ? `[${host}]` : host}:${DEFAULT_METRICS_PORT}"`,
     }
   return { ok: true, host, port }
+}
+
+/** Node may resolve localhost to ::1 alone, where a Prometheus scraping 127.0.0.1 finds nothing. */
+function localhostReason(example: string): string {
+  return `"localhost" may be ::1 alone (Node resolves it as the system says), where a scrape of 127.0.0.1 finds nothing; write the address: "${example}" (or "[::1]:${example.split(':').pop()}")`
 }
 
 /** Whether only this machine can reach the host: 127.0.0.0/8, ::1, localhost. */
@@ -90,7 +97,7 @@ export const metricsSchema = z
   })
   .optional()
   .describe(
-    `A Prometheus endpoint: heartbeats, peers, held addresses, takeovers and their steps, hooks, checks, quorum, the agent process. Off when absent. Scraping it never delays heartbeats.`,
+    `A Prometheus endpoint: heartbeats, peers, held addresses, takeovers and their steps, hooks, checks, quorum, the agent process. Off when absent. A render starts right after a heartbeat is sent, and a bind failure never stops failover (it is retried).`,
   )
 
 export type MetricsConfig = NonNullable<z.output<typeof metricsSchema>>

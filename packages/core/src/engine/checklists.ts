@@ -148,6 +148,8 @@ export function checklistRunner(deps: ChecklistRunnerDeps) {
           id: 0,
           action: entry.action,
           owner: entry.owner,
+          // Not journaled: an acquire finished after a restart is no takeover the metrics time.
+          cause: null,
           peer: entry.peer,
           addresses: entry.addresses,
           reason: `finishing after a restart: ${entry.reason}`,

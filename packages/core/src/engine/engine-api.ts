@@ -57,6 +57,12 @@ export interface Engine {
   recentEvents(): readonly IpfoEvent[]
   /** Reports an event from outside the machine (hooks, transport): stamped, kept and passed on like any other. */
   report(event: EventBody): void
+  /**
+   * Runs `run` right after the next heartbeat is sent, in the same turn of the loop: work there
+   * (a metrics render) sits neither between a heartbeat received and its processing nor right
+   * before a due beat. Not run once the engine has stopped.
+   */
+  afterNextBeat(run: () => void): void
   /** Resolves to undefined when accepted, or to the reason it cannot be done now. */
   takeover(owner: string): string | undefined
   release(owner: string): string | undefined

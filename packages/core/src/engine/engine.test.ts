@@ -421,6 +421,25 @@ describe('engine: two nodes on a fake network', () => {
     await stopAll(c.clock, c.a.engine)
   })
 
+  it('runs an afterNextBeat callback right after the next heartbeat went out, once', async () => {
+    const c = cluster()
+    await c.a.engine.start()
+    await c.clock.advance(30)
+    const sentBy = () => c.net.sent.filter((p) => p.from === 'a').length
+    const runs: { at: number; sent: number }[] = []
+    const before = sentBy()
+    c.a.engine.afterNextBeat(() => runs.push({ at: c.clock.now(), sent: sentBy() }))
+    await c.clock.advance(60)
+    // Not before the beat due at 100 ms from the start.
+    expect(runs).toEqual([])
+    await c.clock.advance(20)
+    // The beat is out on both links, and nothing else ran in between.
+    expect(runs).toEqual([{ at: c.clock.now() - 10, sent: before + 2 }])
+    await c.clock.advance(300)
+    expect(runs).toHaveLength(1)
+    await stopAll(c.clock, c.a.engine)
+  })
+
   it('reports a detection time, held addresses and per-link state in status', async () => {
     const c = cluster()
     await c.a.engine.start()

@@ -53,6 +53,7 @@ export function createEngine(deps: EngineDeps): Engine {
     stopped = resolve
   })
 
+  const afterBeat: (() => void)[] = []
   const heartbeats = heartbeatSender({
     config,
     keys: deps.keys,
@@ -69,7 +70,11 @@ export function createEngine(deps: EngineDeps): Engine {
       heard: advertisedHeard(state, clock.now()),
     }),
     beforeBeat: notePause,
-    afterBeat: () => void marks.save(),
+    afterBeat: () => {
+      void marks.save()
+      // The slack of the interval: the beat is out, the next is an interval away (a metrics render).
+      for (const run of afterBeat.splice(0)) run()
+    },
     ...(deps.guard ? { lastWord: (words) => deps.guard?.lastWord(words) } : {}),
   })
   const informGuard = guardInformant(deps.guard)
@@ -345,6 +350,9 @@ export function createEngine(deps: EngineDeps): Engine {
         : {}),
       nextEvaluationInMs: deadline.at() === undefined ? null : (deadline.at() as number) - clock.now(),
     }),
+    afterNextBeat(run) {
+      afterBeat.push(run)
+    },
     takeover(owner) {
       // Judge the command on the state it will meet: heartbeats already received come first.
       intake.flush()

@@ -69,6 +69,7 @@ const acquire: Checklist = {
   id: 1,
   action: 'acquire',
   owner: 'a',
+  cause: 'peer-lost',
   peer: 'a',
   addresses: [VIP],
   reason: 'peer a lost',
@@ -437,6 +438,7 @@ describe('checklist-finished: how long each step took', () => {
       kind: 'checklist-finished',
       owner: 'a',
       action: 'acquire',
+      cause: 'peer-lost',
       outcome: 'done',
       durationMs: 294.5,
       detectionMs: 30,
@@ -447,6 +449,47 @@ describe('checklist-finished: how long each step took', () => {
         { step: 'PostAcq', ms: 250 },
         { step: 'notify', ms: 0 },
         { step: 'announce', ms: 262 },
+      ],
+    })
+  })
+
+  it("a failed add's undo of PreAcq is its own step, not part of add", async () => {
+    let clock = 0
+    const costs: Record<string, number> = { Test: 3, PreAcq: 40, PreRel: 100, PostRel: 200 }
+    const hooks = new RecordingHooks((what) => {
+      clock += costs[what] ?? 0
+    })
+    const deps = {
+      self: 'b',
+      hooks,
+      address: {
+        present: async () => [],
+        add: async () => {
+          clock += 1.5
+          throw new Error('RTNETLINK answers: File exists')
+        },
+        remove: async () => undefined,
+        announce: async () => undefined,
+      },
+      events: [] as EventBody[],
+      emit: (e: EventBody) => deps.events.push(e),
+      now: () => Math.round(clock),
+      preciseNow: () => clock,
+      wallNow: () => 0,
+      delay: async () => undefined,
+    }
+    expect(await runChecklist(acquire, deps)).toBe('failed')
+    await new Promise((resolve) => setImmediate(resolve))
+    const finished = deps.events.find((e) => e.kind === 'checklist-finished')
+    expect(finished).toMatchObject({
+      cause: 'peer-lost',
+      outcome: 'failed',
+      steps: [
+        { step: 'gate', ms: 3 },
+        { step: 'PreAcq', ms: 40 },
+        { step: 'add', ms: 1.5 },
+        { step: 'undo', ms: 300 },
+        { step: 'notify', ms: 0 },
       ],
     })
   })

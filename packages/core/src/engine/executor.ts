@@ -114,15 +114,24 @@ export async function runChecklist(checklist: Checklist, deps: ExecutorDeps): Pr
     await journalWrites
   }
 
+  // An abandon's undo (PreRel and PostRel after PreAcq) is timed as its own step, not inside `add`.
+  let undoMs = 0
+  const abandonTimed = async (reason: string) => {
+    const undoStart = precise()
+    await abandon(checklist, ctx, preAcqRan, reason, deps)
+    undoMs += precise() - undoStart
+  }
   steps: for (const step of checklist.steps) {
     if (skipToNotify && step.step !== 'notify') continue
     const stepStart = precise()
+    undoMs = 0
     if (waitsForJournal(step)) await journalWrites
     // Checked as late as possible: the journal wait above may be when the peer is heard.
     if (deps.yielded?.aborted && upToItsAdd(checklist, step)) {
       outcome = 'yielded'
       skipToNotify = true
-      await abandon(checklist, ctx, preAcqRan, 'a live peer holds them', deps)
+      await abandonTimed('a live peer holds them')
+      if (preAcqRan) timings.push({ step: 'undo', ms: undoMs })
       continue
     }
     try {
@@ -206,7 +215,7 @@ export async function runChecklist(checklist: Checklist, deps: ExecutorDeps): Pr
             // The lease ran out (or was replaced) while Test and PreAcq ran: the key may be another's.
             outcome = 'claim-lost'
             skipToNotify = true
-            await abandon(checklist, ctx, preAcqRan, 'the quorum lease is no longer known valid', deps)
+            await abandonTimed('the quorum lease is no longer known valid')
             break
           }
           const announce = checklist.steps.some((s) => s.step === 'announce' && s.count > 0)
@@ -217,7 +226,7 @@ export async function runChecklist(checklist: Checklist, deps: ExecutorDeps): Pr
             await deps.fence?.removing(checklist.owner)
             outcome = 'failed'
             skipToNotify = true
-            await abandon(checklist, ctx, preAcqRan, 'adding them failed', deps)
+            await abandonTimed('adding them failed')
           } else if (
             claimed &&
             (deps.fence?.fenced(checklist.owner) || deps.claims?.holds(checklist.owner) === false)
@@ -227,13 +236,7 @@ export async function runChecklist(checklist: Checklist, deps: ExecutorDeps): Pr
             await removeAll(checklist.addresses, deps)
             outcome = 'claim-lost'
             skipToNotify = true
-            await abandon(
-              checklist,
-              ctx,
-              preAcqRan,
-              'the quorum lease stopped being known valid as they were added',
-              deps,
-            )
+            await abandonTimed('the quorum lease stopped being known valid as they were added')
           } else {
             if (claimed) deps.fence?.added(checklist.owner)
             journal('changed')
@@ -282,7 +285,8 @@ export async function runChecklist(checklist: Checklist, deps: ExecutorDeps): Pr
       }
     } finally {
       // The announcements go on in the background: their time is known once they were sent.
-      if (step.step !== 'announce') timings.push({ step: stepName(step), ms: precise() - stepStart })
+      if (step.step !== 'announce') timings.push({ step: stepName(step), ms: precise() - stepStart - undoMs })
+      if (undoMs > 0 && preAcqRan) timings.push({ step: 'undo', ms: undoMs })
     }
   }
   const fenced = deps.fence?.fenced(checklist.owner) === true
@@ -309,6 +313,7 @@ export async function runChecklist(checklist: Checklist, deps: ExecutorDeps): Pr
       kind: 'checklist-finished',
       owner: checklist.owner,
       action: checklist.action,
+      cause: checklist.cause,
       outcome,
       durationMs: micros(durationMs),
       detectionMs: checklist.detectionMs ?? null,

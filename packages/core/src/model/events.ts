@@ -47,7 +47,8 @@ export type ChecklistOutcome = (typeof CHECKLIST_OUTCOMES)[number]
  * The steps a checklist times (`checklist-finished`), a closed list: `claim` and `disclaim` (the
  * quorum key), `arbitrate`, `gate` (the Test hook), each hook phase by name, `add` (with the first
  * announcement, and the journal write it waits for), `announce` (until every announcement was
- * sent), `remove`, `notify` (waiting for the last announcement, then the notice).
+ * sent), `remove`, `notify` (waiting for the last announcement, then the notice), `undo` (an
+ * abandoned acquire's release hooks, undoing its PreAcq: timed apart from the step that gave up).
  */
 export const CHECKLIST_STEPS = [
   'claim',
@@ -62,6 +63,7 @@ export const CHECKLIST_STEPS = [
   'announce',
   'remove',
   'notify',
+  'undo',
 ] as const
 export type ChecklistStep = (typeof CHECKLIST_STEPS)[number]
 
@@ -124,6 +126,8 @@ export type IpfoEvent = At &
         kind: 'checklist-finished'
         owner: string
         action: HookAction
+        /** Why an acquire started (as its `acquiring` event said); null for a release, or an acquire finished after a restart. */
+        cause: AcquireCause | null
         outcome: ChecklistOutcome
         durationMs: number
         detectionMs: number | null

@@ -1,4 +1,4 @@
-import type { EventBody } from '../model/events.js'
+import type { AcquireCause, EventBody } from '../model/events.js'
 import type { HookAction, HookPhase } from '../model/hook-contract.js'
 import type { InterfaceAddress } from '../model/ip.js'
 
@@ -26,6 +26,8 @@ export interface Checklist {
   readonly id: number
   readonly action: HookAction
   readonly owner: string
+  /** Why an acquire started (the `acquiring` event's cause); null for a release, or an acquire finished after a restart. */
+  readonly cause: AcquireCause | null
   /** The peer whose loss or return caused this checklist, if any. */
   readonly peer: string | undefined
   readonly addresses: readonly InterfaceAddress[]

@@ -172,7 +172,7 @@ export const METRICS: readonly MetricSpec[] = [
   spec(
     'ipfo_address_held',
     'gauge',
-    '1 while this node holds the address. Two holders: sum by (address) (ipfo_address_held) > 1.',
+    '1 while this node holds the address (status held: not while acquiring or releasing). Two holders: sum by (address) (ipfo_address_held) > 1.',
     'status held',
     (c) => domains(c).addresses,
     { owner: 'config node or peer', address: 'config addresses (IP)', interface: 'config interface' },
@@ -236,7 +236,7 @@ export const METRICS: readonly MetricSpec[] = [
   spec(
     'ipfo_takeover_step_seconds',
     'histogram',
-    'How long each step of a takeover took: every step of an acquire checklist; for one that was done, also decision (the silence that decided it) and total (the whole checklist).',
+    "How long each step of a takeover took (an acquire caused by peer-lost or peer-unfit; not one at boot, an operator's or a claim-timeout's): every step of its checklist but an abandon's undo; for one that was done, also decision (the silence that decided it) and total (the whole checklist).",
     'checklist-finished events',
     () => one('step', TAKEOVER_STEPS),
     { step: TAKEOVER_STEPS.join(', ') },
@@ -245,9 +245,16 @@ export const METRICS: readonly MetricSpec[] = [
   spec(
     'ipfo_hook_runs_total',
     'counter',
-    'Hook runs, per phase and result.',
+    'Hook runs, per phase and result. vetoed: the Test hook exited non-zero (its designed answer: notification only), not a failure.',
     'hook-finished events',
-    () => cross(one('phase', HOOK_RUN_PHASES), 'result', HOOK_RESULTS),
+    () => [
+      ...cross(
+        one('phase', HOOK_RUN_PHASES),
+        'result',
+        HOOK_RESULTS.filter((r) => r !== 'vetoed'),
+      ),
+      { phase: 'Test', result: 'vetoed' },
+    ],
     { phase: HOOK_RUN_PHASES.join(', '), result: HOOK_RESULTS.join(', ') },
   ),
   spec(

@@ -91,13 +91,16 @@ export function eventCounters(config: Config, client: PromClientModule, registry
           return
         case 'hook-finished': {
           if (!phases.has(event.phase)) return
+          // Test's non-zero exit is its designed veto (notification-only), not a failure.
           const result = event.timedOut
             ? 'timeout'
             : event.signal !== null
               ? 'signal'
               : event.exitCode === 0
                 ? 'ok'
-                : 'failed'
+                : event.phase === 'Test'
+                  ? 'vetoed'
+                  : 'failed'
           hookRuns.inc({ phase: event.phase, result })
           if (validMs(event.durationMs))
             hookDurations.observe({ phase: event.phase }, event.durationMs / 1000)
@@ -118,13 +121,16 @@ export function eventCounters(config: Config, client: PromClientModule, registry
   }
 
   /**
-   * Every step of an acquire is timed, whatever its outcome (a refused acquire's arbitration took
-   * its time too); decision and total only for a takeover that was done.
+   * Only takeovers (an acquire caused by peer-lost or peer-unfit) are timed: not one at boot
+   * (own-free), an operator's or a claim-timeout's. Every step of one is timed, whatever its outcome
+   * (a refused takeover's arbitration took its time too), but not an abandon's undo; decision and
+   * total only for a takeover that was done.
    */
   function checklistFinished(event: ChecklistFinished): void {
     if (outcomes.has(event.outcome) && (event.action === 'acquire' || event.action === 'release'))
       checklists.inc({ action: event.action, outcome: event.outcome })
     if (event.action !== 'acquire' || !owners.has(event.owner)) return
+    if (event.cause !== 'peer-lost' && event.cause !== 'peer-unfit') return
     for (const { step, ms } of event.steps) if (acquireSteps.has(step)) observe(steps, step, ms)
     if (event.outcome !== 'done') return
     if (event.detectionMs !== null) observe(steps, 'decision', event.detectionMs)

@@ -43,7 +43,8 @@ const ACQUIRE_STEPS = [
  */
 export const TAKEOVER_STEPS = ['decision', ...ACQUIRE_STEPS, 'total'] as const
 export const HOOK_RUN_PHASES = ['Test', ...HOOK_PHASES, 'Notify'] as const
-export const HOOK_RESULTS = ['ok', 'failed', 'timeout', 'signal'] as const
+/** `vetoed`: the Test hook's non-zero exit (notification-only), its designed answer. */
+export const HOOK_RESULTS = ['ok', 'failed', 'vetoed', 'timeout', 'signal'] as const
 
 /** Seconds. The default 5 ms..10 s would hide the steps that take a millisecond or two. */
 export const STEP_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60]

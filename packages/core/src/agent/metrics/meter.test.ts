@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module'
 import { describe, expect, it } from 'vitest'
 import {
   fixtureMeter,
@@ -6,16 +7,17 @@ import {
   metricsStatus,
   sample,
 } from '../../../test/fakes/metrics-fixture.js'
-import type { IpfoEvent } from '../../model/events.js'
+import type { EventOf, IpfoEvent } from '../../model/events.js'
 import { METRICS } from './catalogue.js'
 
 const at = { time: 1_796_000_000_000 }
+const { version } = createRequire(import.meta.url)('../../../package.json') as { version: string }
 
 describe('the meter', () => {
   it('reads heartbeats, peers, addresses, resources, checks, carriers and quorum from one status', async () => {
     const text = await fixtureMeter().render()
     const expected: Record<string, number> = {
-      'ipfo_info{node="a",version="0.1.0"}': 1,
+      [`ipfo_info{node="a",version="${version}"}`]: 1,
       'ipfo_agent_state{state="healthy"}': 1,
       'ipfo_agent_state{state="maintenance"}': 0,
       ipfo_heartbeat_interval_seconds: 0.1,
@@ -93,6 +95,7 @@ describe('the meter', () => {
         kind: 'checklist-finished',
         owner: 'b',
         action: 'acquire',
+        cause: 'peer-lost',
         outcome: 'done',
         durationMs: 42,
         detectionMs: 320,
@@ -148,6 +151,87 @@ describe('the meter', () => {
     expect(sample(text, 'ipfo_events_total{kind="acquiring"}')).toBe(1)
     expect(sample(text, 'ipfo_events_total{kind="hook-finished"}')).toBe(2)
     expect(sample(text, 'ipfo_quorum_reachable')).toBe(0)
+  })
+
+  it("times takeovers only (peer-lost, peer-unfit), and an abandon's undo apart from add", async () => {
+    const meter = fixtureMeter()
+    const finished = (
+      cause: EventOf<'checklist-finished'>['cause'],
+      steps: { step: 'add' | 'undo' | 'gate'; ms: number }[],
+      outcome: 'done' | 'failed' = 'done',
+    ): IpfoEvent => ({
+      ...at,
+      kind: 'checklist-finished',
+      owner: 'b',
+      action: 'acquire',
+      cause,
+      outcome,
+      durationMs: 50,
+      detectionMs: cause === 'peer-lost' ? 320 : null,
+      steps,
+    })
+    // At boot, by an operator, after a claim timeout: acquires, not takeovers.
+    for (const cause of ['own-free', 'operator', 'claim-timeout'] as const)
+      meter.onEvent(finished(cause, [{ step: 'add', ms: 2 }]))
+    let text = await meter.render()
+    expect(sample(text, 'ipfo_takeover_step_seconds_count{step="add"}')).toBe(0)
+    expect(sample(text, 'ipfo_takeover_step_seconds_count{step="total"}')).toBe(0)
+    expect(sample(text, 'ipfo_checklists_total{action="acquire",outcome="done"}')).toBe(3)
+    // A takeover whose add failed: the add is timed, the undo of PreAcq is not (nor is it in add).
+    meter.onEvent(
+      finished(
+        'peer-unfit',
+        [
+          { step: 'add', ms: 2 },
+          { step: 'undo', ms: 800 },
+        ],
+        'failed',
+      ),
+    )
+    text = await meter.render()
+    expect(sample(text, 'ipfo_takeover_step_seconds_count{step="add"}')).toBe(1)
+    expect(sample(text, 'ipfo_takeover_step_seconds_sum{step="add"}')).toBe(0.002)
+    expect(sample(text, 'ipfo_takeover_step_seconds_count{step="total"}')).toBe(0)
+    expect(text).not.toContain('step="undo"')
+  })
+
+  it("counts a Test hook's non-zero exit as vetoed, not failed", async () => {
+    const meter = fixtureMeter()
+    const hook = (phase: 'Test' | 'PreAcq', exitCode: number): IpfoEvent => ({
+      ...at,
+      kind: 'hook-finished',
+      phase,
+      script: `${phase}-x`,
+      exitCode,
+      signal: null,
+      durationMs: 5,
+      timedOut: false,
+      stdout: '',
+      stderr: '',
+    })
+    meter.onEvent(hook('Test', 1))
+    meter.onEvent(hook('PreAcq', 1))
+    const text = await meter.render()
+    expect(sample(text, 'ipfo_hook_runs_total{phase="Test",result="vetoed"}')).toBe(1)
+    expect(sample(text, 'ipfo_hook_runs_total{phase="Test",result="failed"}')).toBe(0)
+    expect(sample(text, 'ipfo_hook_runs_total{phase="PreAcq",result="failed"}')).toBe(1)
+    expect(sample(text, 'ipfo_hook_runs_total{phase="PreAcq",result="vetoed"}')).toBeUndefined()
+  })
+
+  it('says an address is held only while its status is held, not while acquiring or releasing', async () => {
+    const status = metricsStatus()
+    const text = await fixtureMeter({
+      status: () => ({
+        ...status,
+        // Advertised (held lists them), but not held yet.
+        held: ['192.168.1.100/24', '192.168.1.101/24'],
+        resources: status.resources.map((r) =>
+          r.owner === 'a' ? { ...r, status: 'releasing' } : { ...r, status: 'acquiring' },
+        ),
+      }),
+    }).render()
+    expect(sample(text, 'ipfo_address_held{owner="a",address="192.168.1.100",interface="eth0"}')).toBe(0)
+    expect(sample(text, 'ipfo_address_held{owner="b",address="192.168.1.101",interface="eth0"}')).toBe(0)
   })
 
   it('turns the engine beat-lag buckets into a cumulative Prometheus histogram', async () => {

@@ -9,13 +9,19 @@ afterEach(async () => {
   for (const s of servers.splice(0)) await s.close()
 })
 
-async function serve(render: () => Promise<string> = async () => 'ipfo_up 1\n', port = 0) {
+async function serve(
+  render: () => Promise<string> = async () => 'ipfo_up 1\n',
+  port = 0,
+  more: Partial<Parameters<typeof startMetricsServer>[0]> = {},
+) {
   const server = await startMetricsServer({
     host: '127.0.0.1',
     port,
     path: '/metrics',
     contentType: 'text/plain; version=0.0.4; charset=utf-8',
     render,
+    reuseMs: 0,
+    ...more,
   })
   servers.push(server)
   return server
@@ -58,27 +64,89 @@ describe('the metrics server', () => {
     expect(post.headers.allow).toBe('GET, HEAD')
   })
 
-  it('renders once for scrapes that come while a render runs, and again for the next', async () => {
+  it('renders once for the scrapes that come while a render waits for its slot, and again for the next', async () => {
     let renders = 0
-    let release = () => {}
-    const { port } = await serve(async () => {
-      renders++
-      await new Promise<void>((resolve) => {
-        release = resolve
-      })
-      return `render ${renders}\n`
-    })
+    let requests = 0
+    // The slot opens only once all three requests were read: deterministic, however slow the machine.
+    let open = () => {}
+    const { port } = await serve(
+      async () => {
+        renders++
+        return `render ${renders}\n`
+      },
+      0,
+      {
+        slot: (run) => {
+          open = run
+        },
+        notReady: () => {
+          requests++
+          return undefined
+        },
+      },
+    )
     const scrapes = [get(port, '/metrics'), get(port, '/metrics'), get(port, '/metrics')]
-    await until(() => renders === 1)
-    await new Promise((r) => setTimeout(r, 50))
-    release()
+    await until(() => requests === 3)
+    expect(renders).toBe(0)
+    open()
     const bodies = (await Promise.all(scrapes)).map((r) => r.body)
     expect(bodies).toEqual(['render 1\n', 'render 1\n', 'render 1\n'])
     expect(renders).toBe(1)
     const next = get(port, '/metrics')
-    await until(() => renders === 2)
-    release()
+    await until(() => requests === 4)
+    open()
     expect((await next).body).toBe('render 2\n')
+  })
+
+  it('reuses a render for the scrapes of the next reuseMs, then renders again', async () => {
+    let renders = 0
+    let now = 1_000
+    const { port } = await serve(async () => `render ${++renders}\n`, 0, {
+      reuseMs: 250,
+      now: () => now,
+    })
+    expect((await get(port, '/metrics')).body).toBe('render 1\n')
+    now += 249
+    expect((await get(port, '/metrics')).body).toBe('render 1\n')
+    now += 1
+    expect((await get(port, '/metrics')).body).toBe('render 2\n')
+    expect(renders).toBe(2)
+  })
+
+  it('starts a render only in its slot: never in the turn a request (or a heartbeat) was read', async () => {
+    const order: string[] = []
+    const { port } = await serve(
+      async () => {
+        order.push('render')
+        return 'x\n'
+      },
+      0,
+      {
+        slot: (run) => {
+          order.push('slot asked')
+          // The agent's slot: right after its next heartbeat.
+          setTimeout(() => {
+            order.push('beat')
+            run()
+          }, 20)
+        },
+      },
+    )
+    await get(port, '/metrics')
+    expect(order).toEqual(['slot asked', 'beat', 'render'])
+  })
+
+  it('answers 503 while not ready (the agent is starting), without rendering', async () => {
+    let renders = 0
+    let ready = false
+    const { port } = await serve(async () => `render ${++renders}\n`, 0, {
+      notReady: () => (ready ? undefined : 'the agent is starting'),
+    })
+    const starting = await get(port, '/metrics')
+    expect(starting).toMatchObject({ status: 503, body: 'the agent is starting\n' })
+    expect(renders).toBe(0)
+    ready = true
+    expect(await get(port, '/metrics')).toMatchObject({ status: 200, body: 'render 1\n' })
   })
 
   it('a 500 when the render fails', async () => {

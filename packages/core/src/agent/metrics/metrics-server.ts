@@ -1,6 +1,10 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { ConfigError } from '../../model/errors.js'
+import { listenHint } from './listen-hints.js'
+
+/** How long a render answers the scrapes after it: a client that hammers the endpoint gets the same text. */
+export const RENDER_REUSE_MS = 250
 
 export interface MetricsServerOptions {
   readonly host: string
@@ -10,8 +14,20 @@ export interface MetricsServerOptions {
   /** The config file, named in a binding error. */
   readonly file?: string
   readonly contentType: string
-  /** The exposition text; a render takes the agent's loop for its whole length (about a millisecond). */
+  /** The exposition text; a render takes the agent's loop for about 1 ms (6 with the default metrics). */
   readonly render: () => Promise<string>
+  /**
+   * When a render may start: the agent's is right after its next heartbeat is sent (the slack of
+   * the interval), never between a heartbeat received and its processing. Default: two
+   * setImmediate turns.
+   */
+  readonly slot?: (run: () => void) => void
+  /** Why there is nothing to serve yet (the agent is starting): a 503 with this text. Called per request. */
+  readonly notReady?: () => string | undefined
+  /** A render is reused for the scrapes of the next this many ms (default RENDER_REUSE_MS). */
+  readonly reuseMs?: number
+  /** Milliseconds, for the reuse window (tests). Default performance.now. */
+  readonly now?: () => number
 }
 
 export interface MetricsServer {
@@ -21,17 +37,30 @@ export interface MetricsServer {
   close(): Promise<void>
 }
 
+const twoTurns = (run: () => void) => setImmediate(() => setImmediate(run))
+
 /**
- * Serves the metrics over plain HTTP: GET and HEAD on `path`, 404 elsewhere, 405 for other methods.
- * A render starts in setImmediate, once the poll phase has handed any heartbeat that came in to the
- * engine, so a scrape never goes before one; scrapes that arrive while one renders share it.
+ * Serves the metrics over plain HTTP: GET and HEAD on `path`, 404 elsewhere, 405 for other methods,
+ * 503 while `notReady` says so. A render starts in `slot` (after the agent's next heartbeat); scrapes
+ * that arrive while one waits or renders share it, and those within `reuseMs` after it reuse its text.
  */
 export async function startMetricsServer(opts: MetricsServerOptions): Promise<MetricsServer> {
+  const slot = opts.slot ?? twoTurns
+  const now = opts.now ?? (() => performance.now())
+  const reuseMs = opts.reuseMs ?? RENDER_REUSE_MS
   let rendering: Promise<string> | undefined
+  let last: { text: string; at: number } | undefined
   const render = () => {
-    rendering ??= new Promise<void>((resolve) => setImmediate(resolve)).then(opts.render).finally(() => {
-      rendering = undefined
-    })
+    if (last && now() - last.at < reuseMs) return Promise.resolve(last.text)
+    rendering ??= new Promise<void>((resolve) => slot(resolve))
+      .then(opts.render)
+      .then((text) => {
+        last = { text, at: now() }
+        return text
+      })
+      .finally(() => {
+        rendering = undefined
+      })
     return rendering
   }
   const server = createServer((request, response) => {
@@ -70,6 +99,11 @@ async function answer(
     response.setHeader('Allow', 'GET, HEAD')
     return plain(response, 405, 'only GET and HEAD\n')
   }
+  const notReady = opts.notReady?.()
+  if (notReady !== undefined) {
+    response.setHeader('Retry-After', '1')
+    return plain(response, 503, `${notReady}\n`)
+  }
   let text: string
   try {
     text = await render()
@@ -92,21 +126,7 @@ function plain(response: ServerResponse, status: number, text: string): void {
 /** Binding errors say what to change in the config. */
 function listenError(error: NodeJS.ErrnoException, opts: MetricsServerOptions): Error {
   const where = opts.host.includes(':') ? `[${opts.host}]:${opts.port}` : `${opts.host}:${opts.port}`
-  const hints: Record<string, { problem: string; hint: string }> = {
-    EADDRINUSE: {
-      problem: 'is in use by another program (another agent on this machine?)',
-      hint: `find it with "ss -tlnp 'sport = :${opts.port}'", or give metrics.listen another port`,
-    },
-    EADDRNOTAVAIL: {
-      problem: 'is not an address of this machine',
-      hint: 'use an address of one of its interfaces (ip -br addr), or 127.0.0.1',
-    },
-    EACCES: {
-      problem: 'needs privileges to bind (a port under 1024)',
-      hint: 'use a port of 1024 or more, such as 9694',
-    },
-  }
-  const known = hints[error.code ?? '']
+  const known = listenHint(error.code, opts.port)
   return new ConfigError(
     `${opts.file ? `${opts.file}: ` : ''}metrics.listen: ${where} ${known?.problem ?? `cannot be bound: ${error.message}`}`,
     {

@@ -93,8 +93,16 @@ export function snapshotValues(config: Config, version: string): Record<string, 
       p.clockOffsetMs === null ? null : seconds(p.clockOffsetMs),
     ),
     ipfo_address_held: (s) => {
-      const held = new Set(s.held.map((h) => h.slice(0, h.lastIndexOf('/'))))
-      return d.addresses.map((labels) => ({ value: bit(held.has(labels.address)), labels }))
+      // Held only: not what is advertised (acquiring and releasing are advertised too).
+      const held = new Set(
+        s.resources
+          .filter((r) => r.status === 'held')
+          .flatMap((r) => r.addresses.map((a) => `${r.owner} ${a.slice(0, a.lastIndexOf('/'))}`)),
+      )
+      return d.addresses.map((labels) => ({
+        value: bit(held.has(`${labels.owner} ${labels.address}`)),
+        labels,
+      }))
     },
     ipfo_resource_status: (s) =>
       d.owners.flatMap((owner) => {
