@@ -73,7 +73,7 @@ export function createEngine(deps: EngineDeps): Engine {
     afterBeat: () => {
       void marks.save()
       // The slack of the interval: the beat is out, the next is an interval away (a metrics render).
-      for (const run of afterBeat.splice(0)) run()
+      if (afterBeat.length > 0) for (const run of afterBeat.splice(0)) run()
     },
     ...(deps.guard ? { lastWord: (words) => deps.guard?.lastWord(words) } : {}),
   })
