@@ -54,20 +54,32 @@ export async function measureCost(
   groups: Readonly<Record<string, readonly number[]>>,
   seconds: number,
 ): Promise<Record<string, DaemonCost>> {
+  const meter = await costMeter(groups)
+  await sleep(seconds * 1000)
+  return meter.stop()
+}
+
+/** Starts counting each group's CPU now; `stop` gives the CPU since then and the RSS at the end. */
+export async function costMeter(
+  groups: Readonly<Record<string, readonly number[]>>,
+): Promise<{ stop(): Promise<Record<string, DaemonCost>> }> {
   const names = Object.keys(groups)
   const before = await Promise.all(names.map((n) => sampleGroup(groups[n]!)))
   const start = wallNow()
-  await sleep(seconds * 1000)
-  const after = await Promise.all(names.map((n) => sampleGroup(groups[n]!)))
-  const elapsed = (wallNow() - start) / 1000
-  const result: Record<string, DaemonCost> = {}
-  names.forEach((name, i) => {
-    const cpu = ((after[i]!.ticks - before[i]!.ticks) / USER_HZ / elapsed) * 100
-    result[name] = {
-      cpuPercent: Math.round(cpu * 100) / 100,
-      rssMb: Math.round((after[i]!.rssKb / 1024) * 10) / 10,
-      processes: after[i]!.pids.length,
-    }
-  })
-  return result
+  return {
+    async stop() {
+      const after = await Promise.all(names.map((n) => sampleGroup(groups[n]!)))
+      const elapsed = (wallNow() - start) / 1000
+      const result: Record<string, DaemonCost> = {}
+      names.forEach((name, i) => {
+        const cpu = ((after[i]!.ticks - before[i]!.ticks) / USER_HZ / elapsed) * 100
+        result[name] = {
+          cpuPercent: Math.round(cpu * 100) / 100,
+          rssMb: Math.round((after[i]!.rssKb / 1024) * 10) / 10,
+          processes: after[i]!.pids.length,
+        }
+      })
+      return result
+    },
+  }
 }

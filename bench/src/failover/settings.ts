@@ -37,6 +37,15 @@ export interface QuorumSetting {
   readonly margin: string
 }
 
+/** The port of the scraped settings' metrics endpoint (ipfo's default). */
+export const METRICS_PORT = 9694
+
+/** The `metrics` section of a scraped setting, and how often the client scrapes each node. */
+export interface MetricsSetting {
+  readonly defaultMetrics: boolean
+  readonly scrapeEveryMs: number
+}
+
 export type Setting =
   | (SettingBase & {
       readonly system: 'ipfo'
@@ -53,6 +62,11 @@ export type Setting =
        * while they hold its key.
        */
       readonly quorum?: QuorumSetting
+      /**
+       * The Prometheus endpoint (issue 22): `metrics.listen` on the node's public address, scraped
+       * from the client's namespace every `scrapeEveryMs` (bench/src/failover/scrape/).
+       */
+      readonly metrics?: MetricsSetting
     })
   | (SettingBase & {
       readonly system: 'keepalived'
@@ -173,6 +187,49 @@ export const SETTINGS: readonly Setting[] = [
     steadyOnly: true,
     stressed: true,
   },
+  // What a scrape costs (issue 22): ipfo-10ms with the metrics endpoint on each node, scraped from
+  // the client every 100 ms, with and without prom-client's default metrics. Steady state only, and
+  // stressed: a render that delays a heartbeat past deadAfter would be a false takeover. Opt-in: the
+  // metrics-scrape benchmark (`npm run bench:metrics-scrape`) runs them beside ipfo-10ms.
+  {
+    id: 'ipfo-10ms-scraped',
+    system: 'ipfo',
+    label: 'ipfo 10ms/30ms, /metrics scraped every 100 ms',
+    interval: '10ms',
+    deadAfter: '30ms',
+    metrics: { defaultMetrics: true, scrapeEveryMs: 100 },
+    fastest: false,
+    steadyOnly: true,
+    stressed: true,
+    optIn: true,
+  },
+  {
+    id: 'ipfo-10ms-scraped-nodefault',
+    system: 'ipfo',
+    label: 'ipfo 10ms/30ms, /metrics scraped every 100 ms, defaultMetrics: false',
+    interval: '10ms',
+    deadAfter: '30ms',
+    metrics: { defaultMetrics: false, scrapeEveryMs: 100 },
+    fastest: false,
+    steadyOnly: true,
+    stressed: true,
+    optIn: true,
+  },
+  // The same at real-time priority, beside ipfo-10ms-rt: on a machine other work keeps busy, what
+  // delays a SCHED_FIFO agent's heartbeat is its own loop's work (a render), not the CPU it waits for.
+  {
+    id: 'ipfo-10ms-rt-scraped',
+    system: 'ipfo',
+    label: 'ipfo 10ms/30ms, SCHED_FIFO 1, /metrics scraped every 100 ms',
+    interval: '10ms',
+    deadAfter: '30ms',
+    realtimePriority: 1,
+    metrics: { defaultMetrics: true, scrapeEveryMs: 100 },
+    fastest: false,
+    steadyOnly: true,
+    stressed: true,
+    optIn: true,
+  },
 ]
 
 /**
@@ -218,6 +275,12 @@ export function describeSetting(s: Setting, three = false): Record<string, strin
           ? {
               coordination: `etcd, leaseTtl ${s.quorum.leaseTtl}, margin ${s.quorum.margin}, onQuorumLoss release`,
               etcd: `3 members in namespaces on the private network, raft heartbeat ${ETCD_RAFT.heartbeatMs} ms, election ${ETCD_RAFT.electionMs} ms`,
+            }
+          : {}),
+        ...(s.metrics
+          ? {
+              metrics: `listen <public address>:${METRICS_PORT}, defaultMetrics ${s.metrics.defaultMetrics}`,
+              scraper: `the client GETs both nodes' /metrics every ${s.metrics.scrapeEveryMs} ms (keep-alive)`,
             }
           : {}),
       }

@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os'
 import { type DaemonCost, measureCost } from './cost.js'
 import type { Daemons } from './daemons/create-daemons.js'
 import { ProcessGroup } from './process-group.js'
+import { startScraper } from './scrape/start-scraper.js'
 import type { Setting } from './settings.js'
 import { type NodeName, TOPOLOGY_NODES } from './stage.js'
 import { sleep, wallNow } from './wait.js'
@@ -47,47 +48,56 @@ export interface SteadyStateOptions {
  */
 export function steadyState(setting: Setting, opts: SteadyStateOptions): Promise<SteadyStateResult> {
   return withStage(setting, opts.startTimeoutMs, async ({ stage, daemons, monitors }) => {
-    await sleep(1_000)
-    const pids = { a: daemons.group('a')?.pid, b: daemons.group('b')?.pid }
-    if (pids.a === undefined || pids.b === undefined)
-      throw new Error(`${setting.id}: a daemon is not running`)
-    const groups = async (node: 'a' | 'b', pgid: number) => [pgid, ...(await daemons.outliving(node))]
-    const cost = await measureCost(
-      { a: await groups('a', pids.a), b: await groups('b', pids.b) },
-      opts.costSeconds,
-    )
-
-    let stress: StressResult | undefined
-    if (opts.stressSeconds > 0) {
-      const workers = availableParallelism()
-      const from = wallNow()
-      const command = [
-        'stress-ng',
-        '--cpu',
-        String(workers),
-        '--timeout',
-        `${opts.stressSeconds}s`,
-        '--quiet',
-      ]
-      const stressor = new ProcessGroup(
-        'stress-ng',
-        opts.stressNiced ? ['nice', '-n', '19', ...command] : command,
-      )
-      await stressor.wait()
+    // A scraped setting is scraped throughout (bench:metrics-scrape reports the scrapes themselves).
+    const scraper =
+      setting.system === 'ipfo' && setting.metrics
+        ? await startScraper(stage, setting.metrics.scrapeEveryMs)
+        : undefined
+    try {
       await sleep(1_000)
-      const to = wallNow()
-      const events = monitors.addresses.filter((e) => e.at >= from && e.at <= to)
-      stress = {
-        seconds: opts.stressSeconds,
-        workers,
-        niced: opts.stressNiced,
-        falseTakeovers: events.filter((e) => e.node === 'b' && e.kind === 'add').length,
-        addressChanges: events.length,
-        holdersAfter: await stage.holders(),
-        ...(setting.system === 'ipfo' ? agentEvents(daemons, from, to, setting.quorum !== undefined) : {}),
+      const pids = { a: daemons.group('a')?.pid, b: daemons.group('b')?.pid }
+      if (pids.a === undefined || pids.b === undefined)
+        throw new Error(`${setting.id}: a daemon is not running`)
+      const groups = async (node: 'a' | 'b', pgid: number) => [pgid, ...(await daemons.outliving(node))]
+      const cost = await measureCost(
+        { a: await groups('a', pids.a), b: await groups('b', pids.b) },
+        opts.costSeconds,
+      )
+
+      let stress: StressResult | undefined
+      if (opts.stressSeconds > 0) {
+        const workers = availableParallelism()
+        const from = wallNow()
+        const command = [
+          'stress-ng',
+          '--cpu',
+          String(workers),
+          '--timeout',
+          `${opts.stressSeconds}s`,
+          '--quiet',
+        ]
+        const stressor = new ProcessGroup(
+          'stress-ng',
+          opts.stressNiced ? ['nice', '-n', '19', ...command] : command,
+        )
+        await stressor.wait()
+        await sleep(1_000)
+        const to = wallNow()
+        const events = monitors.addresses.filter((e) => e.at >= from && e.at <= to)
+        stress = {
+          seconds: opts.stressSeconds,
+          workers,
+          niced: opts.stressNiced,
+          falseTakeovers: events.filter((e) => e.node === 'b' && e.kind === 'add').length,
+          addressChanges: events.length,
+          holdersAfter: await stage.holders(),
+          ...(setting.system === 'ipfo' ? agentEvents(daemons, from, to, setting.quorum !== undefined) : {}),
+        }
       }
+      return { cost: { seconds: opts.costSeconds, a: cost.a!, b: cost.b! }, stress }
+    } finally {
+      await scraper?.stop()
     }
-    return { cost: { seconds: opts.costSeconds, a: cost.a!, b: cost.b! }, stress }
   })
 }
 

@@ -17,6 +17,8 @@ export interface StageContext {
   readonly services: Services
   /** The etcd cluster the agents keep their quorum on (quorum settings only). */
   readonly etcd: EtcdMembers | undefined
+  /** The run's folder: the daemons' configs, keys and (ipfo) control sockets, `<node>.sock`. */
+  readonly dir: string
 }
 
 export interface StageOptions {
@@ -69,7 +71,7 @@ export async function withStage<T>(
     daemons = await createDaemons(stage, setting, dir, opts.serviceCheck)
     for (const node of stage.nodes) daemons.start(node)
     await waitForOwner(stage, daemons, stableForMs(setting), startTimeoutMs)
-    return await body({ stage, daemons, monitors, services, etcd })
+    return await body({ stage, daemons, monitors, services, etcd, dir })
   } finally {
     await daemons?.killAll()
     await services?.stop()

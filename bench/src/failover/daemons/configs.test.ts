@@ -49,6 +49,17 @@ describe("the daemons' configs", () => {
     expect(ipfoConfig(stage, ipfo[0]!, 'a', files, 0)).not.toHaveProperty('checks')
   })
 
+  it("the scraped settings serve /metrics on each node's public address, the plain pair does not", () => {
+    const metrics = (id: string, node: NodeName) =>
+      (ipfoConfig(stage, ipfo.find((s) => s.id === id)!, node, files, 0) as { metrics?: unknown }).metrics
+    expect(metrics('ipfo-10ms-scraped', 'a')).toEqual({ listen: '10.213.1.1:9694', defaultMetrics: true })
+    expect(metrics('ipfo-10ms-scraped-nodefault', 'b')).toEqual({
+      listen: '10.213.1.2:9694',
+      defaultMetrics: false,
+    })
+    expect(metrics('ipfo-10ms', 'a')).toBeUndefined()
+  })
+
   it('keepalived tracks the service with a vrrp_script only when asked, as root with script security', () => {
     const setting = SETTINGS.find((s) => s.id === 'keepalived-default')
     if (setting?.system !== 'keepalived') throw new Error('no keepalived-default')

@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import { AGENT_NODE_FLAGS, IPFO_BIN } from '@ipfo/cli/demo'
 import { etcdEndpoints } from '../etcd-members.js'
 import { SERVICE_URL } from '../probe/client-probe.js'
-import type { Setting } from '../settings.js'
+import { METRICS_PORT, type Setting } from '../settings.js'
 import type { NodeName, Stage } from '../stage.js'
 import { type Daemons, daemonSet } from './daemon-set.js'
 
@@ -44,7 +44,8 @@ export const BENCH_ETCD_PREFIX = '/ipfo-bench/'
  * for a on b and c, and at the top level on a. With `checks` > 0, that many http checks of the
  * node's service, all required by the VIP on every node (in `owns` and in the peer's `takeover`).
  * A quorum setting adds a `coordination` section: etcd at the stage's members, the setting's
- * leaseTtl and margin, onQuorumLoss at its default (release).
+ * leaseTtl and margin, onQuorumLoss at its default (release). A scraped setting adds `metrics`,
+ * listening on the node's public address (the client scrapes it).
  * Everything else is at ipfo's defaults (3 gratuitous ARPs 100 ms apart, failback "auto").
  */
 export function ipfoConfig(
@@ -84,6 +85,14 @@ export function ipfoConfig(
             prefix: BENCH_ETCD_PREFIX,
             leaseTtl: setting.quorum.leaseTtl,
             margin: setting.quorum.margin,
+          },
+        }
+      : {}),
+    ...(setting.metrics
+      ? {
+          metrics: {
+            listen: `${stage.publicIp(node)}:${METRICS_PORT}`,
+            defaultMetrics: setting.metrics.defaultMetrics,
           },
         }
       : {}),
