@@ -68,14 +68,16 @@ export const CHECKLIST_STEPS = [
 export type ChecklistStep = (typeof CHECKLIST_STEPS)[number]
 
 /** Why a received packet was dropped. Each is counted in status. */
-export type DropReason =
-  | 'malformed'
-  | 'wrong-version'
-  | 'oversized'
-  | 'bad-mac'
-  | 'unknown-node'
-  | 'replay'
-  | 'own-packet'
+export const DROP_REASONS = [
+  'malformed',
+  'wrong-version',
+  'oversized',
+  'bad-mac',
+  'unknown-node',
+  'replay',
+  'own-packet',
+] as const
+export type DropReason = (typeof DROP_REASONS)[number]
 
 interface At {
   /** Wall-clock time, ms since epoch. */

@@ -1,5 +1,5 @@
 import type { Config } from '../../config/schema.js'
-import type { ChecklistStep, DropReason } from '../../model/events.js'
+import { type ChecklistStep, DROP_REASONS } from '../../model/events.js'
 import { HOOK_PHASES } from '../../model/hook-contract.js'
 
 /**
@@ -7,18 +7,7 @@ import { HOOK_PHASES } from '../../model/hook-contract.js'
  * addresses, checks). Nothing here comes from a packet or an event's text.
  */
 
-export const DROP_REASONS = [
-  'malformed',
-  'wrong-version',
-  'oversized',
-  'bad-mac',
-  'unknown-node',
-  'replay',
-  'own-packet',
-] as const satisfies readonly DropReason[]
-type MissingReasons = Exclude<DropReason, (typeof DROP_REASONS)[number]>
-const everyReasonListed: [MissingReasons] extends [never] ? true : MissingReasons = true
-void everyReasonListed
+export { DROP_REASONS }
 
 /** Drops whose packet did not say (or could not be trusted to say) a configured link. */
 export const UNKNOWN_LINK = 'unknown'
