@@ -259,10 +259,16 @@ describe('ipfo agent on loopback', () => {
       const text = await scrape(portB)
       return text && value(text, 'ipfo_takeover_step_seconds_count{step="total"}') === '1' ? text : undefined
     }).then((text) => {
-      expect(value(text, 'ipfo_acquires_total{owner="a",cause="peer-lost"}')).toBe('1')
+      // One takeover done; b may also have started one that ended otherwise (CI once: b took a for
+      // lost as both started, and that acquire stopped short when a was heard).
+      expect(Number(value(text, 'ipfo_acquires_total{owner="a",cause="peer-lost"}'))).toBeGreaterThanOrEqual(
+        1,
+      )
       expect(value(text, 'ipfo_checklists_total{action="acquire",outcome="done"}')).toBe('1')
-      expect(value(text, 'ipfo_takeover_step_seconds_count{step="add"}')).toBe('1')
-      expect(value(text, 'ipfo_takeover_step_seconds_count{step="decision"}')).toBe('1')
+      expect(Number(value(text, 'ipfo_takeover_step_seconds_count{step="add"}'))).toBeGreaterThanOrEqual(1)
+      expect(Number(value(text, 'ipfo_takeover_step_seconds_count{step="decision"}'))).toBeGreaterThanOrEqual(
+        1,
+      )
       expect(value(text, heldA)).toBe('1')
       expect(value(text, 'ipfo_peer_up{peer="a"}')).toBe('0')
       expect(Number(value(text, 'ipfo_heartbeat_timer_lag_seconds_count'))).toBeGreaterThan(0)

@@ -86,12 +86,21 @@ describe.skipIf(skip !== undefined)(
         (await p.topology.exec(b, 'ip', ['-4', 'route', 'show', ROUTE])).stdout.trim()
       const a = p.agent('a')
       a.start()
-      p.agent('b').start()
+      // b starts once a holds the VIP and the kill comes once b hears a: b's own start-up never looks
+      // like a lost a. The kill is a's death: its agent killed and its links cut, as in the failover tests.
       await until('a to hold the VIP', async () => (await p.stage.holders()).join() === 'a', 15_000)
+      p.agent('b').start()
+      await until(
+        'b to hear a',
+        async () => (await p.status('b').catch(() => undefined))?.peers[0]?.alive,
+        15_000,
+      )
       expect(await routeOnB()).toBe('')
 
       await a.kill()
-      await until('b to hold the VIP', async () => (await p.stage.holders()).join() === 'b', 15_000)
+      await p.stage.isolate('a')
+      // a's dead interface keeps its copy until it comes back; the client reaches b.
+      await until('b to hold the VIP', async () => (await p.stage.holders()).includes('b'), 15_000)
       const route = await until('the route on b', routeOnB, 15_000)
       expect(route).toBe(`${ROUTE} via ${via} dev pub0 src ${p.vipIp}`)
       const postAcq = p.log.find(
@@ -102,6 +111,7 @@ describe.skipIf(skip !== undefined)(
         stdout: expect.stringContaining('route: ip route replace'),
       })
 
+      await p.stage.revive('a')
       p.agent('a').start()
       await until('a to hold the VIP again', async () => (await p.stage.holders()).join() === 'a', 15_000)
       await until('the route gone from b', async () => (await routeOnB()) === '', 15_000)
