@@ -103,10 +103,14 @@ describe.skipIf(skip !== undefined)(
       await until('b to hold the VIP', async () => (await p.stage.holders()).includes('b'), 15_000)
       const route = await until('the route on b', routeOnB, 15_000)
       expect(route).toBe(`${ROUTE} via ${via} dev pub0 src ${p.vipIp}`)
-      const postAcq = p.log.find(
-        (l) => l.node === 'b' && l.line.kind === 'hook-finished' && l.line.phase === 'PostAcq',
+      // The hook's line comes through b's stdout once it exited: read it when it is there.
+      const postAcq = await until(
+        `b's PostAcq hook-finished line`,
+        () =>
+          p.log.find((l) => l.node === 'b' && l.line.kind === 'hook-finished' && l.line.phase === 'PostAcq'),
+        15_000,
       )
-      expect(postAcq?.line).toMatchObject({
+      expect(postAcq.line).toMatchObject({
         exitCode: 0,
         stdout: expect.stringContaining('route: ip route replace'),
       })
@@ -115,10 +119,14 @@ describe.skipIf(skip !== undefined)(
       p.agent('a').start()
       await until('a to hold the VIP again', async () => (await p.stage.holders()).join() === 'a', 15_000)
       await until('the route gone from b', async () => (await routeOnB()) === '', 15_000)
-      const preRel = p.log.find(
-        (l) => l.node === 'b' && l.line.kind === 'hook-finished' && l.line.phase === 'PreRel',
+      // The hook's line comes through b's stdout once it exited: read it when it is there.
+      const preRel = await until(
+        `b's PreRel hook-finished line`,
+        () =>
+          p.log.find((l) => l.node === 'b' && l.line.kind === 'hook-finished' && l.line.phase === 'PreRel'),
+        15_000,
       )
-      expect(preRel?.line).toMatchObject({
+      expect(preRel.line).toMatchObject({
         exitCode: 0,
         stdout: expect.stringContaining('route: ip route del'),
       })
