@@ -230,6 +230,19 @@ export const SETTINGS: readonly Setting[] = [
     stressed: true,
     optIn: true,
   },
+  {
+    id: 'ipfo-10ms-rt-scraped-nodefault',
+    system: 'ipfo',
+    label: 'ipfo 10ms/30ms, SCHED_FIFO 1, /metrics scraped every 100 ms, defaultMetrics: false',
+    interval: '10ms',
+    deadAfter: '30ms',
+    realtimePriority: 1,
+    metrics: { defaultMetrics: false, scrapeEveryMs: 100 },
+    fastest: false,
+    steadyOnly: true,
+    stressed: true,
+    optIn: true,
+  },
 ]
 
 /**

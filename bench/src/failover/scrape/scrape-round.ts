@@ -1,3 +1,4 @@
+import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { controlRequest } from '@ipfo/core/control-client'
 import { costMeter } from '../cost.js'
@@ -8,6 +9,8 @@ import type { Setting } from '../settings.js'
 import type { NodeName } from '../stage.js'
 import { sleep, wallNow } from '../wait.js'
 import { withStage } from '../with-stage.js'
+import { justAfterStalls, type Stall, sharedStalls } from '../witness/shared-stalls.js'
+import { startWitness, type Witness } from '../witness/start-witness.js'
 import type { LagCounters, WindowKind, WindowResult } from './scrape-summary.js'
 import { lagWindow, scrapeStats } from './scrape-summary.js'
 import { type Scraper, startScraper } from './start-scraper.js'
@@ -39,9 +42,19 @@ export function scrapeRound(setting: Setting, opts: RoundOptions): Promise<Windo
       if (pgid === undefined) throw new Error(`${setting.id}: the agent on ${node} is not running`)
       groups[node] = [pgid, ...(await daemons.outliving(node))]
     }
-    const ctx: WindowContext = { daemons, monitors, groups, socket: (node) => join(dir, `${node}.sock`) }
     const windows: WindowResult[] = []
     let scraper: Scraper | undefined
+    const witness = await startWitness(
+      setting.realtimePriority ? { agentsPriority: setting.realtimePriority } : {},
+    )
+    const ctx: WindowContext = {
+      daemons,
+      monitors,
+      groups,
+      witness,
+      deadAfterMs: parseMs(setting.deadAfter),
+      socket: (node) => join(dir, `${node}.sock`),
+    }
     try {
       if (setting.metrics) {
         windows.push(await measureWindow(ctx, 'unscraped', opts.costSeconds))
@@ -64,6 +77,8 @@ export function scrapeRound(setting: Setting, opts: RoundOptions): Promise<Windo
       }
     } finally {
       await scraper?.stop()
+      await witness.stop()
+      await keepLogs(setting.id, daemons)
     }
     return windows
   })
@@ -75,6 +90,9 @@ interface WindowContext {
   readonly groups: Readonly<Record<string, number[]>>
   readonly socket: (node: NodeName) => string
   readonly scraper?: Scraper | undefined
+  /** A timer in a process that is not ipfo, for the stalls that are the machine's. */
+  readonly witness: Witness
+  readonly deadAfterMs: number
 }
 
 async function measureWindow(
@@ -100,9 +118,23 @@ async function measureWindow(
     const cause = e.cause ?? 'unknown'
     acquiring[cause] = (acquiring[cause] ?? 0) + 1
   }
+  const agentStalls: Stall[] = events.flatMap((e) =>
+    e.kind === 'loop-stalled' && typeof e.stalledMs === 'number' && e.time
+      ? [{ at: Date.parse(e.time), ms: e.stalledMs }]
+      : [],
+  )
+  const witnessStalls = ctx.witness.stalls.filter((w) => w.at >= from && w.at <= to)
+  const lostAt = events.flatMap((e) => (e.kind === 'peer-lost' && e.time ? [Date.parse(e.time)] : []))
   return {
     kind,
     seconds: Math.round((to - from) / 100) / 10,
+    machine: {
+      witnessStalls: witnessStalls.length,
+      witnessMaxMs: witnessStalls.length > 0 ? Math.max(...witnessStalls.map((w) => w.ms)) : null,
+      sharedLoopStalls: sharedStalls(agentStalls, witnessStalls).length,
+      // A verdict within deadAfter after the machine stopped: the silence was (at least partly) its.
+      peerLostAfterMachineStall: justAfterStalls(lostAt, witnessStalls, ctx.deadAfterMs).length,
+    },
     cost: { a: cost.a!, b: cost.b!, ...(cost.scraper ? { scraper: cost.scraper } : {}) },
     lag: lagWindow(
       PAIR.map((_, i) => ({ before: before[i]!, after: after[i]! })),
@@ -119,6 +151,14 @@ async function measureWindow(
   }
 }
 
+/** "30ms", "1s" or a number of ms. */
+function parseMs(value: string | number): number {
+  if (typeof value === 'number') return value
+  const m = /^(\d+(?:\.\d+)?)(ms|s)$/.exec(value)
+  if (!m) throw new Error(`not a duration: ${value}`)
+  return Number(m[1]) * (m[2] === 's' ? 1000 : 1)
+}
+
 async function readCounters(socket: string): Promise<LagCounters> {
   const status = await controlRequest<{ counters: LagCounters }>(socket, { method: 'status' })
   return status.counters
@@ -129,6 +169,8 @@ interface LoggedEvent {
   readonly kind?: string
   readonly cause?: string
   readonly stalledMs?: number
+  /** The event's time (ISO), as the agent logged it. */
+  readonly time?: string
 }
 
 /** The agent's JSON log lines read within [from, to]. */
@@ -143,4 +185,22 @@ function agentEvents(daemons: Daemons, node: NodeName, from: number, to: number)
         return []
       }
     })
+}
+
+/**
+ * With IPFO_BENCH_LOG_DIR set, each agent's output (with the wall-clock ms each line came at) is
+ * written there: for a look inside a run, e.g. with IPFO_BENCH_NODE_FLAGS=--trace-gc.
+ */
+async function keepLogs(id: string, daemons: Daemons): Promise<void> {
+  const dir = process.env.IPFO_BENCH_LOG_DIR
+  if (!dir) return
+  await mkdir(dir, { recursive: true })
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-')
+  for (const node of PAIR) {
+    const text = daemons
+      .log(node)
+      .map((l) => `${l.at} ${l.text}`)
+      .join('\n')
+    await writeFile(join(dir, `${id}-${stamp}-${node}.log`), `${text}\n`)
+  }
 }

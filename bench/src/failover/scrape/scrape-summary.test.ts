@@ -131,12 +131,18 @@ describe('rounds summed and medianed', () => {
     round(1, 'ipfo-10ms-scraped', [
       window('unscraped', 0.2),
       window('idle', 0.6, { scrapes: stats(1) }),
-      window('stress', 2, { scrapes: stats(3) }),
+      window('stress', 2, {
+        scrapes: stats(3),
+        machine: { witnessStalls: 3, witnessMaxMs: 31, sharedLoopStalls: 2, peerLostAfterMachineStall: 1 },
+      }),
     ]),
     round(2, 'ipfo-10ms-scraped', [
       window('unscraped', 0.4),
       window('idle', 0.8, { scrapes: stats(2) }),
-      window('stress', 4, { scrapes: stats(5) }),
+      window('stress', 4, {
+        scrapes: stats(5),
+        machine: { witnessStalls: 1, witnessMaxMs: 12, sharedLoopStalls: 0, peerLostAfterMachineStall: 0 },
+      }),
     ]),
     { ...round(3, 'ipfo-10ms-scraped', []), error: 'a did not come to hold the VIP' },
   ]
@@ -157,6 +163,13 @@ describe('rounds summed and medianed', () => {
       lagMeanMs: 2,
       lagMaxMs: 20,
     })
+    expect(summary[4]).toMatchObject({
+      sharedLoopStalls: 2,
+      witnessStalls: 4,
+      witnessMaxMs: 31,
+      peerLostAfterMachineStall: 1,
+    })
+    expect(summary[3]).toMatchObject({ witnessStalls: 0, witnessMaxMs: null })
     expect(summary[4]!.scrapes).toEqual({
       done: 400,
       failed: 2,
@@ -206,7 +219,9 @@ describe('rounds summed and medianed', () => {
       ratios: scrapeRatios(summary, 'ipfo-10ms'),
     }
     const page = renderScrapeMarkdown(report)
-    expect(page).toContain('| ipfo-10ms-scraped | stress-ng --cpu 2 | 2 | 0 | 0 | 0 | 0 / 2 / 3 | 30; 40 |')
+    expect(page).toContain(
+      '| ipfo-10ms-scraped | stress-ng --cpu 2 | 2 | 0 | 0 | 0 (2) | 4 (31) | 1 | 0 / 2 / 3 | 30; 40 |',
+    )
     expect(page).toContain('| ipfo-10ms-scraped | idle | 2.33x |')
     expect(page).toContain('| 3 | ipfo-10ms-scraped | 10 | 1 | a did not come to hold the VIP |')
   })

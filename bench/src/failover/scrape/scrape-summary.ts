@@ -162,6 +162,18 @@ export interface WindowResult {
   readonly peerLost: number
   readonly acquiring: Readonly<Record<string, number>>
   readonly scrapes?: ScrapeStats
+  /** The witness (a timer in a process that is not ipfo): the stalls that were the machine's. */
+  readonly machine?: MachineStalls
+}
+
+export interface MachineStalls {
+  /** The witness's timer fired 5 ms late or more. */
+  readonly witnessStalls: number
+  readonly witnessMaxMs: number | null
+  /** The agents' loop stalls the witness stalled in too. */
+  readonly sharedLoopStalls: number
+  /** `peer-lost` verdicts within deadAfter after a stall of the witness's. */
+  readonly peerLostAfterMachineStall: number
 }
 
 export type WindowKind = 'unscraped' | 'idle' | 'stress'
@@ -186,6 +198,11 @@ export interface WindowSummary {
   readonly falseTakeovers: number
   readonly peerLost: number
   readonly loopStalls: number
+  /** Of the loop stalls, those the witness shared (the machine's); the witness's own, and its max. */
+  readonly sharedLoopStalls: number
+  readonly witnessStalls: number
+  readonly witnessMaxMs: number | null
+  readonly peerLostAfterMachineStall: number
   readonly beats: number
   readonly lagP50Ms: number | null
   readonly lagP99Ms: number | null
@@ -240,6 +257,10 @@ export function summarizeRounds(rounds: readonly Round[]): WindowSummary[] {
           falseTakeovers: sum(ws.map((w) => w.falseTakeovers)),
           peerLost: sum(ws.map((w) => w.peerLost)),
           loopStalls: sum(ws.map((w) => w.lag.loopStalls)),
+          sharedLoopStalls: sum(ws.map((w) => w.machine?.sharedLoopStalls ?? 0)),
+          witnessStalls: sum(ws.map((w) => w.machine?.witnessStalls ?? 0)),
+          witnessMaxMs: maxOf(ws.map((w) => w.machine?.witnessMaxMs)),
+          peerLostAfterMachineStall: sum(ws.map((w) => w.machine?.peerLostAfterMachineStall ?? 0)),
           beats: sum(ws.map((w) => w.lag.beats)),
           lagP50Ms: median(ws.map((w) => w.lag.p50Ms)),
           lagP99Ms: median(ws.map((w) => w.lag.p99Ms)),

@@ -14,4 +14,8 @@ export const systemClock: Clock = {
   afterIo: (fn) => {
     setImmediate(fn)
   },
+  cpuMicros: () => {
+    const { user, system } = process.cpuUsage()
+    return user + system
+  },
 }

@@ -34,18 +34,31 @@ export function deadlineTimer(clock: Clock, due: () => void) {
   }
 }
 
+/** What a gap between the engine's timer runs says of this process. */
+export type Gap =
+  | { readonly kind: 'none' }
+  /** Frozen (SIGSTOP, a VM pause) long enough for peers to have taken over. */
+  | { readonly kind: 'paused'; readonly gapMs: number }
+  /** Late by part of a heartbeat interval or more, less than a pause: a busy or briefly frozen machine. */
+  | { readonly kind: 'stalled'; readonly lateMs: number }
+
 /**
- * A gap between timer runs longer than deadAfter (and than two intervals) means this process was
- * frozen (SIGSTOP, a VM pause) long enough for peers to have taken over. `note` is called by every
- * timer of the engine and returns the gap when it was such a freeze.
+ * The heartbeat timer runs every interval, so a gap between the engine's timer runs longer than that
+ * is time this process did not run. Longer than deadAfter (and two intervals): a pause. Longer than
+ * STALL_GAP intervals: a stall. `note` is called by every timer of the engine.
  */
 export function pauseDetector(opts: { readonly deadAfterMs: number; readonly intervalMs: number }) {
   let lastRunAt: number | undefined
   return {
-    note(now: number): number | undefined {
+    note(now: number): Gap {
       const gap = lastRunAt === undefined ? 0 : now - lastRunAt
       lastRunAt = now
-      return gap > opts.deadAfterMs && gap > 2 * opts.intervalMs ? gap : undefined
+      if (gap > opts.deadAfterMs && gap > 2 * opts.intervalMs) return { kind: 'paused', gapMs: gap }
+      if (gap > STALL_GAP * opts.intervalMs) return { kind: 'stalled', lateMs: gap - opts.intervalMs }
+      return { kind: 'none' }
     },
   }
 }
+
+/** A gap of this many heartbeat intervals between timer runs is a stall of this process's own. */
+export const STALL_GAP = 1.5

@@ -14,8 +14,9 @@ import { type ConfigInput, configSchema } from '../config/schema.js'
 import { decodeHeartbeat, encodeHeartbeat } from '../heartbeat/codec.js'
 import { heartbeatKey, keyRing } from '../heartbeat/key-ring.js'
 import type { AdvertisedAddress } from '../model/advertised.js'
+import { describeEvent } from '../model/describe-event.js'
 import type { IpfoEvent } from '../model/events.js'
-import type { CarrierWatch } from '../model/ports.js'
+import type { CarrierWatch, Clock } from '../model/ports.js'
 import { createEngine } from './engine.js'
 
 const KEYS = keyRing(heartbeatKey(Buffer.alloc(32, 7)))
@@ -418,6 +419,29 @@ describe('engine: two nodes on a fake network', () => {
     expect(at(1000)).toBe(1)
     expect(beatLag.sumMs).toBe(437)
     expect(maxLoopLagMs).toBe(400)
+    await stopAll(c.clock, c.a.engine)
+  })
+
+  it('says how much CPU the agent used across a stall: its own work, or time it was not run', async () => {
+    const c = cluster()
+    let cpuMicros = 0
+    ;(c.clock as Clock).cpuMicros = () => cpuMicros
+    await c.a.engine.start()
+    await c.clock.advance(1_000)
+    const stalls = () => c.events.flatMap((e) => (e.kind === 'loop-stalled' ? [e] : []))
+    // Busy: 230 ms of CPU across a 250 ms stall.
+    cpuMicros += 230_000
+    c.clock.jump(250)
+    await c.clock.advance(50)
+    // Not run: 4 ms of CPU across a 300 ms stall (a frozen VM, a host busy elsewhere).
+    cpuMicros += 4_000
+    c.clock.jump(300)
+    await c.clock.advance(50)
+    expect(stalls().map((e) => [e.stalledMs, e.ranMs])).toEqual([
+      [expect.any(Number), 230],
+      [expect.any(Number), 4],
+    ])
+    expect(describeEvent(stalls()[1]!)).toMatch(/ran 4ms of CPU meanwhile: mostly it was not running/)
     await stopAll(c.clock, c.a.engine)
   })
 

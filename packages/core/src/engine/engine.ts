@@ -225,10 +225,16 @@ export function createEngine(deps: EngineDeps): Engine {
     clock.afterIo(() => apply({ kind: 'tick' }))
   }
 
-  /** Peers' silence while this node was frozen proves nothing: say so, and judge it afresh. */
+  /**
+   * Peers' silence while this node was frozen proves nothing: say so, and judge it afresh. After a
+   * shorter stall, links keep their verdict for a grace: a peer stalled with this node (the same VM,
+   * the same busy host) is heard again once it resumes, which may be a moment after this node.
+   */
   function notePause(now: number): void {
-    const gap = pause.note(now)
-    if (gap === undefined) return
+    const noted = pause.note(now)
+    if (noted.kind === 'stalled') apply({ kind: 'stalled', stalledMs: noted.lateMs })
+    if (noted.kind !== 'paused') return
+    const gap = noted.gapMs
     emit({ kind: 'paused', pausedMs: gap })
     // A lease whose validity ran out during the pause is lost first: its addresses go before any
     // heartbeat is judged or sent.

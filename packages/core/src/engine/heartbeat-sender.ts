@@ -55,6 +55,8 @@ export function heartbeatSender(deps: HeartbeatSenderDeps) {
   let timer: TimerHandle | undefined
   let nextBeatAt = 0
   let lastSentAt = 0
+  // The process's CPU time at the last beat (µs), to tell a busy stall from one spent not running.
+  let cpuAtLastBeat = clock.cpuMicros?.()
 
   /**
    * The wall clock, but later than the last round's stamp: a peer takes `held` and `fit` only from a
@@ -114,10 +116,17 @@ export function heartbeatSender(deps: HeartbeatSenderDeps) {
     const lag = at - nextBeatAt
     counters.maxLoopLagMs = Math.max(counters.maxLoopLagMs, lag)
     countLag(counters.beatLag, lag)
+    const cpu = clock.cpuMicros?.()
     if (lag > config.interval * STALL_FACTOR) {
       counters.loopStalls++
-      deps.emit({ kind: 'loop-stalled', stalledMs: lag })
+      const ran = cpu !== undefined && cpuAtLastBeat !== undefined ? cpu - cpuAtLastBeat : undefined
+      deps.emit({
+        kind: 'loop-stalled',
+        stalledMs: lag,
+        ...(ran === undefined ? {} : { ranMs: Math.round(ran / 100) / 10 }),
+      })
     }
+    cpuAtLastBeat = cpu
     now()
     deps.afterBeat()
     nextBeatAt += config.interval

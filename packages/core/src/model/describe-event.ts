@@ -134,7 +134,7 @@ export function describeEvent(e: IpfoEvent): string {
     case 'packet-dropped':
       return `dropped a heartbeat from ${e.from} (${e.reason}): ${e.detail}`
     case 'loop-stalled':
-      return `the agent's event loop stalled for ${formatDuration(e.stalledMs)}`
+      return `the agent's event loop stalled for ${formatDuration(e.stalledMs)}${e.ranMs === undefined ? '' : e.ranMs < e.stalledMs / 2 ? ` (it ran ${formatDuration(e.ranMs)} of CPU meanwhile: mostly it was not running, the machine's doing)` : ` (it ran ${formatDuration(e.ranMs)} of CPU meanwhile: busy itself)`}`
     case 'paused':
       return `this agent was paused for ${formatDuration(e.pausedMs)} (SIGSTOP or a frozen VM): peers are judged afresh`
     case 'address-conflict':

@@ -183,7 +183,12 @@ export type IpfoEvent = At &
     | { kind: 'order-agreed'; peer: string; owner: string }
     | { kind: 'maintenance'; on: boolean }
     | { kind: 'packet-dropped'; reason: DropReason; from: string; detail: string }
-    | { kind: 'loop-stalled'; stalledMs: number }
+    /**
+     * The heartbeat timer ran `stalledMs` late. `ranMs`: the CPU time the agent's process used since
+     * the beat before (where the clock can tell): near `stalledMs`, the agent itself was busy; far
+     * below it, it was not run (the machine: a busy host, a frozen VM, a blocked system call).
+     */
+    | { kind: 'loop-stalled'; stalledMs: number; ranMs?: number }
     /**
      * An interface of this node's addresses lost its carrier (cable pulled, switch port down): what
      * it held there is released and nothing is claimed on it until the carrier is back.

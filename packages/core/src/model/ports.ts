@@ -19,6 +19,8 @@ export interface Clock {
   clearTimeout(handle: TimerHandle): void
   /** Runs `fn` after pending I/O callbacks (heartbeats queued in a socket) have been delivered. */
   afterIo(fn: () => void): void
+  /** CPU time this process has used, in µs (user and system); absent where it cannot tell. */
+  cpuMicros?(): number
 }
 
 /**

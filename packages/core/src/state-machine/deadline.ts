@@ -20,6 +20,8 @@ export function nextDeadline(s: EngineState, now: number): number | undefined {
     if (peer.mixedSince !== null && !peer.anomaly) times.push(peer.mixedSince + s.timing.intervalMs)
   }
   if (s.phase === 'starting') times.push(s.startedAt + s.timing.deadAfterMs)
+  // Links kept up through a stall of this node's own are judged when the grace ends.
+  times.push(s.stallGraceUntil)
   for (const c of Object.values(s.carrier)) if (c.up) times.push(c.since + s.timing.carrierSettleMs)
   const { claimTimeoutMs, policy, stableForMs } = s.timing.failback
   for (const r of Object.values(s.resources)) {

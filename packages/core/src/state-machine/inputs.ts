@@ -50,6 +50,11 @@ export type Input =
    * held addresses whose kernel lifetime ran out meanwhile (see engine/address-lifetimes.ts).
    */
   | { readonly kind: 'resumed'; readonly pausedMs: number; readonly expired?: readonly string[] }
+  /**
+   * The agent's own timers ran `stalledMs` late, less than a pause (a busy or briefly frozen machine):
+   * peers' links keep their verdict for a grace (EngineState.stallGraceUntil).
+   */
+  | { readonly kind: 'stalled'; readonly stalledMs: number }
   /** The kernel ended the lifetime of the resource's held addresses: they are gone from the interface. */
   | { readonly kind: 'expired'; readonly owner: string }
   /**

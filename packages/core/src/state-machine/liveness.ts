@@ -15,11 +15,14 @@ export function evaluatePeer(state: EngineState, peer: PeerView, now: number, fx
   let newest = state.judgeFrom
   // A peer that said goodbye (stopping, holding nothing) is gone now, not deadAfter from now.
   const departed = peer.state === 'stopping' && peer.held.length === 0
+  // Just after a stall of this node's own, a link keeps its verdict "up" (stallGraceUntil).
+  const graced = now < state.stallGraceUntil
   for (const name of state.linkNames) {
     const link = peer.links[name] ?? { lastSeen: null, up: false, reportedLost: false }
     const base = Math.max(link.lastSeen ?? state.startedAt, state.judgeFrom)
     newest = Math.max(newest, base)
-    const isUp = !departed && link.lastSeen !== null && now - link.lastSeen < deadAfterMs
+    const isUp =
+      !departed && link.lastSeen !== null && (now - link.lastSeen < deadAfterMs || (graced && link.up))
     const isDown = departed || (!isUp && now - base >= deadAfterMs)
     let reportedLost = link.reportedLost
     if (isDown && !reportedLost) {
@@ -38,7 +41,8 @@ export function evaluatePeer(state: EngineState, peer: PeerView, now: number, fx
   }
 
   // Heard of through another peer (relay.ts): alive, though every link here is silent.
-  const relayed = !departed && peer.relay !== null && now - peer.relay.lastSeen < deadAfterMs
+  const relayed =
+    !departed && peer.relay !== null && (now - peer.relay.lastSeen < deadAfterMs || (graced && peer.indirect))
   const alive = up.length > 0 || relayed
   const indirect = alive && up.length === 0
   if (indirect && !peer.indirect) {

@@ -190,6 +190,13 @@ export interface EngineState {
    * been paused (SIGSTOP, a frozen VM). Peers are not judged on silence this node did not witness.
    */
   readonly judgeFrom: number
+  /**
+   * Until then (monotonic ms), a link that was up stays up though its peer's silence passed
+   * deadAfter: this node itself just stalled (its timers ran late), and a peer stalled with it (the
+   * same frozen VM or busy host) may not have been heard only because it resumed a moment later.
+   * Two heartbeat intervals after the stall, at most deadAfter; -Infinity when none.
+   */
+  readonly stallGraceUntil: number
   /** The heartbeat sockets are open: before that, peers' silence proves nothing and nothing is judged. */
   readonly listening: boolean
   readonly phase: 'starting' | 'running' | 'stopping' | 'stopped'

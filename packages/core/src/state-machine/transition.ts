@@ -107,6 +107,7 @@ export function initialState(setup: MachineSetup, now: number): EngineState {
     timing: setup.timing,
     startedAt: now,
     judgeFrom: now,
+    stallGraceUntil: Number.NEGATIVE_INFINITY,
     listening: setup.listening ?? true,
     phase: 'starting',
     releaseOnStop: setup.releaseOnStop,
@@ -175,6 +176,12 @@ export function transition(state: EngineState, input: Input, now: number): Trans
       for (const owner of input.expired ?? []) s = onExpired(s, owner, now, fx)
       fx.push({ kind: 'send-heartbeat' })
       break
+    case 'stalled': {
+      const { intervalMs, deadAfterMs } = s.timing
+      const until = now + Math.min(2 * intervalMs, deadAfterMs)
+      if (until > s.stallGraceUntil) s = { ...s, stallGraceUntil: until }
+      break
+    }
     case 'carrier':
       s = onCarrier(s, input, now, fx)
       break

@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest'
+import { pairMachine, vip } from '../../test/fakes/machine-simulation.js'
+
+// 100 ms heartbeats, 300 ms deadAfter (testTiming): the grace after a stall is 200 ms.
+const VIP_A = vip('10.0.0.100')
+
+/** b watching a, a heard on both links at 1_000. */
+function watcher() {
+  const b = pairMachine('b', [{ owner: 'a', addresses: [VIP_A] }])
+  b.heartbeat('a', 'private')
+  b.heartbeat('a', 'public')
+  b.effects.length = 0
+  return b
+}
+
+describe('a stall of its own: links keep their verdict for two intervals', () => {
+  it('a peer silent past deadAfter only across the stall is not lost; heard again, nothing happened', () => {
+    const b = watcher()
+    b.now += 290
+    b.input({ kind: 'stalled', stalledMs: 180 })
+    b.advance(50)
+    expect(b.kinds()).toEqual([])
+    b.heartbeat('a', 'private')
+    b.heartbeat('a', 'public')
+    b.advance(150)
+    expect(b.kinds()).toEqual([])
+    expect(b.status('a')).toBe('idle')
+  })
+
+  it('a peer still silent when the grace ends is lost then, not a deadAfter later', () => {
+    const b = watcher()
+    b.now += 250
+    b.input({ kind: 'stalled', stalledMs: 150 })
+    // Its deadline (1_300) passes inside the grace (to 1_450): nothing yet.
+    b.advanceTo(1_449)
+    expect(b.kinds()).toEqual([])
+    b.advanceTo(1_450)
+    expect(b.kinds()).toEqual(['heartbeat-lost', 'heartbeat-lost', 'peer-lost', 'acquiring'])
+  })
+
+  it('keeps a link that was already down down: no anomaly cleared and raised again at every stall', () => {
+    const b = watcher()
+    // public goes silent; private keeps beating: an anomaly.
+    for (let t = 0; t < 5; t++) {
+      b.advance(100)
+      b.heartbeat('a', 'private')
+    }
+    expect(b.kinds()).toEqual(['heartbeat-lost', 'link-anomaly'])
+    b.effects.length = 0
+    b.input({ kind: 'stalled', stalledMs: 50 })
+    for (let t = 0; t < 5; t++) {
+      b.advance(100)
+      b.heartbeat('a', 'private')
+    }
+    expect(b.kinds()).toEqual([])
+  })
+
+  it('a later stall extends the grace; an earlier end never shortens it', () => {
+    const b = watcher()
+    b.now += 200
+    b.input({ kind: 'stalled', stalledMs: 100 })
+    expect(b.state.stallGraceUntil).toBe(1_400)
+    b.now += 50
+    b.input({ kind: 'stalled', stalledMs: 30 })
+    expect(b.state.stallGraceUntil).toBe(1_450)
+  })
+})
