@@ -17,7 +17,33 @@ const config = (scheduling: Record<string, unknown>) =>
   configSchema.parse({ node: 'a', key: '/k', links: [{ name: 'l', targets: ['10.0.0.2'] }], scheduling })
 
 describe.skipIf(!isRoot)('scheduling (a real process, real chrt)', () => {
-  it('sets the nice value and SCHED_FIFO priority of every thread', async () => {
+  it("makes a Node process's loop thread real-time, and leaves V8's and libuv's helper threads at normal priority", async () => {
+    // A Node process with its helper threads started: V8's platform workers, libuv's pool (an fs read).
+    child = spawn(process.execPath, [
+      '-e',
+      "require('fs').readFile(__filename, () => {}); setInterval(() => {}, 1000)",
+    ])
+    const pid = child.pid as number
+    const threads = async () => {
+      const ps = await systemCommandRunner.run('ps', ['-L', '-o', 'tid=,cls=,rtprio=', '-p', String(pid)])
+      return ps.stdout
+        .trim()
+        .split('\n')
+        .map((line) => line.trim().split(/\s+/))
+        .map(([tid, cls, prio]) => ({ tid: Number(tid), cls, prio }))
+    }
+    await expect.poll(async () => (await threads()).length, { timeout: 10_000 }).toBeGreaterThan(4)
+    await applyScheduling(config({ realtimePriority: 3 }), 'a.yaml', systemCommandRunner, 'linux', pid, [
+      '--single-threaded-gc',
+    ])
+    const after = await threads()
+    expect(after.find((t) => t.tid === pid)).toEqual({ tid: pid, cls: 'FF', prio: '3' })
+    const helpers = after.filter((t) => t.tid !== pid)
+    expect(helpers.length).toBeGreaterThan(3)
+    expect(helpers.every((t) => t.cls === 'TS')).toBe(true)
+  })
+
+  it('sets the nice value and the SCHED_FIFO priority of the loop thread', async () => {
     child = spawn('sleep', ['30'])
     const pid = child.pid as number
     const done = await applyScheduling(

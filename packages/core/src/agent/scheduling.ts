@@ -8,8 +8,15 @@ export const SINGLE_THREADED_GC = '--single-threaded-gc'
 
 /**
  * Applies the config's `scheduling` to this process: a nice value, and SCHED_FIFO at a real-time
- * priority for every thread (`chrt -a -f -R -p`, util-linux). A setting that cannot be applied stops
- * the agent with the reason: it was asked for because timing matters.
+ * priority for the event loop's thread (`chrt -f -R -p`, util-linux). A setting that cannot be
+ * applied stops the agent with the reason: it was asked for because timing matters.
+ *
+ * Only the loop's thread: the others are V8's (its optimizing compiler works on them) and libuv's
+ * pool (file writes, never on the takeover path: acquires are journaled ahead). At SCHED_FIFO they
+ * took both cores from the loops of two scraped agents for 15-30 ms at once, a few times a minute,
+ * as V8 optimized the render (a FIFO thread is not preempted by one of equal priority; `ranMs` of
+ * the loop-stalled events showed the agents busy). With the loop thread alone real-time, none
+ * (bench/results/metrics-scrape-2026-12-07-rt-loop-thread.md).
  *
  * Two things keep a real-time agent from freezing the host:
  * - `-R` (reset on fork): the processes it starts (hooks, checks, the guard, helpers) run at normal
@@ -67,7 +74,8 @@ export async function applyScheduling(
     }
   }
   if (realtimePriority !== undefined) {
-    const args = ['-a', '-f', '-R', '-p', String(realtimePriority), String(pid)]
+    // The thread whose id is the process's: the event loop's.
+    const args = ['-f', '-R', '-p', String(realtimePriority), String(pid)]
     const result = await runner.run('chrt', args)
     if (result.exitCode !== 0) {
       throw new ConfigError(

@@ -1,5 +1,24 @@
 import type { Effect } from './effects.js'
-import type { EngineState, LinkView, PeerView } from './state.js'
+import type { EngineState, LinkView, PeerView, Timing } from './state.js'
+
+/** How long links keep their verdict after a stall of this node's own: two intervals, at most deadAfter. */
+export function stallGraceMs(timing: Pick<Timing, 'intervalMs' | 'deadAfterMs'>): number {
+  return Math.min(2 * timing.intervalMs, timing.deadAfterMs)
+}
+
+/**
+ * Whether a link up until now keeps "up" though silent for deadAfter: within the grace after a stall
+ * of this node's own, and never for more than deadAfter plus one grace of silence, however often this
+ * node stalls (a busy host stalling every other beat must not keep a dead peer alive).
+ */
+function keptUp(state: EngineState, link: LinkView, now: number): boolean {
+  return (
+    now < state.stallGraceUntil &&
+    link.up &&
+    link.lastSeen !== null &&
+    now - link.lastSeen < state.timing.deadAfterMs + stallGraceMs(state.timing)
+  )
+}
 
 /**
  * Peer liveness from per-link last-seen times. A link is up while its last heartbeat is younger than
@@ -15,14 +34,13 @@ export function evaluatePeer(state: EngineState, peer: PeerView, now: number, fx
   let newest = state.judgeFrom
   // A peer that said goodbye (stopping, holding nothing) is gone now, not deadAfter from now.
   const departed = peer.state === 'stopping' && peer.held.length === 0
-  // Just after a stall of this node's own, a link keeps its verdict "up" (stallGraceUntil).
-  const graced = now < state.stallGraceUntil
   for (const name of state.linkNames) {
     const link = peer.links[name] ?? { lastSeen: null, up: false, reportedLost: false }
     const base = Math.max(link.lastSeen ?? state.startedAt, state.judgeFrom)
     newest = Math.max(newest, base)
+    // Just after a stall of this node's own, a link keeps its verdict "up" for a while (keptUp).
     const isUp =
-      !departed && link.lastSeen !== null && (now - link.lastSeen < deadAfterMs || (graced && link.up))
+      !departed && link.lastSeen !== null && (now - link.lastSeen < deadAfterMs || keptUp(state, link, now))
     const isDown = departed || (!isUp && now - base >= deadAfterMs)
     let reportedLost = link.reportedLost
     if (isDown && !reportedLost) {
@@ -41,8 +59,14 @@ export function evaluatePeer(state: EngineState, peer: PeerView, now: number, fx
   }
 
   // Heard of through another peer (relay.ts): alive, though every link here is silent.
+  const relay = peer.relay
   const relayed =
-    !departed && peer.relay !== null && (now - peer.relay.lastSeen < deadAfterMs || (graced && peer.indirect))
+    !departed &&
+    relay !== null &&
+    (now - relay.lastSeen < deadAfterMs ||
+      (peer.indirect &&
+        now < state.stallGraceUntil &&
+        now - relay.lastSeen < deadAfterMs + stallGraceMs(state.timing)))
   const alive = up.length > 0 || relayed
   const indirect = alive && up.length === 0
   if (indirect && !peer.indirect) {
@@ -91,6 +115,11 @@ export function peerDeadline(state: EngineState, peer: PeerView, now: number): n
     const base = Math.max(link?.lastSeen ?? state.startedAt, state.judgeFrom)
     const at = base + state.timing.deadAfterMs
     if (at > now && (next === undefined || at < next)) next = at
+    // Kept up through a stall: judged again once the most silence a grace excuses has passed.
+    if (link && keptUp(state, link, now)) {
+      const cap = (link.lastSeen ?? now) + state.timing.deadAfterMs + stallGraceMs(state.timing)
+      if (cap > now && (next === undefined || cap < next)) next = cap
+    }
   }
   const relayed = peer.relay === null ? undefined : peer.relay.lastSeen + state.timing.deadAfterMs
   if (relayed !== undefined && relayed > now && (next === undefined || relayed < next)) next = relayed

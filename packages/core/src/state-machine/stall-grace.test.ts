@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { pairMachine, vip } from '../../test/fakes/machine-simulation.js'
+import { nextDeadline } from './deadline.js'
 
 // 100 ms heartbeats, 300 ms deadAfter (testTiming): the grace after a stall is 200 ms.
 const VIP_A = vip('10.0.0.100')
@@ -53,6 +54,35 @@ describe('a stall of its own: links keep their verdict for two intervals', () =>
       b.heartbeat('a', 'private')
     }
     expect(b.kinds()).toEqual([])
+  })
+
+  it('stalls again and again never excuse more than deadAfter plus one grace of silence', () => {
+    const b = watcher()
+    // A busy host: this node stalls every 50 ms; a is dead since 1_000.
+    let lostAt: number | undefined
+    while (b.now < 2_000 && lostAt === undefined) {
+      b.advance(50)
+      b.input({ kind: 'stalled', stalledMs: 20 })
+      if (b.kinds().includes('peer-lost')) lostAt = b.now
+    }
+    expect(lostAt).toBeDefined()
+    expect(lostAt).toBeLessThanOrEqual(1_500)
+    expect(lostAt).toBeGreaterThan(1_300)
+  })
+
+  it('judges a link kept up at the end of what a grace excuses, with no input to wake it', () => {
+    const b = watcher()
+    b.now += 280
+    b.input({ kind: 'stalled', stalledMs: 100 })
+    b.now += 150
+    // A stall that extends the grace past the cap (1_000 + 300 + 200): the cap still ends it.
+    b.input({ kind: 'stalled', stalledMs: 100 })
+    expect(b.state.stallGraceUntil).toBe(1_630)
+    expect(nextDeadline(b.state, b.now)).toBe(1_500)
+    b.advanceTo(1_499)
+    expect(b.kinds()).not.toContain('peer-lost')
+    b.advanceTo(1_500)
+    expect(b.kinds()).toContain('peer-lost')
   })
 
   it('a later stall extends the grace; an earlier end never shortens it', () => {

@@ -3,7 +3,7 @@ import type { Effect } from './effects.js'
 import { onExpired } from './expiry.js'
 import { failingChecks, fitnessOnWire } from './fitness.js'
 import type { ChecklistOutcome, HeartbeatInput, Input } from './inputs.js'
-import { evaluatePeer } from './liveness.js'
+import { evaluatePeer, stallGraceMs } from './liveness.js'
 import { onRelease, onTakeover } from './operator.js'
 import { ordersConfigured, trackMismatches } from './order.js'
 import { onClaimFreed, onKeyLost, onQuorum, quorumDecides } from './quorum.js'
@@ -177,8 +177,7 @@ export function transition(state: EngineState, input: Input, now: number): Trans
       fx.push({ kind: 'send-heartbeat' })
       break
     case 'stalled': {
-      const { intervalMs, deadAfterMs } = s.timing
-      const until = now + Math.min(2 * intervalMs, deadAfterMs)
+      const until = now + stallGraceMs(s.timing)
       if (until > s.stallGraceUntil) s = { ...s, stallGraceUntil: until }
       break
     }
