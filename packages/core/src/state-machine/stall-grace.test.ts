@@ -41,13 +41,15 @@ describe('a stall of its own: links keep their verdict for two intervals', () =>
 
   it('keeps a link that was already down down: no anomaly cleared and raised again at every stall', () => {
     const b = watcher()
-    // public goes silent; private keeps beating: an anomaly.
-    for (let t = 0; t < 5; t++) {
+    // public goes silent after 1_000; private keeps beating: down at 1_300, an anomaly at 1_400.
+    for (let t = 0; t < 4; t++) {
       b.advance(100)
       b.heartbeat('a', 'private')
     }
     expect(b.kinds()).toEqual(['heartbeat-lost', 'link-anomaly'])
     b.effects.length = 0
+    // A stall while public's silence (450 ms) is still within what a grace could excuse (500 ms).
+    b.now += 50
     b.input({ kind: 'stalled', stalledMs: 50 })
     for (let t = 0; t < 5; t++) {
       b.advance(100)
