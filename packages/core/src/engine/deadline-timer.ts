@@ -43,9 +43,10 @@ export type Gap =
   | { readonly kind: 'stalled'; readonly lateMs: number }
 
 /**
- * The heartbeat timer runs every interval, so a gap between the engine's timer runs longer than that
- * is time this process did not run. Longer than deadAfter (and two intervals): a pause. Longer than
- * STALL_GAP intervals: a stall. `note` is called by every timer of the engine.
+ * The heartbeat timer runs every interval, so a gap between the engine's turns (its timers, and its
+ * deliveries of heartbeats read) longer than that is time this process did not run. Longer than
+ * deadAfter (and two intervals): a pause. Longer than STALL_GAP intervals: a stall. `note` is called
+ * at the start of every such turn, before anything is judged.
  */
 export function pauseDetector(opts: { readonly deadAfterMs: number; readonly intervalMs: number }) {
   let lastRunAt: number | undefined

@@ -437,11 +437,17 @@ describe('engine: two nodes on a fake network', () => {
     cpuMicros += 4_000
     c.clock.jump(300)
     await c.clock.advance(50)
-    expect(stalls().map((e) => [e.stalledMs, e.ranMs])).toEqual([
-      [expect.any(Number), 230],
-      [expect.any(Number), 4],
+    // Each over the whole time since the beat before: the stall and the interval before it.
+    expect(stalls().map((e) => [e.ranMs, (e.spanMs ?? 0) - e.stalledMs])).toEqual([
+      [230, 100],
+      [4, 100],
     ])
-    expect(describeEvent(stalls()[1]!)).toMatch(/ran 4ms of CPU meanwhile: mostly it was not running/)
+    expect(describeEvent(stalls()[0]!)).toMatch(
+      /ran 230ms of CPU in the \d+ms since the beat before: busy itself/,
+    )
+    expect(describeEvent(stalls()[1]!)).toMatch(
+      /ran 4ms of CPU in the \d+ms since the beat before: mostly it was not running/,
+    )
     await stopAll(c.clock, c.a.engine)
   })
 

@@ -102,7 +102,12 @@ export function createEngine(deps: EngineDeps): Engine {
     counters,
     emit,
     accepted: marks.touched,
-    deliver: (beats) => applyNow({ kind: 'heartbeats', beats }),
+    deliver: (beats) => {
+      // Waking from a stall, Node's loop reads the sockets before it runs the overdue timers: a
+      // third node's heartbeats, queued meanwhile, must not be judged before the stall is noted.
+      notePause(clock.now())
+      applyNow({ kind: 'heartbeats', beats })
+    },
   })
   if (config.coordination && !deps.coordinator) {
     throw new Error('the config has a coordination section but the engine was given no Coordinator')

@@ -57,6 +57,7 @@ export function heartbeatSender(deps: HeartbeatSenderDeps) {
   let lastSentAt = 0
   // The process's CPU time at the last beat (µs), to tell a busy stall from one spent not running.
   let cpuAtLastBeat = clock.cpuMicros?.()
+  let lastBeatAt = clock.now()
 
   /**
    * The wall clock, but later than the last round's stamp: a peer takes `held` and `fit` only from a
@@ -123,10 +124,11 @@ export function heartbeatSender(deps: HeartbeatSenderDeps) {
       deps.emit({
         kind: 'loop-stalled',
         stalledMs: lag,
-        ...(ran === undefined ? {} : { ranMs: Math.round(ran / 100) / 10 }),
+        ...(ran === undefined ? {} : { ranMs: Math.round(ran / 100) / 10, spanMs: at - lastBeatAt }),
       })
     }
     cpuAtLastBeat = cpu
+    lastBeatAt = at
     now()
     deps.afterBeat()
     nextBeatAt += config.interval

@@ -134,7 +134,7 @@ export function describeEvent(e: IpfoEvent): string {
     case 'packet-dropped':
       return `dropped a heartbeat from ${e.from} (${e.reason}): ${e.detail}`
     case 'loop-stalled':
-      return `the agent's event loop stalled for ${formatDuration(e.stalledMs)}${e.ranMs === undefined ? '' : e.ranMs < e.stalledMs / 2 ? ` (it ran ${formatDuration(e.ranMs)} of CPU meanwhile: mostly it was not running, the machine's doing)` : ` (it ran ${formatDuration(e.ranMs)} of CPU meanwhile: busy itself)`}`
+      return `the agent's event loop stalled for ${formatDuration(e.stalledMs)}${stallCause(e)}`
     case 'paused':
       return `this agent was paused for ${formatDuration(e.pausedMs)} (SIGSTOP or a frozen VM): peers are judged afresh`
     case 'address-conflict':
@@ -197,4 +197,14 @@ function guardActed(e: EventOf<'guard-acted'>): string {
     return `${when} removed ${e.removed.join(', ')} but sent no last word: the peer takes over after deadAfter${failed}`
   if (e.kept.length > 0) return `${when} kept ${e.kept.join(', ')}: no peer could take them over${failed}`
   return `${when} had nothing to do: no address was held${failed}`
+}
+
+/** What the CPU used across a stall says of it: compared with the whole span it covers. */
+function stallCause(e: Extract<IpfoEvent, { kind: 'loop-stalled' }>): string {
+  if (e.ranMs === undefined) return ''
+  const span = e.spanMs ?? e.stalledMs
+  const ran = `it ran ${formatDuration(e.ranMs)} of CPU in the ${formatDuration(span)} since the beat before`
+  return e.ranMs < span / 2
+    ? ` (${ran}: mostly it was not running, the machine's doing)`
+    : ` (${ran}: busy itself, or its compiler and collector threads)`
 }

@@ -184,11 +184,12 @@ export type IpfoEvent = At &
     | { kind: 'maintenance'; on: boolean }
     | { kind: 'packet-dropped'; reason: DropReason; from: string; detail: string }
     /**
-     * The heartbeat timer ran `stalledMs` late. `ranMs`: the CPU time the agent's process used since
-     * the beat before (where the clock can tell): near `stalledMs`, the agent itself was busy; far
-     * below it, it was not run (the machine: a busy host, a frozen VM, a blocked system call).
+     * The heartbeat timer ran `stalledMs` late. `ranMs`: the CPU time the agent's process used (all its
+     * threads: the loop, V8's compiler and collector, libuv's pool) over the `spanMs` since the beat
+     * before, where the clock can tell: near `spanMs`, the agent itself was busy; far below it, it was
+     * not run (the machine: a busy host, a frozen VM, a blocked system call).
      */
-    | { kind: 'loop-stalled'; stalledMs: number; ranMs?: number }
+    | { kind: 'loop-stalled'; stalledMs: number; ranMs?: number; spanMs?: number }
     /**
      * An interface of this node's addresses lost its carrier (cable pulled, switch port down): what
      * it held there is released and nothing is claimed on it until the carrier is back.

@@ -20,6 +20,16 @@ function keptUp(state: EngineState, link: LinkView, now: number): boolean {
   )
 }
 
+/** The relay's analog of keptUp: a peer alive only through another stays so within the same bounds. */
+function relayKeptUp(state: EngineState, peer: PeerView, now: number): boolean {
+  return (
+    peer.indirect &&
+    peer.relay !== null &&
+    now < state.stallGraceUntil &&
+    now - peer.relay.lastSeen < state.timing.deadAfterMs + stallGraceMs(state.timing)
+  )
+}
+
 /**
  * Peer liveness from per-link last-seen times. A link is up while its last heartbeat is younger than
  * deadAfter, down once it is that old (a link never heard counts from the agent's start). A peer is
@@ -61,12 +71,7 @@ export function evaluatePeer(state: EngineState, peer: PeerView, now: number, fx
   // Heard of through another peer (relay.ts): alive, though every link here is silent.
   const relay = peer.relay
   const relayed =
-    !departed &&
-    relay !== null &&
-    (now - relay.lastSeen < deadAfterMs ||
-      (peer.indirect &&
-        now < state.stallGraceUntil &&
-        now - relay.lastSeen < deadAfterMs + stallGraceMs(state.timing)))
+    !departed && relay !== null && (now - relay.lastSeen < deadAfterMs || relayKeptUp(state, peer, now))
   const alive = up.length > 0 || relayed
   const indirect = alive && up.length === 0
   if (indirect && !peer.indirect) {
@@ -121,8 +126,13 @@ export function peerDeadline(state: EngineState, peer: PeerView, now: number): n
       if (cap > now && (next === undefined || cap < next)) next = cap
     }
   }
-  const relayed = peer.relay === null ? undefined : peer.relay.lastSeen + state.timing.deadAfterMs
-  if (relayed !== undefined && relayed > now && (next === undefined || relayed < next)) next = relayed
+  if (peer.relay !== null) {
+    const relayed = peer.relay.lastSeen + state.timing.deadAfterMs
+    if (relayed > now && (next === undefined || relayed < next)) next = relayed
+    // Kept alive through a stall: judged again at the end of what a grace excuses, as a link is.
+    const cap = relayed + stallGraceMs(state.timing)
+    if (relayKeptUp(state, peer, now) && cap > now && (next === undefined || cap < next)) next = cap
+  }
   return next
 }
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { MachineCluster } from '../../test/fakes/machine-cluster.js'
 import { vip } from '../../test/fakes/machine-simulation.js'
+import { peerDeadline } from './liveness.js'
 
 const VIP_A = vip('10.0.0.100')
 
@@ -290,5 +291,27 @@ describe('the order is the same on every node, or nothing of it is taken over', 
       peer: 'c',
       detail: "a's addresses: 10.0.0.100 here, 10.0.0.100, 10.0.0.101 on c",
     })
+  })
+})
+
+describe('a stall of its own, with a peer heard of only through another', () => {
+  it('the relayed peer is judged at the end of what a grace excuses, not when the grace ends', () => {
+    const c = trio()
+    c.cut('a', 'c')
+    c.run(500, c.never2())
+    c.kill('a')
+    c.run(10)
+    const relay = c.member('c').state.peers.a?.relay
+    expect(relay?.via).toBe('b')
+    const lastSeen = relay?.lastSeen ?? 0
+    // Two stalls of c's own: the second grace (to lastSeen + 640) outlasts what one excuses (+ 500).
+    c.now = lastSeen + 290
+    c.input('c', { kind: 'stalled', stalledMs: 100 })
+    c.now += 150
+    c.input('c', { kind: 'stalled', stalledMs: 100 })
+    const s = c.member('c').state
+    expect(s.stallGraceUntil).toBe(lastSeen + 640)
+    expect(s.peers.a?.alive).toBe(true)
+    expect(peerDeadline(s, s.peers.a!, c.now)).toBe(lastSeen + 500)
   })
 })

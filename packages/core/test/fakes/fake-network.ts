@@ -7,6 +7,8 @@ import type { ReceivedPacket, Transport } from '../../src/model/ports.js'
 export class FakeNetwork {
   private readonly nodes = new Map<string, { links: Set<string>; onPacket?: (p: ReceivedPacket) => void }>()
   private readonly cut = new Set<string>()
+  /** Packets for a node that is not reading its sockets (frozen), in the order they arrived. */
+  private readonly held = new Map<string, ReceivedPacket[]>()
   readonly sent: { from: string; link: string; data: Buffer }[] = []
 
   constructor(private readonly now: () => number) {}
@@ -32,6 +34,20 @@ export class FakeNetwork {
     else this.cut.delete(key)
   }
 
+  /**
+   * Holds what reaches `node` in its sockets, as while its process is frozen; released, the packets
+   * are read at once, in order (the poll phase of the node's first loop turn).
+   */
+  hold(node: string, isHeld: boolean): void {
+    if (isHeld) {
+      if (!this.held.has(node)) this.held.set(node, [])
+      return
+    }
+    const queued = this.held.get(node) ?? []
+    this.held.delete(node)
+    for (const packet of queued) this.nodes.get(node)?.onPacket?.(packet)
+  }
+
   /** Injects raw bytes, as a forger or a replayer would. */
   inject(to: string, data: Buffer, from = '192.0.2.66'): void {
     this.nodes.get(to)?.onPacket?.({ data, from: { address: from, port: 1694 }, at: this.now() })
@@ -43,9 +59,12 @@ export class FakeNetwork {
     for (const [name, node] of this.nodes) {
       if (name === from || !node.links.has(link) || this.cut.has(`${name}/${link}`)) continue
       const copy = Buffer.from(data)
-      queueMicrotask(() =>
-        node.onPacket?.({ data: copy, from: { address: `node-${from}`, port: 1694 }, at: this.now() }),
-      )
+      queueMicrotask(() => {
+        const packet = { data: copy, from: { address: `node-${from}`, port: 1694 }, at: this.now() }
+        const held = this.held.get(name)
+        if (held) held.push(packet)
+        else node.onPacket?.(packet)
+      })
     }
   }
 }
