@@ -91,4 +91,29 @@ describe('a stall of its own', () => {
     expect(doubleHolds(p.journal)).toEqual([])
     await p.stop()
   })
+
+  it('an owner that stalls in its first turns, before it hears the taker holding its address, does not take it too', async () => {
+    const p = engineNodes({
+      a: { owns: [TEST_VIP], peers: [{ id: 'b' }] },
+      b: { peers: [{ id: 'a', takeover: [TEST_VIP] }] },
+    })
+    // b alone: a is lost at b's start, and b holds a's address.
+    await p.node('b').engine.start()
+    await p.clock.advance(1_000)
+    expect(p.node('b').address.has('10.0.0.100')).toBe(true)
+    // a returns on a busy host: b's heartbeats are late, and a stalls after its first turns.
+    p.cut('b', true)
+    await p.node('a').engine.start()
+    await p.clock.advance(100)
+    p.clock.jump(210)
+    await p.clock.advance(50)
+    // b is heard again within the grace after a's stall: a waits for b to hand the address back.
+    p.cut('b', false)
+    await p.clock.advance(2_000)
+    expect(doubleHolds(p.journal)).toEqual([])
+    expect(eventsOf(p.events, 'a', 'peer-lost')).toEqual([])
+    expect(p.node('a').address.has('10.0.0.100')).toBe(true)
+    expect(p.node('b').address.has('10.0.0.100')).toBe(false)
+    await p.stop()
+  })
 })

@@ -7,20 +7,22 @@ export function stallGraceMs(timing: Pick<Timing, 'intervalMs' | 'deadAfterMs'>)
 }
 
 /**
- * Whether a link up until now keeps "up" though silent for deadAfter: within the grace after a stall
- * of this node's own, and never for more than deadAfter plus one grace of silence, however often this
- * node stalls (a busy host stalling every other beat must not keep a dead peer alive).
+ * Whether a link keeps its verdict though silent for deadAfter: within the grace after a stall of
+ * this node's own, a link up until now stays up, and one not yet judged down (never heard since the
+ * start, as when the stall comes in the agent's first turns) is not judged down. Never for more than
+ * deadAfter plus one grace of silence, however often this node stalls (a busy host stalling every
+ * other beat must not keep a dead peer alive). A link already down stays down.
  */
-function keptUp(state: EngineState, link: LinkView, now: number): boolean {
+function keptThroughStall(state: EngineState, link: LinkView, base: number, now: number): boolean {
+  const silentSince = link.lastSeen ?? base
   return (
     now < state.stallGraceUntil &&
-    link.up &&
-    link.lastSeen !== null &&
-    now - link.lastSeen < state.timing.deadAfterMs + stallGraceMs(state.timing)
+    !link.reportedLost &&
+    now - silentSince < state.timing.deadAfterMs + stallGraceMs(state.timing)
   )
 }
 
-/** The relay's analog of keptUp: a peer alive only through another stays so within the same bounds. */
+/** The relay's analog of keptThroughStall: a peer alive only through another stays so within the same bounds. */
 function relayKeptUp(state: EngineState, peer: PeerView, now: number): boolean {
   return (
     peer.indirect &&
@@ -48,10 +50,11 @@ export function evaluatePeer(state: EngineState, peer: PeerView, now: number, fx
     const link = peer.links[name] ?? { lastSeen: null, up: false, reportedLost: false }
     const base = Math.max(link.lastSeen ?? state.startedAt, state.judgeFrom)
     newest = Math.max(newest, base)
-    // Just after a stall of this node's own, a link keeps its verdict "up" for a while (keptUp).
+    // Just after a stall of this node's own, a link keeps its verdict for a while (keptThroughStall).
+    const kept = keptThroughStall(state, link, base, now)
     const isUp =
-      !departed && link.lastSeen !== null && (now - link.lastSeen < deadAfterMs || keptUp(state, link, now))
-    const isDown = departed || (!isUp && now - base >= deadAfterMs)
+      !departed && link.lastSeen !== null && (now - link.lastSeen < deadAfterMs || (kept && link.up))
+    const isDown = departed || (!isUp && now - base >= deadAfterMs && !kept)
     let reportedLost = link.reportedLost
     if (isDown && !reportedLost) {
       reportedLost = true
@@ -112,6 +115,16 @@ export function evaluatePeer(state: EngineState, peer: PeerView, now: number, fx
   }
 }
 
+/**
+ * Whether the start-up wait is over: every peer has been heard (or heard of), or judged lost, its
+ * links silent for deadAfter since the agent started listening (longer when the agent stalled in its
+ * first turns: keptThroughStall). Until then an owner claims none of its own addresses, which a peer
+ * it has not heard yet may hold.
+ */
+export function startupDone(peers: Readonly<Record<string, PeerView>>): boolean {
+  return Object.values(peers).every((p) => p.everHeard || p.lost)
+}
+
 /** The earliest future moment a link of this peer changes state on its own. */
 export function peerDeadline(state: EngineState, peer: PeerView, now: number): number | undefined {
   let next: number | undefined
@@ -120,9 +133,10 @@ export function peerDeadline(state: EngineState, peer: PeerView, now: number): n
     const base = Math.max(link?.lastSeen ?? state.startedAt, state.judgeFrom)
     const at = base + state.timing.deadAfterMs
     if (at > now && (next === undefined || at < next)) next = at
-    // Kept up through a stall: judged again once the most silence a grace excuses has passed.
-    if (link && keptUp(state, link, now)) {
-      const cap = (link.lastSeen ?? now) + state.timing.deadAfterMs + stallGraceMs(state.timing)
+    // Kept through a stall: judged again once the most silence a grace excuses has passed.
+    const kept = link ?? { lastSeen: null, up: false, reportedLost: false }
+    if (keptThroughStall(state, kept, base, now)) {
+      const cap = (kept.lastSeen ?? base) + state.timing.deadAfterMs + stallGraceMs(state.timing)
       if (cap > now && (next === undefined || cap < next)) next = cap
     }
   }

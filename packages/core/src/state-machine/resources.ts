@@ -3,6 +3,7 @@ import type { AcquireCause, ReleaseCause } from '../model/events.js'
 import { cidr } from '../model/ip.js'
 import { acquireSteps, coordinated, type Effect, releaseSteps, type Step } from './effects.js'
 import { fitTargets, handOverUnanswered, noNodeFit, saysUnfit, selfFit, unfitBecause } from './fitness.js'
+import { startupDone } from './liveness.js'
 import { candidateAhead, inOrder, orderDisputed, returnedAhead, unknownHolder } from './order.js'
 import type { EngineState, PeerView, Resource } from './state.js'
 
@@ -147,9 +148,7 @@ function evaluateOwn(state: EngineState, r: Resource, now: number, fx: Effect[])
     return handOverIfUnfit(state, r, now, fx)
   }
   if (r.heldBack || state.maintenance || r.blocked) return stopClaimClock(r)
-  const peers = Object.values(state.peers)
-  const startupDone = peers.every((p) => p.everHeard) || now - state.startedAt >= state.timing.deadAfterMs
-  if (!startupDone) return r
+  if (!startupDone(state.peers)) return r
   const holders = holdersOf(state, r, undefined)
   // Unfit here: claim nothing, not even from a holder that falls silent (a stall of this node looks
   // the same, and two holders is worse than none for a service that is down here anyway). A fit peer

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { pairMachine, vip } from '../../test/fakes/machine-simulation.js'
+import { held, pairMachine, vip } from '../../test/fakes/machine-simulation.js'
 import { nextDeadline } from './deadline.js'
 
 // 100 ms heartbeats, 300 ms deadAfter (testTiming): the grace after a stall is 200 ms.
@@ -95,5 +95,38 @@ describe('a stall of its own: links keep their verdict for two intervals', () =>
     b.now += 50
     b.input({ kind: 'stalled', stalledMs: 30 })
     expect(b.state.stallGraceUntil).toBe(1_450)
+  })
+
+  it('a stall in the first turns after the start does not make peers never heard yet lost', () => {
+    // a, the owner, starts at 1_000 while b holds its address; a stalls before it has heard b.
+    const a = pairMachine('a', [{ owner: 'a', addresses: [VIP_A] }])
+    a.input({ kind: 'reconciled', held: [] })
+    a.input({ kind: 'listening' })
+    a.now += 250
+    a.input({ kind: 'stalled', stalledMs: 150 })
+    // b's silence counts from the start: past deadAfter at 1_300, inside the grace (to 1_450).
+    a.advanceTo(1_320)
+    expect(a.kinds()).toEqual([])
+    a.heartbeat('b', 'private', { held: [held(VIP_A)] })
+    a.heartbeat('b', 'public', { held: [held(VIP_A)] })
+    a.advance(100)
+    expect(a.kinds()).not.toContain('acquiring')
+    expect(a.status('a')).not.toBe('acquiring')
+  })
+
+  it('a peer never heard stays unheard at most deadAfter plus one grace from the start', () => {
+    const a = pairMachine('a', [{ owner: 'a', addresses: [VIP_A] }])
+    a.input({ kind: 'reconciled', held: [] })
+    a.input({ kind: 'listening' })
+    a.now += 280
+    a.input({ kind: 'stalled', stalledMs: 100 })
+    a.now += 150
+    a.input({ kind: 'stalled', stalledMs: 100 })
+    expect(nextDeadline(a.state, a.now)).toBe(1_500)
+    a.advanceTo(1_499)
+    expect(a.kinds()).not.toContain('peer-lost')
+    a.advanceTo(1_500)
+    expect(a.kinds()).toContain('peer-lost')
+    expect(a.kinds()).toContain('acquiring')
   })
 })

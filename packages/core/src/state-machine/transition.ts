@@ -3,7 +3,7 @@ import type { Effect } from './effects.js'
 import { onExpired } from './expiry.js'
 import { failingChecks, fitnessOnWire } from './fitness.js'
 import type { ChecklistOutcome, HeartbeatInput, Input } from './inputs.js'
-import { evaluatePeer, stallGraceMs } from './liveness.js'
+import { evaluatePeer, stallGraceMs, startupDone } from './liveness.js'
 import { onRelease, onTakeover } from './operator.js'
 import { ordersConfigured, trackMismatches } from './order.js'
 import { onClaimFreed, onKeyLost, onQuorum, quorumDecides } from './quorum.js'
@@ -225,9 +225,7 @@ function evaluate(state: EngineState, now: number, fx: Effect[]): EngineState {
     if (r && next.lost !== peer.lost) resources = { ...resources, [peer.id]: clearBlockOnChange(r) }
   }
   s = trackMismatches({ ...s, peers, resources }, fx)
-  const startupDone =
-    Object.values(peers).every((p) => p.everHeard) || now - s.startedAt >= s.timing.deadAfterMs
-  if (s.phase === 'starting' && startupDone) s = { ...s, phase: 'running' }
+  if (s.phase === 'starting' && startupDone(peers)) s = { ...s, phase: 'running' }
 
   const evaluated: Record<string, Resource> = {}
   for (const r of Object.values(s.resources)) {
