@@ -94,9 +94,9 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   const address =
     opts.address ??
     (await platformAddress(opts.platform, report, batch, new Set(missing.flatMap((m) => m.tools))))
-  const { applyScheduling } = await import('./scheduling.js')
+  const { prepareScheduling, applyRealtime } = await import('./scheduling.js')
   const { systemCommandRunner } = await import('../adapters/command-runner.js')
-  await applyScheduling(config, opts.configFile, systemCommandRunner, opts.platform)
+  prepareScheduling(config, opts.configFile, opts.platform)
   const { preflight } = await import('./preflight.js')
   await preflight(
     config,
@@ -147,6 +147,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     report({ kind: 'error', message: record.damaged, context: "reading the guard's record" })
   if (opts.guard) guard = startGuardProcess(guardOptions(config, opts, opts.guard, report))
   const more = () => (guard ? { guard: guard.status() } : {})
+  let started = false
   try {
     control = await startControlServer(config.paths.socket, engine, more)
     // Never throws on a port in use or an address not up: a monitoring endpoint never takes failover down.
@@ -156,8 +157,12 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
       report,
     })
     await engine.start()
+    started = true
+    // Real-time only now that the start's work is done (prepareScheduling says why).
+    await applyRealtime(config, opts.configFile, systemCommandRunner)
   } catch (error) {
     // A start that fails (a second agent on the same socket, a port in use) is not a crash.
+    if (started) await engine.stop().catch(() => undefined)
     await guard?.standDown()
     await control?.close()
     await metrics?.close()

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it, onTestFinished } from 'vitest'
 import { systemCommandRunner } from '../adapters/command-runner.js'
 import { configSchema } from '../config/schema.js'
 import { ConfigError } from '../model/errors.js'
-import { applyScheduling } from './scheduling.js'
+import { applyRealtime, applyScheduling, prepareScheduling } from './scheduling.js'
 
 const isRoot = process.getuid?.() === 0
 let child: ChildProcess | undefined
@@ -60,6 +60,18 @@ describe.skipIf(!isRoot)('scheduling (a real process, real chrt)', () => {
     expect(shown.stdout).toMatch(/SCHED_FIFO/)
     expect(shown.stdout).toMatch(/priority: 3/)
     expect(shown.stdout).toMatch(/SCHED_RESET_ON_FORK/)
+  })
+
+  it("an agent's start runs at normal policy: prepareScheduling sets the nice value, applyRealtime the FIFO after", async () => {
+    child = spawn('sleep', ['30'])
+    const pid = child.pid as number
+    const asked = config({ nice: -3, realtimePriority: 2 })
+    const policy = async () => (await systemCommandRunner.run('chrt', ['-p', String(pid)])).stdout
+    expect(prepareScheduling(asked, 'a.yaml', 'linux', pid, ['--single-threaded-gc'])).toEqual(['nice -3'])
+    expect(getPriority(pid)).toBe(-3)
+    expect(await policy()).toMatch(/SCHED_OTHER/)
+    expect(await applyRealtime(asked, 'a.yaml', systemCommandRunner, pid)).toEqual(['SCHED_FIFO 2'])
+    expect(await policy()).toMatch(/SCHED_FIFO/)
   })
 
   it('applies nothing when the real-time priority cannot be had (no nice without it)', async () => {

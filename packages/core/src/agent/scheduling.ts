@@ -34,6 +34,24 @@ export async function applyScheduling(
   pid: number = process.pid,
   execArgv: readonly string[] = process.execArgv,
 ): Promise<string[]> {
+  const done = prepareScheduling(config, file, platform, pid, execArgv)
+  return [...done, ...(await applyRealtime(config, file, runner, pid))]
+}
+
+/**
+ * The part of `applyScheduling` an agent does before its start: checks everything a real-time
+ * priority needs (so that nothing is half applied) and sets the nice value. The real-time policy
+ * comes with `applyRealtime` once the agent has started: the start is Node compiling ipfo's code,
+ * a hundred milliseconds and more of work that at SCHED_FIFO held a core from the running agents'
+ * loops of the same priority (two agents restarting on two cores silenced a third past deadAfter).
+ */
+export function prepareScheduling(
+  config: Config,
+  file: string,
+  platform: NodeJS.Platform,
+  pid: number = process.pid,
+  execArgv: readonly string[] = process.execArgv,
+): string[] {
   const done: string[] = []
   const { nice, realtimePriority } = config.scheduling
   // Everything a real-time priority needs is checked before anything is applied: never half done.
@@ -73,6 +91,18 @@ export async function applyScheduling(
       )
     }
   }
+  return done
+}
+
+/** SCHED_FIFO for the loop's thread, when the config asks for it (checked by prepareScheduling). */
+export async function applyRealtime(
+  config: Config,
+  file: string,
+  runner: CommandRunner,
+  pid: number = process.pid,
+): Promise<string[]> {
+  const { realtimePriority } = config.scheduling
+  const done: string[] = []
   if (realtimePriority !== undefined) {
     // The thread whose id is the process's: the event loop's.
     const args = ['-f', '-R', '-p', String(realtimePriority), String(pid)]

@@ -139,7 +139,7 @@ export const schedulingSchema = z
       .max(99)
       .optional()
       .describe(
-        "Run the agent under SCHED_FIFO at this priority (Linux, root; like keepalived's vrrp_rt_priority): heartbeats and detection keep their timing even with every core busy. Keep it low (1-10) so the kernel's own threads still run. Only the event loop's thread is real-time: V8's compiler threads and libuv's pool, and the processes the agent starts (hooks, checks, the guard), run at normal priority. Needs the agent started with node --single-threaded-gc, as the unit of `ipfo service install` does: under SCHED_FIFO, background GC threads starve and the agent would spin.",
+        "Run the agent under SCHED_FIFO at this priority (Linux, root; like keepalived's vrrp_rt_priority): heartbeats and detection keep their timing even with every core busy. Keep it low (1-10) so the kernel's own threads still run. Only the event loop's thread is real-time: V8's compiler threads and libuv's pool, and the processes the agent starts (hooks, checks, the guard), run at normal priority, and so does the agent's own start, until it is listening (its start-up work at SCHED_FIFO would hold a core from the running agents beside it). Needs the agent started with node --single-threaded-gc, as the unit of `ipfo service install` does: under SCHED_FIFO, background GC threads starve and the agent would spin.",
       ),
   })
   .prefault({})
