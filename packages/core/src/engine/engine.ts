@@ -102,12 +102,7 @@ export function createEngine(deps: EngineDeps): Engine {
     counters,
     emit,
     accepted: marks.touched,
-    deliver: (beats) => {
-      // Waking from a stall, Node's loop reads the sockets before it runs the overdue timers: a
-      // third node's heartbeats, queued meanwhile, must not be judged before the stall is noted.
-      notePause(clock.now())
-      applyNow({ kind: 'heartbeats', beats })
-    },
+    deliver: (beats) => applyNow({ kind: 'heartbeats', beats }),
   })
   if (config.coordination && !deps.coordinator) {
     throw new Error('the config has a coordination section but the engine was given no Coordinator')
@@ -200,6 +195,11 @@ export function createEngine(deps: EngineDeps): Engine {
   }
 
   function applyNow(input: Input): void {
+    // Every turn notes a stall of this process before anything is judged: waking from one, Node's
+    // loop reads the sockets before it runs the overdue timers (a third node's heartbeats, queued
+    // meanwhile, come first), and a process not run between a timer and its after-I/O tick judges
+    // in the tick.
+    if (input.kind !== 'stalled' && input.kind !== 'resumed') notePause(clock.now())
     const now = clock.now()
     const result = transition(state, input, now)
     state = result.state
@@ -224,7 +224,6 @@ export function createEngine(deps: EngineDeps): Engine {
   }
 
   function onDeadline(): void {
-    notePause(clock.now())
     // A late timer runs before heartbeats already queued in the socket: deliver those first,
     // then judge, so a busy loop or a GC pause is not mistaken for a dead peer.
     clock.afterIo(() => apply({ kind: 'tick' }))
@@ -237,7 +236,8 @@ export function createEngine(deps: EngineDeps): Engine {
    */
   function notePause(now: number): void {
     const noted = pause.note(now)
-    if (noted.kind === 'stalled') apply({ kind: 'stalled', stalledMs: noted.lateMs })
+    // applyNow, not apply: heartbeats read but not yet delivered are judged after this, not before.
+    if (noted.kind === 'stalled') applyNow({ kind: 'stalled', stalledMs: noted.lateMs })
     if (noted.kind !== 'paused') return
     const gap = noted.gapMs
     emit({ kind: 'paused', pausedMs: gap })
@@ -246,7 +246,7 @@ export function createEngine(deps: EngineDeps): Engine {
     quorum?.check()
     // Addresses whose lifetime ran out meanwhile are let go in the same step as the peers are judged
     // afresh, before the first heartbeat says anything.
-    apply({ kind: 'resumed', pausedMs: gap, expired: lifetimes?.lapsed() ?? [] })
+    applyNow({ kind: 'resumed', pausedMs: gap, expired: lifetimes?.lapsed() ?? [] })
   }
 
   /**

@@ -116,4 +116,30 @@ describe('a stall of its own', () => {
     expect(p.node('b').address.has('10.0.0.100')).toBe(false)
     await p.stop()
   })
+
+  // c's deadline for a dead a fires; the host stops c (and b) before c's tick judges. Judged in that
+  // tick, b's silence across the stop would be b's death, and c would take a's address beside b.
+  it.each([240, 270, 295])(
+    'a stop of %i ms between a timer and the judgement it queues is noted before that judgement',
+    async (stop) => {
+      for (let phase = 0; phase < 100; phase += 30) {
+        const takers = ['b', 'c']
+        const p = engineNodes({
+          a: { owns: [TEST_VIP], takers, peers: [{ id: 'b' }, { id: 'c' }] },
+          b: { peers: [{ id: 'a', takeover: [TEST_VIP], takers }, { id: 'c' }] },
+          c: { peers: [{ id: 'a', takeover: [TEST_VIP], takers }, { id: 'b' }] },
+        })
+        await p.start()
+        await p.clock.advance(phase)
+        p.cut('a', true)
+        p.node('c').clock.stallAfterNextTimer(stop)
+        await p.clock.advance(1_500)
+        // a, cut off, keeps its address (a partition, not a death): b alone takes it over.
+        expect(eventsOf(p.events, 'c', 'acquiring')).toEqual([])
+        expect(p.journal.filter((o) => o.node === 'c')).toEqual([])
+        expect(p.node('b').address.has('10.0.0.100')).toBe(true)
+        await p.stop()
+      }
+    },
+  )
 })

@@ -15,6 +15,8 @@ interface Handle {
 export class FreezableClock implements Clock {
   private frozen = false
   private waiting: (() => void)[] = []
+  private inTimer = false
+  private stallArmed: number | undefined
 
   constructor(private readonly base: FakeClock) {}
 
@@ -39,8 +41,23 @@ export class FreezableClock implements Clock {
   }
 
   afterIo(fn: () => void): void {
-    if (this.frozen) this.waiting.push(fn)
+    const stall = this.inTimer ? this.stallArmed : undefined
+    if (stall !== undefined) {
+      this.stallArmed = undefined
+      this.base.afterIo(() => {
+        this.base.jump(stall)
+        fn()
+      })
+    } else if (this.frozen) this.waiting.push(fn)
     else this.base.afterIo(fn)
+  }
+
+  /**
+   * The next after-I/O callback a timer of this node queues runs only after the whole machine has
+   * stopped for `ms`: the process was not run between its timer phase and its check phase.
+   */
+  stallAfterNextTimer(ms: number): void {
+    this.stallArmed = ms
   }
 
   freeze(): void {
@@ -63,7 +80,15 @@ export class FreezableClock implements Clock {
 
   private run(handle: Handle, fn: () => void): void {
     if (handle.cancelled) return
-    if (this.frozen) this.waiting.push(() => this.run(handle, fn))
-    else fn()
+    if (this.frozen) {
+      this.waiting.push(() => this.run(handle, fn))
+      return
+    }
+    this.inTimer = true
+    try {
+      fn()
+    } finally {
+      this.inTimer = false
+    }
   }
 }
