@@ -94,9 +94,10 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   const address =
     opts.address ??
     (await platformAddress(opts.platform, report, batch, new Set(missing.flatMap((m) => m.tools))))
-  const { prepareScheduling, applyRealtime } = await import('./scheduling.js')
+  const { prepareScheduling, checkRealtime, applyRealtime } = await import('./scheduling.js')
   const { systemCommandRunner } = await import('../adapters/command-runner.js')
   prepareScheduling(config, opts.configFile, opts.platform)
+  await checkRealtime(config, opts.configFile, systemCommandRunner)
   const { preflight } = await import('./preflight.js')
   await preflight(
     config,
@@ -147,7 +148,6 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     report({ kind: 'error', message: record.damaged, context: "reading the guard's record" })
   if (opts.guard) guard = startGuardProcess(guardOptions(config, opts, opts.guard, report))
   const more = () => (guard ? { guard: guard.status() } : {})
-  let started = false
   try {
     control = await startControlServer(config.paths.socket, engine, more)
     // Never throws on a port in use or an address not up: a monitoring endpoint never takes failover down.
@@ -157,17 +157,18 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
       report,
     })
     await engine.start()
-    started = true
-    // Real-time only now that the start's work is done (prepareScheduling says why).
-    await applyRealtime(config, opts.configFile, systemCommandRunner)
   } catch (error) {
     // A start that fails (a second agent on the same socket, a port in use) is not a crash.
-    if (started) await engine.stop().catch(() => undefined)
     await guard?.standDown()
     await control?.close()
     await metrics?.close()
     throw error
   }
+  // Real-time only now that the start's work is done (prepareScheduling says why). checkRealtime
+  // showed it can be had: should it fail now, the agent says so and runs on at normal priority.
+  await applyRealtime(config, opts.configFile, systemCommandRunner).catch((error: Error) =>
+    report({ kind: 'error', message: `${error.message}; running at normal priority`, context: 'scheduling' }),
+  )
   return {
     config,
     engine,

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it, onTestFinished } from 'vitest'
 import { systemCommandRunner } from '../adapters/command-runner.js'
 import { configSchema } from '../config/schema.js'
 import { ConfigError } from '../model/errors.js'
-import { applyRealtime, applyScheduling, prepareScheduling } from './scheduling.js'
+import { applyRealtime, applyScheduling, checkRealtime, prepareScheduling } from './scheduling.js'
 
 const isRoot = process.getuid?.() === 0
 let child: ChildProcess | undefined
@@ -69,6 +69,9 @@ describe.skipIf(!isRoot)('scheduling (a real process, real chrt)', () => {
     const policy = async () => (await systemCommandRunner.run('chrt', ['-p', String(pid)])).stdout
     expect(prepareScheduling(asked, 'a.yaml', 'linux', pid, ['--single-threaded-gc'])).toEqual(['nice -3'])
     expect(getPriority(pid)).toBe(-3)
+    expect(await policy()).toMatch(/SCHED_OTHER/)
+    // Before the start: shown possible, and given back at once.
+    await checkRealtime(asked, 'a.yaml', systemCommandRunner, pid)
     expect(await policy()).toMatch(/SCHED_OTHER/)
     expect(await applyRealtime(asked, 'a.yaml', systemCommandRunner, pid)).toEqual(['SCHED_FIFO 2'])
     expect(await policy()).toMatch(/SCHED_FIFO/)
@@ -144,6 +147,22 @@ describe('scheduling errors', () => {
     expect((error as ConfigError).path).toBe('scheduling.realtimePriority')
     expect((error as ConfigError).message).toMatch(/--single-threaded-gc/)
     expect((error as ConfigError).hint).toMatch(/node --single-threaded-gc/)
+  })
+
+  it('refuses, before the start, a real-time priority chrt cannot set, naming the field and the fix', async () => {
+    const denied = {
+      run: async () => ({
+        exitCode: 1,
+        signal: null,
+        stdout: '',
+        stderr: "chrt: failed to set pid 1's policy: Operation not permitted",
+      }),
+    }
+    const error = await checkRealtime(config({ realtimePriority: 3 }), 'a.yaml', denied, 1).catch((e) => e)
+    expect(error).toBeInstanceOf(ConfigError)
+    expect((error as ConfigError).path).toBe('scheduling.realtimePriority')
+    expect((error as ConfigError).message).toMatch(/Operation not permitted/)
+    expect((error as ConfigError).hint).toMatch(/root|CAP_SYS_NICE/)
   })
 
   it('nothing asked, nothing done', async () => {

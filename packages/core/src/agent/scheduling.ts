@@ -39,8 +39,9 @@ export async function applyScheduling(
 }
 
 /**
- * The part of `applyScheduling` an agent does before its start: checks everything a real-time
- * priority needs (so that nothing is half applied) and sets the nice value. The real-time policy
+ * The part of `applyScheduling` an agent does before its start: checks what a real-time priority
+ * needs in the config and the Node flags, and sets the nice value (checkRealtime then shows chrt can
+ * be used). The real-time policy
  * comes with `applyRealtime` once the agent has started: the start is Node compiling ipfo's code,
  * a hundred milliseconds and more of work that at SCHED_FIFO held a core from the running agents'
  * loops of the same priority (two agents restarting on two cores silenced a third past deadAfter).
@@ -92,6 +93,22 @@ export function prepareScheduling(
     }
   }
   return done
+}
+
+/**
+ * Before the start: shows that SCHED_FIFO can be had (chrt is there, the agent may use it) by taking
+ * it and going back to normal priority at once, so that a config asking for it fails before anything
+ * is claimed or said to peers, not after.
+ */
+export async function checkRealtime(
+  config: Config,
+  file: string,
+  runner: CommandRunner,
+  pid: number = process.pid,
+): Promise<void> {
+  if (config.scheduling.realtimePriority === undefined) return
+  await applyRealtime(config, file, runner, pid)
+  await runner.run('chrt', ['-o', '-p', '0', String(pid)])
 }
 
 /** SCHED_FIFO for the loop's thread, when the config asks for it (checked by prepareScheduling). */

@@ -48,6 +48,8 @@ export function createEngine(deps: EngineDeps): Engine {
   const deadline = deadlineTimer(clock, onDeadline)
   const pause = pauseDetector({ deadAfterMs: config.deadAfter, intervalMs: config.interval })
   let started = false
+  /** Heartbeats run: the engine's turns are an interval apart at most, and a longer gap is a stall. */
+  let beating = false
   let stopped: (() => void) | undefined
   const stoppedPromise = new Promise<void>((resolve) => {
     stopped = resolve
@@ -235,6 +237,8 @@ export function createEngine(deps: EngineDeps): Engine {
    * the same busy host) is heard again once it resumes, which may be a moment after this node.
    */
   function notePause(now: number): void {
+    // Turns come an interval apart at most only while heartbeats run: not during the start's steps.
+    if (!beating) return
     const noted = pause.note(now)
     // applyNow, not apply: heartbeats read but not yet delivered are judged after this, not before.
     if (noted.kind === 'stalled') applyNow({ kind: 'stalled', stalledMs: noted.lateMs })
@@ -309,6 +313,7 @@ export function createEngine(deps: EngineDeps): Engine {
         peers: config.peers.map((p) => p.id),
       })
       pause.note(clock.now())
+      beating = true
       heartbeats.start()
       apply({ kind: 'tick' })
       for (const { entry, steps } of unfinished) checklists.finishAfterRestart(entry, steps)
@@ -333,6 +338,7 @@ export function createEngine(deps: EngineDeps): Engine {
       // A last heartbeat says "stopping" and lists what is still held, so peers act at once.
       heartbeats.now()
       heartbeats.stop()
+      beating = false
       deadline.clear()
       rehearsals?.stop()
       // What the stop keeps stays after the agent: nothing expires once it no longer renews. With

@@ -2,8 +2,18 @@
 // a fake network and a fake clock. `jump` is the whole machine stopping; `freeze` stops one node
 // while the others run, and its first turn after it reads its sockets before its timers run.
 import { describe, expect, it } from 'vitest'
-import { engineNodes, eventsOf, TEST_VIP } from '../../test/fakes/engine-nodes.js'
-import { doubleHolds } from '../../test/fakes/fake-address-control.js'
+import {
+  engineConfig,
+  engineNodes,
+  eventsOf,
+  TEST_KEYS,
+  TEST_LINKS,
+  TEST_VIP,
+} from '../../test/fakes/engine-nodes.js'
+import { doubleHolds, FakeAddressControl } from '../../test/fakes/fake-address-control.js'
+import { FakeClock } from '../../test/fakes/fake-clock.js'
+import { FakeNetwork } from '../../test/fakes/fake-network.js'
+import { createEngine } from './engine.js'
 
 /** a owns the VIP, b takes it over. */
 async function pair() {
@@ -142,4 +152,32 @@ describe('a stall of its own', () => {
       }
     },
   )
+
+  it("a start whose steps take longer than deadAfter is no pause: the agent's turns are timed from its first heartbeat", async () => {
+    const clock = new FakeClock()
+    const net = new FakeNetwork(() => clock.now())
+    const transport = net.transport('b', TEST_LINKS)
+    const events: string[] = []
+    const engine = createEngine({
+      config: engineConfig('b', { peers: [{ id: 'a', takeover: [TEST_VIP] }] }),
+      keys: TEST_KEYS,
+      clock,
+      // Opening the sockets took 500 ms (a slow start: loading the etcd client, a busy machine).
+      transport: {
+        ...transport,
+        start: async (onPacket) => {
+          clock.jump(500)
+          await transport.start(onPacket)
+        },
+      },
+      address: new FakeAddressControl(() => clock.now(), 'b', []),
+      onEvent: (e) => events.push(e.kind),
+    })
+    await engine.start()
+    await clock.advance(1_000)
+    expect(events).toContain('agent-started')
+    expect(events).not.toContain('paused')
+    expect(events).not.toContain('loop-stalled')
+    await Promise.all([engine.stop(), clock.advance(200)])
+  })
 })

@@ -286,10 +286,8 @@ function evaluateTakeover(state: EngineState, given: Resource, now: number, fx: 
     (h) => h.status !== 'releasing' && r.addresses.some((a) => a.ip === h.ip),
   )
   if (r.blocked) {
-    // The owner is back and a release was refused (Test), or both hold them: ask again later, not
-    // never. A refusal that came in just after the owner returned would otherwise stand until the
-    // owner's next death, and the owner would force its claim beside this node.
-    if ((ownerHoldsToo || r.blocked.action === 'release') && r.blocked.retryAt === null) {
+    // Both hold the addresses and a release was refused (Test): ask again later, not never.
+    if (ownerHoldsToo && r.blocked.retryAt === null) {
       return { ...r, blocked: { ...r.blocked, retryAt: now + state.timing.retryAfterMs } }
     }
     return r

@@ -219,25 +219,6 @@ describe('a Test gate that says "notification only" is asked again', () => {
     expect(b.checklists()).toHaveLength(3)
     expect(b.lastChecklist().action).toBe('release')
   })
-
-  it('a failback release refused while the owner waits for its addresses: tried again after retryAfter, not never', () => {
-    const b = node('b')
-    b.heartbeat('a', 'private')
-    b.heartbeat('a', 'public')
-    b.advance(300)
-    b.finish(b.lastChecklist())
-    // a returns holding nothing: the give-back (failback auto) is refused by Test.
-    for (const link of LINKS) b.heartbeat('a', link)
-    const release = b.lastChecklist()
-    expect(release.action).toBe('release')
-    b.finish(release, 'notify-only')
-    expect(b.status('a')).toBe('held')
-    b.heartbeatsUntil('a', LINKS, 100, b.now + 4_900)
-    expect(b.checklists()).toHaveLength(2)
-    b.heartbeatsUntil('a', LINKS, 100, b.now + 300)
-    expect(b.checklists()).toHaveLength(3)
-    expect(b.lastChecklist().action).toBe('release')
-  })
 })
 
 describe('an acquire that learns, while it runs, that a live peer holds the addresses', () => {

@@ -129,4 +129,29 @@ describe('a stall of its own: links keep their verdict for two intervals', () =>
     expect(a.kinds()).toContain('peer-lost')
     expect(a.kinds()).toContain('acquiring')
   })
+
+  it('a stall judges nothing itself: the heartbeats read in the same turn are counted first', () => {
+    const b = watcher()
+    // a's heartbeats, the last at 1_000, were silent past what a grace excuses when b stalled; a's
+    // next heartbeat is among those b reads in the turn that noticed the stall.
+    b.now += 560
+    expect(b.input({ kind: 'stalled', stalledMs: 300 })).toEqual([])
+    b.input({
+      kind: 'heartbeats',
+      beats: ['private', 'public'].map((link) => ({
+        peer: 'a',
+        link,
+        incarnation: 1,
+        restarted: false,
+        sentAt: b.now,
+        fit: null,
+        state: 'healthy' as const,
+        held: [],
+        orders: null,
+        heard: null,
+      })),
+    })
+    expect(b.kinds()).not.toContain('peer-lost')
+    expect(b.kinds()).not.toContain('acquiring')
+  })
 })

@@ -177,9 +177,10 @@ export function transition(state: EngineState, input: Input, now: number): Trans
       fx.push({ kind: 'send-heartbeat' })
       break
     case 'stalled': {
+      // Only the grace: what it excuses is judged by the input the turn brings next (the heartbeats
+      // read, the tick), not before it, when those heartbeats would not be counted yet.
       const until = now + stallGraceMs(s.timing)
-      if (until > s.stallGraceUntil) s = { ...s, stallGraceUntil: until }
-      break
+      return { state: until > s.stallGraceUntil ? { ...s, stallGraceUntil: until } : s, effects: fx }
     }
     case 'carrier':
       s = onCarrier(s, input, now, fx)
