@@ -1,6 +1,7 @@
 // Longer than most files: two real engines on a fake network and a fake clock, one shared cluster
 // setup; each case is the engine's side of one behaviour the state machine's tables decide.
 import { describe, expect, it } from 'vitest'
+import { engineConfig, TEST_KEYS, TEST_VIP } from '../../test/fakes/engine-nodes.js'
 import {
   type AddressOperation,
   doubleHolds,
@@ -10,7 +11,7 @@ import { FakeClock } from '../../test/fakes/fake-clock.js'
 import { FakeNetwork } from '../../test/fakes/fake-network.js'
 import { held, vip } from '../../test/fakes/machine-simulation.js'
 import { RecordingHooks } from '../../test/fakes/recording-hooks.js'
-import { type ConfigInput, configSchema } from '../config/schema.js'
+import type { ConfigInput } from '../config/schema.js'
 import { decodeHeartbeat, encodeHeartbeat } from '../heartbeat/codec.js'
 import { heartbeatKey, keyRing } from '../heartbeat/key-ring.js'
 import type { AdvertisedAddress } from '../model/advertised.js'
@@ -19,22 +20,12 @@ import type { IpfoEvent } from '../model/events.js'
 import type { CarrierWatch, Clock } from '../model/ports.js'
 import { createEngine } from './engine.js'
 
-const KEYS = keyRing(heartbeatKey(Buffer.alloc(32, 7)))
-const VIP = { interface: 'eth0', address: '10.0.0.100/24' }
+const KEYS = TEST_KEYS
+const VIP = TEST_VIP
 
+/** The shared engine-test config, announcing twice. */
 function config(node: string, extra: Partial<ConfigInput>) {
-  return configSchema.parse({
-    node,
-    key: '/dev/null',
-    interval: '100ms',
-    deadAfter: '300ms',
-    links: [
-      { name: 'private', targets: ['10.1.0.255'] },
-      { name: 'public', targets: ['10.0.0.255'] },
-    ],
-    announce: { count: 2, interval: '10ms' },
-    ...extra,
-  })
+  return engineConfig(node, { announce: { count: 2, interval: '10ms' }, ...extra })
 }
 
 /** Two engines on an in-memory network with a shared fake clock: A owns the VIP, B watches A. */

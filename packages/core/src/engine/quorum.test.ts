@@ -1,6 +1,7 @@
 // Two real engines on a fake network, a fake clock and an in-memory etcd (test/fakes): the engine's
 // side of quorum (issue 21). The real etcd's side is the coordinator contract's (test/coordination).
 import { describe, expect, it } from 'vitest'
+import { engineConfig, TEST_KEYS, TEST_VIP } from '../../test/fakes/engine-nodes.js'
 import {
   type AddressOperation,
   doubleHolds,
@@ -10,16 +11,15 @@ import { FakeClock } from '../../test/fakes/fake-clock.js'
 import { FakeEtcd, fakeCoordinator } from '../../test/fakes/fake-coordinator.js'
 import { FakeNetwork } from '../../test/fakes/fake-network.js'
 import { RecordingHooks } from '../../test/fakes/recording-hooks.js'
-import { type ConfigInput, configSchema } from '../config/schema.js'
-import { heartbeatKey, keyRing } from '../heartbeat/key-ring.js'
+import type { ConfigInput } from '../config/schema.js'
 import type { Coordinator } from '../model/coordination.js'
 import type { IpfoEvent } from '../model/events.js'
 import type { InterfaceAddress } from '../model/ip.js'
 import type { AddressLifetime, PresentAddress, TimerHandle } from '../model/ports.js'
 import { createEngine } from './engine.js'
 
-const KEYS = keyRing(heartbeatKey(Buffer.alloc(32, 7)))
-const VIP = { interface: 'eth0', address: '10.0.0.100/24' }
+const KEYS = TEST_KEYS
+const VIP = TEST_VIP
 const TTL_MS = 2_000
 const MARGIN_MS = 500
 const LINKS = ['private', 'public']
@@ -30,16 +30,7 @@ function config(
   onQuorumLoss: 'release' | 'keep',
   lease = { ttlMs: TTL_MS, marginMs: MARGIN_MS },
 ) {
-  return configSchema.parse({
-    node,
-    key: '/dev/null',
-    interval: '100ms',
-    deadAfter: '300ms',
-    links: [
-      { name: 'private', targets: ['10.1.0.255'] },
-      { name: 'public', targets: ['10.0.0.255'] },
-    ],
-    announce: { count: 1, interval: '10ms' },
+  return engineConfig(node, {
     coordination: {
       kind: 'etcd',
       endpoints: ['http://127.0.0.1:2379'],
