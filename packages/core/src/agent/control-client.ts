@@ -24,14 +24,18 @@ export function controlRequest<T = unknown>(
       socket.destroy()
       reject(new ControlError(`the agent on ${path} did not answer within ${opts.timeoutMs ?? 5000}ms`))
     }, opts.timeoutMs ?? 5000)
-    socket.once('error', (error: NodeJS.ErrnoException) => {
+    socket.on('error', (error: NodeJS.ErrnoException) => {
       clearTimeout(timer)
       reject(unreachable(path, error))
     })
     // The line reader is made only once connected: made earlier, it would re-throw a connect error.
     socket.once('connect', () => {
       socket.write(`${JSON.stringify({ id: 1, ...body })}\n`)
-      createInterface({ input: socket }).once('line', (line) => {
+      // readline passes on its input's errors: the socket's listener answers them, so it must not
+      // throw them again (an agent reset mid-request, by a reload, would crash the caller).
+      const lines = createInterface({ input: socket })
+      lines.on('error', () => undefined)
+      lines.once('line', (line) => {
         clearTimeout(timer)
         socket.destroy()
         const response = JSON.parse(line) as ControlResponse
@@ -50,12 +54,12 @@ export function followEvents(
 ): Promise<void> {
   return new Promise((resolve, reject) => {
     const socket = connect(path)
-    socket.once('error', (error: NodeJS.ErrnoException) => reject(unreachable(path, error)))
+    socket.on('error', (error: NodeJS.ErrnoException) => reject(unreachable(path, error)))
     socket.once('connect', () => {
       socket.write(`${JSON.stringify({ id: 1, method: 'events', follow: true })}\n`)
-      createInterface({ input: socket }).on('line', (line) =>
-        onEvent((JSON.parse(line) as { event: IpfoEvent }).event),
-      )
+      const lines = createInterface({ input: socket })
+      lines.on('error', () => undefined)
+      lines.on('line', (line) => onEvent((JSON.parse(line) as { event: IpfoEvent }).event))
     })
     socket.once('close', () => resolve())
     signal?.addEventListener('abort', () => socket.destroy(), { once: true })

@@ -32,6 +32,9 @@ export async function startControlServer(
     socket.on('error', () => followers.delete(socket))
     socket.on('close', () => followers.delete(socket))
     const lines = createInterface({ input: socket })
+    // readline passes on the socket's errors (a client reset: `ipfo status` interrupted): the
+    // socket's own listener deals with them; thrown again here, they would end the agent.
+    lines.on('error', () => undefined)
     lines.on('line', (line) => {
       const request = parseRequest(line)
       if ('error' in request) return write(socket, { id: -1, ok: false, error: request.error })
