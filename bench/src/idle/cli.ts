@@ -1,0 +1,95 @@
+/**
+ * `npm run bench:idle` (root): what an idle ipfo pair costs, per node and per process (agent, guard,
+ * helpers), against keepalived at its fastest and the Node floor beside each window (issue 23).
+ * Settings are interleaved round by round, so a noisy stretch of the shared machine hits them all.
+ * Writes idle-<date>.{md,json} to bench/results (or --out).
+ */
+import { mkdir, writeFile } from 'node:fs/promises'
+import { availableParallelism } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
+import { ProcessGroup } from '../failover/process-group.js'
+import { SETTINGS } from '../failover/settings.js'
+import { liveStages } from '../failover/with-stage.js'
+import { type IdleWindow, measureIdle } from './measure-idle.js'
+import { type IdleReport, renderIdleMarkdown } from './report.js'
+
+const RESULTS = fileURLToPath(new URL('../../results/', import.meta.url))
+const DEFAULT_SETTINGS = ['ipfo-default', 'ipfo-10ms', 'keepalived-10ms']
+
+const USAGE = `usage: npm run bench:idle -- [options]
+  --rounds N      windows per setting, interleaved (default 3)
+  --seconds S     length of each window (default 30)
+  --settings IDS  comma-separated setting ids of bench:failover (default: ${DEFAULT_SETTINGS.join(',')})
+  --out DIR       where to write idle-<date>.{md,json} (default bench/results)`
+
+async function cleanUp(): Promise<void> {
+  await ProcessGroup.killAll()
+  await Promise.all([...liveStages].map((stage) => stage.destroy()))
+}
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    void cleanUp().finally(() => process.exit(130))
+  })
+}
+process.once('exit', () => {
+  for (const group of ProcessGroup.live) group.signal('SIGKILL')
+})
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: {
+      rounds: { type: 'string' },
+      seconds: { type: 'string' },
+      settings: { type: 'string' },
+      out: { type: 'string' },
+    },
+  })
+  const rounds = Number(values.rounds ?? 3)
+  const seconds = Number(values.seconds ?? 30)
+  const ids = values.settings?.split(',').map((s) => s.trim()) ?? DEFAULT_SETTINGS
+  const settings = ids.map((id) => SETTINGS.find((s) => s.id === id))
+  const unknown = ids.filter((_, i) => !settings[i])
+  if (unknown.length > 0 || !(rounds >= 1) || !(seconds >= 1)) {
+    const why =
+      unknown.length > 0
+        ? `unknown setting ${unknown.join(', ')}`
+        : '--rounds and --seconds take numbers of at least 1'
+    process.stderr.write(`${why}\n\n${USAGE}\n`)
+    return 2
+  }
+  if (process.getuid?.() !== 0) {
+    process.stderr.write('bench:idle needs root (network namespaces)\n')
+    return 2
+  }
+  const windows: IdleWindow[] = []
+  for (let round = 1; round <= rounds; round++) {
+    for (const setting of settings) {
+      process.stderr.write(`round ${round}/${rounds}: ${setting!.id}\n`)
+      windows.push(await measureIdle(setting!, { seconds, startTimeoutMs: 20_000, settleMs: 3_000 }))
+    }
+  }
+  const report: IdleReport = {
+    date: new Date().toISOString(),
+    host: { cores: availableParallelism(), node: process.version },
+    seconds,
+    windows,
+  }
+  const out = values.out ?? RESULTS
+  await mkdir(out, { recursive: true })
+  const stem = join(out, `idle-${report.date.slice(0, 10)}`)
+  const markdown = renderIdleMarkdown(report)
+  await writeFile(`${stem}.json`, `${JSON.stringify(report, null, 2)}\n`)
+  await writeFile(`${stem}.md`, markdown)
+  process.stdout.write(`${markdown}\nwritten: ${stem}.{md,json}\n`)
+  return 0
+}
+
+main()
+  .catch(async (error) => {
+    process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`)
+    await cleanUp()
+    return 1
+  })
+  .then((code) => process.exit(code))
