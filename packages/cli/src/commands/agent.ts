@@ -1,8 +1,11 @@
 import * as Flags from '@oclif/core/flags'
 import { DEFAULT_CONFIG, IpfoCommand } from '../base-command.js'
-import { GUARD_COMMAND } from '../guard/command.js'
-import { runUntilSignal } from '../runtime/signals.js'
+import { runAgent } from '../runtime/run-agent.js'
 
+/**
+ * bin/run.js runs this body without oclif (src/fast/agent.ts) whenever the argv is one it parses
+ * exactly as oclif does: a flag added here must be added there too (test/fast-agent.test.ts checks).
+ */
 export default class Agent extends IpfoCommand {
   static override summary = 'Run the failover agent in the foreground.'
   static override description =
@@ -20,33 +23,8 @@ SIGTERM and SIGINT stop it (releasing or keeping held addresses, as "onStop" say
 
   async run(): Promise<{ node: string; stopped: string }> {
     const { flags } = await this.parse(Agent)
-    const { loadConfigFile, simulatedAddressControl, startAgent } = await import('@ipfo/core/agent')
-    const simulated = flags['simulate-addresses']
-    const { serviceNotifier } = await import('../service/notify.js')
-    // Here, before the agent starts: under systemd this starts the notify helper process.
-    const notifier = serviceNotifier(process.env, (m) => this.warn(m))
-    type Loaded = Awaited<ReturnType<typeof loadConfigFile>>
-    const start = async (loaded?: Loaded) => {
-      const agent = await startAgent({
-        configFile: flags.config,
-        ...(loaded ? { loaded } : {}),
-        platform: process.platform,
-        uid: process.getuid?.(),
-        // A guard removes real addresses: none beside an agent that only simulates them.
-        ...(simulated ? { address: simulatedAddressControl(simulated) } : { guard: GUARD_COMMAND }),
-      })
-      const { config } = agent
-      notifier.ready(
-        `node ${config.node}: heartbeats every ${config.interval}ms, detection ${config.deadAfter}ms`,
-      )
-      return agent
-    }
-    const { agent, signal } = await runUntilSignal(
-      start,
-      () => loadConfigFile(flags.config),
-      (m) => this.warn(m),
-      () => notifier.stopping(),
+    return runAgent({ config: flags.config, simulateAddresses: flags['simulate-addresses'] }, (m) =>
+      this.warn(m),
     )
-    return { node: agent.config.node, stopped: signal }
   }
 }
