@@ -91,7 +91,11 @@ export function packetIntake(deps: PacketIntakeDeps) {
       const onLink = counters.links[hb.link]
       if (onLink) onLink.received[hb.node] = (onLink.received[hb.node] ?? 0) + 1
       deps.accepted()
-      peerWire.set(hb.node, { intervalMs: hb.intervalMs, clockOffsetMs: hb.sentAt - clock.wallNow() })
+      // A last word is stamped ahead of its sending (heartbeat-sender's WORD_HORIZON_MS): no reading
+      // of the peer's clock from it.
+      const lastWord = hb.state === 'stopping' && hb.held.length === 0
+      if (!lastWord)
+        peerWire.set(hb.node, { intervalMs: hb.intervalMs, clockOffsetMs: hb.sentAt - clock.wallNow() })
       pending.push({
         peer: hb.node,
         link: hb.link,
