@@ -67,6 +67,11 @@ export type Setting =
        * from the client's namespace every `scrapeEveryMs` (bench/src/failover/scrape/).
        */
       readonly metrics?: MetricsSetting
+      /**
+       * The agents' `addressChanges` (issue 23); unset: the default, auto (rtnetlink in the agent's
+       * process when the optional package loads, as here).
+       */
+      readonly addressChanges?: 'ip-batch'
     })
   | (SettingBase & {
       readonly system: 'keepalived'
@@ -136,6 +141,18 @@ export const SETTINGS: readonly Setting[] = [
     interval: '10ms',
     deadAfter: '30ms',
     realtimePriority: 1,
+    fastest: false,
+    optIn: true,
+  },
+  // The 10 ms pair with its address changes through one long-lived `ip -batch` process, as before
+  // rtnetlink (issue 23): the takeover path's steps side by side.
+  {
+    id: 'ipfo-10ms-ip',
+    system: 'ipfo',
+    label: 'ipfo 10ms/30ms, ip -batch',
+    interval: '10ms',
+    deadAfter: '30ms',
+    addressChanges: 'ip-batch',
     fastest: false,
     optIn: true,
   },

@@ -10,16 +10,19 @@ import type { InterfaceAddress } from '../src/model/ip.js'
 import type { AddressControl, CommandRunner } from '../src/model/ports.js'
 import { netnsAvailable } from '../src/netns/availability.js'
 import { createTopology, type Topology } from '../src/netns/topology.js'
+import { netlinkBatchInNetns } from './fakes/netlink-in-netns.js'
 
 const skip = netnsSkipReason(netnsAvailable(), process.env.CI === 'true')
 const title = (name: string) => (skip === undefined ? name : `${name} (skipped: ${skip})`)
 
-// Every case runs three times: one process per change and announcement (ip, arping); a long-lived
-// `ip -batch` for changes; and that plus gratuitous ARP frames from a long-lived socat.
+// Every case runs four times: one process per change and announcement (ip, arping); a long-lived
+// `ip -batch` for changes; that plus gratuitous ARP frames from a long-lived socat; and changes over
+// rtnetlink (the netlink batch, in a process inside the namespace) with socat frames.
 describe.skipIf(skip !== undefined).each([
   { how: 'one process each', batch: false, frames: false },
-  { how: 'ip -batch', batch: true, frames: false },
-  { how: 'ip -batch and socat frames', batch: true, frames: true },
+  { how: 'ip -batch', batch: 'ip' as const, frames: false },
+  { how: 'ip -batch and socat frames', batch: 'ip' as const, frames: true },
+  { how: 'rtnetlink and socat frames', batch: 'netlink' as const, frames: true },
 ])(title('linux address control in network namespaces ($how)'), ({ batch, frames }) => {
   let topo: Topology
   let a: AddressControl
@@ -32,11 +35,18 @@ describe.skipIf(skip !== undefined).each([
     },
   }
 
+  const batches: Promise<void>[] = []
+  const batchIn = (ns: string) => {
+    if (batch === 'ip') return ipBatch({ netns: ns })
+    const inNetns = netlinkBatchInNetns(ns)
+    batches.push(inNetns.ready)
+    return inNetns
+  }
   const control = (ns: string) =>
     linuxAddressControl({
       runner,
       netns: ns,
-      ...(batch ? { batch: ipBatch({ netns: ns }) } : {}),
+      ...(batch ? { batch: batchIn(ns) } : {}),
       ...(frames ? { frames: socatFrames({ netns: ns, frameBytes: GRATUITOUS_ARP_BYTES }) } : {}),
     })
 
@@ -50,6 +60,7 @@ describe.skipIf(skip !== undefined).each([
       prefix: 24,
       family,
     })
+    await Promise.all(batches)
     a.prepare?.([pub(4), pub(6)])
     b.prepare?.([pub(4), pub(6)])
     // prepare reads the MACs in the background.

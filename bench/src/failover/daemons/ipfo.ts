@@ -77,6 +77,7 @@ export function ipfoConfig(
     ],
     ...(checks > 0 ? { checks: named } : {}),
     ...(setting.realtimePriority ? { scheduling: { realtimePriority: setting.realtimePriority } } : {}),
+    ...(setting.addressChanges ? { addressChanges: setting.addressChanges } : {}),
     ...(setting.quorum
       ? {
           coordination: {

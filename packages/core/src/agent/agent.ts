@@ -80,11 +80,12 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   // Hook and transport events go through the engine, so they are stamped and kept for `ipfo events`.
   let engineRef: Engine | undefined
   const report = (event: EventBody) => engineRef?.report(event)
-  // One long-lived `ip -batch` for every address change and neighbour flush: no fork on the way.
+  // Address changes in-process over rtnetlink, or through one long-lived `ip -batch` (and neighbour
+  // flushes through that): no fork on the way.
   const batch =
     opts.address || opts.platform !== 'linux'
       ? undefined
-      : (await import('../adapters/address/ip-batch.js')).ipBatch()
+      : (await (await import('./address-batch.js')).addressBatch(config, opts.configFile)).batch
   // Optional tools are looked for once: a missing one is one warning at start, not an error per takeover.
   const { missingTools, onPath } = await import('./optional-tools.js')
   const missing =

@@ -240,6 +240,12 @@ export const configSchema = z
     scheduling: schedulingSchema.describe(
       "The agent's CPU priority, for fast intervals on busy machines. Off by default.",
     ),
+    addressChanges: z
+      .enum(['auto', 'netlink', 'ip-batch'])
+      .default('auto')
+      .describe(
+        'Linux: how the agent adds and removes addresses. netlink: in its own process over rtnetlink (the npm package "netlink", an optional dependency of @ipfo/core, prebuilt for linux x64, arm64, arm and ia32): no process between the decision and the kernel. ip-batch: through one long-lived `ip -batch` process (iproute2), which on a busy machine waits for a core. auto: netlink when the package loads, else ip-batch. Neighbour flushes always go through ip.',
+      ),
     onCarrierLoss: z
       .enum(['release', 'ignore'])
       .default('release')

@@ -1,0 +1,162 @@
+import { describe, expect, it } from 'vitest'
+import type { CommandResult, IpBatch } from '../../model/ports.js'
+import { ipBytes, netlinkBatch, parseCommand, type RtNetlink } from './netlink-batch.js'
+
+describe('the commands the netlink batch takes', () => {
+  it('reads linux.ts’s address changes', () => {
+    expect(parseCommand(['addr', 'add', '10.0.0.5/24', 'dev', 'eth0'])).toMatchObject({
+      op: 'add',
+      address: { family: 4, prefix: 24, dev: 'eth0', nodad: false, ip: Buffer.from([10, 0, 0, 5]) },
+    })
+    expect(parseCommand(['addr', 'add', 'fd00::5/64', 'dev', 'eth0', 'nodad'])).toMatchObject({
+      op: 'add',
+      address: { family: 6, prefix: 64, nodad: true },
+    })
+    expect(parseCommand(['addr', 'del', '10.0.0.5/24', 'dev', 'eth0'])).toMatchObject({ op: 'del' })
+    expect(
+      parseCommand(['addr', 'change', '10.0.0.5/24', 'dev', 'eth0', 'valid_lft', '7', 'preferred_lft', '7']),
+    ).toMatchObject({ op: 'change', lifetime: 7 })
+    expect(
+      parseCommand([
+        'addr',
+        'change',
+        'fd00::5/64',
+        'dev',
+        'eth0',
+        'valid_lft',
+        'forever',
+        'preferred_lft',
+        'forever',
+        'nodad',
+      ]),
+    ).toMatchObject({ op: 'change', lifetime: 0xffffffff, address: { nodad: true } })
+    expect(parseCommand(['link', 'show', 'dev', 'lo'])).toEqual({ op: 'ping' })
+  })
+
+  it('leaves other commands to ip, and refuses an address change it cannot read', () => {
+    expect(parseCommand(['neigh', 'flush', 'dev', 'eth0'])).toBeUndefined()
+    expect(parseCommand(['link', 'show'])).toBeUndefined()
+    for (const args of [
+      ['addr', 'add', '10.0.0.5/33', 'dev', 'eth0'],
+      ['addr', 'add', '10.0.0.5', 'dev', 'eth0'],
+      ['addr', 'add', 'nonsense/24', 'dev', 'eth0'],
+      ['addr', 'add', '10.0.0.5/24', 'eth0'],
+      ['addr', 'add', '10.0.0.5/24', 'dev', 'eth0', 'label', 'x'],
+      ['addr', 'change', '10.0.0.5/24', 'dev', 'eth0', 'valid_lft', '7', 'preferred_lft', '3'],
+      ['addr', 'change', '10.0.0.5/24', 'dev', 'eth0', 'valid_lft', 'soon', 'preferred_lft', 'soon'],
+    ])
+      expect(typeof parseCommand(args), args.join(' ')).toBe('string')
+  })
+
+  it('writes addresses in network order', () => {
+    expect(ipBytes('192.0.2.7', 4)).toEqual(Buffer.from([192, 0, 2, 7]))
+    expect(ipBytes('fd00::5', 6).toString('hex')).toBe('fd000000000000000000000000000005')
+    expect(ipBytes('::1', 6).toString('hex')).toBe('00000000000000000000000000000001')
+    expect(ipBytes('fd00:1:2:3:4:5:6:7', 6).toString('hex')).toBe('fd000001000200030004000500060007')
+    expect(ipBytes('::ffff:192.0.2.7', 6).toString('hex')).toBe('00000000000000000000ffffc0000207')
+    expect(ipBytes('fe80::', 6).toString('hex')).toBe('fe800000000000000000000000000000')
+  })
+})
+
+/** An rtnetlink socket that answers from a table of interfaces, and fails as the kernel would. */
+function fakeRt(links: Map<string, number>) {
+  const calls: string[] = []
+  const present = new Set<string>()
+  const rt: RtNetlink = {
+    getLinks: async () => {
+      calls.push('getLinks')
+      return [...links].map(([ifname, index]) => ({ data: { index }, attrs: { ifname } }))
+    },
+    getLink: async () => {
+      calls.push('getLink')
+      return []
+    },
+    newAddress: async (data, attrs, options) => {
+      calls.push(`new ${data.index} flags=${options?.flags}`)
+      if (![...links.values()].includes(data.index)) throw new Error('Request rejected: ENODEV')
+      const key = `${data.index} ${attrs.local.toString('hex')}`
+      if (options?.flags === (0x400 | 0x200) && present.has(key)) throw new Error('Request rejected: EEXIST')
+      present.add(key)
+      return []
+    },
+    delAddress: async (data, attrs) => {
+      calls.push(`del ${data.index}`)
+      if (!present.delete(`${data.index} ${attrs.local.toString('hex')}`))
+        throw new Error('Request rejected: EADDRNOTAVAIL')
+      return []
+    },
+    socket: { close: () => calls.push('close') },
+  }
+  return { rt, calls }
+}
+
+const fallbackRecorder = () => {
+  const sent: string[] = []
+  const batch: IpBatch = {
+    run: async (args): Promise<CommandResult> => {
+      sent.push(args.join(' '))
+      return { exitCode: 0, signal: null, stdout: '', stderr: '' }
+    },
+    start: () => undefined,
+    close: () => sent.push('close'),
+  }
+  return { batch, sent }
+}
+
+describe('netlinkBatch', () => {
+  it('answers as ip does: 0, or 1 with the words linux.ts reads', async () => {
+    const { rt } = fakeRt(new Map([['eth0', 2]]))
+    const nl = netlinkBatch(rt, () => fallbackRecorder().batch)
+    const add = ['addr', 'add', '10.0.0.5/24', 'dev', 'eth0']
+    expect((await nl.run(add)).exitCode).toBe(0)
+    expect(await nl.run(add)).toMatchObject({ exitCode: 1, stderr: 'RTNETLINK answers: File exists\n' })
+    expect((await nl.run(['addr', 'del', '10.0.0.5/24', 'dev', 'eth0'])).exitCode).toBe(0)
+    expect(await nl.run(['addr', 'del', '10.0.0.5/24', 'dev', 'eth0'])).toMatchObject({
+      exitCode: 1,
+      stderr: 'RTNETLINK answers: Cannot assign requested address\n',
+    })
+    expect(await nl.run(['addr', 'add', '10.0.0.5/24', 'dev', 'nope0'])).toMatchObject({
+      exitCode: 1,
+      stderr: 'Cannot find device "nope0"\n',
+    })
+    expect(await nl.run(['addr', 'add', '10.0.0.5/24', 'dev', 'eth0', 'label', 'x'])).toMatchObject({
+      exitCode: 1,
+    })
+  })
+
+  it('reads the interfaces again when one was made again under a new index', async () => {
+    const links = new Map([['eth0', 2]])
+    const { rt, calls } = fakeRt(links)
+    const nl = netlinkBatch(rt, () => fallbackRecorder().batch)
+    nl.start()
+    expect((await nl.run(['addr', 'add', '10.0.0.5/24', 'dev', 'eth0'])).exitCode).toBe(0)
+    links.set('eth0', 7) // deleted and created again
+    expect((await nl.run(['addr', 'add', '10.0.0.6/24', 'dev', 'eth0'])).exitCode).toBe(0)
+    expect(calls).toEqual([
+      'getLinks',
+      'new 2 flags=1536',
+      'new 2 flags=1536',
+      'getLinks',
+      'new 7 flags=1536',
+    ])
+  })
+
+  it('sends what it does not take to ip, started only then, and closes both', async () => {
+    const { rt, calls } = fakeRt(new Map([['eth0', 2]]))
+    const fallback = fallbackRecorder()
+    let started = 0
+    const nl = netlinkBatch(rt, () => {
+      started++
+      return fallback.batch
+    })
+    await nl.run(['addr', 'add', '10.0.0.5/24', 'dev', 'eth0'])
+    expect(started).toBe(0)
+    await nl.run(['neigh', 'flush', 'dev', 'eth0'])
+    await nl.run(['neigh', 'flush', 'dev', 'eth1'])
+    expect(started).toBe(1)
+    expect(fallback.sent).toEqual(['neigh flush dev eth0', 'neigh flush dev eth1'])
+    nl.close()
+    expect(calls.at(-1)).toBe('close')
+    expect(fallback.sent.at(-1)).toBe('close')
+  })
+})

@@ -1,0 +1,225 @@
+import { isIPv4, isIPv6 } from 'node:net'
+import type { CommandResult, IpBatch } from '../../model/ports.js'
+import { DEFAULT_TIMEOUT_MS } from '../command-runner.js'
+
+/**
+ * What this adapter needs of an rtnetlink socket: the part of the npm package `netlink`'s
+ * RtNetlinkSocket it calls (tests give a real one, opened inside a network namespace).
+ */
+export interface RtNetlink {
+  getLinks(): Promise<readonly { data: { index?: number }; attrs: { ifname?: string } }[]>
+  getLink(data: { index: number }, attrs?: object, options?: RequestOptions): Promise<unknown>
+  newAddress(data: RtAddress, attrs: RtAddressAttrs, options?: RequestOptions): Promise<unknown>
+  delAddress(data: RtAddress, attrs: RtAddressAttrs, options?: RequestOptions): Promise<unknown>
+  readonly socket: { close(): void }
+}
+
+interface RequestOptions {
+  readonly flags?: number
+  readonly timeout?: number
+}
+
+interface RtAddress {
+  readonly family: number
+  readonly prefixlen: number
+  readonly index: number
+}
+
+interface RtAddressAttrs {
+  readonly local: Buffer
+  readonly address: Buffer
+  readonly cacheInfo?: { ifaPrefered: number; ifaValid: number; cstamp: number; tstamp: number }
+  readonly flags?: { nodad?: true }
+}
+
+/** netlink.h: NLM_F_REPLACE, NLM_F_EXCL, NLM_F_CREATE. */
+const REPLACE = 0x100
+const EXCL = 0x200
+const CREATE = 0x400
+/** socket.h */
+const AF_INET = 2
+const AF_INET6 = 10
+/** A lifetime of "forever" in IFA_CACHEINFO. */
+const INFINITY_LIFE_TIME = 0xffffffff
+
+/** One of the commands linux.ts writes to `ip -batch`, as rtnetlink takes it. */
+type Parsed =
+  | { readonly op: 'add' | 'del'; readonly address: ParsedAddress }
+  | { readonly op: 'change'; readonly address: ParsedAddress; readonly lifetime: number }
+  | { readonly op: 'ping' }
+
+interface ParsedAddress {
+  readonly cidr: string
+  readonly ip: Buffer
+  readonly family: 4 | 6
+  readonly prefix: number
+  readonly dev: string
+  readonly nodad: boolean
+}
+
+/**
+ * The `ip -batch` commands that change addresses, done in the agent's own process over rtnetlink
+ * (the optional npm package `netlink`): no process between the decision and the kernel. It takes the
+ * words linux.ts writes (`addr add|del <cidr> dev <if> [nodad]`, `addr change <cidr> dev <if>
+ * valid_lft <s> preferred_lft <s> [nodad]`, and `link show dev lo`, the rehearsal's round trip) and
+ * answers as `ip` would: exit code 0, or 1 with ip's words for the errors linux.ts reads ("File
+ * exists", "Cannot assign requested address", `Cannot find device`). Anything else (a neighbour
+ * flush) goes to `fallback`, a real `ip -batch`, started only then.
+ *
+ * Requests go out as they come, in order, on one socket: the kernel applies them in that order.
+ */
+export function netlinkBatch(rt: RtNetlink, fallback: () => IpBatch): IpBatch {
+  let indexes: Promise<Map<string, number>> | undefined
+  let other: IpBatch | undefined
+  const readIndexes = () => {
+    indexes = rt
+      .getLinks()
+      .then(
+        (links) =>
+          new Map(
+            links.flatMap((l) => (l.attrs.ifname && l.data.index ? [[l.attrs.ifname, l.data.index]] : [])),
+          ),
+      )
+    // A failed read is read again by the next request.
+    indexes.catch(() => {
+      indexes = undefined
+    })
+    return indexes
+  }
+  /** The interface's index; read again once when the name is unknown or the kernel says it is gone. */
+  const indexOf = async (dev: string, fresh: boolean): Promise<number | undefined> => {
+    const known = await (fresh || !indexes ? readIndexes() : indexes)
+    const index = known.get(dev)
+    if (index !== undefined || fresh) return index
+    return indexOf(dev, true)
+  }
+
+  const perform = async (parsed: Parsed, timeout: number, fresh = false): Promise<CommandResult> => {
+    if (parsed.op === 'ping') {
+      await rt.getLink({ index: 1 }, {}, { timeout })
+      return ok()
+    }
+    const { address } = parsed
+    const index = await indexOf(address.dev, fresh)
+    if (index === undefined) return failed(`Cannot find device "${address.dev}"`)
+    const data = { family: address.family === 4 ? AF_INET : AF_INET6, prefixlen: address.prefix, index }
+    const attrs: RtAddressAttrs = {
+      local: address.ip,
+      address: address.ip,
+      ...(parsed.op === 'change'
+        ? {
+            cacheInfo: { ifaPrefered: parsed.lifetime, ifaValid: parsed.lifetime, cstamp: 0, tstamp: 0 },
+          }
+        : {}),
+      ...(address.nodad ? { flags: { nodad: true } } : {}),
+    }
+    try {
+      if (parsed.op === 'del') await rt.delAddress(data, attrs, { timeout })
+      else await rt.newAddress(data, attrs, { flags: parsed.op === 'add' ? CREATE | EXCL : REPLACE, timeout })
+      return ok()
+    } catch (error) {
+      const code = errnoName(error)
+      // The interface was deleted and made again since its index was read.
+      if (code === 'ENODEV' && !fresh) return perform(parsed, timeout, true)
+      return failed(ipWords(code, error, address.dev))
+    }
+  }
+
+  return {
+    async run(args, opts = {}) {
+      const parsed = parseCommand(args)
+      if (parsed === undefined) {
+        other ??= fallback()
+        return other.run(args, opts)
+      }
+      if (typeof parsed === 'string') return failed(parsed)
+      try {
+        return await perform(parsed, opts.timeoutMs ?? DEFAULT_TIMEOUT_MS)
+      } catch (error) {
+        return failed(`rtnetlink: ${error instanceof Error ? error.message : String(error)}`)
+      }
+    },
+    start() {
+      // The interfaces' indexes now, so the first add does not wait for them.
+      if (!indexes) void readIndexes().catch(() => undefined)
+    },
+    close() {
+      rt.socket.close()
+      other?.close()
+    },
+  }
+}
+
+const ok = (): CommandResult => ({ exitCode: 0, signal: null, stdout: '', stderr: '' })
+const failed = (message: string): CommandResult => ({
+  exitCode: 1,
+  signal: null,
+  stdout: '',
+  stderr: `${message}\n`,
+})
+
+/** The errno name of a rejected request: `netlink` says "Request rejected: EEXIST". */
+function errnoName(error: unknown): string | undefined {
+  const message = error instanceof Error ? error.message : String(error)
+  return /\b(E[A-Z0-9]+)\b/.exec(message)?.[1]
+}
+
+/** What `ip` prints for the errors linux.ts tells apart; the errno's name for the others. */
+function ipWords(code: string | undefined, error: unknown, dev: string): string {
+  if (code === 'EEXIST') return 'RTNETLINK answers: File exists'
+  if (code === 'EADDRNOTAVAIL') return 'RTNETLINK answers: Cannot assign requested address'
+  if (code === 'ENODEV') return `Cannot find device "${dev}"`
+  return `RTNETLINK answers: ${error instanceof Error ? error.message : String(error)}`
+}
+
+/**
+ * A command of linux.ts's, parsed; undefined for one this adapter leaves to `ip` (not an address
+ * change); a string saying what is wrong with an address change it cannot read.
+ */
+export function parseCommand(args: readonly string[]): Parsed | string | undefined {
+  if (args.join(' ') === 'link show dev lo') return { op: 'ping' }
+  const [object, verb, cidrText, devWord, dev, ...rest] = args
+  if (object !== 'addr' || (verb !== 'add' && verb !== 'del' && verb !== 'change')) return undefined
+  const nodad = rest.at(-1) === 'nodad'
+  const options = nodad ? rest.slice(0, -1) : rest
+  const [ipText = '', prefixText = ''] = (cidrText ?? '').split('/')
+  const family: 4 | 6 | undefined = isIPv4(ipText) ? 4 : isIPv6(ipText) ? 6 : undefined
+  const prefix = Number(prefixText)
+  if (
+    family === undefined ||
+    !/^\d{1,3}$/.test(prefixText) ||
+    prefix > (family === 4 ? 32 : 128) ||
+    devWord !== 'dev' ||
+    !dev
+  )
+    return `ip ${args.join(' ')}: not an address change this agent makes`
+  const address: ParsedAddress = { cidr: cidrText!, ip: ipBytes(ipText, family), family, prefix, dev, nodad }
+  if (verb !== 'change')
+    return options.length === 0 ? { op: verb, address } : `ip ${args.join(' ')}: unknown options`
+  const [v, valid, p, preferred, ...extra] = options
+  if (v !== 'valid_lft' || p !== 'preferred_lft' || valid !== preferred || extra.length > 0)
+    return `ip ${args.join(' ')}: a lifetime change sets valid_lft and preferred_lft alike`
+  const lifetime = valid === 'forever' ? INFINITY_LIFE_TIME : Number(valid)
+  if (!Number.isInteger(lifetime) || lifetime < 0 || lifetime > INFINITY_LIFE_TIME)
+    return `ip ${args.join(' ')}: the lifetime is not a number of seconds`
+  return { op: 'change', address, lifetime }
+}
+
+/** An address's bytes in network order (IPv6 with `::` and a dotted IPv4 tail). */
+export function ipBytes(ip: string, family: 4 | 6): Buffer {
+  if (family === 4) return Buffer.from(ip.split('.').map(Number))
+  let text = ip
+  const dotted = /(\d+\.\d+\.\d+\.\d+)$/.exec(text)
+  if (dotted) {
+    const [a, b, c, d] = dotted[1]!.split('.').map(Number) as [number, number, number, number]
+    text = `${text.slice(0, dotted.index)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`
+  }
+  const [head = '', tail] = text.split('::')
+  const groups = (part: string) => (part === '' ? [] : part.split(':'))
+  const left = groups(head)
+  const right = tail === undefined ? [] : groups(tail)
+  const words = [...left, ...Array(8 - left.length - right.length).fill('0'), ...right]
+  const out = Buffer.alloc(16)
+  for (const [i, w] of words.entries()) out.writeUInt16BE(Number.parseInt(w, 16), i * 2)
+  return out
+}

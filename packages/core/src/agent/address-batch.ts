@@ -1,0 +1,38 @@
+import { ipBatch } from '../adapters/address/ip-batch.js'
+import { netlinkBatch, type RtNetlink } from '../adapters/address/netlink-batch.js'
+import type { Config } from '../config/schema.js'
+import { ConfigError } from '../model/errors.js'
+import type { IpBatch } from '../model/ports.js'
+
+export type AddressPath = 'netlink' | 'ip-batch'
+
+/** An rtnetlink socket from the optional npm package `netlink`, or why there is none. */
+export async function openRtNetlink(): Promise<RtNetlink | Error> {
+  try {
+    const { createRtNetlink } = await import('netlink')
+    return createRtNetlink() as unknown as RtNetlink
+  } catch (error) {
+    return error instanceof Error ? error : new Error(String(error))
+  }
+}
+
+/**
+ * Where a Linux agent's address changes go, as `addressChanges` says: in-process over rtnetlink, or
+ * through one long-lived `ip -batch`. `auto` takes netlink when the package loads; `netlink` said
+ * outright and not loadable is a config error, before anything starts.
+ */
+export async function addressBatch(
+  config: Pick<Config, 'addressChanges'>,
+  configFile: string | undefined,
+  open: () => Promise<RtNetlink | Error> = openRtNetlink,
+): Promise<{ batch: IpBatch; path: AddressPath }> {
+  if (config.addressChanges === 'ip-batch') return { batch: ipBatch(), path: 'ip-batch' }
+  const rt = await open()
+  if (!(rt instanceof Error)) return { batch: netlinkBatch(rt, () => ipBatch()), path: 'netlink' }
+  if (config.addressChanges === 'auto') return { batch: ipBatch(), path: 'ip-batch' }
+  throw new ConfigError(`addressChanges is netlink, but rtnetlink could not be opened: ${rt.message}`, {
+    ...(configFile === undefined ? {} : { file: configFile }),
+    path: 'addressChanges',
+    hint: 'install the optional dependency (npm install netlink@0.3.0 where @ipfo/core is installed), run as root (CAP_NET_ADMIN), or set addressChanges: ip-batch',
+  })
+}
