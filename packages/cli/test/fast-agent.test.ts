@@ -1,4 +1,5 @@
 import { execFile, spawn } from 'node:child_process'
+import { createSocket } from 'node:dgram'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -28,7 +29,7 @@ beforeAll(async () => {
   f.bad = join(dir, 'bad.yaml')
   await writeFile(f.bad, 'node: a\ninterval: fast\n')
   // One node alone on loopback, its address simulated: it starts, holds its address, and stops.
-  const port = 20_000 + Math.floor(Math.random() * 20_000)
+  const port = await freeUdpPort()
   const files = await writeConfigFiles(join(dir, 'alone'), {
     a: {
       interval: '50ms',
@@ -44,6 +45,17 @@ beforeAll(async () => {
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true })
 })
+
+/** A UDP port nothing listens on now (the kernel's pick), for the agent's link. */
+function freeUdpPort(): Promise<number> {
+  const socket = createSocket('udp4')
+  return new Promise((resolve) =>
+    socket.bind(0, '127.0.0.1', () => {
+      const { port } = socket.address()
+      socket.close(() => resolve(port))
+    }),
+  )
+}
 
 interface Run {
   code: number

@@ -126,6 +126,29 @@ describe('the guard process, from the agent’s side', () => {
     expect(read.at(-2)).toContain('stand-down')
   })
 
+  it('sends the latest last word once a stopped guard reads again, though it was dropped meanwhile', async () => {
+    const { lines } = await standIn()
+    const pid = guard!.status().pid!
+    await until(lines, (l) => l.length >= 2)
+    process.kill(pid, 'SIGSTOP')
+    const latest = new Uint8Array(900).fill(7)
+    try {
+      for (let i = 0; i < 2_000; i++) guard!.lastWord([{ link: 'lan', data: new Uint8Array(900) }])
+      // Made once and not again for a second: dropped here, it must still reach the guard.
+      guard!.lastWord([{ link: 'lan', data: latest }])
+    } finally {
+      process.kill(pid, 'SIGCONT')
+    }
+    const expected = JSON.stringify({
+      t: 'word',
+      words: [{ link: 'lan', data: Buffer.from(latest).toString('base64') }],
+    })
+    await until(lines, (l) => l.includes(expected))
+    await guard!.standDown()
+    const read = await until(lines, (l) => l.at(-1) === 'END')
+    expect(read.filter((l) => l.includes('"word"')).at(-1)).toBe(expected)
+  })
+
   it('starts again, with growing waits, a guard that cannot start at all, and says why', async () => {
     dir = await mkdtemp(join(tmpdir(), 'ipfo-guard-'))
     const events: EventBody[] = []

@@ -62,6 +62,10 @@ export function startGuardProcess(opts: GuardProcessOptions): GuardProcess {
     // A brief is dropped too while the guard reads nothing; the latest goes out when it drains.
     briefSkipped = !write(briefLine(brief), true)
   }
+  let wordsSkipped = false
+  const writeWords = () => {
+    wordsSkipped = !write(wordLine(words), true)
+  }
 
   /** A guard that cannot start or keeps dying is started again at once, then after 1 s, 2 s, ... 1 min. */
   function scheduleRestart(): void {
@@ -86,7 +90,11 @@ export function startGuardProcess(opts: GuardProcessOptions): GuardProcess {
     child = proc
     proc.stdin?.on('error', () => {})
     proc.stdin?.on('drain', () => {
-      if (briefSkipped && child === proc) writeBrief()
+      if (child !== proc) return
+      if (briefSkipped) writeBrief()
+      // A word is made again only when a round passes it (about once a second): one dropped must
+      // not leave the guard a passed one meanwhile.
+      if (wordsSkipped) writeWords()
     })
     proc.on('error', (error) => {
       opts.report({ kind: 'error', message: error.message, context: 'starting the guard' })
@@ -117,7 +125,7 @@ export function startGuardProcess(opts: GuardProcessOptions): GuardProcess {
     },
     lastWord(next) {
       words = next
-      write(wordLine(next), true)
+      writeWords()
     },
     status: () => ({
       pid: child?.pid ?? null,

@@ -24,11 +24,13 @@ export async function openRtNetlink(): Promise<RtNetlink | Error> {
 export async function addressBatch(
   config: Pick<Config, 'addressChanges'>,
   configFile: string | undefined,
+  onError: (message: string) => void,
   open: () => Promise<RtNetlink | Error> = openRtNetlink,
 ): Promise<{ batch: IpBatch; path: AddressPath }> {
   if (config.addressChanges === 'ip-batch') return { batch: ipBatch(), path: 'ip-batch' }
   const rt = await open()
-  if (!(rt instanceof Error)) return { batch: netlinkBatch(rt, () => ipBatch()), path: 'netlink' }
+  if (!(rt instanceof Error))
+    return { batch: netlinkBatch(rt, () => ipBatch(), { onError }), path: 'netlink' }
   if (config.addressChanges === 'auto') return { batch: ipBatch(), path: 'ip-batch' }
   throw new ConfigError(`addressChanges is netlink, but rtnetlink could not be opened: ${rt.message}`, {
     ...(configFile === undefined ? {} : { file: configFile }),

@@ -85,7 +85,13 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   const batch =
     opts.address || opts.platform !== 'linux'
       ? undefined
-      : (await (await import('./address-batch.js')).addressBatch(config, opts.configFile)).batch
+      : (
+          await (
+            await import('./address-batch.js')
+          ).addressBatch(config, opts.configFile, (message) =>
+            report({ kind: 'error', message, context: 'address changes' }),
+          )
+        ).batch
   // Optional tools are looked for once: a missing one is one warning at start, not an error per takeover.
   const { missingTools, onPath } = await import('./optional-tools.js')
   const missing =

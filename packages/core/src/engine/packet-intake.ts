@@ -92,7 +92,8 @@ export function packetIntake(deps: PacketIntakeDeps) {
       if (onLink) onLink.received[hb.node] = (onLink.received[hb.node] ?? 0) + 1
       deps.accepted()
       // A last word is stamped ahead of its sending (heartbeat-sender's WORD_HORIZON_MS): no reading
-      // of the peer's clock from it.
+      // of the peer's clock from it (nor from a clean stop's goodbye, which says the same: the
+      // offset shown stays the one of its last running heartbeat).
       const lastWord = hb.state === 'stopping' && hb.held.length === 0
       if (!lastWord)
         peerWire.set(hb.node, { intervalMs: hb.intervalMs, clockOffsetMs: hb.sentAt - clock.wallNow() })

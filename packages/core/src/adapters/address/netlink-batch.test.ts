@@ -58,13 +58,20 @@ describe('the commands the netlink batch takes', () => {
   })
 })
 
-/** An rtnetlink socket that answers from a table of interfaces, and fails as the kernel would. */
-function fakeRt(links: Map<string, number>) {
+/**
+ * An rtnetlink socket that answers from a table of interfaces, and fails as the kernel would. A
+ * link read takes `linkReadMs` (real time); `notify()` sends a link notification; `fail(e)` a
+ * socket error.
+ */
+function fakeRt(links: Map<string, number>, opts: { linkReadMs?: number; deny?: boolean } = {}) {
   const calls: string[] = []
   const present = new Set<string>()
+  let onMessage: ((m: unknown[], info: { groups: number }) => void) | undefined
+  let onError: ((e: Error) => void) | undefined
   const rt: RtNetlink = {
     getLinks: async () => {
       calls.push('getLinks')
+      if (opts.linkReadMs) await new Promise((r) => setTimeout(r, opts.linkReadMs))
       return [...links].map(([ifname, index]) => ({ data: { index }, attrs: { ifname } }))
     },
     getLink: async () => {
@@ -73,6 +80,7 @@ function fakeRt(links: Map<string, number>) {
     },
     newAddress: async (data, attrs, options) => {
       calls.push(`new ${data.index} flags=${options?.flags}`)
+      if (opts.deny) throw new Error('Request rejected: EPERM')
       if (![...links.values()].includes(data.index)) throw new Error('Request rejected: ENODEV')
       const key = `${data.index} ${attrs.local.toString('hex')}`
       if (options?.flags === (0x400 | 0x200) && present.has(key)) throw new Error('Request rejected: EEXIST')
@@ -85,9 +93,24 @@ function fakeRt(links: Map<string, number>) {
         throw new Error('Request rejected: EADDRNOTAVAIL')
       return []
     },
-    socket: { close: () => calls.push('close') },
+    addMembership: (group) => calls.push(`member ${group}`),
+    on: (_, listener) => {
+      onMessage = listener
+    },
+    socket: {
+      close: () => calls.push('close'),
+      on: (_, listener) => {
+        onError = listener
+      },
+    },
   }
-  return { rt, calls }
+  return {
+    rt,
+    calls,
+    notify: () => onMessage?.([{ kind: 'newlink' }], { groups: 1 }),
+    answer: () => onMessage?.([{ kind: 'ack' }], { groups: 0 }),
+    fail: (e: Error) => onError?.(e),
+  }
 }
 
 const fallbackRecorder = () => {
@@ -128,11 +151,10 @@ describe('netlinkBatch', () => {
     const links = new Map([['eth0', 2]])
     const { rt, calls } = fakeRt(links)
     const nl = netlinkBatch(rt, () => fallbackRecorder().batch)
-    nl.start()
     expect((await nl.run(['addr', 'add', '10.0.0.5/24', 'dev', 'eth0'])).exitCode).toBe(0)
     links.set('eth0', 7) // deleted and created again
     expect((await nl.run(['addr', 'add', '10.0.0.6/24', 'dev', 'eth0'])).exitCode).toBe(0)
-    expect(calls).toEqual([
+    expect(calls.filter((c) => c !== 'member LINK')).toEqual([
       'getLinks',
       'new 2 flags=1536',
       'new 2 flags=1536',
@@ -141,19 +163,96 @@ describe('netlinkBatch', () => {
     ])
   })
 
-  it('sends what it does not take to ip, started only then, and closes both', async () => {
+  it('reads them again after a link notification (a rename), not after an answer', async () => {
+    const links = new Map([['eth0', 2]])
+    const { rt, calls, notify, answer } = fakeRt(links)
+    const nl = netlinkBatch(rt, () => fallbackRecorder().batch)
+    await nl.run(['addr', 'add', '10.0.0.5/24', 'dev', 'eth0'])
+    answer()
+    await nl.run(['addr', 'del', '10.0.0.5/24', 'dev', 'eth0'])
+    expect(calls.filter((c) => c === 'getLinks')).toHaveLength(1)
+    // eth0 renamed eth9, and a new eth0 made: index 2 is no longer eth0.
+    links.set('eth9', 2)
+    links.set('eth0', 8)
+    notify()
+    expect((await nl.run(['addr', 'add', '10.0.0.6/24', 'dev', 'eth0'])).exitCode).toBe(0)
+    expect(calls.filter((c) => c === 'getLinks')).toHaveLength(2)
+    expect(calls.at(-1)).toBe('new 8 flags=1536')
+  })
+
+  it('sends one request at a time, in the order asked, even when one waits for the interfaces', async () => {
+    const links = new Map([['eth0', 2]])
+    const { rt, calls } = fakeRt(links, { linkReadMs: 20 })
+    const nl = netlinkBatch(rt, () => fallbackRecorder().batch)
+    await nl.run(['addr', 'add', '10.0.0.5/24', 'dev', 'eth0'])
+    links.set('eth1', 7)
+    // A lifetime change on an interface not read yet, then its removal a moment later: the change
+    // must not land after the removal (a replace on a missing address adds it back).
+    const change = nl.run([
+      'addr',
+      'change',
+      '10.0.1.5/24',
+      'dev',
+      'eth1',
+      'valid_lft',
+      '3',
+      'preferred_lft',
+      '3',
+    ])
+    await new Promise((r) => setTimeout(r, 1))
+    const remove = nl.run(['addr', 'del', '10.0.1.5/24', 'dev', 'eth1'])
+    await Promise.all([change, remove])
+    expect(calls.filter((c) => c.startsWith('new 7') || c.startsWith('del 7'))).toEqual([
+      'new 7 flags=256',
+      'del 7',
+    ])
+  })
+
+  it('does not send a request that waited past its sendWithinMs', async () => {
+    const { rt, calls } = fakeRt(new Map([['eth0', 2]]), { linkReadMs: 30 })
+    const nl = netlinkBatch(rt, () => fallbackRecorder().batch)
+    const first = nl.run(['addr', 'add', '10.0.0.5/24', 'dev', 'eth0'])
+    const late = nl.run(
+      ['addr', 'change', '10.0.0.5/24', 'dev', 'eth0', 'valid_lft', '3', 'preferred_lft', '3'],
+      {
+        sendWithinMs: 5,
+      },
+    )
+    expect((await first).exitCode).toBe(0)
+    expect(await late).toMatchObject({
+      exitCode: 1,
+      stderr: expect.stringMatching(/^not sent over rtnetlink/),
+    })
+    expect(calls.filter((c) => c.startsWith('new'))).toEqual(['new 2 flags=1536'])
+  })
+
+  it('reports a socket error instead of throwing it, and says "not permitted" as ip does', async () => {
+    const { rt, fail } = fakeRt(new Map([['eth0', 2]]), { deny: true })
+    const errors: string[] = []
+    const nl = netlinkBatch(rt, () => fallbackRecorder().batch, { onError: (m) => errors.push(m) })
+    nl.start()
+    fail(new Error('recvmsg ENOBUFS'))
+    expect(errors).toEqual(['rtnetlink: recvmsg ENOBUFS'])
+    expect(await nl.run(['addr', 'add', '10.0.0.5/24', 'dev', 'eth0'])).toMatchObject({
+      exitCode: 1,
+      stderr: 'RTNETLINK answers: Operation not permitted\n',
+    })
+  })
+
+  it('sends what it does not take to ip, started with it (no fork when a carrier returns), and closes both', async () => {
     const { rt, calls } = fakeRt(new Map([['eth0', 2]]))
     const fallback = fallbackRecorder()
-    let started = 0
+    let made = 0
     const nl = netlinkBatch(rt, () => {
-      started++
+      made++
       return fallback.batch
     })
+    nl.start()
+    expect(made).toBe(1)
     await nl.run(['addr', 'add', '10.0.0.5/24', 'dev', 'eth0'])
-    expect(started).toBe(0)
     await nl.run(['neigh', 'flush', 'dev', 'eth0'])
     await nl.run(['neigh', 'flush', 'dev', 'eth1'])
-    expect(started).toBe(1)
+    expect(made).toBe(1)
     expect(fallback.sent).toEqual(['neigh flush dev eth0', 'neigh flush dev eth1'])
     nl.close()
     expect(calls.at(-1)).toBe('close')

@@ -4,14 +4,26 @@ import { DEFAULT_TIMEOUT_MS } from '../command-runner.js'
 
 /**
  * What this adapter needs of an rtnetlink socket: the part of the npm package `netlink`'s
- * RtNetlinkSocket it calls (tests give a real one, opened inside a network namespace).
+ * RtNetlinkSocket it calls (tests give a real one, opened inside a network namespace, or a fake).
  */
 export interface RtNetlink {
-  getLinks(): Promise<readonly { data: { index?: number }; attrs: { ifname?: string } }[]>
+  getLinks(
+    data?: object,
+    attrs?: object,
+    options?: RequestOptions,
+  ): Promise<readonly { data: { index?: number }; attrs: { ifname?: string } }[]>
   getLink(data: { index: number }, attrs?: object, options?: RequestOptions): Promise<unknown>
   newAddress(data: RtAddress, attrs: RtAddressAttrs, options?: RequestOptions): Promise<unknown>
   delAddress(data: RtAddress, attrs: RtAddressAttrs, options?: RequestOptions): Promise<unknown>
-  readonly socket: { close(): void }
+  /** Link notifications: an interface renamed, deleted or made again makes the names read stale. */
+  addMembership(group: 'LINK'): void
+  on(event: 'message', listener: (messages: unknown[], info: { groups: number }) => void): unknown
+  readonly socket: { close(): void; on(event: 'error', listener: (error: Error) => void): unknown }
+}
+
+export interface NetlinkBatchOptions {
+  /** The socket failed (a receive overrun, say): requests waiting on it time out and say so. */
+  readonly onError?: (message: string) => void
 }
 
 interface RequestOptions {
@@ -68,30 +80,53 @@ interface ParsedAddress {
  *
  * Requests go out as they come, in order, on one socket: the kernel applies them in that order.
  */
-export function netlinkBatch(rt: RtNetlink, fallback: () => IpBatch): IpBatch {
+export function netlinkBatch(
+  rt: RtNetlink,
+  fallback: () => IpBatch,
+  opts: NetlinkBatchOptions = {},
+): IpBatch {
   let indexes: Promise<Map<string, number>> | undefined
   let other: IpBatch | undefined
-  const readIndexes = () => {
-    indexes = rt
-      .getLinks()
+  /** One request at a time, in the order asked, as through `ip -batch`: an add then a remove stay so. */
+  let queue: Promise<unknown> = Promise.resolve()
+  let listening = false
+  const listen = () => {
+    if (listening) return
+    listening = true
+    // Unheard, a socket error would be thrown: the agent would die for a receive overrun.
+    rt.socket.on('error', (error) => opts.onError?.(`rtnetlink: ${error.message}`))
+    try {
+      rt.addMembership('LINK')
+      rt.on('message', (_, info) => {
+        // A notification (not an answer): an interface came, went or was renamed.
+        if (info.groups !== 0) indexes = undefined
+      })
+    } catch (error) {
+      opts.onError?.(`rtnetlink: not told of interface changes: ${(error as Error).message}`)
+    }
+  }
+  const readIndexes = (timeout: number) => {
+    const reading = rt
+      .getLinks({}, {}, { timeout })
       .then(
         (links) =>
           new Map(
             links.flatMap((l) => (l.attrs.ifname && l.data.index ? [[l.attrs.ifname, l.data.index]] : [])),
           ),
       )
+    indexes = reading
     // A failed read is read again by the next request.
-    indexes.catch(() => {
-      indexes = undefined
+    reading.catch(() => {
+      if (indexes === reading) indexes = undefined
     })
-    return indexes
+    return reading
   }
   /** The interface's index; read again once when the name is unknown or the kernel says it is gone. */
-  const indexOf = async (dev: string, fresh: boolean): Promise<number | undefined> => {
-    const known = await (fresh || !indexes ? readIndexes() : indexes)
+  const indexOf = async (dev: string, timeout: number, fresh: boolean): Promise<number | undefined> => {
+    const known = await (fresh || !indexes ? readIndexes(timeout) : indexes)
     const index = known.get(dev)
     if (index !== undefined || fresh) return index
-    return indexOf(dev, true)
+    return indexOf(dev, timeout, true)
   }
 
   const perform = async (parsed: Parsed, timeout: number, fresh = false): Promise<CommandResult> => {
@@ -100,7 +135,7 @@ export function netlinkBatch(rt: RtNetlink, fallback: () => IpBatch): IpBatch {
       return ok()
     }
     const { address } = parsed
-    const index = await indexOf(address.dev, fresh)
+    const index = await indexOf(address.dev, timeout, fresh)
     if (index === undefined) return failed(`Cannot find device "${address.dev}"`)
     const data = { family: address.family === 4 ? AF_INET : AF_INET6, prefixlen: address.prefix, index }
     const attrs: RtAddressAttrs = {
@@ -121,27 +156,47 @@ export function netlinkBatch(rt: RtNetlink, fallback: () => IpBatch): IpBatch {
       const code = errnoName(error)
       // The interface was deleted and made again since its index was read.
       if (code === 'ENODEV' && !fresh) return perform(parsed, timeout, true)
-      return failed(ipWords(code, error, address.dev))
+      return failed(ipWords(code, error, address.dev, timeout))
     }
   }
 
   return {
-    async run(args, opts = {}) {
+    run(args, runOpts = {}) {
       const parsed = parseCommand(args)
       if (parsed === undefined) {
         other ??= fallback()
-        return other.run(args, opts)
+        return other.run(args, runOpts)
       }
-      if (typeof parsed === 'string') return failed(parsed)
-      try {
-        return await perform(parsed, opts.timeoutMs ?? DEFAULT_TIMEOUT_MS)
-      } catch (error) {
-        return failed(`rtnetlink: ${error instanceof Error ? error.message : String(error)}`)
-      }
+      if (typeof parsed === 'string') return Promise.resolve(failed(parsed))
+      listen()
+      const timeout = runOpts.timeoutMs ?? DEFAULT_TIMEOUT_MS
+      const sendBy =
+        runOpts.sendWithinMs === undefined
+          ? Number.POSITIVE_INFINITY
+          : performance.now() + runOpts.sendWithinMs
+      const done = queue.then(async () => {
+        // As `ip -batch`'s bound: a command that waited too long (behind others, or the agent was
+        // frozen) is not sent at all.
+        if (performance.now() > sendBy)
+          return failed(
+            'not sent over rtnetlink: it could not be sent in time (it waited behind other commands, or the agent was frozen)',
+          )
+        try {
+          return await perform(parsed, timeout)
+        } catch (error) {
+          return failed(ipWords(errnoName(error), error, '', timeout))
+        }
+      })
+      queue = done
+      return done
     },
     start() {
-      // The interfaces' indexes now, so the first add does not wait for them.
-      if (!indexes) void readIndexes().catch(() => undefined)
+      listen()
+      // The interfaces' indexes now, so the first add does not wait for them; and `ip` for the
+      // neighbour flushes, so none forks on the event loop when a carrier comes back.
+      if (!indexes) void readIndexes(DEFAULT_TIMEOUT_MS).catch(() => undefined)
+      other ??= fallback()
+      other.start()
     },
     close() {
       rt.socket.close()
@@ -164,12 +219,15 @@ function errnoName(error: unknown): string | undefined {
   return /\b(E[A-Z0-9]+)\b/.exec(message)?.[1]
 }
 
-/** What `ip` prints for the errors linux.ts tells apart; the errno's name for the others. */
-function ipWords(code: string | undefined, error: unknown, dev: string): string {
+/** What `ip` prints for the errors linux.ts and its hints tell apart; the errno's name for others. */
+function ipWords(code: string | undefined, error: unknown, dev: string, timeoutMs: number): string {
   if (code === 'EEXIST') return 'RTNETLINK answers: File exists'
   if (code === 'EADDRNOTAVAIL') return 'RTNETLINK answers: Cannot assign requested address'
   if (code === 'ENODEV') return `Cannot find device "${dev}"`
-  return `RTNETLINK answers: ${error instanceof Error ? error.message : String(error)}`
+  if (code === 'EPERM' || code === 'EACCES') return 'RTNETLINK answers: Operation not permitted'
+  const message = error instanceof Error ? error.message : String(error)
+  if (/timeout/i.test(message)) return `rtnetlink timed out after ${timeoutMs} ms`
+  return `RTNETLINK answers: ${message}`
 }
 
 /**
