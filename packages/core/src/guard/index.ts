@@ -6,8 +6,6 @@ import { ipBatch } from '../adapters/address/ip-batch.js'
 import { platformAddressControl } from '../adapters/address/pick.js'
 import { endAgentLeftovers, processGroupOf } from '../adapters/agent-leftovers.js'
 import { systemCommandRunner } from '../adapters/command-runner.js'
-import { eventLogger } from '../adapters/event-log.js'
-import { leaveGuardRecord } from '../adapters/guard-record.js'
 import type { EventOf } from '../model/events.js'
 import type { GuardDeps, GuardOutcome } from './run-guard.js'
 import { wordSender } from './word-sender.js'
@@ -63,6 +61,12 @@ export async function reportGuardAct(
 ): Promise<EventOf<'guard-acted'>> {
   const event = guardActedEvent(outcome, time)
   const { log, eventLog, stateDir } = outcome.hello
+  // Loaded only now, once the guard has acted: until then it holds no logger (pino and its
+  // streams), only what removing addresses and sending the words take.
+  const [{ eventLogger }, { leaveGuardRecord }] = await Promise.all([
+    import('../adapters/event-log.js'),
+    import('../adapters/guard-record.js'),
+  ])
   for (const destination of eventLog ? [log, eventLog] : [log]) {
     try {
       const logger = eventLogger(destination)
