@@ -67,7 +67,7 @@ async function main(): Promise<number> {
   for (let round = 1; round <= rounds; round++) {
     for (const setting of settings) {
       process.stderr.write(`round ${round}/${rounds}: ${setting!.id}\n`)
-      windows.push(await measureIdle(setting!, { seconds, startTimeoutMs: 20_000, settleMs: 3_000 }))
+      windows.push(await measureIdle(setting!, { seconds, startTimeoutMs: 20_000, settleMs: 10_000 }))
     }
   }
   const report: IdleReport = {

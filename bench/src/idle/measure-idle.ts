@@ -1,3 +1,5 @@
+import { createSocket } from 'node:dgram'
+import { fileURLToPath } from 'node:url'
 import { ProcessGroup } from '../failover/process-group.js'
 import type { Setting } from '../failover/settings.js'
 import type { NodeName } from '../failover/stage.js'
@@ -8,12 +10,50 @@ import { costBetween, type ProcessCost, type ProcessSample, sampleProcesses } fr
 /** Node doing nothing, the floor any Node agent stands on, measured beside each setting. */
 export const NODE_FLOOR_COMMAND = [process.execPath, '-e', 'setInterval(() => {}, 1000)'] as const
 
+const HEARTBEAT_FLOOR = fileURLToPath(new URL('./heartbeat-floor.js', import.meta.url))
+
+/** A pair of bare Node heartbeat loops on loopback (heartbeat-floor.js), on ports the kernel picks. */
+async function heartbeatFloor(): Promise<ProcessGroup[]> {
+  const ports = await Promise.all([0, 1, 2, 3].map(() => freePort()))
+  const [a1, a2, b1, b2] = ports as [number, number, number, number]
+  return [
+    new ProcessGroup('heartbeat-floor-a', [
+      process.execPath,
+      HEARTBEAT_FLOOR,
+      `${a1}`,
+      `${a2}`,
+      `${b1}`,
+      `${b2}`,
+    ]),
+    new ProcessGroup('heartbeat-floor-b', [
+      process.execPath,
+      HEARTBEAT_FLOOR,
+      `${b1}`,
+      `${b2}`,
+      `${a1}`,
+      `${a2}`,
+    ]),
+  ]
+}
+
+function freePort(): Promise<number> {
+  const socket = createSocket('udp4')
+  return new Promise((resolve) =>
+    socket.bind(0, '127.0.0.1', () => {
+      const { port } = socket.address()
+      socket.close(() => resolve(port))
+    }),
+  )
+}
+
 export interface IdleWindow {
   readonly setting: string
   readonly seconds: number
   /** Each node's processes (a holds the VIP, b watches). */
   readonly nodes: Readonly<Record<string, readonly ProcessCost[]>>
   readonly floor: ProcessCost
+  /** One of the two bare Node heartbeat loops at 10 ms beside the window (heartbeat-floor.js). */
+  readonly heartbeatFloor: ProcessCost
 }
 
 export interface IdleOptions {
@@ -30,6 +70,7 @@ export interface IdleOptions {
 export function measureIdle(setting: Setting, opts: IdleOptions): Promise<IdleWindow> {
   return withStage(setting, opts.startTimeoutMs, async ({ stage, daemons }) => {
     const floor = new ProcessGroup('node-floor', [...NODE_FLOOR_COMMAND])
+    const beating = await heartbeatFloor()
     try {
       await sleep(opts.settleMs)
       const groups = async (node: NodeName) => {
@@ -40,6 +81,7 @@ export function measureIdle(setting: Setting, opts: IdleOptions): Promise<IdleWi
       const watched: Record<string, number[]> = {}
       for (const node of stage.nodes) watched[node] = await groups(node)
       watched.floor = [floor.pid!]
+      watched.heartbeatFloor = [beating[0]!.pid!]
       const sampleAll = async () => {
         const out: Record<string, ProcessSample[]> = {}
         for (const [name, pgids] of Object.entries(watched)) out[name] = await sampleProcesses(pgids)
@@ -53,12 +95,19 @@ export function measureIdle(setting: Setting, opts: IdleOptions): Promise<IdleWi
       const nodes: Record<string, ProcessCost[]> = {}
       for (const node of stage.nodes) nodes[node] = costBetween(before[node]!, after[node]!, seconds)
       const floorCost = costBetween(before.floor!, after.floor!, seconds)[0]
-      if (!floorCost) throw new Error('the Node floor process ended during the window')
+      const beatCost = costBetween(before.heartbeatFloor!, after.heartbeatFloor!, seconds)[0]
+      if (!floorCost || !beatCost) throw new Error('a floor process ended during the window')
       // A clean stop (SIGTERM), so that a profiler given in IPFO_BENCH_NODE_FLAGS writes its file.
       await Promise.all(stage.nodes.map((node) => daemons.group(node)?.stop()))
-      return { setting: setting.id, seconds, nodes, floor: { ...floorCost, role: 'node floor' } }
+      return {
+        setting: setting.id,
+        seconds,
+        nodes,
+        floor: { ...floorCost, role: 'node floor' },
+        heartbeatFloor: { ...beatCost, role: 'heartbeat floor' },
+      }
     } finally {
-      await floor.kill()
+      await Promise.all([floor, ...beating].map((p) => p.kill()))
     }
   })
 }

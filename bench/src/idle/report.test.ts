@@ -41,6 +41,7 @@ describe('idle cost per process', () => {
         b: [{ role: 'agent', cpuPercent: 1, rssMb: 50, pssMb: 30 }],
       },
       floor: { role: 'node floor', cpuPercent: 0, rssMb: 40, pssMb: 20 },
+      heartbeatFloor: { role: 'heartbeat floor', cpuPercent: 4, rssMb: 48, pssMb: 25 },
     })
     const s = summarizeSetting([window(1), window(5), window(2)])
     expect(s.perNode[0]).toMatchObject({ node: 'a', cpuPercent: 2.1, rssMb: 58, processes: 2 })
@@ -53,5 +54,6 @@ describe('idle cost per process', () => {
     })
     expect(text).toContain('- missed: ipfo-10ms CPU per node at most 1.5 %: 2.1 %')
     expect(text).toContain('- met: ipfo-10ms RSS per node at most 60 MB: 58 MB')
+    expect(text).toContain('| ipfo-10ms | 3 | a | 2.1 | 58 | 33 | 2 | 0 | 40 | 4 | 48 |')
   })
 })

@@ -47,7 +47,11 @@ export function summarizeSetting(windows: readonly IdleWindow[]) {
     rssMb: median(windows.map((w) => w.floor.rssMb)),
     pssMb: median(windows.map((w) => w.floor.pssMb)),
   }
-  return { perNode, floor, windows: windows.length }
+  const heartbeatFloor = {
+    cpuPercent: median(windows.map((w) => w.heartbeatFloor.cpuPercent)),
+    rssMb: median(windows.map((w) => w.heartbeatFloor.rssMb)),
+  }
+  return { perNode, floor, heartbeatFloor, windows: windows.length }
 }
 
 export function renderIdleMarkdown(report: IdleReport): string {
@@ -60,16 +64,19 @@ export function renderIdleMarkdown(report: IdleReport): string {
     '(utime+stime of every process of the daemon, with reaped children), RSS and PSS from',
     "`/proc/<pid>/smaps_rollup` at the window's end, summed over the daemon's processes (ipfo: the",
     'agent, its guard and its helpers). Beside every window, the Node floor:',
-    '`node -e "setInterval(() => {}, 1000)"`, measured the same way. Medians over the windows.',
+    '`node -e "setInterval(() => {}, 1000)"`, and the heartbeat floor: two bare Node loops on',
+    'loopback (`src/idle/heartbeat-floor.js`) sending each other a 200-byte HMAC-SHA256 packet on each',
+    'of two sockets every 10 ms and checking every one they get (one of the two measured), the least',
+    'any Node agent pays for the traffic of a 10 ms pair with two links. Medians over the windows.',
     '',
-    '| setting | windows | node | CPU % | RSS MB | PSS MB | processes | floor CPU % | floor RSS MB |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    '| setting | windows | node | CPU % | RSS MB | PSS MB | processes | floor CPU % | floor RSS MB | heartbeat floor CPU % | heartbeat floor RSS MB |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   ]
   for (const id of settings) {
     const s = summarizeSetting(report.windows.filter((w) => w.setting === id))
     for (const n of s.perNode)
       out.push(
-        `| ${id} | ${s.windows} | ${n.node} | ${n.cpuPercent} | ${n.rssMb} | ${n.pssMb} | ${n.processes} | ${s.floor.cpuPercent} | ${s.floor.rssMb} |`,
+        `| ${id} | ${s.windows} | ${n.node} | ${n.cpuPercent} | ${n.rssMb} | ${n.pssMb} | ${n.processes} | ${s.floor.cpuPercent} | ${s.floor.rssMb} | ${s.heartbeatFloor.cpuPercent} | ${s.heartbeatFloor.rssMb} |`,
       )
   }
   out.push(
