@@ -9,7 +9,9 @@ export type AddressPath = 'netlink' | 'ip-batch'
 /** An rtnetlink socket from the optional npm package `netlink`, or why there is none. */
 export async function openRtNetlink(): Promise<RtNetlink | Error> {
   try {
-    const { createRtNetlink } = await import('netlink')
+    // Its rtnetlink part alone: the package's index loads nl80211, genl and WireGuard too (some
+    // 250 KB of generated code the agent never calls). Pinned at 0.3.0, whose layout this names.
+    const { createRtNetlink } = await import('netlink/dist/rt/rt.js')
     return createRtNetlink() as unknown as RtNetlink
   } catch (error) {
     return error instanceof Error ? error : new Error(String(error))
