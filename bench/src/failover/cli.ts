@@ -5,10 +5,11 @@
  * from its peer and etcd while the client still reaches it), measured by a client
  * probing the VIP every millisecond; then idle CPU/RSS and false failovers under CPU stress. Writes failover-<date>.{md,json,svg} to bench/results (or --out).
  */
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { runBench, stopOnSignals, writeReport } from '../bench-cli.js'
 import { parseOptions } from './options.js'
 import { ProcessGroup } from './process-group.js'
 import { renderMarkdown } from './report/markdown.js'
@@ -24,16 +25,7 @@ async function cleanUp(): Promise<void> {
   await Promise.all([...liveStages].map((stage) => stage.destroy()))
 }
 
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    process.stderr.write(`\n${signal}: stopping daemons and etcd, deleting namespaces...\n`)
-    void cleanUp().finally(() => process.exit(130))
-  })
-}
-// Whatever else ends the process, no daemon may outlive it.
-process.once('exit', () => {
-  for (const group of ProcessGroup.live) group.signal('SIGKILL')
-})
+stopOnSignals(cleanUp, 'stopping daemons and etcd, deleting namespaces')
 
 async function main(): Promise<number> {
   let opts: ReturnType<typeof parseOptions>
@@ -48,21 +40,13 @@ async function main(): Promise<number> {
     return 2
   }
   const out = opts.out ?? (opts.smoke ? await mkdtemp(join(tmpdir(), 'ipfo-bench-smoke-')) : RESULTS)
+  // Made now: a folder that cannot be made fails before the runs, not after them.
   await mkdir(out, { recursive: true })
   const report = await runBenchmark(opts, (line) => process.stderr.write(`${line}\n`))
-  const stem = join(out, `failover-${report.date.slice(0, 10)}`)
-  const markdown = renderMarkdown(report)
-  await writeFile(`${stem}.json`, `${JSON.stringify(report, null, 2)}\n`)
-  await writeFile(`${stem}.md`, markdown)
-  await writeFile(`${stem}.svg`, renderSvg(report))
-  process.stdout.write(`${markdown}\nwritten: ${stem}.{md,json,svg}\n`)
+  await writeReport(out, `failover-${report.date.slice(0, 10)}`, report, renderMarkdown(report), {
+    svg: renderSvg(report),
+  })
   return 0
 }
 
-main()
-  .catch(async (error) => {
-    process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`)
-    await cleanUp()
-    return 1
-  })
-  .then((code) => process.exit(code))
+runBench(main, cleanUp)

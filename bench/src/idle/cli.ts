@@ -4,14 +4,11 @@
  * Settings are interleaved round by round, so a noisy stretch of the shared machine hits them all.
  * Writes idle-<date>.{md,json} to bench/results (or --out).
  */
-import { mkdir, writeFile } from 'node:fs/promises'
 import { availableParallelism } from 'node:os'
-import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
-import { ProcessGroup } from '../failover/process-group.js'
+import { runBench, stopDaemonsAndStages, stopOnSignals, writeReport } from '../bench-cli.js'
 import { SETTINGS } from '../failover/settings.js'
-import { liveStages } from '../failover/with-stage.js'
 import { type IdleWindow, measureIdle } from './measure-idle.js'
 import { type IdleReport, renderIdleMarkdown } from './report.js'
 
@@ -24,18 +21,7 @@ const USAGE = `usage: npm run bench:idle -- [options]
   --settings IDS  comma-separated setting ids of bench:failover (default: ${DEFAULT_SETTINGS.join(',')})
   --out DIR       where to write idle-<date>.{md,json} (default bench/results)`
 
-async function cleanUp(): Promise<void> {
-  await ProcessGroup.killAll()
-  await Promise.all([...liveStages].map((stage) => stage.destroy()))
-}
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    void cleanUp().finally(() => process.exit(130))
-  })
-}
-process.once('exit', () => {
-  for (const group of ProcessGroup.live) group.signal('SIGKILL')
-})
+stopOnSignals(stopDaemonsAndStages, 'stopping daemons, deleting namespaces')
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
@@ -76,20 +62,13 @@ async function main(): Promise<number> {
     seconds,
     windows,
   }
-  const out = values.out ?? RESULTS
-  await mkdir(out, { recursive: true })
-  const stem = join(out, `idle-${report.date.slice(0, 10)}`)
-  const markdown = renderIdleMarkdown(report)
-  await writeFile(`${stem}.json`, `${JSON.stringify(report, null, 2)}\n`)
-  await writeFile(`${stem}.md`, markdown)
-  process.stdout.write(`${markdown}\nwritten: ${stem}.{md,json}\n`)
+  await writeReport(
+    values.out ?? RESULTS,
+    `idle-${report.date.slice(0, 10)}`,
+    report,
+    renderIdleMarkdown(report),
+  )
   return 0
 }
 
-main()
-  .catch(async (error) => {
-    process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`)
-    await cleanUp()
-    return 1
-  })
-  .then((code) => process.exit(code))
+runBench(main, stopDaemonsAndStages)

@@ -1,5 +1,5 @@
-import { createSocket } from 'node:dgram'
 import { fileURLToPath } from 'node:url'
+import { freeUdpPort } from '@ipfo/testkit'
 import { ProcessGroup } from '../failover/process-group.js'
 import type { Setting } from '../failover/settings.js'
 import type { NodeName } from '../failover/stage.js'
@@ -14,7 +14,7 @@ const HEARTBEAT_FLOOR = fileURLToPath(new URL('./heartbeat-floor.js', import.met
 
 /** A pair of bare Node heartbeat loops on loopback (heartbeat-floor.js), on ports the kernel picks. */
 async function heartbeatFloor(): Promise<ProcessGroup[]> {
-  const ports = await Promise.all([0, 1, 2, 3].map(() => freePort()))
+  const ports = await Promise.all([0, 1, 2, 3].map(() => freeUdpPort()))
   const [a1, a2, b1, b2] = ports as [number, number, number, number]
   return [
     new ProcessGroup('heartbeat-floor-a', [
@@ -34,16 +34,6 @@ async function heartbeatFloor(): Promise<ProcessGroup[]> {
       `${a2}`,
     ]),
   ]
-}
-
-function freePort(): Promise<number> {
-  const socket = createSocket('udp4')
-  return new Promise((resolve) =>
-    socket.bind(0, '127.0.0.1', () => {
-      const { port } = socket.address()
-      socket.close(() => resolve(port))
-    }),
-  )
 }
 
 export interface IdleWindow {

@@ -1,9 +1,9 @@
 import { execFile, spawn } from 'node:child_process'
-import { createSocket } from 'node:dgram'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
+import { freeUdpPort } from '@ipfo/testkit'
 import { warn } from '@oclif/core/errors'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import Agent from '../src/commands/agent.js'
@@ -45,17 +45,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true })
 })
-
-/** A UDP port nothing listens on now (the kernel's pick), for the agent's link. */
-function freeUdpPort(): Promise<number> {
-  const socket = createSocket('udp4')
-  return new Promise((resolve) =>
-    socket.bind(0, '127.0.0.1', () => {
-      const { port } = socket.address()
-      socket.close(() => resolve(port))
-    }),
-  )
-}
 
 interface Run {
   code: number

@@ -9,16 +9,13 @@
  *     [--quiet PERCENT] [--out DIR] [--name SUFFIX]
  *   npm run bench:metrics-scrape -- --settings ipfo-10ms-rt,ipfo-10ms-rt-scraped --baseline ipfo-10ms-rt --name rt
  */
-import { mkdir, writeFile } from 'node:fs/promises'
 import { availableParallelism, loadavg } from 'node:os'
-import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
+import { runBench, stopDaemonsAndStages, stopOnSignals, writeReport } from '../../bench-cli.js'
 import { describeMachine, toolVersions } from '../machine.js'
-import { ProcessGroup } from '../process-group.js'
 import { machineBusyPercent, waitForQuiet } from '../quiet-gate.js'
 import { describeSetting, SETTINGS } from '../settings.js'
-import { liveStages } from '../with-stage.js'
 import { renderScrapeMarkdown, type ScrapeReport } from './scrape-report.js'
 import { scrapeRound } from './scrape-round.js'
 import { type Round, scrapeRatios, summarizeRounds } from './scrape-summary.js'
@@ -26,20 +23,7 @@ import { type Round, scrapeRatios, summarizeRounds } from './scrape-summary.js'
 const RESULTS = fileURLToPath(new URL('../../../results/', import.meta.url))
 const DEFAULT_SETTINGS = ['ipfo-10ms', 'ipfo-10ms-scraped', 'ipfo-10ms-scraped-nodefault']
 
-async function cleanUp(): Promise<void> {
-  await ProcessGroup.killAll()
-  await Promise.all([...liveStages].map((stage) => stage.destroy()))
-}
-
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    process.stderr.write(`\n${signal}: stopping daemons, deleting namespaces...\n`)
-    void cleanUp().finally(() => process.exit(130))
-  })
-}
-process.once('exit', () => {
-  for (const group of ProcessGroup.live) group.signal('SIGKILL')
-})
+stopOnSignals(stopDaemonsAndStages, 'stopping daemons, deleting namespaces')
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
@@ -139,20 +123,9 @@ async function main(): Promise<number> {
     summary,
     ratios: scrapeRatios(summary, baseline),
   }
-  const out = values.out ?? RESULTS
-  await mkdir(out, { recursive: true })
-  const stem = join(out, `metrics-scrape-${report.date.slice(0, 10)}${values.name ? `-${values.name}` : ''}`)
-  const markdown = renderScrapeMarkdown(report)
-  await writeFile(`${stem}.json`, `${JSON.stringify(report, null, 2)}\n`)
-  await writeFile(`${stem}.md`, markdown)
-  process.stdout.write(`${markdown}\nwritten: ${stem}.{md,json}\n`)
+  const name = `metrics-scrape-${report.date.slice(0, 10)}${values.name ? `-${values.name}` : ''}`
+  await writeReport(values.out ?? RESULTS, name, report, renderScrapeMarkdown(report))
   return 0
 }
 
-main()
-  .catch(async (error) => {
-    process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`)
-    await cleanUp()
-    return 1
-  })
-  .then((code) => process.exit(code))
+runBench(main, stopDaemonsAndStages)

@@ -1,8 +1,8 @@
 import { fileURLToPath } from 'node:url'
 import { DEFAULT_CONFIG } from '../config/agent-paths.js'
-import { reportError } from '../everyday/report-error.js'
 import type { AgentFlags } from '../runtime/run-agent.js'
 import { type Env, type PackageJson, plainOclif, readJson } from './plain-oclif.js'
+import { runBody } from './run-body.js'
 
 /**
  * The flags of `ipfo agent` (commands/agent.ts) that this parser takes: their oclif names, and
@@ -81,18 +81,9 @@ export async function runAgentFast(
   const parsed = parseAgentArgv(argv)
   if (parsed === undefined) return undefined
   const { json } = parsed
-  const logJson = (value: unknown) => process.stdout.write(`${JSON.stringify(value, null, 2)}\n`)
-  try {
+  return runBody(json, async () => {
     const { runAgent } = await import('../runtime/run-agent.js')
     // As oclif's warn: silent under --json.
-    const result = await runAgent(parsed, (m) => (json ? undefined : process.stderr.write(warningText(m))))
-    if (json) logJson(result)
-    return 0
-  } catch (error) {
-    return reportError(error instanceof Error ? error : new Error(String(error)), {
-      json,
-      logJson,
-      stderr: (text) => process.stderr.write(text),
-    })
-  }
+    return runAgent(parsed, (m) => (json ? undefined : process.stderr.write(warningText(m))))
+  })
 }

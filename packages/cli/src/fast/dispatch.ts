@@ -1,11 +1,11 @@
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Output } from '../everyday/output.js'
-import { reportError } from '../everyday/report-error.js'
 import { FAST_COMMANDS, type FastCommand } from './commands.js'
 import { type Manifest, type ManifestCommand, unsupported } from './manifest.js'
 import { type Parsed, parseArgv } from './parse-argv.js'
 import { type Env, type PackageJson, plainOclif, readJson } from './plain-oclif.js'
+import { runBody } from './run-body.js'
 
 export interface Planned {
   readonly command: FastCommand
@@ -41,19 +41,7 @@ export async function runPlanned({ command, entry, parsed }: Planned): Promise<n
   const json = entry.enableJsonFlag === true && parsed.flags.json === true
   // As oclif's log: silent under --json.
   const out: Output = { json, log: (text) => (json ? undefined : process.stdout.write(`${text}\n`)) }
-  const logJson = (value: unknown) => process.stdout.write(`${JSON.stringify(value, null, 2)}\n`)
-  try {
-    const result = await command.run(parsed.flags, parsed.args, out)
-    // As oclif prints a command's return value under --json (its logJson, no theme).
-    if (json && result) logJson(result)
-    return 0
-  } catch (error) {
-    return reportError(error instanceof Error ? error : new Error(String(error)), {
-      json,
-      logJson,
-      stderr: (text) => process.stderr.write(text),
-    })
-  }
+  return runBody(json, () => command.run(parsed.flags, parsed.args, out))
 }
 
 /** bin/run.js's entry: the exit code, or undefined when oclif must run the command. */

@@ -75,10 +75,13 @@ interface ParsedAddress {
  * words linux.ts writes (`addr add|del <cidr> dev <if> [nodad]`, `addr change <cidr> dev <if>
  * valid_lft <s> preferred_lft <s> [nodad]`, and `link show dev lo`, the rehearsal's round trip) and
  * answers as `ip` would: exit code 0, or 1 with ip's words for the errors linux.ts reads ("File
- * exists", "Cannot assign requested address", `Cannot find device`). Anything else (a neighbour
- * flush) goes to `fallback`, a real `ip -batch`, started only then.
+ * exists", "Cannot assign requested address", `Cannot find device`, "Operation not permitted").
+ * Anything else (a neighbour flush) goes to `fallback`, a real `ip -batch` started with this one, so
+ * that none forks on the event loop when a carrier comes back.
  *
- * Requests go out as they come, in order, on one socket: the kernel applies them in that order.
+ * Requests go out one at a time, in the order asked, as through `ip -batch`; one that waited past
+ * its `sendWithinMs` is not sent. Interface names are read once and again after a link notification
+ * (a rename, a new interface) or an unknown name.
  */
 export function netlinkBatch(
   rt: RtNetlink,
