@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os'
 import { parseArgs } from 'node:util'
 import { FAULTS, type Fault } from './faults.js'
 import type { RunOptions } from './run-once.js'
@@ -13,6 +14,8 @@ export interface BenchOptions extends RunOptions {
   readonly faults: readonly Fault[]
   readonly costSeconds: number
   readonly stressSeconds: number
+  /** One stress window per count of stress-ng workers, each of stressSeconds. */
+  readonly stressWorkers: readonly number[]
   readonly stressNiced: boolean
   /** Where the results go; undefined: bench/results (a fresh temp dir for --smoke). */
   readonly out: string | undefined
@@ -25,6 +28,8 @@ export const USAGE = `npm run bench:failover -- [flags]
 
   --runs N             runs per setting and fault (default 20)
   --stress-seconds S   CPU stress window for the false-failover count (default 60; 0 skips it)
+  --stress-workers N   comma-separated stress-ng --cpu counts, one window each (default: the
+                       cores, then four workers a core: ${defaultWorkers().join(',')} here)
   --cost-seconds S     idle window for CPU and RSS (default 30)
   --settings IDS       comma-separated setting ids (default: all): ${SETTINGS.map((s) => s.id).join(', ')}
   --faults F           node-death,link-cut,daemon-crash,service-death,partition (default: all
@@ -47,6 +52,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     options: {
       runs: { type: 'string' },
       'stress-seconds': { type: 'string' },
+      'stress-workers': { type: 'string' },
       'cost-seconds': { type: 'string' },
       settings: { type: 'string' },
       faults: { type: 'string' },
@@ -97,6 +103,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     faults: three ? [] : faults,
     costSeconds: number('cost-seconds', values['cost-seconds'], smoke ? 2 : 30, 1),
     stressSeconds: number('stress-seconds', values['stress-seconds'], smoke ? 2 : 60, 0),
+    stressWorkers: workerCounts(values['stress-workers'], smoke),
     // The smoke run shares the machine with the other workspaces' tests: it checks the plumbing,
     // it must not starve them.
     stressNiced: smoke,
@@ -111,4 +118,19 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     // One heartbeat interval of the slowest setting (1 s): every phase of its cycle is equally likely.
     faultJitterMs: smoke ? 100 : 1_000,
   }
+}
+
+/** The cores, then four stress-ng workers a core (the issue's --cpu 2 and --cpu 8 on two cores). */
+function defaultWorkers(): number[] {
+  const cores = availableParallelism()
+  return [cores, 4 * cores]
+}
+
+/** --stress-workers: positive whole counts; the smoke run stresses once, with one worker a core. */
+function workerCounts(text: string | undefined, smoke: boolean): number[] {
+  if (text === undefined) return smoke ? [availableParallelism()] : defaultWorkers()
+  const counts = text.split(',').map((t) => Number(t.trim()))
+  if (counts.some((n) => !Number.isInteger(n) || n < 1))
+    throw new Error(`--stress-workers takes whole numbers >= 1, comma-separated (e.g. 2,8)\n\n${USAGE}`)
+  return counts
 }

@@ -32,6 +32,7 @@ export async function runBenchmark(opts: BenchOptions, progress: Progress): Prom
       faultJitterMs: opts.faultJitterMs,
       costSeconds: opts.costSeconds,
       stressSeconds: opts.stressSeconds,
+      stressWorkers: opts.stressWorkers,
       stressNiced: opts.stressNiced,
       quietPercent: opts.quietPercent,
     },
@@ -93,7 +94,9 @@ async function runPair(opts: BenchOptions, progress: Progress): Promise<Topology
     steady.push({ setting: setting.id, ...result, ...(failed.length > 0 ? { failedAttempts: failed } : {}) })
     progress(
       `${setting.id} idle: a ${result.cost.a.cpuPercent}% ${result.cost.a.rssMb} MB, b ${result.cost.b.cpuPercent}% ${result.cost.b.rssMb} MB` +
-        (result.stress ? `; under stress: ${result.stress.falseTakeovers} false takeovers` : ''),
+        result.stress
+          .map((w) => `; under stress-ng --cpu ${w.workers}: ${w.falseTakeovers} false takeovers`)
+          .join(''),
     )
   }
 

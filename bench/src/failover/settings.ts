@@ -156,6 +156,19 @@ export const SETTINGS: readonly Setting[] = [
     fastest: false,
     optIn: true,
   },
+  // The 5 ms profile (issue 23): 5 ms heartbeats, lost after 15 ms, the agents under SCHED_FIFO 1
+  // (the config refuses an interval under 10 ms without scheduling.realtimePriority). Stressed at
+  // every --stress-workers count: a heartbeat held up 15 ms by the load would be a false takeover.
+  {
+    id: 'ipfo-5ms-rt',
+    system: 'ipfo',
+    label: 'ipfo 5ms/15ms, SCHED_FIFO 1',
+    interval: '5ms',
+    deadAfter: '15ms',
+    realtimePriority: 1,
+    fastest: false,
+    stressed: true,
+  },
   {
     id: 'keepalived-10ms-rt',
     system: 'keepalived',

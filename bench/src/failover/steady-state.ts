@@ -1,4 +1,5 @@
-import { availableParallelism } from 'node:os'
+import { mkdir, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
 import { type DaemonCost, measureCost } from './cost.js'
 import type { Daemons } from './daemons/create-daemons.js'
 import { ProcessGroup } from './process-group.js'
@@ -23,6 +24,14 @@ export interface StressResult {
    */
   readonly takeoverReasons?: Readonly<Record<string, number>>
   readonly checkFailures?: number
+  /**
+   * ipfo only: how often either agent's heartbeat timer ran late enough to say so ("loop-stalled"):
+   * a false takeover with a stall beside it was the load holding up an agent, one without was the
+   * packets'.
+   */
+  readonly loopStalls?: number
+  /** The latest of those timers: on which node, how late, and the CPU the agent used meanwhile. */
+  readonly longestStall?: { readonly node: NodeName; readonly stalledMs: number; readonly ranMs?: number }
   /** Quorum settings: how often either agent's lease lapsed ("quorum-lost"), say in an etcd election the load caused. */
   readonly quorumLost?: number
 }
@@ -30,7 +39,8 @@ export interface StressResult {
 export interface SteadyStateResult {
   /** a holds the VIP, b watches; no probes run. */
   readonly cost: { readonly seconds: number; readonly a: DaemonCost; readonly b: DaemonCost }
-  readonly stress: StressResult | undefined
+  /** One window per count of stress-ng workers (none: not stressed). */
+  readonly stress: readonly StressResult[]
 }
 
 export interface SteadyStateOptions {
@@ -38,13 +48,15 @@ export interface SteadyStateOptions {
   readonly costSeconds: number
   /** 0: no stress window. */
   readonly stressSeconds: number
+  /** One window per count of stress-ng workers (`--cpu N`). */
+  readonly stressWorkers: readonly number[]
   /** Run the stressor at nice 19 (the smoke run, which shares the machine with other tests). */
   readonly stressNiced: boolean
 }
 
 /**
- * One pair with no fault: first its idle cost, then (if asked) CPU stress on every core while the
- * address watchers count ownership changes, which should be none.
+ * One pair with no fault: first its idle cost, then (if asked) CPU stress, one window per worker
+ * count, while the address watchers count ownership changes, which should be none.
  */
 export function steadyState(setting: Setting, opts: SteadyStateOptions): Promise<SteadyStateResult> {
   return withStage(setting, opts.startTimeoutMs, async ({ stage, daemons, monitors }) => {
@@ -64,9 +76,7 @@ export function steadyState(setting: Setting, opts: SteadyStateOptions): Promise
         opts.costSeconds,
       )
 
-      let stress: StressResult | undefined
-      if (opts.stressSeconds > 0) {
-        const workers = availableParallelism()
+      const stressWindow = async (workers: number): Promise<StressResult> => {
         const from = wallNow()
         const command = [
           'stress-ng',
@@ -84,7 +94,7 @@ export function steadyState(setting: Setting, opts: SteadyStateOptions): Promise
         await sleep(1_000)
         const to = wallNow()
         const events = monitors.addresses.filter((e) => e.at >= from && e.at <= to)
-        stress = {
+        return {
           seconds: opts.stressSeconds,
           workers,
           niced: opts.stressNiced,
@@ -94,6 +104,13 @@ export function steadyState(setting: Setting, opts: SteadyStateOptions): Promise
           ...(setting.system === 'ipfo' ? agentEvents(daemons, from, to, setting.quorum !== undefined) : {}),
         }
       }
+
+      // One window per worker count, in turn; each ends a second after its stressor.
+      const stress: StressResult[] = []
+      for (const workers of opts.stressSeconds > 0 ? opts.stressWorkers : []) {
+        stress.push(await stressWindow(workers))
+      }
+      await keepLogs(setting, daemons)
       return { cost: { seconds: opts.costSeconds, a: cost.a!, b: cost.b! }, stress }
     } finally {
       await scraper?.stop()
@@ -102,22 +119,57 @@ export function steadyState(setting: Setting, opts: SteadyStateOptions): Promise
 }
 
 /**
- * From the agents' JSON log lines within [from, to]: b's takeover reasons, the failed checks, and
- * with quorum the lapsed leases.
+ * IPFO_BENCH_LOGS=<dir>: the pair's log lines (each stamped with the wall-clock ms it was read) go
+ * to <dir>/<setting>-<node>.log at the window's end, for a look at what a false takeover came from;
+ * with IPFO_BENCH_NODE_FLAGS="--trace-gc" the agents' collections are among them.
+ */
+async function keepLogs(setting: Setting, daemons: Daemons): Promise<void> {
+  const dir = process.env.IPFO_BENCH_LOGS
+  if (!dir) return
+  await mkdir(dir, { recursive: true })
+  for (const node of TOPOLOGY_NODES.pair)
+    await writeFile(
+      join(dir, `${setting.id}-${node}.log`),
+      daemons
+        .log(node)
+        .map((l) => `${l.at} ${l.text}\n`)
+        .join(''),
+    )
+}
+
+/**
+ * From the agents' JSON log lines within [from, to]: b's takeover reasons, the failed checks, the
+ * late heartbeat timers, and with quorum the lapsed leases.
  */
 function agentEvents(
   daemons: Daemons,
   from: number,
   to: number,
   quorum: boolean,
-): { takeoverReasons: Record<string, number>; checkFailures: number; quorumLost?: number } {
+): {
+  takeoverReasons: Record<string, number>
+  checkFailures: number
+  loopStalls: number
+  longestStall?: { node: NodeName; stalledMs: number; ranMs?: number }
+  quorumLost?: number
+} {
   const events = (node: NodeName) =>
     daemons
       .log(node)
       .filter((l) => l.at >= from && l.at <= to)
       .flatMap((l) => {
         try {
-          return [JSON.parse(l.text) as { kind?: string; reason?: string }]
+          return [
+            {
+              node,
+              ...(JSON.parse(l.text) as {
+                kind?: string
+                reason?: string
+                stalledMs?: number
+                ranMs?: number
+              }),
+            },
+          ]
         } catch {
           return []
         }
@@ -130,6 +182,23 @@ function agentEvents(
   }
   const both = TOPOLOGY_NODES.pair.flatMap(events)
   const checkFailures = both.filter((e) => e.kind === 'check-failed').length
+  const stalls = both.filter((e) => e.kind === 'loop-stalled' && typeof e.stalledMs === 'number')
+  const loopStalls = stalls.length
+  const longest = stalls.reduce<(typeof stalls)[number] | undefined>(
+    (worst, e) => (worst === undefined || e.stalledMs! > worst.stalledMs! ? e : worst),
+    undefined,
+  )
+  const longestStall = longest && {
+    node: longest.node,
+    stalledMs: longest.stalledMs!,
+    ...(typeof longest.ranMs === 'number' ? { ranMs: longest.ranMs } : {}),
+  }
   const quorumLost = both.filter((e) => e.kind === 'quorum-lost').length
-  return { takeoverReasons, checkFailures, ...(quorum ? { quorumLost } : {}) }
+  return {
+    takeoverReasons,
+    checkFailures,
+    loopStalls,
+    ...(longestStall ? { longestStall } : {}),
+    ...(quorum ? { quorumLost } : {}),
+  }
 }

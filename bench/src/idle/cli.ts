@@ -13,7 +13,7 @@ import { type IdleWindow, measureIdle } from './measure-idle.js'
 import { type IdleReport, renderIdleMarkdown } from './report.js'
 
 const RESULTS = fileURLToPath(new URL('../../results/', import.meta.url))
-const DEFAULT_SETTINGS = ['ipfo-default', 'ipfo-10ms', 'keepalived-10ms']
+const DEFAULT_SETTINGS = ['ipfo-default', 'ipfo-10ms', 'ipfo-5ms-rt', 'keepalived-10ms']
 
 const USAGE = `usage: npm run bench:idle -- [options]
   --rounds N      windows per setting, interleaved (default 3)

@@ -1,12 +1,13 @@
-// The least any Node.js agent pays for ipfo's heartbeat traffic at 10 ms, measured beside each idle
-// window (bench:idle): two of these on loopback play a pair. Each, every 10 ms on a timer planned
+// The least any Node.js agent pays for ipfo's heartbeat traffic at 10 ms (or the interval given),
+// measured beside each idle window (bench:idle): two of these on loopback play a pair. Each, every
+// interval on a timer planned
 // ahead (as the agent's), sends a 200-byte packet with an HMAC-SHA256 on each of two sockets (two
 // links), and checks the HMAC of every packet it gets. Nothing else: no state, no log.
-//   node heartbeat-floor.js <my port A> <my port B> <peer port A> <peer port B>
+//   node heartbeat-floor.js <my port A> <my port B> <peer port A> <peer port B> [<interval ms>]
 import { createHmac, createSecretKey } from 'node:crypto'
 import { createSocket } from 'node:dgram'
 
-const [myA, myB, peerA, peerB] = process.argv.slice(2).map(Number)
+const [myA, myB, peerA, peerB, intervalMs = 10] = process.argv.slice(2).map(Number)
 const key = createSecretKey(Buffer.alloc(32, 7))
 const links = [
   { socket: createSocket('udp4'), mine: myA, peer: peerA },
@@ -36,7 +37,7 @@ function beat() {
     body.writeUInt32BE(seq, 0)
     socket.send(Buffer.concat([body, createHmac('sha256', key).update(body).digest()]), peer, '127.0.0.1')
   }
-  next += 10
+  next += intervalMs
   setTimeout(beat, Math.max(0, next - performance.now()))
 }
 beat()

@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url'
+import { parseDuration } from '@ipfo/core'
 import { freeUdpPort } from '@ipfo/testkit'
 import { ProcessGroup } from '../failover/process-group.js'
 import type { Setting } from '../failover/settings.js'
@@ -12,8 +13,11 @@ export const NODE_FLOOR_COMMAND = [process.execPath, '-e', 'setInterval(() => {}
 
 const HEARTBEAT_FLOOR = fileURLToPath(new URL('./heartbeat-floor.js', import.meta.url))
 
-/** A pair of bare Node heartbeat loops on loopback (heartbeat-floor.js), on ports the kernel picks. */
-async function heartbeatFloor(): Promise<ProcessGroup[]> {
+/**
+ * A pair of bare Node heartbeat loops on loopback (heartbeat-floor.js), on ports the kernel picks,
+ * beating every `intervalMs`.
+ */
+async function heartbeatFloor(intervalMs: number): Promise<ProcessGroup[]> {
   const ports = await Promise.all([0, 1, 2, 3].map(() => freeUdpPort()))
   const [a1, a2, b1, b2] = ports as [number, number, number, number]
   return [
@@ -24,6 +28,7 @@ async function heartbeatFloor(): Promise<ProcessGroup[]> {
       `${a2}`,
       `${b1}`,
       `${b2}`,
+      `${intervalMs}`,
     ]),
     new ProcessGroup('heartbeat-floor-b', [
       process.execPath,
@@ -32,6 +37,7 @@ async function heartbeatFloor(): Promise<ProcessGroup[]> {
       `${b2}`,
       `${a1}`,
       `${a2}`,
+      `${intervalMs}`,
     ]),
   ]
 }
@@ -42,8 +48,13 @@ export interface IdleWindow {
   /** Each node's processes (a holds the VIP, b watches). */
   readonly nodes: Readonly<Record<string, readonly ProcessCost[]>>
   readonly floor: ProcessCost
-  /** One of the two bare Node heartbeat loops at 10 ms beside the window (heartbeat-floor.js). */
+  /**
+   * One of the two bare Node heartbeat loops beside the window (heartbeat-floor.js): at the setting's
+   * interval when it is under 10 ms, else at 10 ms.
+   */
   readonly heartbeatFloor: ProcessCost
+  /** The floor loops' interval (absent in windows before the 5 ms profile: 10). */
+  readonly heartbeatFloorMs?: number
 }
 
 export interface IdleOptions {
@@ -60,7 +71,8 @@ export interface IdleOptions {
 export function measureIdle(setting: Setting, opts: IdleOptions): Promise<IdleWindow> {
   return withStage(setting, opts.startTimeoutMs, async ({ stage, daemons }) => {
     const floor = new ProcessGroup('node-floor', [...NODE_FLOOR_COMMAND])
-    const beating = await heartbeatFloor()
+    const floorMs = floorInterval(setting)
+    const beating = await heartbeatFloor(floorMs)
     try {
       await sleep(opts.settleMs)
       const groups = async (node: NodeName) => {
@@ -95,9 +107,17 @@ export function measureIdle(setting: Setting, opts: IdleOptions): Promise<IdleWi
         nodes,
         floor: { ...floorCost, role: 'node floor' },
         heartbeatFloor: { ...beatCost, role: 'heartbeat floor' },
+        heartbeatFloorMs: floorMs,
       }
     } finally {
       await Promise.all([floor, ...beating].map((p) => p.kill()))
     }
   })
+}
+
+/** The heartbeat floor's interval beside a setting: the setting's own under 10 ms, else 10 ms. */
+function floorInterval(setting: Setting): number {
+  if (setting.system !== 'ipfo') return 10
+  const interval = parseDuration(setting.interval)
+  return interval.ok && interval.ms < 10 ? interval.ms : 10
 }

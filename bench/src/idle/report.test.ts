@@ -54,6 +54,16 @@ describe('idle cost per process', () => {
     })
     expect(text).toContain('- missed: ipfo-10ms CPU per node at most 1.5 %: 2.1 %')
     expect(text).toContain('- met: ipfo-10ms RSS per node at most 60 MB: 58 MB')
-    expect(text).toContain('| ipfo-10ms | 3 | a | 2.1 | 58 | 33 | 2 | 0 | 40 | 4 | 48 |')
+    // Windows from before the floor's interval was recorded: 10 ms.
+    expect(text).toContain('| ipfo-10ms | 3 | a | 2.1 | 58 | 33 | 2 | 0 | 40 | 4 | 48 | 10 |')
+    const fast = { ...window(9), setting: 'ipfo-5ms-rt', heartbeatFloorMs: 5 }
+    expect(
+      renderIdleMarkdown({
+        date: '2026-12-07T10:00:00Z',
+        host: { cores: 2, node: 'v20' },
+        seconds: 30,
+        windows: [fast],
+      }),
+    ).toContain('| ipfo-5ms-rt | 1 | a | 9.1 | 58 | 33 | 2 | 0 | 40 | 4 | 48 | 5 |')
   })
 })

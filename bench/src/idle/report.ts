@@ -51,7 +51,8 @@ export function summarizeSetting(windows: readonly IdleWindow[]) {
     cpuPercent: median(windows.map((w) => w.heartbeatFloor.cpuPercent)),
     rssMb: median(windows.map((w) => w.heartbeatFloor.rssMb)),
   }
-  return { perNode, floor, heartbeatFloor, windows: windows.length }
+  const heartbeatFloorMs = windows[0]?.heartbeatFloorMs ?? 10
+  return { perNode, floor, heartbeatFloor, heartbeatFloorMs, windows: windows.length }
 }
 
 export function renderIdleMarkdown(report: IdleReport): string {
@@ -66,17 +67,18 @@ export function renderIdleMarkdown(report: IdleReport): string {
     'agent, its guard and its helpers). Beside every window, the Node floor:',
     '`node -e "setInterval(() => {}, 1000)"`, and the heartbeat floor: two bare Node loops on',
     'loopback (`src/idle/heartbeat-floor.js`) sending each other a 200-byte HMAC-SHA256 packet on each',
-    'of two sockets every 10 ms and checking every one they get (one of the two measured), the least',
-    'any Node agent pays for the traffic of a 10 ms pair with two links. Medians over the windows.',
+    'of two sockets every 10 ms (beside a setting under 10 ms: at its interval, in the column "floor ms")',
+    'and checking every one they get (one of the two measured), the least any Node agent pays for the',
+    'traffic of a pair with two links at that interval. Medians over the windows.',
     '',
-    '| setting | windows | node | CPU % | RSS MB | PSS MB | processes | floor CPU % | floor RSS MB | heartbeat floor CPU % | heartbeat floor RSS MB |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    '| setting | windows | node | CPU % | RSS MB | PSS MB | processes | floor CPU % | floor RSS MB | heartbeat floor CPU % | heartbeat floor RSS MB | floor ms |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   ]
   for (const id of settings) {
     const s = summarizeSetting(report.windows.filter((w) => w.setting === id))
     for (const n of s.perNode)
       out.push(
-        `| ${id} | ${s.windows} | ${n.node} | ${n.cpuPercent} | ${n.rssMb} | ${n.pssMb} | ${n.processes} | ${s.floor.cpuPercent} | ${s.floor.rssMb} | ${s.heartbeatFloor.cpuPercent} | ${s.heartbeatFloor.rssMb} |`,
+        `| ${id} | ${s.windows} | ${n.node} | ${n.cpuPercent} | ${n.rssMb} | ${n.pssMb} | ${n.processes} | ${s.floor.cpuPercent} | ${s.floor.rssMb} | ${s.heartbeatFloor.cpuPercent} | ${s.heartbeatFloor.rssMb} | ${s.heartbeatFloorMs} |`,
       )
   }
   out.push(

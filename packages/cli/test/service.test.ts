@@ -38,7 +38,7 @@ describe('ipfo service install', () => {
     // The agent's notify helper (a child process) sends READY=1 and the watchdog pets.
     expect(unit).toContain('NotifyAccess=all')
     expect(unit).toContain(
-      `ExecStart=${process.execPath} --max-semi-space-size=1 --single-threaded-gc ${BIN} agent --config /etc/ipfo/ipfo.yaml`,
+      `ExecStart=${process.execPath} --max-semi-space-size=1 --single-threaded-gc --no-memory-reducer ${BIN} agent --config /etc/ipfo/ipfo.yaml`,
     )
     expect(JSON.parse(result.stdout)).toMatchObject({
       kind: 'systemd',
@@ -82,6 +82,7 @@ describe('ipfo service install', () => {
         process.execPath,
         '--max-semi-space-size=1',
         '--single-threaded-gc',
+        '--no-memory-reducer',
         BIN,
         'agent',
         '--config',

@@ -190,8 +190,8 @@ function pairSections(report: Report): string[] {
     '',
     `Idle: ${method.costSeconds} s with a holding the VIP, no probes; CPU in % of one core (utime+stime of the daemon's`,
     "processes, those it runs outside its process group such as ipfo's guard, and their reaped children), RSS summed",
-    'over those processes. Stress: `stress-ng --cpu <cores>`',
-    `for ${method.stressSeconds} s${method.stressNiced ? ' at nice 19' : ''} with no fault; a false takeover is the VIP appearing on b.`,
+    `over those processes. Stress: \`stress-ng --cpu N\` for ${method.stressSeconds} s${method.stressNiced ? ' at nice 19' : ''} with no fault,`,
+    `one window for each N (${workersOf(report).join(' / ')}, in that order in the last two columns); a false takeover is the VIP appearing on b.`,
     '',
     ...header([
       'setting',
@@ -211,12 +211,12 @@ function pairSections(report: Report): string[] {
         ms(s.cost?.b.cpuPercent),
         ms(s.cost?.b.rssMb),
         s.cost ? `${s.cost.a.processes} + ${s.cost.b.processes}` : '-',
-        s.stress
-          ? `${s.stress.falseTakeovers}${whyTaken(s.stress)}`
+        s.stress && s.stress.length > 0
+          ? s.stress.map((w) => `${w.falseTakeovers}${whyTaken(w)}`).join(' / ')
           : s.error
             ? `error: ${s.error.split('\n')[0]}`
             : 'not stressed',
-        s.stress ? s.stress.addressChanges : '-',
+        s.stress && s.stress.length > 0 ? s.stress.map((w) => w.addressChanges).join(' / ') : '-',
       ]),
     ),
     '',
@@ -256,12 +256,26 @@ function checksCost(report: Report): string[] {
       ]
 }
 
+/** The stress windows' worker counts (a report from before issue 23 had one: the cores). */
+function workersOf(report: Report): readonly number[] {
+  return report.method.stressWorkers ?? [report.machine.cores]
+}
+
 /** ipfo's reasons for the false takeovers under stress, and the checks the load made fail. */
-function whyTaken(stress: NonNullable<Report['steady'][number]['stress']>): string {
+function whyTaken(stress: NonNullable<Report['steady'][number]['stress']>[number]): string {
   const reasons = Object.entries(stress.takeoverReasons ?? {}).map(([why, n]) => `${n}x ${why}`)
   const checks = stress.checkFailures ? [`${stress.checkFailures} checks failed`] : []
   const lapses = stress.quorumLost ? [`${stress.quorumLost} leases lapsed`] : []
-  const all = [...reasons, ...checks, ...lapses]
+  const worst = stress.longestStall
+  const stalls = stress.loopStalls
+    ? [
+        `${stress.loopStalls} late timers` +
+          (worst
+            ? `, the latest ${worst.node}'s by ${Math.round(worst.stalledMs)} ms${worst.ranMs === undefined ? '' : ` (${worst.ranMs} ms of CPU)`}`
+            : ''),
+      ]
+    : []
+  const all = [...reasons, ...checks, ...lapses, ...stalls]
   return all.length > 0 ? ` (${all.join('; ')})` : ''
 }
 

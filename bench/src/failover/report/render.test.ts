@@ -53,6 +53,7 @@ function report(): Report {
       faultJitterMs: 1000,
       costSeconds: 30,
       stressSeconds: 60,
+      stressWorkers: [2, 8],
       stressNiced: false,
       quietPercent: 20,
     },
@@ -76,9 +77,24 @@ describe('report rendering', () => {
     expect(r.results[0]!.outageMs).toMatchObject({ n: 2, median: 43 })
     expect(r.ratios[0]!.value).toBe(1.162)
     // The 10 ms ratio, the default ratio, doubles, the crash ratio, both held after a crash, the
-    // service-death ratio, stress, quorum's doubles and node death (issue 21).
-    expect(r.targets.map((t) => t.met)).toEqual([false, null, false, null, null, null, null, null, null])
+    // service-death ratio, stress, the 5 ms ratio and the takeover path (issue 23), quorum's doubles
+    // and node death (issue 21).
+    expect(r.targets.map((t) => t.met)).toEqual([
+      false,
+      null,
+      false,
+      null,
+      null,
+      null,
+      null,
+      null,
+      false,
+      null,
+      null,
+    ])
     expect(r.targets[0]!.detail).toContain('over by 16.2%')
+    // Decided at 28 ms, answered at 43 ms in each ipfo-10ms run: 15 ms from decision to answer.
+    expect(r.targets[8]).toMatchObject({ detail: 'ipfo-10ms 15 ms' })
   })
 
   it('judges a daemon crash by its outage against keepalived and by every ipfo run holding the VIP once', () => {
@@ -153,16 +169,16 @@ describe('report rendering', () => {
     expect(results[1]!.handover).toEqual({ droppedMs: 1400, addedMs: 2157.6, gapMs: 750 })
     const judged = targets(results, [], ratios(results))
     expect(judged[2]).toMatchObject({ met: true, detail: expect.stringContaining('not judged') })
-    expect(judged[7]).toMatchObject({
+    expect(judged[9]).toMatchObject({
       met: true,
       detail: '0 probes answered by both nodes over 5 runs (0 runs with any; node-death and partition)',
     })
-    expect(judged[8]).toMatchObject({
+    expect(judged[10]).toMatchObject({
       met: true,
       detail: '0 of 3 runs over leaseTtl + 500 ms = 2500 ms (median 2200 ms, max 2420 ms; ipfo-etcd-10ms)',
     })
     const late = [aggregate(setting('ipfo-etcd-10ms'), 'node-death', [died(2000), died(2600)], [])]
-    expect(targets(late, [], ratios(late))[8]).toMatchObject({ met: false })
+    expect(targets(late, [], ratios(late))[10]).toMatchObject({ met: false })
 
     const md = renderMarkdown({ ...report(), results, targets: judged })
     expect(md).toContain('## partitioned holder')
@@ -188,26 +204,38 @@ describe('report rendering', () => {
     const md = renderMarkdown({
       ...report(),
       steady: [
-        { setting: 'ipfo-default', cost: cost(0.3, 60), stress: undefined },
-        { setting: 'ipfo-checks10', cost: cost(1.05, 62.5), stress: undefined },
+        { setting: 'ipfo-default', cost: cost(0.3, 60), stress: [] },
+        { setting: 'ipfo-checks10', cost: cost(1.05, 62.5), stress: [] },
         {
           setting: 'ipfo-10ms-checks10',
           cost: cost(9, 70),
-          stress: {
-            seconds: 60,
-            workers: 2,
-            niced: false,
-            falseTakeovers: 3,
-            addressChanges: 6,
-            holdersAfter: ['a'],
-            takeoverReasons: { 'peer a lost': 1, 'peer a is unfit for them': 2 },
-            checkFailures: 2,
-          },
+          stress: [
+            {
+              seconds: 60,
+              workers: 2,
+              niced: false,
+              falseTakeovers: 0,
+              addressChanges: 0,
+              holdersAfter: ['a'],
+            },
+            {
+              seconds: 60,
+              workers: 8,
+              niced: false,
+              falseTakeovers: 3,
+              addressChanges: 6,
+              holdersAfter: ['a'],
+              takeoverReasons: { 'peer a lost': 1, 'peer a is unfit for them': 2 },
+              checkFailures: 2,
+            },
+          ],
         },
       ],
     })
     expect(md).toContain('| ipfo 1s/3s + 10 checks | 1.05 | 62.5 |')
-    expect(md).toContain('| 3 (1x peer a lost; 2x peer a is unfit for them; 2 checks failed) | 6 |')
+    // One cell per setting, the windows in --stress-workers order.
+    expect(md).toContain('| 0 / 3 (1x peer a lost; 2x peer a is unfit for them; 2 checks failed) | 0 / 6 |')
+    expect(md).toContain('one window for each N (2 / 8,')
     expect(md).toContain('- `ipfo-checks10` - `ipfo-default`: a +0.75 % CPU, +2.5 MB; b +0.75 % CPU, +2.5 MB')
   })
 

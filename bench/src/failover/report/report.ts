@@ -47,6 +47,8 @@ export interface Method {
   readonly faultJitterMs: number
   readonly costSeconds: number
   readonly stressSeconds: number
+  /** One stress window per count of stress-ng workers (absent in reports before issue 23: the cores). */
+  readonly stressWorkers?: readonly number[]
   readonly stressNiced: boolean
   /** Runs waited until other work used at most this % of the CPU (undefined: no waiting). */
   readonly quietPercent: number | undefined

@@ -8,6 +8,12 @@ export const IPFO_BIN = fileURLToPath(new URL('../../bin/run.js', import.meta.ur
  * plist), for agents started as `node <bin>`; the demo starts its agents the same way. A small young
  * generation; garbage collection on the loop's own thread, which `scheduling.realtimePriority` needs
  * (under SCHED_FIFO, background GC threads starve behind the loop and it spins) and which costs less
- * CPU for the agent's small heap than handing work to other threads.
+ * CPU for the agent's small heap than handing work to other threads; and no memory reducer, whose
+ * whole-heap collection soon after the start holds the loop 10-15 ms, which an interval under 10 ms
+ * cannot tolerate (core's agent/scheduling.ts, NO_MEMORY_REDUCER).
  */
-export const AGENT_NODE_FLAGS = ['--max-semi-space-size=1', '--single-threaded-gc'] as const
+export const AGENT_NODE_FLAGS = [
+  '--max-semi-space-size=1',
+  '--single-threaded-gc',
+  '--no-memory-reducer',
+] as const

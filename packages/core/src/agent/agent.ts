@@ -100,7 +100,13 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
       : missingTools(config, onPath(opts.path ?? process.env.PATH))
   const address =
     opts.address ??
-    (await platformAddress(opts.platform, report, batch, new Set(missing.flatMap((m) => m.tools))))
+    (await platformAddress(
+      opts.platform,
+      report,
+      batch,
+      new Set(missing.flatMap((m) => m.tools)),
+      config.scheduling.realtimePriority,
+    ))
   const { prepareScheduling, checkRealtime, applyRealtime } = await import('./scheduling.js')
   const { systemCommandRunner } = await import('../adapters/command-runner.js')
   prepareScheduling(config, opts.configFile, opts.platform)
@@ -294,6 +300,7 @@ async function platformAddress(
   report: (event: EventBody) => void,
   batch: IpBatch | undefined,
   missing: ReadonlySet<string>,
+  realtimePriority: number | undefined,
 ): Promise<AddressControl> {
   const [{ platformAddressControl }, { systemCommandRunner }, { socatFrames }, { GRATUITOUS_ARP_BYTES }] =
     await Promise.all([
@@ -312,6 +319,8 @@ async function platformAddress(
           frames: () =>
             socatFrames({
               frameBytes: GRATUITOUS_ARP_BYTES,
+              // The sender of the first gratuitous ARP runs at the agent's own real-time priority.
+              ...(realtimePriority === undefined ? {} : { realtimePriority }),
               // Announcements still go out (through arping), a few ms later: worth knowing, not fatal.
               onExit: (iface, message) =>
                 report({

@@ -165,6 +165,36 @@ describe('scheduling errors', () => {
     expect((error as ConfigError).hint).toMatch(/root|CAP_SYS_NICE/)
   })
 
+  it("refuses an interval under 10 ms to an agent that runs V8's memory reducer, naming the field and the flag", () => {
+    const fast = configSchema.parse({
+      node: 'a',
+      key: '/k',
+      interval: '5ms',
+      deadAfter: '15ms',
+      links: [{ name: 'l', targets: ['10.0.0.2'] }],
+      scheduling: { realtimePriority: 1 },
+    })
+    let error: unknown
+    try {
+      prepareScheduling(fast, 'a.yaml', 'linux', process.pid, ['--single-threaded-gc'])
+    } catch (e) {
+      error = e
+    }
+    expect(error).toBeInstanceOf(ConfigError)
+    expect((error as ConfigError).path).toBe('interval')
+    expect((error as ConfigError).message).toContain("interval 5ms: this agent runs with V8's memory reducer")
+    expect((error as ConfigError).hint).toMatch(/node --no-memory-reducer --single-threaded-gc/)
+    // With the flag (either spelling) it goes on to the real-time checks, which pass.
+    expect(
+      prepareScheduling(fast, 'a.yaml', 'linux', process.pid, [
+        '--single-threaded-gc',
+        '--no_memory_reducer',
+      ]),
+    ).toEqual([])
+    // At 10 ms the reducer's pause is inside the margin: no flag needed.
+    expect(prepareScheduling(config({}), 'a.yaml', 'linux', process.pid, [])).toEqual([])
+  })
+
   it('nothing asked, nothing done', async () => {
     expect(await applyScheduling(config({}), 'a.yaml', systemCommandRunner, 'linux')).toEqual([])
   })

@@ -7,6 +7,19 @@ import type { CommandRunner } from '../model/ports.js'
 export const SINGLE_THREADED_GC = '--single-threaded-gc'
 
 /**
+ * The V8 flag an agent beating faster than every 10 ms needs: no memory reducer. That V8 timer
+ * collects the whole heap once the agent goes quiet after its start (about 100 s in, on both agents
+ * of a pair at once), shrinking it with a compaction that held each loop 11-15 ms, single-threaded:
+ * at 5 ms heartbeats a peer hears nothing for 16-20 ms and takes over (stress-ng windows of
+ * bench:failover, ipfo-5ms-rt, under --trace-gc). Without it the heap (some 15 MB, growing well under
+ * 1 MB a minute) is collected only when it fills, incrementally, with final pauses of 3-7 ms seen.
+ */
+export const NO_MEMORY_REDUCER = '--no-memory-reducer'
+
+/** Below this interval the agent needs NO_MEMORY_REDUCER. */
+const FAST_INTERVAL_MS = 10
+
+/**
  * Applies the config's `scheduling` to this process: a nice value, and SCHED_FIFO at a real-time
  * priority for the event loop's thread (`chrt -f -R -p`, util-linux). A setting that cannot be
  * applied stops the agent with the reason: it was asked for because timing matters.
@@ -55,6 +68,18 @@ export function prepareScheduling(
 ): string[] {
   const done: string[] = []
   const { nice, realtimePriority } = config.scheduling
+  // V8 takes its flags with - or _ alike.
+  const flags = execArgv.map((f) => f.replace(/_/g, '-'))
+  if (config.interval < FAST_INTERVAL_MS && !flags.includes(NO_MEMORY_REDUCER)) {
+    throw new ConfigError(
+      `${file}: interval ${config.interval}ms: this agent runs with V8's memory reducer, which about 100 s after the start collects the heap in one pause of 10-15 ms, long enough at this interval for a peer to take over from this live node`,
+      {
+        file,
+        path: 'interval',
+        hint: `start the agent as \`node ${NO_MEMORY_REDUCER} ${SINGLE_THREADED_GC} $(command -v ipfo) agent\` (the unit \`ipfo service install\` writes does), or make interval ${FAST_INTERVAL_MS}ms or more`,
+      },
+    )
+  }
   // Everything a real-time priority needs is checked before anything is applied: never half done.
   if (realtimePriority !== undefined) {
     if (platform !== 'linux') {
@@ -64,8 +89,6 @@ export function prepareScheduling(
         hint: 'remove it, or use scheduling.nice',
       })
     }
-    // V8 takes its flags with - or _ alike.
-    const flags = execArgv.map((f) => f.replace(/_/g, '-'))
     if (!flags.includes(SINGLE_THREADED_GC) && !flags.includes('--single-threaded')) {
       throw new ConfigError(
         `${file}: scheduling.realtimePriority: this agent runs without ${SINGLE_THREADED_GC}; under SCHED_FIFO, V8's background GC threads wait behind the agent's own thread and the agent spins at 100 % of a core`,

@@ -114,9 +114,22 @@ peers:
   })
 
   it('says "1 problem" for one', () => {
-    expect(errorOf(GOOD.replace('interval: 250ms', 'interval: 5ms')).message).toBe(
-      `${FILE}: 1 problem\n  ${FILE}:3 interval: 5ms is too short; the shortest interval is 10ms`,
+    expect(errorOf(GOOD.replace('interval: 250ms', 'interval: 4ms')).message).toBe(
+      `${FILE}: 1 problem\n  ${FILE}:3 interval: 4ms is too short; the shortest interval is 5ms (with scheduling.realtimePriority; 10ms without)`,
     )
+  })
+
+  it('takes an interval under 10ms only with scheduling.realtimePriority, and says why', () => {
+    const fast = GOOD.replace('interval: 250ms', 'interval: 5ms').replace(/deadAfter: \S+/, 'deadAfter: 15ms')
+    const message = errorOf(fast).message
+    expect(message).toContain(`${FILE}:3 interval: 5ms needs scheduling.realtimePriority:`)
+    expect(message).toContain('takes its addresses while it is alive')
+    expect(message).toContain('or make interval 10ms or more')
+    expect(parseConfig(`${fast}scheduling:\n  realtimePriority: 1\n`, FILE)).toMatchObject({
+      interval: 5,
+      deadAfter: 15,
+      scheduling: { realtimePriority: 1 },
+    })
   })
 
   it('lists the keys of the level when an unknown key is not near any', () => {

@@ -121,6 +121,11 @@ export const arbitrationSchema = z
   })
   .prefault({})
 
+/** The shortest heartbeat interval: only under scheduling.realtimePriority (the 5 ms profile). */
+export const MIN_INTERVAL_MS = 5
+/** The shortest heartbeat interval at normal priority. */
+export const MIN_PLAIN_INTERVAL_MS = 10
+
 export const schedulingSchema = z
   .strictObject({
     nice: z
@@ -139,7 +144,7 @@ export const schedulingSchema = z
       .max(99)
       .optional()
       .describe(
-        "Run the agent under SCHED_FIFO at this priority (Linux, root; like keepalived's vrrp_rt_priority): heartbeats and detection keep their timing even with every core busy. Keep it low (1-10) so the kernel's own threads still run. Only the event loop's thread is real-time: V8's compiler threads and libuv's pool, and the processes the agent starts (hooks, checks, the guard), run at normal priority, and so does the agent's own start, until it is listening (its start-up work at SCHED_FIFO would hold a core from the running agents beside it). Needs the agent started with node --single-threaded-gc, as the unit of `ipfo service install` does: under SCHED_FIFO, background GC threads starve and the agent would spin.",
+        "Run the agent under SCHED_FIFO at this priority (Linux, root; like keepalived's vrrp_rt_priority): heartbeats and detection keep their timing even with every core busy. Keep it low (1-10) so the kernel's own threads still run. Only the event loop's thread is real-time, and the agent's gratuitous ARP senders (socat), which only wait for frames to send: V8's compiler threads and libuv's pool, and the other processes the agent starts (hooks, checks, the guard), run at normal priority, and so does the agent's own start, until it is listening (its start-up work at SCHED_FIFO would hold a core from the running agents beside it). Needs the agent started with node --single-threaded-gc, as the unit of `ipfo service install` does: under SCHED_FIFO, background GC threads starve and the agent would spin.",
       ),
   })
   .prefault({})
@@ -221,7 +226,9 @@ export const configSchema = z
         'Other key files whose heartbeats are accepted too (never used to sign): for rotating the key without downtime. Add the new key here on every node, then make it "key" and list the old one here, then drop the old one; reload with SIGHUP after each step.',
       ),
     port: z.number().int().min(1).max(65535).default(1694).describe('The heartbeat UDP port.'),
-    interval: duration('How often heartbeats are sent.').prefault('1s'),
+    interval: duration(
+      'How often heartbeats are sent. At least 10ms; 5ms to 10ms only with scheduling.realtimePriority (the 5 ms profile: interval 5ms, deadAfter 15ms).',
+    ).prefault('1s'),
     deadAfter: duration('A peer silent on every link for this long is lost.').prefault('3s'),
     links: z
       .array(linkSchema)
@@ -267,11 +274,17 @@ export const configSchema = z
     hooks: hooksSchema,
   })
   .superRefine((config, ctx) => {
-    if (config.interval < 10) {
+    if (config.interval < MIN_INTERVAL_MS) {
       ctx.addIssue({
         code: 'custom',
         path: ['interval'],
-        message: `${formatDuration(config.interval)} is too short; the shortest interval is 10ms`,
+        message: `${formatDuration(config.interval)} is too short; the shortest interval is ${formatDuration(MIN_INTERVAL_MS)} (with scheduling.realtimePriority; ${formatDuration(MIN_PLAIN_INTERVAL_MS)} without)`,
+      })
+    } else if (config.interval < MIN_PLAIN_INTERVAL_MS && config.scheduling.realtimePriority === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['interval'],
+        message: `${formatDuration(config.interval)} needs scheduling.realtimePriority: under ${formatDuration(MIN_PLAIN_INTERVAL_MS)}, an agent at normal priority on a busy machine runs its heartbeat timer late often enough that a peer declares it lost and takes its addresses while it is alive (measured: 5ms/15ms on two cores under stress-ng --cpu 8, dozens of late timers a minute and false takeovers); set scheduling.realtimePriority (1 is enough; the agent must run with node --single-threaded-gc, as the unit of \`ipfo service install\` does), or make interval ${formatDuration(MIN_PLAIN_INTERVAL_MS)} or more`,
       })
     }
     if (config.interval >= config.deadAfter) {

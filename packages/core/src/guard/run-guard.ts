@@ -53,7 +53,6 @@ export async function runGuard(lines: AsyncIterable<string>, deps: GuardDeps): P
   let brief: GuardBrief = { handOver: [], keep: [] }
   let words: { link: string; data: string }[] = []
   let stoodDown = false
-  let warmed = false
   for await (const line of lines) {
     if (line.trim() === '') continue
     let msg: ReturnType<typeof parseGuardLine>
@@ -64,17 +63,17 @@ export async function runGuard(lines: AsyncIterable<string>, deps: GuardDeps): P
       continue
     }
     if (msg.t === 'hello') {
+      const first = address === undefined
       hello = msg
       address = deps.address(msg)
       sender = deps.sender(msg)
+      // Once through the removal's path (a read-only round trip through the `ip -batch`), so that it
+      // is not run cold, first, at the agent's death (it took some 5 ms). Now, while the agent
+      // starts: not at the first brief with something to hand over, which comes with a takeover and
+      // would have the guard's work compete with the agent's for a core just then.
+      if (first) void address.rehearse?.([]).catch(() => {})
     } else if (msg.t === 'brief') {
       brief = msg
-      // Once through the removal's path (a read-only round trip through the `ip -batch`), so that it
-      // is not run cold, first, at the agent's death (it took some 5 ms).
-      if (!warmed && brief.handOver.length > 0) {
-        warmed = true
-        void address?.rehearse?.(brief.handOver).catch(() => {})
-      }
     } else if (msg.t === 'word') words = msg.words
     else stoodDown = true
   }

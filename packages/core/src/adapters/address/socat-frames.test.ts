@@ -46,6 +46,38 @@ describe('socatFrames', () => {
     expect((await readFile(`${out}.args`, 'utf8')).trim()).toBe('-u -b 4 STDIN INTERFACE:pub0')
   })
 
+  it("starts socat under SCHED_FIFO at the agent's real-time priority when given one", async () => {
+    const socat = join(dir, 'socat-sched')
+    const out = join(dir, 'socat-sched.out')
+    await writeFile(socat, `#!/bin/sh\nchrt -p $$ > '${out}'\nexec cat > /dev/null\n`)
+    await chmod(socat, 0o755)
+    const frames = socatFrames({ socat, frameBytes: 4, realtimePriority: 3 })
+    frames.start('pub0')
+    await settle()
+    frames.close()
+    const policy = await readFile(out, 'utf8')
+    expect(policy).toContain('SCHED_FIFO')
+    expect(policy).toMatch(/priority: 3$/m)
+  })
+
+  it('stops trying when chrt finds no socat to run', async () => {
+    const exits: string[] = []
+    const frames = socatFrames({
+      socat: join(dir, 'no-socat'),
+      frameBytes: 4,
+      realtimePriority: 1,
+      onExit: (_, m) => exits.push(m),
+    })
+    frames.start('pub0')
+    await settle()
+    expect(frames.send('pub0', Buffer.from('abcd'))).toBe(false)
+    await settle()
+    expect(frames.send('pub0', Buffer.from('abcd'))).toBe(false)
+    expect(exits).toHaveLength(1)
+    expect(exits[0]).toMatch(/failed to execute .*no-socat: No such file/)
+    frames.close()
+  })
+
   it('answers false once socat has exited, and says why', async () => {
     const { socat } = await fakeSocat('socat-fail', 'fail')
     const exits: string[] = []

@@ -8,6 +8,13 @@ export interface SocatFramesOptions {
   readonly socat?: string
   /** Run inside this network namespace (`ip netns exec <ns> socat ...`): for tests and demos. */
   readonly netns?: string
+  /**
+   * Start socat under SCHED_FIFO at this priority (`chrt -f`): the agent's own real-time priority,
+   * so that the first gratuitous ARP leaves as soon as the agent hands it over, not when the load
+   * beside it lets socat have a core. socat only ever waits on its input, so it takes no core it
+   * is not given work for.
+   */
+  readonly realtimePriority?: number
   /** Called with socat's last words when one exits on its own (permission denied, interface gone). */
   readonly onExit?: (iface: string, message: string) => void
 }
@@ -36,7 +43,9 @@ export function socatFrames(opts: SocatFramesOptions): FrameSender {
     const existing = senders.get(iface)
     if (existing?.alive || missing) return existing
     const argv = [socat, '-u', '-b', String(opts.frameBytes), 'STDIN', `INTERFACE:${iface}`]
-    const full = opts.netns === undefined ? argv : ['ip', 'netns', 'exec', opts.netns, ...argv]
+    const ranked =
+      opts.realtimePriority === undefined ? argv : ['chrt', '-f', String(opts.realtimePriority), ...argv]
+    const full = opts.netns === undefined ? ranked : ['ip', 'netns', 'exec', opts.netns, ...ranked]
     const child = spawn(full[0]!, full.slice(1), { stdio: ['pipe', 'ignore', 'pipe'] })
     const sender: Sender = { child, alive: true, stderr: '' }
     child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
@@ -52,9 +61,11 @@ export function socatFrames(opts: SocatFramesOptions): FrameSender {
       if (error.code === 'ENOENT') missing = true
       gone(error.code === 'ENOENT' ? `${socat} is not installed (not found in PATH)` : error.message)
     })
-    child.on('exit', (code, signal) =>
-      gone(sender.stderr.trim() || `${socat} exited (${signal ?? `code ${code}`})`),
-    )
+    child.on('exit', (code, signal) => {
+      // Through chrt, a socat not installed is chrt's "failed to execute socat: No such file".
+      if (/failed to execute .*No such file/.test(sender.stderr)) missing = true
+      gone(sender.stderr.trim() || `${socat} exited (${signal ?? `code ${code}`})`)
+    })
     child.stdin?.on('error', () => undefined)
     senders.set(iface, sender)
     return sender
