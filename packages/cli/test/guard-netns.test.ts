@@ -358,8 +358,14 @@ describe.skipIf(skip !== undefined)('the guard: an address never outlives its ag
       5_000,
     )
     expect(started.handOver).toEqual([`${p.stage.vip}@pub0`])
+    // The log lines come through the agent's stdout, the status through its socket: wait for them.
+    await until(
+      'the restart to be logged',
+      () => linesOf(p, 'a', 'guard-started').at(-1)?.restarts === 1,
+      5_000,
+    )
     expect(linesOf(p, 'a', 'guard-died')[0]).toMatchObject({ pid: first, signal: 'SIGKILL', level: 50 })
-    expect(linesOf(p, 'a', 'guard-started').at(-1)).toMatchObject({ restarts: 1 })
+    expect(linesOf(p, 'a', 'guard-started').at(-1)).toMatchObject({ pid: started.pid, restarts: 1 })
     expect(await holders(p)).toBe('a')
     expect(p.kinds('b')).not.toContain('acquiring')
     // The new guard works: a's death is handed over as before.
