@@ -30,7 +30,7 @@ export interface StressResult {
    * packets'.
    */
   readonly loopStalls?: number
-  /** The latest of those timers: on which node, how late, and the CPU the agent used meanwhile. */
+  /** The one of those timers that ran latest: on which node, how late, and the CPU the agent used meanwhile. */
   readonly longestStall?: { readonly node: NodeName; readonly stalledMs: number; readonly ranMs?: number }
   /** Quorum settings: how often either agent's lease lapsed ("quorum-lost"), say in an etcd election the load caused. */
   readonly quorumLost?: number

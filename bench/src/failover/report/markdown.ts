@@ -271,7 +271,7 @@ function whyTaken(stress: NonNullable<Report['steady'][number]['stress']>[number
     ? [
         `${stress.loopStalls} late timers` +
           (worst
-            ? `, the latest ${worst.node}'s by ${Math.round(worst.stalledMs)} ms${worst.ranMs === undefined ? '' : ` (${worst.ranMs} ms of CPU)`}`
+            ? `, the longest ${worst.node}'s by ${Math.round(worst.stalledMs)} ms${worst.ranMs === undefined ? '' : ` (${worst.ranMs} ms of CPU)`}`
             : ''),
       ]
     : []

@@ -9,7 +9,7 @@ export const IPFO_BIN = fileURLToPath(new URL('../../bin/run.js', import.meta.ur
  * generation; garbage collection on the loop's own thread, which `scheduling.realtimePriority` needs
  * (under SCHED_FIFO, background GC threads starve behind the loop and it spins) and which costs less
  * CPU for the agent's small heap than handing work to other threads; and no memory reducer, whose
- * whole-heap collection soon after the start holds the loop 10-15 ms, which an interval under 10 ms
+ * whole-heap collection soon after the start holds the loop 11-16 ms, which an interval under 10 ms
  * cannot tolerate (core's agent/scheduling.ts, NO_MEMORY_REDUCER).
  */
 export const AGENT_NODE_FLAGS = [

@@ -146,7 +146,7 @@ describe('scheduling errors', () => {
     expect(error).toBeInstanceOf(ConfigError)
     expect((error as ConfigError).path).toBe('scheduling.realtimePriority')
     expect((error as ConfigError).message).toMatch(/--single-threaded-gc/)
-    expect((error as ConfigError).hint).toMatch(/node --single-threaded-gc/)
+    expect((error as ConfigError).hint).toMatch(/node \S* ?--single-threaded-gc \$\(command -v ipfo\) agent/)
   })
 
   it('refuses, before the start, a real-time priority chrt cannot set, naming the field and the fix', async () => {
@@ -184,6 +184,23 @@ describe('scheduling errors', () => {
     expect((error as ConfigError).path).toBe('interval')
     expect((error as ConfigError).message).toContain("interval 5ms: this agent runs with V8's memory reducer")
     expect((error as ConfigError).hint).toMatch(/node --no-memory-reducer --single-threaded-gc/)
+    // Without either flag the hint still names both: following it fixes both at once.
+    let both: unknown
+    try {
+      prepareScheduling(fast, 'a.yaml', 'linux', process.pid, [])
+    } catch (e) {
+      both = e
+    }
+    expect((both as ConfigError).hint).toMatch(/node --no-memory-reducer --single-threaded-gc/)
+    // Off Linux the way out is a longer interval, not a flag.
+    let mac: unknown
+    try {
+      prepareScheduling(fast, 'a.yaml', 'darwin', process.pid, [])
+    } catch (e) {
+      mac = e
+    }
+    expect((mac as ConfigError).message).toContain('scheduling.realtimePriority is Linux-only')
+    expect((mac as ConfigError).hint).toMatch(/make interval 10ms or more/)
     // With the flag (either spelling) it goes on to the real-time checks, which pass.
     expect(
       prepareScheduling(fast, 'a.yaml', 'linux', process.pid, [

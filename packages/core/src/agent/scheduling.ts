@@ -9,7 +9,7 @@ export const SINGLE_THREADED_GC = '--single-threaded-gc'
 /**
  * The V8 flag an agent beating faster than every 10 ms needs: no memory reducer. That V8 timer
  * collects the whole heap once the agent goes quiet after its start (about 100 s in, on both agents
- * of a pair at once), shrinking it with a compaction that held each loop 11-15 ms, single-threaded:
+ * of a pair at once), shrinking it with a compaction that held each loop 11.2 and 15.5 ms, single-threaded:
  * at 5 ms heartbeats a peer hears nothing for 16-20 ms and takes over (stress-ng windows of
  * bench:failover, ipfo-5ms-rt, under --trace-gc). Without it the heap (some 15 MB, growing well under
  * 1 MB a minute) is collected only when it fills, incrementally, with final pauses of 3-7 ms seen.
@@ -70,35 +70,42 @@ export function prepareScheduling(
   const { nice, realtimePriority } = config.scheduling
   // V8 takes its flags with - or _ alike.
   const flags = execArgv.map((f) => f.replace(/_/g, '-'))
-  if (config.interval < FAST_INTERVAL_MS && !flags.includes(NO_MEMORY_REDUCER)) {
+  const fast = config.interval < FAST_INTERVAL_MS
+  // The flags the agent needs and lacks, all named in one hint: a fix for one must not undo another.
+  const needed = [
+    ...(realtimePriority !== undefined &&
+    !flags.includes(SINGLE_THREADED_GC) &&
+    !flags.includes('--single-threaded')
+      ? [SINGLE_THREADED_GC]
+      : []),
+    ...(fast && !flags.includes(NO_MEMORY_REDUCER) ? [NO_MEMORY_REDUCER] : []),
+  ]
+  const startAs = `start the agent as \`node ${[NO_MEMORY_REDUCER, SINGLE_THREADED_GC].join(' ')} $(command -v ipfo) agent\` (as the unit \`ipfo service install\` writes does; run it again for a unit written by an older release)`
+  // Everything a real-time priority needs is checked before anything is applied: never half done.
+  if (realtimePriority !== undefined && platform !== 'linux') {
+    throw new ConfigError(`${file}: scheduling.realtimePriority is Linux-only`, {
+      file,
+      path: 'scheduling.realtimePriority',
+      hint: fast
+        ? `an interval under ${FAST_INTERVAL_MS}ms needs it: make interval ${FAST_INTERVAL_MS}ms or more, then remove it (or use scheduling.nice)`
+        : 'remove it, or use scheduling.nice',
+    })
+  }
+  if (needed.includes(SINGLE_THREADED_GC)) {
     throw new ConfigError(
-      `${file}: interval ${config.interval}ms: this agent runs with V8's memory reducer, which about 100 s after the start collects the heap in one pause of 10-15 ms, long enough at this interval for a peer to take over from this live node`,
+      `${file}: scheduling.realtimePriority: this agent runs without ${SINGLE_THREADED_GC}; under SCHED_FIFO, V8's background GC threads wait behind the agent's own thread and the agent spins at 100 % of a core`,
       {
         file,
-        path: 'interval',
-        hint: `start the agent as \`node ${NO_MEMORY_REDUCER} ${SINGLE_THREADED_GC} $(command -v ipfo) agent\` (the unit \`ipfo service install\` writes does), or make interval ${FAST_INTERVAL_MS}ms or more`,
+        path: 'scheduling.realtimePriority',
+        hint: `${startAs}, or remove scheduling.realtimePriority`,
       },
     )
   }
-  // Everything a real-time priority needs is checked before anything is applied: never half done.
-  if (realtimePriority !== undefined) {
-    if (platform !== 'linux') {
-      throw new ConfigError(`${file}: scheduling.realtimePriority is Linux-only`, {
-        file,
-        path: 'scheduling.realtimePriority',
-        hint: 'remove it, or use scheduling.nice',
-      })
-    }
-    if (!flags.includes(SINGLE_THREADED_GC) && !flags.includes('--single-threaded')) {
-      throw new ConfigError(
-        `${file}: scheduling.realtimePriority: this agent runs without ${SINGLE_THREADED_GC}; under SCHED_FIFO, V8's background GC threads wait behind the agent's own thread and the agent spins at 100 % of a core`,
-        {
-          file,
-          path: 'scheduling.realtimePriority',
-          hint: `start the agent as \`node ${SINGLE_THREADED_GC} $(command -v ipfo) agent\` (the unit \`ipfo service install\` writes does), or remove scheduling.realtimePriority`,
-        },
-      )
-    }
+  if (needed.includes(NO_MEMORY_REDUCER)) {
+    throw new ConfigError(
+      `${file}: interval ${config.interval}ms: this agent runs with V8's memory reducer, which about 100 s after the start collects the heap in one pause of 11-16 ms, long enough at this interval for a peer to take over from this live node`,
+      { file, path: 'interval', hint: `${startAs}, or make interval ${FAST_INTERVAL_MS}ms or more` },
+    )
   }
   if (nice !== undefined) {
     try {

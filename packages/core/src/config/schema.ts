@@ -227,7 +227,7 @@ export const configSchema = z
       ),
     port: z.number().int().min(1).max(65535).default(1694).describe('The heartbeat UDP port.'),
     interval: duration(
-      'How often heartbeats are sent. At least 10ms; 5ms to 10ms only with scheduling.realtimePriority (the 5 ms profile: interval 5ms, deadAfter 15ms).',
+      'How often heartbeats are sent. At least 10ms; 5ms to 10ms only with scheduling.realtimePriority (Linux), and the agent started with node --single-threaded-gc --no-memory-reducer (the 5 ms profile: interval 5ms, deadAfter 15ms).',
     ).prefault('1s'),
     deadAfter: duration('A peer silent on every link for this long is lost.').prefault('3s'),
     links: z
@@ -284,7 +284,7 @@ export const configSchema = z
       ctx.addIssue({
         code: 'custom',
         path: ['interval'],
-        message: `${formatDuration(config.interval)} needs scheduling.realtimePriority: under ${formatDuration(MIN_PLAIN_INTERVAL_MS)}, an agent at normal priority on a busy machine runs its heartbeat timer late often enough that a peer declares it lost and takes its addresses while it is alive (measured: 5ms/15ms on two cores under stress-ng --cpu 8, dozens of late timers a minute and false takeovers); set scheduling.realtimePriority (1 is enough; the agent must run with node --single-threaded-gc, as the unit of \`ipfo service install\` does), or make interval ${formatDuration(MIN_PLAIN_INTERVAL_MS)} or more`,
+        message: `${formatDuration(config.interval)} needs scheduling.realtimePriority: under ${formatDuration(MIN_PLAIN_INTERVAL_MS)}, an agent at normal priority on a busy machine runs its heartbeat timer late often enough that a peer declares it lost and takes its addresses while it is alive (measured: 5ms/15ms on two cores under stress-ng --cpu 8, dozens of late timers a minute and false takeovers); set scheduling.realtimePriority (1 is enough; Linux only; the agent must run with node --single-threaded-gc --no-memory-reducer, as the unit of \`ipfo service install\` does), or make interval ${formatDuration(MIN_PLAIN_INTERVAL_MS)} or more`,
       })
     }
     if (config.interval >= config.deadAfter) {

@@ -60,24 +60,6 @@ describe('socatFrames', () => {
     expect(policy).toMatch(/priority: 3$/m)
   })
 
-  it('stops trying when chrt finds no socat to run', async () => {
-    const exits: string[] = []
-    const frames = socatFrames({
-      socat: join(dir, 'no-socat'),
-      frameBytes: 4,
-      realtimePriority: 1,
-      onExit: (_, m) => exits.push(m),
-    })
-    frames.start('pub0')
-    await settle()
-    expect(frames.send('pub0', Buffer.from('abcd'))).toBe(false)
-    await settle()
-    expect(frames.send('pub0', Buffer.from('abcd'))).toBe(false)
-    expect(exits).toHaveLength(1)
-    expect(exits[0]).toMatch(/failed to execute .*no-socat: No such file/)
-    frames.close()
-  })
-
   it('answers false once socat has exited, and says why', async () => {
     const { socat } = await fakeSocat('socat-fail', 'fail')
     const exits: string[] = []
@@ -89,19 +71,32 @@ describe('socatFrames', () => {
     frames.close()
   })
 
-  it('answers false when socat is not installed, and stops trying', async () => {
-    const exits: string[] = []
-    const frames = socatFrames({
-      socat: join(dir, 'no-socat'),
-      frameBytes: 4,
-      onExit: (_, m) => exits.push(m),
-    })
-    frames.start('pub0')
-    await settle()
-    expect(frames.send('pub0', Buffer.from('abcd'))).toBe(false)
-    await settle()
-    expect(frames.send('pub0', Buffer.from('abcd'))).toBe(false)
-    expect(exits).toEqual([`${join(dir, 'no-socat')} is not installed (not found in PATH)`])
-    frames.close()
-  })
+  // Started directly, spawn fails with ENOENT; through chrt (a real-time agent), chrt says so and exits.
+  it.each([
+    {
+      how: 'directly',
+      realtimePriority: undefined,
+      says: /no-socat is not installed \(not found in PATH\)$/,
+    },
+    { how: 'through chrt', realtimePriority: 1, says: /failed to execute .*no-socat: No such file/ },
+  ])(
+    'answers false when socat is not installed ($how), and stops trying',
+    async ({ realtimePriority, says }) => {
+      const exits: string[] = []
+      const frames = socatFrames({
+        socat: join(dir, 'no-socat'),
+        frameBytes: 4,
+        ...(realtimePriority === undefined ? {} : { realtimePriority }),
+        onExit: (_, m) => exits.push(m),
+      })
+      frames.start('pub0')
+      await settle()
+      expect(frames.send('pub0', Buffer.from('abcd'))).toBe(false)
+      await settle()
+      expect(frames.send('pub0', Buffer.from('abcd'))).toBe(false)
+      expect(exits).toHaveLength(1)
+      expect(exits[0]).toMatch(says)
+      frames.close()
+    },
+  )
 })

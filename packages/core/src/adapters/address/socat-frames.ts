@@ -62,8 +62,8 @@ export function socatFrames(opts: SocatFramesOptions): FrameSender {
       gone(error.code === 'ENOENT' ? `${socat} is not installed (not found in PATH)` : error.message)
     })
     child.on('exit', (code, signal) => {
-      // Through chrt, a socat not installed is chrt's "failed to execute socat: No such file".
-      if (/failed to execute .*No such file/.test(sender.stderr)) missing = true
+      // Through chrt, a socat not installed is chrt's exit code 127 ("failed to execute").
+      if (opts.realtimePriority !== undefined && code === 127) missing = true
       gone(sender.stderr.trim() || `${socat} exited (${signal ?? `code ${code}`})`)
     })
     child.stdin?.on('error', () => undefined)
