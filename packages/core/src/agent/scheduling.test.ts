@@ -174,33 +174,25 @@ describe('scheduling errors', () => {
       links: [{ name: 'l', targets: ['10.0.0.2'] }],
       scheduling: { realtimePriority: 1 },
     })
-    let error: unknown
-    try {
-      prepareScheduling(fast, 'a.yaml', 'linux', process.pid, ['--single-threaded-gc'])
-    } catch (e) {
-      error = e
+    const refusal = (platform: NodeJS.Platform, flags: string[]): ConfigError => {
+      try {
+        prepareScheduling(fast, 'a.yaml', platform, process.pid, flags)
+      } catch (e) {
+        if (e instanceof ConfigError) return e
+        throw e
+      }
+      throw new Error('expected a ConfigError')
     }
-    expect(error).toBeInstanceOf(ConfigError)
-    expect((error as ConfigError).path).toBe('interval')
-    expect((error as ConfigError).message).toContain("interval 5ms: this agent runs with V8's memory reducer")
-    expect((error as ConfigError).hint).toMatch(/node --no-memory-reducer --single-threaded-gc/)
+    const error = refusal('linux', ['--single-threaded-gc'])
+    expect(error.path).toBe('interval')
+    expect(error.message).toContain("interval 5ms: this agent runs with V8's memory reducer")
+    expect(error.hint).toMatch(/node --no-memory-reducer --single-threaded-gc/)
     // Without either flag the hint still names both: following it fixes both at once.
-    let both: unknown
-    try {
-      prepareScheduling(fast, 'a.yaml', 'linux', process.pid, [])
-    } catch (e) {
-      both = e
-    }
-    expect((both as ConfigError).hint).toMatch(/node --no-memory-reducer --single-threaded-gc/)
+    expect(refusal('linux', []).hint).toMatch(/node --no-memory-reducer --single-threaded-gc/)
     // Off Linux the way out is a longer interval, not a flag.
-    let mac: unknown
-    try {
-      prepareScheduling(fast, 'a.yaml', 'darwin', process.pid, [])
-    } catch (e) {
-      mac = e
-    }
-    expect((mac as ConfigError).message).toContain('scheduling.realtimePriority is Linux-only')
-    expect((mac as ConfigError).hint).toMatch(/make interval 10ms or more/)
+    const mac = refusal('darwin', [])
+    expect(mac.message).toContain('scheduling.realtimePriority is Linux-only')
+    expect(mac.hint).toMatch(/make interval 10ms or more/)
     // With the flag (either spelling) it goes on to the real-time checks, which pass.
     expect(
       prepareScheduling(fast, 'a.yaml', 'linux', process.pid, [
