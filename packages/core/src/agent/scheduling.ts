@@ -1,5 +1,5 @@
 import { setPriority } from 'node:os'
-import type { Config } from '../config/schema.js'
+import { type Config, MIN_PLAIN_INTERVAL_MS } from '../config/schema.js'
 import { ConfigError } from '../model/errors.js'
 import type { CommandRunner } from '../model/ports.js'
 
@@ -16,8 +16,8 @@ export const SINGLE_THREADED_GC = '--single-threaded-gc'
  */
 export const NO_MEMORY_REDUCER = '--no-memory-reducer'
 
-/** Below this interval the agent needs NO_MEMORY_REDUCER. */
-const FAST_INTERVAL_MS = 10
+/** Below this interval (the config's least without real-time) the agent needs NO_MEMORY_REDUCER. */
+const FAST_INTERVAL_MS = MIN_PLAIN_INTERVAL_MS
 
 /**
  * Applies the config's `scheduling` to this process: a nice value, and SCHED_FIFO at a real-time
