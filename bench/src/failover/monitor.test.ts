@@ -1,7 +1,37 @@
 import { describe, expect, it } from 'vitest'
-import { type AddressEvent, bothHeldMs, holdersAt, parseAddressLine, parseNeighbourLine } from './monitor.js'
+import {
+  type AddressEvent,
+  bothHeldMs,
+  holdersAt,
+  parseAddressLine,
+  parseAnnouncementLine,
+  parseNeighbourLine,
+} from './monitor.js'
 
 const VIP = '10.222.1.50'
+
+describe('tcpdump arp lines', () => {
+  const frame = (what: string) =>
+    `1796658353.949995 22:4e:72:ae:2d:35 > ff:ff:ff:ff:ff:ff, ethertype ARP (0x0806), length 42: ${what}, length 28`
+  it('takes a gratuitous request or reply for the VIP, at the kernel stamp, with the sender MAC', () => {
+    const request = parseAnnouncementLine(
+      frame(`Request who-has ${VIP} (ff:ff:ff:ff:ff:ff) tell ${VIP}`),
+      VIP,
+    )
+    expect(request?.mac).toBe('22:4e:72:ae:2d:35')
+    expect(request?.at).toBeCloseTo(1796658353949.995, 3)
+    expect(parseAnnouncementLine(frame(`Reply ${VIP} is-at 22:4e:72:ae:2d:35`), VIP)?.mac).toBe(
+      '22:4e:72:ae:2d:35',
+    )
+  })
+  it('leaves out ARP that is not an announcement of the VIP', () => {
+    // The client asking for the VIP, a node asking for the client, another address announced.
+    expect(parseAnnouncementLine(frame(`Request who-has ${VIP} tell 10.222.1.100`), VIP)).toBeUndefined()
+    expect(parseAnnouncementLine(frame(`Request who-has 10.222.1.100 tell 10.222.1.2`), VIP)).toBeUndefined()
+    expect(parseAnnouncementLine(frame('Reply 10.222.1.51 is-at 22:4e:72:ae:2d:35'), VIP)).toBeUndefined()
+    expect(parseAnnouncementLine('listening on pub0, link-type EN10MB (Ethernet)', VIP)).toBeUndefined()
+  })
+})
 
 describe('ip monitor lines', () => {
   it('reads address additions and deletions of the VIP only', () => {

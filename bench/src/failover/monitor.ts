@@ -1,5 +1,6 @@
 import { ProcessGroup } from './process-group.js'
 import { ALL_NODES, type NodeName, type Stage } from './stage.js'
+import { mustUntil } from './wait.js'
 
 export interface AddressEvent {
   readonly node: NodeName
@@ -15,6 +16,14 @@ export interface NeighbourEvent {
   readonly state: string
 }
 
+/** A gratuitous ARP for the VIP (a request or reply with the VIP as sender), seen on the client's cable. */
+export interface AnnouncementEvent {
+  /** The kernel's capture time, as tcpdump stamped it (wall clock, ms). */
+  readonly at: number
+  /** The frame's source MAC: the node that announced. */
+  readonly mac: string
+}
+
 /**
  * Netlink watchers, the benchmark's ground truth for who holds the VIP and when the client learned
  * where it went: `ip monitor address` in every node's namespace and `ip monitor neigh` in the client.
@@ -22,6 +31,11 @@ export interface NeighbourEvent {
 export interface Monitors {
   readonly addresses: readonly AddressEvent[]
   readonly neighbours: readonly NeighbourEvent[]
+  /**
+   * Gratuitous ARPs for the VIP on the client's interface (tcpdump): the one step of a takeover whose
+   * time does not depend on when a process on this busy host got to read it, for every system alike.
+   */
+  readonly announcements: readonly AnnouncementEvent[]
   stop(): Promise<void>
 }
 
@@ -50,9 +64,25 @@ export function parseNeighbourLine(line: string, vip: string): NeighbourEvent | 
   return { at: stamped.at, mac: deleted ? undefined : mac, state }
 }
 
+/**
+ * A line of `tcpdump -nn -tt -e arp` ("<epoch s.us> <src mac> > <dst mac>, ethertype ARP ...: Request
+ * who-has <ip> (...) tell <ip>" or "Reply <ip> is-at <mac>") -> an announcement of `vip`, when the
+ * frame is a gratuitous ARP for it: the VIP is its sender.
+ */
+export function parseAnnouncementLine(line: string, vip: string): AnnouncementEvent | undefined {
+  const match =
+    /^(\d+\.\d+) ([0-9a-f:]{17}) > .*ethertype ARP.*: (Request who-has (\S+) .*tell (\S+?),|Reply (\S+) is-at )/.exec(
+      line,
+    )
+  if (!match) return undefined
+  const gratuitous = match[6] === vip || (match[4] === vip && match[5] === vip)
+  return gratuitous ? { at: Number(match[1]) * 1000, mac: match[2]! } : undefined
+}
+
 export async function startMonitors(stage: Stage): Promise<Monitors> {
   const addresses: AddressEvent[] = []
   const neighbours: NeighbourEvent[] = []
+  const announcements: AnnouncementEvent[] = []
   const env = { ...process.env, TZ: 'UTC' }
   const holding = new Set<NodeName>()
   const groups = stage.nodes.map(
@@ -82,11 +112,29 @@ export async function startMonitors(stage: Stage): Promise<Monitors> {
       },
     }),
   )
-  // ip prints nothing once it listens; give it a moment to open its netlink socket.
+  const capture = new ProcessGroup(
+    'monitor-announcements',
+    ['ip', 'netns', 'exec', stage.ns('client'), 'tcpdump', '-i', 'pub0', '-nn', '-tt', '-e', '-l', 'arp'],
+    {
+      onLine: (line) => {
+        const event = parseAnnouncementLine(line.text, stage.vip)
+        if (event) announcements.push(event)
+      },
+    },
+  )
+  groups.push(capture)
+  // ip prints nothing once it listens; give it a moment to open its netlink socket. tcpdump says so.
   await new Promise((resolve) => setTimeout(resolve, 100))
+  await mustUntil(
+    'tcpdump to listen on the client',
+    () => capture.lines.some((l) => l.text.startsWith('listening on')),
+    10_000,
+  )
+  capture.lines.length = 0
   return {
     addresses,
     neighbours,
+    announcements,
     stop: async () => {
       await Promise.all(groups.map((g) => g.kill()))
     },

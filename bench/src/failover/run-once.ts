@@ -2,7 +2,7 @@ import { loadavg } from 'node:os'
 import { awaitFaultMoment, awaitSettled } from './fault-timing.js'
 import type { Fault } from './faults.js'
 import { type AddressEvent, bothHeldMs, holdersAt } from './monitor.js'
-import { rebootNode } from './node-death.js'
+import { killNode, rebootNode } from './node-death.js'
 import { healPartition, partition } from './partition.js'
 import { doubleAnswers, doubleUnicast, firstAnswer, longestGap } from './probe/answers.js'
 import { startClientProbe } from './probe/client-probe.js'
@@ -122,12 +122,13 @@ async function measure(ctx: StageContext, fault: Fault, opts: RunOptions): Promi
     const lapsesBeforeFault = etcd ? quorumLost(daemons, 'a', tStart, tFault) : 0
     // A crash is its own cut: what follows it (ipfo's guard, b's takeover) may come before kill() returns.
     const crash = fault === 'daemon-crash' || fault === 'service-death'
+    let cutAt: number | undefined
     if (fault === 'daemon-crash') await daemons.kill('a')
     else if (fault === 'service-death') await services.kill('a')
     else if (fault === 'partition') await partition(stage, 'a')
+    else if (fault === 'node-death') cutAt = await killNode(ctx, 'a')
     else await stage.cut('a')
-    const tCut = crash ? tFault : wallNow()
-    if (fault === 'node-death') await daemons.killMachine('a')
+    const tCut = crash ? tFault : (cutAt ?? wallNow())
     const tookOver = await until(
       () => firstAnswer(answers, 'b', tCut) !== undefined,
       opts.takeoverTimeoutMs,

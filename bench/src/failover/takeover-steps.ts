@@ -13,6 +13,11 @@ export interface TakeoverSteps {
   readonly decided: number | null
   /** The VIP appeared on the taker's interface (ip monitor address). */
   readonly added: number | null
+  /**
+   * The taker's first gratuitous ARP for the VIP on the client's cable, stamped by the kernel
+   * (tcpdump), so not late when this host is busy; any MAC but the failed node's (ucarp's virtual one).
+   */
+  readonly announced: number | null
   /** The client's neighbour entry for the VIP left the failed node's MAC (ip monitor neigh). */
   readonly learned: number | null
   /** The client's first answer from the taker. */
@@ -40,6 +45,7 @@ export function takeoverSteps(
 ): TakeoverSteps {
   const since = (at: number | undefined) => (at === undefined ? null : roundMs(at - t.outageStart))
   const added = monitors.addresses.find((e) => e.node === t.to && e.kind === 'add' && e.at >= t.tFault)
+  const announced = monitors.announcements.find((e) => e.at >= t.tFault && e.mac !== stage.mac(t.from))
   // Any new MAC counts: ucarp's own gratuitous ARP may name its virtual MAC, not the taker's.
   const learned = monitors.neighbours.find(
     (e) => e.at >= t.tFault && e.mac !== undefined && e.mac !== stage.mac(t.from),
@@ -47,6 +53,7 @@ export function takeoverSteps(
   return {
     decided: since(daemons.decidedAt(t.to, t.tFault)),
     added: since(added?.at),
+    announced: since(announced?.at),
     learned: since(learned?.at),
     answered: since(firstAnswer(answers, t.to, t.tCut)),
   }

@@ -13,7 +13,7 @@
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
 import { readFileSync } from 'node:fs'
-import { rebootNode } from './node-death.js'
+import { killNode, rebootNode } from './node-death.js'
 import { SETTINGS } from './settings.js'
 import { mustUntil, sleep, wallNow } from './wait.js'
 import { withStage } from './with-stage.js'
@@ -48,8 +48,7 @@ await withStage(setting, 20_000, async ({ stage, daemons, monitors }) => {
     await sleep(1000)
     const tFault = wallNow()
     const seen = daemons.log('b').length
-    await stage.cut('a')
-    await daemons.kill('a')
+    await killNode({ stage, daemons }, 'a')
     // Watched through ip monitor, not by running `ip` in a loop: that would load the CPU being measured.
     const bAdd = () => monitors.addresses.find((e) => e.node === 'b' && e.kind === 'add' && e.at >= tFault)
     await mustUntil('b to take over', () => bAdd() !== undefined, 5_000)

@@ -22,6 +22,14 @@ export interface Daemons {
    * to outlive it (ipfo's guard, in a session of its own).
    */
   killMachine(node: NodeName): Promise<void>
+  /**
+   * The machine stops dead, at once: SIGSTOP to the daemon's group and to the groups in `outside`
+   * (found beforehand with `outliving`, so that nothing is started or read between the cut and the
+   * stop). Nothing of the node runs or sends again; `killMachine` ends them later. A dead machine's
+   * CPU is not the survivors': killed at once, the processes' teardown (tens of MB to unmap) would
+   * run on the cores the taker, its service and the client share on this one host.
+   */
+  freezeMachine(node: NodeName, outside: readonly number[]): void
   /** The process groups of what the daemon runs outside its own group (ipfo's guard), for its cost. */
   outliving(node: NodeName): Promise<number[]>
   /** The node's daemon process group, while it runs. */
@@ -61,6 +69,20 @@ export function daemonSet(
     }
     return [...found]
   }
+  const killMachine = async (node: NodeName): Promise<void> => {
+    // The outside groups first, or together: a frozen guard holds the daemon's output open, and the
+    // daemon's group counts as exited only once its output closes.
+    const others = await outside(node)
+    const dying = groups[node]?.kill()
+    for (const pgid of others) {
+      try {
+        process.kill(-pgid, 'SIGKILL')
+      } catch {
+        // Gone already.
+      }
+    }
+    await dying
+  }
   // Daemons find `node`, `ip` and `arping` on PATH: put this Node first, keep the sbin directories.
   const env = {
     ...process.env,
@@ -83,11 +105,12 @@ export function daemonSet(
     async kill(node) {
       await groups[node]?.kill()
     },
-    async killMachine(node) {
-      await groups[node]?.kill()
-      for (const pgid of await outside(node)) {
+    killMachine,
+    freezeMachine(node, outsideGroups) {
+      groups[node]?.signal('SIGSTOP')
+      for (const pgid of outsideGroups) {
         try {
-          process.kill(-pgid, 'SIGKILL')
+          process.kill(-pgid, 'SIGSTOP')
         } catch {
           // Gone already.
         }
@@ -96,12 +119,28 @@ export function daemonSet(
     outliving: (node) => outside(node),
     group: (node) => (groups[node]?.running ? groups[node] : undefined),
     log: (node) => groups[node]?.lines ?? [],
-    decidedAt: (node, since) =>
-      (ran[node] ?? []).map((g) => g.lineAfter(takesOver, since)).find((line) => line !== undefined)?.at,
+    decidedAt: (node, since) => {
+      const line = (ran[node] ?? []).map((g) => g.lineAfter(takesOver, since)).find((l) => l !== undefined)
+      return line === undefined ? undefined : (ownStamp(line.text) ?? line.at)
+    },
     async killAll() {
-      await Promise.all(Object.values(groups).map((g) => g?.kill()))
+      // As machines: a node left frozen (a node death) has a guard holding its daemon's output open.
+      await Promise.all(stage.nodes.map((node) => killMachine(node)))
     },
   }
+}
+
+/**
+ * The time a daemon wrote on its own line (ipfo's JSON log: `"time":"<ISO>"`, to the millisecond),
+ * if any. Read from the pipe, a line is stamped when the benchmark gets to it, which on a busy
+ * machine is milliseconds after the daemon decided; keepalived's and ucarp's lines carry no time
+ * finer than a second, so theirs stay the time they were read.
+ */
+export function ownStamp(text: string): number | undefined {
+  const match = /"time":"(\d{4}-\d\d-\d\dT[^"]+Z)"/.exec(text)
+  if (!match) return undefined
+  const at = Date.parse(match[1]!)
+  return Number.isFinite(at) ? at : undefined
 }
 
 function netnsPids(ns: string): Promise<string[]> {

@@ -2,7 +2,7 @@ import { parseDuration } from '@ipfo/core'
 import type { Fault } from '../faults.js'
 import type { RunResult } from '../run-once.js'
 import type { Setting } from '../settings.js'
-import { quantile, summarize } from '../stats.js'
+import { quantile, roundMs, summarize } from '../stats.js'
 import type { TakeoverSteps } from '../takeover-steps.js'
 import type { FaultResult, QuorumTotals, Ratio, SteadyEntry, Target } from './report.js'
 
@@ -71,6 +71,7 @@ export function stepMedians(steps: readonly TakeoverSteps[]): FaultResult['steps
   return {
     decided: median(steps.map((s) => s.decided)),
     added: median(steps.map((s) => s.added)),
+    announced: median(steps.map((s) => s.announced)),
     learned: median(steps.map((s) => s.learned)),
     answered: median(steps.map((s) => s.answered)),
   }
@@ -149,30 +150,47 @@ export function ratios(results: readonly FaultResult[]): Ratio[] {
 }
 
 /**
- * Issue 23: from the taker's decision to the client's first answer from it, per node-death run of
- * the setting (both steps seen), median; null when no run saw both.
+ * Issue 23: from one takeover step to a later one (by default the taker's decision to the client's
+ * first answer from it), per node-death run of the setting (both steps seen), median; null when no
+ * run saw both.
  */
-export function takeoverPathMs(results: readonly FaultResult[], setting: string): number | null {
+export function takeoverPathMs(
+  results: readonly FaultResult[],
+  setting: string,
+  from: keyof TakeoverSteps = 'decided',
+  to: keyof TakeoverSteps = 'answered',
+): number | null {
   const runs = results.find((r) => r.setting === setting && r.fault === 'node-death')?.runs ?? []
-  const paths = runs.flatMap((r) =>
-    r.steps.decided !== null && r.steps.answered !== null ? [r.steps.answered - r.steps.decided] : [],
-  )
+  const paths = runs.flatMap((r) => {
+    const start = r.steps[from]
+    const end = r.steps[to]
+    return start !== null && end !== null ? [roundMs(end - start)] : []
+  })
   return medianOf(paths)
 }
 
-/** The takeover path's target: at most 2 ms median at ipfo's fast settings (10 ms, and 5 ms). */
+/**
+ * The takeover path's target: at most 2 ms median at ipfo's fast settings (10 ms, and 5 ms). The
+ * detail also gives the daemon's part alone: its decision to its first gratuitous ARP on the client's
+ * cable (kernel-stamped); the rest is the client and the service getting a core on this host.
+ */
 function takeoverPathTarget(results: readonly FaultResult[]): Target {
   const name = 'takeover path (decided to answered) <= 2 ms median, ipfo 10ms and 5ms'
   const measured = ['ipfo-10ms', 'ipfo-5ms-rt'].flatMap((id) => {
     const ms = takeoverPathMs(results, id)
-    return ms === null ? [] : [{ id, ms }]
+    return ms === null ? [] : [{ id, ms, announced: takeoverPathMs(results, id, 'decided', 'announced') }]
   })
   return measured.length === 0
     ? { name, met: null, detail: 'not measured in this run' }
     : {
         name,
         met: measured.every((m) => m.ms <= 2),
-        detail: measured.map((m) => `${m.id} ${m.ms} ms`).join(', '),
+        detail: measured
+          .map(
+            (m) =>
+              `${m.id} ${m.ms} ms${m.announced === null ? '' : ` (decided to announced on the wire ${m.announced} ms)`}`,
+          )
+          .join(', '),
       }
 }
 

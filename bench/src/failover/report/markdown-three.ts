@@ -13,7 +13,7 @@ export function threeSection(report: Report, results: readonly ThreeResult[]): s
     ms(f.outageMs?.max),
   ]
   const steps = (f: ThreeFailover) =>
-    [f.steps.decided, f.steps.added, f.steps.learned, f.steps.answered].map(ms).join(' / ')
+    [f.steps.decided, f.steps.added, f.steps.announced, f.steps.learned, f.steps.answered].map(ms).join(' / ')
   return [
     "## three nodes: a's death, then b's (node death: kill -9 + cables pulled)",
     '',
@@ -52,7 +52,8 @@ export function threeSection(report: Report, results: readonly ThreeResult[]): s
     ),
     '',
     "Steps, median ms from the start of each outage (the client's last answer from the node that died): the taker's",
-    'daemon decided / the VIP on the taker / the client learned the new MAC / the taker answered.',
+    "daemon decided / the VIP on the taker / the taker's first gratuitous ARP on the client's cable / the client learned",
+    'the new MAC / the taker answered.',
     '',
     ...header(['setting', 'a->b steps', 'b->c steps']),
     ...results.map((r) => row([label(r.setting), steps(r.first), steps(r.second)])),

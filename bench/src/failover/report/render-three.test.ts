@@ -12,7 +12,7 @@ const failover = (from: 'a' | 'b', outageMs: number | null): Failover => ({
   outageMs,
   cutMs: 1,
   faultDelayMs: 700,
-  steps: { decided: 28, added: 33, learned: 42, answered: outageMs },
+  steps: { decided: 28, added: 33, announced: 34, learned: 42, answered: outageMs },
   holdersAtFault: [from],
 })
 
@@ -104,7 +104,7 @@ describe('the three-node report', () => {
     expect(md).toContain(
       '| keepalived advert_int 0.01 | 2 (+1 failed attempts) | 2/2 | 42 | 44 | 44 | 2/2 | 50 | 60 | 60 | 0 (0 runs) | - |',
     )
-    expect(md).toContain('| ipfo 10ms/30ms | 28 / 33 / 42 / 38 | 28 / 33 / 42 / 47 |')
+    expect(md).toContain('| ipfo 10ms/30ms | 28 / 33 / 34 / 42 / 38 | 28 / 33 / 34 / 42 / 47 |')
     expect(md).toContain('- met: three nodes: ipfo 10ms median first failover <= 1.0x keepalived 0.01')
     expect(md).toContain('- keepalived-10ms three nodes: a did not come to hold the VIP')
     expect(md).not.toContain('## both links cut')

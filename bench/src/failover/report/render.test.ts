@@ -11,7 +11,7 @@ const run = (outageMs: number | null, doubles = 0): RunResult => ({
   outageMs,
   cutMs: 2,
   faultDelayMs: 700,
-  steps: { decided: 28, added: 33, learned: 42, answered: 43 },
+  steps: { decided: 28, added: 33, announced: 34, learned: 42, answered: 43 },
   doubleAnswers: { takeover: 0, return: doubles },
   doubleUnicast: 0,
   bothHeldMs: 0,
@@ -93,8 +93,9 @@ describe('report rendering', () => {
       null,
     ])
     expect(r.targets[0]!.detail).toContain('over by 16.2%')
-    // Decided at 28 ms, answered at 43 ms in each ipfo-10ms run: 15 ms from decision to answer.
-    expect(r.targets[8]).toMatchObject({ detail: 'ipfo-10ms 15 ms' })
+    // Decided at 28 ms, announced at 34, answered at 43 in each ipfo-10ms run: 15 ms from decision to
+    // answer, 6 of them to the first announcement.
+    expect(r.targets[8]).toMatchObject({ detail: 'ipfo-10ms 15 ms (decided to announced on the wire 6 ms)' })
   })
 
   it('judges a daemon crash by its outage against keepalived and by every ipfo run holding the VIP once', () => {

@@ -74,7 +74,7 @@ export interface FaultResult {
   readonly tookOver: number
   readonly doubleAnswers: { readonly takeover: number; readonly return: number; readonly runsWithAny: number }
   /** Median ms from the cut to each takeover step. */
-  readonly steps: Readonly<Record<'decided' | 'added' | 'learned' | 'answered', number | null>>
+  readonly steps: Readonly<Record<'decided' | 'added' | 'announced' | 'learned' | 'answered', number | null>>
   readonly returnOutageMs: Summary | undefined
   readonly returnCensored: number
   readonly bothHeldMs: Summary | undefined
