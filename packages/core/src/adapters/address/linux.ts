@@ -258,12 +258,14 @@ export function linuxAddressControl(opts: LinuxAddressOptions): AddressControl {
 
     async add(a, addOpts) {
       const adding = change(addArgv(a))
-      // The first gratuitous ARP goes out with the add, not after ip's answer: ip and the frame sender
-      // then run side by side rather than one after the other, which on a busy machine spares clients
-      // a millisecond or more of sending to the old holder's MAC. A client quick enough to send before
-      // the kernel has the address just sends again; if the add fails, the address could not be
-      // served from here anyway, and the checklist reports it. Only with the batch: a one-shot ip
-      // would take milliseconds to start, and the frame would be that much ahead of the address.
+      // The first gratuitous ARP goes out with the add, not after its answer. Over rtnetlink the
+      // request has reached the kernel by now (netlink-batch.ts sends it within `change` when nothing
+      // is ahead of it), so the frame never names an address not here yet. Through `ip -batch`, ip
+      // and the frame sender run side by side rather than one after the other, which on a busy
+      // machine spares clients a millisecond or more of sending to the old holder's MAC; a client
+      // quick enough to send before the kernel has the address just sends again. If the add fails,
+      // the address could not be served from here anyway, and the checklist reports it. Only with the
+      // batch: a one-shot ip would take milliseconds to start, and the frame would be that much ahead.
       if (addOpts?.announce && opts.batch && sendFrame(a)) announcedWithAdd.add(addressKey(a))
       const { argv, result } = await adding
       if (result.exitCode === 0) return

@@ -208,6 +208,39 @@ describe('netlinkBatch', () => {
     ])
   })
 
+  it('sends a request within run when nothing is ahead of it and the interface is known', async () => {
+    const { rt, calls } = fakeRt(new Map([['eth0', 2]]))
+    const nl = netlinkBatch(rt, () => fallbackRecorder().batch)
+    // Before the indexes are read: the request waits for them.
+    const first = nl.run(['addr', 'add', '10.0.0.5/24', 'dev', 'eth0'])
+    expect(calls.filter((c) => c.startsWith('new'))).toEqual([])
+    expect((await first).exitCode).toBe(0)
+    // Now the kernel has it when run returns: linux.ts's gratuitous ARP, sent next, comes after it.
+    const second = nl.run(['addr', 'add', '10.0.0.6/24', 'dev', 'eth0'])
+    expect(calls.filter((c) => c.startsWith('new'))).toEqual(['new 2 flags=1536', 'new 2 flags=1536'])
+    expect((await second).exitCode).toBe(0)
+    // One behind another waits its turn, and a refusal still reads as ip's.
+    const third = nl.run(['addr', 'add', '10.0.0.7/24', 'dev', 'eth0'])
+    const again = nl.run(['addr', 'add', '10.0.0.7/24', 'dev', 'eth0'])
+    expect(calls.filter((c) => c.startsWith('new'))).toHaveLength(3)
+    expect((await third).exitCode).toBe(0)
+    expect(await again).toMatchObject({ exitCode: 1, stderr: 'RTNETLINK answers: File exists\n' })
+  })
+
+  it('waits for the interfaces read again after a link notification before sending within run', async () => {
+    const links = new Map([['eth0', 2]])
+    const { rt, calls, notify } = fakeRt(links, { linkReadMs: 5 })
+    const nl = netlinkBatch(rt, () => fallbackRecorder().batch)
+    await nl.run(['addr', 'add', '10.0.0.5/24', 'dev', 'eth0'])
+    // eth0 made again under a new index: the old one must not be used.
+    links.set('eth0', 9)
+    notify()
+    const next = nl.run(['addr', 'add', '10.0.0.6/24', 'dev', 'eth0'])
+    expect(calls.filter((c) => c.startsWith('new'))).toEqual(['new 2 flags=1536'])
+    expect((await next).exitCode).toBe(0)
+    expect(calls.filter((c) => c.startsWith('new'))).toEqual(['new 2 flags=1536', 'new 9 flags=1536'])
+  })
+
   it('does not send a request that waited past its sendWithinMs', async () => {
     const { rt, calls } = fakeRt(new Map([['eth0', 2]]), { linkReadMs: 30 })
     const nl = netlinkBatch(rt, () => fallbackRecorder().batch)

@@ -89,6 +89,10 @@ export function netlinkBatch(
   opts: NetlinkBatchOptions = {},
 ): IpBatch {
   let indexes: Promise<Map<string, number>> | undefined
+  /** The indexes once read (and not stale since): what lets a request go out within `run`. */
+  let known: Map<string, number> | undefined
+  /** Requests asked and not answered yet: while any is, a new one waits its turn. */
+  let inFlight = 0
   let other: IpBatch | undefined
   /** One request at a time, in the order asked, as through `ip -batch`: an add then a remove stay so. */
   let queue: Promise<unknown> = Promise.resolve()
@@ -102,7 +106,9 @@ export function netlinkBatch(
       rt.addMembership('LINK')
       rt.on('message', (_, info) => {
         // A notification (not an answer): an interface came, went or was renamed.
-        if (info.groups !== 0) indexes = undefined
+        if (info.groups === 0) return
+        indexes = undefined
+        known = undefined
       })
     } catch (error) {
       opts.onError?.(`rtnetlink: not told of interface changes: ${(error as Error).message}`)
@@ -118,10 +124,16 @@ export function netlinkBatch(
           ),
       )
     indexes = reading
-    // A failed read is read again by the next request.
-    reading.catch(() => {
-      if (indexes === reading) indexes = undefined
-    })
+    known = undefined
+    reading.then(
+      (map) => {
+        if (indexes === reading) known = map
+      },
+      // A failed read is read again by the next request.
+      () => {
+        if (indexes === reading) indexes = undefined
+      },
+    )
     return reading
   }
   /** The interface's index; read again once when the name is unknown or the kernel says it is gone. */
@@ -132,13 +144,19 @@ export function netlinkBatch(
     return indexOf(dev, timeout, true)
   }
 
-  const perform = async (parsed: Parsed, timeout: number, fresh = false): Promise<CommandResult> => {
+  /** `index`: the interface's, known already: the request is then sent before the first await. */
+  const perform = async (
+    parsed: Parsed,
+    timeout: number,
+    fresh = false,
+    index: number | undefined = undefined,
+  ): Promise<CommandResult> => {
     if (parsed.op === 'ping') {
       await rt.getLink({ index: 1 }, {}, { timeout })
       return ok()
     }
     const { address } = parsed
-    const index = await indexOf(address.dev, timeout, fresh)
+    index ??= await indexOf(address.dev, timeout, fresh)
     if (index === undefined) return failed(`Cannot find device "${address.dev}"`)
     const data = { family: address.family === 4 ? AF_INET : AF_INET6, prefixlen: address.prefix, index }
     const attrs: RtAddressAttrs = {
@@ -177,6 +195,22 @@ export function netlinkBatch(
         runOpts.sendWithinMs === undefined
           ? Number.POSITIVE_INFINITY
           : performance.now() + runOpts.sendWithinMs
+      inFlight++
+      const settled = (result: Promise<CommandResult>) => {
+        queue = result
+        void result.finally(() => inFlight--)
+        return result
+      }
+      // Nothing ahead of it and the interface's index at hand: sent now, within this call. The
+      // kernel has taken an address change when the send returns, so a gratuitous ARP the caller
+      // sends next (linux.ts, with an add) never tells a client of an address not here yet.
+      const index = parsed.op === 'ping' ? undefined : known?.get(parsed.address.dev)
+      if (inFlight === 1 && index !== undefined)
+        return settled(
+          perform(parsed, timeout, false, index).catch((error: unknown) =>
+            failed(ipWords(errnoName(error), error, '', timeout)),
+          ),
+        )
       const done = queue.then(async () => {
         // As `ip -batch`'s bound: a command that waited too long (behind others, or the agent was
         // frozen) is not sent at all.
@@ -190,8 +224,7 @@ export function netlinkBatch(
           return failed(ipWords(errnoName(error), error, '', timeout))
         }
       })
-      queue = done
-      return done
+      return settled(done)
     },
     start() {
       listen()
