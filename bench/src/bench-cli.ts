@@ -45,6 +45,7 @@ export function stopOnSignals(cleanUp: () => Promise<void>, what: string): void 
     })
   }
   process.once('exit', () => {
+    ProcessGroup.killFrozen()
     for (const group of ProcessGroup.live) group.signal('SIGKILL')
   })
 }

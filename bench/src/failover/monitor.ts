@@ -125,11 +125,20 @@ export async function startMonitors(stage: Stage): Promise<Monitors> {
   groups.push(capture)
   // ip prints nothing once it listens; give it a moment to open its netlink socket. tcpdump says so.
   await new Promise((resolve) => setTimeout(resolve, 100))
-  await mustUntil(
-    'tcpdump to listen on the client',
-    () => capture.lines.some((l) => l.text.startsWith('listening on')),
-    10_000,
-  )
+  try {
+    await mustUntil(
+      'tcpdump to listen on the client',
+      () => {
+        if (!capture.running) throw new Error(`tcpdump exited: ${capture.lines.map((l) => l.text).join(' ')}`)
+        return capture.lines.some((l) => l.text.startsWith('listening on'))
+      },
+      10_000,
+    )
+  } catch (error) {
+    // Nothing left running when the stage could not be watched.
+    await Promise.all(groups.map((g) => g.kill()))
+    throw error
+  }
   capture.lines.length = 0
   return {
     addresses,

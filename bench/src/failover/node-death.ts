@@ -10,8 +10,13 @@ type Node = Pick<StageContext, 'stage' | 'daemons'>
  * outside its group is found before the cut: nothing the benchmark starts or reads competes for a
  * core in the moments the taker decides. Returns when the cables were out (wall clock, ms).
  */
-export async function killNode({ stage, daemons }: Node, node: NodeName): Promise<number> {
-  const outside = await daemons.outliving(node)
+export async function killNode(
+  { stage, daemons }: Node,
+  node: NodeName,
+  /** What the daemon runs outside its group, if already found (run-once: before the fault's moment). */
+  found?: readonly number[],
+): Promise<number> {
+  const outside = found ?? (await daemons.outliving(node))
   await stage.cut(node)
   const tCut = wallNow()
   daemons.freezeMachine(node, outside)

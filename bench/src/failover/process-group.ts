@@ -23,8 +23,26 @@ export interface ProcessGroupOptions {
  */
 export class ProcessGroup {
   static readonly live = new Set<ProcessGroup>()
+  /**
+   * Process groups the benchmark did not start but froze (a dead node's guard, Daemons.freezeMachine):
+   * stopped, they never exit on their own, so every way out of the benchmark kills them too.
+   */
+  static readonly frozen = new Set<number>()
+
+  static killFrozen(): void {
+    for (const pgid of ProcessGroup.frozen) {
+      try {
+        process.kill(-pgid, 'SIGKILL')
+      } catch {
+        // Gone already.
+      }
+    }
+    ProcessGroup.frozen.clear()
+  }
 
   static async killAll(): Promise<void> {
+    // First: a frozen guard holds its daemon's output open, and the daemon's group exits with it.
+    ProcessGroup.killFrozen()
     await Promise.all([...ProcessGroup.live].map((group) => group.kill()))
   }
 

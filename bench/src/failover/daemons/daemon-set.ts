@@ -75,6 +75,7 @@ export function daemonSet(
     const others = await outside(node)
     const dying = groups[node]?.kill()
     for (const pgid of others) {
+      ProcessGroup.frozen.delete(pgid)
       try {
         process.kill(-pgid, 'SIGKILL')
       } catch {
@@ -109,6 +110,7 @@ export function daemonSet(
     freezeMachine(node, outsideGroups) {
       groups[node]?.signal('SIGSTOP')
       for (const pgid of outsideGroups) {
+        ProcessGroup.frozen.add(pgid)
         try {
           process.kill(-pgid, 'SIGSTOP')
         } catch {

@@ -15,7 +15,7 @@ export function threeSection(report: Report, results: readonly ThreeResult[]): s
   const steps = (f: ThreeFailover) =>
     [f.steps.decided, f.steps.added, f.steps.announced, f.steps.learned, f.steps.answered].map(ms).join(' / ')
   return [
-    "## three nodes: a's death, then b's (node death: kill -9 + cables pulled)",
+    "## three nodes: a's death, then b's (node death: cables pulled, the node frozen)",
     '',
     'Nodes a, b and c share the public network (and a private link); a owns the VIP, b takes it over first and c after',
     'b (ipfo: `takers: [b, c]`, every node a peer of the other two; keepalived: priorities 150, 100, 50). First failover:',

@@ -145,7 +145,7 @@ export interface Target {
 }
 
 export const FAULT_LABEL: Readonly<Record<Fault, string>> = {
-  'node-death': 'node death (kill -9 + cables pulled)',
+  'node-death': 'node death (cables pulled, the node frozen, killed at its reboot)',
   'link-cut': 'both links cut, daemon running',
   'daemon-crash': 'daemon crash (kill -9 of the daemon alone; host, cables, service and VIP stay)',
   'service-death': "service death (kill -9 of a's service; daemon, host, cables and VIP stay)",

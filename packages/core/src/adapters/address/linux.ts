@@ -259,8 +259,9 @@ export function linuxAddressControl(opts: LinuxAddressOptions): AddressControl {
     async add(a, addOpts) {
       const adding = change(addArgv(a))
       // The first gratuitous ARP goes out with the add, not after its answer. Over rtnetlink the
-      // request has reached the kernel by now (netlink-batch.ts sends it within `change` when nothing
-      // is ahead of it), so the frame never names an address not here yet. Through `ip -batch`, ip
+      // request has as a rule reached the kernel by now (netlink-batch.ts hands it to the socket
+      // within `change` when nothing is ahead of it), so the frame does not name an address not here
+      // yet. Through `ip -batch`, ip
       // and the frame sender run side by side rather than one after the other, which on a busy
       // machine spares clients a millisecond or more of sending to the old holder's MAC; a client
       // quick enough to send before the kernel has the address just sends again. If the add fails,

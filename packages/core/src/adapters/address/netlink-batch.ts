@@ -201,9 +201,10 @@ export function netlinkBatch(
         void result.finally(() => inFlight--)
         return result
       }
-      // Nothing ahead of it and the interface's index at hand: sent now, within this call. The
-      // kernel has taken an address change when the send returns, so a gratuitous ARP the caller
-      // sends next (linux.ts, with an add) never tells a client of an address not here yet.
+      // Nothing ahead of it and the interface's index at hand: handed to the socket now, within this
+      // call, which sends at once while it has nothing queued (as at a takeover); the kernel has
+      // taken an address change when the send returns, so a gratuitous ARP the caller sends next
+      // (linux.ts, with an add) does not tell a client of an address not here yet.
       const index = parsed.op === 'ping' ? undefined : known?.get(parsed.address.dev)
       if (inFlight === 1 && index !== undefined)
         return settled(
