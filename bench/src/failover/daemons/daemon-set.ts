@@ -69,10 +69,13 @@ export function daemonSet(
     }
     return [...found]
   }
+  /** The outside groups each node's freeze stopped (freezeMachine): its kill needs no new search. */
+  const frozen: Partial<Record<NodeName, readonly number[]>> = {}
   const killMachine = async (node: NodeName): Promise<void> => {
     // The outside groups first, or together: a frozen guard holds the daemon's output open, and the
     // daemon's group counts as exited only once its output closes.
-    const others = await outside(node)
+    const others = frozen[node] ?? (await outside(node))
+    delete frozen[node]
     const dying = groups[node]?.kill()
     for (const pgid of others) {
       ProcessGroup.frozen.delete(pgid)
@@ -108,6 +111,7 @@ export function daemonSet(
     },
     killMachine,
     freezeMachine(node, outsideGroups) {
+      frozen[node] = outsideGroups
       groups[node]?.signal('SIGSTOP')
       for (const pgid of outsideGroups) {
         ProcessGroup.frozen.add(pgid)
@@ -126,8 +130,9 @@ export function daemonSet(
       return line === undefined ? undefined : (ownStamp(line.text) ?? line.at)
     },
     async killAll() {
-      // As machines: a node left frozen (a node death) has a guard holding its daemon's output open.
-      await Promise.all(stage.nodes.map((node) => killMachine(node)))
+      // A node left frozen (a node death) is killed as a machine: its guard holds its daemon's output
+      // open. The others' daemons alone, as ever: a running guard ends itself once its agent is gone.
+      await Promise.all(stage.nodes.map((node) => (frozen[node] ? killMachine(node) : groups[node]?.kill())))
     },
   }
 }
