@@ -19,7 +19,7 @@ export interface ProcessSample {
 /** What a process is, from its command line (NUL-separated argv). */
 export function roleOf(argv: readonly string[]): string {
   const joined = argv.join(' ')
-  if (joined.includes('guard/main.js')) return 'guard'
+  if (argv[0] === 'ipfo guard') return 'guard'
   if (joined.includes('bin/run.js') || joined.includes('bin/ipfo')) return 'agent'
   const exe = (argv[0] ?? '?').split('/').pop() ?? '?'
   if (exe === 'ip' && argv.includes('-batch')) return 'ip -batch'

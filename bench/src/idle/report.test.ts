@@ -8,7 +8,7 @@ describe('idle cost per process', () => {
     expect(roleOf(['/usr/bin/node', '--max-semi-space-size=1', '/x/packages/cli/bin/run.js', 'agent'])).toBe(
       'agent',
     )
-    expect(roleOf(['/usr/bin/node', '/x/packages/cli/dist/guard/main.js'])).toBe('guard')
+    expect(roleOf(['ipfo guard'])).toBe('guard')
     expect(roleOf(['ip', '-force', '-batch', '-'])).toBe('ip -batch')
     expect(roleOf(['/usr/sbin/ip', '-o', 'monitor', 'link'])).toBe('ip monitor')
     expect(roleOf(['/usr/sbin/keepalived', '-n'])).toBe('keepalived')

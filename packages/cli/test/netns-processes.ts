@@ -50,7 +50,7 @@ export async function netnsPids(ns: string): Promise<string[]> {
           ? 'ip-monitor'
           : argv[0]?.endsWith('socat') && argv.at(-2)?.startsWith('INTERFACE:')
             ? `socat ${argv.at(-2)}`
-            : argv.at(-2)?.endsWith('/guard/main.js')
+            : argv[0] === 'ipfo guard'
               ? 'guard'
               : undefined
     if (kind === undefined) continue

@@ -1,14 +1,17 @@
 import { fileURLToPath } from 'node:url'
+import { GUARD_PERL } from '@ipfo/core/guard'
 
-/** The guard's program, run by the same Node as the agent. */
-const GUARD_MAIN = fileURLToPath(new URL('./main.js', import.meta.url))
+/** What the guard runs in its place once it has acted: the report, run by the same Node as the agent. */
+const GUARD_REPORT = fileURLToPath(new URL('./report.js', import.meta.url))
 
 /**
- * How the agent starts its guard. Small heaps: the guard holds a few addresses and packets. Garbage
- * collection on its one thread: with background GC threads, a guard at real-time priority could spin
- * (see the agent's scheduling).
+ * How the agent starts its guard: a small perl program (see `@ipfo/core/guard`), told which Node and
+ * which report to run once it has acted.
  */
 export const GUARD_COMMAND = {
-  command: process.execPath,
-  args: ['--max-semi-space-size=1', '--max-old-space-size=16', '--single-threaded-gc', GUARD_MAIN],
+  command: 'perl',
+  args: ['-e', GUARD_PERL, '--', process.execPath, GUARD_REPORT],
+  // The C locale: perl warns at every start about a LANG whose locale is not installed, and the
+  // guard reads ip's and ifconfig's error messages in English.
+  env: { LC_ALL: 'C' },
 } as const

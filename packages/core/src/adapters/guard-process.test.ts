@@ -4,7 +4,6 @@ import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { EventBody } from '../model/events.js'
 import { type GuardProcess, startGuardProcess } from './guard-process.js'
-import { parseGuardLine } from './guard-protocol.js'
 
 /**
  * The agent's side of the guard, against a stand-in guard: a Node process that appends every line it
@@ -65,10 +64,10 @@ describe('the guard process, from the agent’s side', () => {
     await guard!.standDown()
     const read = await lines()
     expect(read.at(-1)).toBe('END')
-    const kinds = read.slice(0, -1).map((l) => parseGuardLine(l).t)
+    const kinds = read.slice(0, -1).map((l) => l.split(' ')[0])
     expect(kinds).toEqual(['hello', 'brief', 'brief', 'word', 'stand-down'])
-    expect(parseGuardLine(read[2]!)).toEqual({ t: 'brief', handOver: [A], keep: [] })
-    expect(parseGuardLine(read[3]!)).toEqual({ t: 'word', words: [{ link: 'lan', data: 'Bwg=' }] })
+    expect(read[2]).toBe('brief h eth0 10.0.0.100 24 4')
+    expect(read[3]).toBe('word lan 0708')
     expect(events.map((e) => e.kind)).toEqual(['guard-started'])
   })
 
@@ -93,10 +92,10 @@ describe('the guard process, from the agent’s side', () => {
     })
     expect(guard!.status().pid).not.toBe(first)
     // The new guard's first lines: hello, the current brief and the current words.
-    const again = await until(lines, (l) => l.filter((x) => x.includes('"hello"')).length === 2)
-    const second = again.slice(again.findLastIndex((l) => l.includes('"hello"')))
-    expect(second.slice(0, 3).map((l) => parseGuardLine(l).t)).toEqual(['hello', 'brief', 'word'])
-    expect(parseGuardLine(second[1]!)).toEqual({ t: 'brief', handOver: [A], keep: [] })
+    const again = await until(lines, (l) => l.filter((x) => x.startsWith('hello ')).length === 2)
+    const second = again.slice(again.findLastIndex((l) => l.startsWith('hello ')))
+    expect(second.slice(0, 3).map((l) => l.split(' ')[0])).toEqual(['hello', 'brief', 'word'])
+    expect(second[1]).toBe('brief h eth0 10.0.0.100 24 4')
   })
 
   it('queues little while a stopped guard reads nothing, and sends the latest brief once it reads again', async () => {
@@ -112,16 +111,16 @@ describe('the guard process, from the agent’s side', () => {
     } finally {
       process.kill(pid, 'SIGCONT')
     }
-    const latest = JSON.stringify({ t: 'brief', handOver: [A], keep: [] })
+    const latest = 'brief h eth0 10.0.0.100 24 4'
     await until(lines, (l) => l.includes(latest))
     await guard!.standDown()
     const read = await until(lines, (l) => l.at(-1) === 'END')
-    const words = read.filter((l) => l.includes('"word"')).length
+    const words = read.filter((l) => l.startsWith('word ')).length
     expect(words).toBeGreaterThan(0)
-    // About 1.2 kB a word: what the pipe and the 64 kB queue hold, far fewer than 2,000 (2.4 MB).
+    // About 1.8 kB a word: what the pipe and the 64 kB queue hold, far fewer than 2,000 (3.6 MB).
     expect(words).toBeLessThan(1_000)
     // The brief written before the stop last: the guard acts on the latest.
-    const briefs = read.filter((l) => l.includes('"brief"'))
+    const briefs = read.filter((l) => l.startsWith('brief'))
     expect(briefs.at(-1)).toBe(latest)
     expect(read.at(-2)).toContain('stand-down')
   })
@@ -139,14 +138,11 @@ describe('the guard process, from the agent’s side', () => {
     } finally {
       process.kill(pid, 'SIGCONT')
     }
-    const expected = JSON.stringify({
-      t: 'word',
-      words: [{ link: 'lan', data: Buffer.from(latest).toString('base64') }],
-    })
+    const expected = `word lan ${Buffer.from(latest).toString('hex')}`
     await until(lines, (l) => l.includes(expected))
     await guard!.standDown()
     const read = await until(lines, (l) => l.at(-1) === 'END')
-    expect(read.filter((l) => l.includes('"word"')).at(-1)).toBe(expected)
+    expect(read.filter((l) => l.startsWith('word ')).at(-1)).toBe(expected)
   })
 
   it('starts again, with growing waits, a guard that cannot start at all, and says why', async () => {

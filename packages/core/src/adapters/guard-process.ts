@@ -24,7 +24,9 @@ export interface GuardProcessOptions {
   /** The guard program: `ipfo`'s guard entry, run by this Node. */
   readonly command: string
   readonly args: readonly string[]
-  readonly hello: Omit<GuardHello, 't'>
+  /** Set in the guard's environment, over the agent's. */
+  readonly env?: Readonly<Record<string, string>>
+  readonly hello: GuardHello
   readonly report: (event: EventBody) => void
   /** The first wait before starting a guard that died again (default 1 s), doubling up to a minute. */
   readonly restartDelayMs?: number
@@ -79,7 +81,11 @@ export function startGuardProcess(opts: GuardProcessOptions): GuardProcess {
   function start(): void {
     let proc: ChildProcess
     try {
-      proc = spawn(opts.command, [...opts.args], { stdio: ['pipe', 'inherit', 'inherit'], detached: true })
+      proc = spawn(opts.command, [...opts.args], {
+        stdio: ['pipe', 'inherit', 'inherit'],
+        detached: true,
+        ...(opts.env ? { env: { ...process.env, ...opts.env } } : {}),
+      })
     } catch (error) {
       // ENOMEM and the like throw here rather than emit: the agent runs on, unguarded, and says so.
       child = undefined

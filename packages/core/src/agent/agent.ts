@@ -1,4 +1,4 @@
-import { dirname, join, resolve } from 'node:path'
+import { dirname, isAbsolute, join, resolve } from 'node:path'
 import { eventLogger } from '../adapters/event-log.js'
 import { type GuardProcess, type GuardProcessOptions, startGuardProcess } from '../adapters/guard-process.js'
 import { takeGuardRecord } from '../adapters/guard-record.js'
@@ -11,6 +11,7 @@ import type { Engine } from '../engine/engine-api.js'
 import { heartbeatKey, keyRing } from '../heartbeat/key-ring.js'
 import { defaultHooksDir } from '../hooks/layout.js'
 import type { Coordinator } from '../model/coordination.js'
+import { IpfoError } from '../model/errors.js'
 import type { IpfoEvent } from '../model/events.js'
 import type {
   AddressControl,
@@ -48,7 +49,12 @@ export interface AgentOptions {
    * The guard program (the CLI's guard entry): started beside the agent, it hands the addresses over
    * or keeps them if the agent dies without a word. Absent, no guard runs (tests, the demo).
    */
-  readonly guard?: { readonly command: string; readonly args: readonly string[] }
+  readonly guard?: {
+    readonly command: string
+    readonly args: readonly string[]
+    /** Set in the guard's environment, over the agent's. */
+    readonly env?: Readonly<Record<string, string>>
+  }
 }
 
 export interface RunningAgent {
@@ -107,6 +113,12 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
       new Set(missing.flatMap((m) => m.tools)),
       config.scheduling.realtimePriority,
     ))
+  // The guard is what removes this node's addresses if the agent dies: no agent starts without it.
+  const guardCommand = opts.guard?.command
+  if (guardCommand && !isAbsolute(guardCommand) && !onPath(process.env.PATH)(guardCommand))
+    throw new IpfoError(`the guard's program, ${guardCommand}, is not on PATH (${process.env.PATH ?? ''})`, {
+      hint: `install it (Debian and Ubuntu: perl-base, which is Essential; Fedora and RHEL: perl-interpreter), or put its folder on the agent's PATH: the guard removes this node's addresses if the agent dies`,
+    })
   const { prepareScheduling, checkRealtime, applyRealtime } = await import('./scheduling.js')
   const { systemCommandRunner } = await import('../adapters/command-runner.js')
   prepareScheduling(config, opts.configFile, opts.platform)

@@ -1,0 +1,238 @@
+/**
+ * The guard: a small perl program the agent starts beside itself (`perl -e GUARD_PERL -- <node>
+ * <reporter>`), in its own session, with a pipe on its stdin. It reads what the agent tells it
+ * (`adapters/guard-protocol.ts` writes the lines) until that pipe closes. A stand-down before the
+ * close is a clean stop: it exits doing nothing. Otherwise the agent died without a word (kill -9,
+ * a crash, an OOM kill) and the guard does what the last brief said: it removes the addresses a live
+ * peer will take, and only once every one of them is gone sends the last word on every link, so the
+ * peer takes over at once and never while this host still answers for an address. The others it
+ * leaves in place. Then it becomes the reporter (`exec` of Node on the CLI's guard report), which logs
+ * what it did in the agent's log and leaves a record for the next agent.
+ *
+ * Why perl and not Node: it idles at some 5 MB instead of 50, and starts in a few ms of CPU instead
+ * of some 100 (two Node starts on a busy two-core host left the running agents unscheduled past
+ * deadAfter). Shipped as a string because the package is published as compiled JS.
+ *
+ * Only perl-base modules (Essential on Debian and Ubuntu): POSIX, Socket. Time::HiRes (perl-modules)
+ * is used when present, for the report's millisecond times; without it they are the tick clock's.
+ * Nothing is set up at the agent's death that could be set up before: the sockets are bound and the
+ * targets resolved when the agent says hello, so the last word needs no lookup.
+ *
+ * Before removing, on Linux, it ends the dead agent's `ip -batch` (one an add was written to just
+ * before the crash could land after the remove; the kernel does a netlink request whole or not at
+ * all), but only when the agent led its own process group (a service manager starts it so, as does
+ * a detached start): a group it shared (a shell's job, a test runner's) holds other programs' too.
+ *
+ * Each removal is its own `ip addr del` (`ifconfig ... -alias` on macOS), all at once; an address
+ * already gone counts as removed. Each link's word goes out three times, 5 ms apart, to every target
+ * of the link: a lost datagram must not cost the peer deadAfter, and a later copy is refused as a
+ * replay, harmlessly.
+ */
+export const GUARD_PERL = String.raw`
+use strict; use warnings;
+use POSIX qw(WNOHANG);
+use Socket qw(getaddrinfo AF_INET AF_INET6 SOCK_DGRAM SOL_SOCKET SO_BROADCAST AI_NUMERICHOST AI_PASSIVE);
+$0 = 'ipfo guard';
+my ($NODE, $REPORTER) = @ARGV;
+$SIG{$_} = 'IGNORE' for qw(TERM INT HUP PIPE);
+my $AGENT = getppid();
+my $HIRES = eval { require Time::HiRes; 1 };
+my $TICKS = POSIX::sysconf(POSIX::_SC_CLK_TCK()) || 100;
+sub now_ms { return $HIRES ? Time::HiRes::time() * 1000 : (POSIX::times())[0] * 1000 / $TICKS }
+sub wall_ms { return $HIRES ? int(Time::HiRes::time() * 1000) : time() * 1000 }
+sub sleep_ms { select(undef, undef, undef, $_[0] / 1000) }
+sub say_err { syswrite(STDERR, "ipfo guard: $_[0]\n") }
+sub dec { my $s = shift; $s =~ s/%([0-9A-Fa-f]{2})/chr(hex $1)/ge; return $s }
+
+# An out-of-memory kill of the agent is one of the deaths the guard is for: it must not go first.
+if ($^O eq 'linux' && open(my $oom, '>', '/proc/self/oom_score_adj')) { print $oom "-900\n"; close $oom }
+
+sub stat_of {
+  my $pid = shift;
+  open(my $f, '<', "/proc/$pid/stat") or return;
+  my $stat = <$f>; close $f;
+  return unless defined $stat && $stat =~ /\)\s(.*)$/s;
+  return split / /, $1;
+}
+
+my (%hello, %links, %sockets, @hand, @keep, @words, $stood_down, $agent_pgid);
+
+sub bad { say_err("a line from the agent it cannot read ($_[0]): " . substr($_[1], 0, 120)) }
+
+# One socket per local address, bound now; every target resolved now.
+sub add_link {
+  my ($name, $listen, @pairs) = @_;
+  my %link = (name => $name, targets => []);
+  $links{$name} = \%link;
+  my $v6 = $listen ne '' ? $listen =~ /:/ : grep({ /:/ } @pairs[grep { $_ % 2 == 0 } 0 .. $#pairs]);
+  my $family = $v6 ? AF_INET6 : AF_INET;
+  my $local = $listen ne '' ? $listen : $v6 ? '::' : '0.0.0.0';
+  my $socket = $sockets{$local};
+  if (!$socket) {
+    my ($err, $ai) = getaddrinfo($local, 0, { family => $family, socktype => SOCK_DGRAM, flags => AI_NUMERICHOST | AI_PASSIVE });
+    if ($err) { $link{error} = "the listen address $local: $err"; return }
+    socket($socket, $family, SOCK_DGRAM, 0) or do { $link{error} = "a socket for $local: $!"; return };
+    bind($socket, $ai->{addr}) or do { $link{error} = "binding $local: $!"; return };
+    setsockopt($socket, SOL_SOCKET, SO_BROADCAST, 1) unless $v6;
+    $sockets{$local} = $socket;
+  }
+  $link{socket} = $socket;
+  while (my ($host, $port) = splice(@pairs, 0, 2)) {
+    my ($err, $ai) = getaddrinfo($host, $port, { family => $family, socktype => SOCK_DGRAM });
+    if ($err) { $link{error} = "resolving $host: $err"; return }
+    push @{$link{targets}}, { host => $host, port => $port, addr => $ai->{addr} };
+  }
+}
+
+while (defined(my $line = <STDIN>)) {
+  chomp $line;
+  next if $line =~ /^\s*$/;
+  my ($t, @f) = split / /, $line, -1;
+  @f = map { dec($_) } @f;
+  if ($t eq 'hello') {
+    if (@f != 6 || $f[0] eq '' || $f[1] !~ /^(linux|darwin)$/ || ($f[2] eq '') == ($f[3] eq '') || $f[5] eq '') { bad('hello: node, platform, log fd or path, event log, state folder', $line); next }
+    %hello = (node => $f[0], platform => $f[1], logFd => $f[2], logPath => $f[3], eventLog => $f[4], stateDir => $f[5]);
+    %links = (); close($_) for values %sockets; %sockets = ();
+    if ($f[1] eq 'linux') { my @s = stat_of($AGENT); $agent_pgid = $s[2] }
+  } elsif ($t eq 'link') {
+    if (@f < 2 || $f[0] eq '' || @f % 2 != 0 || grep({ !/^\d+$/ || $_ < 1 || $_ > 65535 } @f[map { 2 * $_ + 3 } 0 .. (@f - 4) / 2])) { bad('link: name, listen address, then host and port pairs', $line); next }
+    add_link(@f);
+  } elsif ($t eq 'brief') {
+    if (@f % 5 != 0) { bad('brief: groups of hand-or-keep, interface, ip, prefix, family', $line); next }
+    my (@h, @k, $ok);
+    $ok = 1;
+    while (my ($kind, $interface, $ip, $prefix, $family) = splice(@f, 0, 5)) {
+      if ($kind !~ /^[hk]$/ || $interface eq '' || $ip eq '' || $prefix !~ /^\d+$/ || $prefix > 128 || $family !~ /^[46]$/) { $ok = 0; last }
+      push @{$kind eq 'h' ? \@h : \@k}, { interface => $interface, ip => $ip, prefix => $prefix, family => $family };
+    }
+    if (!$ok) { bad('brief: groups of hand-or-keep, interface, ip, prefix, family', $line); next }
+    @hand = @h; @keep = @k;
+  } elsif ($t eq 'word') {
+    if (@f % 2 != 0 || grep({ !/^(?:[0-9a-f]{2})*$/ } @f[map { 2 * $_ + 1 } 0 .. @f / 2 - 1])) { bad('word: link and hex pairs', $line); next }
+    @words = ();
+    while (my ($link, $hex) = splice(@f, 0, 2)) { push @words, { link => $link, data => pack('H*', $hex) } }
+  } elsif ($t eq 'stand-down') {
+    $stood_down = 1;
+  } else {
+    bad('expected hello, link, brief, word or stand-down', $line);
+  }
+}
+my $closed = now_ms();
+# A clean stop, an agent that died before saying who it was, or nothing to hand over or keep.
+exit 0 if $stood_down || !%hello || (!@hand && !@keep);
+
+sub key_of { my $a = shift; return "$a->{ip}/$a->{prefix}\@$a->{interface}" }
+my @failures;
+
+# The dead agent's ip -batch processes, killed until none is left (500 ms at most).
+sub end_leftovers {
+  return unless defined $agent_pgid && $agent_pgid == $AGENT;
+  my $until = now_ms() + 500;
+  for (;;) {
+    my @left;
+    opendir(my $proc, '/proc') or return "reading /proc: $!";
+    for my $pid (grep { /^\d+$/ } readdir $proc) {
+      my @s = stat_of($pid);
+      next unless @s && $s[2] == $agent_pgid && $s[0] ne 'Z';
+      open(my $c, '<', "/proc/$pid/cmdline") or next;
+      my @argv = split /\0/, do { local $/; <$c> // '' }; close $c;
+      push @left, $pid if @argv && $argv[0] =~ m{(?:^|/)ip$} && grep { $_ eq '-batch' } @argv;
+    }
+    closedir $proc;
+    return if !@left;
+    return "the dead agent's ip -batch (pid " . join(', ', @left) . ") still ran 500 ms after SIGKILL" if now_ms() > $until;
+    kill 'KILL', @left;
+    sleep_ms(1);
+  }
+}
+if (@hand && $hello{platform} eq 'linux') { my $left = end_leftovers(); push @failures, $left if $left }
+
+# Every removal at once, each its own process; its output kept for the report.
+my (@runs, @removed);
+for my $a (@hand) {
+  my @argv = $hello{platform} eq 'linux' ? ('ip', 'addr', 'del', "$a->{ip}/$a->{prefix}", 'dev', $a->{interface})
+    : $a->{family} == 4 ? ('ifconfig', $a->{interface}, '-alias', $a->{ip})
+    : ('ifconfig', $a->{interface}, 'inet6', $a->{ip}, '-alias');
+  my ($r, $w);
+  if (!pipe($r, $w)) { push @failures, "removing " . key_of($a) . ": a pipe: $!"; next }
+  my $pid = fork();
+  if (!defined $pid) { push @failures, "removing " . key_of($a) . ": fork: $!"; next }
+  if ($pid == 0) {
+    close $r;
+    open(STDIN, '<', '/dev/null'); open(STDOUT, '>&', $w); open(STDERR, '>&', $w);
+    exec { $argv[0] } @argv;
+    syswrite($w, "cannot run $argv[0]: $!\n");
+    POSIX::_exit(127);
+  }
+  close $w;
+  push @runs, { address => $a, argv => \@argv, pid => $pid, out => $r };
+}
+for my $run (@runs) {
+  my $fh = $run->{out};
+  my $out = do { local $/; <$fh> // '' };
+  close $fh;
+  waitpid($run->{pid}, 0);
+  my $code = $? >> 8;
+  my $gone = $hello{platform} eq 'linux' ? qr/Cannot assign requested address|address not found/i : qr/Can't assign requested address/i;
+  if ($? == 0 || $out =~ $gone) { push @removed, key_of($run->{address}) }
+  else {
+    $out =~ s/\s+$//; $out =~ s/\n/; /g;
+    push @failures, "removing $run->{address}{ip}/$run->{address}{prefix} from $run->{address}{interface}: "
+      . join(' ', @{$run->{argv}}) . ($? & 127 ? " died of signal " . ($? & 127) : " exited $code") . ($out eq '' ? '' : ": $out");
+  }
+}
+my $took = now_ms() - $closed;
+
+# A word while an address is still here would have the peer add it too: then it waits for deadAfter.
+# (The brief is all or nothing: with anything to keep, nothing is handed over and no word goes out.)
+my @last_word;
+if (!@failures && @removed) {
+  my (%sent, %error, $first);
+  for my $copy (0 .. 2) {
+    sleep_ms(5) if $copy > 0;
+    for my $word (@words) {
+      my $link = $links{$word->{link}};
+      if (!$link) { $error{$word->{link}} = "no link named $word->{link} in the agent's hello"; next }
+      if ($link->{error}) { $error{$word->{link}} = $link->{error}; next }
+      my $all = 1;
+      for my $t (@{$link->{targets}}) {
+        next if defined send($link->{socket}, $word->{data}, 0, $t->{addr});
+        $error{$word->{link}} = "sending to $t->{host} port $t->{port}: $!";
+        $all = 0;
+      }
+      next unless $all;
+      $sent{$word->{link}} = 1;
+      $first //= now_ms() - $closed;
+    }
+  }
+  $took = $first if defined $first;
+  for my $word (@words) {
+    if ($sent{$word->{link}}) { push @last_word, $word->{link} }
+    else { push @failures, "last word on $word->{link}: $error{$word->{link}}" }
+  }
+}
+
+sub js {
+  my $s = shift;
+  $s =~ s/(["\\])/\\$1/g;
+  $s =~ s/([\x00-\x1f])/sprintf('\\u%04x', ord $1)/ge;
+  return qq("$s");
+}
+sub list { return '[' . join(',', map { js($_) } @_) . ']' }
+my $report = '{' . join(',',
+  '"time":' . wall_ms(),
+  '"node":' . js($hello{node}),
+  '"removed":' . list(@removed),
+  '"kept":' . list(map { key_of($_) } @keep),
+  '"lastWord":' . list(@last_word),
+  '"failures":' . list(@failures),
+  '"tookMs":' . sprintf('%.1f', $took),
+  ($hello{logFd} ne '' ? '"log":' . ($hello{logFd} + 0) : '"log":' . js($hello{logPath})),
+  ($hello{eventLog} ne '' ? ('"eventLog":' . js($hello{eventLog})) : ()),
+  '"stateDir":' . js($hello{stateDir}),
+) . '}';
+# What it did is done: the rest, logging it, is Node's (the agent's own logger and record files).
+if (defined $NODE && defined $REPORTER) { exec { $NODE } $NODE, $REPORTER, $report }
+say_err('could not start the report (' . ($NODE // 'no node') . ' ' . ($REPORTER // 'no reporter') . "): $!; what it did: $report");
+exit 1;
+`
