@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises'
 import { sampleGroup, statFields } from '../failover/cost.js'
+import { GUARD_COMMAND_LINE } from '../failover/daemons/guard-command-line.js'
 
 /** Clock ticks per second of /proc/<pid>/stat times (USER_HZ): 100 on every Linux we target. */
 const USER_HZ = 100
@@ -19,7 +20,7 @@ export interface ProcessSample {
 /** What a process is, from its command line (NUL-separated argv). */
 export function roleOf(argv: readonly string[]): string {
   const joined = argv.join(' ')
-  if (argv[0] === 'ipfo guard') return 'guard'
+  if (GUARD_COMMAND_LINE.test(joined)) return 'guard'
   if (joined.includes('bin/run.js') || joined.includes('bin/ipfo')) return 'agent'
   const exe = (argv[0] ?? '?').split('/').pop() ?? '?'
   if (exe === 'ip' && argv.includes('-batch')) return 'ip -batch'

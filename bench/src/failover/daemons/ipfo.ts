@@ -6,6 +6,7 @@ import { SERVICE_URL } from '../probe/client-probe.js'
 import { METRICS_PORT, type Setting } from '../settings.js'
 import type { NodeName, Stage } from '../stage.js'
 import { type Daemons, daemonSet } from './daemon-set.js'
+import { GUARD_COMMAND_LINE } from './guard-command-line.js'
 
 // The agent runs as `node <AGENT_NODE_FLAGS> <IPFO_BIN>`, with the Node flags `ipfo service install`
 // writes into the systemd unit and the launchd plist: the benchmark measures the agent as installed.
@@ -135,6 +136,6 @@ export async function ipfoDaemons(
     ],
     /"kind":"acquiring"/,
     () => [],
-    /\/guard\/main\.js/,
+    GUARD_COMMAND_LINE,
   )
 }

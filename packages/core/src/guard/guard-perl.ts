@@ -231,7 +231,9 @@ my $report = '{' . join(',',
   ($hello{eventLog} ne '' ? ('"eventLog":' . js($hello{eventLog})) : ()),
   '"stateDir":' . js($hello{stateDir}),
 ) . '}';
-# What it did is done: the rest, logging it, is Node's (the agent's own logger and record files).
+# What it did is done: the rest, logging it, is Node's (the agent's own logger and record files), at
+# a lower priority: starting Node takes some 100 ms of CPU, which the host's other work comes before.
+POSIX::nice(10);
 if (defined $NODE && defined $REPORTER) { exec { $NODE } $NODE, $REPORTER, $report }
 say_err('could not start the report (' . ($NODE // 'no node') . ' ' . ($REPORTER // 'no reporter') . "): $!; what it did: $report");
 exit 1;
