@@ -18,7 +18,7 @@ const allowed = {
   hooks: ['model', 'config', 'state-machine'],
   engine: ['model', 'config', 'heartbeat', 'state-machine'],
   adapters: ['model', 'config', 'heartbeat', 'hooks'],
-  // The guard process: what it reads from the agent and the ports it acts through, nothing of the engine.
+  // The guard: its perl program and the report it hands over to (logging, the record), nothing of the engine.
   guard: ['model', 'adapters'],
 }
 const coreFolders = [

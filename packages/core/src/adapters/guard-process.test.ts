@@ -39,7 +39,7 @@ async function standIn() {
   guard = startGuardProcess({
     command: process.execPath,
     args: ['-e', STAND_IN, out],
-    hello: { node: 'a', platform: 'linux', links: [], log: 1, stateDir: dir },
+    hello: { node: 'a', platform: 'linux', links: [], log: 1, stateDir: dir, agentPid: process.pid },
     report: (e) => events.push(e),
     restartDelayMs: 50,
   })
@@ -151,7 +151,7 @@ describe('the guard process, from the agent’s side', () => {
     guard = startGuardProcess({
       command: join(dir, 'no-such-guard'),
       args: [],
-      hello: { node: 'a', platform: 'linux', links: [], log: 1, stateDir: dir },
+      hello: { node: 'a', platform: 'linux', links: [], log: 1, stateDir: dir, agentPid: process.pid },
       report: (e) => events.push(e),
       restartDelayMs: 20,
     })

@@ -21,11 +21,11 @@ export interface GuardProcess extends GuardPort {
 }
 
 export interface GuardProcessOptions {
-  /** The guard program: `ipfo`'s guard entry, run by this Node. */
+  /** The guard program (perl, with the guard's script in `args`: see `@ipfo/core/guard`). */
   readonly command: string
   readonly args: readonly string[]
-  /** Set in the guard's environment, over the agent's. */
-  readonly env?: Readonly<Record<string, string>>
+  /** Set in the guard's environment, over the agent's; null removes a variable. */
+  readonly env?: Readonly<Record<string, string | null>>
   readonly hello: GuardHello
   readonly report: (event: EventBody) => void
   /** The first wait before starting a guard that died again (default 1 s), doubling up to a minute. */
@@ -35,6 +35,16 @@ export interface GuardProcessOptions {
 /** Words are dropped rather than queued past this: a stopped guard must not grow the agent's memory. */
 const MAX_QUEUED_BYTES = 64 * 1024
 const MAX_RESTART_DELAY_MS = 60_000
+
+/** The agent's environment with `changes` made. */
+function environment(changes: Readonly<Record<string, string | null>>): NodeJS.ProcessEnv {
+  const env = { ...process.env }
+  for (const [name, value] of Object.entries(changes)) {
+    if (value === null) delete env[name]
+    else env[name] = value
+  }
+  return env
+}
 
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error))
 
@@ -84,7 +94,7 @@ export function startGuardProcess(opts: GuardProcessOptions): GuardProcess {
       proc = spawn(opts.command, [...opts.args], {
         stdio: ['pipe', 'inherit', 'inherit'],
         detached: true,
-        ...(opts.env ? { env: { ...process.env, ...opts.env } } : {}),
+        ...(opts.env ? { env: environment(opts.env) } : {}),
       })
     } catch (error) {
       // ENOMEM and the like throw here rather than emit: the agent runs on, unguarded, and says so.

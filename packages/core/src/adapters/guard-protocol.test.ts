@@ -26,16 +26,19 @@ describe('the guard protocol', () => {
       log: 1,
       eventLog: '/var/log/ipfo events.jsonl',
       stateDir: '/var/lib/ipfo 100%',
+      agentPid: 4242,
     })
     expect(hello.endsWith('\n')).toBe(true)
     expect(fieldsOf(hello)).toEqual([
-      ['hello', 'a b\nc', 'linux', '1', '', '/var/log/ipfo events.jsonl', '/var/lib/ipfo 100%'],
+      ['hello', 'a b\nc', 'linux', '1', '', '/var/log/ipfo events.jsonl', '/var/lib/ipfo 100%', '4242'],
       ['link', 'private', '10.1.0.1', '10.1.0.2', '1694'],
       ['link', 'public', '', 'fe80::2%eth0', '1694', '10.0.0.3', '1700'],
     ])
     expect(
-      fieldsOf(helloLine({ node: 'a', platform: 'darwin', links: [], log: '/l og', stateDir: '/s' })),
-    ).toEqual([['hello', 'a', 'darwin', '', '/l og', '', '/s']])
+      fieldsOf(
+        helloLine({ node: 'a', platform: 'darwin', links: [], log: '/l og', stateDir: '/s', agentPid: 7 }),
+      ),
+    ).toEqual([['hello', 'a', 'darwin', '', '/l og', '', '/s', '7']])
     const A = { interface: 'eth0', ip: '10.0.0.100', prefix: 24, family: 4 } as const
     const B = { interface: 'eth1', ip: 'fd00::5', prefix: 64, family: 6 } as const
     expect(fieldsOf(briefLine({ handOver: [A], keep: [B] }))).toEqual([

@@ -9,7 +9,7 @@ import type { GuardBrief, LastWord } from '../model/ports.js'
  * gone, in the agent's own log.
  *
  * - `hello` first: node, platform, log (a file descriptor, or empty), log path (or empty), event log
- *   (or empty), state folder. Then a `link` line for each link: name, listen address (or empty), and
+ *   (or empty), state folder, the agent's pid. Then a `link` line for each link: name, listen address (or empty), and
  *   a host and a port for each target.
  * - `brief`: what to remove and what to keep, in groups of five: `h` (hand over) or `k` (keep),
  *   interface, ip, prefix, family. The latest replaces the earlier.
@@ -30,6 +30,11 @@ export interface GuardHello {
   readonly eventLog?: string
   /** Where the guard leaves `guard-acted.json` for the agent's next start. */
   readonly stateDir: string
+  /**
+   * The agent's pid: the guard ends the dead agent's leftovers only while the agent is its parent (not
+   * if the agent died before the guard ran, and the guard's parent is init or a subreaper).
+   */
+  readonly agentPid: number
 }
 
 const line = (word: string, fields: readonly (string | number)[]) =>
@@ -44,6 +49,7 @@ export const helloLine = (h: GuardHello): string =>
     typeof h.log === 'string' ? h.log : '',
     h.eventLog ?? '',
     h.stateDir,
+    h.agentPid,
   ]) +
   h.links
     .map((l) => line('link', [l.name, l.listen ?? '', ...l.targets.flatMap((t) => [t.host, t.port])]))

@@ -5,7 +5,7 @@ import { takeGuardRecord } from '../adapters/guard-record.js'
 import { fileJournal, fileReplayStore } from '../adapters/journal-files.js'
 import { systemClock } from '../adapters/system-clock.js'
 import { parseTarget, udpTransport } from '../adapters/udp-transport.js'
-import type { Config } from '../config/schema.js'
+import { type Config, MIN_PLAIN_INTERVAL_MS } from '../config/schema.js'
 import { createEngine } from '../engine/engine.js'
 import type { Engine } from '../engine/engine-api.js'
 import { heartbeatKey, keyRing } from '../heartbeat/key-ring.js'
@@ -46,14 +46,14 @@ export interface AgentOptions {
   /** Where optional tools (socat, arping, na6) are looked for; default: the PATH variable. */
   readonly path?: string
   /**
-   * The guard program (the CLI's guard entry): started beside the agent, it hands the addresses over
+   * The guard program (the CLI's `GUARD_COMMAND`, perl): started beside the agent, it hands the addresses over
    * or keeps them if the agent dies without a word. Absent, no guard runs (tests, the demo).
    */
   readonly guard?: {
     readonly command: string
     readonly args: readonly string[]
-    /** Set in the guard's environment, over the agent's. */
-    readonly env?: Readonly<Record<string, string>>
+    /** Set in the guard's environment, over the agent's; null removes a variable. */
+    readonly env?: Readonly<Record<string, string | null>>
   }
 }
 
@@ -189,12 +189,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     await metrics?.close()
     throw error
   }
-  // Real-time only now that the start's work is done (prepareScheduling says why). checkRealtime
-  // showed it can be had: should it fail now, the agent says so and runs on at normal priority.
-  await applyRealtime(config, opts.configFile, systemCommandRunner).catch((error: Error) =>
-    report({ kind: 'error', message: `${error.message}; running at normal priority`, context: 'scheduling' }),
-  )
-  return {
+  const running: RunningAgent = {
     config,
     engine,
     async stop(stopOpts = {}) {
@@ -210,6 +205,27 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
       fileLog?.flush()
     },
   }
+  // Real-time only now that the start's work is done (prepareScheduling says why). checkRealtime
+  // showed it can be had. Should it fail now, an agent at 10 ms or more says so and runs on at
+  // normal priority; a faster one, which the config allows only at real-time priority, stops as on
+  // SIGTERM (its addresses released or kept as `onStop` says) and the start fails.
+  try {
+    await applyRealtime(config, opts.configFile, systemCommandRunner)
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error)
+    if (config.interval >= MIN_PLAIN_INTERVAL_MS) {
+      report({ kind: 'error', message: `${message}; running at normal priority`, context: 'scheduling' })
+    } else {
+      report({
+        kind: 'error',
+        message: `${message}; stopping: an interval under ${MIN_PLAIN_INTERVAL_MS}ms is safe only at real-time priority`,
+        context: 'scheduling',
+      })
+      await running.stop()
+      throw error
+    }
+  }
+  return running
 }
 
 /** A relative hooks.dir is relative to the config file's folder, as `key` is and as `ipfo hooks add` reads it. */
@@ -394,6 +410,7 @@ function guardOptions(
       log: opts.log ?? 1,
       ...(config.paths.eventLog ? { eventLog: config.paths.eventLog } : {}),
       stateDir: config.paths.stateDir,
+      agentPid: process.pid,
     },
   }
 }

@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { createSocket, type Socket } from 'node:dgram'
-import { existsSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -8,7 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { briefLine, helloLine, STAND_DOWN_LINE, wordLine } from '../adapters/guard-protocol.js'
 import type { InterfaceAddress } from '../model/ip.js'
 import { GUARD_PERL } from './guard-perl.js'
-import { readGuardReport } from './report.js'
+import { type GuardReport, readGuardReport } from './report.js'
 
 /**
  * The guard program itself, run with perl as the agent runs it, on loopback: a stand-in `ip` first
@@ -20,14 +20,19 @@ import { readGuardReport } from './report.js'
 const A: InterfaceAddress = { interface: 'eth0', ip: '10.0.0.100', prefix: 24, family: 4 }
 const B: InterfaceAddress = { interface: 'eth1', ip: 'fd00::5', prefix: 64, family: 6 }
 
-/** Appends its argv to `calls`; sleeps, fails or answers "already gone" as IP_MODE says. */
+/**
+ * Appends its argv to `calls`; sleeps, fails, answers "already gone" or hangs as IP_MODE says; and
+ * writes `done` when it ends (a hung one never does).
+ */
 const FAKE_IP = `#!/bin/sh
 echo "$*" >> "$IP_CALLS"
 case "$IP_MODE" in
   slow) sleep 0.2 ;;
-  fail) echo "RTNETLINK answers: Operation not permitted" >&2; exit 2 ;;
-  gone) echo "RTNETLINK answers: Cannot assign requested address" >&2; exit 2 ;;
+  fail) echo "RTNETLINK answers: Operation not permitted" >&2; echo x >> "$IP_DONE"; exit 2 ;;
+  gone) echo "RTNETLINK answers: Cannot assign requested address" >&2; echo x >> "$IP_DONE"; exit 2 ;;
+  hang) exec sleep 60 ;;
 esac
+echo x >> "$IP_DONE"
 exit 0
 `
 const REPORT = `require('node:fs').writeFileSync(process.env.REPORT_OUT, process.argv[2])`
@@ -54,30 +59,40 @@ afterEach(async () => {
 
 interface Peer {
   readonly port: number
-  /** Each datagram, as hex, and whether the ip command had been run when it came. */
-  readonly got: { hex: string; afterIp: boolean }[]
+  /** Each datagram, as hex, and how many removals had ended when it came. */
+  readonly got: { hex: string; removalsDone: number }[]
 }
-async function peer(): Promise<Peer> {
-  const s = createSocket('udp4')
+async function peer(host = '127.0.0.1'): Promise<Peer> {
+  const s = createSocket(host.includes(':') ? 'udp6' : 'udp4')
   peers.push(s)
   const got: Peer['got'] = []
-  s.on('message', (m) => got.push({ hex: m.toString('hex'), afterIp: existsSync(join(dir, 'calls')) }))
-  await new Promise<void>((r) => s.bind(0, '127.0.0.1', r))
+  const done = () => {
+    try {
+      return readFileSync(join(dir, 'done'), 'utf8').split('\n').filter(Boolean).length
+    } catch {
+      return 0
+    }
+  }
+  s.on('message', (m) => got.push({ hex: m.toString('hex'), removalsDone: done() }))
+  await new Promise<void>((r) => s.bind(0, host, r))
   return { port: s.address().port, got }
 }
 
 /**
- * Runs the guard under `sh` (its parent, as the agent is: a group leader when `leader`), writes
- * `lines`, closes the pipe and waits for the guard to end. Returns what it did.
+ * Runs the guard under `sh` (its parent, as the agent is: a group leader when `leader`), writes the
+ * lines (given the stand-in agent's pid, for the hello), closes the pipe and waits for the guard to
+ * end. Returns what it did.
  */
 async function guardOver(
-  lines: string[],
+  lines: string[] | ((agentPid: number) => string[]),
   opts: { ipMode?: string; leader?: boolean; shellBefore?: string } = {},
 ) {
   const env = {
     ...process.env,
+    LC_ALL: 'C',
     PATH: `${dir}:${process.env.PATH}`,
     IP_CALLS: join(dir, 'calls'),
+    IP_DONE: join(dir, 'done'),
     IP_MODE: opts.ipMode ?? '',
     REPORT_OUT: join(dir, 'report.json'),
     GUARD: GUARD_PERL,
@@ -91,32 +106,35 @@ async function guardOver(
   child.stderr!.on('data', (d) => {
     stderr += d
   })
-  const ended = new Promise<void>((r) => child.once('exit', () => r()))
-  child.stdin!.end(lines.join(''))
+  const ended = new Promise<void>((r) => child.once('close', () => r()))
+  child.stdin!.end((typeof lines === 'function' ? lines(child.pid!) : lines).join(''))
   await ended
   const calls = (await readFile(join(dir, 'calls'), 'utf8').catch(() => '')).split('\n').filter(Boolean)
   const reportText = await readFile(join(dir, 'report.json'), 'utf8').catch(() => undefined)
   return { calls, report: reportText === undefined ? undefined : readGuardReport(reportText), stderr }
 }
 
+/** Two links, the second over IPv6 loopback, and the agent's pid (in tests, the guard's parent `sh`). */
 async function twoLinks() {
-  const [lan, back] = [await peer(), await peer()]
+  const [lan, back] = [await peer(), await peer('::1')]
   const hello = helloLine({
     node: 'a',
     platform: 'linux',
     links: [
       { name: 'lan', targets: [{ host: '127.0.0.1', port: lan.port }] },
-      { name: 'back', listen: '127.0.0.1', targets: [{ host: '127.0.0.1', port: back.port }] },
+      { name: 'back', listen: '::1', targets: [{ host: '::1', port: back.port }] },
     ],
     log: 1,
     eventLog: '/var/log/ipfo events.jsonl',
     stateDir: join(dir, 'state 100%'),
+    agentPid: 0,
   })
   const words = wordLine([
     { link: 'lan', data: new Uint8Array([1, 2, 3]) },
     { link: 'back', data: new Uint8Array([4, 5, 6]) },
   ])
-  return { lan, back, hello, words }
+  const helloFor = (pid: number) => hello.replace(/ 0\n/, ` ${pid}\n`)
+  return { lan, back, hello, helloFor, words }
 }
 
 /** The copies of the word have all come (sent 5 ms apart): a short wait once the guard ended. */
@@ -131,9 +149,10 @@ describe.skipIf(process.platform !== 'linux')('the guard (perl), when the agentâ
     )
     await copiesIn()
     expect(calls.sort()).toEqual(['addr del 10.0.0.100/24 dev eth0', 'addr del fd00::5/64 dev eth1'])
-    // Every copy came after the removals: a word while an address is still here has the peer add it too.
-    expect(lan.got).toEqual(Array(3).fill({ hex: '010203', afterIp: true }))
-    expect(back.got).toEqual(Array(3).fill({ hex: '040506', afterIp: true }))
+    // Every copy came after both removals had ended: a word while an address is still here has the
+    // peer add it too.
+    expect(lan.got).toEqual(Array(3).fill({ hex: '010203', removalsDone: 2 }))
+    expect(back.got).toEqual(Array(3).fill({ hex: '040506', removalsDone: 2 }))
     expect(report).toMatchObject({
       node: 'a',
       removed: ['10.0.0.100/24@eth0', 'fd00::5/64@eth1'],
@@ -158,6 +177,7 @@ describe.skipIf(process.platform !== 'linux')('the guard (perl), when the agentâ
       links: [{ name: 'lan', targets: [{ host: '127.0.0.1', port: lan.port }] }],
       log: 1,
       stateDir: dir,
+      agentPid: 0,
     })
     const brief = briefLine({
       handOver: [
@@ -241,6 +261,7 @@ describe.skipIf(process.platform !== 'linux')('the guard (perl), when the agentâ
       ],
       log: '/var/log/ipfo.log',
       stateDir: dir,
+      agentPid: 0,
     })
     const words = wordLine([
       { link: 'lan', data: new Uint8Array([1]) },
@@ -279,6 +300,8 @@ describe.skipIf(process.platform !== 'linux')('the guard (perl), when the agentâ
     const { lan, hello, words } = await twoLinks()
     for (const lines of [
       [hello, briefLine({ handOver: [], keep: [] }), words],
+      // An empty brief replaces a full one.
+      [hello, briefLine({ handOver: [A], keep: [] }), words, briefLine({ handOver: [], keep: [] })],
       [briefLine({ handOver: [A], keep: [] }), words],
     ]) {
       const { calls, report, stderr } = await guardOver(lines)
@@ -318,44 +341,136 @@ describe.skipIf(process.platform !== 'linux')('the guard (perl), when the agentâ
   })
 
   it('ends the dead agentâ€™s ip -batch, and only that, when the agent led its process group', async () => {
-    const { lan, hello, words } = await twoLinks()
-    // The stand-in agent (sh, leading its own group) leaves an `ip -batch -` and a sleep running.
-    const real = (process.env.PATH ?? '').split(':').find((d) => existsSync(join(d, 'ip'))) ?? '/usr/sbin'
-    const pids = join(dir, 'pids')
-    const { report } = await guardOver([hello, briefLine({ handOver: [A], keep: [] }), words], {
-      leader: true,
-      // Once the ip has started (its command line says -batch), as an agent's had long before it died.
-      shellBefore: `sleep 30 | ${real}/ip -batch - & b=$!; sleep 31 & echo "$b $!" > ${pids}; while ! grep -q batch /proc/$b/cmdline; do sleep 0.01; done; `,
-    })
-    const [ipBatch, sleeper] = (await readFile(pids, 'utf8')).trim().split(' ').map(Number)
-    const running = async (pid: number) => {
-      const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '')
-      return stat !== '' && stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z'
-    }
-    try {
-      expect(ipBatch).toBeGreaterThan(0)
-      expect(report).toMatchObject({ removed: ['10.0.0.100/24@eth0'], failures: [] })
-      expect(await running(ipBatch!)).toBe(false)
-      expect(await running(sleeper!)).toBe(true)
-      await copiesIn()
-      expect(lan.got).toHaveLength(3)
-    } finally {
-      for (const pid of [ipBatch, sleeper]) {
-        try {
-          process.kill(pid!, 'SIGKILL')
-        } catch {}
-      }
-    }
+    const { lan, helloFor, words } = await twoLinks()
+    await withLeftovers(
+      (pid) => [helloFor(pid), briefLine({ handOver: [A], keep: [] }), words],
+      async ({ report, ipBatch, sleeper }) => {
+        expect(report).toMatchObject({ removed: ['10.0.0.100/24@eth0'], failures: [] })
+        expect(await running(ipBatch)).toBe(false)
+        expect(await running(sleeper)).toBe(true)
+      },
+    )
+    await copiesIn()
+    expect(lan.got).toHaveLength(3)
+  })
+
+  it('leaves them when its parent is not the agent that said hello (that agent died before the guard ran)', async () => {
+    const { helloFor, words } = await twoLinks()
+    await withLeftovers(
+      (pid) => [helloFor(pid + 100_000), briefLine({ handOver: [A], keep: [] }), words],
+      async ({ report, ipBatch }) => {
+        expect(report).toMatchObject({ removed: ['10.0.0.100/24@eth0'], failures: [] })
+        expect(await running(ipBatch)).toBe(true)
+      },
+    )
   })
 
   it('leaves the ip -batch of a group the agent did not lead: it is other programsâ€™ too', async () => {
-    const { hello, words } = await twoLinks()
+    const { helloFor, words } = await twoLinks()
     const other = spawn('ip', ['-batch', '-'], { stdio: ['pipe', 'ignore', 'ignore'] })
+    other.on('error', () => {})
     children.push(other)
     await expect.poll(async () => readFile(`/proc/${other.pid}/cmdline`, 'utf8')).toContain('-batch')
-    const { report } = await guardOver([hello, briefLine({ handOver: [A], keep: [] }), words])
+    const { report } = await guardOver((pid) => [
+      helloFor(pid),
+      briefLine({ handOver: [A], keep: [] }),
+      words,
+    ])
     expect(report).toMatchObject({ removed: ['10.0.0.100/24@eth0'], failures: [] })
     expect(other.exitCode).toBeNull()
     expect(other.signalCode).toBeNull()
   })
+
+  it('passes over a line cut short by the agentâ€™s death: a brief cut between two addresses is not a shorter one', async () => {
+    const { lan, hello, words } = await twoLinks()
+    const whole = briefLine({ handOver: [A, { ...A, ip: '10.0.0.101' }], keep: [] })
+    // Cut right after the first address's family: as a line, a valid brief of one address.
+    const cut = whole.slice(0, whole.indexOf(' h eth0 10.0.0.101'))
+    const { calls, report, stderr } = await guardOver([
+      hello,
+      briefLine({ handOver: [], keep: [A] }),
+      words,
+      cut,
+    ])
+    await copiesIn()
+    expect(stderr).toContain(
+      `ipfo guard: a line from the agent it cannot read (cut short: the agent died while writing it): ${cut}`,
+    )
+    // The brief before it holds: keep, so nothing removed and no word.
+    expect(calls).toEqual([])
+    expect(lan.got).toEqual([])
+    expect(report).toMatchObject({ removed: [], kept: ['10.0.0.100/24@eth0'], lastWord: [] })
+  })
+
+  it('reports a removal still running after 10 s, kills it, and sends no word', async () => {
+    const { lan, hello, words } = await twoLinks()
+    const started = Date.now()
+    const { report } = await guardOver([hello, briefLine({ handOver: [A], keep: [] }), words], {
+      ipMode: 'hang',
+    })
+    expect(Date.now() - started).toBeGreaterThanOrEqual(9_900)
+    await copiesIn()
+    expect(lan.got).toEqual([])
+    expect(report).toMatchObject({ removed: [], lastWord: [] })
+    expect(report!.failures).toEqual([
+      'removing 10.0.0.100/24 from eth0: ip addr del 10.0.0.100/24 dev eth0 still ran after 10 s; killed',
+    ])
+  }, 20_000)
+
+  it('says nothing on its error output while the agent runs and stops cleanly', async () => {
+    const { hello, words } = await twoLinks()
+    const { stderr } = await guardOver([
+      hello,
+      briefLine({ handOver: [A], keep: [] }),
+      words,
+      STAND_DOWN_LINE,
+    ])
+    expect(stderr).toBe('guard exit 0\n')
+  })
 })
+
+/** Whether a process runs (and is not a zombie). */
+async function running(pid: number): Promise<boolean> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '')
+  return stat !== '' && stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z'
+}
+
+/**
+ * The guard under a stand-in agent (sh, leading its own group) that left an `ip -batch -` and a
+ * sleep running, as an agent's had long before it died; `check` looks at what is left. Everything
+ * of the group is killed after.
+ */
+async function withLeftovers(
+  lines: (agentPid: number) => string[],
+  check: (r: { report: GuardReport | undefined; ipBatch: number; sleeper: number }) => Promise<void>,
+) {
+  const real = (process.env.PATH ?? '').split(':').find((d) => existsSync(join(d, 'ip')))
+  if (!real) throw new Error('no ip on PATH: install iproute2')
+  const pids = join(dir, 'pids')
+  let group: number | undefined
+  try {
+    const result = await guardOver(
+      (pid) => {
+        group = pid
+        return lines(pid)
+      },
+      {
+        leader: true,
+        // Once the ip has started (its command line says -batch): for 5 s at most.
+        shellBefore: `sleep 30 2>/dev/null | ${real}/ip -batch - 2>/dev/null & b=$!; sleep 31 2>/dev/null & echo "$b $!" > ${pids}; n=0; while ! grep -q batch /proc/$b/cmdline 2>/dev/null && [ $n -lt 500 ]; do sleep 0.01; n=$((n + 1)); done; `,
+      },
+    )
+    const [ipBatch, sleeper] = (await readFile(pids, 'utf8')).trim().split(' ').map(Number) as [
+      number,
+      number,
+    ]
+    expect(ipBatch).toBeGreaterThan(0)
+    await check({ report: result.report, ipBatch, sleeper })
+  } finally {
+    if (group !== undefined) {
+      try {
+        process.kill(-group, 'SIGKILL')
+      } catch {}
+    }
+  }
+}

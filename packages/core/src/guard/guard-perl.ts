@@ -13,8 +13,9 @@
  * of some 100 (two Node starts on a busy two-core host left the running agents unscheduled past
  * deadAfter). Shipped as a string because the package is published as compiled JS.
  *
- * Only perl-base modules (Essential on Debian and Ubuntu): POSIX, Socket. Time::HiRes (perl-modules)
- * is used when present, for the report's millisecond times; without it they are the tick clock's.
+ * Only perl-base modules (Essential on Debian and Ubuntu): POSIX, Socket, IO::Select. Time::HiRes
+ * (libperl on Debian, so nearly always there) is used when present, for the report's millisecond
+ * times; without it they are the tick clock's (10 ms).
  * Nothing is set up at the agent's death that could be set up before: the sockets are bound and the
  * targets resolved when the agent says hello, so the last word needs no lookup.
  *
@@ -23,22 +24,29 @@
  * all), but only when the agent led its own process group (a service manager starts it so, as does
  * a detached start): a group it shared (a shell's job, a test runner's) holds other programs' too.
  *
- * Each removal is its own `ip addr del` (`ifconfig ... -alias` on macOS), all at once; an address
- * already gone counts as removed. Each link's word goes out three times, 5 ms apart, to every target
+ * Each removal is its own `ip addr del` (`ifconfig ... -alias` on macOS), all at once, killed and
+ * reported after 10 s; an address already gone counts as removed. A line cut short (no newline: the
+ * agent died in the middle of writing it) is passed over, never acted on: a brief cut between two of
+ * its addresses would otherwise read as a shorter one. Each link's word goes out three times, 5 ms apart, to every target
  * of the link: a lost datagram must not cost the peer deadAfter, and a later copy is refused as a
  * replay, harmlessly.
  */
 export const GUARD_PERL = String.raw`
 use strict; use warnings;
-use POSIX qw(WNOHANG);
+use POSIX ();
+use IO::Select;
 use Socket qw(getaddrinfo AF_INET AF_INET6 SOCK_DGRAM SOL_SOCKET SO_BROADCAST AI_NUMERICHOST AI_PASSIVE);
 $0 = 'ipfo guard';
 my ($NODE, $REPORTER) = @ARGV;
 $SIG{$_} = 'IGNORE' for qw(TERM INT HUP PIPE);
-my $AGENT = getppid();
+my $PARENT = getppid();
 my $HIRES = eval { require Time::HiRes; 1 };
+my $MONO = $HIRES && eval { Time::HiRes::clock_gettime(Time::HiRes::CLOCK_MONOTONIC()); 1 };
 my $TICKS = POSIX::sysconf(POSIX::_SC_CLK_TCK()) || 100;
-sub now_ms { return $HIRES ? Time::HiRes::time() * 1000 : (POSIX::times())[0] * 1000 / $TICKS }
+sub now_ms {
+  return Time::HiRes::clock_gettime(Time::HiRes::CLOCK_MONOTONIC()) * 1000 if $MONO;
+  return (POSIX::times())[0] * 1000 / $TICKS;
+}
 sub wall_ms { return $HIRES ? int(Time::HiRes::time() * 1000) : time() * 1000 }
 sub sleep_ms { select(undef, undef, undef, $_[0] / 1000) }
 sub say_err { syswrite(STDERR, "ipfo guard: $_[0]\n") }
@@ -51,64 +59,75 @@ sub stat_of {
   my $pid = shift;
   open(my $f, '<', "/proc/$pid/stat") or return;
   my $stat = <$f>; close $f;
-  return unless defined $stat && $stat =~ /\)\s(.*)$/s;
+  # After the last ')': a process's name may hold one.
+  return unless defined $stat && $stat =~ /^.*\)\s(.*)\z/s;
   return split / /, $1;
 }
 
-my (%hello, %links, %sockets, @hand, @keep, @words, $stood_down, $agent_pgid);
+my (%hello, %links, %sockets, @hand, @keep, @words, $stood_down, $agent, $agent_pgid);
 
 sub bad { say_err("a line from the agent it cannot read ($_[0]): " . substr($_[1], 0, 120)) }
 
-# One socket per local address, bound now; every target resolved now.
+# One socket per local address, bound now; every target resolved now (one that cannot be is tried
+# again at the agent's death, and the others still get the word).
+sub resolve_target {
+  my ($link, $t) = @_;
+  my ($err, $ai) = getaddrinfo($t->{host}, $t->{port}, { family => $link->{family}, socktype => SOCK_DGRAM });
+  if ($err || !$ai) { $t->{error} = "resolving $t->{host}: " . ($err || 'no address'); delete $t->{addr} }
+  else { $t->{addr} = $ai->{addr}; delete $t->{error} }
+}
 sub add_link {
   my ($name, $listen, @pairs) = @_;
   my %link = (name => $name, targets => []);
   $links{$name} = \%link;
   my $v6 = $listen ne '' ? $listen =~ /:/ : grep({ /:/ } @pairs[grep { $_ % 2 == 0 } 0 .. $#pairs]);
-  my $family = $v6 ? AF_INET6 : AF_INET;
+  $link{family} = $v6 ? AF_INET6 : AF_INET;
   my $local = $listen ne '' ? $listen : $v6 ? '::' : '0.0.0.0';
   my $socket = $sockets{$local};
   if (!$socket) {
-    my ($err, $ai) = getaddrinfo($local, 0, { family => $family, socktype => SOCK_DGRAM, flags => AI_NUMERICHOST | AI_PASSIVE });
+    my ($err, $ai) = getaddrinfo($local, 0, { family => $link{family}, socktype => SOCK_DGRAM, flags => AI_NUMERICHOST | AI_PASSIVE });
     if ($err) { $link{error} = "the listen address $local: $err"; return }
-    socket($socket, $family, SOCK_DGRAM, 0) or do { $link{error} = "a socket for $local: $!"; return };
+    socket($socket, $link{family}, SOCK_DGRAM, 0) or do { $link{error} = "a socket for $local: $!"; return };
     bind($socket, $ai->{addr}) or do { $link{error} = "binding $local: $!"; return };
     setsockopt($socket, SOL_SOCKET, SO_BROADCAST, 1) unless $v6;
     $sockets{$local} = $socket;
   }
   $link{socket} = $socket;
   while (my ($host, $port) = splice(@pairs, 0, 2)) {
-    my ($err, $ai) = getaddrinfo($host, $port, { family => $family, socktype => SOCK_DGRAM });
-    if ($err) { $link{error} = "resolving $host: $err"; return }
-    push @{$link{targets}}, { host => $host, port => $port, addr => $ai->{addr} };
+    my $t = { host => $host, port => $port };
+    resolve_target(\%link, $t);
+    push @{$link{targets}}, $t;
   }
 }
 
 while (defined(my $line = <STDIN>)) {
-  chomp $line;
-  next if $line =~ /^\s*$/;
+  if ($line !~ s/\n\z//) { bad('cut short: the agent died while writing it', $line); next }
+  next if $line =~ /^\s*\z/;
   my ($t, @f) = split / /, $line, -1;
   @f = map { dec($_) } @f;
   if ($t eq 'hello') {
-    if (@f != 6 || $f[0] eq '' || $f[1] !~ /^(linux|darwin)$/ || ($f[2] eq '') == ($f[3] eq '') || $f[5] eq '') { bad('hello: node, platform, log fd or path, event log, state folder', $line); next }
+    if (@f != 7 || $f[0] eq '' || $f[1] !~ /^(?:linux|darwin)\z/ || $f[2] !~ /^\d*\z/ || ($f[2] eq '') == ($f[3] eq '') || $f[5] eq '' || $f[6] !~ /^\d+\z/) { bad('hello: node, platform, log fd or path, event log, state folder, agent pid', $line); next }
     %hello = (node => $f[0], platform => $f[1], logFd => $f[2], logPath => $f[3], eventLog => $f[4], stateDir => $f[5]);
     %links = (); close($_) for values %sockets; %sockets = ();
-    if ($f[1] eq 'linux') { my @s = stat_of($AGENT); $agent_pgid = $s[2] }
+    # The agent that started this guard, if it is still its parent (not if it died before perl ran).
+    $agent = $f[6] == $PARENT ? $PARENT : undef;
+    $agent_pgid = undef;
+    if ($f[1] eq 'linux' && defined $agent) { my @s = stat_of($agent); $agent_pgid = $s[2] }
   } elsif ($t eq 'link') {
-    if (@f < 2 || $f[0] eq '' || @f % 2 != 0 || grep({ !/^\d+$/ || $_ < 1 || $_ > 65535 } @f[map { 2 * $_ + 3 } 0 .. (@f - 4) / 2])) { bad('link: name, listen address, then host and port pairs', $line); next }
+    if (@f < 2 || $f[0] eq '' || @f % 2 != 0 || grep({ !/^\d+\z/ || $_ < 1 || $_ > 65535 } @f[map { 2 * $_ + 3 } 0 .. (@f - 4) / 2])) { bad('link: name, listen address, then host and port pairs', $line); next }
     add_link(@f);
   } elsif ($t eq 'brief') {
     if (@f % 5 != 0) { bad('brief: groups of hand-or-keep, interface, ip, prefix, family', $line); next }
     my (@h, @k, $ok);
     $ok = 1;
     while (my ($kind, $interface, $ip, $prefix, $family) = splice(@f, 0, 5)) {
-      if ($kind !~ /^[hk]$/ || $interface eq '' || $ip eq '' || $prefix !~ /^\d+$/ || $prefix > 128 || $family !~ /^[46]$/) { $ok = 0; last }
+      if ($kind !~ /^[hk]\z/ || $interface eq '' || $ip eq '' || $prefix !~ /^\d+\z/ || $prefix > 128 || $family !~ /^[46]\z/) { $ok = 0; last }
       push @{$kind eq 'h' ? \@h : \@k}, { interface => $interface, ip => $ip, prefix => $prefix, family => $family };
     }
     if (!$ok) { bad('brief: groups of hand-or-keep, interface, ip, prefix, family', $line); next }
     @hand = @h; @keep = @k;
   } elsif ($t eq 'word') {
-    if (@f % 2 != 0 || grep({ !/^(?:[0-9a-f]{2})*$/ } @f[map { 2 * $_ + 1 } 0 .. @f / 2 - 1])) { bad('word: link and hex pairs', $line); next }
+    if (@f % 2 != 0 || grep({ !/^(?:[0-9a-f]{2})*\z/ } @f[map { 2 * $_ + 1 } 0 .. @f / 2 - 1])) { bad('word: link and hex pairs', $line); next }
     @words = ();
     while (my ($link, $hex) = splice(@f, 0, 2)) { push @words, { link => $link, data => pack('H*', $hex) } }
   } elsif ($t eq 'stand-down') {
@@ -126,7 +145,7 @@ my @failures;
 
 # The dead agent's ip -batch processes, killed until none is left (500 ms at most).
 sub end_leftovers {
-  return unless defined $agent_pgid && $agent_pgid == $AGENT;
+  return unless defined $agent && defined $agent_pgid && $agent_pgid == $agent;
   my $until = now_ms() + 500;
   for (;;) {
     my @left;
@@ -160,25 +179,42 @@ for my $a (@hand) {
   if ($pid == 0) {
     close $r;
     open(STDIN, '<', '/dev/null'); open(STDOUT, '>&', $w); open(STDERR, '>&', $w);
-    exec { $argv[0] } @argv;
+    { no warnings 'exec'; exec { $argv[0] } @argv }
     syswrite($w, "cannot run $argv[0]: $!\n");
     POSIX::_exit(127);
   }
   close $w;
-  push @runs, { address => $a, argv => \@argv, pid => $pid, out => $r };
+  push @runs, { address => $a, argv => \@argv, pid => $pid, out => $r, text => '' };
+}
+# Their output until each closes it, for 10 s at most: a removal still running then is killed.
+my $reading = IO::Select->new(map { $_->{out} } @runs);
+my %run_of = map { (fileno($_->{out}) => $_) } @runs;
+my $deadline = now_ms() + 10_000;
+while ($reading->count && (my $left = $deadline - now_ms()) > 0) {
+  for my $fh ($reading->can_read($left / 1000)) {
+    my $run = $run_of{fileno $fh};
+    my $n = sysread($fh, my $chunk, 4096);
+    if ($n) { $run->{text} .= $chunk if length($run->{text}) < 4096; next }
+    $reading->remove($fh);
+    $run->{closed} = 1;
+  }
 }
 for my $run (@runs) {
-  my $fh = $run->{out};
-  my $out = do { local $/; <$fh> // '' };
-  close $fh;
-  waitpid($run->{pid}, 0);
-  my $code = $? >> 8;
+  if (!$run->{closed}) { kill 'KILL', $run->{pid}; $run->{late} = 1 }
+  close $run->{out};
+  my $reaped = waitpid($run->{pid}, 0);
+  my $status = $?;
+  my $a = $run->{address};
+  my $what = "removing $a->{ip}/$a->{prefix} from $a->{interface}: " . join(' ', @{$run->{argv}});
+  my $out = $run->{text};
+  $out =~ s/\s+\z//; $out =~ s/\n/; /g;
   my $gone = $hello{platform} eq 'linux' ? qr/Cannot assign requested address|address not found/i : qr/Can't assign requested address/i;
-  if ($? == 0 || $out =~ $gone) { push @removed, key_of($run->{address}) }
+  if ($run->{late}) { push @failures, "$what still ran after 10 s; killed" }
+  elsif ($reaped == $run->{pid} && ($status == 0 || $out =~ $gone)) { push @removed, key_of($a) }
   else {
-    $out =~ s/\s+$//; $out =~ s/\n/; /g;
-    push @failures, "removing $run->{address}{ip}/$run->{address}{prefix} from $run->{address}{interface}: "
-      . join(' ', @{$run->{argv}}) . ($? & 127 ? " died of signal " . ($? & 127) : " exited $code") . ($out eq '' ? '' : ": $out");
+    my $how = $reaped != $run->{pid} ? ' could not be waited for'
+      : $status & 127 ? ' died of signal ' . ($status & 127) : ' exited ' . ($status >> 8);
+    push @failures, $what . $how . ($out eq '' ? '' : ": $out");
   }
 }
 my $took = now_ms() - $closed;
@@ -196,6 +232,8 @@ if (!@failures && @removed) {
       if ($link->{error}) { $error{$word->{link}} = $link->{error}; next }
       my $all = 1;
       for my $t (@{$link->{targets}}) {
+        resolve_target($link, $t) if $copy == 0 && $t->{error};
+        if ($t->{error}) { $error{$word->{link}} = $t->{error}; $all = 0; next }
         next if defined send($link->{socket}, $word->{data}, 0, $t->{addr});
         $error{$word->{link}} = "sending to $t->{host} port $t->{port}: $!";
         $all = 0;
@@ -226,7 +264,7 @@ my $report = '{' . join(',',
   '"kept":' . list(map { key_of($_) } @keep),
   '"lastWord":' . list(@last_word),
   '"failures":' . list(@failures),
-  '"tookMs":' . sprintf('%.1f', $took),
+  '"tookMs":' . sprintf('%.1f', $took < 0 ? 0 : $took),
   ($hello{logFd} ne '' ? '"log":' . ($hello{logFd} + 0) : '"log":' . js($hello{logPath})),
   ($hello{eventLog} ne '' ? ('"eventLog":' . js($hello{eventLog})) : ()),
   '"stateDir":' . js($hello{stateDir}),

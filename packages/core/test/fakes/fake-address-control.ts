@@ -17,7 +17,7 @@ export class FakeAddressControl implements AddressControl {
   readonly held = new Set<string>()
   readonly log: AddressOperation[] = []
   failAddOn: string | undefined
-  /** None by default, as a platform without one; a test sets it to watch the guard rehearse. */
+  /** None by default, as a platform without one; a test sets it to watch a rehearsal. */
   rehearse?: (addresses: readonly InterfaceAddress[]) => Promise<void>
 
   /**
