@@ -75,6 +75,7 @@ describe('ipfo doctor', () => {
     expect(verdicts(checks)).toMatchObject({
       'config and key': 'pass',
       'ip installed': 'pass',
+      'perl installed': 'pass',
       'socat installed': 'pass',
       'arping installed': 'pass',
       'interface lo': 'pass',

@@ -38,4 +38,13 @@ describe('checkTools', () => {
     expect(withoutArping.find((c) => c.check === 'arping installed')?.verdict).toBe('fail')
     expect(withoutArping.find((c) => c.check === 'socat installed')?.verdict).toBe('pass')
   })
+
+  it('fails without perl: the agent does not start without its guard', async () => {
+    expect((await checkTools(config, hostWithout())).find((c) => c.check === 'perl installed')?.verdict).toBe(
+      'pass',
+    )
+    expect(
+      (await checkTools(config, hostWithout('perl'))).find((c) => c.check === 'perl installed'),
+    ).toMatchObject({ verdict: 'fail', hint: expect.stringContaining('perl-base') })
+  })
 })

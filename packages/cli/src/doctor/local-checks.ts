@@ -10,11 +10,18 @@ interface IpLink {
   addr_info?: { family: string; local: string; prefixlen: number }[]
 }
 
-/** The tools ipfo runs: iproute2 always, arping (and socat, recommended) for IPv4 addresses, na6 for IPv6 ones. */
+/** The tools ipfo runs: iproute2 and perl (the guard) always, arping (and socat, recommended) for IPv4 addresses, na6 for IPv6 ones. */
 export async function checkTools(config: Config, runner: CommandRunner): Promise<CheckResult[]> {
   const addresses = [...config.owns, ...config.peers.flatMap((p) => p.takeover)]
   const tools: { name: string; args: string[]; needed: boolean; install: string; optional?: string }[] = [
     { name: 'ip', args: ['-V'], needed: true, install: 'apt-get install iproute2' },
+    // The guard, which removes this node's addresses if the agent dies: no agent starts without it.
+    {
+      name: 'perl',
+      args: ['-v'],
+      needed: true,
+      install: 'apt-get install perl-base (Fedora, RHEL: dnf install perl-interpreter)',
+    },
     {
       name: 'socat',
       args: ['-V'],

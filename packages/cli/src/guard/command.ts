@@ -12,15 +12,15 @@ export const GUARD_COMMAND = {
   command: 'perl',
   args: ['-e', GUARD_PERL, '--', process.execPath, GUARD_REPORT],
   // The C locale: perl warns at every start about a LANG whose locale is not installed, and the
-  // guard reads ip's and ifconfig's error messages in English. None of perl's own variables: they
-  // could load modules into it or change how it writes (PERL_UNICODE, PERLIO).
+  // guard reads ip's and ifconfig's error messages in English. None of perl's own variables
+  // (PERL5OPT, PERL5LIB, PERL_UNICODE, PERLIO, ...): they could load modules into it, add the
+  // working folder to where it looks for them, or change how it writes.
   env: {
     LC_ALL: 'C',
-    PERL5OPT: null,
-    PERL5LIB: null,
-    PERLLIB: null,
-    PERL5DB: null,
-    PERL_UNICODE: null,
-    PERLIO: null,
+    ...Object.fromEntries(
+      Object.keys(process.env)
+        .filter((name) => name.startsWith('PERL'))
+        .map((name) => [name, null]),
+    ),
   },
 } as const

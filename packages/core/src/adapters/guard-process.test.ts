@@ -163,4 +163,33 @@ describe('the guard process, from the agent’s side', () => {
     expect(guard.status()).toMatchObject({ pid: null })
     expect(guard.status().restarts).toBeGreaterThanOrEqual(4)
   })
+
+  it('starts the guard with the environment the program asks for: variables set, and removed', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'ipfo-guard-'))
+    const out = join(dir, 'env.json')
+    process.env.PERL5OPT = '-Mwarnings'
+    try {
+      guard = startGuardProcess({
+        command: process.execPath,
+        args: [
+          '-e',
+          `require('node:fs').writeFileSync(process.argv[1], JSON.stringify(process.env)); process.stdin.resume()`,
+          out,
+        ],
+        env: { LC_ALL: 'C', PERL5OPT: null },
+        hello: { node: 'a', platform: 'linux', links: [], log: 1, stateDir: dir, agentPid: process.pid },
+        report: () => {},
+      })
+    } finally {
+      delete process.env.PERL5OPT
+    }
+    const env = await until(
+      async () =>
+        JSON.parse(await readFile(out, 'utf8').catch(() => 'null')) as Record<string, string> | null,
+      (e) => e !== null,
+    )
+    expect(env!.LC_ALL).toBe('C')
+    expect(env!.PERL5OPT).toBeUndefined()
+    expect(env!.PATH).toBe(process.env.PATH)
+  })
 })

@@ -4,7 +4,8 @@ import type { GuardBrief, LastWord } from '../model/ports.js'
 /**
  * What the agent tells its guard (`guard/guard-perl.ts`), one message a line on the guard's stdin: a
  * word naming the message, then its fields, each percent-encoded (`encodeURIComponent`) and separated
- * by one space, so that no value (a path with spaces, a node's name) can end a field or a line. The
+ * by one space, so that no value (a path with spaces, a node's name) can end a field or a line. Each
+ * line ends in a newline: the guard passes over a last line without one (the agent died writing it). The
  * agent writes it (guard-process.ts); nothing comes back: the guard speaks only after the agent is
  * gone, in the agent's own log.
  *

@@ -198,11 +198,11 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
       } finally {
         // Released or kept as the stop decided: the guard must not undo that.
         await guard?.standDown()
+        await control?.close()
+        await metrics?.close()
+        log.flush()
+        fileLog?.flush()
       }
-      await control?.close()
-      await metrics?.close()
-      log.flush()
-      fileLog?.flush()
     },
   }
   // Real-time only now that the start's work is done (prepareScheduling says why). checkRealtime
@@ -221,7 +221,14 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
         message: `${message}; stopping: an interval under ${MIN_PLAIN_INTERVAL_MS}ms is safe only at real-time priority`,
         context: 'scheduling',
       })
-      await running.stop()
+      // (During a reload, the restart on the old config takes back what this stop released.)
+      await running.stop().catch((stopError: unknown) =>
+        report({
+          kind: 'error',
+          message: stopError instanceof Error ? stopError.message : String(stopError),
+          context: 'stopping after scheduling failed',
+        }),
+      )
       throw error
     }
   }

@@ -31,6 +31,8 @@ case "$IP_MODE" in
   fail) echo "RTNETLINK answers: Operation not permitted" >&2; echo x >> "$IP_DONE"; exit 2 ;;
   gone) echo "RTNETLINK answers: Cannot assign requested address" >&2; echo x >> "$IP_DONE"; exit 2 ;;
   hang) exec sleep 60 ;;
+  detach) exec >/dev/null 2>&1; exec sleep 60 ;;
+  grandchild) sleep 2 & echo x >> "$IP_DONE"; exit 0 ;;
 esac
 echo x >> "$IP_DONE"
 exit 0
@@ -85,7 +87,7 @@ async function peer(host = '127.0.0.1'): Promise<Peer> {
  */
 async function guardOver(
   lines: string[] | ((agentPid: number) => string[]),
-  opts: { ipMode?: string; leader?: boolean; shellBefore?: string } = {},
+  opts: { ipMode?: string; leader?: boolean; shellBefore?: string; removalMs?: number } = {},
 ) {
   const env = {
     ...process.env,
@@ -99,7 +101,7 @@ async function guardOver(
     NODE_BIN: process.execPath,
     REPORTER: join(dir, 'report.cjs'),
   }
-  const script = `${opts.shellBefore ?? ''}perl -e "$GUARD" -- "$NODE_BIN" "$REPORTER"; echo "guard exit $?" >&2`
+  const script = `${opts.shellBefore ?? ''}perl -e "$GUARD" -- "$NODE_BIN" "$REPORTER" ${opts.removalMs ?? ''}; echo "guard exit $?" >&2`
   const child = spawn('sh', ['-c', script], { env, stdio: ['pipe', 'ignore', 'pipe'], detached: opts.leader })
   children.push(child)
   let stderr = ''
@@ -402,20 +404,68 @@ describe.skipIf(process.platform !== 'linux')('the guard (perl), when the agentâ
     expect(report).toMatchObject({ removed: [], kept: ['10.0.0.100/24@eth0'], lastWord: [] })
   })
 
-  it('reports a removal still running after 10 s, kills it, and sends no word', async () => {
+  it('kills a removal still running at its deadline (10 s; here 300 ms), reports it, and sends no word, whether or not it closed its output', async () => {
     const { lan, hello, words } = await twoLinks()
-    const started = Date.now()
-    const { report } = await guardOver([hello, briefLine({ handOver: [A], keep: [] }), words], {
-      ipMode: 'hang',
-    })
-    expect(Date.now() - started).toBeGreaterThanOrEqual(9_900)
+    for (const ipMode of ['hang', 'detach']) {
+      const started = Date.now()
+      const { report } = await guardOver([hello, briefLine({ handOver: [A], keep: [] }), words], {
+        ipMode,
+        removalMs: 300,
+      })
+      expect(Date.now() - started).toBeGreaterThanOrEqual(290)
+      expect(report).toMatchObject({ removed: [], lastWord: [] })
+      expect(report!.failures).toEqual([
+        'removing 10.0.0.100/24 from eth0: ip addr del 10.0.0.100/24 dev eth0 still ran 300 ms after it started; killed',
+      ])
+    }
     await copiesIn()
     expect(lan.got).toEqual([])
-    expect(report).toMatchObject({ removed: [], lastWord: [] })
-    expect(report!.failures).toEqual([
-      'removing 10.0.0.100/24 from eth0: ip addr del 10.0.0.100/24 dev eth0 still ran after 10 s; killed',
+  })
+
+  it('judges a removal by its exit, though something it left holds its output open', async () => {
+    const { lan, hello, words } = await twoLinks()
+    const { report } = await guardOver([hello, briefLine({ handOver: [A], keep: [] }), words], {
+      ipMode: 'grandchild',
+      removalMs: 300,
+    })
+    expect(report).toMatchObject({ removed: ['10.0.0.100/24@eth0'], lastWord: ['lan', 'back'], failures: [] })
+    await copiesIn()
+    expect(lan.got).toHaveLength(3)
+  })
+
+  it('sends to the targets of a link it could resolve, and says which it could not', async () => {
+    const [lan, back] = [await peer(), await peer('::1')]
+    const hello = helloLine({
+      node: 'a',
+      platform: 'linux',
+      links: [
+        {
+          name: 'lan',
+          listen: '127.0.0.1',
+          // An IPv6 address on an IPv4 link: it cannot be resolved, at the hello or after.
+          targets: [
+            { host: '::1', port: 1694 },
+            { host: '127.0.0.1', port: lan.port },
+          ],
+        },
+        { name: 'back', targets: [{ host: '::1', port: back.port }] },
+      ],
+      log: 1,
+      stateDir: dir,
+      agentPid: 0,
+    })
+    const words = wordLine([
+      { link: 'lan', data: new Uint8Array([1]) },
+      { link: 'back', data: new Uint8Array([2]) },
     ])
-  }, 20_000)
+    const { report } = await guardOver([hello, briefLine({ handOver: [A], keep: [] }), words])
+    await copiesIn()
+    expect(lan.got.map((g) => g.hex)).toEqual(['01', '01', '01'])
+    expect(back.got.map((g) => g.hex)).toEqual(['02', '02', '02'])
+    expect(report).toMatchObject({ removed: ['10.0.0.100/24@eth0'], lastWord: ['back'] })
+    expect(report!.failures).toHaveLength(1)
+    expect(report!.failures[0]).toMatch(/^last word on lan: resolving ::1: /)
+  })
 
   it('says nothing on its error output while the agent runs and stops cleanly', async () => {
     const { hello, words } = await twoLinks()
@@ -456,8 +506,8 @@ async function withLeftovers(
       },
       {
         leader: true,
-        // Once the ip has started (its command line says -batch): for 5 s at most.
-        shellBefore: `sleep 30 2>/dev/null | ${real}/ip -batch - 2>/dev/null & b=$!; sleep 31 2>/dev/null & echo "$b $!" > ${pids}; n=0; while ! grep -q batch /proc/$b/cmdline 2>/dev/null && [ $n -lt 500 ]; do sleep 0.01; n=$((n + 1)); done; `,
+        // Once the ip has started (the forked shell has become ip): for 5 s at most.
+        shellBefore: `sleep 30 2>/dev/null | ${real}/ip -batch - 2>/dev/null & b=$!; sleep 31 2>/dev/null & echo "$b $!" > ${pids}; n=0; while [ "$(cat /proc/$b/comm 2>/dev/null)" != ip ] && [ $n -lt 500 ]; do sleep 0.01; n=$((n + 1)); done; `,
       },
     )
     const [ipBatch, sleeper] = (await readFile(pids, 'utf8')).trim().split(' ').map(Number) as [

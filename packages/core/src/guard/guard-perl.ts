@@ -14,22 +14,24 @@
  * deadAfter). Shipped as a string because the package is published as compiled JS.
  *
  * Only perl-base modules (Essential on Debian and Ubuntu): POSIX, Socket, IO::Select. Time::HiRes
- * (libperl on Debian, so nearly always there) is used when present, for the report's millisecond
- * times; without it they are the tick clock's (10 ms).
+ * (in libperl on Debian, which the full perl brings; not in slim images) is used when present, for
+ * the report's millisecond times; without it they are the tick clock's (10 ms).
  * Nothing is set up at the agent's death that could be set up before: the sockets are bound and the
- * targets resolved when the agent says hello, so the last word needs no lookup.
+ * targets resolved when the agent says hello, so the last word needs no lookup. (A target whose name
+ * could not be resolved then is tried once more, after every resolved target has had its copies.)
  *
  * Before removing, on Linux, it ends the dead agent's `ip -batch` (one an add was written to just
  * before the crash could land after the remove; the kernel does a netlink request whole or not at
  * all), but only when the agent led its own process group (a service manager starts it so, as does
  * a detached start): a group it shared (a shell's job, a test runner's) holds other programs' too.
  *
- * Each removal is its own `ip addr del` (`ifconfig ... -alias` on macOS), all at once, killed and
- * reported after 10 s; an address already gone counts as removed. A line cut short (no newline: the
- * agent died in the middle of writing it) is passed over, never acted on: a brief cut between two of
- * its addresses would otherwise read as a shorter one. Each link's word goes out three times, 5 ms apart, to every target
- * of the link: a lost datagram must not cost the peer deadAfter, and a later copy is refused as a
- * replay, harmlessly.
+ * Each removal is its own `ip addr del` (`ifconfig ... -alias` on macOS), all at once. One not done
+ * after 10 s (the optional third argument, in ms) is killed, waited for a second more, and reported
+ * as a failure; an address already gone counts as removed. A line cut short (no newline: the agent
+ * died in the middle of writing it) is passed over, never acted on: a brief cut between two of its
+ * addresses would otherwise read as a shorter one. Each link's word goes out three times, 5 ms
+ * apart, to every target of the link: a lost datagram must not cost the peer deadAfter, and a later
+ * copy is refused as a replay, harmlessly.
  */
 export const GUARD_PERL = String.raw`
 use strict; use warnings;
@@ -37,7 +39,8 @@ use POSIX ();
 use IO::Select;
 use Socket qw(getaddrinfo AF_INET AF_INET6 SOCK_DGRAM SOL_SOCKET SO_BROADCAST AI_NUMERICHOST AI_PASSIVE);
 $0 = 'ipfo guard';
-my ($NODE, $REPORTER) = @ARGV;
+my ($NODE, $REPORTER, $REMOVAL_MS) = @ARGV;
+$REMOVAL_MS = 10_000 unless defined $REMOVAL_MS && $REMOVAL_MS =~ /^\d+\z/;
 $SIG{$_} = 'IGNORE' for qw(TERM INT HUP PIPE);
 my $PARENT = getppid();
 my $HIRES = eval { require Time::HiRes; 1 };
@@ -186,36 +189,51 @@ for my $a (@hand) {
   close $w;
   push @runs, { address => $a, argv => \@argv, pid => $pid, out => $r, text => '' };
 }
-# Their output until each closes it, for 10 s at most: a removal still running then is killed.
+# Each one's output and exit, within the deadline: output until the pipe closes, then the exit.
 my $reading = IO::Select->new(map { $_->{out} } @runs);
 my %run_of = map { (fileno($_->{out}) => $_) } @runs;
-my $deadline = now_ms() + 10_000;
-while ($reading->count && (my $left = $deadline - now_ms()) > 0) {
-  for my $fh ($reading->can_read($left / 1000)) {
-    my $run = $run_of{fileno $fh};
-    my $n = sysread($fh, my $chunk, 4096);
-    if ($n) { $run->{text} .= $chunk if length($run->{text}) < 4096; next }
-    $reading->remove($fh);
-    $run->{closed} = 1;
+sub reap {
+  my $run = shift;
+  return 1 if defined $run->{status};
+  my $pid = waitpid($run->{pid}, POSIX::WNOHANG());
+  if ($pid == $run->{pid}) { $run->{status} = $?; return 1 }
+  if ($pid < 0) { $run->{status} = -1; return 1 }
+  return 0;
+}
+my $deadline = now_ms() + $REMOVAL_MS;
+while ((my $left = $deadline - now_ms()) > 0) {
+  if ($reading->count) {
+    for my $fh ($reading->can_read($left / 1000)) {
+      my $run = $run_of{fileno $fh};
+      my $n = sysread($fh, my $chunk, 4096);
+      next if !defined $n && ($!{EINTR} || $!{EAGAIN});
+      if ($n) { $run->{text} .= $chunk if length($run->{text}) < 4096; next }
+      $run->{text} .= "(reading its output: $!)" if !defined $n;
+      $reading->remove($fh);
+    }
+  } else {
+    last if !grep { !reap($_) } @runs;
+    sleep_ms(1);
   }
 }
+# Past the deadline: what has not ended is killed and given a second more to go.
+for my $run (grep { !reap($_) } @runs) { kill 'KILL', $run->{pid}; $run->{late} = 1 }
+my $grace = now_ms() + 1000;
+sleep_ms(1) while grep({ !reap($_) } @runs) && now_ms() < $grace;
 for my $run (@runs) {
-  if (!$run->{closed}) { kill 'KILL', $run->{pid}; $run->{late} = 1 }
   close $run->{out};
-  my $reaped = waitpid($run->{pid}, 0);
-  my $status = $?;
   my $a = $run->{address};
   my $what = "removing $a->{ip}/$a->{prefix} from $a->{interface}: " . join(' ', @{$run->{argv}});
   my $out = $run->{text};
   $out =~ s/\s+\z//; $out =~ s/\n/; /g;
+  $out = $out eq '' ? '' : ": $out";
+  my $status = $run->{status};
   my $gone = $hello{platform} eq 'linux' ? qr/Cannot assign requested address|address not found/i : qr/Can't assign requested address/i;
-  if ($run->{late}) { push @failures, "$what still ran after 10 s; killed" }
-  elsif ($reaped == $run->{pid} && ($status == 0 || $out =~ $gone)) { push @removed, key_of($a) }
-  else {
-    my $how = $reaped != $run->{pid} ? ' could not be waited for'
-      : $status & 127 ? ' died of signal ' . ($status & 127) : ' exited ' . ($status >> 8);
-    push @failures, $what . $how . ($out eq '' ? '' : ": $out");
-  }
+  if (!defined $status) { push @failures, "$what did not end $REMOVAL_MS ms after it started, nor after SIGKILL$out" }
+  elsif ($run->{late}) { push @failures, "$what still ran $REMOVAL_MS ms after it started; killed$out" }
+  elsif ($status == -1) { push @failures, "$what could not be waited for$out" }
+  elsif ($status == 0 || $out =~ $gone) { push @removed, key_of($a) }
+  else { push @failures, $what . ($status & 127 ? ' died of signal ' . ($status & 127) : ' exited ' . ($status >> 8)) . $out }
 }
 my $took = now_ms() - $closed;
 
@@ -223,30 +241,29 @@ my $took = now_ms() - $closed;
 # (The brief is all or nothing: with anything to keep, nothing is handed over and no word goes out.)
 my @last_word;
 if (!@failures && @removed) {
-  my (%sent, %error, $first);
-  for my $copy (0 .. 2) {
-    sleep_ms(5) if $copy > 0;
+  my (%error, $first);
+  # Every copy to every target resolved at the hello first; the others once after (a lookup may wait).
+  for my $copy (0 .. 3) {
+    sleep_ms(5) if $copy == 1 || $copy == 2;
     for my $word (@words) {
       my $link = $links{$word->{link}};
       if (!$link) { $error{$word->{link}} = "no link named $word->{link} in the agent's hello"; next }
       if ($link->{error}) { $error{$word->{link}} = $link->{error}; next }
-      my $all = 1;
       for my $t (@{$link->{targets}}) {
-        resolve_target($link, $t) if $copy == 0 && $t->{error};
-        if ($t->{error}) { $error{$word->{link}} = $t->{error}; $all = 0; next }
-        next if defined send($link->{socket}, $word->{data}, 0, $t->{addr});
-        $error{$word->{link}} = "sending to $t->{host} port $t->{port}: $!";
-        $all = 0;
+        if ($copy == 3) { next if $t->{sent} || !$t->{error}; resolve_target($link, $t) }
+        if ($t->{error}) { $t->{why} = $t->{error}; next }
+        if (defined send($link->{socket}, $word->{data}, 0, $t->{addr})) { $t->{sent} = 1 }
+        else { $t->{why} = "sending to $t->{host} port $t->{port}: $!" }
       }
-      next unless $all;
-      $sent{$word->{link}} = 1;
-      $first //= now_ms() - $closed;
+      $first //= now_ms() - $closed if $copy < 3 && !grep { !$_->{sent} } @{$link->{targets}};
     }
   }
   $took = $first if defined $first;
   for my $word (@words) {
-    if ($sent{$word->{link}}) { push @last_word, $word->{link} }
-    else { push @failures, "last word on $word->{link}: $error{$word->{link}}" }
+    my $link = $links{$word->{link}};
+    my ($missed) = $link && !$link->{error} ? grep { !$_->{sent} } @{$link->{targets}} : ();
+    if (!defined $error{$word->{link}} && !$missed) { push @last_word, $word->{link} }
+    else { push @failures, "last word on $word->{link}: " . ($error{$word->{link}} // $missed->{why}) }
   }
 }
 

@@ -13,7 +13,7 @@ export interface GuardReport {
   /** The links the last word went out on; none when an address could not be removed. */
   readonly lastWord: readonly string[]
   readonly failures: readonly string[]
-  /** Ms from the pipe's close to the first copy of the last word sent (or the removals done). */
+  /** Ms from the pipe's close to the first copy of the last word sent on a whole link (or the removals done). */
   readonly tookMs: number
   /** The agent's log: a file descriptor (1, stdout, shared with the guard) or a path. */
   readonly log: number | string

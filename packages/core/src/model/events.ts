@@ -297,7 +297,7 @@ export type IpfoEvent = At &
         kept: string[]
         lastWord: string[]
         failures: string[]
-        /** Ms from the guard seeing the pipe close to its last word sent (or its removals done). */
+        /** Ms from the guard seeing the pipe close to the first copy of its last word sent on a whole link (or its removals done). */
         tookMs: number
         recorded: boolean
       }
