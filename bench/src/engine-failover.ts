@@ -1,6 +1,6 @@
 /**
  * ipfo failover benchmark in network namespaces (root). For each setting, N runs of: a holds the VIP,
- * a client pings it every 1 ms, a's agent is killed with SIGKILL and its cables pulled, b takes over;
+ * a client pings it every 1 ms, a's cables are pulled and its agent killed with SIGKILL, b takes over;
  * then a returns and takes it back while the interfaces are sampled for a moment with two holders.
  * The outage is the longest gap between two answers the client saw. Then one idle agent's CPU and
  * RSS over a window. Writes bench/results/engine-failover-<date>.{json,md}.
@@ -83,8 +83,11 @@ async function oneRun(setting: { interval: string; deadAfter: string }): Promise
     await sleep(1_000)
     const probe = await stage.startProbe!(1)
     await sleep(500)
-    await a.kill()
+    // Cables first, then the agent: a node death, measured by b's detection. Killed first, a's
+    // guard would have its last word out before the cut, and b would take over at once (that is
+    // bench:failover's daemon-crash fault).
     await stage.isolate('a')
+    await a.kill()
     await until('b to hold the VIP', async () => (await stage.holders()).includes('b'))
     if (!(await probe.hears('b', 10_000))) throw new Error('the client never heard b answer for the VIP')
     await sleep(500)

@@ -42,7 +42,9 @@ describe('what the guard does with each address if the agent dies', () => {
     ['held', 'idle', healthy, [A], []],
     ['held', 'idle', silent, [], [A]],
     ['held', 'idle', { alive: true, state: 'maintenance' }, [], [A]],
-    ['held', 'idle', { alive: true, state: 'starting' }, [], [A]],
+    // Still starting: it takes over once started (at the word, or after deadAfter): kept, the
+    // address would end up on both.
+    ['held', 'idle', { alive: true, state: 'starting' }, [A], []],
     ['held', 'idle', { alive: true, state: 'stopping' }, [], [A]],
     ['held', 'idle', { alive: false, state: null }, [], [A]],
     // b is back and heard: it takes both (its own at once, a's as a's peer)

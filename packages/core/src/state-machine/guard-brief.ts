@@ -5,9 +5,9 @@ import type { EngineState, Resource } from './state.js'
 
 /**
  * What the guard does with each address on the interface if the agent dies without a word. An address
- * is handed over (removed, then the last word sent) when a peer will take it at once on hearing that
- * word: for this node's own addresses, any peer heard and healthy (not starting, stopping or in
- * maintenance); for a peer's addresses held here, that owner, heard and healthy. Anything else is kept:
+ * is handed over (removed, then the last word sent) when a peer will take it on hearing that word:
+ * for this node's own addresses, any peer heard and healthy or still starting (not stopping or in
+ * maintenance); for a peer's addresses held here, that owner, heard and healthy or starting. Anything else is kept:
  * without a peer to take it, an address on a host whose agent died still serves its clients. It is
  * all or nothing: the last word says this node holds nothing, so one address kept keeps them all
  * (peers then judge the node by its silence, as without a guard).
@@ -30,15 +30,19 @@ export function guardBrief(s: EngineState): GuardBrief {
 
 /**
  * Whether a peer would take the resource over if this node fell silent now: for this node's own
- * addresses, any peer heard and healthy (not starting, stopping or in maintenance); for a peer's
- * addresses held here, that owner, heard and healthy, or another of their takers, heard, healthy and
- * saying it is fit for them. Not for addresses taken by an operator
+ * addresses, any peer heard and healthy or starting (not stopping or in maintenance); for a peer's
+ * addresses held here, that owner, heard and healthy or starting, or another of their takers, heard,
+ * healthy or starting, and saying it is fit for them. Not for addresses taken by an operator
  * (`ipfo takeover`): the owner was released by hand and claims nothing on its own.
+ *
+ * A peer still starting counts: it takes over once its start is done, which a departure (the last
+ * word) ends at once and silence after deadAfter. Kept from it, an address ended on two nodes: the
+ * crashed agent's guard kept it, and the peer, once started, took it after deadAfter beside it.
  */
 export function takenOverIfSilent(s: EngineState, r: Resource): boolean {
   const ready = (id: string) => {
     const p = s.peers[id]
-    return p?.alive === true && p.state === 'healthy'
+    return p?.alive === true && (p.state === 'healthy' || p.state === 'starting')
   }
   if (r.manual) return false
   // An unfit node takes nothing, not even its own addresses back.
