@@ -67,6 +67,19 @@ export interface RunningAgent {
 /** Builds the real ports for one node, starts its engine and its control socket. */
 export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   const { config, key, acceptedKeys } = opts.loaded ?? (await loadConfigFile(opts.configFile))
+  // The guard is what removes this node's addresses if the agent dies: no agent starts without it
+  // (checked first, before anything is started).
+  const guardCommand = opts.guard?.command
+  if (guardCommand && !isAbsolute(guardCommand)) {
+    const { onPath } = await import('./optional-tools.js')
+    if (!onPath(process.env.PATH)(guardCommand))
+      throw new IpfoError(
+        `the guard's program, ${guardCommand}, is not on PATH (${process.env.PATH ?? ''})`,
+        {
+          hint: `install it (Debian and Ubuntu: perl-base, which is Essential; Fedora and RHEL: perl-interpreter), or put its folder on the agent's PATH: the guard removes this node's addresses if the agent dies`,
+        },
+      )
+  }
   const log = eventLogger(opts.log ?? 1)
   const fileLog = config.paths.eventLog ? eventLogger(config.paths.eventLog) : undefined
   let control: Awaited<ReturnType<typeof startControlServer>> | undefined
@@ -113,12 +126,6 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
       new Set(missing.flatMap((m) => m.tools)),
       config.scheduling.realtimePriority,
     ))
-  // The guard is what removes this node's addresses if the agent dies: no agent starts without it.
-  const guardCommand = opts.guard?.command
-  if (guardCommand && !isAbsolute(guardCommand) && !onPath(process.env.PATH)(guardCommand))
-    throw new IpfoError(`the guard's program, ${guardCommand}, is not on PATH (${process.env.PATH ?? ''})`, {
-      hint: `install it (Debian and Ubuntu: perl-base, which is Essential; Fedora and RHEL: perl-interpreter), or put its folder on the agent's PATH: the guard removes this node's addresses if the agent dies`,
-    })
   const { prepareScheduling, checkRealtime, applyRealtime } = await import('./scheduling.js')
   const { systemCommandRunner } = await import('../adapters/command-runner.js')
   prepareScheduling(config, opts.configFile, opts.platform)

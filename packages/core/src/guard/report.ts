@@ -71,7 +71,7 @@ export function readGuardReport(text: string): GuardReport {
 }
 
 /** The event the guard logs (and leaves for the next agent) after it acted. */
-export function guardActedEvent(report: GuardReport): EventOf<'guard-acted'> {
+function guardActedEvent(report: GuardReport): EventOf<'guard-acted'> {
   const { time, node, removed, kept, lastWord, failures, tookMs } = report
   return {
     time,

@@ -262,9 +262,10 @@ export interface ReplaySnapshot {
 }
 
 /**
- * What the guard (a small process beside the agent, see adapters/guard-process.ts) does if the agent
- * dies without a word: it removes `handOver` (addresses a live peer takes at once on hearing the last
- * word) and keeps `keep` (no peer could take them: better a live service than none).
+ * What the guard (a small perl program beside the agent, see guard/guard-perl.ts) does if the agent
+ * dies without a word: it removes `handOver` (addresses a live peer takes on hearing the last word,
+ * at once or once its start is done) and keeps `keep` (no peer could take them: better a live service
+ * than none).
  */
 export interface GuardBrief {
   readonly handOver: readonly InterfaceAddress[]

@@ -105,6 +105,9 @@ describe('which held addresses expire on their own', () => {
     expect(leases(a.state)).toEqual([{ owner: 'a', address: VIP_A, expires: true }])
     a.heartbeat('b', 'public', { state: 'maintenance' })
     expect(leases(a.state)).toEqual([{ owner: 'a', address: VIP_A, expires: false }])
+    // Still starting: it takes them over once started, so they expire too.
+    a.heartbeat('b', 'public', { state: 'starting' })
+    expect(leases(a.state)).toEqual([{ owner: 'a', address: VIP_A, expires: true }])
     const b = node('b')
     b.advance(400)
     expect(b.status('a')).toBe('acquiring')

@@ -49,6 +49,9 @@ describe('what the guard does with each address if the agent dies', () => {
     ['held', 'idle', { alive: false, state: null }, [], [A]],
     // b is back and heard: it takes both (its own at once, a's as a's peer)
     ['held', 'held', healthy, [A, B], []],
+    // b, back and still starting, takes both once started (its own, and a's as a's peer)
+    ['idle', 'held', { alive: true, state: 'starting' }, [B], []],
+    ['held', 'held', { alive: true, state: 'starting' }, [A, B], []],
     ['held', 'held', silent, [], [A, B]],
     // on the interface, or maybe: acquiring and releasing count
     ['acquiring', 'idle', healthy, [A], []],

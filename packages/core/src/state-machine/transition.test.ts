@@ -117,6 +117,14 @@ describe('detection', () => {
     expect(sim.kinds().filter((k) => k === 'peer-restored')).toEqual([])
   })
 
+  it('still starting, takes over at once from a peer whose first word heard is its goodbye (the guard hands over to a starting peer)', () => {
+    const sim = backup()
+    sim.advance(50)
+    expect(sim.checklists()).toEqual([])
+    sim.heartbeat('a', 'private', { state: 'stopping', held: [] })
+    expect(sim.lastChecklist()).toMatchObject({ action: 'acquire', owner: 'a' })
+  })
+
   it('takes over a peer never heard once the start-up grace (deadAfter) has passed', () => {
     const sim = backup()
     sim.advance(299)
