@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest'
+import type { IpfoEvent } from '../src/model/events.js'
 import { AgentContext } from './sim/agent-context.js'
 import { generate } from './sim/generate.js'
 import { CheckRuns, healthPort, Service } from './sim/health-port.js'
 import { Prng } from './sim/prng.js'
+import { RefusalPace } from './sim/refusal-pace.js'
 import { loadRegressions } from './sim/regressions.js'
 import { runScenario } from './sim/run-scenario.js'
 import type { CheckSetup, Fault, Schedule } from './sim/schedule.js'
@@ -170,6 +172,62 @@ describe('the simulator', () => {
 })
 
 /** a owns 10.0.0.100 and b watches it, shipped timers, nothing going wrong for a minute. */
+describe('refusal-pace: a checklist that changed nothing is not asked again before its retry time', () => {
+  const setup = () => quietPair([]).setup
+  const refused: IpfoEvent = {
+    time: 0,
+    kind: 'notification-only',
+    owner: 'a',
+    action: 'acquire',
+    addresses: [],
+    reason: 'Test',
+  }
+  const takeover: IpfoEvent = {
+    time: 0,
+    kind: 'acquiring',
+    owner: 'a',
+    addresses: [],
+    reason: 'peer a lost',
+    cause: 'peer-lost',
+  }
+
+  it('catches one asked again at once, not one asked after retryAfter or after a change of liveness', () => {
+    const atOnce = new RefusalPace(setup(), 1)
+    atOnce.event('b', refused, 1_000)
+    atOnce.event('b', takeover, 1_043)
+    expect(atOnce.violation?.invariant).toBe('refusal-pace')
+
+    const later = new RefusalPace(setup(), 1)
+    later.event('b', refused, 1_000)
+    later.event('b', takeover, 6_001)
+    expect(later.violation).toBeUndefined()
+
+    const changed = new RefusalPace(setup(), 1)
+    changed.event('b', refused, 1_000)
+    changed.event('b', { time: 0, kind: 'peer-restored', peer: 'a', incarnation: 2, restarted: true }, 1_020)
+    changed.event('b', takeover, 1_043)
+    changed.agentEnded('c')
+    expect(changed.violation).toBeUndefined()
+
+    // Lost again while Test ran: the loss it asked about changed, so it is asked again at once.
+    const during = new RefusalPace(setup(), 1)
+    during.event('b', takeover, 900)
+    during.event('b', { time: 0, kind: 'peer-lost', peer: 'a', silentForMs: 0, links: [] }, 950)
+    during.event('b', refused, 1_000)
+    during.event('b', takeover, 1_008)
+    expect(during.violation).toBeUndefined()
+
+    const asked = new RefusalPace(setup(), 1)
+    asked.event('b', refused, 1_000)
+    asked.event(
+      'b',
+      { ...takeover, kind: 'acquiring', reason: 'operator takeover', cause: 'operator' },
+      1_043,
+    )
+    expect(asked.violation).toBeUndefined()
+  })
+})
+
 function quietPair(faults: Fault[], checks?: CheckSetup): Schedule {
   const base = generate(1, { mode: 'defaults', checks: false, nodes: 'pair' })
   return {

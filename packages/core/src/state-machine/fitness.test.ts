@@ -219,6 +219,37 @@ describe('fitness: when no live node is fit', () => {
   })
 })
 
+describe('fitness: an owner fit again beside a peer that was unfit too', () => {
+  // The simulator's two-holders-random-21956: both turned fit in the same instant; each claimed its
+  // own free address and took the other's on its last "unfit": two holders of each.
+  function bothUnfit() {
+    const sim = freshOwner()
+    sim.input({ kind: 'fitness', failing: WEB_DOWN })
+    hearFor(sim, 2_000, 'b', [], [])
+    expect(sim.checklists()).toEqual([])
+    sim.input({ kind: 'fitness', failing: {} })
+    return sim
+  }
+
+  it('does not claim at once: the peer may have turned fit too and be taking them', () => {
+    const sim = bothUnfit()
+    expect(sim.checklists()).toEqual([])
+    // It was: b's heartbeat says it is acquiring them. a waits for them.
+    hearFor(sim, 1_000, 'b', [held(VIP_A)], [VIP_A.ip])
+    expect(sim.checklists()).toEqual([])
+    expect(sim.kinds()).toContain('claim-waiting')
+  })
+
+  it('claims them deadAfter later when the peer takes nothing', () => {
+    const sim = bothUnfit()
+    const deadAfter = sim.state.timing.deadAfterMs
+    hearFor(sim, deadAfter - 100, 'b', [], [])
+    expect(sim.checklists()).toEqual([])
+    hearFor(sim, 200, 'b', [], [])
+    expect(sim.lastChecklist()).toMatchObject({ action: 'acquire', reason: 'own addresses are free' })
+  })
+})
+
 describe('fitness: a hand-over is answered before the owner claims again', () => {
   // The simulator's two-holders-defaults-1116: a's check failed, a handed VIP_A to b and passed again
   // 100 ms later, before b's heartbeat saying it was acquiring came back; a claimed: two holders.

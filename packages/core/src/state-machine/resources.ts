@@ -157,7 +157,9 @@ function evaluateOwn(state: EngineState, r: Resource, now: number, fx: Effect[])
   if (!fit) {
     // Left to a fit peer, which may be acquiring them as this node says it is unfit: once fit again,
     // this node waits for that answer before it claims (handOverUnanswered).
-    const target = holders.length > 0 ? undefined : fitTargets(state, r)[0]
+    // A peer unfit too is waited for as well: it may turn fit in the same instant as this node,
+    // and take them on this node's "unfit" while this node claims them.
+    const target = holders.length > 0 ? undefined : (fitTargets(state, r)[0] ?? mayTurnTarget(state, r))
     return stopClaimClock(target === undefined ? r : { ...r, handedTo: { peer: target, at: now } })
   }
   if (holders.length === 0) {
@@ -195,6 +197,14 @@ function evaluateOwn(state: EngineState, r: Resource, now: number, fx: Effect[])
     })
   }
   return waiting
+}
+
+/** A live, healthy peer that may take these addresses over and says it is unfit for them now. */
+function mayTurnTarget(state: EngineState, r: Resource): string | undefined {
+  return Object.values(state.peers).find(
+    (p) =>
+      p.alive && p.state === 'healthy' && p.fit !== null && (r.takers === null || r.takers.includes(p.id)),
+  )?.id
 }
 
 function stopClaimClock(r: Resource): Resource {
@@ -264,10 +274,13 @@ function evaluateTakeover(state: EngineState, given: Resource, now: number, fx: 
   // owner that holds them itself. The one ahead keeps them (nothing ahead of it holds them).
   const ahead = holderAhead(state, r)
   if (ahead !== undefined) {
-    if (r.blocked)
-      return r.blocked.retryAt === null
-        ? { ...r, blocked: { ...r.blocked, retryAt: now + state.timing.retryAfterMs } }
+    if (r.blocked) {
+      // Two holders: a refused release is asked again after retryAfter, never later.
+      const soonest = now + state.timing.retryAfterMs
+      return r.blocked.retryAt === null || r.blocked.retryAt > soonest
+        ? { ...r, blocked: { ...r.blocked, retryAt: soonest } }
         : r
+    }
     return startRelease(
       state,
       r,
@@ -278,18 +291,27 @@ function evaluateTakeover(state: EngineState, given: Resource, now: number, fx: 
     )
   }
   if (!owner.alive) {
-    if (r.manual || state.maintenance) return r
+    // A refused hand-over waits for its retry (blockAfter), or Test runs again at every evaluation.
+    if (r.manual || state.maintenance || r.blocked) return r
     return selfFit(state, r) ? giveBackAhead(state, r, now, fx) : handOverIfUnfit(state, r, now, fx)
   }
-  // An owner releasing them (its lifetime ran out while it was frozen, its carrier went) lets go: keep them.
-  const ownerHoldsToo = owner.held.some(
-    (h) => h.status !== 'releasing' && r.addresses.some((a) => a.ip === h.ip),
-  )
+  const ownerHoldsToo = ownerHoldsItself(owner, r)
   if (r.blocked) {
-    // Both hold the addresses and a release was refused (Test): ask again later, not never.
-    if (ownerHoldsToo && r.blocked.retryAt === null) {
+    if (!ownerHoldsToo) return r
+    // The owner forced its claim over a refused give-back: ask Test again at once; two holders is
+    // what the refusal now keeps.
+    if (r.blocked.action === 'release' && !r.blocked.ownerHeld)
+      return startRelease(
+        state,
+        { ...r, blocked: null },
+        now,
+        fx,
+        `peer ${r.owner} holds its addresses itself`,
+        'owner-holds',
+      )
+    // Both hold the addresses and that release was refused too (Test): ask again later, not never.
+    if (r.blocked.retryAt === null)
       return { ...r, blocked: { ...r.blocked, retryAt: now + state.timing.retryAfterMs } }
-    }
     return r
   }
   if (ownerHoldsToo)
@@ -467,6 +489,14 @@ function evaluateStopping(state: EngineState, r: Resource, now: number, fx: Effe
   return startRelease(state, r, now, fx, 'agent stopping', 'stopping')
 }
 
+/**
+ * Whether the owner says it holds these addresses itself. One releasing them (its lifetime ran out
+ * while it was frozen, its carrier went) lets go: the holder keeps them.
+ */
+export function ownerHoldsItself(owner: PeerView, r: Resource): boolean {
+  return owner.held.some((h) => h.status !== 'releasing' && r.addresses.some((a) => a.ip === h.ip))
+}
+
 /** A held resource whose release, asked for by the stop, was refused or failed. */
 export function releaseRefusedAtStop(r: Resource): boolean {
   return r.status === 'held' && r.blocked?.action === 'release'
@@ -481,7 +511,8 @@ function expireBlock(r: Resource, now: number): Resource {
 
 /** Clears a "until the trigger changes" block, and a refused acquire, when the owner's liveness flips. */
 export function clearBlockOnChange(r: Resource): Resource {
-  const cleared = r.acquireRefused ? { ...r, acquireRefused: false } : r
+  const cleared =
+    r.acquireRefused || r.giveBackRefused ? { ...r, acquireRefused: false, giveBackRefused: false } : r
   return cleared.blocked?.untilChange ? { ...cleared, blocked: null } : cleared
 }
 

@@ -82,6 +82,11 @@ export interface Resource {
     readonly untilChange: boolean
     /** Quorum: the block also ends when the key another node held goes (`claim-freed`) or the quorum returns. */
     readonly untilFree?: boolean
+    /**
+     * A refused release: whether the owner was heard holding its addresses itself when it came. One
+     * refused before (a give-back) is asked again at once when the owner forces its claim.
+     */
+    readonly ownerHeld?: boolean
   } | null
   /** While waiting to claim an own address a peer still holds: since when (claim-waiting reported). */
   readonly waitingSince: number | null
@@ -138,6 +143,13 @@ export interface Resource {
    * to this node only to see it refuse again.
    */
   readonly acquireRefused: boolean
+  /**
+   * A peer's addresses: Test refused to give them back to their owner, heard live, since the owner
+   * was last heard again. The first refusal is asked again once, halfway through claimTimeout, so
+   * a refusal that has passed ends before the owner forces its claim; a second waits for the owner's
+   * liveness to change, or for its forced claim (see blockAfter in transition.ts).
+   */
+  readonly giveBackRefused: boolean
   /**
    * A peer's addresses: whether this node last said (in its heartbeats' fit list) that it is fit for
    * them, and since when. A taker that has just become fit waits deadAfter before it takes them over

@@ -314,12 +314,17 @@ describe('operator and lifecycle', () => {
     expect(sim.lastChecklist()).toMatchObject({ action: 'acquire', owner: 'a' })
   })
 
-  it('a reconciled address is held without a second add', () => {
+  it('a reconciled address is held without a second add, and announced again', () => {
     const sim = backup()
-    sim.input({ kind: 'reconciled', held: ['a'] })
+    const fx = sim.input({ kind: 'reconciled', held: ['a'] })
+    // A peer may have taken it while this agent was down, and the network learned its MAC.
+    expect(fx.filter((e) => e.kind === 'announce')).toEqual([
+      expect.objectContaining({ kind: 'announce', owner: 'a', addresses: [VIP_A] }),
+    ])
     sim.advance(1_000)
     expect(sim.status('a')).toBe('held')
     expect(sim.checklists()).toEqual([])
+    expect(sim.input({ kind: 'reconciled', held: ['a'] }).filter((e) => e.kind === 'announce')).toEqual([])
   })
 
   it('refuses a manual takeover while another node holds the address, and says where to release it', () => {

@@ -8,7 +8,13 @@ import { onRelease, onTakeover } from './operator.js'
 import { ordersConfigured, trackMismatches } from './order.js'
 import { onClaimFreed, onKeyLost, onQuorum, quorumDecides } from './quorum.js'
 import { applyHeard, sameList, sameOrders } from './relay.js'
-import { clearBlockOnChange, evaluateResource, names, releaseRefusedAtStop } from './resources.js'
+import {
+  clearBlockOnChange,
+  evaluateResource,
+  names,
+  ownerHoldsItself,
+  releaseRefusedAtStop,
+} from './resources.js'
 import type { EngineState, PeerView, Resource, Timing } from './state.js'
 
 /**
@@ -98,6 +104,7 @@ export function initialState(setup: MachineSetup, now: number): EngineState {
       fromUnfitOwner: false,
       takers: r.takers ?? (r.owner === setup.self ? null : [setup.self]),
       acquireRefused: false,
+      giveBackRefused: false,
       saidFit: true,
       saidFitAt: Number.NEGATIVE_INFINITY,
     }
@@ -137,9 +144,14 @@ export function transition(state: EngineState, input: Input, now: number): Trans
       for (const beat of input.beats) s = onHeartbeat(s, beat, now, fx)
       break
     case 'reconciled':
-      s = mapResources(s, (r) =>
-        input.held.includes(r.owner) && r.status !== 'held' ? { ...r, status: 'held', since: now } : r,
-      )
+      // Found on the interfaces at the start: held, and announced again. While this agent was down a
+      // peer may have taken them and told the network its MAC; that peer lets go when it hears this
+      // node hold them, and may do so before this node ever hears it hold them (no conflict to end).
+      s = mapResources(s, (r) => {
+        if (!input.held.includes(r.owner) || r.status === 'held') return r
+        fx.push({ kind: 'announce', owner: r.owner, addresses: r.addresses, ...s.timing.announce })
+        return { ...r, status: 'held', since: now }
+      })
       break
     case 'checklist-finished':
       s = onChecklistFinished(s, input, now, fx)
@@ -329,6 +341,7 @@ function onChecklistFinished(
       since: now,
       blocked: null,
       acquireRefused: acquiring && input.outcome === 'done' ? false : r.acquireRefused,
+      giveBackRefused: input.outcome === 'done' ? false : r.giveBackRefused,
       waitingSince: null,
       claimClockSince: null,
       heldElsewhereBy: null,
@@ -343,6 +356,7 @@ function onChecklistFinished(
       blocked: blockAfter(s, r, input.outcome, now),
       // A claim lost to the store is not this node refusing: another node holds the key.
       acquireRefused: r.acquireRefused || (acquiring && r.owner !== s.self && input.outcome !== 'claim-lost'),
+      giveBackRefused: r.giveBackRefused || giveBackRefusal(s, r, input.outcome),
       waitingSince: null,
       claimClockSince: null,
       heldElsewhereBy: null,
@@ -354,11 +368,15 @@ function onChecklistFinished(
 
 /**
  * How a checklist that changed nothing is retried. A failure: after retryAfter. Test's "notification
- * only": a peer's addresses are asked again when the peer's liveness changes, and an acquire in any
- * case after NOTIFY_ONLY_RETRY_MS (a refusal may have been passing); if the liveness already changed
- * while the checklist ran (the peer was heard since it started), at once. A refused release of a
- * peer's addresses waits for the change (or the owner's forced claim): a timed retry would restart
- * the owner's claim clock every time.
+ * only": a peer's addresses are asked again when the peer's liveness changes, and in any case after
+ * NOTIFY_ONLY_RETRY_MS (a refusal may have been passing); a takeover at once if the lost peer was
+ * heard while the checklist ran.
+ *
+ * A refused give-back to a live owner is asked again once, halfway through claimTimeout: the
+ * owner's claim clock runs on the plain `held` this node then says, and a refusal that has passed
+ * ends before the owner forces its claim. A second refusal waits for the owner's liveness to change
+ * or its forced claim (resources.ts asks again then): timed retries would restart the owner's
+ * claim clock every time, and run Test and its notification each time.
  */
 function blockAfter(
   s: EngineState,
@@ -369,12 +387,27 @@ function blockAfter(
   const action = r.status === 'acquiring' ? 'acquire' : 'release'
   if (outcome === 'claim-lost')
     return { action, retryAt: now + s.timing.retryAfterMs, untilChange: false, untilFree: true }
-  if (outcome !== 'notify-only') return { action, retryAt: now + s.timing.retryAfterMs, untilChange: false }
   const owner = s.peers[r.owner]
+  const ownerHeld = action === 'release' && owner !== undefined && ownerHoldsItself(owner, r)
+  if (outcome !== 'notify-only')
+    return { action, retryAt: now + s.timing.retryAfterMs, untilChange: false, ownerHeld }
   if (!owner) return { action, retryAt: now + NOTIFY_ONLY_RETRY_MS, untilChange: false }
+  // Heard while a takeover of a lost owner ran: its liveness changed, the loss asked about may be
+  // over. An owner that said it was unfit is heard all along: no change, and asking again at once
+  // would run Test back to back for as long as it stays unfit.
   const heardSince = Object.values(owner.links).some((l) => l.lastSeen !== null && l.lastSeen > r.since)
-  if (action === 'acquire' && heardSince) return null
-  return { action, retryAt: action === 'acquire' ? now + NOTIFY_ONLY_RETRY_MS : null, untilChange: true }
+  const backSince = heardSince && !r.fromUnfitOwner
+  if (action === 'acquire')
+    return backSince ? null : { action, retryAt: now + NOTIFY_ONLY_RETRY_MS, untilChange: true }
+  if (!owner.alive) return { action, retryAt: now + NOTIFY_ONLY_RETRY_MS, untilChange: true, ownerHeld }
+  const askAgainAt = r.giveBackRefused || ownerHeld ? null : now + s.timing.failback.claimTimeoutMs / 2
+  return { action, retryAt: askAgainAt, untilChange: true, ownerHeld }
+}
+
+/** A give-back of a peer's addresses to their live owner that Test refused (see blockAfter). */
+function giveBackRefusal(s: EngineState, r: Resource, outcome: ChecklistOutcome): boolean {
+  const owner = s.peers[r.owner]
+  return r.status === 'releasing' && outcome === 'notify-only' && owner?.alive === true && r.owner !== s.self
 }
 
 /**

@@ -10,6 +10,7 @@ import { InterfaceTable } from './interface-table.js'
 import { Network } from './network.js'
 import { addressOwners, mayHold, nodeConfig } from './node-config.js'
 import { Progress } from './progress.js'
+import { RefusalPace } from './refusal-pace.js'
 import type { Schedule } from './schedule.js'
 import { Scheduler } from './scheduler.js'
 import { type NodeObserver, SimNode } from './sim-node.js'
@@ -60,6 +61,7 @@ export async function runScenario(schedule: Schedule, opts: RunOptions = {}): Pr
   const errors = new EngineErrors()
   const hookOrder = new HookOrder()
   const checkRuns = new CheckRuns()
+  const refusalPace = new RefusalPace(setup, bounds.skew)
   const nodes: SimNode[] = []
   const node = (id: string) => nodes.find((n) => n.id === id)!
   const conditions = new Conditions({
@@ -98,6 +100,7 @@ export async function runScenario(schedule: Schedule, opts: RunOptions = {}): Pr
       trace.line(scheduler.now, id, describeForTrace(e))
       errors.event(id, e, scheduler.now)
       hookOrder.event(id, e, scheduler.now)
+      refusalPace.event(id, e, scheduler.now)
       blocksFrom(id, e)
     },
     hook: (id, stage, ctx) => {
@@ -109,7 +112,10 @@ export async function runScenario(schedule: Schedule, opts: RunOptions = {}): Pr
       const n = node(id)
       trace.line(scheduler.now, id, `agent ${n.state}`)
       if (n.state === 'up') conditions.restarted(id)
-      if (n.state === 'down') hookOrder.agentEnded(id)
+      if (n.state === 'down') {
+        hookOrder.agentEnded(id)
+        refusalPace.agentEnded(id)
+      }
     },
     engineFailure: (id, what, error) => errors.failure(id, what, error, scheduler.now),
     expectError: (id, context) => errors.expect(id, context),
@@ -176,6 +182,7 @@ export async function runScenario(schedule: Schedule, opts: RunOptions = {}): Pr
     violation ??=
       errors.violation ??
       hookOrder.violation ??
+      refusalPace.violation ??
       checkRuns.violation ??
       progress.check(now) ??
       (recheck ? holders.check(now) : undefined) ??

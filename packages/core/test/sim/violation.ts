@@ -3,6 +3,7 @@ export type InvariantName =
   | 'two-holders'
   | 'unheld'
   | 'hook-order'
+  | 'refusal-pace'
   | 'engine-error'
   | 'progress'
   | 'check-runs'
