@@ -1,11 +1,13 @@
 import { netnsSkipReason } from '@ipfo/testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ipBatch } from '../src/adapters/address/ip-batch.js'
-import { linuxCarrierWatch, parseLinkShow, parseMonitorLine } from '../src/adapters/carrier-watch.js'
+import { parseLinkShow, parseMonitorLine } from '../src/adapters/carrier-ip-monitor.js'
+import { linuxCarrierWatch } from '../src/adapters/carrier-watch.js'
 import { systemCommandRunner } from '../src/adapters/command-runner.js'
 import type { CarrierWatch, CommandRunner, IpBatch } from '../src/model/ports.js'
 import { netnsAvailable } from '../src/netns/availability.js'
 import { createTopology, type Topology } from '../src/netns/topology.js'
+import { netlinkBatchInNetns, netlinkCarrierInNetns } from './fakes/netlink-in-netns.js'
 
 const skip = netnsSkipReason(netnsAvailable(), process.env.CI === 'true')
 const title = (name: string) => (skip === undefined ? name : `${name} (skipped: ${skip})`)
@@ -135,6 +137,91 @@ describe.skipIf(skip !== undefined)(title('carrier watch in network namespaces')
       expect(left).not.toContain(peer)
     } finally {
       real.close()
+    }
+  })
+
+  it('over rtnetlink (the netlink path): the cables pulled and back, the neighbours flushed, no process started', async () => {
+    const ns = topo.node('a').ns
+    const server = netlinkCarrierInNetns(ns, ['pub0', 'priv0', 'nosuch0'])
+    try {
+      expect(await server.initial).toEqual({ pub0: true, priv0: true, nosuch0: false })
+      await topo.unplug('a')
+      await until('both carriers down', () => server.changes.length >= 2)
+      expect([...server.changes].sort()).toEqual(['priv0 down', 'pub0 down'])
+      const peer = topo.node('b').private!.ipv4
+      await topo.exec(ns, 'ping', ['-n', '-c', '1', '-W', '1', peer])
+      const neighbours = async () =>
+        (await topo.exec(ns, 'ip', ['-4', 'neigh', 'show', 'dev', 'priv0'])).stdout
+      expect(await neighbours()).toContain(peer)
+      await topo.plug('a')
+      await until('both carriers up', () => server.changes.length >= 4)
+      expect(server.changes.slice(2).sort()).toEqual(['priv0 up', 'pub0 up'])
+      // Reported once flushed: nothing sent to the peer since.
+      expect(await neighbours()).not.toContain(peer)
+      // Neither an ip monitor nor an ip -batch under the server (tsx's esbuild may be there).
+      const children = await systemCommandRunner.run('pgrep', ['-a', '-P', String(server.pid)])
+      expect(children.stdout).not.toMatch(/^\d+ ip /m)
+      expect(server.errors).toEqual([])
+    } finally {
+      await server.close()
+    }
+  })
+
+  it('over rtnetlink: a deleted interface has no carrier', async () => {
+    const ns = topo.node('a').ns
+    const made = async (args: string[]) => {
+      const result = await topo.exec(ns, 'ip', args)
+      expect(result.exitCode, `ip ${args.join(' ')}: ${result.stderr}`).toBe(0)
+    }
+    await made(['link', 'add', 'vd0', 'type', 'veth', 'peer', 'name', 'vd1'])
+    await made(['link', 'set', 'vd0', 'up'])
+    await made(['link', 'set', 'vd1', 'up'])
+    const server = netlinkCarrierInNetns(ns, ['vd0'])
+    try {
+      const initial = await server.initial
+      // A veth has its carrier once both ends are up: if the snapshot came first, the notice follows.
+      if (!initial.vd0) await until('vd0 up', () => server.changes.includes('vd0 up'))
+      await made(['link', 'del', 'vd0'])
+      await until('vd0 down', () => server.changes.includes('vd0 down'))
+      expect(server.errors).toEqual([])
+    } finally {
+      await server.close()
+      await topo.exec(ns, 'ip', ['link', 'del', 'vd0']).catch(() => undefined)
+    }
+  })
+
+  it('the netlink batch flushes as ip neigh flush does: resolved entries go, permanent ones stay', async () => {
+    const ns = topo.node('a').ns
+    const peer = topo.node('b').private!.ipv4
+    const fixed = peer.replace(/\.\d+$/, '.250')
+    await topo.exec(ns, 'ip', [
+      'neigh',
+      'replace',
+      fixed,
+      'lladdr',
+      '02:00:00:00:02:50',
+      'nud',
+      'permanent',
+      'dev',
+      'priv0',
+    ])
+    await topo.exec(ns, 'ping', ['-n', '-c', '1', '-W', '1', peer])
+    const neighbours = async () => (await topo.exec(ns, 'ip', ['-4', 'neigh', 'show', 'dev', 'priv0'])).stdout
+    expect(await neighbours()).toContain(peer)
+    const batch = netlinkBatchInNetns(ns)
+    try {
+      await batch.ready
+      expect(await batch.run(['neigh', 'flush', 'dev', 'priv0'])).toMatchObject({ exitCode: 0 })
+      const left = await neighbours()
+      expect(left).not.toContain(`${peer} `)
+      expect(left).toContain(`${fixed} lladdr 02:00:00:00:02:50 PERMANENT`)
+      expect(await batch.run(['neigh', 'flush', 'dev', 'nosuch0'])).toMatchObject({
+        exitCode: 1,
+        stderr: 'Cannot find device "nosuch0"\n',
+      })
+    } finally {
+      batch.close()
+      await topo.exec(ns, 'ip', ['neigh', 'del', fixed, 'dev', 'priv0']).catch(() => undefined)
     }
   })
 

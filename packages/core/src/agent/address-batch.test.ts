@@ -8,6 +8,8 @@ const rt: RtNetlink = {
   getLink: async () => [],
   newAddress: async () => [],
   delAddress: async () => [],
+  getNeighbors: async () => [],
+  delNeighbor: async () => [],
   addMembership: () => undefined,
   on: () => undefined,
   socket: { close: () => undefined, on: () => undefined },

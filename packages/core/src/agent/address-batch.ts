@@ -1,5 +1,6 @@
 import { ipBatch } from '../adapters/address/ip-batch.js'
 import { netlinkBatch, type RtNetlink } from '../adapters/address/netlink-batch.js'
+import type { LinkNotice, RtLinks } from '../adapters/carrier-netlink.js'
 import type { Config } from '../config/schema.js'
 import { ConfigError } from '../model/errors.js'
 import type { IpBatch } from '../model/ports.js'
@@ -13,6 +14,28 @@ export async function openRtNetlink(): Promise<RtNetlink | Error> {
     // 250 KB of generated code the agent never calls). Pinned at 0.3.0, whose layout this names.
     const { createRtNetlink } = await import('netlink/dist/rt/rt.js')
     return createRtNetlink() as unknown as RtNetlink
+  } catch (error) {
+    return error instanceof Error ? error : new Error(String(error))
+  }
+}
+
+/**
+ * An rtnetlink socket of its own for the carrier watch (link notices and dumps), with the package's
+ * link parser; or why there is none.
+ */
+export async function openRtLinks(): Promise<RtLinks | Error> {
+  try {
+    const [{ createRtNetlink }, { parseLinkMessage }] = await Promise.all([
+      import('netlink/dist/rt/rt.js'),
+      import('netlink/dist/rt/structs.js'),
+    ])
+    const rt = createRtNetlink()
+    return {
+      getLinks: (data, attrs, options) => rt.getLinks(data, attrs, options) as Promise<readonly LinkNotice[]>,
+      addMembership: (group) => rt.addMembership(group),
+      socket: rt.socket as unknown as RtLinks['socket'],
+      parseLink: (data) => parseLinkMessage(data) as LinkNotice,
+    }
   } catch (error) {
     return error instanceof Error ? error : new Error(String(error))
   }

@@ -23,6 +23,7 @@ import type {
   IpBatch,
 } from '../model/ports.js'
 import type { EventBody } from '../state-machine/effects.js'
+import type { AddressPath } from './address-batch.js'
 import { startControlServer } from './control-server.js'
 import { type LoadedConfig, loadConfigFile } from './load-config-file.js'
 
@@ -101,16 +102,13 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   const report = (event: EventBody) => engineRef?.report(event)
   // Address changes in-process over rtnetlink, or through one long-lived `ip -batch` (and neighbour
   // flushes through that): no fork on the way.
-  const batch =
+  const changes =
     opts.address || opts.platform !== 'linux'
       ? undefined
-      : (
-          await (
-            await import('./address-batch.js')
-          ).addressBatch(config, opts.configFile, (message) =>
-            report({ kind: 'error', message, context: 'address changes' }),
-          )
-        ).batch
+      : await (await import('./address-batch.js')).addressBatch(config, opts.configFile, (message) =>
+          report({ kind: 'error', message, context: 'address changes' }),
+        )
+  const batch = changes?.batch
   // Optional tools are looked for once: a missing one is one warning at start, not an error per takeover.
   const { missingTools, onPath } = await import('./optional-tools.js')
   const missing =
@@ -158,7 +156,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     ...(await arbiterFor(config, opts)),
     journal: fileJournal(config.paths.stateDir),
     replayStore: fileReplayStore(config.paths.stateDir),
-    ...(await carrierWatchFor(config, opts, report, batch)),
+    ...(await carrierWatchFor(config, opts, report, changes)),
     ...(await healthFor(config, report)),
     ...(await coordinatorFor(config, report)),
     onEvent,
@@ -316,23 +314,36 @@ async function coordinatorFor(
   }
 }
 
-/** On Linux, unless the config says to ignore carriers and unless the address control is replaced (demo). */
+/**
+ * On Linux, unless the config says to ignore carriers and unless the address control is replaced
+ * (demo): link notices on an rtnetlink socket of its own when address changes go over rtnetlink (no
+ * process at rest), else a long-lived `ip monitor`; neighbour flushes through the agent's batch.
+ */
 async function carrierWatchFor(
   config: Config,
   opts: AgentOptions,
   report: (event: EventBody) => void,
-  batch: IpBatch | undefined,
+  changes: { readonly batch: IpBatch; readonly path: AddressPath } | undefined,
 ): Promise<{ carrier?: CarrierWatch }> {
   if (config.onCarrierLoss === 'ignore' || opts.platform !== 'linux' || opts.address) return {}
-  const [{ linuxCarrierWatch }, { systemCommandRunner }] = await Promise.all([
-    import('../adapters/carrier-watch.js'),
-    import('../adapters/command-runner.js'),
-  ])
+  const onError = (message: string) => report({ kind: 'error', message, context: 'carrier watch' })
+  const { carrierWatch, linuxCarrierWatch } = await import('../adapters/carrier-watch.js')
+  if (changes?.path === 'netlink') {
+    const [{ netlinkLinks }, { openRtLinks }] = await Promise.all([
+      import('../adapters/carrier-netlink.js'),
+      import('./address-batch.js'),
+    ])
+    const rt = await openRtLinks()
+    if (!(rt instanceof Error))
+      return { carrier: carrierWatch(netlinkLinks(rt), { batch: changes.batch, onError }) }
+    onError(`rtnetlink link notices: ${rt.message}; watching carriers with ip monitor`)
+  }
+  const { systemCommandRunner } = await import('../adapters/command-runner.js')
   return {
     carrier: linuxCarrierWatch({
       runner: systemCommandRunner,
-      ...(batch ? { batch } : {}),
-      onError: (message) => report({ kind: 'error', message, context: 'carrier watch' }),
+      ...(changes ? { batch: changes.batch } : {}),
+      onError,
     }),
   }
 }

@@ -240,6 +240,33 @@ describe('fitness: an owner fit again beside a peer that was unfit too', () => {
     expect(sim.kinds()).toContain('claim-waiting')
   })
 
+  it('claims them at once when the peer says, in its orders, that it does not take them', () => {
+    const sim = freshOwner()
+    const beat = (fit: string[]) => {
+      for (const link of LINKS)
+        sim.input({
+          kind: 'heartbeat',
+          peer: 'b',
+          link,
+          incarnation: 1,
+          restarted: false,
+          sentAt: sim.now,
+          state: 'healthy',
+          held: [],
+          fit,
+          // b takes over nobody's addresses: its own order lists a as its taker, nothing else.
+          orders: [{ owner: 'b', takers: ['a'], addresses: ['10.0.0.110'] }],
+        })
+    }
+    sim.input({ kind: 'fitness', failing: WEB_DOWN })
+    for (let t = 0; t < 2_000; t += 100) {
+      beat([])
+      sim.advance(100)
+    }
+    sim.input({ kind: 'fitness', failing: {} })
+    expect(sim.lastChecklist()).toMatchObject({ action: 'acquire', reason: 'own addresses are free' })
+  })
+
   it('claims them deadAfter later when the peer takes nothing', () => {
     const sim = bothUnfit()
     const deadAfter = sim.state.timing.deadAfterMs

@@ -31,6 +31,23 @@ function ownerHolding(onLoss: 'release' | 'keep') {
   return a
 }
 
+describe('quorum: a refused release past the lease', () => {
+  it('refused before the lease was lost, is released after retryAfter, never later: another node may win the key', () => {
+    const a = ownerHolding('release')
+    // `ipfo release a`, refused by Test: asked again in a minute, as long as the lease is valid.
+    a.input({ kind: 'release', owner: 'a' })
+    a.finish(a.lastChecklist(), 'notify-only')
+    expect(a.status('a')).toBe('held')
+    a.input({ kind: 'quorum', valid: false, reason: 'the lease expired' })
+    const retryAfter = a.state.timing.retryAfterMs
+    a.advance(retryAfter - 100)
+    expect(a.checklists().filter((c) => c.action === 'release')).toHaveLength(1)
+    a.advance(200)
+    expect(a.checklists().filter((c) => c.action === 'release')).toHaveLength(2)
+    expect(a.lastChecklist()).toMatchObject({ reason: 'the quorum lease is not known valid' })
+  })
+})
+
 describe('quorum: a store decides who holds', () => {
   it('nothing is acquired before the lease is valid, then the owner claims its key first (no probe)', () => {
     const a = node('a')

@@ -86,8 +86,14 @@ export function quorumDecides(s: EngineState, r: Resource, now: number, fx: Effe
   if (r.status === 'acquiring' || r.status === 'releasing') return undefined
   if (r.status === 'held') {
     if (s.timing.quorum.onLoss !== 'release') return undefined
-    // A release that failed (its remove) is tried again after retryAfter, not at every step.
-    if (r.blocked?.action === 'release' && (r.blocked.retryAt === null || now < r.blocked.retryAt)) return r
+    // A release that failed (its remove) or was refused is tried again after retryAfter, not at every
+    // step, and never later: past its lease, another node may win the key.
+    if (r.blocked?.action === 'release') {
+      const soonest = now + s.timing.retryAfterMs
+      if (r.blocked.retryAt === null || r.blocked.retryAt > soonest)
+        return { ...r, blocked: { ...r.blocked, retryAt: soonest } }
+      if (now < r.blocked.retryAt) return r
+    }
     return releaseFirst(s, r, now, fx, 'the quorum lease is not known valid', 'quorum-lost')
   }
   return r

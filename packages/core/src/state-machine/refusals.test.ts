@@ -131,3 +131,45 @@ describe('a refused takeover from an owner that said it was unfit', () => {
     expect(sim.checklists()).toHaveLength(2)
   })
 })
+
+describe('with an owner that says it is unfit', () => {
+  /** b, holding VIP_A: a said it was unfit and let it go. */
+  function takerOfUnfitOwner(timing: { onAllUnfit?: 'keep' | 'release' } = {}) {
+    const sim = pairMachine('b', [{ owner: 'a', addresses: [VIP_A] }], { timing, fitnessOnWire: true })
+    for (const link of LINKS) sim.heartbeat('a', link, { held: [held(VIP_A)], fit: [VIP_A.ip] })
+    sim.advance(100)
+    for (const link of LINKS) sim.heartbeat('a', link, { held: [], fit: [] })
+    return sim
+  }
+  const unfitA = (sim: MachineSimulation, ms: number) => {
+    for (let t = 0; t < ms; t += 100) {
+      sim.advance(100)
+      for (const link of LINKS) sim.heartbeat('a', link, { held: [], fit: [] })
+    }
+  }
+
+  it('a refused hand-over (no owner to give back to, no forced claim to come) is asked again after a minute', () => {
+    const sim = takerOfUnfitOwner({ onAllUnfit: 'release' })
+    sim.finish(sim.lastChecklist())
+    expect(sim.status('a')).toBe('held')
+    sim.input({ kind: 'fitness', failing: WEB_DOWN })
+    expect(releases(sim)).toHaveLength(1)
+    sim.finish(sim.lastChecklist(), 'notify-only')
+    unfitA(sim, NOTIFY_ONLY_RETRY_MS - 200)
+    expect(releases(sim)).toHaveLength(1)
+    unfitA(sim, 400)
+    expect(releases(sim)).toHaveLength(2)
+  })
+
+  it('a refused takeover is asked again at once when the owner was lost while Test ran', () => {
+    const sim = takerOfUnfitOwner()
+    const takeover = sim.lastChecklist()
+    expect(takeover).toMatchObject({ action: 'acquire', reason: 'peer a is unfit for them' })
+    // a dies while b's Test runs.
+    sim.advance(sim.state.timing.deadAfterMs + 100)
+    expect(sim.state.peers.a?.lost).toBe(true)
+    sim.finish(takeover, 'notify-only')
+    expect(sim.checklists()).toHaveLength(2)
+    expect(sim.lastChecklist()).toMatchObject({ action: 'acquire', reason: 'peer a lost' })
+  })
+})

@@ -199,11 +199,19 @@ function evaluateOwn(state: EngineState, r: Resource, now: number, fx: Effect[])
   return waiting
 }
 
-/** A live, healthy peer that may take these addresses over and says it is unfit for them now. */
+/**
+ * A live, healthy peer, unfit for these addresses now, that would take them over once fit: a taker
+ * of this node's order, or one whose heartbeats name it a taker of this node's addresses; without
+ * orders on either side, any peer that speaks of fitness (it cannot be told from one that does not
+ * watch them).
+ */
 function mayTurnTarget(state: EngineState, r: Resource): string | undefined {
+  const taker = (p: PeerView) =>
+    r.takers !== null
+      ? r.takers.includes(p.id)
+      : p.orders === null || p.orders.some((o) => o.owner === state.self && o.takers.includes(p.id))
   return Object.values(state.peers).find(
-    (p) =>
-      p.alive && p.state === 'healthy' && p.fit !== null && (r.takers === null || r.takers.includes(p.id)),
+    (p) => p.alive && p.state === 'healthy' && p.fit !== null && taker(p),
   )?.id
 }
 

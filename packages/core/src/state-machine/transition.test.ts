@@ -314,17 +314,21 @@ describe('operator and lifecycle', () => {
     expect(sim.lastChecklist()).toMatchObject({ action: 'acquire', owner: 'a' })
   })
 
-  it('a reconciled address is held without a second add, and announced again', () => {
-    const sim = backup()
-    const fx = sim.input({ kind: 'reconciled', held: ['a'] })
-    // A peer may have taken it while this agent was down, and the network learned its MAC.
+  it('a reconciled address is held without a second add; its own are announced again, not a peer’s', () => {
+    const sim = backup({ ownsB: true })
+    const fx = sim.input({ kind: 'reconciled', held: ['a', 'b'] })
+    // A peer may have taken b's while this agent was down, and the network learned its MAC. a's owner
+    // may hold a's by now: b gives way to it, and does not pull its traffic meanwhile.
     expect(fx.filter((e) => e.kind === 'announce')).toEqual([
-      expect.objectContaining({ kind: 'announce', owner: 'a', addresses: [VIP_A] }),
+      expect.objectContaining({ kind: 'announce', owner: 'b', addresses: [VIP_B] }),
     ])
     sim.advance(1_000)
     expect(sim.status('a')).toBe('held')
+    expect(sim.status('b')).toBe('held')
     expect(sim.checklists()).toEqual([])
-    expect(sim.input({ kind: 'reconciled', held: ['a'] }).filter((e) => e.kind === 'announce')).toEqual([])
+    expect(sim.input({ kind: 'reconciled', held: ['a', 'b'] }).filter((e) => e.kind === 'announce')).toEqual(
+      [],
+    )
   })
 
   it('refuses a manual takeover while another node holds the address, and says where to release it', () => {

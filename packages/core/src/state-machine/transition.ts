@@ -1,7 +1,7 @@
 import { cidr, type InterfaceAddress } from '../model/ip.js'
 import type { Effect } from './effects.js'
 import { onExpired } from './expiry.js'
-import { failingChecks, fitnessOnWire } from './fitness.js'
+import { failingChecks, fitnessOnWire, saysUnfit } from './fitness.js'
 import type { ChecklistOutcome, HeartbeatInput, Input } from './inputs.js'
 import { evaluatePeer, stallGraceMs, startupDone } from './liveness.js'
 import { onRelease, onTakeover } from './operator.js'
@@ -144,12 +144,14 @@ export function transition(state: EngineState, input: Input, now: number): Trans
       for (const beat of input.beats) s = onHeartbeat(s, beat, now, fx)
       break
     case 'reconciled':
-      // Found on the interfaces at the start: held, and announced again. While this agent was down a
-      // peer may have taken them and told the network its MAC; that peer lets go when it hears this
-      // node hold them, and may do so before this node ever hears it hold them (no conflict to end).
+      // Found on the interfaces at the start: held. Its own are announced again: while this agent was
+      // down a peer may have taken them and told the network its MAC; that peer lets go when it hears
+      // this node hold them, and may do so before this node ever hears it hold them (no conflict to
+      // end). A peer's are not: their owner may hold them by now, and this node gives way to it.
       s = mapResources(s, (r) => {
         if (!input.held.includes(r.owner) || r.status === 'held') return r
-        fx.push({ kind: 'announce', owner: r.owner, addresses: r.addresses, ...s.timing.announce })
+        if (r.owner === s.self)
+          fx.push({ kind: 'announce', owner: r.owner, addresses: r.addresses, ...s.timing.announce })
         return { ...r, status: 'held', since: now }
       })
       break
@@ -396,18 +398,30 @@ function blockAfter(
   // over. An owner that said it was unfit is heard all along: no change, and asking again at once
   // would run Test back to back for as long as it stays unfit.
   const heardSince = Object.values(owner.links).some((l) => l.lastSeen !== null && l.lastSeen > r.since)
-  const backSince = heardSince && !r.fromUnfitOwner
+  const backSince = r.fromUnfitOwner ? owner.lost : heardSince
   if (action === 'acquire')
     return backSince ? null : { action, retryAt: now + NOTIFY_ONLY_RETRY_MS, untilChange: true }
-  if (!owner.alive) return { action, retryAt: now + NOTIFY_ONLY_RETRY_MS, untilChange: true, ownerHeld }
+  // Not a give-back (the owner is not heard, or says it is unfit: a hand-over to another taker):
+  // no forced claim will come, so a minute, as for an acquire.
+  if (!giveBackRefusal(s, r, outcome))
+    return { action, retryAt: now + NOTIFY_ONLY_RETRY_MS, untilChange: true, ownerHeld }
   const askAgainAt = r.giveBackRefused || ownerHeld ? null : now + s.timing.failback.claimTimeoutMs / 2
   return { action, retryAt: askAgainAt, untilChange: true, ownerHeld }
 }
 
-/** A give-back of a peer's addresses to their live owner that Test refused (see blockAfter). */
+/**
+ * A give-back of a peer's addresses that Test refused, its owner heard and fit for them: the owner
+ * waits for them, and forces its claim in the end (see blockAfter).
+ */
 function giveBackRefusal(s: EngineState, r: Resource, outcome: ChecklistOutcome): boolean {
   const owner = s.peers[r.owner]
-  return r.status === 'releasing' && outcome === 'notify-only' && owner?.alive === true && r.owner !== s.self
+  return (
+    r.status === 'releasing' &&
+    outcome === 'notify-only' &&
+    r.owner !== s.self &&
+    owner?.alive === true &&
+    !saysUnfit(owner, r)
+  )
 }
 
 /**

@@ -15,6 +15,13 @@ export interface RtNetlink {
   getLink(data: { index: number }, attrs?: object, options?: RequestOptions): Promise<unknown>
   newAddress(data: RtAddress, attrs: RtAddressAttrs, options?: RequestOptions): Promise<unknown>
   delAddress(data: RtAddress, attrs: RtAddressAttrs, options?: RequestOptions): Promise<unknown>
+  /** The neighbour table (a dump: ARP and NDP entries of every interface). */
+  getNeighbors(
+    data?: object,
+    attrs?: object,
+    options?: RequestOptions,
+  ): Promise<readonly { data: RtNeighbor; attrs: { dst?: Buffer } }[]>
+  delNeighbor(data: RtNeighbor, attrs: { dst: Buffer }, options?: RequestOptions): Promise<unknown>
   /** Link notifications: an interface renamed, deleted or made again makes the names read stale. */
   addMembership(group: 'LINK'): void
   on(event: 'message', listener: (messages: unknown[], info: { groups: number }) => void): unknown
@@ -35,6 +42,13 @@ interface RtAddress {
   readonly family: number
   readonly prefixlen: number
   readonly index: number
+}
+
+interface RtNeighbor {
+  readonly family?: number
+  readonly ifindex?: number
+  /** NUD_* states, as the package reads them. */
+  readonly state?: Readonly<Record<string, unknown>>
 }
 
 interface RtAddressAttrs {
@@ -59,6 +73,7 @@ type Parsed =
   | { readonly op: 'add' | 'del'; readonly address: ParsedAddress }
   | { readonly op: 'change'; readonly address: ParsedAddress; readonly lifetime: number }
   | { readonly op: 'ping' }
+  | { readonly op: 'flush'; readonly dev: string }
 
 interface ParsedAddress {
   readonly cidr: string
@@ -70,14 +85,14 @@ interface ParsedAddress {
 }
 
 /**
- * The `ip -batch` commands that change addresses, done in the agent's own process over rtnetlink
- * (the optional npm package `netlink`): no process between the decision and the kernel. It takes the
+ * The `ip -batch` commands the agent sends, done in its own process over rtnetlink (the optional npm
+ * package `netlink`): no process between the decision and the kernel, and none at rest. It takes the
  * words linux.ts writes (`addr add|del <cidr> dev <if> [nodad]`, `addr change <cidr> dev <if>
  * valid_lft <s> preferred_lft <s> [nodad]`, and `link show dev lo`, the rehearsal's round trip) and
- * answers as `ip` would: exit code 0, or 1 with ip's words for the errors linux.ts reads ("File
- * exists", "Cannot assign requested address", `Cannot find device`, "Operation not permitted").
- * Anything else (a neighbour flush) goes to `fallback`, a real `ip -batch` started with this one, so
- * that none forks on the event loop when a carrier comes back.
+ * the carrier watch's `neigh flush dev <if>`, and answers as `ip` would: exit code 0, or 1 with ip's
+ * words for the errors linux.ts reads ("File exists", "Cannot assign requested address", `Cannot
+ * find device`, "Operation not permitted"). Anything else goes to `fallback`, a real `ip -batch`
+ * started the first time one comes.
  *
  * Requests go out one at a time, in the order asked, as through `ip -batch`; one that waited past
  * its `sendWithinMs` is not sent. Interface names are read once and again after a link notification
@@ -155,6 +170,11 @@ export function netlinkBatch(
       await rt.getLink({ index: 1 }, {}, { timeout })
       return ok()
     }
+    if (parsed.op === 'flush') {
+      const index = await indexOf(parsed.dev, timeout, fresh)
+      if (index === undefined) return failed(`Cannot find device "${parsed.dev}"`)
+      return flushNeighbours(rt, index, timeout)
+    }
     const { address } = parsed
     index ??= await indexOf(address.dev, timeout, fresh)
     if (index === undefined) return failed(`Cannot find device "${address.dev}"`)
@@ -205,7 +225,10 @@ export function netlinkBatch(
       // call, which sends at once while it has nothing queued (as at a takeover); the kernel has
       // taken an address change when the send returns, so a gratuitous ARP the caller sends next
       // (linux.ts, with an add) does not tell a client of an address not here yet.
-      const index = parsed.op === 'ping' ? undefined : known?.get(parsed.address.dev)
+      const index =
+        parsed.op === 'add' || parsed.op === 'del' || parsed.op === 'change'
+          ? known?.get(parsed.address.dev)
+          : undefined
       if (inFlight === 1 && index !== undefined)
         return settled(
           perform(parsed, timeout, false, index).catch((error: unknown) =>
@@ -229,11 +252,8 @@ export function netlinkBatch(
     },
     start() {
       listen()
-      // The interfaces' indexes now, so the first add does not wait for them; and `ip` for the
-      // neighbour flushes, so none forks on the event loop when a carrier comes back.
+      // The interfaces' indexes now, so the first add does not wait for them.
       if (!indexes) void readIndexes(DEFAULT_TIMEOUT_MS).catch(() => undefined)
-      other ??= fallback()
-      other.start()
     },
     close() {
       rt.socket.close()
@@ -241,6 +261,28 @@ export function netlinkBatch(
     },
   }
 }
+
+/**
+ * `ip neigh flush dev <if>`: every ARP and NDP entry of the interface that the kernel resolves
+ * (incomplete, reachable, stale, delay, probe, failed) is deleted; permanent and noarp entries, and
+ * those in no state, stay, as iproute2 leaves them. One deleted meanwhile is not an error.
+ */
+async function flushNeighbours(rt: RtNetlink, index: number, timeout: number): Promise<CommandResult> {
+  const entries = await rt.getNeighbors({ ifindex: index }, {}, { timeout })
+  for (const { data, attrs } of entries) {
+    if (data.ifindex !== index || !attrs.dst || !resolved(data.state)) continue
+    try {
+      await rt.delNeighbor({ family: data.family ?? 0, ifindex: index }, { dst: attrs.dst }, { timeout })
+    } catch (error) {
+      if (errnoName(error) !== 'ENOENT') return failed(ipWords(errnoName(error), error, '', timeout))
+    }
+  }
+  return ok()
+}
+
+const RESOLVED_STATES = ['incomplete', 'reachable', 'stale', 'delay', 'probe', 'failed']
+const resolved = (state: RtNeighbor['state']) =>
+  state !== undefined && RESOLVED_STATES.some((name) => state[name] === true)
 
 const ok = (): CommandResult => ({ exitCode: 0, signal: null, stdout: '', stderr: '' })
 const failed = (message: string): CommandResult => ({
@@ -273,6 +315,8 @@ function ipWords(code: string | undefined, error: unknown, dev: string, timeoutM
  */
 export function parseCommand(args: readonly string[]): Parsed | string | undefined {
   if (args.join(' ') === 'link show dev lo') return { op: 'ping' }
+  if (args.length === 4 && args[0] === 'neigh' && args[1] === 'flush' && args[2] === 'dev')
+    return { op: 'flush', dev: args[3]! }
   const [object, verb, cidrText, devWord, dev, ...rest] = args
   if (object !== 'addr' || (verb !== 'add' && verb !== 'del' && verb !== 'change')) return undefined
   const nodad = rest.at(-1) === 'nodad'
