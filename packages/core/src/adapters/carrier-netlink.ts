@@ -6,7 +6,7 @@ const DELLINK = 17
 
 /** An interface as the npm package `netlink` reads an RTM_NEWLINK (or RTM_DELLINK) message. */
 export interface LinkNotice {
-  readonly data: { readonly flags?: { readonly lowerUp?: true } }
+  readonly data: { readonly family?: number; readonly flags?: { readonly lowerUp?: true } }
   readonly attrs: { readonly ifname?: string }
 }
 
@@ -31,43 +31,58 @@ export interface RtLinks {
 }
 
 /**
- * Link notices from the kernel on the agent's own rtnetlink socket (group RTNLGRP_LINK), and the
- * snapshot from a link dump on it: no `ip monitor` process. An interface has a carrier when its
- * flags have IFF_LOWER_UP; a deleted one has none. A socket error ends the stream (the watch listens
- * again, on the same socket, after its restart delay).
+ * Link notices from the kernel on an rtnetlink socket of the agent's own (group RTNLGRP_LINK), and
+ * the snapshot from a link dump on it: no `ip monitor` process. An interface has a carrier when its
+ * flags have IFF_LOWER_UP; a deleted one has none. Notices of another family (a port leaving a
+ * bridge: AF_BRIDGE) say nothing of a carrier. The socket is opened at the first `listen`; a socket
+ * error ends the stream and drops the socket (one the package closed never recovers), and the
+ * watch's next `listen` opens a new one.
  */
-export function netlinkLinks(rt: RtLinks, timeoutMs = 2_000): LinkSource {
+export function netlinkLinks(open: () => Promise<RtLinks | Error>, timeoutMs = 2_000): LinkSource {
+  let rt: RtLinks | undefined
   let onLink: ((iface: string, up: boolean) => void) | undefined
   let onExit: ((why: string) => void) | undefined
-  let subscribed = false
-  const subscribe = () => {
-    if (subscribed) return
-    subscribed = true
-    rt.socket.on('message', (messages, info) => {
-      // Answers to this socket's own requests come with groups 0; notices with the group's bit.
-      if (info.groups === 0) return
-      for (const m of messages) {
-        if (m.type !== NEWLINK && m.type !== DELLINK) continue
-        const link = rt.parseLink(m.data)
-        const name = link.attrs.ifname
-        if (name) onLink?.(name, m.type === NEWLINK && link.data.flags?.lowerUp === true)
-      }
-    })
-    rt.socket.on('error', (error) => {
-      const exit = onExit
-      onLink = undefined
-      onExit = undefined
-      exit?.(`rtnetlink link notices: ${error.message}`)
-    })
-    rt.addMembership('LINK')
+  const drop = () => {
+    const old = rt
+    rt = undefined
+    try {
+      old?.socket.close()
+    } catch {
+      // Closed already by the package, after a poll error.
+    }
   }
   return {
     async listen(link, exit) {
       onLink = link
       onExit = exit
-      subscribe()
+      if (rt) return
+      const opened = await open()
+      if (opened instanceof Error) throw new Error(`rtnetlink link notices: ${opened.message}`)
+      const mine = opened
+      rt = mine
+      mine.socket.on('message', (messages, info) => {
+        // Answers to this socket's own requests come with groups 0; notices with the group's bit.
+        if (rt !== mine || info.groups === 0) return
+        for (const m of messages) {
+          if (m.type !== NEWLINK && m.type !== DELLINK) continue
+          const notice = mine.parseLink(m.data)
+          if ((notice.data.family ?? 0) !== 0) continue
+          const name = notice.attrs.ifname
+          if (name) onLink?.(name, m.type === NEWLINK && notice.data.flags?.lowerUp === true)
+        }
+      })
+      mine.socket.on('error', (error) => {
+        if (rt !== mine) return
+        drop()
+        const exitNow = onExit
+        onLink = undefined
+        onExit = undefined
+        exitNow?.(`rtnetlink link notices: ${error.message}`)
+      })
+      mine.addMembership('LINK')
     },
     async snapshot() {
+      if (!rt) throw new Error('rtnetlink link notices: the socket is not open')
       const links = await rt.getLinks({}, {}, { timeout: timeoutMs })
       const out: Record<string, boolean> = {}
       for (const l of links) if (l.attrs.ifname) out[l.attrs.ifname] = l.data.flags?.lowerUp === true
@@ -76,7 +91,7 @@ export function netlinkLinks(rt: RtLinks, timeoutMs = 2_000): LinkSource {
     close() {
       onLink = undefined
       onExit = undefined
-      rt.socket.close()
+      drop()
     },
   }
 }

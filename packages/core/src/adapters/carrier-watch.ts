@@ -55,7 +55,15 @@ export function carrierWatch(source: LinkSource, opts: CarrierWatchOptions): Car
   const snapshot = async (): Promise<Record<string, boolean>> => {
     for (let attempt = 0; ; attempt++) {
       sawNotices = false
-      const now = await source.snapshot()
+      let now: Record<string, boolean>
+      try {
+        now = await source.snapshot()
+      } catch (error) {
+        // A dump that a notice broke in its middle (rtnetlink) fails: read it again, as when one
+        // came beside it.
+        if (attempt >= 3) throw error
+        continue
+      }
       if (!sawNotices || attempt >= 3) return now
     }
   }

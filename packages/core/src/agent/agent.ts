@@ -317,7 +317,8 @@ async function coordinatorFor(
 /**
  * On Linux, unless the config says to ignore carriers and unless the address control is replaced
  * (demo): link notices on an rtnetlink socket of its own when address changes go over rtnetlink (no
- * process at rest), else a long-lived `ip monitor`; neighbour flushes through the agent's batch.
+ * process at rest), else a long-lived `ip monitor`; neighbour flushes through the agent's batch. A
+ * watch that cannot start is reported by the engine ("carriers are not watched").
  */
 async function carrierWatchFor(
   config: Config,
@@ -329,14 +330,13 @@ async function carrierWatchFor(
   const onError = (message: string) => report({ kind: 'error', message, context: 'carrier watch' })
   const { carrierWatch, linuxCarrierWatch } = await import('../adapters/carrier-watch.js')
   if (changes?.path === 'netlink') {
+    // Its socket is opened when the engine starts the watch (none is left open by a start that
+    // fails before); the package loaded for the address changes already.
     const [{ netlinkLinks }, { openRtLinks }] = await Promise.all([
       import('../adapters/carrier-netlink.js'),
       import('./address-batch.js'),
     ])
-    const rt = await openRtLinks()
-    if (!(rt instanceof Error))
-      return { carrier: carrierWatch(netlinkLinks(rt), { batch: changes.batch, onError }) }
-    onError(`rtnetlink link notices: ${rt.message}; watching carriers with ip monitor`)
+    return { carrier: carrierWatch(netlinkLinks(openRtLinks), { batch: changes.batch, onError }) }
   }
   const { systemCommandRunner } = await import('../adapters/command-runner.js')
   return {

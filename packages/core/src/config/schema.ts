@@ -251,7 +251,7 @@ export const configSchema = z
       .enum(['auto', 'netlink', 'ip-batch'])
       .default('auto')
       .describe(
-        'Linux: how the agent adds and removes addresses. netlink: in its own process over rtnetlink (the npm package "netlink", an optional dependency of @ipfo/core, prebuilt for linux x64, arm64, arm and ia32): no process between the decision and the kernel. ip-batch: through one long-lived `ip -batch` process (iproute2), which on a busy machine waits for a core. auto: netlink when the package loads, else ip-batch. Neighbour flushes always go through ip.',
+        'Linux: how the agent adds and removes addresses. netlink: in its own process over rtnetlink (the npm package "netlink", an optional dependency of @ipfo/core, prebuilt for linux x64, arm64, arm and ia32): no process between the decision and the kernel. ip-batch: through one long-lived `ip -batch` process (iproute2), which on a busy machine waits for a core. auto: netlink when the package loads, else ip-batch. With netlink, the carrier watch and its neighbour flushes use rtnetlink too (no ip process at rest); with ip-batch, a long-lived `ip monitor` and the same `ip -batch`.',
       ),
     onCarrierLoss: z
       .enum(['release', 'ignore'])

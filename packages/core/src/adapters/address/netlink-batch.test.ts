@@ -66,7 +66,7 @@ describe('the commands the netlink batch takes', () => {
  */
 function fakeRt(
   links: Map<string, number>,
-  opts: { linkReadMs?: number; deny?: boolean; neighbours?: Neighbour[] } = {},
+  opts: { linkReadMs?: number; deny?: boolean; neighbours?: Neighbour[]; brokenDumps?: number } = {},
 ) {
   const calls: string[] = []
   const present = new Set<string>()
@@ -100,8 +100,15 @@ function fakeRt(
     },
     getNeighbors: async () => {
       calls.push('getNeighbors')
+      if (opts.brokenDumps && opts.brokenDumps-- > 0)
+        throw new Error('Multipart message not terminated properly')
       return neighbours.map((n) => ({
-        data: { family: n.family, ifindex: n.ifindex, state: { [n.state]: true } },
+        data: {
+          family: n.family,
+          ifindex: n.ifindex,
+          state: n.state === 'none' ? {} : { [n.state]: true },
+          ...(n.extLearned ? { flags: { extLearned: true as const } } : {}),
+        },
         attrs: { dst: Buffer.from(n.dst, 'hex') },
       }))
     },
@@ -139,6 +146,7 @@ interface Neighbour {
   readonly state: string
   /** The address, in hex. */
   readonly dst: string
+  readonly extLearned?: true
 }
 
 const fallbackRecorder = () => {
@@ -300,15 +308,19 @@ describe('netlinkBatch', () => {
     })
   })
 
-  it('flushes an interface’s neighbours itself, as ip does: resolved entries only, of that interface', async () => {
+  it('flushes an interface’s neighbours itself, as ip does: all but permanent and noarp, of that interface', async () => {
     const gone = { family: 2, ifindex: 2, state: 'failed', dst: '0a000005' }
     const { rt, calls, neighbours } = fakeRt(new Map([['eth0', 2]]), {
+      // A link notice breaks the first dump: read again.
+      brokenDumps: 1,
       neighbours: [
         { family: 2, ifindex: 2, state: 'incomplete', dst: '0a000002' },
         { family: 10, ifindex: 2, state: 'stale', dst: 'fd000000000000000000000000000002' },
         { family: 2, ifindex: 2, state: 'permanent', dst: '0a000003' },
         { family: 2, ifindex: 2, state: 'noarp', dst: '0a000004' },
         { family: 2, ifindex: 3, state: 'reachable', dst: '0a000102' },
+        { family: 2, ifindex: 2, state: 'none', dst: '0a000006' },
+        { family: 2, ifindex: 2, state: 'permanent', dst: '0a000007', extLearned: true },
         gone,
       ],
     })
@@ -318,7 +330,7 @@ describe('netlinkBatch', () => {
     const dump = rt.getNeighbors.bind(rt)
     rt.getNeighbors = async (...args) => {
       const entries = await dump(...args)
-      neighbours.splice(neighbours.indexOf(gone), 1)
+      if (neighbours.includes(gone)) neighbours.splice(neighbours.indexOf(gone), 1)
       return entries
     }
     expect(await nl.run(['neigh', 'flush', 'dev', 'eth0'])).toMatchObject({ exitCode: 0 })
@@ -326,13 +338,35 @@ describe('netlinkBatch', () => {
     expect(calls.filter((c) => c.startsWith('delNeighbor'))).toEqual([
       'delNeighbor 2 0a000002',
       'delNeighbor 2 fd000000000000000000000000000002',
+      'delNeighbor 2 0a000006',
+      'delNeighbor 2 0a000007',
       'delNeighbor 2 0a000005',
     ])
+    // Dumped until nothing is left to delete: the broken dump, the first round, the check.
+    expect(calls.filter((c) => c === 'getNeighbors')).toHaveLength(3)
     expect(await nl.run(['neigh', 'flush', 'dev', 'nosuch0'])).toMatchObject({
       exitCode: 1,
       stderr: 'Cannot find device "nosuch0"\n',
     })
     expect(fallback.sent).toEqual([])
+  })
+
+  it('a flush does not wait behind address changes, nor they behind it', async () => {
+    const { rt, calls } = fakeRt(new Map([['eth0', 2]]), { linkReadMs: 30 })
+    let releaseDump: () => void = () => undefined
+    rt.getNeighbors = () => {
+      calls.push('getNeighbors')
+      return new Promise((resolve) => {
+        releaseDump = () => resolve([])
+      })
+    }
+    const nl = netlinkBatch(rt, () => fallbackRecorder().batch)
+    const flush = nl.run(['neigh', 'flush', 'dev', 'eth0'])
+    // The flush's dump hangs; an add asked after it is done all the same.
+    await new Promise((r) => setTimeout(r, 50))
+    expect(await nl.run(['addr', 'add', '10.0.0.5/24', 'dev', 'eth0'])).toMatchObject({ exitCode: 0 })
+    releaseDump()
+    expect(await flush).toMatchObject({ exitCode: 0 })
   })
 
   it('starts ip only for a command it does not take, and closes both', async () => {

@@ -1,4 +1,5 @@
 import { isIPv4, isIPv6 } from 'node:net'
+import { endianness } from 'node:os'
 import type { CommandResult, IpBatch } from '../../model/ports.js'
 import { DEFAULT_TIMEOUT_MS } from '../command-runner.js'
 
@@ -21,7 +22,11 @@ export interface RtNetlink {
     attrs?: object,
     options?: RequestOptions,
   ): Promise<readonly { data: RtNeighbor; attrs: { dst?: Buffer } }[]>
-  delNeighbor(data: RtNeighbor, attrs: { dst: Buffer }, options?: RequestOptions): Promise<unknown>
+  delNeighbor(
+    data: { family: number; ifindex: number },
+    attrs: { dst: Buffer },
+    options?: RequestOptions,
+  ): Promise<unknown>
   /** Link notifications: an interface renamed, deleted or made again makes the names read stale. */
   addMembership(group: 'LINK'): void
   on(event: 'message', listener: (messages: unknown[], info: { groups: number }) => void): unknown
@@ -48,7 +53,9 @@ interface RtNeighbor {
   readonly family?: number
   readonly ifindex?: number
   /** NUD_* states, as the package reads them. */
-  readonly state?: Readonly<Record<string, unknown>>
+  readonly state?: { readonly permanent?: true; readonly noarp?: true }
+  /** NTF_* flags. */
+  readonly flags?: { readonly extLearned?: true }
 }
 
 interface RtAddressAttrs {
@@ -130,14 +137,12 @@ export function netlinkBatch(
     }
   }
   const readIndexes = (timeout: number) => {
-    const reading = rt
-      .getLinks({}, {}, { timeout })
-      .then(
-        (links) =>
-          new Map(
-            links.flatMap((l) => (l.attrs.ifname && l.data.index ? [[l.attrs.ifname, l.data.index]] : [])),
-          ),
-      )
+    const reading = dumped(() => rt.getLinks({}, {}, { timeout })).then(
+      (links) =>
+        new Map(
+          links.flatMap((l) => (l.attrs.ifname && l.data.index ? [[l.attrs.ifname, l.data.index]] : [])),
+        ),
+    )
     indexes = reading
     known = undefined
     reading.then(
@@ -173,7 +178,9 @@ export function netlinkBatch(
     if (parsed.op === 'flush') {
       const index = await indexOf(parsed.dev, timeout, fresh)
       if (index === undefined) return failed(`Cannot find device "${parsed.dev}"`)
-      return flushNeighbours(rt, index, timeout)
+      return flushNeighbours(rt, index, timeout).catch((error: unknown) =>
+        failed(ipWords(errnoName(error), error, parsed.dev, timeout)),
+      )
     }
     const { address } = parsed
     index ??= await indexOf(address.dev, timeout, fresh)
@@ -211,6 +218,12 @@ export function netlinkBatch(
       if (typeof parsed === 'string') return Promise.resolve(failed(parsed))
       listen()
       const timeout = runOpts.timeoutMs ?? DEFAULT_TIMEOUT_MS
+      // A flush changes no address: it does not wait behind address changes, nor they behind it
+      // (one round trip per entry, thousands on a large segment), as with its own `ip` before.
+      if (parsed.op === 'flush')
+        return perform(parsed, timeout).catch((error: unknown) =>
+          failed(ipWords(errnoName(error), error, parsed.dev, timeout)),
+        )
       const sendBy =
         runOpts.sendWithinMs === undefined
           ? Number.POSITIVE_INFINITY
@@ -263,26 +276,55 @@ export function netlinkBatch(
 }
 
 /**
- * `ip neigh flush dev <if>`: every ARP and NDP entry of the interface that the kernel resolves
- * (incomplete, reachable, stale, delay, probe, failed) is deleted; permanent and noarp entries, and
- * those in no state, stay, as iproute2 leaves them. One deleted meanwhile is not an error.
+ * `ip neigh flush dev <if>`, as iproute2 does it: every ARP and NDP entry of the interface is
+ * deleted but permanent and noarp ones (those learned from outside, a bridge's or a switch's, go
+ * whatever their state), in rounds until none is left, at most MAX_FLUSH_ROUNDS. One deleted
+ * meanwhile is not an error; a dump a link notice broke in its middle (the package ends a
+ * multipart answer at any other message) is read again.
  */
 async function flushNeighbours(rt: RtNetlink, index: number, timeout: number): Promise<CommandResult> {
-  const entries = await rt.getNeighbors({ ifindex: index }, {}, { timeout })
-  for (const { data, attrs } of entries) {
-    if (data.ifindex !== index || !attrs.dst || !resolved(data.state)) continue
-    try {
-      await rt.delNeighbor({ family: data.family ?? 0, ifindex: index }, { dst: attrs.dst }, { timeout })
-    } catch (error) {
-      if (errnoName(error) !== 'ENOENT') return failed(ipWords(errnoName(error), error, '', timeout))
+  for (let round = 0; round < MAX_FLUSH_ROUNDS; round++) {
+    const entries = await dumpNeighbours(rt, index, timeout)
+    const doomed = entries.filter(({ data, attrs }) => data.ifindex === index && attrs.dst && flushable(data))
+    if (doomed.length === 0) return ok()
+    for (const { data, attrs } of doomed) {
+      try {
+        await rt.delNeighbor({ family: data.family ?? 0, ifindex: index }, { dst: attrs.dst! }, { timeout })
+      } catch (error) {
+        if (errnoName(error) !== 'ENOENT') return failed(ipWords(errnoName(error), error, '', timeout))
+      }
     }
   }
   return ok()
 }
 
-const RESOLVED_STATES = ['incomplete', 'reachable', 'stale', 'delay', 'probe', 'failed']
-const resolved = (state: RtNeighbor['state']) =>
-  state !== undefined && RESOLVED_STATES.some((name) => state[name] === true)
+const MAX_FLUSH_ROUNDS = 10
+const DUMP_ATTEMPTS = 3
+
+/** The interface's neighbours (NDA_IFINDEX: the kernel dumps that interface's only). */
+async function dumpNeighbours(rt: RtNetlink, index: number, timeout: number) {
+  const ifindex = Buffer.alloc(4)
+  if (endianness() === 'LE') ifindex.writeUInt32LE(index)
+  else ifindex.writeUInt32BE(index)
+  return dumped(() => rt.getNeighbors({}, { ifindex }, { timeout }))
+}
+
+/**
+ * A dump, read again when a notice broke it: this socket hears link notices, and the package ends a
+ * multipart answer at any other message ("Multipart message not terminated properly").
+ */
+async function dumped<T>(dump: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await dump()
+    } catch (error) {
+      if (attempt >= DUMP_ATTEMPTS || !/multipart/i.test(String(error))) throw error
+    }
+  }
+}
+
+const flushable = (data: RtNeighbor) =>
+  data.flags?.extLearned === true || !(data.state?.permanent === true || data.state?.noarp === true)
 
 const ok = (): CommandResult => ({ exitCode: 0, signal: null, stdout: '', stderr: '' })
 const failed = (message: string): CommandResult => ({
