@@ -1,6 +1,6 @@
 import { mkdir, readdir, readFile, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
-import type { Journal, JournalEntry, ReplaySnapshot, ReplayStore } from '../model/ports.js'
+import type { Journal, JournalEntry } from '../model/ports.js'
 import { replaceFile } from './atomic-write.js'
 
 /**
@@ -32,25 +32,6 @@ export function fileJournal(stateDir: string): Journal {
         }
       }
       return entries
-    },
-  }
-}
-
-/** The replay guard's marks in `<stateDir>/replay.json`, replaced by rename. */
-export function fileReplayStore(stateDir: string): ReplayStore {
-  const path = join(stateDir, 'replay.json')
-  return {
-    async load() {
-      try {
-        return JSON.parse(await readFile(path, 'utf8')) as ReplaySnapshot
-      } catch {
-        return undefined
-      }
-    },
-    async save(snapshot) {
-      await mkdir(stateDir, { recursive: true, mode: 0o700 })
-      // Not fsynced: the engine saves the marks up to once a second while heartbeats arrive.
-      await replaceFile(path, JSON.stringify(snapshot), { mode: 0o600 })
     },
   }
 }

@@ -348,7 +348,7 @@ export function createEngine(deps: EngineDeps): Engine {
       deps.address.close?.()
       deps.carrier?.close()
       await checklists.disarm()
-      await marks.save(true)
+      await marks.close()
     },
     status: () => ({
       ...buildStatus(state, {

@@ -12,6 +12,14 @@ const SAVE_EVERY_MS = 1_000
 export function replayMarks(guard: ReplayGuard, store: ReplayStore | undefined, clock: Clock, emit: Emit) {
   let savedAt = Number.NEGATIVE_INFINITY
   let dirty = false
+  const save = (force = false): Promise<void> | undefined => {
+    if (!store || !dirty) return undefined
+    const now = clock.now()
+    if (!force && now - savedAt < SAVE_EVERY_MS) return undefined
+    savedAt = now
+    dirty = false
+    return store.save(guard.snapshot()).catch(reportError(emit, 'saving replay marks'))
+  }
   return {
     async load(): Promise<void> {
       const saved = await store?.load().catch(() => undefined)
@@ -21,13 +29,11 @@ export function replayMarks(guard: ReplayGuard, store: ReplayStore | undefined, 
     touched(): void {
       dirty = true
     },
-    save(force = false): Promise<void> | undefined {
-      if (!store || !dirty) return undefined
-      const now = clock.now()
-      if (!force && now - savedAt < SAVE_EVERY_MS) return undefined
-      savedAt = now
-      dirty = false
-      return store.save(guard.snapshot()).catch(reportError(emit, 'saving replay marks'))
+    save,
+    /** At stop: the last marks saved, then the store closed. */
+    async close(): Promise<void> {
+      await save(true)
+      await store?.close?.().catch(reportError(emit, 'closing the replay marks'))
     },
   }
 }

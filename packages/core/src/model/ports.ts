@@ -150,6 +150,8 @@ export interface Journal {
 export interface ReplayStore {
   load(): Promise<ReplaySnapshot | undefined>
   save(snapshot: ReplaySnapshot): Promise<void>
+  /** After the last save: lets go of what the store keeps open. */
+  close?(): Promise<void>
 }
 
 export type GateVerdict = 'proceed' | 'notify-only'
