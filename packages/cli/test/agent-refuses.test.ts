@@ -87,6 +87,19 @@ describe('the agent refuses to start on a broken config', () => {
     expect(stderr).toContain(`hint: chmod go-w ${hooks}`)
   })
 
+  it('an address already on its interface with another prefix', async () => {
+    const stderr = await refused(
+      base('peers:\n  - id: a\n    takeover:\n      - { interface: lo, address: 127.0.0.1/32 }\n'),
+      'other-prefix.yaml',
+    )
+    expect(stderr).toMatch(
+      /peers\[0\]\.takeover\[0\]\.address: 127\.0\.0\.1 is already on lo as 127\.0\.0\.1\/8, not \/32/,
+    )
+    expect(stderr).toContain(
+      'hint: remove it (ip addr del 127.0.0.1/8 dev lo), or write 127.0.0.1/8 in the config',
+    )
+  })
+
   it('an address on no subnet of its interface', async () => {
     const stderr = await refused(
       base('peers:\n  - id: a\n    takeover:\n      - { interface: lo, address: 192.168.77.10/24 }\n'),

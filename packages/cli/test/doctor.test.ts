@@ -86,14 +86,20 @@ describe('ipfo doctor', () => {
     expect(['pass', 'warn']).toContain(verdicts(checks)['firewall on private'] ?? verdicts(checks).firewall)
   })
 
-  it('fails a missing interface and an address on no subnet, with a hint each, and exits 1', async () => {
+  it('fails a missing interface, an address there with another prefix, and warns of one on no subnet, with a hint each, and exits 1', async () => {
     const file = await config(
-      'peers:\n  - id: a\n    takeover:\n      - { interface: nope0, address: 10.9.9.9/24 }\n      - { interface: lo, address: 192.0.2.7/24 }\n',
+      'peers:\n  - id: a\n    takeover:\n      - { interface: nope0, address: 10.9.9.9/24 }\n      - { interface: lo, address: 192.0.2.7/24 }\n      - { interface: lo, address: 127.0.0.1/32 }\n',
     )
     const result = await runCli(['doctor', '--config', file])
     expect(result.code).toBe(1)
     expect(result.stdout).toMatch(/FAIL\s+interface nope0\s+does not exist/)
     expect(result.stdout).toMatch(/WARN\s+192\.0\.2\.7 on lo\s+is on no subnet/)
+    expect(result.stdout).toMatch(
+      /FAIL\s+127\.0\.0\.1 on lo\s+is on the interface as 127\.0\.0\.1\/8, not \/32/,
+    )
+    expect(result.stdout).toContain(
+      '-> remove it (ip addr del 127.0.0.1/8 dev lo), or write 127.0.0.1/8 in the config',
+    )
     expect(result.stdout).toContain('-> check the interface names in the config with `ip link`')
   })
 

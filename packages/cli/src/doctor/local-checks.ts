@@ -80,6 +80,19 @@ export async function checkInterfaces(config: Config, runner: CommandRunner): Pr
         : fail(`interface ${name}`, 'is down', `bring it up: ip link set ${name} up`),
     )
     for (const a of addresses.filter((x) => x.interface === name)) {
+      const elsewise = (link.addr_info ?? []).find(
+        (i) => (i.family === 'inet6') === (a.family === 6) && i.local === a.ip && i.prefixlen !== a.prefix,
+      )
+      if (elsewise) {
+        results.push(
+          fail(
+            `${a.ip} on ${name}`,
+            `is on the interface as ${a.ip}/${elsewise.prefixlen}, not /${a.prefix} as configured: the agent refuses to start`,
+            `remove it (ip addr del ${a.ip}/${elsewise.prefixlen} dev ${name}), or write ${a.ip}/${elsewise.prefixlen} in the config`,
+          ),
+        )
+        continue
+      }
       const own = (link.addr_info ?? []).filter(
         (i) => (i.family === 'inet6') === (a.family === 6) && i.local !== a.ip,
       )

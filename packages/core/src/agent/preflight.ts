@@ -7,9 +7,9 @@ import type { AddressControl } from '../model/ports.js'
 
 /**
  * Checks that need the machine, not just the file, run before the agent starts: every address sits
- * on an existing interface within one of that interface's subnets, and the hooks folder is not
- * writable by others (the agent runs its scripts as root). Throws the first problem as a
- * ConfigError naming the field.
+ * on an existing interface within one of that interface's subnets and is not there already with
+ * another prefix, and the hooks folder is not writable by others (the agent runs its scripts as
+ * root). Throws the first problem as a ConfigError naming the field.
  */
 export async function preflight(
   config: Config,
@@ -45,6 +45,21 @@ export async function preflight(
         path,
         hint: `use one of: ${Object.keys(interfaces).join(', ')}`,
       })
+    }
+    const elsewise = on.find(
+      (x) => x.family === a.family && normalizeIp(x.ip) === normalizeIp(a.ip) && x.prefix !== a.prefix,
+    )
+    if (elsewise) {
+      // The agent would add its own copy beside it and remove only that one when it lets the address
+      // go: the other copy would go on answering for the address next to the peer that took it over.
+      throw new ConfigError(
+        `${file}: ${path}: ${a.ip} is already on ${a.interface} as ${a.ip}/${elsewise.prefix}, not /${a.prefix}: this agent would remove only its own copy when it lets the address go, and the other would go on answering beside the peer that took it over`,
+        {
+          file,
+          path,
+          hint: `remove it (ip addr del ${a.ip}/${elsewise.prefix} dev ${a.interface}), or write ${a.ip}/${elsewise.prefix} in the config`,
+        },
+      )
     }
     const own = on.filter((x) => x.family === a.family && normalizeIp(x.ip) !== normalizeIp(a.ip))
     const subnets = own.filter((x) => !(a.family === 6 && x.ip.startsWith('fe80:')))
