@@ -90,13 +90,26 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   const metrics = config.metrics
     ? await (await import('./metrics/agent-metrics.js')).agentMetrics(config, config.metrics, opts.configFile)
     : undefined
-  const onEvent = (event: IpfoEvent) => {
+  const deliver = (event: IpfoEvent) => {
     log(event)
     fileLog?.(event)
     control?.publish(event)
     notify?.(event)
     metrics?.onEvent(event)
     opts.onEvent?.(event)
+  }
+  // Events reach the log, `ipfo events`, notifications and metrics once the turn that made them is
+  // over, in order, stamped when they happened. A takeover's decision makes four events and more
+  // (heartbeats lost, the peer lost, acquiring): written first, their lines held the address and its
+  // first gratuitous ARP back by a millisecond or more (issue 23's takeover path).
+  let pending: IpfoEvent[] = []
+  const deliverPending = () => {
+    const events = pending
+    pending = []
+    for (const event of events) deliver(event)
+  }
+  const onEvent = (event: IpfoEvent) => {
+    if (pending.push(event) === 1) setImmediate(deliverPending)
   }
   // Hook and transport events go through the engine, so they are stamped and kept for `ipfo events`.
   let engineRef: Engine | undefined
@@ -190,6 +203,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     await engine.start()
   } catch (error) {
     // A start that fails (a second agent on the same socket, a port in use) is not a crash.
+    deliverPending()
     await guard?.standDown()
     await control?.close()
     await metrics?.close()
@@ -202,6 +216,8 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
       try {
         await engine.stop(stopOpts)
       } finally {
+        // The stop's last events, before the control socket that streams them closes.
+        deliverPending()
         // Released or kept as the stop decided: the guard must not undo that.
         await guard?.standDown()
         await control?.close()

@@ -69,6 +69,9 @@ function fakeRt(
   opts: { linkReadMs?: number; deny?: boolean; neighbours?: Neighbour[]; brokenDumps?: number } = {},
 ) {
   const calls: string[] = []
+  /** Per address request: the header's port and the lifetime asked, if any. */
+  const requests: { localPort: number | undefined; valid: number | undefined }[] = []
+  let portReads = 0
   const present = new Set<string>()
   const neighbours = [...(opts.neighbours ?? [])]
   let onMessage: ((m: unknown[], info: { groups: number }) => void) | undefined
@@ -85,6 +88,7 @@ function fakeRt(
     },
     newAddress: async (data, attrs, options) => {
       calls.push(`new ${data.index} flags=${options?.flags}`)
+      requests.push({ localPort: options?.localPort, valid: attrs.cacheInfo?.ifaValid })
       if (opts.deny) throw new Error('Request rejected: EPERM')
       if (![...links.values()].includes(data.index)) throw new Error('Request rejected: ENODEV')
       const key = `${data.index} ${attrs.local.toString('hex')}`
@@ -92,8 +96,9 @@ function fakeRt(
       present.add(key)
       return []
     },
-    delAddress: async (data, attrs) => {
+    delAddress: async (data, attrs, options) => {
       calls.push(`del ${data.index}`)
+      requests.push({ localPort: options?.localPort, valid: undefined })
       if (!present.delete(`${data.index} ${attrs.local.toString('hex')}`))
         throw new Error('Request rejected: EADDRNOTAVAIL')
       return []
@@ -128,11 +133,17 @@ function fakeRt(
       on: (_, listener) => {
         onError = listener
       },
+      address: () => {
+        portReads++
+        return { port: 4242 }
+      },
     },
   }
   return {
     rt,
     calls,
+    requests,
+    portReads: () => portReads,
     neighbours,
     notify: () => onMessage?.([{ kind: 'newlink' }], { groups: 1 }),
     answer: () => onMessage?.([{ kind: 'ack' }], { groups: 0 }),
@@ -181,6 +192,31 @@ describe('netlinkBatch', () => {
     expect(await nl.run(['addr', 'add', '10.0.0.5/24', 'dev', 'eth0', 'label', 'x'])).toMatchObject({
       exitCode: 1,
     })
+  })
+
+  it("names the socket's port in every request, read from the socket once; renewals read the same words again right", async () => {
+    const { rt, requests, portReads } = fakeRt(new Map([['eth0', 2]]))
+    const nl = netlinkBatch(rt, () => fallbackRecorder().batch)
+    const renew = (s: string) => [
+      'addr',
+      'change',
+      '10.0.0.5/24',
+      'dev',
+      'eth0',
+      'valid_lft',
+      s,
+      'preferred_lft',
+      s,
+    ]
+    expect((await nl.run(['addr', 'add', '10.0.0.5/24', 'dev', 'eth0'])).exitCode).toBe(0)
+    for (const lifetime of ['4', '4', '2', '4', 'forever'])
+      expect((await nl.run(renew(lifetime))).exitCode).toBe(0)
+    expect((await nl.run(['addr', 'del', '10.0.0.5/24', 'dev', 'eth0'])).exitCode).toBe(0)
+    expect(requests.map((r) => r.valid)).toEqual([undefined, 4, 4, 2, 4, 0xffffffff, undefined])
+    expect(requests.every((r) => r.localPort === 4242)).toBe(true)
+    expect(portReads()).toBe(1)
+    // Words it cannot read are refused every time, not only the first.
+    for (let i = 0; i < 2; i++) expect((await nl.run(renew('soon'))).exitCode).toBe(1)
   })
 
   it('reads the interfaces again when one was made again under a new index', async () => {

@@ -30,7 +30,12 @@ export interface RtNetlink {
   /** Link notifications: an interface renamed, deleted or made again makes the names read stale. */
   addMembership(group: 'LINK'): void
   on(event: 'message', listener: (messages: unknown[], info: { groups: number }) => void): unknown
-  readonly socket: { close(): void; on(event: 'error', listener: (error: Error) => void): unknown }
+  readonly socket: {
+    close(): void
+    on(event: 'error', listener: (error: Error) => void): unknown
+    /** The socket's port: read once, it spares each request a getsockname(2). */
+    address?(): { port: number }
+  }
 }
 
 export interface NetlinkBatchOptions {
@@ -41,6 +46,8 @@ export interface NetlinkBatchOptions {
 interface RequestOptions {
   readonly flags?: number
   readonly timeout?: number
+  /** The header's port (nlmsg_pid); the package reads the socket's for every request when absent. */
+  readonly localPort?: number
 }
 
 interface RtAddress {
@@ -119,6 +126,31 @@ export function netlinkBatch(
   /** One request at a time, in the order asked, as through `ip -batch`: an add then a remove stay so. */
   let queue: Promise<unknown> = Promise.resolve()
   let listening = false
+  /** The socket's port, read at the first request (undefined: the package reads it each time). */
+  let port: { localPort?: number } | undefined
+  const portOption = () => {
+    if (port) return port
+    try {
+      const read = rt.socket.address?.().port
+      port = read === undefined ? {} : { localPort: read }
+    } catch {
+      port = {}
+    }
+    return port
+  }
+  /**
+   * Commands read once: a lifetime's renewal is the same words every half second, for as long as
+   * the address is held (issue 23's idle cost).
+   */
+  const parsedBefore = new Map<string, ReturnType<typeof parseCommand>>()
+  const parsedOf = (args: readonly string[]) => {
+    const key = args.join(' ')
+    if (parsedBefore.has(key)) return parsedBefore.get(key)
+    const parsed = parseCommand(args)
+    if (parsedBefore.size >= PARSED_KEPT) parsedBefore.clear()
+    parsedBefore.set(key, parsed)
+    return parsed
+  }
   const listen = () => {
     if (listening) return
     listening = true
@@ -197,8 +229,13 @@ export function netlinkBatch(
       ...(address.nodad ? { flags: { nodad: true } } : {}),
     }
     try {
-      if (parsed.op === 'del') await rt.delAddress(data, attrs, { timeout })
-      else await rt.newAddress(data, attrs, { flags: parsed.op === 'add' ? CREATE | EXCL : REPLACE, timeout })
+      if (parsed.op === 'del') await rt.delAddress(data, attrs, { timeout, ...portOption() })
+      else
+        await rt.newAddress(data, attrs, {
+          flags: parsed.op === 'add' ? CREATE | EXCL : REPLACE,
+          timeout,
+          ...portOption(),
+        })
       return ok()
     } catch (error) {
       const code = errnoName(error)
@@ -210,7 +247,7 @@ export function netlinkBatch(
 
   return {
     run(args, runOpts = {}) {
-      const parsed = parseCommand(args)
+      const parsed = parsedOf(args)
       if (parsed === undefined) {
         other ??= fallback()
         return other.run(args, runOpts)
@@ -299,6 +336,8 @@ async function flushNeighbours(rt: RtNetlink, index: number, timeout: number): P
 }
 
 const MAX_FLUSH_ROUNDS = 10
+/** Distinct commands kept read (two or three per address: add, remove, renew). */
+const PARSED_KEPT = 256
 const DUMP_ATTEMPTS = 3
 
 /** The interface's neighbours (NDA_IFINDEX: the kernel dumps that interface's only). */
