@@ -1,6 +1,7 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { freeUdpPort } from '@ipfo/testkit'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { simulatedAddressControl } from '../src/adapters/address/simulated-address-control.js'
 import { generateKey, writeKeyFile } from '../src/adapters/key-file.js'
@@ -28,7 +29,7 @@ describe("an agent's events", () => {
   it('reach their sinks after the turn that made them: a takeover adds its address first', async () => {
     const key = join(dir, 'heartbeat.key')
     await writeKeyFile(key, generateKey(), { force: true })
-    const port = 10_000 + Math.floor(Math.random() * 20_000)
+    const [port, peerPort] = [await freeUdpPort(), await freeUdpPort()]
     const file = join(dir, 'a.json')
     await writeFile(
       file,
@@ -37,7 +38,7 @@ describe("an agent's events", () => {
         key,
         interval: '50ms',
         deadAfter: '150ms',
-        links: [{ name: 'private', listen: '127.0.0.1', port, targets: [`127.0.0.1:${port + 1}`] }],
+        links: [{ name: 'private', listen: '127.0.0.1', port, targets: [`127.0.0.1:${peerPort}`] }],
         peers: [{ id: 'b', takeover: [{ interface: 'demo0', address: '192.0.2.100/24' }] }],
         paths: { socket: join(dir, 'a.sock'), stateDir: join(dir, 'state') },
         hooks: { dir: join(dir, 'no-hooks') },
@@ -69,6 +70,7 @@ describe("an agent's events", () => {
     expect(seenAtAdd).not.toContain('acquiring')
     expect(seenAtAdd).not.toContain('peer-lost')
     const kinds = seen.map((e) => e.kind)
+    expect(kinds).toContain('peer-lost')
     expect(kinds.indexOf('peer-lost')).toBeLessThan(kinds.indexOf('acquiring'))
     expect(kinds.indexOf('acquiring')).toBeLessThan(kinds.indexOf('acquired'))
     const acquiring = seen.find((e) => e.kind === 'acquiring')!

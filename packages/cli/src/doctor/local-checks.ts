@@ -1,6 +1,6 @@
 import { createSocket } from 'node:dgram'
 import { isIPv6 } from 'node:net'
-import type { CommandRunner, Config } from '@ipfo/core'
+import { type CommandRunner, type Config, normalizeIp } from '@ipfo/core'
 import { type CheckResult, fail, pass, warn } from './check.js'
 
 interface IpLink {
@@ -81,7 +81,10 @@ export async function checkInterfaces(config: Config, runner: CommandRunner): Pr
     )
     for (const a of addresses.filter((x) => x.interface === name)) {
       const elsewise = (link.addr_info ?? []).find(
-        (i) => (i.family === 'inet6') === (a.family === 6) && i.local === a.ip && i.prefixlen !== a.prefix,
+        (i) =>
+          (i.family === 'inet6') === (a.family === 6) &&
+          normalizeIp(i.local) === normalizeIp(a.ip) &&
+          i.prefixlen !== a.prefix,
       )
       if (elsewise) {
         results.push(

@@ -24,7 +24,11 @@ export async function runUntilSignal<Loaded>(
     let stopping = false
     const stop = (signal: NodeJS.Signals) => {
       if (stopping) {
-        if (signal === 'SIGINT') process.exit(130)
+        if (signal === 'SIGINT') {
+          // Exits at once: this turn's events, written once it is over, are written now.
+          agent.flushEvents()
+          process.exit(130)
+        }
         return
       }
       stopping = true

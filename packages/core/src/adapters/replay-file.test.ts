@@ -56,6 +56,15 @@ describe('the replay marks file', () => {
     expect(await fileReplayStore(dir).load()).toEqual(marks(2))
   })
 
+  it('makes the file again when it was removed while open, within a minute of saves', async () => {
+    const store = fileReplayStore(dir)
+    await store.save(marks(1))
+    await rm(join(dir, REPLAY_FILE))
+    for (let seq = 2; seq <= 61; seq++) await store.save(marks(seq))
+    await store.close?.()
+    expect(await fileReplayStore(dir).load()).toEqual(marks(61))
+  })
+
   it('serves saves one after another, the last one kept', async () => {
     const store = fileReplayStore(dir)
     await Promise.all([1, 2, 3, 4].map((seq) => store.save(marks(seq))))

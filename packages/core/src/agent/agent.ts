@@ -64,6 +64,8 @@ export interface RunningAgent {
   readonly engine: Engine
   /** Stops the engine; `release` overrides the config's onStop (a reload keeps addresses). */
   stop(opts?: { release?: boolean }): Promise<void>
+  /** Writes the events of this turn now (they are written once it is over): before an exit that cannot wait. */
+  flushEvents(): void
 }
 
 /** Builds the real ports for one node, starts its engine and its control socket. */
@@ -93,22 +95,37 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   const deliver = (event: IpfoEvent) => {
     log(event)
     fileLog?.(event)
-    control?.publish(event)
     notify?.(event)
     metrics?.onEvent(event)
     opts.onEvent?.(event)
   }
-  // Events reach the log, `ipfo events`, notifications and metrics once the turn that made them is
-  // over, in order, stamped when they happened. A takeover's decision makes four events and more
-  // (heartbeats lost, the peer lost, acquiring): written first, their lines held the address and its
-  // first gratuitous ARP back by a millisecond or more (issue 23's takeover path).
+  // Events reach the log, notifications and metrics once the turn that made them is over, in order,
+  // stamped when they happened. A takeover's decision makes four events and more (heartbeats lost,
+  // the peer lost, acquiring): written first, their lines held the address and its first gratuitous
+  // ARP back by some 0.3 ms (issue 23's takeover path). `ipfo events --follow` gets them at once:
+  // its history is the engine's, which has them already (and nothing is written when nobody follows).
   let pending: IpfoEvent[] = []
+  let deliveryFailed = false
   const deliverPending = () => {
     const events = pending
     pending = []
-    for (const event of events) deliver(event)
+    for (const event of events) {
+      try {
+        deliver(event)
+      } catch (error) {
+        // One sink's failure loses neither the other events nor the agent; said once.
+        if (deliveryFailed) continue
+        deliveryFailed = true
+        report({
+          kind: 'error',
+          message: error instanceof Error ? error.message : String(error),
+          context: `writing the ${event.kind} event`,
+        })
+      }
+    }
   }
   const onEvent = (event: IpfoEvent) => {
+    control?.publish(event)
     if (pending.push(event) === 1) setImmediate(deliverPending)
   }
   // Hook and transport events go through the engine, so they are stamped and kept for `ipfo events`.
@@ -225,6 +242,11 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
         log.flush()
         fileLog?.flush()
       }
+    },
+    flushEvents: () => {
+      deliverPending()
+      log.flush()
+      fileLog?.flush()
     },
   }
   // Real-time only now that the start's work is done (prepareScheduling says why). checkRealtime

@@ -144,7 +144,7 @@ export function netlinkBatch(
    */
   const parsedBefore = new Map<string, ReturnType<typeof parseCommand>>()
   const parsedOf = (args: readonly string[]) => {
-    const key = args.join(' ')
+    const key = args.join('\0')
     if (parsedBefore.has(key)) return parsedBefore.get(key)
     const parsed = parseCommand(args)
     if (parsedBefore.size >= PARSED_KEPT) parsedBefore.clear()
