@@ -182,7 +182,13 @@ describe.skipIf(skip !== undefined)('three nodes in network namespaces', () => {
         3_000,
       )
       await everyNodeHearsEveryOther(m)
-      expect(m.said(cut, 'peer-indirect-cleared', since).map((l) => l.peer)).toEqual(['a'])
+      // Healed, every time a was heard of only through the other ended in a clear. (Once in CI a
+      // second clear came; whether after a second spell of hearing a only indirectly, which a loaded
+      // host can bring after the heal, the story now says.)
+      const spells = m.said(cut, 'peer-indirect', since).map((l) => `${l.peer} via ${l.via}`)
+      const cleared = m.said(cut, 'peer-indirect-cleared', since).map((l) => l.peer)
+      expect(spells[0], m.story(since)).toBe(`a via ${via}`)
+      expect(cleared, m.story(since)).toEqual(spells.map(() => 'a'))
     }
     await new Promise((r) => setTimeout(r, 500))
     const report = await watch.stop()
