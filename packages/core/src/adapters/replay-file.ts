@@ -81,14 +81,14 @@ export function fileReplayStore(stateDir: string): ReplayStore {
 
   async function save(snapshot: ReplaySnapshot): Promise<void> {
     const json = JSON.stringify(snapshot)
-    const fits = slotBytes > 0 && slotBytesFor(Buffer.byteLength(json)) <= slotBytes
+    let inPlace = slotBytes > 0 && slotBytesFor(Buffer.byteLength(json)) <= slotBytes
     // Now and then (about once a minute at one save a second), that the file was not removed: saves
     // in place would go on into a file no restart reads.
-    if (fits && handle && ++sinceCheck >= CHECK_EVERY_SAVES) {
+    if (inPlace && handle && ++sinceCheck >= CHECK_EVERY_SAVES) {
       sinceCheck = 0
-      if (!(await stillThere(handle))) slotBytes = 0
+      inPlace = await stillThere(handle)
     }
-    if (!(slotBytes > 0 && fits)) await writeWhole(json)
+    if (!inPlace) await writeWhole(json)
     else
       await writeSlot(json).catch(async (error: NodeJS.ErrnoException) => {
         // The file went away under the agent: made again.
