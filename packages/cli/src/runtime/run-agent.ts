@@ -1,4 +1,5 @@
 import { GUARD_COMMAND } from '../guard/command.js'
+import { compiledWhole } from './compiled-whole.js'
 import { runUntilSignal } from './signals.js'
 
 export interface AgentFlags {
@@ -15,21 +16,32 @@ export async function runAgent(
   flags: AgentFlags,
   warn: (message: string) => void,
 ): Promise<{ node: string; stopped: string }> {
-  const { loadConfigFile, simulatedAddressControl, startAgent } = await import('@ipfo/core/agent')
+  // The libraries first, compiled as V8 does by default; then ipfo's own code compiled whole as it
+  // loads, the modules its start imports included, so that a takeover does not compile its path.
+  // IPFO_COMPILE=lazy leaves V8's default: the baseline of `npm run bench:takeover-path`.
+  const compiled = process.env.IPFO_COMPILE === 'lazy' ? <T>(load: () => Promise<T>) => load() : compiledWhole
+  await (await import('@ipfo/core/agent-libraries')).loadAgentLibraries()
+  const { loadConfigFile, simulatedAddressControl, startAgent } = await compiled(
+    () => import('@ipfo/core/agent'),
+  )
   const simulated = flags.simulateAddresses
   const { serviceNotifier } = await import('../service/notify.js')
   // Here, before the agent starts: under systemd this starts the notify helper process.
   const notifier = serviceNotifier(process.env, warn)
   type Loaded = Awaited<ReturnType<typeof loadConfigFile>>
   const start = async (loaded?: Loaded) => {
-    const agent = await startAgent({
-      configFile: flags.config,
-      ...(loaded ? { loaded } : {}),
-      platform: process.platform,
-      uid: process.getuid?.(),
-      // A guard removes real addresses: none beside an agent that only simulates them.
-      ...(simulated ? { address: simulatedAddressControl(simulated) } : { guard: GUARD_COMMAND }),
-    })
+    const agent = await compiled(() =>
+      startAgent({
+        configFile: flags.config,
+        ...(loaded ? { loaded } : {}),
+        platform: process.platform,
+        uid: process.getuid?.(),
+        // For `npm run bench:takeover-path`: each takeover's path inside the agent, a JSON line each.
+        ...(process.env.IPFO_TRACE_TAKEOVERS ? { traceTakeovers: process.env.IPFO_TRACE_TAKEOVERS } : {}),
+        // A guard removes real addresses: none beside an agent that only simulates them.
+        ...(simulated ? { address: simulatedAddressControl(simulated) } : { guard: GUARD_COMMAND }),
+      }),
+    )
     const { config } = agent
     notifier.ready(
       `node ${config.node}: heartbeats every ${config.interval}ms, detection ${config.deadAfter}ms`,

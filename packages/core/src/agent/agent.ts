@@ -22,6 +22,7 @@ import type {
   HealthPort,
   HooksPort,
   IpBatch,
+  TakeoverTrace,
 } from '../model/ports.js'
 import type { EventBody } from '../state-machine/effects.js'
 import type { AddressPath } from './address-batch.js'
@@ -57,6 +58,11 @@ export interface AgentOptions {
     /** Set in the guard's environment, over the agent's; null removes a variable. */
     readonly env?: Readonly<Record<string, string | null>>
   }
+  /**
+   * Appends a JSON line for each takeover's path inside the agent to this file (the steps of
+   * adapters/takeover-trace.ts), for `npm run bench:takeover-path`; absent, nothing is marked.
+   */
+  readonly traceTakeovers?: string
 }
 
 export interface RunningAgent {
@@ -146,6 +152,13 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     opts.address || opts.platform !== 'linux'
       ? []
       : missingTools(config, onPath(opts.path ?? process.env.PATH))
+  const trace = opts.traceTakeovers
+    ? (await import('../adapters/takeover-trace.js')).fileTakeoverTrace(
+        opts.traceTakeovers,
+        config.node,
+        (message) => report({ kind: 'error', message, context: 'takeover trace' }),
+      )
+    : undefined
   const address =
     opts.address ??
     (await platformAddress(
@@ -154,6 +167,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
       batch,
       new Set(missing.flatMap((m) => m.tools)),
       config.scheduling.realtimePriority,
+      trace,
     ))
   const { prepareScheduling, checkRealtime, applyRealtime } = await import('./scheduling.js')
   const { systemCommandRunner } = await import('../adapters/command-runner.js')
@@ -194,6 +208,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     ...(opts.guard ? { guard: { brief: (b) => guard?.brief(b), lastWord: (w) => guard?.lastWord(w) } } : {}),
     // The same log, writing nowhere: rehearsals compile its code for the real takeover's events.
     rehearsal: { onEvent: eventLogger('/dev/null') },
+    ...(trace ? { trace } : {}),
   })
   engineRef = engine
   for (const m of missing)
@@ -393,6 +408,7 @@ async function platformAddress(
   batch: IpBatch | undefined,
   missing: ReadonlySet<string>,
   realtimePriority: number | undefined,
+  trace: TakeoverTrace | undefined,
 ): Promise<AddressControl> {
   const [{ platformAddressControl }, { systemCommandRunner }, { socatFrames }, { GRATUITOUS_ARP_BYTES }] =
     await Promise.all([
@@ -404,6 +420,7 @@ async function platformAddress(
   return platformAddressControl(platform, systemCommandRunner, {
     ...(batch ? { batch } : {}),
     missing,
+    ...(trace ? { trace } : {}),
     // Without socat there is no frame sender to start: announcements go through arping, if any.
     ...(missing.has('socat')
       ? {}

@@ -13,6 +13,7 @@ import type {
   HooksPort,
   Journal,
   ReplayStore,
+  TakeoverTrace,
   Transport,
 } from '../model/ports.js'
 import type { EventBody } from '../state-machine/effects.js'
@@ -45,6 +46,8 @@ export interface EngineDeps {
   readonly health?: HealthPort
   /** Quorum (config `coordination`): the store's lease and keys; required when the config has it. */
   readonly coordinator?: Coordinator
+  /** Marks a takeover's steps, for measuring its path (the address control marks its own); absent, none. */
+  readonly trace?: TakeoverTrace
 }
 
 export interface Engine {

@@ -31,6 +31,9 @@ import { replayMarks } from './replay-marks.js'
 import { reconcileAddresses, recoverInterrupted } from './startup-recovery.js'
 import { buildStatus, type Counters, newCounters } from './status.js'
 
+const startsAcquire = (effect: Effect) =>
+  effect.kind === 'run-checklist' && effect.checklist.action === 'acquire'
+
 /**
  * Wires the pure state machine to its surroundings: packets in (packet-intake), heartbeats out
  * (heartbeat-sender), checklists (checklists, executor), start-up recovery, and the one timer for
@@ -80,6 +83,7 @@ export function createEngine(deps: EngineDeps): Engine {
     ...(deps.guard ? { lastWord: (words) => deps.guard?.lastWord(words) } : {}),
   })
   const informGuard = guardInformant(deps.guard)
+  const { trace } = deps
   const lifetimes = lifetimeKeeper({
     clock,
     address: deps.address,
@@ -201,15 +205,20 @@ export function createEngine(deps: EngineDeps): Engine {
     // loop reads the sockets before it runs the overdue timers (a third node's heartbeats, queued
     // meanwhile, come first), and a process not run between a timer and its after-I/O tick judges
     // in the tick.
+    trace?.turn()
     if (input.kind !== 'stalled' && input.kind !== 'resumed') notePause(clock.now())
     const now = clock.now()
     const result = transition(state, input, now)
     state = result.state
+    // Traced, a takeover's steps are marked in the turn that decided it (adapters/takeover-trace.ts).
+    const deciding = trace !== undefined && result.effects.some(startsAcquire)
+    if (deciding) trace.mark('decided')
     // Before anything else: what running acquires added goes now, not when their checklists end.
     if (input.kind === 'quorum' && !input.valid) void fence?.lapsed()
     for (const effect of result.effects) perform(effect)
     deadline.schedule(nextDeadline(state, now))
     informGuard(state)
+    if (deciding) trace.mark('guard')
     lifetimes?.update(state)
   }
 
@@ -221,6 +230,7 @@ export function createEngine(deps: EngineDeps): Engine {
     else if (effect.kind === 'stopped') stopped?.()
     else {
       checklists.run(effect.checklist)
+      if (effect.checklist.action === 'acquire') trace?.mark('checklist')
       heartbeats.afterThisTurn()
     }
   }

@@ -290,3 +290,20 @@ export interface GuardPort {
   /** Called after every heartbeat, with the last words that now supersede the previous ones. */
   lastWord(words: readonly LastWord[]): void
 }
+
+/**
+ * The steps of a takeover's path inside the agent, in order: the machine decided to acquire, the
+ * acquire checklist started (its part before the first await), the guard was told, the first add
+ * was handed to the kernel (or to `ip -batch`), the first gratuitous ARP to its sender.
+ */
+export type TakeoverStep = 'decided' | 'checklist' | 'guard' | 'add' | 'frame'
+
+/**
+ * Marks along a takeover's path, for measuring it (adapters/takeover-trace.ts, the agent's
+ * `traceTakeovers`); absent, nothing is marked. Both calls are cheap and never wait.
+ */
+export interface TakeoverTrace {
+  /** The start of every turn of the engine: a decision is timed from the start of its turn. */
+  turn(): void
+  mark(step: TakeoverStep): void
+}

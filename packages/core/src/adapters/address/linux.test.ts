@@ -359,11 +359,13 @@ describe('linuxAddressControl with a frame sender', () => {
       sleep: async (ms) => {
         waits.push(ms)
       },
+      // A takeover's trace marks the add handed over and the frame sent.
+      trace: { turn: () => undefined, mark: (step) => order.push(`mark ${step}`) },
     })
     control.prepare?.([v4('192.168.1.100')])
     await settle()
     const adding = control.add(v4('192.168.1.100'), { announce: true })
-    expect(order).toEqual(['addr add 192.168.1.100/24 dev eth0', 'frame eth0'])
+    expect(order).toEqual(['addr add 192.168.1.100/24 dev eth0', 'mark add', 'frame eth0', 'mark frame'])
     answer({ exitCode: 0, signal: null, stdout: '', stderr: '' })
     await adding
     await control.announce(v4('192.168.1.100'), { count: 3, intervalMs: 100 })
@@ -374,7 +376,7 @@ describe('linuxAddressControl with a frame sender', () => {
     const quiet = control.add(v4('192.168.1.100'), { announce: false })
     answer({ exitCode: 0, signal: null, stdout: '', stderr: '' })
     await quiet
-    expect(order).toEqual(['addr add 192.168.1.100/24 dev eth0'])
+    expect(order).toEqual(['addr add 192.168.1.100/24 dev eth0', 'mark add'])
     // A failed add's early frame does not count for a later announcement: that one sends all its own.
     sent.length = 0
     failNext = true

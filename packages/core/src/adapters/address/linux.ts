@@ -8,6 +8,7 @@ import type {
   CommandRunner,
   FrameSender,
   IpBatch,
+  TakeoverTrace,
 } from '../../model/ports.js'
 import { gratuitousArp } from './arp-frame.js'
 import { addressCommandError, commonHints, type Hint } from './command-failure.js'
@@ -37,6 +38,8 @@ export interface LinuxAddressOptions {
   readonly frames?: FrameSender
   /** Per command; the default runner's applies when unset. */
   readonly timeoutMs?: number
+  /** Marks the first add handed over and the first gratuitous ARP of a takeover (agent's `traceTakeovers`). */
+  readonly trace?: TakeoverTrace
   /**
    * Commands known not to be installed (arping, na6): an announcement that needs one throws a
    * ToolMissingError at once instead of starting it, since the agent said so at start.
@@ -99,7 +102,9 @@ export function linuxAddressControl(opts: LinuxAddressOptions): AddressControl {
   const sendFrame = (a: InterfaceAddress) => {
     const mac = macs.get(a.interface)
     if (a.family !== 4 || !opts.frames || mac === undefined) return false
-    return opts.frames.send(a.interface, gratuitousArp(mac, a.ip))
+    const sent = opts.frames.send(a.interface, gratuitousArp(mac, a.ip))
+    if (sent) opts.trace?.mark('frame')
+    return sent
   }
   /**
    * Removals by address. An announcement still repeating when its address is removed stops: a
@@ -258,6 +263,7 @@ export function linuxAddressControl(opts: LinuxAddressOptions): AddressControl {
 
     async add(a, addOpts) {
       const adding = change(addArgv(a))
+      opts.trace?.mark('add')
       // The first gratuitous ARP goes out with the add, not after its answer. Over rtnetlink the
       // request has as a rule reached the kernel by now (netlink-batch.ts hands it to the socket
       // within `change` when nothing is ahead of it), so the frame does not name an address not here

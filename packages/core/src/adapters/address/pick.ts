@@ -1,5 +1,5 @@
 import { IpfoError } from '../../model/errors.js'
-import type { AddressControl, CommandRunner, FrameSender, IpBatch } from '../../model/ports.js'
+import type { AddressControl, CommandRunner, FrameSender, IpBatch, TakeoverTrace } from '../../model/ports.js'
 import { darwinAddressControl } from './darwin.js'
 import { linuxAddressControl } from './linux.js'
 
@@ -11,7 +11,12 @@ import { linuxAddressControl } from './linux.js'
 export function platformAddressControl(
   platform: NodeJS.Platform,
   runner: CommandRunner,
-  opts: { batch?: IpBatch; frames?: () => FrameSender; missing?: ReadonlySet<string> } = {},
+  opts: {
+    batch?: IpBatch
+    frames?: () => FrameSender
+    missing?: ReadonlySet<string>
+    trace?: TakeoverTrace
+  } = {},
 ): AddressControl {
   switch (platform) {
     case 'linux':
@@ -20,6 +25,7 @@ export function platformAddressControl(
         ...(opts.batch ? { batch: opts.batch } : {}),
         ...(opts.frames ? { frames: opts.frames() } : {}),
         ...(opts.missing ? { missing: opts.missing } : {}),
+        ...(opts.trace ? { trace: opts.trace } : {}),
       })
     case 'darwin':
       return darwinAddressControl({ runner })
