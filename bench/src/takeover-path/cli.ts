@@ -25,7 +25,8 @@ const BIN = join(ROOT, 'packages/cli/bin/run.js')
 const STEPS = ['decided', 'checklist', 'guard', 'add', 'frame'] as const
 type Step = (typeof STEPS)[number]
 const VARIANTS = [
-  { id: 'whole', label: 'compiled whole at start (the agent as it runs)', env: {} },
+  // Set either way: a variable left in the caller's shell must not make both variants one.
+  { id: 'whole', label: 'compiled whole at start (the agent as it runs)', env: { IPFO_COMPILE: 'whole' } },
   {
     id: 'lazy',
     label: "V8's default, compiled at first call (IPFO_COMPILE=lazy)",

@@ -13,7 +13,7 @@ export default class Agent extends IpfoCommand {
 
 SIGTERM and SIGINT stop it (releasing or keeping held addresses, as "onStop" says); SIGHUP reloads the config.
 
-Its own code is compiled whole when it starts, so that a first takeover does not compile its path on the way (some 0.7 ms; about 4 MB of memory). Two environment variables, for measuring: IPFO_TRACE_TAKEOVERS=<file> appends a JSON line for each takeover, the milliseconds inside the agent from the decision's turn to each step (decided, checklist, guard, add, frame); IPFO_COMPILE=lazy leaves V8's default compilation.`
+Its own code is compiled whole when it starts, so that a first takeover does not compile its path on the way (some 0.9 ms; about 4 MB of memory). Two environment variables, for measuring: IPFO_TRACE_TAKEOVERS=<file> appends a JSON line for each acquire (a takeover, a claim, a failback), the milliseconds inside the agent from the decision's turn to each step (decided, checklist, guard, add, frame); IPFO_COMPILE=lazy leaves V8's default compilation.`
   static override examples = ['<%= config.bin %> agent --config /etc/ipfo/ipfo.yaml']
   static override flags = {
     config: Flags.string({ char: 'c', description: 'the config file', default: DEFAULT_CONFIG }),

@@ -20,7 +20,8 @@ export async function runAgent(
   // loads, the modules its start imports included, so that a takeover does not compile its path.
   // IPFO_COMPILE=lazy leaves V8's default: the baseline of `npm run bench:takeover-path`.
   const compiled = process.env.IPFO_COMPILE === 'lazy' ? <T>(load: () => Promise<T>) => load() : compiledWhole
-  await (await import('@ipfo/core/agent-libraries')).loadAgentLibraries()
+  const { loadAgentLibraries } = await import('@ipfo/core/agent-libraries')
+  await loadAgentLibraries()
   const { loadConfigFile, simulatedAddressControl, startAgent } = await compiled(
     () => import('@ipfo/core/agent'),
   )
@@ -30,13 +31,15 @@ export async function runAgent(
   const notifier = serviceNotifier(process.env, warn)
   type Loaded = Awaited<ReturnType<typeof loadConfigFile>>
   const start = async (loaded?: Loaded) => {
+    // What this config adds (metrics: prom-client; quorum: etcd3, grpc) loads before the window too.
+    if (loaded) await loadAgentLibraries(loaded.config)
     const agent = await compiled(() =>
       startAgent({
         configFile: flags.config,
         ...(loaded ? { loaded } : {}),
         platform: process.platform,
         uid: process.getuid?.(),
-        // For `npm run bench:takeover-path`: each takeover's path inside the agent, a JSON line each.
+        // For `npm run bench:takeover-path`: each acquire's path inside the agent, a JSON line each.
         ...(process.env.IPFO_TRACE_TAKEOVERS ? { traceTakeovers: process.env.IPFO_TRACE_TAKEOVERS } : {}),
         // A guard removes real addresses: none beside an agent that only simulates them.
         ...(simulated ? { address: simulatedAddressControl(simulated) } : { guard: GUARD_COMMAND }),

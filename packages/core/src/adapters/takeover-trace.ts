@@ -1,10 +1,10 @@
 import { appendFile } from 'node:fs/promises'
 import type { TakeoverStep, TakeoverTrace } from '../model/ports.js'
 
-/** One takeover's path, as a line of the trace file. */
+/** One acquire's path (a takeover, a claim of the node's own addresses, a failback), a line of the file. */
 export interface TracedTakeover {
   readonly node: string
-  /** When the turn that decided began: wall-clock milliseconds, to the microsecond. */
+  /** When the turn that decided began: wall-clock milliseconds, with fractions. */
   readonly at: number
   /** Each step's first mark, in milliseconds from the start of that turn. */
   readonly steps: Partial<Record<TakeoverStep, number>>
@@ -14,10 +14,11 @@ export interface TracedTakeover {
 const GATHER_MS = 2_000
 
 /**
- * A takeover trace written to `file`, a JSON line a takeover (TracedTakeover), for `npm run
+ * A trace of acquires written to `file`, a JSON line each (TracedTakeover), for `npm run
  * bench:takeover-path`. Each step keeps its first mark; a decision while one is gathered is part of
- * it. The line is written once the first gratuitous ARP is handed over, or GATHER_MS after the
- * decision, in a later turn: the file is never written on the takeover's path.
+ * it. The line is written once the gratuitous ARP sent with the add is handed over (`frame`), or
+ * GATHER_MS after the decision when none is (IPv6, `ip` without `-batch`, no `socat`), in a later
+ * turn: the file is never written on the takeover's path.
  */
 export function fileTakeoverTrace(
   file: string,
@@ -30,7 +31,12 @@ export function fileTakeoverTrace(
   let timer: NodeJS.Timeout | undefined
   const close = () => {
     if (!open) return
-    const line: TracedTakeover = { node, at: performance.timeOrigin + open.start, steps: open.steps }
+    // The wall clock now, less the monotonic time since the turn began: right after a clock step too.
+    const line: TracedTakeover = {
+      node,
+      at: Date.now() - (performance.now() - open.start),
+      steps: open.steps,
+    }
     open = undefined
     clearTimeout(timer)
     setImmediate(() => {

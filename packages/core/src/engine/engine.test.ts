@@ -17,7 +17,7 @@ import { heartbeatKey, keyRing } from '../heartbeat/key-ring.js'
 import type { AdvertisedAddress } from '../model/advertised.js'
 import { describeEvent } from '../model/describe-event.js'
 import type { IpfoEvent } from '../model/events.js'
-import type { CarrierWatch, Clock, TakeoverTrace } from '../model/ports.js'
+import type { CarrierWatch, Clock, GuardPort, TakeoverTrace } from '../model/ports.js'
 import { createEngine } from './engine.js'
 
 const KEYS = TEST_KEYS
@@ -29,13 +29,18 @@ function config(node: string, extra: Partial<ConfigInput>) {
 }
 
 /** Two engines on an in-memory network with a shared fake clock: A owns the VIP, B watches A. */
-function cluster(bTrace?: TakeoverTrace) {
+function cluster(bExtra: { trace?: TakeoverTrace; guard?: GuardPort } = {}) {
   const clock = new FakeClock()
   const net = new FakeNetwork(() => clock.now())
   const journal: AddressOperation[] = []
   const events: IpfoEvent[] = []
   const order: string[] = []
-  const node = (id: string, extra: Partial<ConfigInput>, carrier?: CarrierWatch, trace?: TakeoverTrace) => {
+  const node = (
+    id: string,
+    extra: Partial<ConfigInput>,
+    carrier?: CarrierWatch,
+    more: { trace?: TakeoverTrace; guard?: GuardPort } = {},
+  ) => {
     const address = new FakeAddressControl(() => clock.now(), id, journal)
     const hooks = new RecordingHooks((what) => order.push(`${id}:${what}`))
     const add = address.add.bind(address)
@@ -51,14 +56,14 @@ function cluster(bTrace?: TakeoverTrace) {
       address,
       hooks,
       ...(carrier ? { carrier } : {}),
-      ...(trace ? { trace } : {}),
+      ...more,
       onEvent: (e) => events.push(e),
     })
     return { engine, address, hooks }
   }
   const aCarrier = fakeCarrier()
   const a = node('a', { owns: [VIP], peers: [{ id: 'b' }] }, aCarrier.watch)
-  const b = node('b', { peers: [{ id: 'a', takeover: [VIP] }] }, undefined, bTrace)
+  const b = node('b', { peers: [{ id: 'a', takeover: [VIP] }] }, undefined, bExtra)
   return { clock, net, journal, events, order, a, b, aCarrier }
 }
 
@@ -218,17 +223,23 @@ describe('engine: two nodes on a fake network', () => {
 
   it("marks a takeover's steps for a trace, in the turn that decided it: the decision, the checklist's start, the guard told", async () => {
     const marks: string[] = []
-    const c = cluster({ turn: () => marks.push('turn'), mark: (step) => marks.push(step) })
+    const c = cluster({
+      trace: { turn: () => marks.push('turn'), mark: (step) => marks.push(step) },
+      // The guard's brief comes before its mark.
+      guard: { brief: () => marks.push('brief'), lastWord: () => undefined },
+    })
     await c.a.engine.start()
     await c.b.engine.start()
     await c.clock.advance(1_000)
-    expect(marks.filter((m) => m !== 'turn')).toEqual([])
+    expect(marks.filter((m) => m !== 'turn' && m !== 'brief')).toEqual([])
     c.net.setCut('a', 'private', true)
     c.net.setCut('a', 'public', true)
     await c.clock.advance(1_000)
     expect(c.b.address.has('10.0.0.100')).toBe(true)
-    expect(marks.filter((m) => m !== 'turn')).toEqual(['decided', 'checklist', 'guard'])
-    expect(marks[marks.indexOf('decided') - 1]).toBe('turn')
+    // One turn's: the decision, the checklist's start and the guard told, no turn between.
+    const decided = marks.indexOf('decided')
+    expect(marks.slice(decided - 1, decided + 4)).toEqual(['turn', 'decided', 'checklist', 'brief', 'guard'])
+    expect(marks.filter((m) => m !== 'turn' && m !== 'brief')).toEqual(['decided', 'checklist', 'guard'])
     await stopAll(c.clock, c.a.engine, c.b.engine)
   })
 

@@ -218,7 +218,7 @@ export function createEngine(deps: EngineDeps): Engine {
     for (const effect of result.effects) perform(effect)
     deadline.schedule(nextDeadline(state, now))
     informGuard(state)
-    if (deciding) trace.mark('guard')
+    if (deciding && deps.guard) trace.mark('guard')
     lifetimes?.update(state)
   }
 

@@ -292,9 +292,10 @@ export interface GuardPort {
 }
 
 /**
- * The steps of a takeover's path inside the agent, in order: the machine decided to acquire, the
- * acquire checklist started (its part before the first await), the guard was told, the first add
- * was handed to the kernel (or to `ip -batch`), the first gratuitous ARP to its sender.
+ * The steps of an acquire's path inside the agent (a takeover's, but a claim of the node's own
+ * addresses or a failback too), in order: the machine decided to acquire, the acquire checklist
+ * started (its part before the first await), the guard was told (when there is one), the first add
+ * was handed to the kernel (or to `ip -batch`), the gratuitous ARP sent with it to its sender.
  */
 export type TakeoverStep = 'decided' | 'checklist' | 'guard' | 'add' | 'frame'
 

@@ -38,7 +38,7 @@ export interface LinuxAddressOptions {
   readonly frames?: FrameSender
   /** Per command; the default runner's applies when unset. */
   readonly timeoutMs?: number
-  /** Marks the first add handed over and the first gratuitous ARP of a takeover (agent's `traceTakeovers`). */
+  /** Marks an acquire's add handed over and the gratuitous ARP sent with it (agent's `traceTakeovers`). */
   readonly trace?: TakeoverTrace
   /**
    * Commands known not to be installed (arping, na6): an announcement that needs one throws a
@@ -102,9 +102,7 @@ export function linuxAddressControl(opts: LinuxAddressOptions): AddressControl {
   const sendFrame = (a: InterfaceAddress) => {
     const mac = macs.get(a.interface)
     if (a.family !== 4 || !opts.frames || mac === undefined) return false
-    const sent = opts.frames.send(a.interface, gratuitousArp(mac, a.ip))
-    if (sent) opts.trace?.mark('frame')
-    return sent
+    return opts.frames.send(a.interface, gratuitousArp(mac, a.ip))
   }
   /**
    * Removals by address. An announcement still repeating when its address is removed stops: a
@@ -273,7 +271,10 @@ export function linuxAddressControl(opts: LinuxAddressOptions): AddressControl {
       // quick enough to send before the kernel has the address just sends again. If the add fails,
       // the address could not be served from here anyway, and the checklist reports it. Only with the
       // batch: a one-shot ip would take milliseconds to start, and the frame would be that much ahead.
-      if (addOpts?.announce && opts.batch && sendFrame(a)) announcedWithAdd.add(addressKey(a))
+      if (addOpts?.announce && opts.batch && sendFrame(a)) {
+        announcedWithAdd.add(addressKey(a))
+        opts.trace?.mark('frame')
+      }
       const { argv, result } = await adding
       if (result.exitCode === 0) return
       // Older iproute2 says "RTNETLINK answers: File exists"; 6.x "Address already assigned".
