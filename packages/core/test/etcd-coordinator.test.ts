@@ -20,14 +20,18 @@ const skip = etcdSkipReason()
 const title = (name: string) => (skip === undefined ? name : `${name} (skipped: ${skip})`)
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
-/** Claims, waiting (up to 15 s) while the lease is not known valid, as after an election. */
+/**
+ * Claims, waiting (up to 15 s) while the lease is not known valid, as after an election, or while no
+ * member answers in time, as during one (a frozen leader: the others elect a new one first).
+ */
 async function claimOnceValid(coordinator: Coordinator, group: string, value: string) {
   const end = Date.now() + 15_000
   for (;;) {
     try {
       return await coordinator.claim(group, value)
     } catch (error) {
-      if (Date.now() > end || !/not known valid/.test((error as Error).message)) throw error
+      if (Date.now() > end || !/not known valid|no etcd member answered/.test((error as Error).message))
+        throw error
       await sleep(100)
     }
   }

@@ -18,11 +18,11 @@ import { setFlagsFromString } from 'node:v8'
  *
  * Everything that loads while `load` runs is compiled whole, whoever loads it: `ipfo agent` loads
  * the libraries a takeover never calls into (core's agent/libraries.ts) before. A process started
- * with `--no-lazy` is left as it is.
+ * with `--no-lazy` compiles everything anyway, and is left so.
  */
 export async function compiledWhole<T>(load: () => Promise<T>): Promise<T> {
-  if (process.execArgv.includes('--no-lazy')) return load()
   setFlagsFromString('--no-flush-bytecode')
+  if (process.execArgv.some((arg) => arg === '--no-lazy' || arg === '--nolazy')) return load()
   setFlagsFromString('--no-lazy')
   try {
     return await load()

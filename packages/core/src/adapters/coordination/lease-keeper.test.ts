@@ -112,26 +112,56 @@ describe('lease keeper', () => {
     expect(calls.filter((c) => c.kind === 'keepAlive').map((c) => c.at)).toEqual([11_000, 12_000])
   })
 
-  it('never gives a renewal more time than the validity it could extend, and reports each failure', async () => {
-    const { clock, last, reports, keeper } = await started()
-    const timeouts: number[] = []
-    for (let i = 0; i < 4; i++) {
-      await clock.advance(1_000)
-      timeouts.push(last().timeoutMs)
-      last().fail(Object.assign(new Error(`no etcd member answered (${i})`), { endpoint: 'http://m3:2379' }))
-      await flushPromises()
+  it('tries a failed renewal again 250 ms later while the lease is valid, never giving it more time than the validity it could extend', async () => {
+    const { clock, calls, reports, keeper } = await started()
+    const renewals = () => calls.filter((c) => c.kind === 'keepAlive')
+    // Every member fails at once, as in an election: each renewal fails as soon as it is sent.
+    for (let t = 0; t < 2_500; t += 250) {
+      await clock.advance(250)
+      const call = calls.at(-1)!
+      if (call.kind === 'keepAlive' && call.at === clock.now()) {
+        call.fail(
+          Object.assign(new Error(`no etcd member answered at ${call.at}`), { endpoint: 'http://m3:2379' }),
+        )
+        await flushPromises()
+      }
     }
-    // Valid until 12.5 s. Sent at 11 s: 1.5 s left, a third of the TTL (1 s) ends before; at 12 s: 500 ms
-    // left, four fifths of it (400 ms), so the failure is known before the end; later: none left.
-    expect(timeouts).toEqual([1_000, 400, 1_000, 1_000])
-    expect(reports.filter((r) => r.kind === 'unreachable')).toEqual([
-      { kind: 'unreachable', endpoint: 'http://m3:2379', message: 'no etcd member answered (0)' },
-      { kind: 'unreachable', endpoint: 'http://m3:2379', message: 'no etcd member answered (1)' },
-      { kind: 'unreachable', endpoint: 'http://m3:2379', message: 'no etcd member answered (2)' },
-      { kind: 'unreachable', endpoint: 'http://m3:2379', message: 'no etcd member answered (3)' },
+    // Valid until 12.5 s: from 11 s, a try every 250 ms, each with four fifths of what is left at
+    // most (a third of the TTL, 1 s, above that), so a failure is known before the end; once the
+    // validity has passed, every third of the TTL again.
+    expect(renewals().map((c) => [c.at, c.timeoutMs])).toEqual([
+      [11_000, 1_000],
+      [11_250, 1_000],
+      [11_500, 800],
+      [11_750, 600],
+      [12_000, 400],
+      [12_250, 200],
+      [12_500, 1_000],
     ])
+    expect(reports.filter((r) => r.kind === 'unreachable')).toHaveLength(7)
+    expect(reports.find((r) => r.kind === 'unreachable')).toEqual({
+      kind: 'unreachable',
+      endpoint: 'http://m3:2379',
+      message: 'no etcd member answered at 11000',
+    })
+    await clock.advance(1_000)
+    expect(renewals().at(-1)!.at).toBe(13_500)
     // Still the same lease: only the server can say it is gone. It was valid until 12.5 s.
     expect(keeper.current()).toEqual({ id: 'lease-1', validUntil: 12_500 })
+  })
+
+  it('a renewal answered after a failure extends the lease as any other, and the cadence is a third of the TTL again', async () => {
+    const { clock, calls, reports } = await started()
+    await clock.advance(1_000)
+    calls.at(-1)!.fail(new Error('etcdserver: leader changed'))
+    await flushPromises()
+    await clock.advance(250)
+    expect(calls.at(-1)).toMatchObject({ kind: 'keepAlive', at: 11_250 })
+    calls.at(-1)!.answer({ ttlSeconds: 3 })
+    await flushPromises()
+    expect(reports.at(-1)).toMatchObject({ kind: 'lease-renewed', validUntil: 13_750 })
+    await clock.advance(1_000)
+    expect(calls.filter((c) => c.kind === 'keepAlive').map((c) => c.at)).toEqual([11_000, 11_250, 12_250])
   })
 
   it('reports a lease the server says is gone, and asks for a new one at once', async () => {

@@ -7,7 +7,8 @@ import type { Clock, TimerHandle } from '../../model/ports.js'
  * answer arrives (a late answer would stretch the lease past the server's), keeps no deadline on a
  * stuck renewal and says nothing while it retries.
  *
- * Every TTL/3 it renews, reading the clock before sending. The server restarts the TTL when it gets
+ * Every TTL/3 it renews, reading the clock before sending; after a failure, while the lease is still
+ * valid, 250 ms later. The server restarts the TTL when it gets
  * the renewal, which is after it was sent, so an answered renewal proves the lease alive until
  * `sentAt + TTL`; the margin before that leaves the holder time to let go. A renewal's timeout ends
  * before the validity it could extend: a stuck call fails, and is reported, while the lease is valid.
@@ -47,6 +48,9 @@ export interface LeaseKeeper {
   /** Stops the loop; with `revoke`, revokes the lease first (failures are reported, not thrown). */
   stop(opts: { revoke: boolean; timeoutMs: number }): Promise<void>
 }
+
+/** How soon a failed renewal is tried again while the lease is still valid. */
+const RETRY_AFTER_FAILURE_MS = 250
 
 export function leaseKeeper(opts: LeaseKeeperOptions): LeaseKeeper {
   const { api, clock, ttlMs, marginMs, onReportFailed } = opts
@@ -156,17 +160,23 @@ export function leaseKeeper(opts: LeaseKeeperOptions): LeaseKeeper {
     busy = true
     const sentAt = clock.now()
     const current = lease
+    let next = sentAt + renewEveryMs
     try {
       if (current) await renew(current, sentAt)
       else await grant(renewEveryMs)
     } catch (error) {
       const { message, endpoint } = error as { message?: string; endpoint?: string }
       report({ kind: 'unreachable', ...(endpoint && { endpoint }), message: message ?? String(error) })
+      // A renewal that failed fast (every member said "leader changed" or refused, as in an
+      // election) is tried again soon, not a third of the TTL later: the lease's validity would
+      // otherwise leave one more try, and an election outlasting it costs the node its addresses.
+      if (current && lease === current && clock.now() < current.validUntil)
+        next = Math.min(next, clock.now() + RETRY_AFTER_FAILURE_MS)
     } finally {
       busy = false
     }
     if (again) schedule(clock.now())
-    else if (timer === undefined) schedule(sentAt + renewEveryMs)
+    else if (timer === undefined) schedule(next)
     again = false
   }
 
