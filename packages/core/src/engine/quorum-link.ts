@@ -176,7 +176,8 @@ export function quorumLink(deps: QuorumLinkDeps) {
         })
         break
       case 'unreachable':
-        // Said once until a member answers again: renewals fail every third of the TTL meanwhile.
+        // Said once until a member answers again: renewals fail meanwhile, every 250 ms while the
+        // lease is valid, then every third of the TTL.
         if (!unreachableSaid)
           emit({ kind: 'quorum-unreachable', message: report.message, endpoint: report.endpoint })
         unreachableSaid = true
